@@ -1,0 +1,465 @@
+package dsl
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	streamgenv1 "github.com/streamgen/streamgen/gen/streamgen/v1"
+)
+
+// Error is one problem in a schema.
+type Error struct {
+	// File is the .proto file's path as compiled, e.g. "shop/v1/shop.proto".
+	File string
+	// Line and Col are 1-based; 0 when the file has no source info.
+	Line, Col int
+	// Path names the element, e.g. "service Shop > rpc Total > option agent.outputs[0]".
+	Path string
+	// Msg says what is wrong and what to do.
+	Msg string
+}
+
+// Error formats the problem as "file:line:col: path: message".
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s:%d:%d: %s: %s", e.File, e.Line, e.Col, e.Path, e.Msg)
+}
+
+// Errors is every problem found in a schema, in file and position order.
+type Errors []*Error
+
+// Error joins the problems, one per line.
+func (es Errors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Option field numbers used to point errors at the option that holds them.
+const (
+	extNumber            = 51750
+	messageOptionsNumber = 7
+	serviceOptionsNumber = 3
+	methodOptionsNumber  = 4
+)
+
+type builder struct {
+	errs  Errors
+	model *Model
+}
+
+// Build reads the streamgen options of files and of every message they can
+// see, and checks them. It returns the model, or Errors holding every
+// problem found. Files' imports are searched for topics too, so a topic may
+// be declared in one file and consumed by an app in another.
+func Build(files []protoreflect.FileDescriptor) (*Model, error) {
+	b := &builder{model: &Model{Topics: map[string]*Topic{}, ByMessage: map[protoreflect.FullName]*Topic{}}}
+	all := closure(files)
+	for _, f := range all {
+		b.topicsIn(f, f.Messages())
+	}
+	for _, f := range all {
+		svcs := f.Services()
+		for i := 0; i < svcs.Len(); i++ {
+			b.app(svcs.Get(i))
+		}
+	}
+	sort.Slice(b.model.Apps, func(i, j int) bool {
+		return b.model.Apps[i].Service.FullName() < b.model.Apps[j].Service.FullName()
+	})
+	b.crossChecks()
+	if len(b.errs) > 0 {
+		sort.SliceStable(b.errs, func(i, j int) bool {
+			a, c := b.errs[i], b.errs[j]
+			if a.File != c.File {
+				return a.File < c.File
+			}
+			if a.Line != c.Line {
+				return a.Line < c.Line
+			}
+			return a.Col < c.Col
+		})
+		return nil, b.errs
+	}
+	return b.model, nil
+}
+
+// closure returns files and everything they import, each once, in
+// dependency order.
+func closure(files []protoreflect.FileDescriptor) []protoreflect.FileDescriptor {
+	seen := map[string]bool{}
+	var out []protoreflect.FileDescriptor
+	var add func(f protoreflect.FileDescriptor)
+	add = func(f protoreflect.FileDescriptor) {
+		if seen[f.Path()] {
+			return
+		}
+		seen[f.Path()] = true
+		imps := f.Imports()
+		for i := 0; i < imps.Len(); i++ {
+			add(imps.Get(i).FileDescriptor)
+		}
+		out = append(out, f)
+	}
+	for _, f := range files {
+		add(f)
+	}
+	return out
+}
+
+// errorf records a problem at descriptor d, preferring the position of the
+// option field given by optPath (field numbers inside the streamgen option
+// message) when the source info has it.
+func (b *builder) errorf(d protoreflect.Descriptor, optKind int32, optPath []int32, path, format string, args ...any) {
+	f := d.ParentFile()
+	e := &Error{File: f.Path(), Path: path, Msg: fmt.Sprintf(format, args...)}
+	locs := f.SourceLocations()
+	loc := locs.ByDescriptor(d)
+	found := false
+	if optKind != 0 && len(loc.Path) > 0 {
+		// Try the most precise option path first, then shorter ones.
+		base := append(append(protoreflect.SourcePath{}, loc.Path...), optKind, extNumber)
+		for n := len(optPath); n >= 0 && !found; n-- {
+			p := append(append(protoreflect.SourcePath{}, base...), optPath[:n]...)
+			if l := locs.ByPath(p); l.Path != nil {
+				e.Line, e.Col = l.StartLine+1, l.StartColumn+1
+				found = true
+			}
+		}
+	}
+	if !found && loc.Path != nil {
+		e.Line, e.Col = loc.StartLine+1, loc.StartColumn+1
+	}
+	b.errs = append(b.errs, e)
+}
+
+func (b *builder) topicsIn(f protoreflect.FileDescriptor, msgs protoreflect.MessageDescriptors) {
+	for i := 0; i < msgs.Len(); i++ {
+		md := msgs.Get(i)
+		b.topic(md)
+		b.topicsIn(f, md.Messages())
+	}
+}
+
+func (b *builder) topic(md protoreflect.MessageDescriptor) {
+	opt, ok, err := TopicOf(md)
+	where := "message " + string(md.Name())
+	if err != nil {
+		b.errorf(md, messageOptionsNumber, nil, where, "%v", err)
+		return
+	}
+	if !ok {
+		return
+	}
+	const (
+		fName, fPartitions, fReplication, fKey, fCodec, fCompacted, fRetention, fConfig = 1, 2, 3, 4, 5, 6, 7, 8
+	)
+	t := &Topic{
+		Name:              opt.GetName(),
+		Partitions:        opt.GetPartitions(),
+		ReplicationFactor: opt.GetReplicationFactor(),
+		Codec:             opt.GetCodec(),
+		Message:           md,
+		Config:            map[string]string{},
+	}
+	valid := true
+	if why := ValidTopicName(t.Name); why != "" {
+		b.errorf(md, messageOptionsNumber, []int32{fName}, where+" > option topic.name",
+			"topic name %q %s; set name to a valid Kafka topic name", t.Name, why)
+		valid = false
+	}
+	switch {
+	case t.Partitions < 0:
+		b.errorf(md, messageOptionsNumber, []int32{fPartitions}, where+" > option topic.partitions",
+			"partitions is %d; use a positive count, or leave it out for 1", t.Partitions)
+	case t.Partitions == 0:
+		t.Partitions = 1
+	}
+	switch {
+	case t.ReplicationFactor < 0:
+		b.errorf(md, messageOptionsNumber, []int32{fReplication}, where+" > option topic.replication_factor",
+			"replication_factor is %d; use a positive factor, or leave it out for the broker's default", t.ReplicationFactor)
+	case t.ReplicationFactor == 0:
+		t.ReplicationFactor = -1
+	}
+	if k := opt.GetKey(); k != "" {
+		fd := md.Fields().ByName(protoreflect.Name(k))
+		switch {
+		case fd == nil:
+			b.errorf(md, messageOptionsNumber, []int32{fKey}, where+" > option topic.key",
+				"key field %q does not exist in %s; name one of its fields (%s)", k, md.FullName(), fieldNames(md))
+		case fd.IsList() || fd.IsMap():
+			b.errorf(md, messageOptionsNumber, []int32{fKey}, where+" > option topic.key",
+				"key field %q is repeated; a key must be a single string, bytes, integer or bool field", k)
+		case !keyKind(fd.Kind()):
+			b.errorf(md, messageOptionsNumber, []int32{fKey}, where+" > option topic.key",
+				"key field %q is of type %s; a key must be a string, bytes, integer or bool field", k, fd.Kind())
+		default:
+			t.Key = fd
+		}
+	}
+	switch t.Codec {
+	case streamgenv1.Codec_CODEC_UNSPECIFIED:
+		t.Codec = streamgenv1.Codec_CODEC_PROTO
+	case streamgenv1.Codec_CODEC_PROTO, streamgenv1.Codec_CODEC_JSON:
+	case streamgenv1.Codec_CODEC_RAW:
+		fields := md.Fields()
+		if fields.Len() != 1 || fields.Get(0).IsList() || fields.Get(0).IsMap() ||
+			(fields.Get(0).Kind() != protoreflect.StringKind && fields.Get(0).Kind() != protoreflect.BytesKind) {
+			b.errorf(md, messageOptionsNumber, []int32{fCodec}, where+" > option topic.codec",
+				"CODEC_RAW needs a message with exactly one field, of type string or bytes; %s has %s. Use CODEC_PROTO or CODEC_JSON, or reduce the message to one field",
+				md.FullName(), fieldNames(md))
+		} else {
+			t.RawField = fields.Get(0)
+		}
+	default:
+		b.errorf(md, messageOptionsNumber, []int32{fCodec}, where+" > option topic.codec",
+			"unknown codec %d; use CODEC_PROTO, CODEC_JSON or CODEC_RAW", t.Codec)
+	}
+	for _, k := range sortedKeys(opt.GetConfig()) {
+		v := opt.GetConfig()[k]
+		switch {
+		case k == "":
+			b.errorf(md, messageOptionsNumber, []int32{fConfig}, where+" > option topic.config",
+				"config has an empty key; remove the entry")
+		case k == "cleanup.policy" && opt.GetCompacted():
+			b.errorf(md, messageOptionsNumber, []int32{fConfig}, where+" > option topic.config",
+				"config sets cleanup.policy and compacted is true; keep only one")
+		case k == "retention.ms" && opt.GetRetentionMs() != 0:
+			b.errorf(md, messageOptionsNumber, []int32{fConfig}, where+" > option topic.config",
+				"config sets retention.ms and retention_ms is set too; keep only one")
+		}
+		t.Config[k] = v
+	}
+	if opt.GetCompacted() {
+		t.Config["cleanup.policy"] = "compact"
+	}
+	switch r := opt.GetRetentionMs(); {
+	case r < -1:
+		b.errorf(md, messageOptionsNumber, []int32{fRetention}, where+" > option topic.retention_ms",
+			"retention_ms is %d; use a positive duration in milliseconds, -1 for forever, or leave it out", r)
+	case r != 0:
+		t.Config["retention.ms"] = fmt.Sprint(r)
+	}
+	if !valid {
+		return
+	}
+	if prev, dup := b.model.Topics[t.Name]; dup {
+		b.errorf(md, messageOptionsNumber, []int32{fName}, where+" > option topic.name",
+			"topic %q is already bound to %s (%s); a topic holds one message type: rename one of the topics",
+			t.Name, prev.Message.FullName(), prev.Message.ParentFile().Path())
+		return
+	}
+	b.model.Topics[t.Name] = t
+	b.model.ByMessage[md.FullName()] = t
+}
+
+func keyKind(k protoreflect.Kind) bool {
+	switch k {
+	case protoreflect.StringKind, protoreflect.BytesKind, protoreflect.BoolKind,
+		protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind,
+		protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind,
+		protoreflect.Uint32Kind, protoreflect.Fixed32Kind, protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+		return true
+	}
+	return false
+}
+
+func fieldNames(md protoreflect.MessageDescriptor) string {
+	fs := md.Fields()
+	if fs.Len() == 0 {
+		return "no fields"
+	}
+	names := make([]string, fs.Len())
+	for i := range names {
+		names[i] = fmt.Sprintf("%s %s", fs.Get(i).Kind(), fs.Get(i).Name())
+	}
+	return strings.Join(names, ", ")
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+const emptyName = "google.protobuf.Empty"
+
+func (b *builder) app(sd protoreflect.ServiceDescriptor) {
+	where := "service " + string(sd.Name())
+	opt, ok, err := AppOf(sd)
+	if err != nil {
+		b.errorf(sd, serviceOptionsNumber, nil, where, "%v", err)
+		return
+	}
+	methods := sd.Methods()
+	if !ok {
+		// A service without the app option is not ours (it may be gRPC),
+		// unless one of its rpcs carries an agent option.
+		for i := 0; i < methods.Len(); i++ {
+			if _, has, _ := AgentOf(methods.Get(i)); has {
+				b.errorf(methods.Get(i), methodOptionsNumber, nil, where+" > rpc "+string(methods.Get(i).Name()),
+					"rpc has an agent option but service %s has no app option; add option (streamgen.v1.app) = { id: \"...\" } to the service", sd.Name())
+			}
+		}
+		return
+	}
+	app := &App{ID: opt.GetId(), Service: sd}
+	if why := ValidTopicName(app.ID); why != "" {
+		b.errorf(sd, serviceOptionsNumber, []int32{1}, where+" > option app.id",
+			"app id %q %s; the id is the consumer group and the prefix of internal topic names, so it follows topic name rules", app.ID, why)
+		return
+	}
+	for _, other := range b.model.Apps {
+		if other.ID == app.ID {
+			b.errorf(sd, serviceOptionsNumber, []int32{1}, where+" > option app.id",
+				"app id %q is already used by service %s; two apps in one consumer group would steal each other's records: choose another id", app.ID, other.Service.FullName())
+			return
+		}
+	}
+	for i := 0; i < methods.Len(); i++ {
+		if ag := b.agent(app, methods.Get(i)); ag != nil {
+			app.Agents = append(app.Agents, ag)
+		}
+	}
+	b.model.Apps = append(b.model.Apps, app)
+}
+
+func (b *builder) agent(app *App, m protoreflect.MethodDescriptor) *Agent {
+	where := "service " + string(app.Service.Name()) + " > rpc " + string(m.Name())
+	opt, _, err := AgentOf(m)
+	if err != nil {
+		b.errorf(m, methodOptionsNumber, nil, where, "%v", err)
+		return nil
+	}
+	const fOutputs, fConcurrency, fOnError, fDeadLetter = 1, 2, 3, 4
+	ag := &Agent{Name: string(m.Name()), Method: m, Concurrency: opt.GetConcurrency(), OnError: opt.GetOnError()}
+	ok := true
+	if m.IsStreamingClient() || m.IsStreamingServer() {
+		b.errorf(m, 0, nil, where, "agents are declared as unary rpcs: remove \"stream\"; an agent is called once per record and emits any number of records")
+		ok = false
+	}
+	in := m.Input()
+	if t := b.model.ByMessage[in.FullName()]; t != nil {
+		ag.Input = t
+	} else {
+		b.errorf(m, 0, nil, where,
+			"input %s is not bound to a topic, so the agent has nothing to consume; add option (streamgen.v1.topic) = { name: \"...\" } to message %s",
+			in.FullName(), in.Name())
+		ok = false
+	}
+	out := m.Output()
+	seen := map[protoreflect.FullName]bool{}
+	if out.FullName() != emptyName {
+		if t := b.model.ByMessage[out.FullName()]; t != nil {
+			ag.Outputs = append(ag.Outputs, t)
+			seen[out.FullName()] = true
+		} else {
+			b.errorf(m, 0, nil, where,
+				"output %s is not bound to a topic; add a topic option to it, or return google.protobuf.Empty for an agent that emits nothing (or only further outputs)",
+				out.FullName())
+			ok = false
+		}
+	}
+	for i, name := range opt.GetOutputs() {
+		p := fmt.Sprintf("%s > option agent.outputs[%d]", where, i)
+		full := protoreflect.FullName(strings.TrimPrefix(name, "."))
+		switch {
+		case seen[full]:
+			b.errorf(m, methodOptionsNumber, []int32{fOutputs, int32(i)}, p, "output %s is listed twice (or is also the response type); list it once", name)
+			ok = false
+		case b.model.ByMessage[full] != nil:
+			ag.Outputs = append(ag.Outputs, b.model.ByMessage[full])
+			seen[full] = true
+		default:
+			b.errorf(m, methodOptionsNumber, []int32{fOutputs, int32(i)}, p,
+				"output %q is not a message bound to a topic; give the full name (package.Message) of a message with a topic option", name)
+			ok = false
+		}
+	}
+	names := map[protoreflect.Name]protoreflect.FullName{}
+	for _, t := range ag.Outputs {
+		if prev, dup := names[t.Message.Name()]; dup {
+			b.errorf(m, methodOptionsNumber, []int32{fOutputs}, where+" > option agent.outputs",
+				"outputs %s and %s share the name %s, so their Emit methods would collide; rename one message", prev, t.Message.FullName(), t.Message.Name())
+			ok = false
+		}
+		names[t.Message.Name()] = t.Message.FullName()
+		if ag.Input != nil && t == ag.Input {
+			b.errorf(m, 0, nil, where,
+				"agent emits to its own input topic %q, which would feed its outputs back to itself without end; emit to another topic", t.Name)
+			ok = false
+		}
+	}
+	switch {
+	case ag.Concurrency < 0:
+		b.errorf(m, methodOptionsNumber, []int32{fConcurrency}, where+" > option agent.concurrency",
+			"concurrency is %d; use a positive number, or leave it out for 1", ag.Concurrency)
+		ok = false
+	case ag.Concurrency == 0:
+		ag.Concurrency = 1
+	case ag.Concurrency > 1024:
+		b.errorf(m, methodOptionsNumber, []int32{fConcurrency}, where+" > option agent.concurrency",
+			"concurrency is %d; at most 1024 records of a partition may run at once", ag.Concurrency)
+		ok = false
+	}
+	switch ag.OnError {
+	case streamgenv1.OnError_ON_ERROR_UNSPECIFIED:
+		ag.OnError = streamgenv1.OnError_ON_ERROR_DEAD_LETTER
+	case streamgenv1.OnError_ON_ERROR_DEAD_LETTER, streamgenv1.OnError_ON_ERROR_STOP:
+	default:
+		b.errorf(m, methodOptionsNumber, []int32{fOnError}, where+" > option agent.on_error",
+			"unknown on_error %d; use ON_ERROR_DEAD_LETTER or ON_ERROR_STOP", ag.OnError)
+		ok = false
+	}
+	dlq := opt.GetDeadLetterTopic()
+	if dlq == "" {
+		dlq = DefaultDeadLetterTopic(app.ID, ag.Name)
+	}
+	if why := ValidTopicName(dlq); why != "" {
+		b.errorf(m, methodOptionsNumber, []int32{fDeadLetter}, where+" > option agent.dead_letter_topic",
+			"dead-letter topic %q %s", dlq, why)
+		ok = false
+	}
+	partitions := int32(1)
+	if ag.Input != nil {
+		partitions = ag.Input.Partitions
+	}
+	ag.DeadLetter = &Topic{Name: dlq, Partitions: partitions, ReplicationFactor: -1, Codec: streamgenv1.Codec_CODEC_UNSPECIFIED, Config: map[string]string{}}
+	if ag.Input != nil {
+		ag.DeadLetter.ReplicationFactor = ag.Input.ReplicationFactor
+	}
+	if !ok {
+		return nil
+	}
+	return ag
+}
+
+// crossChecks finds problems that span apps: a dead-letter topic that is
+// also a declared topic, or shared by two agents.
+func (b *builder) crossChecks() {
+	owner := map[string]string{}
+	for _, app := range b.model.Apps {
+		for _, ag := range app.Agents {
+			where := "service " + string(app.Service.Name()) + " > rpc " + ag.Name
+			name := ag.DeadLetter.Name
+			if t := b.model.Topics[name]; t != nil {
+				b.errorf(ag.Method, methodOptionsNumber, []int32{4}, where+" > option agent.dead_letter_topic",
+					"dead-letter topic %q is also the topic of %s; dead letters are copies of any input record, so the topic must be the agent's own: choose another dead_letter_topic",
+					name, t.Message.FullName())
+			}
+			if prev, dup := owner[name]; dup {
+				b.errorf(ag.Method, methodOptionsNumber, []int32{4}, where+" > option agent.dead_letter_topic",
+					"dead-letter topic %q is also used by %s; give each agent its own", name, prev)
+			}
+			owner[name] = string(app.Service.FullName()) + "." + ag.Name
+		}
+	}
+}

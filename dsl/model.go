@@ -1,0 +1,146 @@
+// Package dsl reads streamgen's schema options into a checked topology
+// model: topics, apps and agents. The generator and the runtime's tooling
+// share it, so a schema is validated by one set of rules. Build collects
+// every problem at once, each with its file:line:col, a path to the
+// offending element, and what to do about it.
+package dsl
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	streamgenv1 "github.com/streamgen/streamgen/gen/streamgen/v1"
+)
+
+// Topic is a Kafka topic bound to a message type.
+type Topic struct {
+	// Name is the Kafka topic name.
+	Name string
+	// Partitions is the partition count, at least 1.
+	Partitions int32
+	// ReplicationFactor is the replication factor, or -1 for the broker's
+	// default.
+	ReplicationFactor int32
+	// Key is the key field, or nil when records have no key.
+	Key protoreflect.FieldDescriptor
+	// Codec is the value encoding, never CODEC_UNSPECIFIED.
+	Codec streamgenv1.Codec
+	// RawField is the single string or bytes field of a CODEC_RAW message.
+	RawField protoreflect.FieldDescriptor
+	// Config is the topic config to create the topic with, including
+	// cleanup.policy and retention.ms when declared.
+	Config map[string]string
+	// Message is the message type bound to the topic; nil for dead-letter
+	// topics, whose records are copies of other topics' records.
+	Message protoreflect.MessageDescriptor
+}
+
+// ConfigKeys returns the topic's config keys in sorted order.
+func (t *Topic) ConfigKeys() []string {
+	keys := make([]string, 0, len(t.Config))
+	for k := range t.Config {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Agent is an rpc of an app service: it consumes Input and may emit to
+// Outputs.
+type Agent struct {
+	// Name is the rpc name, e.g. "Total".
+	Name string
+	// Method is the rpc's descriptor.
+	Method protoreflect.MethodDescriptor
+	// Input is the topic of the request message.
+	Input *Topic
+	// Outputs are the topics the agent may emit to: the response's topic
+	// first (unless the response is google.protobuf.Empty), then the
+	// declared further outputs in declaration order.
+	Outputs []*Topic
+	// Concurrency is how many records of a partition run at once, at least 1.
+	Concurrency int32
+	// OnError is the error policy, never ON_ERROR_UNSPECIFIED.
+	OnError streamgenv1.OnError
+	// DeadLetter is the dead-letter topic; set whatever OnError says, so a
+	// policy change never renames it.
+	DeadLetter *Topic
+}
+
+// App is a service with the app option.
+type App struct {
+	// ID is the app id: consumer group and prefix of internal topics.
+	ID string
+	// Service is the service's descriptor.
+	Service protoreflect.ServiceDescriptor
+	// Agents are the app's agents in declaration order.
+	Agents []*Agent
+}
+
+// Model is the checked topology of a set of files.
+type Model struct {
+	// Topics holds every topic bound to a message, by topic name.
+	Topics map[string]*Topic
+	// ByMessage holds every topic by its message's full name.
+	ByMessage map[protoreflect.FullName]*Topic
+	// Apps holds every app, sorted by service full name.
+	Apps []*App
+}
+
+// AppFor returns the app declared by a service, or nil.
+func (m *Model) AppFor(sd protoreflect.ServiceDescriptor) *App {
+	for _, a := range m.Apps {
+		if a.Service.FullName() == sd.FullName() {
+			return a
+		}
+	}
+	return nil
+}
+
+var topicNameRE = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
+
+// ValidTopicName reports why name is not a valid Kafka topic name, or "".
+func ValidTopicName(name string) string {
+	switch {
+	case name == "":
+		return "is empty"
+	case name == "." || name == "..":
+		return "may not be \".\" or \"..\""
+	case len(name) > 249:
+		return fmt.Sprintf("is %d characters long; Kafka allows at most 249", len(name))
+	case !topicNameRE.MatchString(name):
+		return "may only hold the characters a-z, A-Z, 0-9, '.', '_' and '-'"
+	}
+	return ""
+}
+
+// Kebab turns an rpc name such as "TotalByAccount" into "total-by-account".
+func Kebab(name string) string {
+	var b strings.Builder
+	rs := []rune(name)
+	for i, r := range rs {
+		if unicode.IsUpper(r) {
+			if i > 0 && (unicode.IsLower(rs[i-1]) || (i+1 < len(rs) && unicode.IsLower(rs[i+1]))) && rs[i-1] != '_' {
+				b.WriteByte('-')
+			}
+			b.WriteRune(unicode.ToLower(r))
+			continue
+		}
+		if r == '_' {
+			r = '-'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// DefaultDeadLetterTopic is the dead-letter topic of an agent that names
+// none: "<app id>-<agent in kebab case>-dlq".
+func DefaultDeadLetterTopic(appID, agent string) string {
+	return appID + "-" + Kebab(agent) + "-dlq"
+}

@@ -1,0 +1,247 @@
+// Package runtime is the streamgen runtime's core, free of cgo: the
+// descriptors generated code hands over (AppDesc, AgentDesc, TopicDesc),
+// the App that agents are registered on, the Emitter handlers emit
+// through, codecs, error policies and typed topic handles. Running an app
+// on Kafka is package worker's job; testing one without a broker is
+// package streamtest's.
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sort"
+	"strconv"
+
+	"google.golang.org/protobuf/proto"
+)
+
+// Option configures an App.
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type config struct {
+	logger *slog.Logger
+}
+
+// WithLogger sets the logger of the app and everything that runs it,
+// including librdkafka's and the embedded broker's logs. Default:
+// slog.Default().
+func WithLogger(l *slog.Logger) Option {
+	return optionFunc(func(c *config) { c.logger = l })
+}
+
+// App is a set of registered agents sharing one app id: one consumer group.
+// Register agents with the generated Register function, then run the app
+// with package worker, or test it with package streamtest.
+type App struct {
+	cfg     config
+	id      string
+	service string
+	impl    any
+	agents  []*Agent
+}
+
+// NewApp returns an App with no agents.
+func NewApp(opts ...Option) *App {
+	a := &App{cfg: config{logger: slog.Default()}}
+	for _, o := range opts {
+		o.apply(&a.cfg)
+	}
+	return a
+}
+
+// Register adds the agents of desc, implemented by impl. Generated
+// Register functions call it. An App holds one app: registering a second
+// service is an error, because one consumer group would then serve two
+// apps' topics.
+func (a *App) Register(desc *AppDesc, impl any) error {
+	if desc == nil {
+		return errors.New("streamgen: Register: nil AppDesc")
+	}
+	if impl == nil {
+		return fmt.Errorf("streamgen: Register %s: the implementation is nil", desc.ServiceName)
+	}
+	if desc.Check != nil && !desc.Check(impl) {
+		return fmt.Errorf("streamgen: Register %s: %T does not implement the generated interface", desc.ServiceName, impl)
+	}
+	if a.id != "" {
+		return fmt.Errorf("streamgen: Register %s: app %q (%s) is already registered; run each app on its own App", desc.ServiceName, a.id, a.service)
+	}
+	a.id, a.service, a.impl = desc.ID, desc.ServiceName, impl
+	for _, d := range desc.Agents {
+		a.agents = append(a.agents, &Agent{Desc: d, app: a})
+	}
+	return nil
+}
+
+// ID returns the app id, or "" before Register.
+func (a *App) ID() string { return a.id }
+
+// Logger returns the app's logger.
+func (a *App) Logger() *slog.Logger { return a.cfg.logger }
+
+// Agents returns the registered agents.
+func (a *App) Agents() []*Agent { return a.agents }
+
+// Topics returns every topic the app reads or writes, dead-letter topics
+// included, sorted by name.
+func (a *App) Topics() []*TopicDesc {
+	seen := map[string]*TopicDesc{}
+	for _, ag := range a.agents {
+		for _, t := range append([]*TopicDesc{ag.Desc.Input, ag.Desc.DeadLetter}, ag.Desc.Outputs...) {
+			seen[t.Name] = t
+		}
+	}
+	out := make([]*TopicDesc, 0, len(seen))
+	for _, t := range seen {
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Agent is a registered agent.
+type Agent struct {
+	// Desc is the agent's descriptor.
+	Desc *AgentDesc
+	app  *App
+}
+
+// ProcessError is a record that failed: it did not decode, or its handler
+// returned an error or panicked.
+type ProcessError struct {
+	// Agent names the agent as "app-id/Agent".
+	Agent string
+	// Topic, Partition and Offset locate the record.
+	Topic string
+	// Partition is the record's partition.
+	Partition int32
+	// Offset is the record's offset.
+	Offset int64
+	// Err is the decode error (a *DecodeError), the handler's error, or a
+	// *PanicError.
+	Err error
+}
+
+// Error names the agent and the record, and the cause.
+func (e *ProcessError) Error() string {
+	return fmt.Sprintf("agent %s: record %s/%d@%d: %v", e.Agent, e.Topic, e.Partition, e.Offset, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *ProcessError) Unwrap() error { return e.Err }
+
+// PanicError is a handler's panic, turned into an error.
+type PanicError struct {
+	// Value is what the handler panicked with.
+	Value any
+	// Stack is the goroutine's stack at the panic.
+	Stack []byte
+}
+
+// Error describes the panic.
+func (e *PanicError) Error() string { return fmt.Sprintf("handler panicked: %v", e.Value) }
+
+// Name returns "app-id/Agent".
+func (ag *Agent) Name() string { return ag.app.id + "/" + ag.Desc.Name }
+
+// Process runs the agent on one input record. On success the records to
+// produce are in out (which Process resets first). On failure it returns
+// a *ProcessError and out is empty; the caller applies the error policy,
+// for dead letters with DeadLetter. The worker and the test driver both
+// run records through Process.
+func (ag *Agent) Process(ctx context.Context, rec *Record, out *Emitter) (err error) {
+	out.reset(ag.Desc)
+	in, err := ag.Desc.Input.Decode(rec.Value)
+	if err != nil {
+		return ag.fail(rec, err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			out.reset(ag.Desc)
+			err = ag.fail(rec, &PanicError{Value: p, Stack: debug.Stack()})
+		}
+	}()
+	if err := ag.Desc.Handler(context.WithValue(ctx, recordKey{}, rec), ag.app.impl, in, out); err != nil {
+		out.reset(ag.Desc)
+		return ag.fail(rec, err)
+	}
+	return nil
+}
+
+func (ag *Agent) fail(rec *Record, err error) error {
+	return &ProcessError{Agent: ag.Name(), Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset, Err: err}
+}
+
+// DeadLetter returns the dead-letter record for a failed input record: the
+// same key, value and headers, plus headers naming the source and error.
+func (ag *Agent) DeadLetter(rec *Record, err error) *Record {
+	var cause error = err
+	var pe *ProcessError
+	if errors.As(err, &pe) {
+		cause = pe.Err
+	}
+	headers := make([]Header, 0, len(rec.Headers)+5)
+	headers = append(headers, rec.Headers...)
+	headers = append(headers,
+		Header{Key: HeaderSourceTopic, Value: []byte(rec.Topic)},
+		Header{Key: HeaderSourcePartition, Value: strconv.AppendInt(nil, int64(rec.Partition), 10)},
+		Header{Key: HeaderSourceOffset, Value: strconv.AppendInt(nil, rec.Offset, 10)},
+		Header{Key: HeaderError, Value: []byte(cause.Error())},
+		Header{Key: HeaderAgent, Value: []byte(ag.Name())},
+	)
+	return &Record{
+		Topic:     ag.Desc.DeadLetter.Name,
+		Partition: rec.Partition,
+		Key:       rec.Key,
+		Value:     rec.Value,
+		Headers:   headers,
+		Timestamp: rec.Timestamp,
+	}
+}
+
+// Emitter collects the records a handler emits for one input record. The
+// generated typed emitters wrap it; handlers never see it directly.
+type Emitter struct {
+	desc *AgentDesc
+	recs []Record
+}
+
+func (e *Emitter) reset(d *AgentDesc) {
+	e.desc = d
+	clear(e.recs)
+	e.recs = e.recs[:0]
+}
+
+// Emit encodes m for the agent's output number i and adds it to the
+// records to produce. Records are produced only after the handler returns
+// nil; if it fails, nothing it emitted is produced.
+func (e *Emitter) Emit(ctx context.Context, i int, m proto.Message) error {
+	if e.desc == nil || i < 0 || i >= len(e.desc.Outputs) {
+		return fmt.Errorf("streamgen: Emit: no output %d", i)
+	}
+	t := e.desc.Outputs[i]
+	if m == nil {
+		return fmt.Errorf("streamgen: Emit to %q: nil message", t.Name)
+	}
+	v, err := t.Encode(m)
+	if err != nil {
+		return fmt.Errorf("streamgen: Emit to %q: %w", t.Name, err)
+	}
+	var key []byte
+	if t.Key != nil {
+		key = t.Key(m)
+	}
+	e.recs = append(e.recs, Record{Topic: t.Name, Partition: -1, Key: key, Value: v})
+	return nil
+}
+
+// Records returns the records emitted so far. They are valid until the
+// emitter is used for the next input record.
+func (e *Emitter) Records() []Record { return e.recs }

@@ -1,0 +1,182 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+)
+
+// SupportPackageIsVersion1 is referenced by generated code. A generated file
+// that needs a newer runtime fails to build with this name in the error:
+// upgrade github.com/streamgen/streamgen to fix it.
+const SupportPackageIsVersion1 = true
+
+// Codec is how a topic's record values are encoded.
+type Codec int
+
+// The codecs, as declared in the schema's topic option.
+const (
+	// CodecProto is protobuf binary encoding.
+	CodecProto Codec = iota + 1
+	// CodecJSON is protobuf's canonical JSON encoding.
+	CodecJSON
+	// CodecRaw is the bytes of the message's only string or bytes field.
+	CodecRaw
+	// CodecBytes is the record's bytes as they are; dead-letter topics use it.
+	CodecBytes
+)
+
+// String returns the codec's schema name.
+func (c Codec) String() string {
+	switch c {
+	case CodecProto:
+		return "CODEC_PROTO"
+	case CodecJSON:
+		return "CODEC_JSON"
+	case CodecRaw:
+		return "CODEC_RAW"
+	case CodecBytes:
+		return "bytes"
+	}
+	return fmt.Sprintf("Codec(%d)", int(c))
+}
+
+// TopicDesc describes a topic: generated code fills it in from the schema.
+type TopicDesc struct {
+	// Name is the Kafka topic name.
+	Name string
+	// Partitions is the declared partition count.
+	Partitions int32
+	// ReplicationFactor is the declared replication factor, -1 for the
+	// broker's default.
+	ReplicationFactor int32
+	// Config is the topic config to create the topic with.
+	Config map[string]string
+	// Codec is the value encoding.
+	Codec Codec
+	// MessageName is the full name of the message type, empty for
+	// dead-letter topics.
+	MessageName string
+	// New returns a new, empty message of the topic's type; nil for
+	// dead-letter topics.
+	New func() proto.Message
+	// Key returns the record key of a message, or nil when the topic has
+	// no key field.
+	Key func(proto.Message) []byte
+	// RawGet and RawSet read and write the single field of a CodecRaw
+	// message.
+	RawGet func(proto.Message) []byte
+	// RawSet sets the single field of a CodecRaw message.
+	RawSet func(proto.Message, []byte)
+}
+
+// Encode encodes m as a record value of the topic.
+func (t *TopicDesc) Encode(m proto.Message) ([]byte, error) {
+	switch t.Codec {
+	case CodecProto:
+		return proto.Marshal(m)
+	case CodecJSON:
+		return protojson.Marshal(m)
+	case CodecRaw:
+		return t.RawGet(m), nil
+	}
+	return nil, fmt.Errorf("topic %q: cannot encode a message with codec %v", t.Name, t.Codec)
+}
+
+// Decode decodes a record value of the topic into a new message.
+func (t *TopicDesc) Decode(value []byte) (proto.Message, error) {
+	if t.New == nil {
+		return nil, fmt.Errorf("topic %q holds no message type", t.Name)
+	}
+	m := t.New()
+	var err error
+	switch t.Codec {
+	case CodecProto:
+		err = proto.Unmarshal(value, m)
+	case CodecJSON:
+		err = protojson.Unmarshal(value, m)
+	case CodecRaw:
+		t.RawSet(m, value)
+	default:
+		err = fmt.Errorf("cannot decode codec %v", t.Codec)
+	}
+	if err != nil {
+		return nil, &DecodeError{Topic: t.Name, Codec: t.Codec, Err: err}
+	}
+	return m, nil
+}
+
+// DecodeError is returned when a record value does not decode as its
+// topic's message type.
+type DecodeError struct {
+	// Topic is the topic the record came from.
+	Topic string
+	// Codec is the topic's codec.
+	Codec Codec
+	// Err is the codec's error.
+	Err error
+}
+
+// Error says which topic and codec failed, and why.
+func (e *DecodeError) Error() string {
+	return fmt.Sprintf("decoding a record of topic %q with %v: %v", e.Topic, e.Codec, e.Err)
+}
+
+// Unwrap returns the codec's error.
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// OnError is an agent's error policy.
+type OnError int
+
+// The error policies, as declared in the schema's agent option.
+const (
+	// OnErrorDeadLetter writes a failed record to the dead-letter topic and
+	// continues.
+	OnErrorDeadLetter OnError = iota + 1
+	// OnErrorStop stops the worker with the error; nothing past the record
+	// is committed.
+	OnErrorStop
+)
+
+// HandlerFunc calls an agent's typed method on impl. Generated code
+// provides one per agent.
+type HandlerFunc func(ctx context.Context, impl any, in proto.Message, out *Emitter) error
+
+// AgentDesc describes an agent: generated code fills it in from the schema.
+type AgentDesc struct {
+	// Name is the rpc name.
+	Name string
+	// Input is the topic the agent consumes.
+	Input *TopicDesc
+	// Outputs are the topics the agent may emit to, in the order the
+	// generated emitter refers to them by index.
+	Outputs []*TopicDesc
+	// Concurrency is how many records of a partition may run at once.
+	Concurrency int
+	// OnError is the error policy.
+	OnError OnError
+	// DeadLetter is the dead-letter topic.
+	DeadLetter *TopicDesc
+	// Handler calls the agent's method.
+	Handler HandlerFunc
+}
+
+// AppDesc describes an app: generated code fills it in from the schema and
+// passes it to App.Register.
+type AppDesc struct {
+	// ID is the app id: the consumer group.
+	ID string
+	// ServiceName is the full name of the schema's service.
+	ServiceName string
+	// Check reports whether impl implements the generated agents interface.
+	Check func(impl any) bool
+	// Agents are the app's agents.
+	Agents []*AgentDesc
+}
+
+// ErrUnimplemented is returned by the methods of generated Unimplemented
+// structs. A record that reaches one goes to the error policy.
+var ErrUnimplemented = errors.New("streamgen: agent not implemented")
