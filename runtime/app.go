@@ -157,19 +157,19 @@ func (ag *Agent) Name() string { return ag.app.id + "/" + ag.Desc.Name }
 // for dead letters with DeadLetter. The worker and the test driver both
 // run records through Process.
 func (ag *Agent) Process(ctx context.Context, rec *Record, out *Emitter) (err error) {
-	out.reset(ag.Desc)
+	out.reset(ag.Desc, rec)
 	in, err := ag.Desc.Input.Decode(rec.Value)
 	if err != nil {
 		return ag.fail(rec, err)
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			out.reset(ag.Desc)
+			out.reset(ag.Desc, rec)
 			err = ag.fail(rec, &PanicError{Value: p, Stack: debug.Stack()})
 		}
 	}()
 	if err := ag.Desc.Handler(context.WithValue(ctx, recordKey{}, rec), ag.app.impl, in, out); err != nil {
-		out.reset(ag.Desc)
+		out.reset(ag.Desc, rec)
 		return ag.fail(rec, err)
 	}
 	return nil
@@ -210,11 +210,12 @@ func (ag *Agent) DeadLetter(rec *Record, err error) *Record {
 // generated typed emitters wrap it; handlers never see it directly.
 type Emitter struct {
 	desc *AgentDesc
+	in   *Record
 	recs []Record
 }
 
-func (e *Emitter) reset(d *AgentDesc) {
-	e.desc = d
+func (e *Emitter) reset(d *AgentDesc, in *Record) {
+	e.desc, e.in = d, in
 	clear(e.recs)
 	e.recs = e.recs[:0]
 }
@@ -235,8 +236,13 @@ func (e *Emitter) Emit(ctx context.Context, i int, m proto.Message) error {
 		return fmt.Errorf("streamgen: Emit to %q: %w", t.Name, err)
 	}
 	var key []byte
-	if t.Key != nil {
+	switch {
+	case t.Key != nil:
 		key = t.Key(m)
+	case e.in != nil:
+		// A topic without a key field keeps the input record's key, so
+		// keyed data stays keyed (and co-partitioned) through agents.
+		key = e.in.Key
 	}
 	e.recs = append(e.recs, Record{Topic: t.Name, Partition: -1, Key: key, Value: v})
 	return nil

@@ -142,15 +142,24 @@ func EnsureTopics(ctx context.Context, cfg Config, topics []*runtime.TopicDesc) 
 	if err := cfg.apply(m); err != nil {
 		return err
 	}
+	// The admin client is derived from a producer because only producers
+	// and consumers can route librdkafka's logs into a Go channel.
 	logs := make(chan ck.LogEvent, 64)
 	_ = m.SetKey("go.logs.channel", logs)
-	admin, err := ck.NewAdminClient(&m)
+	p, err := ck.NewProducer(&m)
 	if err != nil {
 		return fmt.Errorf("kafka admin client: %w", err)
 	}
 	go routeLogs(cfg.Logger, logs)
+	admin, err := ck.NewAdminClientFromProducer(p)
+	if err != nil {
+		p.Close()
+		close(logs)
+		return fmt.Errorf("kafka admin client: %w", err)
+	}
 	defer func() {
 		admin.Close()
+		p.Close()
 		close(logs)
 	}()
 	specs := make([]ck.TopicSpecification, 0, len(topics))

@@ -222,8 +222,9 @@ type Topic struct {
 	ReplicationFactor int32 `protobuf:"varint,3,opt,name=replication_factor,json=replicationFactor,proto3" json:"replication_factor,omitempty"`
 	// key is the name of a field of this message whose value is the record
 	// key. It must be a string, bytes, integer or bool field. Integers and
-	// bools are keyed by their decimal text. Empty: records have no key and
-	// are spread over partitions.
+	// bools are keyed by their decimal text. Empty: records an agent emits
+	// keep the key of the input record they were emitted for; records sent
+	// from outside an agent have no key and are spread over partitions.
 	Key string `protobuf:"bytes,4,opt,name=key,proto3" json:"key,omitempty"`
 	// codec is the value encoding. Default CODEC_PROTO.
 	Codec Codec `protobuf:"varint,5,opt,name=codec,proto3,enum=streamgen.v1.Codec" json:"codec,omitempty"`

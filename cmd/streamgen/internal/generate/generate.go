@@ -285,7 +285,7 @@ func (r *renderer) topic(g *protogen.GeneratedFile, t *dsl.Topic) {
 
 func keyDoc(t *dsl.Topic) string {
 	if t.Key == nil {
-		return ", no key"
+		return ", keeping the input record's key"
 	}
 	return ", keyed by " + string(t.Key.Name())
 }

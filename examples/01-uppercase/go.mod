@@ -1,0 +1,25 @@
+module example.com/uppercase
+
+go 1.26.8
+
+tool github.com/streamgen/streamgen/cmd/streamgen
+
+require github.com/streamgen/streamgen v0.0.0-00010101000000-000000000000
+
+require (
+	github.com/golang/mock v1.6.0
+	google.golang.org/protobuf v1.36.12
+)
+
+require (
+	github.com/bufbuild/protocompile v0.14.1 // indirect
+	github.com/confluentinc/confluent-kafka-go/v2 v2.11.1 // indirect
+	github.com/klauspost/compress v1.20.3 // indirect
+	github.com/pierrec/lz4/v4 v4.1.33 // indirect
+	github.com/twmb/franz-go v1.22.3 // indirect
+	github.com/twmb/franz-go/pkg/kfake v0.0.0-20260918054303-01f206a7e32c // indirect
+	github.com/twmb/franz-go/pkg/kmsg v1.15.1 // indirect
+	golang.org/x/sync v0.16.0 // indirect
+)
+
+replace github.com/streamgen/streamgen => ../..

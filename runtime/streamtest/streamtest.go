@@ -1,0 +1,143 @@
+// Package streamtest is an in-process test driver for streamgen apps: no
+// broker, no cgo. Feed typed records to a registered app's input topics,
+// then read the typed records its agents emitted and the records they sent
+// to dead-letter topics. Records an agent emits to a topic that another
+// agent of the app consumes are processed in turn, as on Kafka.
+//
+//	app := runtime.NewApp()
+//	shopv1.RegisterShopAgents(app, &myAgents{})
+//	d := streamtest.New(app)
+//	err := streamtest.Send(d, shopv1.OrderTopic, &shopv1.Order{AccountId: "a"})
+//	totals := streamtest.Output(d, shopv1.AccountTotalTopic)
+//
+// The driver runs the same code path as the worker (runtime.Agent.Process,
+// the error policies, dead-letter headers); what it does not show is Kafka
+// itself: commits, rebalances and partition moves are the worker's, and
+// tested against a broker.
+package streamtest
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/streamgen/streamgen/runtime"
+)
+
+// Driver runs an app's agents on records in memory.
+type Driver struct {
+	app     *runtime.App
+	topics  map[string]*runtime.TopicDesc
+	logs    map[string][]*runtime.Record // every record per topic
+	read    map[string]int               // per topic, how many Output has returned
+	offsets map[string]int64             // next offset per topic/partition
+	clock   time.Time
+}
+
+// New returns a driver for app, whose agents must be registered.
+func New(app *runtime.App) *Driver {
+	d := &Driver{app: app, topics: map[string]*runtime.TopicDesc{}, logs: map[string][]*runtime.Record{},
+		read: map[string]int{}, offsets: map[string]int64{}, clock: time.Unix(0, 0).UTC()}
+	for _, t := range app.Topics() {
+		d.topics[t.Name] = t
+	}
+	return d
+}
+
+// Send encodes m with the topic's codec and key, and runs every agent that
+// consumes the topic on it, then every agent consuming what they emitted.
+// It returns the error that stopped an agent with ON_ERROR_STOP; failures
+// under ON_ERROR_DEAD_LETTER end in the dead-letter topic instead.
+func Send[T proto.Message](d *Driver, topic runtime.Topic[T], m T) error {
+	rec, err := topic.Record(m)
+	if err != nil {
+		return err
+	}
+	return d.SendRecord(rec)
+}
+
+// SendRecord feeds a record as bytes, e.g. a value that does not decode, to
+// test the error policy.
+func (d *Driver) SendRecord(rec *runtime.Record) error {
+	queue := []*runtime.Record{d.append(rec)}
+	var em runtime.Emitter
+	for len(queue) > 0 {
+		in := queue[0]
+		queue = queue[1:]
+		for _, ag := range d.app.Agents() {
+			if ag.Desc.Input.Name != in.Topic {
+				continue
+			}
+			if err := ag.Process(context.Background(), in, &em); err != nil {
+				if ag.Desc.OnError == runtime.OnErrorStop {
+					return err
+				}
+				d.append(ag.DeadLetter(in, err))
+				continue
+			}
+			for _, out := range em.Records() {
+				out := out
+				queue = append(queue, d.append(&out))
+			}
+		}
+	}
+	return nil
+}
+
+func (d *Driver) append(rec *runtime.Record) *runtime.Record {
+	r := *rec
+	if t := d.topics[r.Topic]; t != nil && r.Partition < 0 {
+		if r.Key != nil {
+			r.Partition = runtime.Partition(r.Key, t.Partitions)
+		} else {
+			r.Partition = 0
+		}
+	}
+	if r.Partition < 0 {
+		r.Partition = 0
+	}
+	k := fmt.Sprintf("%s/%d", r.Topic, r.Partition)
+	r.Offset = d.offsets[k]
+	d.offsets[k]++
+	if r.Timestamp.IsZero() {
+		r.Timestamp = d.clock
+	}
+	d.logs[r.Topic] = append(d.logs[r.Topic], &r)
+	return &r
+}
+
+// Records returns every record written to topic so far, in order:
+// inputs, outputs and dead letters alike.
+func (d *Driver) Records(topic string) []*runtime.Record { return d.logs[topic] }
+
+// Output decodes the records emitted to topic since the last call of
+// Output for that topic.
+func Output[T proto.Message](d *Driver, topic runtime.Topic[T]) ([]T, error) {
+	recs := d.logs[topic.Name()][d.read[topic.Name()]:]
+	d.read[topic.Name()] += len(recs)
+	out := make([]T, 0, len(recs))
+	for _, r := range recs {
+		m, err := topic.Decode(r.Value)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// DeadLetters returns the records written to an agent's dead-letter topic
+// (the generated <App><Agent>DeadLetterTopicName constant).
+func (d *Driver) DeadLetters(topic string) []*runtime.Record { return d.logs[topic] }
+
+// Header returns the value of the last header named key, or "".
+func Header(rec *runtime.Record, key string) string {
+	for i := len(rec.Headers) - 1; i >= 0; i-- {
+		if rec.Headers[i].Key == key {
+			return string(rec.Headers[i].Value)
+		}
+	}
+	return ""
+}

@@ -1,0 +1,455 @@
+// Package worker runs a registered streamgen App on Kafka: it joins the
+// app's consumer group, creates and checks the app's topics, runs each
+// owned partition's records through the agents, produces their outputs,
+// and commits input offsets at least once with no gaps: an offset is
+// committed only when every output (and dead letter) of every record
+// before it is acknowledged by the broker.
+//
+// With no brokers configured (neither WithBrokers nor STREAMGEN_BROKERS),
+// Run starts an embedded broker in-process and says so in its log.
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/streamgen/streamgen/runtime"
+	"github.com/streamgen/streamgen/runtime/broker"
+	"github.com/streamgen/streamgen/runtime/kafka"
+)
+
+// EnvBrokers is the environment variable read for the bootstrap brokers
+// when WithBrokers is not given.
+const EnvBrokers = "STREAMGEN_BROKERS"
+
+// Option configures a worker.
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type config struct {
+	brokers         string
+	sessionTimeout  time.Duration
+	storeInterval   time.Duration
+	shutdownTimeout time.Duration
+	kafkaConfig     map[string]string
+	clientID        string
+	ready           func(brokers string)
+	maxBatch        int
+	logger          *slog.Logger
+}
+
+// WithLogger sets the worker's logger, which also receives librdkafka's
+// and the embedded broker's logs. Default: the App's logger.
+func WithLogger(l *slog.Logger) Option {
+	return optionFunc(func(c *config) { c.logger = l })
+}
+
+// WithBrokers sets the bootstrap brokers, "host:port[,host:port]".
+// Default: the STREAMGEN_BROKERS environment variable, else an embedded
+// broker started in-process.
+func WithBrokers(brokers string) Option {
+	return optionFunc(func(c *config) { c.brokers = brokers })
+}
+
+// WithSessionTimeout sets how long the group waits for a silent worker
+// before giving its partitions to others (librdkafka's session.timeout.ms).
+// Default: 10 s.
+func WithSessionTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.sessionTimeout = d })
+}
+
+// WithShutdownTimeout bounds how long a stopping worker waits for work in
+// flight to finish and be acknowledged. Default: 30 s.
+func WithShutdownTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.shutdownTimeout = d })
+}
+
+// WithKafkaConfig sets librdkafka properties on every client, overriding
+// streamgen's defaults (see package kafka). Default: none.
+func WithKafkaConfig(props map[string]string) Option {
+	return optionFunc(func(c *config) { c.kafkaConfig = props })
+}
+
+// WithReady calls fn with the bootstrap brokers once the worker has
+// created its topics and joined its group. Default: none.
+func WithReady(fn func(brokers string)) Option {
+	return optionFunc(func(c *config) { c.ready = fn })
+}
+
+// Run runs app until ctx ends or a record stops it (OnErrorStop, or a
+// record whose output the broker refused), then stops polling, finishes
+// the work in flight, flushes outputs, commits and leaves the group. It
+// returns nil after a clean stop on ctx's end.
+func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
+	cfg := config{
+		brokers:         os.Getenv(EnvBrokers),
+		sessionTimeout:  10 * time.Second,
+		storeInterval:   100 * time.Millisecond,
+		shutdownTimeout: 30 * time.Second,
+		maxBatch:        1000,
+	}
+	for _, o := range opts {
+		o.apply(&cfg)
+	}
+	if cfg.logger == nil {
+		cfg.logger = app.Logger()
+	}
+	log := cfg.logger.With("app", app.ID())
+	if app.ID() == "" || len(app.Agents()) == 0 {
+		return errors.New("streamgen worker: the app has no agents; call the generated Register function first")
+	}
+	if cfg.brokers == "" {
+		b, err := broker.Start(broker.WithLogger(log))
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+		cfg.brokers = b.Addr()
+		log.Info("no brokers configured: started an embedded broker in-process (set --brokers or "+EnvBrokers+" for a real cluster)", "addr", cfg.brokers)
+	}
+	if cfg.clientID == "" {
+		host, _ := os.Hostname()
+		cfg.clientID = fmt.Sprintf("%s-%s-%d", app.ID(), host, os.Getpid())
+	}
+	kcfg := kafka.Config{Brokers: cfg.brokers, ClientID: cfg.clientID, Logger: log, Extra: cfg.kafkaConfig}
+	if err := kafka.EnsureTopics(ctx, kcfg, app.Topics()); err != nil {
+		return fmt.Errorf("streamgen worker: %w", err)
+	}
+	w := &worker{app: app, cfg: cfg, log: log, parts: map[kafka.TopicPartition]*partition{}}
+	w.procCtx, w.procCancel = context.WithCancel(context.WithoutCancel(ctx))
+	defer w.procCancel()
+	var err error
+	w.producer, err = kafka.NewProducer(kafka.ProducerConfig{Config: kcfg}, w.ack)
+	if err != nil {
+		return err
+	}
+	defer w.producer.Close()
+	topics := map[string]bool{}
+	w.byTopic = map[string][]*runtime.Agent{}
+	var inputs []string
+	for _, ag := range app.Agents() {
+		t := ag.Desc.Input.Name
+		if !topics[t] {
+			topics[t] = true
+			inputs = append(inputs, t)
+		}
+		w.byTopic[t] = append(w.byTopic[t], ag)
+	}
+	w.consumer, err = kafka.NewConsumer(kafka.ConsumerConfig{
+		Config: kcfg, Group: app.ID(), Topics: inputs, SessionTimeout: cfg.sessionTimeout,
+	}, w)
+	if err != nil {
+		return err
+	}
+	log.Info("worker started", "brokers", cfg.brokers, "group", app.ID(), "topics", inputs)
+	if cfg.ready != nil {
+		cfg.ready(cfg.brokers)
+	}
+	runErr := w.loop(ctx)
+	// Stop: finish and commit what is in flight, then leave the group.
+	w.stopping.Store(true)
+	w.revokeAll()
+	if err := w.consumer.Commit(); err != nil {
+		log.Warn("final commit failed", "error", err)
+	}
+	if err := w.consumer.Close(); err != nil {
+		log.Warn("leaving the group failed", "error", err)
+	}
+	if runErr == nil {
+		runErr = w.failure()
+	}
+	log.Info("worker stopped", "error", runErr)
+	return runErr
+}
+
+type worker struct {
+	app        *runtime.App
+	cfg        config
+	log        *slog.Logger
+	consumer   *kafka.Consumer
+	producer   *kafka.Producer
+	byTopic    map[string][]*runtime.Agent
+	procCtx    context.Context
+	procCancel context.CancelFunc
+
+	parts    map[kafka.TopicPartition]*partition // touched only by the poll goroutine
+	stopping atomic.Bool
+
+	errMu sync.Mutex
+	err   error
+}
+
+func (w *worker) failure() error {
+	w.errMu.Lock()
+	defer w.errMu.Unlock()
+	return w.err
+}
+
+// fail records the first fatal error; the poll loop sees it and stops.
+func (w *worker) fail(err error) {
+	w.errMu.Lock()
+	if w.err == nil {
+		w.err = err
+		w.log.Error("worker stopping", "error", err)
+	}
+	w.errMu.Unlock()
+}
+
+func (w *worker) loop(ctx context.Context) error {
+	var batch []*runtime.Record
+	lastStore := time.Now()
+	for ctx.Err() == nil {
+		if err := w.failure(); err != nil {
+			return err
+		}
+		var err error
+		batch, err = w.consumer.Poll(100*time.Millisecond, w.cfg.maxBatch, batch[:0])
+		if err != nil {
+			w.fail(err)
+			return err
+		}
+		for _, rec := range batch {
+			w.dispatch(rec)
+		}
+		clear(batch)
+		if time.Since(lastStore) >= w.cfg.storeInterval {
+			w.storeOffsets()
+			lastStore = time.Now()
+		}
+	}
+	return nil
+}
+
+// inflight is one input record on its way: pending counts the agents
+// still running it plus its outputs not yet acknowledged.
+type inflight struct {
+	rec     *runtime.Record
+	pending atomic.Int32
+}
+
+type lane struct {
+	ch chan *inflight
+}
+
+type partition struct {
+	tp     kafka.TopicPartition
+	agents []*runtime.Agent
+	lanes  [][]lane // per agent, per concurrency slot
+	wg     sync.WaitGroup
+
+	mu     sync.Mutex
+	queue  []*inflight // in offset order; queue[head:] not yet committable
+	head   int
+	stored int64 // next offset last stored, -1 before any
+}
+
+func (w *worker) Assigned(tps []kafka.TopicPartition) {
+	for _, tp := range tps {
+		if w.parts[tp] != nil {
+			continue
+		}
+		p := &partition{tp: tp, agents: w.byTopic[tp.Topic], stored: -1}
+		p.lanes = make([][]lane, len(p.agents))
+		for i, ag := range p.agents {
+			n := ag.Desc.Concurrency
+			if n < 1 {
+				n = 1
+			}
+			p.lanes[i] = make([]lane, n)
+			for j := range p.lanes[i] {
+				l := lane{ch: make(chan *inflight, 256)}
+				p.lanes[i][j] = l
+				p.wg.Add(1)
+				go w.runLane(p, ag, l)
+			}
+		}
+		w.parts[tp] = p
+	}
+	w.log.Info("partitions assigned", "partitions", fmt.Sprint(tps))
+}
+
+func (w *worker) Revoked(tps []kafka.TopicPartition, lost bool) {
+	w.log.Info("partitions revoked", "partitions", fmt.Sprint(tps), "lost", lost)
+	w.drain(tps, !lost)
+}
+
+func (w *worker) revokeAll() {
+	tps := make([]kafka.TopicPartition, 0, len(w.parts))
+	for tp := range w.parts {
+		tps = append(tps, tp)
+	}
+	w.drain(tps, true)
+}
+
+// drain stops the partitions' lanes after the records already handed to
+// them, waits until their outputs are acknowledged (bounded by the
+// shutdown timeout), and stores their final offsets when store is set.
+func (w *worker) drain(tps []kafka.TopicPartition, store bool) {
+	var ps []*partition
+	for _, tp := range tps {
+		if p := w.parts[tp]; p != nil {
+			ps = append(ps, p)
+			delete(w.parts, tp)
+			for _, ls := range p.lanes {
+				for _, l := range ls {
+					close(l.ch)
+				}
+			}
+		}
+	}
+	deadline := time.Now().Add(w.cfg.shutdownTimeout)
+	for _, p := range ps {
+		p.wg.Wait()
+		for w.failure() == nil && p.busy() && time.Now().Before(deadline) {
+			time.Sleep(2 * time.Millisecond)
+		}
+		if p.busy() && w.failure() == nil {
+			w.log.Warn("partition still has unacknowledged work after the shutdown timeout; its offset stays before it", "partition", p.tp.String())
+		}
+	}
+	if !store {
+		return
+	}
+	var offs []kafka.Offset
+	for _, p := range ps {
+		if next, ok := p.advance(); ok {
+			offs = append(offs, kafka.Offset{TopicPartition: p.tp, Offset: next})
+		}
+	}
+	if err := w.consumer.StoreOffsets(offs); err != nil {
+		w.log.Warn("storing offsets of revoked partitions failed", "error", err)
+	}
+}
+
+func (p *partition) busy() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, f := range p.queue[p.head:] {
+		if f.pending.Load() != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// advance pops the finished records at the head of the queue and returns
+// the next offset to commit, and whether it moved since the last call.
+func (p *partition) advance() (int64, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	next := p.stored
+	for p.head < len(p.queue) && p.queue[p.head].pending.Load() == 0 {
+		next = p.queue[p.head].rec.Offset + 1
+		p.queue[p.head] = nil
+		p.head++
+	}
+	if p.head > 1024 && p.head*2 > len(p.queue) {
+		n := copy(p.queue, p.queue[p.head:])
+		clear(p.queue[n:])
+		p.queue = p.queue[:n]
+		p.head = 0
+	}
+	if next == p.stored {
+		return next, false
+	}
+	p.stored = next
+	return next, true
+}
+
+func (w *worker) storeOffsets() {
+	var offs []kafka.Offset
+	for _, p := range w.parts {
+		if next, ok := p.advance(); ok {
+			offs = append(offs, kafka.Offset{TopicPartition: p.tp, Offset: next})
+		}
+	}
+	if err := w.consumer.StoreOffsets(offs); err != nil {
+		w.log.Warn("storing offsets failed", "error", err)
+	}
+}
+
+func (w *worker) dispatch(rec *runtime.Record) {
+	p := w.parts[kafka.TopicPartition{Topic: rec.Topic, Partition: rec.Partition}]
+	if p == nil {
+		// Polled before its partition was revoked: the new owner reads it
+		// again from the committed offset, which is before it.
+		return
+	}
+	f := &inflight{rec: rec}
+	f.pending.Store(int32(len(p.agents)))
+	p.mu.Lock()
+	p.queue = append(p.queue, f)
+	p.mu.Unlock()
+	for _, ls := range p.lanes {
+		l := ls[0]
+		if len(ls) > 1 {
+			l = ls[laneOf(rec, len(ls))]
+		}
+		l.ch <- f
+	}
+}
+
+// laneOf keeps records with the same key on one lane, in order.
+func laneOf(rec *runtime.Record, n int) int {
+	if rec.Key == nil {
+		return int(rec.Offset % int64(n))
+	}
+	h := fnv.New32a()
+	_, _ = h.Write(rec.Key)
+	return int(h.Sum32() % uint32(n))
+}
+
+func (w *worker) runLane(p *partition, ag *runtime.Agent, l lane) {
+	defer p.wg.Done()
+	var em runtime.Emitter
+	for f := range l.ch {
+		if w.failure() != nil {
+			continue // stopping: leave the record uncommitted
+		}
+		err := ag.Process(w.procCtx, f.rec, &em)
+		if err != nil {
+			if ag.Desc.OnError == runtime.OnErrorStop {
+				w.fail(fmt.Errorf("streamgen worker: %w (on_error: ON_ERROR_STOP; nothing from this record on is committed)", err))
+				continue
+			}
+			dl := ag.DeadLetter(f.rec, err)
+			w.log.Warn("record sent to dead-letter topic", "error", err, "dead_letter_topic", dl.Topic)
+			f.pending.Add(1)
+			if perr := w.producer.Produce(dl, f); perr != nil {
+				w.fail(fmt.Errorf("producing dead letter of %s/%d@%d: %w", f.rec.Topic, f.rec.Partition, f.rec.Offset, perr))
+				continue
+			}
+		} else {
+			recs := em.Records()
+			for i := range recs {
+				f.pending.Add(1)
+				if perr := w.producer.Produce(&recs[i], f); perr != nil {
+					w.fail(fmt.Errorf("producing output of %s/%d@%d: %w", f.rec.Topic, f.rec.Partition, f.rec.Offset, perr))
+					break
+				}
+			}
+		}
+		f.pending.Add(-1)
+	}
+}
+
+// ack is the producer's delivery callback.
+func (w *worker) ack(token any, err error) {
+	f := token.(*inflight)
+	if err != nil {
+		w.fail(fmt.Errorf("streamgen worker: the broker refused an output of %s/%d@%d: %w; the input is not committed and will be processed again",
+			f.rec.Topic, f.rec.Partition, f.rec.Offset, err))
+		return
+	}
+	f.pending.Add(-1)
+}
