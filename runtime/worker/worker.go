@@ -275,11 +275,15 @@ func (w *worker) Assigned(tps []kafka.TopicPartition) {
 		}
 		w.parts[tp] = p
 	}
-	w.log.Info("partitions assigned", "partitions", fmt.Sprint(tps))
+	if len(tps) > 0 {
+		w.log.Info("partitions assigned", "partitions", fmt.Sprint(tps))
+	}
 }
 
 func (w *worker) Revoked(tps []kafka.TopicPartition, lost bool) {
-	w.log.Info("partitions revoked", "partitions", fmt.Sprint(tps), "lost", lost)
+	if len(tps) > 0 {
+		w.log.Info("partitions revoked", "partitions", fmt.Sprint(tps), "lost", lost)
+	}
 	w.drain(tps, !lost)
 }
 

@@ -497,7 +497,7 @@ func (r *renderer) mockFile(gen *protogen.Plugin, lib string) {
 				om := r.msgs[t.Message.FullName()]
 				em.methods = append(em.methods, mockMethod{name: "Emit" + om.GoIdent.GoName, params: []mockParam{
 					{"ctx", contextPkg.Ident("Context"), false},
-					{"m", om.GoIdent, true},
+					{"msg", om.GoIdent, true},
 				}})
 			}
 			all = append(all, em)

@@ -77,15 +77,15 @@ func (m *MockUppercaseUppercaseEmitter) EXPECT() *MockUppercaseUppercaseEmitterM
 var _ v1.UppercaseUppercaseEmitter = (*MockUppercaseUppercaseEmitter)(nil)
 
 // EmitProcessed mocks the method of the same name.
-func (m *MockUppercaseUppercaseEmitter) EmitProcessed(ctx context.Context, m *v1.Processed) error {
+func (m *MockUppercaseUppercaseEmitter) EmitProcessed(ctx context.Context, msg *v1.Processed) error {
 	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "EmitProcessed", ctx, m)
+	ret := m.ctrl.Call(m, "EmitProcessed", ctx, msg)
 	ret0, _ := ret[0].(error)
 	return ret0
 }
 
 // EmitProcessed declares an expected call of EmitProcessed.
-func (mr *MockUppercaseUppercaseEmitterMockRecorder) EmitProcessed(ctx, m any) *gomock.Call {
+func (mr *MockUppercaseUppercaseEmitterMockRecorder) EmitProcessed(ctx, msg any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
-	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitProcessed", reflect.TypeOf((*MockUppercaseUppercaseEmitter)(nil).EmitProcessed), ctx, m)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitProcessed", reflect.TypeOf((*MockUppercaseUppercaseEmitter)(nil).EmitProcessed), ctx, msg)
 }

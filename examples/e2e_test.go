@@ -1,0 +1,322 @@
+// Package examples_test runs the examples as a team would: built as
+// binaries, as processes, against `streamgen dev-broker`, fed and read by
+// clients we did not write (kcat, franz-go).
+package examples_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+var bin string // directory of the built binaries
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "streamgen-e2e-")
+	if err != nil {
+		panic(err)
+	}
+	bin = dir
+	code := func() int {
+		defer os.RemoveAll(dir)
+		build := func(wd, out, pkg string) error {
+			cmd := exec.Command("go", "build", "-o", filepath.Join(dir, out), pkg)
+			cmd.Dir = wd
+			cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+			if b, err := cmd.CombinedOutput(); err != nil {
+				return fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
+			}
+			return nil
+		}
+		if err := build("..", "streamgen", "./cmd/streamgen"); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		if err := build("01-uppercase", "uppercase", "."); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// proc is a child process whose stderr is kept for the test log.
+type proc struct {
+	cmd *exec.Cmd
+	mu  sync.Mutex
+	log bytes.Buffer
+}
+
+func (p *proc) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.log.Write(b)
+}
+
+func (p *proc) Log() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.log.String()
+}
+
+func start(t *testing.T, name string, args ...string) *proc {
+	t.Helper()
+	p := &proc{cmd: exec.Command(filepath.Join(bin, name), args...)}
+	p.cmd.Stdout = p
+	p.cmd.Stderr = p
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			_ = p.cmd.Process.Signal(syscall.SIGTERM)
+			done := make(chan struct{})
+			go func() { _ = p.cmd.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(30 * time.Second):
+				_ = p.cmd.Process.Kill()
+				<-done
+				t.Errorf("%s did not stop within 30s of SIGTERM", name)
+			}
+		}
+		if t.Failed() {
+			t.Logf("%s %v output:\n%s", name, args, p.Log())
+		}
+	})
+	return p
+}
+
+func devBroker(t *testing.T) string {
+	t.Helper()
+	addrFile := filepath.Join(t.TempDir(), "addr")
+	start(t, "streamgen", "dev-broker", "-addr-file", addrFile)
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if b, err := os.ReadFile(addrFile); err == nil {
+			return strings.TrimSpace(string(b))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("dev-broker wrote no address within 30s")
+	return ""
+}
+
+func worker(t *testing.T, addr string) *proc {
+	t.Helper()
+	p := start(t, "uppercase", "worker", "--brokers", addr, "--session-timeout", "3s")
+	waitFor(t, 60*time.Second, "worker joins and gets partitions", func() bool {
+		return strings.Contains(p.Log(), "partitions assigned")
+	})
+	return p
+}
+
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting until %s", d, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func kcatProduce(t *testing.T, addr, topic string, lines []string) {
+	t.Helper()
+	cmd := exec.Command("kcat", "-b", addr, "-t", topic, "-P")
+	cmd.Stdin = strings.NewReader(strings.Join(lines, "\n") + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("kcat -P: %v\n%s", err, out)
+	}
+}
+
+func kcatConsume(t *testing.T, addr, topic string, n int) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "kcat", "-b", addr, "-t", topic, "-C", "-o", "beginning",
+		"-c", fmt.Sprint(n), "-q", "-f", "%s\n")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("kcat -C %s: %v (read %q)", topic, err, out)
+	}
+	return strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+}
+
+// TestUppercaseWithKcat: the seed's story. A worker process runs on a
+// dev-broker process; kcat writes lines to my-topic and reads them back
+// uppercased from processed-topic.
+func TestUppercaseWithKcat(t *testing.T) {
+	if _, err := exec.LookPath("kcat"); err != nil {
+		t.Fatal("kcat is not installed: `apt-get install -y kcat` (.ci/run does it)")
+	}
+	addr := devBroker(t)
+	worker(t, addr)
+	lines := []string{"hello", "streamgen", "schema-first streams", "ünïcode ok"}
+	kcatProduce(t, addr, "my-topic", lines)
+	got := kcatConsume(t, addr, "processed-topic", len(lines))
+	want := make([]string, len(lines))
+	for i, l := range lines {
+		want[i] = strings.ToUpper(l)
+	}
+	sort.Strings(got)
+	sort.Strings(want)
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("kcat read %q, want %q", got, want)
+	}
+}
+
+// TestTakeoverAfterSIGKILL: two worker processes share my-topic's 4
+// partitions; one is killed with SIGKILL mid-stream; the other takes its
+// partitions over and every input line comes out uppercased at least once.
+func TestTakeoverAfterSIGKILL(t *testing.T) {
+	addr := devBroker(t)
+	a := worker(t, addr)
+	b := worker(t, addr)
+	// Both members hold partitions before the kill.
+	waitFor(t, 30*time.Second, "the group is split over both workers", func() bool {
+		return strings.Contains(a.Log(), "partitions revoked") && strings.Contains(b.Log(), "partitions assigned")
+	})
+	const n = 40000
+	lines := make([]string, n)
+	for i := range lines {
+		lines[i] = fmt.Sprintf("line-%06d", i)
+	}
+	kcatProduce(t, addr, "my-topic", lines[:n/2])
+	seen := map[string]bool{}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics("processed-topic"),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	read := func(d time.Duration) {
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		defer cancel()
+		cl.PollFetches(ctx).EachRecord(func(r *kgo.Record) { seen[string(r.Value)] = true })
+	}
+	for len(seen) == 0 {
+		read(time.Second)
+	}
+	if err := a.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = a.cmd.Wait()
+	t.Logf("killed worker A after %d outputs were visible", len(seen))
+	kcatProduce(t, addr, "my-topic", lines[n/2:])
+	deadline := time.Now().Add(90 * time.Second)
+	for len(seen) < n && time.Now().Before(deadline) {
+		read(time.Second)
+	}
+	var lost []string
+	for _, l := range lines {
+		if !seen[strings.ToUpper(l)] {
+			lost = append(lost, l)
+		}
+	}
+	if len(lost) > 0 {
+		t.Fatalf("%d of %d lines never came out (first: %v)", len(lost), n, lost[:min(5, len(lost))])
+	}
+	if !strings.Contains(b.Log(), "partitions assigned") || strings.Count(b.Log(), "partitions assigned") < 2 {
+		t.Errorf("worker B never took over partitions:\n%s", b.Log())
+	}
+}
+
+// TestServiceRepoLayout: 01-uppercase is laid out as a team's repository.
+// Copied elsewhere, `go generate` and `go build` work and regenerate the
+// checked-in code byte for byte.
+func TestServiceRepoLayout(t *testing.T) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(t.TempDir(), "uppercase")
+	if err := copyTree("01-uppercase", dst); err != nil {
+		t.Fatal(err)
+	}
+	gomod := filepath.Join(dst, "go.mod")
+	b, err := os.ReadFile(gomod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte("tool github.com/streamgen/streamgen/cmd/streamgen")) {
+		t.Error("go.mod does not pin the generator with a tool directive")
+	}
+	b = bytes.ReplaceAll(b, []byte("=> ../.."), []byte("=> "+root))
+	if err := os.WriteFile(gomod, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Remove the generated code, so go generate must write it again.
+	if err := os.RemoveAll(filepath.Join(dst, "gen")); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"generate", "./..."}, {"build", "./..."}, {"vet", "./..."}} {
+		cmd := exec.Command("go", args...)
+		cmd.Dir = dst
+		cmd.Env = append(os.Environ(), "GOPROXY=off", "GOFLAGS=-mod=mod")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go %v: %v\n%s", args, err, out)
+		}
+	}
+	err = filepath.Walk(filepath.Join("01-uppercase", "gen"), func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel("01-uppercase", path)
+		want, _ := os.ReadFile(path)
+		got, err := os.ReadFile(filepath.Join(dst, rel))
+		if err != nil {
+			t.Errorf("%s: not regenerated: %v", rel, err)
+			return nil
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: stale generated file: regenerated content differs; run `make generate`", rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func copyTree(src, dst string) error {
+	return filepath.Walk(src, func(path string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		target := filepath.Join(dst, rel)
+		if info.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		in, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		out, err := os.Create(target)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(out, bufio.NewReader(in)); err != nil {
+			out.Close()
+			return err
+		}
+		return out.Close()
+	})
+}
