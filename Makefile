@@ -1,0 +1,45 @@
+# streamgen's tasks. `make help` lists them.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+# Nested modules: a team's service repository (01-uppercase) and the
+# benchmark (it needs Goka, which the library must not depend on).
+NESTED := examples/01-uppercase examples/bench
+
+.PHONY: help
+help: ## Lists the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-16s %s\n", $$1, $$2}'
+
+.PHONY: demo
+demo: ## Runs the seed example on the embedded broker: sends lines, prints them uppercased
+	cd examples/01-uppercase && go run . demo "hello streamgen" "schema-first streams" "faust, but in go"
+
+.PHONY: test
+test: ## Runs every test: unit, golden, end-to-end on the broker (with -race)
+	go vet ./...
+	@test -z "$$(gofmt -l . | tee /dev/stderr)" || { echo "gofmt: the files above need formatting"; exit 1; }
+	go test -race -count=1 -timeout 15m ./...
+	for d in $(NESTED); do (cd $$d && go vet ./... && go test -race -count=1 ./...); done
+
+.PHONY: generate
+generate: ## Regenerates gen/, the test app, and the examples' generated code
+	go run ./cmd/streamgen/internal/bootstrap
+	go generate ./...
+	for d in $(NESTED); do (cd $$d && go generate ./...); done
+	go test ./cmd/streamgen/ -run Golden -update
+
+.PHONY: checkgenerate
+checkgenerate: generate ## Fails if generated code is stale
+	@test -z "$$(git status --porcelain)" || { git status --porcelain; echo "stale generated files: run make generate and commit"; exit 1; }
+
+.PHONY: lint
+lint: ## go vet, gofmt, and buf lint when buf is installed
+	go vet ./...
+	@test -z "$$(gofmt -l .)"
+	@if command -v buf >/dev/null; then buf lint; else echo "buf not installed; skipping buf lint"; fi
+
+.PHONY: bench
+bench: ## Measures streamgen against a hand-written loop and Goka (results: BENCHMARKS.md)
+	cd examples/bench && go run . -records $${RECORDS:-1000000}

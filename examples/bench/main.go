@@ -1,0 +1,448 @@
+// Command bench measures streamgen against its peers on one broker, in one
+// run: the same uppercase work, at least once, by three programs each in
+// its own process:
+//
+//   - handwritten: a confluent-kafka-go consume → uppercase → produce loop
+//     that flushes its outputs before each commit;
+//   - goka: a Goka v1.1.17 processor (Sarama);
+//   - streamgen: the streamgen agent of proto/bench/v1/bench.proto.
+//
+// It starts a broker process (the embedded kfake broker, as `streamgen
+// dev-broker` runs it), writes the input once, runs each contender on it
+// with its own consumer group and output topic, and prints each one's
+// rate, CPU time per record and peak RSS, and streamgen's ratios:
+//
+//	cd examples/bench && go run . -records 1000000
+//
+// (`make bench` from the repository root). The rate is records over the
+// time from the contender's first input record to the moment the broker
+// holds all of its outputs, so process start-up and group join are not
+// counted for anyone.
+package main
+
+//go:generate go tool streamgen -I proto -paths import -module github.com/streamgen/streamgen/examples/bench -mock none proto/bench/v1/bench.proto
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/IBM/sarama"
+	ck "github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/lovoo/goka"
+	"github.com/lovoo/goka/codec"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	benchv1 "github.com/streamgen/streamgen/examples/bench/gen/bench/v1"
+	"github.com/streamgen/streamgen/runtime"
+	"github.com/streamgen/streamgen/runtime/broker"
+	"github.com/streamgen/streamgen/runtime/worker"
+)
+
+const inTopic = "bench-in"
+
+func main() {
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "broker":
+			os.Exit(runBroker(os.Args[2:]))
+		case "handwritten", "goka", "streamgen":
+			os.Exit(runContender(os.Args[1], os.Args[2:]))
+		}
+	}
+	os.Exit(harness(os.Args[1:]))
+}
+
+func runBroker(args []string) int {
+	fs := flag.NewFlagSet("broker", flag.ExitOnError)
+	addrFile := fs.String("addr-file", "", "write the address here")
+	_ = fs.Parse(args)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	err := broker.Run(ctx, func(addr string) {
+		_ = os.WriteFile(*addrFile+".tmp", []byte(addr), 0o644)
+		_ = os.Rename(*addrFile+".tmp", *addrFile)
+	}, broker.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// ---- contenders ----
+
+var firstOnce sync.Once
+
+// first reports the arrival of the first input record to the harness.
+func first() {
+	firstOnce.Do(func() { fmt.Printf("FIRST %d\n", time.Now().UnixNano()) })
+}
+
+func runContender(name string, args []string) int {
+	fs := flag.NewFlagSet(name, flag.ExitOnError)
+	brokers := fs.String("brokers", "", "bootstrap brokers")
+	_ = fs.Parse(args)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	var err error
+	switch name {
+	case "handwritten":
+		err = handwritten(ctx, *brokers)
+	case "goka":
+		err = gokaProcessor(ctx, *brokers)
+	case "streamgen":
+		err = streamgenWorker(ctx, *brokers)
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintln(os.Stderr, name+":", err)
+		return 1
+	}
+	return 0
+}
+
+// handwritten is the loop a team writes by hand on confluent-kafka-go, with
+// the same tuned consumer settings streamgen uses, at least once: it
+// flushes its outputs before each commit.
+func handwritten(ctx context.Context, brokers string) error {
+	c, err := ck.NewConsumer(&ck.ConfigMap{
+		"bootstrap.servers":      brokers,
+		"group.id":               "bench-handwritten",
+		"auto.offset.reset":      "earliest",
+		"enable.auto.commit":     false,
+		"fetch.queue.backoff.ms": 10,
+		"enable.metrics.push":    false,
+	})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	p, err := ck.NewProducer(&ck.ConfigMap{
+		"bootstrap.servers":         brokers,
+		"linger.ms":                 5,
+		"enable.idempotence":        true,
+		"go.delivery.report.fields": "none",
+		"enable.metrics.push":       false,
+	})
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	go func() {
+		for ev := range p.Events() {
+			if m, ok := ev.(*ck.Message); ok && m.TopicPartition.Error != nil {
+				fmt.Fprintln(os.Stderr, "delivery failed:", m.TopicPartition.Error)
+				os.Exit(1)
+			}
+		}
+	}()
+	if err := c.Subscribe(inTopic, nil); err != nil {
+		return err
+	}
+	out := "bench-out-handwritten"
+	n := 0
+	commit := func() error {
+		for p.Len() > 0 {
+			p.Flush(10)
+		}
+		if _, err := c.Commit(); err != nil {
+			var ke ck.Error
+			if !errors.As(err, &ke) || ke.Code() != ck.ErrNoOffset {
+				return err
+			}
+		}
+		return nil
+	}
+	last := time.Now()
+	for ctx.Err() == nil {
+		ev := c.Poll(100)
+		switch m := ev.(type) {
+		case *ck.Message:
+			first()
+			for {
+				err := p.Produce(&ck.Message{
+					TopicPartition: ck.TopicPartition{Topic: &out, Partition: ck.PartitionAny},
+					Key:            m.Key,
+					Value:          bytes.ToUpper(m.Value),
+				}, nil)
+				var ke ck.Error
+				if errors.As(err, &ke) && ke.Code() == ck.ErrQueueFull {
+					p.Flush(10)
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				break
+			}
+			n++
+		}
+		if n >= 10000 || time.Since(last) > 100*time.Millisecond {
+			if err := commit(); err != nil {
+				return err
+			}
+			n, last = 0, time.Now()
+		}
+	}
+	return commit()
+}
+
+func gokaProcessor(ctx context.Context, brokers string) error {
+	cfg := goka.DefaultConfig()
+	// The input is written before the processor starts: read it from the
+	// start (Goka's default is the newest offset).
+	cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
+	goka.ReplaceGlobalConfig(cfg)
+	out := goka.Stream("bench-out-goka")
+	g := goka.DefineGroup("bench-goka",
+		goka.Input(goka.Stream(inTopic), new(codec.Bytes), func(gctx goka.Context, msg any) {
+			first()
+			gctx.Emit(out, gctx.Key(), bytes.ToUpper(msg.([]byte)))
+		}),
+		goka.Output(out, new(codec.Bytes)),
+	)
+	p, err := goka.NewProcessor(strings.Split(brokers, ","), g)
+	if err != nil {
+		return err
+	}
+	return p.Run(ctx)
+}
+
+type benchAgents struct {
+	benchv1.UnimplementedBenchAgents
+}
+
+func (benchAgents) Uppercase(ctx context.Context, in *benchv1.Line, out benchv1.BenchUppercaseEmitter) error {
+	first()
+	return out.EmitUpper(ctx, &benchv1.Upper{Data: bytes.ToUpper(in.GetData())})
+}
+
+func streamgenWorker(ctx context.Context, brokers string) error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	app := runtime.NewApp(runtime.WithLogger(log))
+	if err := benchv1.RegisterBenchAgents(app, benchAgents{}); err != nil {
+		return err
+	}
+	return worker.Run(ctx, app, worker.WithBrokers(brokers))
+}
+
+// ---- harness ----
+
+type result struct {
+	name    string
+	rate    float64 // records/s
+	cpuPer  time.Duration
+	rssMiB  float64
+	elapsed time.Duration
+}
+
+func harness(args []string) int {
+	fs := flag.NewFlagSet("bench", flag.ExitOnError)
+	records := fs.Int("records", 1000000, "input records")
+	size := fs.Int("size", 100, "value bytes per record")
+	partitions := fs.Int("partitions", 8, "input partitions")
+	keys := fs.Int("keys", 10000, "distinct keys")
+	which := fs.String("contenders", "handwritten,goka,streamgen", "contenders to run, in order")
+	_ = fs.Parse(args)
+
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	dir, err := os.MkdirTemp("", "streamgen-bench-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	addrFile := filepath.Join(dir, "addr")
+	brokerCmd := exec.Command(self, "broker", "-addr-file", addrFile)
+	brokerCmd.Stderr = os.Stderr
+	if err := brokerCmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer func() {
+		_ = brokerCmd.Process.Signal(syscall.SIGTERM)
+		_ = brokerCmd.Wait()
+	}()
+	var addr string
+	for i := 0; i < 300 && addr == ""; i++ {
+		if b, err := os.ReadFile(addrFile); err == nil {
+			addr = string(b)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if addr == "" {
+		fmt.Fprintln(os.Stderr, "broker did not start")
+		return 1
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ProducerLinger(5*time.Millisecond),
+		kgo.MaxBufferedRecords(100000))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	ctx := context.Background()
+	names := strings.Split(*which, ",")
+	topics := []string{inTopic}
+	for _, n := range names {
+		topics = append(topics, "bench-out-"+n)
+	}
+	if _, err := adm.CreateTopics(ctx, int32(*partitions), 1, nil, topics...); err != nil {
+		fmt.Fprintln(os.Stderr, "create topics:", err)
+		return 1
+	}
+	fmt.Printf("broker %s (kfake, its own process); writing %d records of %d bytes over %d partitions, %d keys\n",
+		addr, *records, *size, *partitions, *keys)
+	if err := fill(ctx, cl, *records, *size, *keys); err != nil {
+		fmt.Fprintln(os.Stderr, "produce input:", err)
+		return 1
+	}
+	var results []result
+	for _, n := range names {
+		r, err := runOne(ctx, self, addr, adm, n, int64(*records))
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "%s: %v\n", n, err)
+			return 1
+		}
+		fmt.Printf("%-12s %9.0f records/s  %6.2f µs CPU/record  peak RSS %6.1f MiB  (%v)\n",
+			r.name, r.rate, float64(r.cpuPer.Nanoseconds())/1000, r.rssMiB, r.elapsed.Round(time.Millisecond))
+		results = append(results, r)
+	}
+	var sg *result
+	for i := range results {
+		if results[i].name == "streamgen" {
+			sg = &results[i]
+		}
+	}
+	if sg != nil {
+		for _, r := range results {
+			if r.name != "streamgen" {
+				fmt.Printf("streamgen / %-12s rate %.2fx  CPU per record %.2fx\n", r.name, sg.rate/r.rate,
+					float64(sg.cpuPer)/float64(r.cpuPer))
+			}
+		}
+	}
+	return 0
+}
+
+func fill(ctx context.Context, cl *kgo.Client, n, size, keys int) error {
+	value := make([]byte, size)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range value {
+		value[i] = byte('a' + rng.IntN(26))
+	}
+	var failed atomic.Value
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		cl.Produce(ctx, &kgo.Record{Topic: inTopic, Key: []byte(fmt.Sprintf("key-%05d", i%keys)), Value: value},
+			func(_ *kgo.Record, err error) {
+				if err != nil {
+					failed.Store(err)
+				}
+				wg.Done()
+			})
+	}
+	wg.Wait()
+	if err, ok := failed.Load().(error); ok {
+		return err
+	}
+	return nil
+}
+
+func runOne(ctx context.Context, self, addr string, adm *kadm.Client, name string, n int64) (result, error) {
+	cmd := exec.Command(self, name, "-brokers", addr)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return result{}, err
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return result{}, err
+	}
+	firstCh := make(chan time.Time, 1)
+	go func() {
+		buf := make([]byte, 4096)
+		var acc []byte
+		for {
+			k, err := stdout.Read(buf)
+			acc = append(acc, buf[:k]...)
+			if i := bytes.Index(acc, []byte("FIRST ")); i >= 0 {
+				if j := bytes.IndexByte(acc[i:], '\n'); j > 0 {
+					ns, _ := strconv.ParseInt(string(acc[i+6:i+j]), 10, 64)
+					firstCh <- time.Unix(0, ns)
+					_, _ = io.Copy(io.Discard, stdout)
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	topic := "bench-out-" + name
+	var start time.Time
+	deadline := time.Now().Add(10 * time.Minute)
+	for {
+		select {
+		case err := <-exited:
+			return result{}, fmt.Errorf("exited early: %v", err)
+		case start = <-firstCh:
+		default:
+		}
+		ends, err := adm.ListEndOffsets(ctx, topic)
+		if err == nil {
+			var total int64
+			ends.Each(func(o kadm.ListedOffset) { total += o.Offset })
+			if total >= n && !start.IsZero() {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			return result{}, errors.New("did not finish within 10 minutes")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	done := time.Now()
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		<-exited
+	}
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	elapsed := done.Sub(start)
+	return result{
+		name:    name,
+		rate:    float64(n) / elapsed.Seconds(),
+		cpuPer:  cpu / time.Duration(n),
+		rssMiB:  float64(ru.Maxrss) / 1024,
+		elapsed: elapsed,
+	}, nil
+}
