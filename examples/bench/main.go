@@ -35,6 +35,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -238,6 +239,17 @@ func streamgenWorker(ctx context.Context, brokers string) error {
 	app := runtime.NewApp(runtime.WithLogger(log))
 	if err := benchv1.RegisterBenchAgents(app, benchAgents{}); err != nil {
 		return err
+	}
+	if path := os.Getenv("BENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	return worker.Run(ctx, app, worker.WithBrokers(brokers))
 }

@@ -13,17 +13,21 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+	"go.uber.org/mock/gomock"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/broker"
 	"github.com/streamgen/streamgen/runtime/internal/testapp"
+	"github.com/streamgen/streamgen/runtime/internal/testapp/testappmock"
 	"github.com/streamgen/streamgen/runtime/kafka"
 	"github.com/streamgen/streamgen/runtime/streamtest"
 	"github.com/streamgen/streamgen/runtime/worker"
 )
 
-type checkout struct{ testapp.UnimplementedCheckoutAgents }
+type checkout struct {
+	testapp.UnimplementedCheckoutAgents
+}
 
 func (checkout) Check(ctx context.Context, in *testapp.Order, out testapp.CheckoutCheckEmitter) error {
 	switch in.GetNote() {
@@ -373,5 +377,26 @@ func TestDriverMatchesWorker(t *testing.T) {
 	dead := d.DeadLetters(testapp.CheckoutCheckDeadLetterTopicName)
 	if len(dead) != 1 || !strings.Contains(streamtest.Header(dead[0], runtime.HeaderError), "panicked") {
 		t.Errorf("dead letters %v", dead)
+	}
+}
+
+// TestHandlerWithGeneratedUberMock drives a handler with the generated
+// go.uber.org/mock emitter mock (the test app is generated with
+// mock=uber; the 01-uppercase example uses github.com/golang/mock).
+func TestHandlerWithGeneratedUberMock(t *testing.T) {
+	ctrl := gomock.NewController(t)
+	emit := testappmock.NewMockCheckoutCheckEmitter(ctrl)
+	ctx := context.Background()
+	gomock.InOrder(
+		emit.EXPECT().EmitAlert(ctx, gomock.Any()).Return(nil),
+		emit.EXPECT().EmitReceipt(ctx, gomock.Any()).DoAndReturn(func(_ context.Context, r *testapp.Receipt) error {
+			if r.GetAmountCents() != 5000 {
+				t.Errorf("receipt amount %d", r.GetAmountCents())
+			}
+			return nil
+		}),
+	)
+	if err := (checkout{}).Check(ctx, &testapp.Order{AccountId: "a", AmountCents: 5000}, emit); err != nil {
+		t.Fatal(err)
 	}
 }

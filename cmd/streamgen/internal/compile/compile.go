@@ -68,7 +68,7 @@ func Request(ctx context.Context, importPaths, files []string, parameter string)
 			}),
 			src,
 		}),
-		SourceInfoMode: protocompile.SourceInfoStandard,
+		SourceInfoMode: protocompile.SourceInfoStandard | protocompile.SourceInfoExtraOptionLocations,
 		Reporter:       rep,
 	}
 	compiled, err := c.Compile(ctx, names...)

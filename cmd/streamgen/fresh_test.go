@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"google.golang.org/protobuf/cmd/protoc-gen-go/internal_gengo"
+	"google.golang.org/protobuf/compiler/protogen"
+
+	"github.com/streamgen/streamgen/cmd/streamgen/internal/cli"
+	"github.com/streamgen/streamgen/cmd/streamgen/internal/compile"
+)
+
+// TestCheckedInCodeIsFresh regenerates, in memory, every generated file
+// checked into the repository and fails with "stale generated files" when
+// one differs: run `make generate` and commit.
+func TestCheckedInCodeIsFresh(t *testing.T) {
+	root := filepath.Join("..", "..")
+	cases := []struct {
+		name     string
+		includes []string
+		file     string
+		param    string
+		outRoot  string
+		pbgoOnly bool
+	}{
+		{"gen (DSL options)", []string{"proto"}, "proto/streamgen/v1/streamgen.proto", "module=github.com/streamgen/streamgen", ".", true},
+		{"runtime test app", []string{"runtime/internal/testapp"}, "runtime/internal/testapp/testapp.proto", "paths=source_relative,mock=uber,pbgo=true", "runtime/internal/testapp", false},
+		{"01-uppercase", []string{"examples/01-uppercase/proto"}, "examples/01-uppercase/proto/uppercase/v1/uppercase.proto",
+			"paths=import,module=example.com/uppercase,mock=golang,pbgo=true", "examples/01-uppercase", false},
+		{"bench", []string{"examples/bench/proto"}, "examples/bench/proto/bench/v1/bench.proto",
+			"paths=import,module=github.com/streamgen/streamgen/examples/bench,mock=none,pbgo=true", "examples/bench", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var includes []string
+			for _, i := range c.includes {
+				includes = append(includes, filepath.Join(root, i))
+			}
+			req, err := compile.Request(context.Background(), includes, []string{filepath.Join(root, c.file)}, c.param)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp := cli.Respond(req)
+			if c.pbgoOnly {
+				resp = compile.Run(req, protogen.Options{}, func(gen *protogen.Plugin) error {
+					for _, f := range gen.Files {
+						if f.Generate {
+							internal_gengo.GenerateFile(gen, f)
+						}
+					}
+					return nil
+				})
+			}
+			if resp.Error != nil {
+				t.Fatal(resp.GetError())
+			}
+			for _, f := range resp.File {
+				path := filepath.Join(root, c.outRoot, f.GetName())
+				got, err := os.ReadFile(path)
+				if err != nil {
+					t.Errorf("stale generated files: %s is missing (%v); run make generate", path, err)
+					continue
+				}
+				if string(got) != f.GetContent() {
+					t.Errorf("stale generated files: %s differs from what the generator writes now; run make generate", path)
+				}
+			}
+		})
+	}
+}

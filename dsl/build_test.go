@@ -1,0 +1,142 @@
+package dsl_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/bufbuild/protocompile"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/streamgen/streamgen/dsl"
+	streamgenv1 "github.com/streamgen/streamgen/gen/streamgen/v1"
+	streamgenproto "github.com/streamgen/streamgen/proto"
+)
+
+// compile compiles testdata files as the generator does, with source info.
+func compile(t *testing.T, files ...string) []protoreflect.FileDescriptor {
+	t.Helper()
+	c := protocompile.Compiler{
+		Resolver: protocompile.WithStandardImports(protocompile.CompositeResolver{
+			&protocompile.SourceResolver{ImportPaths: []string{"testdata"}},
+			protocompile.ResolverFunc(func(path string) (protocompile.SearchResult, error) {
+				f, err := streamgenproto.Files.Open(path)
+				if err != nil {
+					return protocompile.SearchResult{}, err
+				}
+				return protocompile.SearchResult{Source: f.(io.Reader)}, nil
+			}),
+		}),
+		SourceInfoMode: protocompile.SourceInfoStandard | protocompile.SourceInfoExtraOptionLocations,
+	}
+	res, err := c.Compile(context.Background(), files...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]protoreflect.FileDescriptor, len(res))
+	for i, f := range res {
+		out[i] = f
+	}
+	return out
+}
+
+// TestBuildReportsEveryErrorWithPosition checks that one pass reports
+// every broken rule at once, each at the line and column of the option or
+// element that breaks it, with what to do.
+func TestBuildReportsEveryErrorWithPosition(t *testing.T) {
+	_, err := dsl.Build(compile(t, "bad.proto"))
+	var errs dsl.Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Build returned %v, want dsl.Errors", err)
+	}
+	want := []struct{ pos, text string }{
+		{"bad.proto:11:5", `key field "acount_id" does not exist in bad.v1.Order; name one of its fields (string account_id)`},
+		{"bad.proto:17:34", `topic "orders" is already bound to bad.v1.Order`},
+		{"bad.proto:23:5", `topic name "bad topic!" may only hold the characters`},
+		{"bad.proto:24:5", `CODEC_RAW needs a message with exactly one field, of type string or bytes`},
+		{"bad.proto:37:5", `key field "ids" is repeated`},
+		{"bad.proto:38:5", `partitions is -2`},
+		{"bad.proto:46:3", `input bad.v1.Loose is not bound to a topic`},
+		{"bad.proto:48:3", `agent emits to its own input topic "repeated"`},
+		{"bad.proto:52:17", `output "bad.v1.Nope" is not a message bound to a topic`},
+		{"bad.proto:52:32", `output "bad.v1.Loose" is not a message bound to a topic`},
+		{"bad.proto:53:7", `concurrency is -1`},
+		{"bad.proto:61:5", `rpc has an agent option but service NotAnApp has no app option`},
+	}
+	got := strings.Split(errs.Error(), "\n")
+	for _, w := range want {
+		found := false
+		for _, g := range got {
+			if strings.HasPrefix(g, w.pos+": ") && strings.Contains(g, w.text) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("missing error at %s containing %q", w.pos, w.text)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("got %d errors, want %d:\n%s", len(got), len(want), errs.Error())
+	}
+}
+
+func TestBuildModel(t *testing.T) {
+	m, err := dsl.Build(compile(t, "good.proto"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	orders := m.Topics["orders"]
+	if orders == nil || orders.Partitions != 8 || orders.Key.Name() != "account_id" || orders.Codec != streamgenv1.Codec_CODEC_PROTO {
+		t.Fatalf("orders topic: %+v", orders)
+	}
+	totals := m.Topics["account-totals"]
+	if totals.Config["cleanup.policy"] != "compact" || totals.Config["retention.ms"] != "-1" || totals.ReplicationFactor != -1 {
+		t.Errorf("account-totals config: %v rf %d", totals.Config, totals.ReplicationFactor)
+	}
+	if len(m.Apps) != 1 || m.Apps[0].ID != "shop" {
+		t.Fatalf("apps: %+v", m.Apps)
+	}
+	ag := m.Apps[0].Agents[0]
+	if ag.Name != "TotalByAccount" || ag.Input != orders || len(ag.Outputs) != 2 || ag.Outputs[0] != totals ||
+		ag.Concurrency != 1 || ag.OnError != streamgenv1.OnError_ON_ERROR_DEAD_LETTER ||
+		ag.DeadLetter.Name != "shop-total-by-account-dlq" || ag.DeadLetter.Partitions != 8 {
+		t.Errorf("agent: %+v", ag)
+	}
+}
+
+func TestResolversAcceptDynamicOptions(t *testing.T) {
+	// protocompile hands options over as dynamic messages or unknown
+	// fields, not as the generated types: the resolvers must read both.
+	files := compile(t, "good.proto")
+	md := files[0].Messages().ByName("Order")
+	topic, ok, err := dsl.TopicOf(md)
+	if err != nil || !ok || topic.GetName() != "orders" || topic.GetPartitions() != 8 {
+		t.Fatalf("TopicOf = %v, %v, %v", topic, ok, err)
+	}
+	if _, ok, _ := dsl.TopicOf(files[0].Messages().ByName("Note")); ok {
+		t.Error("TopicOf reports a topic on a message without the option")
+	}
+}
+
+func TestKebabAndTopicNames(t *testing.T) {
+	for in, want := range map[string]string{"Total": "total", "TotalByAccount": "total-by-account", "HTTPRequests": "http-requests", "a_b": "a-b"} {
+		if got := dsl.Kebab(in); got != want {
+			t.Errorf("Kebab(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for name, ok := range map[string]bool{"orders": true, "a.b_c-D9": true, "": false, ".": false, "..": false, "a b": false, strings.Repeat("x", 250): false} {
+		if got := dsl.ValidTopicName(name) == ""; got != ok {
+			t.Errorf("ValidTopicName(%q) valid = %v, want %v", name, got, ok)
+		}
+	}
+}
+
+
+func TestDeadLetterTopicMustBeOwn(t *testing.T) {
+	_, err := dsl.Build(compile(t, "dlq.proto"))
+	if err == nil || !strings.Contains(err.Error(), `dlq.proto:23:7: service Shop > rpc Check > option agent.dead_letter_topic: dead-letter topic "receipts" is also the topic of dlq.v1.Receipt`) {
+		t.Errorf("got %v", err)
+	}
+}
