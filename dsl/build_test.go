@@ -133,7 +133,6 @@ func TestKebabAndTopicNames(t *testing.T) {
 	}
 }
 
-
 func TestDeadLetterTopicMustBeOwn(t *testing.T) {
 	_, err := dsl.Build(compile(t, "dlq.proto"))
 	if err == nil || !strings.Contains(err.Error(), `dlq.proto:23:7: service Shop > rpc Check > option agent.dead_letter_topic: dead-letter topic "receipts" is also the topic of dlq.v1.Receipt`) {
