@@ -251,7 +251,20 @@ func streamgenWorker(ctx context.Context, brokers string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	return worker.Run(ctx, app, worker.WithBrokers(brokers))
+	opts := []worker.Option{worker.WithBrokers(brokers)}
+	if v := os.Getenv("BENCH_THREADS"); v != "" {
+		n, _ := strconv.Atoi(v)
+		opts = append(opts, worker.WithThreads(n))
+	}
+	if v := os.Getenv("BENCH_KAFKA"); v != "" {
+		props := map[string]string{}
+		for _, kv := range strings.Split(v, ",") {
+			k, val, _ := strings.Cut(kv, "=")
+			props[k] = val
+		}
+		opts = append(opts, worker.WithKafkaConfig(props))
+	}
+	return worker.Run(ctx, app, opts...)
 }
 
 // ---- harness ----

@@ -1,17 +1,152 @@
 package kafka
 
+// #include <stdlib.h>
+// #include "batch.h"
+import "C"
+
 import (
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
+	"unsafe"
 
 	ck "github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
 	"github.com/streamgen/streamgen/runtime"
 )
+
+// The batched client calls librdkafka's C API directly: one C call
+// consumes up to a batch of records, one produces a batch, one collects a
+// batch of delivery reports. It links against the librdkafka that
+// confluent-kafka-go bundles (imported here for the admin client), so the
+// binary holds one copy of the library.
+var _ = ck.LibraryVersion
+
+func checkVersion() error {
+	v := int(C.rd_kafka_version())
+	if v>>24 != 2 {
+		return fmt.Errorf("streamgen kafka: linked librdkafka is version %d.%d.%d; streamgen's batched client needs 2.x",
+			v>>24, (v>>16)&0xff, (v>>8)&0xff)
+	}
+	return nil
+}
+
+// clients maps the id a C client carries to its Go side, for callbacks.
+var (
+	clients  sync.Map // uint64 → *base
+	clientID atomic.Uint64
+)
+
+type base struct {
+	c      *C.sg_client
+	id     uint64
+	logger *slog.Logger
+	rebal  func(err int, parts *C.rd_kafka_topic_partition_list_t)
+}
+
+//export sgGoLog
+func sgGoLog(id C.uint64_t, level C.int, fac, buf *C.char) {
+	v, ok := clients.Load(uint64(id))
+	if !ok {
+		return
+	}
+	b := v.(*base)
+	// syslog levels: 0-3 error, 4 warning, 5-6 notice/info, 7 debug.
+	lvl := slog.LevelDebug
+	switch {
+	case level <= 3:
+		lvl = slog.LevelError
+	case level == 4:
+		lvl = slog.LevelWarn
+	case level <= 6:
+		lvl = slog.LevelInfo
+	}
+	if !b.logger.Enabled(context.Background(), lvl) {
+		return
+	}
+	b.logger.Log(context.Background(), lvl, C.GoString(buf), "component", "librdkafka", "facility", C.GoString(fac))
+}
+
+//export sgGoRebalance
+func sgGoRebalance(id C.uint64_t, err C.int, parts *C.rd_kafka_topic_partition_list_t) {
+	v, ok := clients.Load(uint64(id))
+	if !ok {
+		return
+	}
+	v.(*base).rebal(int(err), parts)
+}
+
+func newBase(typ C.int, props map[string]string, batch int, logger *slog.Logger) (*base, error) {
+	if err := checkVersion(); err != nil {
+		return nil, err
+	}
+	keys := make([]string, 0, len(props))
+	for k := range props {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	ck := (**C.char)(C.malloc(C.size_t(len(keys)) * C.size_t(unsafe.Sizeof((*C.char)(nil)))))
+	cv := (**C.char)(C.malloc(C.size_t(len(keys)) * C.size_t(unsafe.Sizeof((*C.char)(nil)))))
+	defer C.free(unsafe.Pointer(ck))
+	defer C.free(unsafe.Pointer(cv))
+	ks := unsafe.Slice(ck, len(keys))
+	vs := unsafe.Slice(cv, len(keys))
+	for i, k := range keys {
+		ks[i] = C.CString(k)
+		vs[i] = C.CString(props[k])
+	}
+	defer func() {
+		for i := range keys {
+			C.free(unsafe.Pointer(ks[i]))
+			C.free(unsafe.Pointer(vs[i]))
+		}
+	}()
+	b := &base{id: clientID.Add(1), logger: logger}
+	clients.Store(b.id, b)
+	errstr := (*C.char)(C.malloc(512))
+	defer C.free(unsafe.Pointer(errstr))
+	b.c = C.sg_new(typ, C.uint64_t(b.id), ck, cv, C.int(len(keys)), C.size_t(batch), errstr, 512)
+	if b.c == nil {
+		clients.Delete(b.id)
+		return nil, errors.New(C.GoString(errstr))
+	}
+	return b, nil
+}
+
+func (b *base) fatal() error {
+	errstr := (*C.char)(C.malloc(512))
+	defer C.free(unsafe.Pointer(errstr))
+	if C.sg_fatal(b.c, errstr, 512) != 0 {
+		return errors.New(C.GoString(errstr))
+	}
+	return nil
+}
+
+func errString(code C.int) string { return C.GoString(C.rd_kafka_err2str(C.rd_kafka_resp_err_t(code))) }
+
+// props returns the librdkafka properties of a Config (without the
+// confluent-kafka-go Go-only ones) plus overrides.
+func (c Config) props(defaults map[string]string) map[string]string {
+	m := map[string]string{
+		"bootstrap.servers":    c.Brokers,
+		"client.id":            c.ClientID,
+		"enable.metrics.push":  "false",
+		"log.connection.close": "false",
+	}
+	for k, v := range defaults {
+		m[k] = v
+	}
+	for k, v := range c.Extra {
+		m[k] = v
+	}
+	return m
+}
 
 // RebalanceHandler is told of partition moves, in the goroutine that
 // calls Consumer.Poll, before the consumer's assignment changes: when
@@ -36,6 +171,8 @@ type ConsumerConfig struct {
 	// SessionTimeout is librdkafka's session.timeout.ms: how long a
 	// silent member keeps its partitions.
 	SessionTimeout time.Duration
+	// Batch is the most records one Poll returns. Default 1000.
+	Batch int
 }
 
 // Consumer is a group member that hands over records in batches. It stores
@@ -43,11 +180,11 @@ type ConsumerConfig struct {
 // in the background and on Commit, so nothing is committed before the
 // worker says its work is done.
 type Consumer struct {
-	c       *ck.Consumer
-	logs    chan ck.LogEvent
+	b       *base
 	handler RebalanceHandler
-	logger  *slog.Logger
 	err     error
+	topics  map[string]string // interned topic names
+	closed  bool
 }
 
 // NewConsumer joins the group and subscribes to the topics.
@@ -60,113 +197,172 @@ type Consumer struct {
 // 1000, which alone caps a consumer near 118k records/s; reading from the
 // earliest offset when the group has none.
 func NewConsumer(cfg ConsumerConfig, h RebalanceHandler) (*Consumer, error) {
-	m := cfg.base()
 	session := cfg.SessionTimeout
 	if session <= 0 {
 		session = 10 * time.Second
 	}
-	for k, v := range map[string]any{
-		"group.id":                        cfg.Group,
-		"partition.assignment.strategy":   "cooperative-sticky",
-		"enable.auto.commit":              true,
-		"auto.commit.interval.ms":         1000,
-		"enable.auto.offset.store":        false,
-		"auto.offset.reset":               "earliest",
-		"fetch.queue.backoff.ms":          10,
-		"session.timeout.ms":              int(session / time.Millisecond),
-		"heartbeat.interval.ms":           int(session / time.Millisecond / 4),
-		"enable.partition.eof":            false,
-		"go.application.rebalance.enable": true,
-	} {
-		_ = m.SetKey(k, v)
+	batch := cfg.Batch
+	if batch <= 0 {
+		batch = 1000
 	}
-	if err := cfg.apply(m); err != nil {
-		return nil, err
-	}
-	logs := make(chan ck.LogEvent, 256)
-	_ = m.SetKey("go.logs.channel", logs)
-	c, err := ck.NewConsumer(&m)
+	props := cfg.props(map[string]string{
+		"group.id":                      cfg.Group,
+		"partition.assignment.strategy": "cooperative-sticky",
+		"enable.auto.commit":            "true",
+		"auto.commit.interval.ms":       "1000",
+		"enable.auto.offset.store":      "false",
+		"auto.offset.reset":             "earliest",
+		"fetch.queue.backoff.ms":        "10",
+		"session.timeout.ms":            strconv.Itoa(int(session / time.Millisecond)),
+		"heartbeat.interval.ms":         strconv.Itoa(int(session / time.Millisecond / 4)),
+		"enable.partition.eof":          "false",
+	})
+	kc := &Consumer{handler: h, topics: map[string]string{}}
+	b, err := newBase(C.SG_RD_KAFKA_CONSUMER, props, batch, cfg.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("kafka consumer: %w", err)
 	}
-	go routeLogs(cfg.Logger, logs)
-	kc := &Consumer{c: c, logs: logs, handler: h, logger: cfg.Logger}
-	if err := c.SubscribeTopics(cfg.Topics, kc.rebalance); err != nil {
-		c.Close()
-		close(logs)
-		return nil, fmt.Errorf("subscribing to %v: %w", cfg.Topics, err)
+	b.rebal = kc.rebalance
+	kc.b = b
+	ct := make([]*C.char, len(cfg.Topics))
+	for i, t := range cfg.Topics {
+		ct[i] = C.CString(t)
+	}
+	arr := (**C.char)(C.malloc(C.size_t(len(ct)) * C.size_t(unsafe.Sizeof((*C.char)(nil)))))
+	copy(unsafe.Slice(arr, len(ct)), ct)
+	code := C.sg_subscribe(b.c, arr, C.int(len(ct)))
+	for _, p := range ct {
+		C.free(unsafe.Pointer(p))
+	}
+	C.free(unsafe.Pointer(arr))
+	if code != 0 {
+		kc.Close()
+		return nil, fmt.Errorf("subscribing to %v: %s", cfg.Topics, errString(code))
 	}
 	return kc, nil
 }
 
-func parts(tps []ck.TopicPartition) []TopicPartition {
-	out := make([]TopicPartition, len(tps))
-	for i, tp := range tps {
-		out[i] = TopicPartition{Topic: *tp.Topic, Partition: tp.Partition}
+func listParts(l *C.rd_kafka_topic_partition_list_t) []TopicPartition {
+	elems := unsafe.Slice(l.elems, int(l.cnt))
+	out := make([]TopicPartition, len(elems))
+	for i, e := range elems {
+		out[i] = TopicPartition{Topic: C.GoString(e.topic), Partition: int32(e.partition)}
 	}
 	return out
 }
 
-func (kc *Consumer) rebalance(c *ck.Consumer, ev ck.Event) error {
-	switch e := ev.(type) {
-	case ck.AssignedPartitions:
-		kc.handler.Assigned(parts(e.Partitions))
-		if c.GetRebalanceProtocol() == "COOPERATIVE" {
-			return c.IncrementalAssign(e.Partitions)
+func (kc *Consumer) rebalance(code int, l *C.rd_kafka_topic_partition_list_t) {
+	parts := listParts(l)
+	switch code {
+	case C.SG_ERR_ASSIGN_PARTITIONS:
+		kc.handler.Assigned(parts)
+		if msg := C.sg_rebalance_apply(kc.b.c, l, 1); msg != nil {
+			kc.err = fmt.Errorf("assigning %v: %s", parts, C.GoString(msg))
 		}
-		return c.Assign(e.Partitions)
-	case ck.RevokedPartitions:
-		lost := c.AssignmentLost()
-		kc.handler.Revoked(parts(e.Partitions), lost)
+	case C.SG_ERR_REVOKE_PARTITIONS:
+		lost := C.rd_kafka_assignment_lost(kc.b.c.rk) != 0
+		kc.handler.Revoked(parts, lost)
 		if !lost {
 			// Commit what the handler stored before the partitions go.
-			if _, err := c.Commit(); err != nil && !isNoOffset(err) {
-				kc.err = fmt.Errorf("committing revoked partitions: %w", err)
+			if err := kc.Commit(); err != nil {
+				kc.b.logger.Warn("committing revoked partitions failed", "error", err)
 			}
 		}
-		if c.GetRebalanceProtocol() == "COOPERATIVE" {
-			return c.IncrementalUnassign(e.Partitions)
+		if msg := C.sg_rebalance_apply(kc.b.c, l, 0); msg != nil {
+			kc.err = fmt.Errorf("unassigning %v: %s", parts, C.GoString(msg))
 		}
-		return c.Unassign()
+	default:
+		kc.b.logger.Error("rebalance error", "error", errString(C.int(code)))
+		C.sg_rebalance_apply(kc.b.c, l, 0)
 	}
-	return nil
 }
 
-func isNoOffset(err error) bool {
-	var ke ck.Error
-	return errors.As(err, &ke) && ke.Code() == ck.ErrNoOffset
+func (kc *Consumer) topic(p *C.char, n C.int) string {
+	b := unsafe.Slice((*byte)(unsafe.Pointer(p)), int(n))
+	if s, ok := kc.topics[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	kc.topics[s] = s
+	return s
 }
 
-// Poll waits up to timeout for records and returns at most max of them,
-// appended to into. Rebalances are handled inside Poll, through the
-// RebalanceHandler. A fatal client error is returned as an error.
+// Poll waits up to timeout for records and returns at most max of them
+// (and at most the configured batch), appended to into. Rebalances are
+// handled inside Poll, through the RebalanceHandler. A fatal client error
+// is returned as an error. Keys and values of one batch share one
+// allocation.
 func (kc *Consumer) Poll(timeout time.Duration, max int, into []*runtime.Record) ([]*runtime.Record, error) {
-	ms := int(timeout / time.Millisecond)
-	for len(into) < max {
-		ev := kc.c.Poll(ms)
-		if kc.err != nil {
-			err := kc.err
-			kc.err = nil
-			return into, err
+	n := int(C.sg_consume(kc.b.c, C.int(timeout/time.Millisecond)))
+	if kc.err != nil {
+		err := kc.err
+		kc.err = nil
+		return into, err
+	}
+	if n <= 0 {
+		return into, nil
+	}
+	recs := unsafe.Slice(kc.b.c.recs, n)
+	size := 0
+	for i := range recs {
+		if recs[i].key_len > 0 {
+			size += int(recs[i].key_len)
 		}
-		if ev == nil {
-			break
+		if recs[i].val_len > 0 {
+			size += int(recs[i].val_len)
 		}
-		ms = 0
-		switch e := ev.(type) {
-		case *ck.Message:
-			if e.TopicPartition.Error != nil {
-				return into, fmt.Errorf("consuming %s: %w", e.TopicPartition, e.TopicPartition.Error)
+	}
+	buf := make([]byte, size)
+	out := make([]runtime.Record, 0, n)
+	for i := range recs {
+		r := &recs[i]
+		if r.err != 0 {
+			if err := kc.b.fatal(); err != nil {
+				return into, fmt.Errorf("kafka consumer: fatal: %w", err)
 			}
-			into = append(into, toRecord(e))
-		case ck.Error:
-			if e.IsFatal() {
-				return into, fmt.Errorf("kafka consumer: %w", e)
+			if r.err != C.SG_ERR_PARTITION_EOF {
+				kc.b.logger.Warn("kafka consumer error; librdkafka retries", "error", errString(r.err),
+					"topic", kc.topic(r.topic, r.topic_len), "partition", int32(r.partition))
 			}
-			// Transient errors (a broker down, a timeout) are retried by
-			// librdkafka itself; they are logged for the operator.
-			kc.logger.Warn("kafka consumer error; librdkafka retries", "error", e)
+			continue
 		}
+		rec := runtime.Record{
+			Topic:     kc.topic(r.topic, r.topic_len),
+			Partition: int32(r.partition),
+			Offset:    int64(r.offset),
+		}
+		if r.key_len >= 0 {
+			k := int(r.key_len)
+			rec.Key = buf[:k:k]
+			copy(rec.Key, unsafe.Slice((*byte)(r.key), k))
+			buf = buf[k:]
+		}
+		if r.val_len >= 0 {
+			v := int(r.val_len)
+			rec.Value = buf[:v:v]
+			copy(rec.Value, unsafe.Slice((*byte)(r.val), v))
+			buf = buf[v:]
+		}
+		if r.ts_ms >= 0 {
+			rec.Timestamp = time.UnixMilli(int64(r.ts_ms))
+		}
+		for h := 0; h < int(r.hdr_cnt); h++ {
+			var name *C.char
+			var val unsafe.Pointer
+			var sz C.size_t
+			if C.sg_header(kc.b.c, C.size_t(i), C.size_t(h), &name, &val, &sz) != 0 {
+				break
+			}
+			hv := []byte(nil)
+			if val != nil {
+				hv = C.GoBytes(val, C.int(sz))
+			}
+			rec.Headers = append(rec.Headers, runtime.Header{Key: C.GoString(name), Value: hv})
+		}
+		out = append(out, rec)
+	}
+	for i := range out {
+		into = append(into, &out[i])
 	}
 	return into, nil
 }
@@ -177,23 +373,31 @@ func (kc *Consumer) StoreOffsets(offs []Offset) error {
 	if len(offs) == 0 {
 		return nil
 	}
-	tps := make([]ck.TopicPartition, len(offs))
+	n := len(offs)
+	topics := (**C.char)(C.malloc(C.size_t(n) * C.size_t(unsafe.Sizeof((*C.char)(nil)))))
+	defer C.free(unsafe.Pointer(topics))
+	ts := unsafe.Slice(topics, n)
+	parts := make([]C.int32_t, n)
+	vals := make([]C.int64_t, n)
 	for i, o := range offs {
-		topic := o.Topic
-		tps[i] = ck.TopicPartition{Topic: &topic, Partition: o.Partition, Offset: ck.Offset(o.Offset)}
+		ts[i] = C.CString(o.Topic)
+		parts[i] = C.int32_t(o.Partition)
+		vals[i] = C.int64_t(o.Offset)
 	}
-	_, err := kc.c.StoreOffsets(tps)
-	var ke ck.Error
-	if errors.As(err, &ke) && ke.Code() == ck.ErrState {
-		return nil // a partition was revoked meanwhile
+	code := C.sg_store(kc.b.c, topics, &parts[0], &vals[0], C.int(n))
+	for i := range ts {
+		C.free(unsafe.Pointer(ts[i]))
 	}
-	return err
+	if code != 0 && code != C.SG_ERR_STATE {
+		return fmt.Errorf("storing offsets: %s", errString(code))
+	}
+	return nil
 }
 
 // Commit commits the stored offsets now and waits for the result.
 func (kc *Consumer) Commit() error {
-	if _, err := kc.c.Commit(); err != nil && !isNoOffset(err) {
-		return err
+	if code := C.sg_commit(kc.b.c); code != 0 && code != C.SG_ERR_NO_OFFSET {
+		return fmt.Errorf("commit: %s", errString(code))
 	}
 	return nil
 }
@@ -201,9 +405,13 @@ func (kc *Consumer) Commit() error {
 // Close leaves the group, which revokes every partition through the
 // RebalanceHandler first, and releases the client.
 func (kc *Consumer) Close() error {
-	err := kc.c.Close()
-	close(kc.logs)
-	return err
+	if kc.closed {
+		return nil
+	}
+	kc.closed = true
+	C.sg_close(kc.b.c)
+	clients.Delete(kc.b.id)
+	return nil
 }
 
 // ProducerConfig configures a Producer.
@@ -215,11 +423,16 @@ type ProducerConfig struct {
 
 // Producer produces records and reports each one's acknowledgement.
 type Producer struct {
-	p     *ck.Producer
-	logs  chan ck.LogEvent
-	onAck func(token any, err error)
-	done  chan struct{}
-	once  sync.Once
+	b      *base
+	onAck  func(token any, err error)
+	tokens tokenTable
+	done   chan struct{}
+	stop   atomic.Bool
+	force  atomic.Bool
+	once   sync.Once
+
+	topicMu sync.Mutex
+	rkts    map[string]*C.rd_kafka_topic_t
 }
 
 type syncToken struct{ ch chan error }
@@ -230,77 +443,192 @@ type syncToken struct{ ch chan error }
 //
 // Defaults: acks=all with idempotence, so retries never duplicate or
 // reorder; murmur2_random partitioning, the Java client's, so streamgen,
-// Java and kcat -p agree on the partition of a key; delivery reports
-// without copies of key and value.
+// Java clients and others using murmur2 agree on the partition of a key.
 func NewProducer(cfg ProducerConfig, onAck func(token any, err error)) (*Producer, error) {
-	m := cfg.base()
 	linger := cfg.Linger
 	if linger <= 0 {
 		linger = 5 * time.Millisecond
 	}
-	for k, v := range map[string]any{
+	props := cfg.props(map[string]string{
 		"acks":                       "all",
-		"enable.idempotence":         true,
+		"enable.idempotence":         "true",
 		"partitioner":                "murmur2_random",
-		"linger.ms":                  int(linger / time.Millisecond),
-		"go.delivery.report.fields":  "none",
-		"batch.num.messages":         10000,
-		"queue.buffering.max.kbytes": 262144,
-	} {
-		_ = m.SetKey(k, v)
-	}
-	if err := cfg.apply(m); err != nil {
-		return nil, err
-	}
-	logs := make(chan ck.LogEvent, 256)
-	_ = m.SetKey("go.logs.channel", logs)
-	p, err := ck.NewProducer(&m)
+		"linger.ms":                  strconv.Itoa(int(linger / time.Millisecond)),
+		"batch.num.messages":         "10000",
+		"queue.buffering.max.kbytes": "262144",
+	})
+	b, err := newBase(C.SG_RD_KAFKA_PRODUCER, props, 0, cfg.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("kafka producer: %w", err)
 	}
-	go routeLogs(cfg.Logger, logs)
-	kp := &Producer{p: p, logs: logs, onAck: onAck, done: make(chan struct{})}
-	go kp.reports(cfg)
+	kp := &Producer{b: b, onAck: onAck, done: make(chan struct{}), rkts: map[string]*C.rd_kafka_topic_t{}}
+	go kp.reports()
 	return kp, nil
 }
 
-func (kp *Producer) reports(cfg ProducerConfig) {
+func (kp *Producer) reports() {
 	defer close(kp.done)
-	for ev := range kp.p.Events() {
-		switch e := ev.(type) {
-		case *ck.Message:
-			switch t := e.Opaque.(type) {
-			case nil:
-			case *syncToken:
-				t.ch <- e.TopicPartition.Error
-			default:
-				if kp.onAck != nil {
-					kp.onAck(t, e.TopicPartition.Error)
+	var tokens []any
+	var errs []error
+	for {
+		n := int(C.sg_poll_acks(kp.b.c, 100))
+		if n > 0 {
+			acks := unsafe.Slice(kp.b.c.acks, n)
+			tokens, errs = tokens[:0], errs[:0]
+			kp.tokens.mu.Lock()
+			for _, a := range acks {
+				tokens = append(tokens, kp.tokens.takeLocked(uint64(a.id)))
+				var err error
+				if a.err != 0 {
+					err = errors.New(errString(a.err))
+				}
+				errs = append(errs, err)
+			}
+			kp.tokens.mu.Unlock()
+			for i, t := range tokens {
+				switch t := t.(type) {
+				case nil:
+				case *syncToken:
+					t.ch <- errs[i]
+				default:
+					if kp.onAck != nil {
+						kp.onAck(t, errs[i])
+					}
 				}
 			}
-		case ck.Error:
-			lvl := "warn"
-			if e.IsFatal() {
-				lvl = "error"
-			}
-			cfg.Logger.Warn("kafka producer error", "error", e, "severity", lvl)
+			clear(tokens)
+		}
+		if kp.force.Load() || (kp.stop.Load() && C.rd_kafka_outq_len(kp.b.c.rk) == 0) {
+			return
 		}
 	}
+}
+
+func (kp *Producer) rkt(topic string) *C.rd_kafka_topic_t {
+	kp.topicMu.Lock()
+	defer kp.topicMu.Unlock()
+	if t, ok := kp.rkts[topic]; ok {
+		return t
+	}
+	ct := C.CString(topic)
+	defer C.free(unsafe.Pointer(ct))
+	t := C.rd_kafka_topic_new(kp.b.c.rk, ct, nil)
+	kp.rkts[topic] = t
+	return t
 }
 
 // Produce queues rec; onAck is called with token when it is acknowledged.
 // When librdkafka's queue is full, Produce waits for room.
 func (kp *Producer) Produce(rec *runtime.Record, token any) error {
-	msg := toMessage(rec, token)
-	for {
-		err := kp.p.Produce(msg, nil)
-		var ke ck.Error
-		if errors.As(err, &ke) && ke.Code() == ck.ErrQueueFull {
-			kp.p.Flush(10)
+	return kp.ProduceBatch([]runtime.Record{*rec}, []any{token})
+}
+
+// ProduceBatch queues recs in one call into librdkafka; onAck is called
+// with tokens[i] when recs[i] is acknowledged. Records with headers or a
+// timestamp take a slower path, one call each.
+func (kp *Producer) ProduceBatch(recs []runtime.Record, tokens []any) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	ids := make([]C.uint64_t, len(recs))
+	kp.tokens.mu.Lock()
+	for i := range recs {
+		ids[i] = C.uint64_t(kp.tokens.putLocked(tokens[i]))
+	}
+	kp.tokens.mu.Unlock()
+	size := 0
+	for i := range recs {
+		size += len(recs[i].Key) + len(recs[i].Value)
+		for _, h := range recs[i].Headers {
+			size += len(h.Key) + len(h.Value)
+		}
+	}
+	buf := make([]byte, 0, size+1)
+	offs := make([]C.int64_t, 0, 4*len(recs))
+	rkts := make([]*C.rd_kafka_topic_t, 0, len(recs))
+	parts := make([]C.int32_t, 0, len(recs))
+	plain := make([]C.uint64_t, 0, len(recs))
+	for i := range recs {
+		r := &recs[i]
+		if len(r.Headers) > 0 || !r.Timestamp.IsZero() {
+			if err := kp.produceOne(r, ids[i]); err != nil {
+				kp.release(ids[i:])
+				return err
+			}
 			continue
 		}
-		return err
+		keyLen := int64(len(r.Key))
+		if r.Key == nil {
+			keyLen = -1
+		}
+		offs = append(offs, C.int64_t(len(buf)), C.int64_t(keyLen))
+		buf = append(buf, r.Key...)
+		offs = append(offs, C.int64_t(len(buf)), C.int64_t(len(r.Value)))
+		buf = append(buf, r.Value...)
+		rkts = append(rkts, kp.rkt(r.Topic))
+		part := r.Partition
+		if part < 0 {
+			part = C.SG_RD_KAFKA_PARTITION_UA
+		}
+		parts = append(parts, C.int32_t(part))
+		plain = append(plain, ids[i])
 	}
+	if len(plain) == 0 {
+		return nil
+	}
+	if cap(buf) == 0 {
+		buf = make([]byte, 1)
+	}
+	var done C.int
+	code := C.sg_produce_batch(kp.b.c, &rkts[0], &parts[0], &plain[0], (*C.char)(unsafe.Pointer(unsafe.SliceData(buf))),
+		&offs[0], C.int(len(plain)), &done)
+	if code != 0 {
+		kp.release(plain[int(done):])
+		return fmt.Errorf("produce: %s", errString(code))
+	}
+	return nil
+}
+
+func (kp *Producer) release(ids []C.uint64_t) {
+	kp.tokens.mu.Lock()
+	defer kp.tokens.mu.Unlock()
+	for _, id := range ids {
+		kp.tokens.takeLocked(uint64(id))
+	}
+}
+
+func (kp *Producer) produceOne(r *runtime.Record, id C.uint64_t) error {
+	var buf []byte
+	offs := make([]C.int64_t, 0, 4+4*len(r.Headers))
+	keyLen := int64(len(r.Key))
+	if r.Key == nil {
+		keyLen = -1
+	}
+	offs = append(offs, C.int64_t(len(buf)), C.int64_t(keyLen))
+	buf = append(buf, r.Key...)
+	offs = append(offs, C.int64_t(len(buf)), C.int64_t(len(r.Value)))
+	buf = append(buf, r.Value...)
+	for _, h := range r.Headers {
+		offs = append(offs, C.int64_t(len(buf)), C.int64_t(len(h.Key)))
+		buf = append(buf, h.Key...)
+		offs = append(offs, C.int64_t(len(buf)), C.int64_t(len(h.Value)))
+		buf = append(buf, h.Value...)
+	}
+	buf = append(buf, 0) // never empty
+	part := r.Partition
+	if part < 0 {
+		part = C.SG_RD_KAFKA_PARTITION_UA
+	}
+	ts := int64(-1)
+	if !r.Timestamp.IsZero() {
+		ts = r.Timestamp.UnixMilli()
+	}
+	code := C.sg_produce_headers(kp.b.c, kp.rkt(r.Topic), C.int32_t(part), id,
+		(*C.char)(unsafe.Pointer(unsafe.SliceData(buf))), &offs[0], C.int(len(r.Headers)), C.int64_t(ts))
+	if code != 0 {
+		return fmt.Errorf("produce: %s", errString(code))
+	}
+	return nil
 }
 
 // Send produces rec and waits for its acknowledgement: it implements
@@ -319,15 +647,15 @@ func (kp *Producer) Send(ctx context.Context, rec *runtime.Record) error {
 }
 
 // Pending returns how many records wait for acknowledgement.
-func (kp *Producer) Pending() int { return kp.p.Len() }
+func (kp *Producer) Pending() int { return int(C.rd_kafka_outq_len(kp.b.c.rk)) }
 
 // Flush waits until every queued record is acknowledged or ctx ends.
 func (kp *Producer) Flush(ctx context.Context) error {
-	for kp.p.Len() > 0 {
+	for kp.Pending() > 0 {
 		if ctx.Err() != nil {
-			return fmt.Errorf("flushing %d records: %w", kp.p.Len(), ctx.Err())
+			return fmt.Errorf("flushing %d records: %w", kp.Pending(), ctx.Err())
 		}
-		kp.p.Flush(50)
+		time.Sleep(time.Millisecond)
 	}
 	return nil
 }
@@ -339,8 +667,52 @@ func (kp *Producer) Close() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		_ = kp.Flush(ctx)
 		cancel()
-		kp.p.Close()
-		<-kp.done
-		close(kp.logs)
+		kp.stop.Store(true)
+		select {
+		case <-kp.done:
+		case <-time.After(10 * time.Second):
+			kp.b.logger.Warn("producer closed with unacknowledged records", "pending", kp.Pending())
+			kp.force.Store(true)
+			<-kp.done
+		}
+		kp.topicMu.Lock()
+		for _, t := range kp.rkts {
+			C.rd_kafka_topic_destroy(t)
+		}
+		kp.topicMu.Unlock()
+		C.sg_close(kp.b.c)
+		clients.Delete(kp.b.id)
 	})
+}
+
+// tokenTable hands out small integer ids for tokens, so C memory never
+// holds Go pointers.
+type tokenTable struct {
+	mu    sync.Mutex
+	slots []any
+	free  []uint64
+}
+
+func (t *tokenTable) putLocked(v any) uint64 {
+	if v == nil {
+		return 0
+	}
+	if n := len(t.free); n > 0 {
+		id := t.free[n-1]
+		t.free = t.free[:n-1]
+		t.slots[id-1] = v
+		return id
+	}
+	t.slots = append(t.slots, v)
+	return uint64(len(t.slots))
+}
+
+func (t *tokenTable) takeLocked(id uint64) any {
+	if id == 0 || id > uint64(len(t.slots)) {
+		return nil
+	}
+	v := t.slots[id-1]
+	t.slots[id-1] = nil
+	t.free = append(t.free, id)
+	return v
 }

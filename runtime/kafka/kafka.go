@@ -89,47 +89,6 @@ func routeLogs(l *slog.Logger, ch chan ck.LogEvent) {
 	}
 }
 
-func toRecord(m *ck.Message) *runtime.Record {
-	r := &runtime.Record{
-		Topic:     *m.TopicPartition.Topic,
-		Partition: m.TopicPartition.Partition,
-		Offset:    int64(m.TopicPartition.Offset),
-		Key:       m.Key,
-		Value:     m.Value,
-		Timestamp: m.Timestamp,
-	}
-	if len(m.Headers) > 0 {
-		r.Headers = make([]runtime.Header, len(m.Headers))
-		for i, h := range m.Headers {
-			r.Headers[i] = runtime.Header{Key: h.Key, Value: h.Value}
-		}
-	}
-	return r
-}
-
-func toMessage(r *runtime.Record, token any) *ck.Message {
-	topic := r.Topic
-	m := &ck.Message{
-		TopicPartition: ck.TopicPartition{Topic: &topic, Partition: ck.PartitionAny},
-		Key:            r.Key,
-		Value:          r.Value,
-		Opaque:         token,
-	}
-	if r.Partition >= 0 {
-		m.TopicPartition.Partition = r.Partition
-	}
-	if !r.Timestamp.IsZero() {
-		m.Timestamp = r.Timestamp
-	}
-	if len(r.Headers) > 0 {
-		m.Headers = make([]ck.Header, len(r.Headers))
-		for i, h := range r.Headers {
-			m.Headers[i] = ck.Header{Key: h.Key, Value: h.Value}
-		}
-	}
-	return m
-}
-
 // ErrPartitionMismatch is wrapped by EnsureTopics' error when an existing
 // topic's partition count differs from the schema's.
 var ErrPartitionMismatch = errors.New("partition count differs from the schema")

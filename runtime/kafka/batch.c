@@ -1,0 +1,197 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+#include "_cgo_export.h"
+
+static void sg_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                            rd_kafka_topic_partition_list_t *parts, void *opaque) {
+  sg_client *c = (sg_client *)opaque;
+  sgGoRebalance(c->id, err, parts);
+}
+
+static void sg_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+  sg_client *c = (sg_client *)opaque;
+  if (c->nacks == c->ackcap) {
+    size_t cap = c->ackcap ? c->ackcap * 2 : 4096;
+    sg_ack *a = realloc(c->acks, cap * sizeof(sg_ack));
+    if (!a) abort();
+    c->acks = a;
+    c->ackcap = cap;
+  }
+  c->acks[c->nacks].id = (uint64_t)(uintptr_t)m->_private;
+  c->acks[c->nacks].err = m->err;
+  c->nacks++;
+}
+
+static void sg_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
+  sg_client *c = (sg_client *)rd_kafka_opaque(rk);
+  sgGoLog(c ? c->id : 0, level, (char *)fac, (char *)buf);
+}
+
+sg_client *sg_new(int type, uint64_t id, char **keys, char **vals, int n, size_t batch,
+                  char *errstr, size_t errlen) {
+  sg_client *c = calloc(1, sizeof(sg_client));
+  if (!c) return NULL;
+  c->id = id;
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  for (int i = 0; i < n; i++) {
+    if (rd_kafka_conf_set(conf, keys[i], vals[i], errstr, errlen) != 0) {
+      rd_kafka_conf_destroy(conf);
+      free(c);
+      return NULL;
+    }
+  }
+  rd_kafka_conf_set_opaque(conf, c);
+  rd_kafka_conf_set_log_cb(conf, sg_log_cb);
+  if (type == SG_RD_KAFKA_CONSUMER) {
+    rd_kafka_conf_set_rebalance_cb(conf, sg_rebalance_cb);
+  } else {
+    rd_kafka_conf_set_dr_msg_cb(conf, sg_dr_cb);
+  }
+  c->rk = rd_kafka_new(type, conf, errstr, errlen);
+  if (!c->rk) {
+    rd_kafka_conf_destroy(conf);
+    free(c);
+    return NULL;
+  }
+  if (type == SG_RD_KAFKA_CONSUMER) {
+    rd_kafka_poll_set_consumer(c->rk);
+    c->q = rd_kafka_queue_get_consumer(c->rk);
+    c->cap = batch;
+    c->msgs = calloc(batch, sizeof(rd_kafka_message_t *));
+    c->recs = calloc(batch, sizeof(sg_rec));
+  }
+  return c;
+}
+
+int sg_subscribe(sg_client *c, char **topics, int n) {
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
+  for (int i = 0; i < n; i++) rd_kafka_topic_partition_list_add(l, topics[i], -1);
+  int err = rd_kafka_subscribe(c->rk, l);
+  rd_kafka_topic_partition_list_destroy(l);
+  return err;
+}
+
+static void sg_release(sg_client *c) {
+  for (size_t i = 0; i < c->nmsgs; i++) rd_kafka_message_destroy(c->msgs[i]);
+  c->nmsgs = 0;
+}
+
+ssize_t sg_consume(sg_client *c, int timeout_ms) {
+  sg_release(c);
+  ssize_t n = rd_kafka_consume_batch_queue(c->q, timeout_ms, c->msgs, c->cap);
+  if (n < 0) return n;
+  c->nmsgs = (size_t)n;
+  for (ssize_t i = 0; i < n; i++) {
+    rd_kafka_message_t *m = c->msgs[i];
+    sg_rec *r = &c->recs[i];
+    r->err = m->err;
+    r->topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "";
+    r->topic_len = (int)strlen(r->topic);
+    r->partition = m->partition;
+    r->offset = m->offset;
+    r->key = m->key;
+    r->key_len = m->key ? (int64_t)m->key_len : -1;
+    r->val = m->payload;
+    r->val_len = m->payload ? (int64_t)m->len : -1;
+    int tstype = 0;
+    r->ts_ms = m->err ? -1 : rd_kafka_message_timestamp(m, &tstype);
+    r->hdr_cnt = 0;
+    rd_kafka_headers_t *h = NULL;
+    if (!m->err && rd_kafka_message_headers(m, &h) == 0 && h) r->hdr_cnt = (int)rd_kafka_header_cnt(h);
+  }
+  return n;
+}
+
+int sg_header(sg_client *c, size_t i, size_t idx, const char **name, const void **val, size_t *size) {
+  rd_kafka_headers_t *h = NULL;
+  if (i >= c->nmsgs || rd_kafka_message_headers(c->msgs[i], &h) != 0 || !h) return -1;
+  return rd_kafka_header_get_all(h, idx, name, val, size);
+}
+
+const char *sg_rebalance_apply(sg_client *c, rd_kafka_topic_partition_list_t *parts, int assign) {
+  static __thread char buf[512];
+  if (strcmp(rd_kafka_rebalance_protocol(c->rk), "COOPERATIVE") == 0) {
+    rd_kafka_error_t *e = assign ? rd_kafka_incremental_assign(c->rk, parts)
+                                 : rd_kafka_incremental_unassign(c->rk, parts);
+    if (e) {
+      strncpy(buf, rd_kafka_error_string(e), sizeof(buf) - 1);
+      buf[sizeof(buf) - 1] = 0;
+      rd_kafka_error_destroy(e);
+      return buf;
+    }
+    return NULL;
+  }
+  int err = rd_kafka_assign(c->rk, assign ? parts : NULL);
+  return err ? rd_kafka_err2str(err) : NULL;
+}
+
+int sg_store(sg_client *c, char **topics, int32_t *parts, int64_t *offs, int n) {
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
+  for (int i = 0; i < n; i++) rd_kafka_topic_partition_list_add(l, topics[i], parts[i])->offset = offs[i];
+  int err = rd_kafka_offsets_store(c->rk, l);
+  rd_kafka_topic_partition_list_destroy(l);
+  return err;
+}
+
+int sg_commit(sg_client *c) { return rd_kafka_commit(c->rk, NULL, 0); }
+
+void sg_close(sg_client *c) {
+  if (c->q) {
+    sg_release(c);
+    rd_kafka_consumer_close(c->rk);
+    sg_release(c);
+    rd_kafka_queue_destroy(c->q);
+  }
+  rd_kafka_destroy(c->rk);
+  free(c->msgs);
+  free(c->recs);
+  free(c->acks);
+  free(c);
+}
+
+int sg_produce_batch(sg_client *c, rd_kafka_topic_t **rkts, int32_t *parts, uint64_t *ids,
+                     char *buf, int64_t *offs, int n, int *done) {
+  for (int i = 0; i < n; i++) {
+    int64_t *o = &offs[4 * i]; // key start, key len (-1: none), value start, value len
+    const void *key = o[1] < 0 ? NULL : buf + o[0];
+    size_t keylen = o[1] < 0 ? 0 : (size_t)o[1];
+    if (rd_kafka_produce(rkts[i], parts[i], SG_RD_KAFKA_MSG_F_COPY | SG_RD_KAFKA_MSG_F_BLOCK,
+                         buf + o[2], (size_t)o[3], key, keylen, (void *)(uintptr_t)ids[i]) != 0) {
+      *done = i;
+      return rd_kafka_last_error();
+    }
+  }
+  *done = n;
+  return 0;
+}
+
+int sg_produce_headers(sg_client *c, rd_kafka_topic_t *rkt, int32_t part, uint64_t id,
+                       char *buf, int64_t *offs, int nhdrs, int64_t ts_ms) {
+  // offs: key start/len, value start/len, then per header: name start/len, value start/len
+  rd_kafka_headers_t *h = rd_kafka_headers_new((size_t)nhdrs);
+  for (int i = 0; i < nhdrs; i++) {
+    int64_t *o = &offs[4 + 4 * i];
+    rd_kafka_header_add(h, buf + o[0], (ssize_t)o[1], buf + o[2], (ssize_t)o[3]);
+  }
+  const void *key = offs[1] < 0 ? NULL : buf + offs[0];
+  size_t keylen = offs[1] < 0 ? 0 : (size_t)offs[1];
+  int err = rd_kafka_producev(c->rk, SG_VTYPE_RKT, rkt, SG_VTYPE_PARTITION, (int32_t)part,
+                              SG_VTYPE_VALUE, (void *)(buf + offs[2]), (size_t)offs[3],
+                              SG_VTYPE_KEY, key, keylen,
+                              SG_VTYPE_OPAQUE, (void *)(uintptr_t)id,
+                              SG_VTYPE_MSGFLAGS, SG_RD_KAFKA_MSG_F_COPY | SG_RD_KAFKA_MSG_F_BLOCK,
+                              SG_VTYPE_TIMESTAMP, (int64_t)(ts_ms > 0 ? ts_ms : 0),
+                              SG_VTYPE_HEADERS, h, SG_VTYPE_END);
+  if (err) rd_kafka_headers_destroy(h);
+  return err;
+}
+
+int sg_poll_acks(sg_client *c, int timeout_ms) {
+  c->nacks = 0;
+  rd_kafka_poll(c->rk, timeout_ms);
+  return (int)c->nacks;
+}
+
+int sg_fatal(sg_client *c, char *errstr, size_t errlen) { return rd_kafka_fatal_error(c->rk, errstr, errlen); }

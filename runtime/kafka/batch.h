@@ -1,0 +1,59 @@
+// batch.h: streamgen's batched client on librdkafka's C API. One C call
+// consumes a batch of records, one produces a batch, one collects a batch
+// of delivery reports; Go reads records and reports from C memory.
+#ifndef STREAMGEN_BATCH_H
+#define STREAMGEN_BATCH_H
+
+#include "rdk.h"
+
+// sg_rec is one consumed record, pointing into librdkafka's message,
+// valid until the next sg_consume or sg_close.
+typedef struct {
+  int err;
+  const char *topic;
+  int topic_len;
+  int32_t partition;
+  int64_t offset;
+  const void *key;
+  int64_t key_len; // -1: no key
+  const void *val;
+  int64_t val_len; // -1: no value
+  int64_t ts_ms;   // -1: none
+  int hdr_cnt;
+} sg_rec;
+
+// sg_ack is one delivery report.
+typedef struct {
+  uint64_t id;
+  int err;
+} sg_ack;
+
+typedef struct sg_client {
+  rd_kafka_t *rk;
+  rd_kafka_queue_t *q;
+  uint64_t id;
+  rd_kafka_message_t **msgs;
+  size_t nmsgs;
+  sg_rec *recs;
+  size_t cap;
+  sg_ack *acks;
+  size_t nacks;
+  size_t ackcap;
+} sg_client;
+
+sg_client *sg_new(int type, uint64_t id, char **keys, char **vals, int n, size_t batch, char *errstr, size_t errlen);
+int sg_subscribe(sg_client *c, char **topics, int n);
+ssize_t sg_consume(sg_client *c, int timeout_ms);
+int sg_header(sg_client *c, size_t i, size_t idx, const char **name, const void **val, size_t *size);
+const char *sg_rebalance_apply(sg_client *c, rd_kafka_topic_partition_list_t *parts, int assign);
+int sg_store(sg_client *c, char **topics, int32_t *parts, int64_t *offs, int n);
+int sg_commit(sg_client *c);
+void sg_close(sg_client *c);
+int sg_produce_batch(sg_client *c, rd_kafka_topic_t **rkts, int32_t *parts, uint64_t *ids,
+                     char *buf, int64_t *offs, int n, int *done);
+int sg_produce_headers(sg_client *c, rd_kafka_topic_t *rkt, int32_t part, uint64_t id,
+                       char *buf, int64_t *offs, int nhdrs, int64_t ts_ms);
+int sg_poll_acks(sg_client *c, int timeout_ms);
+int sg_fatal(sg_client *c, char *errstr, size_t errlen);
+
+#endif
