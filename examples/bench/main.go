@@ -36,6 +36,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -284,6 +285,7 @@ func harness(args []string) int {
 	partitions := fs.Int("partitions", 8, "input partitions")
 	keys := fs.Int("keys", 10000, "distinct keys")
 	which := fs.String("contenders", "handwritten,goka,streamgen", "contenders to run, in order")
+	runs := fs.Int("runs", 3, "rounds; each contender runs once per round, and medians are reported")
 	_ = fs.Parse(args)
 
 	self, err := os.Executable()
@@ -343,32 +345,98 @@ func harness(args []string) int {
 		fmt.Fprintln(os.Stderr, "produce input:", err)
 		return 1
 	}
-	var results []result
-	for _, n := range names {
-		r, err := runOne(ctx, self, addr, adm, n, int64(*records))
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "%s: %v\n", n, err)
-			return 1
-		}
-		fmt.Printf("%-12s %9.0f records/s  %6.2f µs CPU/record  peak RSS %6.1f MiB  (%v)\n",
-			r.name, r.rate, float64(r.cpuPer.Nanoseconds())/1000, r.rssMiB, r.elapsed.Round(time.Millisecond))
-		results = append(results, r)
-	}
-	var sg *result
-	for i := range results {
-		if results[i].name == "streamgen" {
-			sg = &results[i]
-		}
-	}
-	if sg != nil {
-		for _, r := range results {
-			if r.name != "streamgen" {
-				fmt.Printf("streamgen / %-12s rate %.2fx  CPU per record %.2fx\n", r.name, sg.rate/r.rate,
-					float64(sg.cpuPer)/float64(r.cpuPer))
+	all := map[string][]result{}
+	for round := 1; round <= *runs; round++ {
+		if round > 1 {
+			if err := reset(ctx, adm, names, int32(*partitions)); err != nil {
+				fmt.Fprintln(os.Stderr, "reset between rounds:", err)
+				return 1
 			}
+		}
+		for _, n := range names {
+			r, err := runOne(ctx, self, addr, adm, n, int64(*records))
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "%s: %v\n", n, err)
+				return 1
+			}
+			fmt.Printf("round %d  %-12s %9.0f records/s  %6.2f µs CPU/record  peak RSS %6.1f MiB  (%v)\n",
+				round, r.name, r.rate, float64(r.cpuPer.Nanoseconds())/1000, r.rssMiB, r.elapsed.Round(time.Millisecond))
+			all[n] = append(all[n], r)
+		}
+	}
+	med := map[string]result{}
+	fmt.Printf("\nmedians of %d rounds:\n", *runs)
+	for _, n := range names {
+		rs := all[n]
+		m := result{name: n, rate: median(rs, func(r result) float64 { return r.rate }),
+			cpuPer: time.Duration(median(rs, func(r result) float64 { return float64(r.cpuPer) })),
+			rssMiB: median(rs, func(r result) float64 { return r.rssMiB })}
+		med[n] = m
+		fmt.Printf("%-12s %9.0f records/s  %6.2f µs CPU/record  peak RSS %6.1f MiB\n",
+			n, m.rate, float64(m.cpuPer.Nanoseconds())/1000, m.rssMiB)
+	}
+	if sg, ok := med["streamgen"]; ok {
+		for _, n := range names {
+			if n == "streamgen" {
+				continue
+			}
+			r := med[n]
+			fmt.Printf("streamgen / %-12s rate %.2fx  CPU per record %.2fx\n", n, sg.rate/r.rate, float64(sg.cpuPer)/float64(r.cpuPer))
+		}
+		// Ratios within each round, where noise hits both alike.
+		for _, n := range names {
+			if n == "streamgen" {
+				continue
+			}
+			var ratios []string
+			for i := range all[n] {
+				ratios = append(ratios, fmt.Sprintf("%.2fx", all["streamgen"][i].rate/all[n][i].rate))
+			}
+			fmt.Printf("streamgen / %-12s rate per round: %s\n", n, strings.Join(ratios, " "))
 		}
 	}
 	return 0
+}
+
+func median(rs []result, f func(result) float64) float64 {
+	vs := make([]float64, len(rs))
+	for i, r := range rs {
+		vs[i] = f(r)
+	}
+	sort.Float64s(vs)
+	if len(vs)%2 == 1 {
+		return vs[len(vs)/2]
+	}
+	return (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2
+}
+
+// reset forgets every contender's progress: their groups' offsets and
+// their outputs, so the next round processes the same input from the start.
+func reset(ctx context.Context, adm *kadm.Client, names []string, partitions int32) error {
+	var groups, outs []string
+	for _, n := range names {
+		groups = append(groups, "bench-"+n)
+		outs = append(outs, "bench-out-"+n)
+	}
+	if _, err := adm.DeleteGroups(ctx, groups...); err != nil {
+		return err
+	}
+	if _, err := adm.DeleteTopics(ctx, outs...); err != nil {
+		return err
+	}
+	for attempt := 0; ; attempt++ {
+		res, err := adm.CreateTopics(ctx, partitions, 1, nil, outs...)
+		if err == nil && res.Error() == nil {
+			return nil
+		}
+		if attempt == 50 {
+			if err == nil {
+				err = res.Error()
+			}
+			return err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 func fill(ctx context.Context, cl *kgo.Client, n, size, keys int) error {
