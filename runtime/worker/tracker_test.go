@@ -1,0 +1,67 @@
+package worker
+
+import (
+	"testing"
+
+	"github.com/streamgen/streamgen/runtime"
+)
+
+// TestAdvanceNeverPassesUnfinishedWork: records finish out of order
+// (concurrency > 1, outputs acknowledged in any order); the committable
+// offset only ever moves past a contiguous run of finished records.
+func TestAdvanceNeverPassesUnfinishedWork(t *testing.T) {
+	p := &partition{stored: -1}
+	var fs []*inflight
+	for off := int64(10); off < 15; off++ {
+		f := &inflight{rec: &runtime.Record{Offset: off}}
+		f.pending.Store(2) // the handler and one output
+		fs = append(fs, f)
+		p.queue = append(p.queue, f)
+	}
+	if _, moved := p.advance(); moved {
+		t.Fatal("advanced with nothing finished")
+	}
+	// Records 11 and 12 finish first: nothing is committable, 10 is not done.
+	fs[1].pending.Store(0)
+	fs[2].pending.Store(0)
+	if _, moved := p.advance(); moved {
+		t.Fatal("advanced past offset 10, which is still in flight")
+	}
+	// Record 10's handler is done but its output is not acknowledged.
+	fs[0].pending.Store(1)
+	if _, moved := p.advance(); moved {
+		t.Fatal("advanced past offset 10, whose output is unacknowledged")
+	}
+	fs[0].pending.Store(0)
+	next, moved := p.advance()
+	if !moved || next != 13 {
+		t.Fatalf("advance = %d, %v; want 13 (after 10, 11, 12)", next, moved)
+	}
+	if _, moved := p.advance(); moved {
+		t.Fatal("advanced again with nothing new finished")
+	}
+	fs[4].pending.Store(0)
+	if next, _ := p.advance(); next != 13 {
+		t.Fatalf("advanced to %d past unfinished 13", next)
+	}
+	fs[3].pending.Store(0)
+	if next, moved := p.advance(); !moved || next != 15 {
+		t.Fatalf("advance = %d, %v; want 15", next, moved)
+	}
+}
+
+func TestLaneOfKeepsKeysTogether(t *testing.T) {
+	seen := map[int]bool{}
+	for i := 0; i < 100; i++ {
+		k := []byte{byte(i)}
+		a := laneOf(&runtime.Record{Key: k, Offset: int64(i)}, 4)
+		b := laneOf(&runtime.Record{Key: k, Offset: int64(i + 1000)}, 4)
+		if a != b {
+			t.Fatalf("key %v on lanes %d and %d", k, a, b)
+		}
+		seen[a] = true
+	}
+	if len(seen) != 4 {
+		t.Errorf("100 keys used %d of 4 lanes", len(seen))
+	}
+}
