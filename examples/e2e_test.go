@@ -45,6 +45,15 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
+		// The service-repo test works offline (GOPROXY=off): fetch the
+		// example's modules (its mocks' gomock too) while the proxy is
+		// allowed.
+		dl := exec.Command("go", "mod", "download")
+		dl.Dir = "01-uppercase"
+		if b, err := dl.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "go mod download in 01-uppercase: %v\n%s", err, b)
+			return 1
+		}
 		if err := build("01-uppercase", "uppercase", "."); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1

@@ -27,9 +27,9 @@ func TestCheckedInCodeIsFresh(t *testing.T) {
 		pbgoOnly bool
 	}{
 		{"gen (DSL options)", []string{"proto"}, "proto/streamgen/v1/streamgen.proto", "module=github.com/streamgen/streamgen", ".", true},
-		{"runtime test app", []string{"runtime/internal/testapp"}, "runtime/internal/testapp/testapp.proto", "paths=source_relative,mock=uber,pbgo=true", "runtime/internal/testapp", false},
+		{"runtime test app", []string{"runtime/internal/testapp"}, "runtime/internal/testapp/testapp.proto", "paths=source_relative,mock=golang,pbgo=true", "runtime/internal/testapp", false},
 		{"01-uppercase", []string{"examples/01-uppercase/proto"}, "examples/01-uppercase/proto/uppercase/v1/uppercase.proto",
-			"paths=import,module=example.com/uppercase,mock=golang,pbgo=true", "examples/01-uppercase", false},
+			"paths=import,module=example.com/uppercase,mock=uber,pbgo=true", "examples/01-uppercase", false},
 		{"bench", []string{"examples/bench/proto"}, "examples/bench/proto/bench/v1/bench.proto",
 			"paths=import,module=github.com/streamgen/streamgen/examples/bench,mock=none,pbgo=true", "examples/bench", false},
 	}

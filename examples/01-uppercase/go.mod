@@ -7,7 +7,7 @@ tool github.com/streamgen/streamgen/cmd/streamgen
 require github.com/streamgen/streamgen v0.0.0-00010101000000-000000000000
 
 require (
-	github.com/golang/mock v1.6.0
+	go.uber.org/mock v0.6.0
 	google.golang.org/protobuf v1.36.12
 )
 

@@ -10,7 +10,7 @@
 // under gen/.
 package main
 
-//go:generate go tool streamgen -I proto -paths import -module example.com/uppercase proto/uppercase/v1/uppercase.proto
+//go:generate go tool streamgen -I proto -paths import -module example.com/uppercase -mock uber proto/uppercase/v1/uppercase.proto
 
 import (
 	"context"

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/golang/mock/gomock"
+	"go.uber.org/mock/gomock"
 	"github.com/streamgen/streamgen/runtime/streamtest"
 
 	uppercasev1 "example.com/uppercase/gen/uppercase/v1"
@@ -37,7 +37,7 @@ func TestUppercaseWithDriver(t *testing.T) {
 }
 
 // TestUppercaseWithMock drives the agent with the generated gomock
-// emitter (github.com/golang/mock).
+// emitter (generated with -mock uber: go.uber.org/mock).
 func TestUppercaseWithMock(t *testing.T) {
 	ctrl := gomock.NewController(t)
 	out := uppercasev1mock.NewMockUppercaseUppercaseEmitter(ctrl)

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
-	"go.uber.org/mock/gomock"
+	"github.com/golang/mock/gomock"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/streamgen/streamgen/runtime"
@@ -380,10 +380,10 @@ func TestDriverMatchesWorker(t *testing.T) {
 	}
 }
 
-// TestHandlerWithGeneratedUberMock drives a handler with the generated
-// go.uber.org/mock emitter mock (the test app is generated with
-// mock=uber; the 01-uppercase example uses github.com/golang/mock).
-func TestHandlerWithGeneratedUberMock(t *testing.T) {
+// TestHandlerWithGeneratedMock drives a handler with the generated
+// github.com/golang/mock emitter mock (the default; the 01-uppercase
+// example is generated with -mock uber and uses go.uber.org/mock).
+func TestHandlerWithGeneratedMock(t *testing.T) {
 	ctrl := gomock.NewController(t)
 	emit := testappmock.NewMockCheckoutCheckEmitter(ctrl)
 	ctx := context.Background()

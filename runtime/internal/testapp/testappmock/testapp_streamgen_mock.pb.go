@@ -7,8 +7,8 @@ package testappmock
 
 import (
 	context "context"
+	gomock "github.com/golang/mock/gomock"
 	testapp "github.com/streamgen/streamgen/runtime/internal/testapp"
-	gomock "go.uber.org/mock/gomock"
 	reflect "reflect"
 )
 

@@ -8,7 +8,7 @@ package uppercasev1mock
 import (
 	context "context"
 	v1 "example.com/uppercase/gen/uppercase/v1"
-	gomock "github.com/golang/mock/gomock"
+	gomock "go.uber.org/mock/gomock"
 	reflect "reflect"
 )
 
