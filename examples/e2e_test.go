@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +21,9 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/streamgen/streamgen/runtime"
+	"github.com/streamgen/streamgen/runtime/kafka"
 )
 
 var bin string // directory of the built binaries
@@ -110,19 +114,54 @@ func start(t *testing.T, name string, args ...string) *proc {
 	return p
 }
 
-func devBroker(t *testing.T) string {
+func devBroker(t *testing.T, args ...string) string {
+	t.Helper()
+	_, addr := devBrokerProc(t, args...)
+	return addr
+}
+
+func devBrokerProc(t *testing.T, args ...string) (*proc, string) {
 	t.Helper()
 	addrFile := filepath.Join(t.TempDir(), "addr")
-	start(t, "streamgen", "dev-broker", "-addr-file", addrFile)
+	p := start(t, "streamgen", append([]string{"dev-broker", "-addr-file", addrFile}, args...)...)
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		if b, err := os.ReadFile(addrFile); err == nil {
-			return strings.TrimSpace(string(b))
+			return p, strings.TrimSpace(string(b))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatal("dev-broker wrote no address within 30s")
-	return ""
+	return nil, ""
+}
+
+// TestDevBrokerDataDirSurvivesRestart: a dev-broker restarted on the same
+// port and data directory still has its topics and records.
+func TestDevBrokerDataDirSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	p, addr := devBrokerProc(t, "-data-dir", dir)
+	// The dev broker, like a careful production cluster, does not create
+	// topics on first use: workers create theirs at start-up.
+	if err := kafka.EnsureTopics(context.Background(), kafka.Config{Brokers: addr, Logger: slog.Default()},
+		[]*runtime.TopicDesc{{Name: "kept", Partitions: 1, ReplicationFactor: -1}}); err != nil {
+		t.Fatal(err)
+	}
+	kcatProduce(t, addr, "kept", []string{"one", "two", "three"})
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Wait(); err != nil {
+		t.Fatalf("dev-broker exited with %v after SIGTERM", err)
+	}
+	_, port, _ := strings.Cut(addr, ":")
+	_, addr2 := devBrokerProc(t, "-data-dir", dir, "-port", port)
+	if addr2 != addr {
+		t.Fatalf("restarted on %s, want %s", addr2, addr)
+	}
+	got := kcatConsume(t, addr2, "kept", 3)
+	if strings.Join(got, ",") != "one,two,three" {
+		t.Errorf("after restart read %v", got)
+	}
 }
 
 func worker(t *testing.T, addr string) *proc {

@@ -133,8 +133,12 @@ func DevBroker(args []string, stdout, stderr io.Writer) int {
 		}
 		if *addrFile != "" {
 			tmp := *addrFile + ".tmp"
-			if err := os.WriteFile(tmp, []byte(addr+"\n"), 0o644); err == nil {
+			err := os.WriteFile(tmp, []byte(addr+"\n"), 0o644)
+			if err == nil {
 				err = os.Rename(tmp, *addrFile)
+			}
+			if err != nil {
+				fmt.Fprintf(stderr, "streamgen dev-broker: writing -addr-file: %v\n", err)
 			}
 		}
 	}, broker.WithPort(*port), broker.WithDataDir(*dataDir), broker.WithLogger(logger))
