@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"go.uber.org/mock/gomock"
 	"github.com/streamgen/streamgen/runtime/streamtest"
+	"go.uber.org/mock/gomock"
 
 	uppercasev1 "example.com/uppercase/gen/uppercase/v1"
 	"example.com/uppercase/gen/uppercase/v1/uppercasev1mock"
