@@ -5,7 +5,9 @@ import (
 	"sort"
 	"strings"
 
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/dynamicpb"
 
 	streamgenv1 "github.com/streamgen/streamgen/gen/streamgen/v1"
 )
@@ -48,8 +50,9 @@ const (
 )
 
 type builder struct {
-	errs  Errors
-	model *Model
+	errs     Errors
+	model    *Model
+	messages map[protoreflect.FullName]protoreflect.MessageDescriptor
 }
 
 // Build reads the streamgen options of files and of every message they can
@@ -57,7 +60,8 @@ type builder struct {
 // problem found. Files' imports are searched for topics too, so a topic may
 // be declared in one file and consumed by an app in another.
 func Build(files []protoreflect.FileDescriptor) (*Model, error) {
-	b := &builder{model: &Model{Topics: map[string]*Topic{}, ByMessage: map[protoreflect.FullName]*Topic{}}}
+	b := &builder{model: &Model{Topics: map[string]*Topic{}, ByMessage: map[protoreflect.FullName]*Topic{}},
+		messages: map[protoreflect.FullName]protoreflect.MessageDescriptor{}}
 	all := closure(files)
 	for _, f := range all {
 		b.topicsIn(f, f.Messages())
@@ -140,6 +144,7 @@ func (b *builder) errorf(d protoreflect.Descriptor, optKind int32, optPath []int
 func (b *builder) topicsIn(f protoreflect.FileDescriptor, msgs protoreflect.MessageDescriptors) {
 	for i := 0; i < msgs.Len(); i++ {
 		md := msgs.Get(i)
+		b.messages[md.FullName()] = md
 		b.topic(md)
 		b.topicsIn(f, md.Messages())
 	}
@@ -324,12 +329,88 @@ func (b *builder) app(sd protoreflect.ServiceDescriptor) {
 			return
 		}
 	}
+	b.tables(app, opt)
 	for i := 0; i < methods.Len(); i++ {
 		if ag := b.agent(app, methods.Get(i)); ag != nil {
 			app.Agents = append(app.Agents, ag)
 		}
 	}
+	b.coPartition(app)
 	b.model.Apps = append(b.model.Apps, app)
+}
+
+func (b *builder) tables(app *App, opt *streamgenv1.App) {
+	sd := app.Service
+	where := "service " + string(sd.Name())
+	const fTables = 2
+	const fName, fValue, fKey, fDefault = 1, 2, 3, 4
+	seen := map[string]bool{}
+	for i, t := range opt.GetTables() {
+		p := fmt.Sprintf("%s > option app.tables[%d]", where, i)
+		pos := func(f int32) []int32 { return []int32{fTables, int32(i), f} }
+		if !tableNameRE.MatchString(t.GetName()) {
+			b.errorf(sd, serviceOptionsNumber, pos(fName), p+".name",
+				"table name %q must be lower-case letters, digits and '-', starting with a letter or digit", t.GetName())
+			continue
+		}
+		if seen[t.GetName()] {
+			b.errorf(sd, serviceOptionsNumber, pos(fName), p+".name", "table %q is declared twice; give each table its own name", t.GetName())
+			continue
+		}
+		seen[t.GetName()] = true
+		changelog := ChangelogTopic(app.ID, t.GetName())
+		if why := ValidTopicName(changelog); why != "" {
+			b.errorf(sd, serviceOptionsNumber, pos(fName), p+".name", "changelog topic %q %s; shorten the app id or table name", changelog, why)
+			continue
+		}
+		value := b.messages[protoreflect.FullName(strings.TrimPrefix(t.GetValue(), "."))]
+		if value == nil {
+			b.errorf(sd, serviceOptionsNumber, pos(fValue), p+".value",
+				"value %q is not a known message; give the full name (package.Message) of a message in this file or its imports", t.GetValue())
+			continue
+		}
+		if d := t.GetDefaultJson(); d != "" {
+			if err := protojson.Unmarshal([]byte(d), dynamicpb.NewMessage(value)); err != nil {
+				b.errorf(sd, serviceOptionsNumber, pos(fDefault), p+".default_json",
+					"default_json is not a %s in protojson: %v", value.FullName(), err)
+				continue
+			}
+		}
+		app.Tables = append(app.Tables, &Table{
+			Name: t.GetName(), Value: value, KeyField: t.GetKey(), DefaultJSON: t.GetDefaultJson(),
+			Changelog: &Topic{Name: changelog, Partitions: 1, ReplicationFactor: -1, Codec: streamgenv1.Codec_CODEC_UNSPECIFIED,
+				Config: map[string]string{"cleanup.policy": "compact"}},
+		})
+	}
+}
+
+// coPartition checks that every table's writers consume topics with one
+// partition count, and sets the changelog's partitions to it.
+func (b *builder) coPartition(app *App) {
+	for _, t := range app.Tables {
+		if len(t.Writers) == 0 {
+			idx := 0
+			for i, u := range app.Tables {
+				if u == t {
+					idx = i
+				}
+			}
+			b.errorf(app.Service, serviceOptionsNumber, []int32{2, int32(idx)},
+				fmt.Sprintf("service %s > option app.tables[%d]", app.Service.Name(), idx),
+				"no agent uses table %q; list it in an agent's tables option, or remove it", t.Name)
+			continue
+		}
+		first := t.Writers[0]
+		t.Changelog.Partitions = first.Input.Partitions
+		t.Changelog.ReplicationFactor = first.Input.ReplicationFactor
+		for _, w := range t.Writers[1:] {
+			if w.Input.Partitions != first.Input.Partitions {
+				b.errorf(w.Method, methodOptionsNumber, []int32{5}, "service "+string(app.Service.Name())+" > rpc "+w.Name+" > option agent.tables",
+					"table %q is written by %s, whose input %q has %d partitions, and by %s, whose input %q has %d: a table's writers must consume topics with the same partition count (co-partitioning), or one key's state would be split",
+					t.Name, first.Name, first.Input.Name, first.Input.Partitions, w.Name, w.Input.Name, w.Input.Partitions)
+			}
+		}
+	}
 }
 
 func (b *builder) agent(app *App, m protoreflect.MethodDescriptor) *Agent {
@@ -428,6 +509,45 @@ func (b *builder) agent(app *App, m protoreflect.MethodDescriptor) *Agent {
 			"dead-letter topic %q %s", dlq, why)
 		ok = false
 	}
+	for i, name := range opt.GetTables() {
+		p := fmt.Sprintf("%s > option agent.tables[%d]", where, i)
+		var t *Table
+		for _, u := range app.Tables {
+			if u.Name == name {
+				t = u
+			}
+		}
+		switch {
+		case t == nil:
+			b.errorf(m, methodOptionsNumber, []int32{5, int32(i)}, p,
+				"table %q is not declared; declare it in the service's app option (tables: [{ name: %q value: \"...\" }])", name, name)
+			ok = false
+			continue
+		case ag.Input == nil:
+			continue
+		}
+		for _, u := range ag.Tables {
+			if u == t {
+				b.errorf(m, methodOptionsNumber, []int32{5, int32(i)}, p, "table %q is listed twice", name)
+				ok = false
+			}
+		}
+		if t.KeyField != "" {
+			fd := ag.Input.Message.Fields().ByName(protoreflect.Name(t.KeyField))
+			switch {
+			case fd == nil:
+				b.errorf(m, methodOptionsNumber, []int32{5, int32(i)}, p,
+					"table %q is keyed by field %q, which input %s does not have", name, t.KeyField, ag.Input.Message.FullName())
+				ok = false
+			case ag.Input.Key == nil || ag.Input.Key.Name() != fd.Name():
+				b.errorf(m, methodOptionsNumber, []int32{5, int32(i)}, p,
+					"table %q is keyed by %q but topic %q is not (its key is %s): records with one %s would land on several partitions and split its state; key the topic by %q",
+					name, t.KeyField, ag.Input.Name, keyName(ag.Input), t.KeyField, t.KeyField)
+				ok = false
+			}
+		}
+		ag.Tables = append(ag.Tables, t)
+	}
 	partitions := int32(1)
 	if ag.Input != nil {
 		partitions = ag.Input.Partitions
@@ -439,7 +559,17 @@ func (b *builder) agent(app *App, m protoreflect.MethodDescriptor) *Agent {
 	if !ok {
 		return nil
 	}
+	for _, t := range ag.Tables {
+		t.Writers = append(t.Writers, ag)
+	}
 	return ag
+}
+
+func keyName(t *Topic) string {
+	if t.Key == nil {
+		return "the record key, no field"
+	}
+	return "field " + string(t.Key.Name())
 }
 
 // crossChecks finds problems that span apps: a dead-letter topic that is
@@ -460,6 +590,19 @@ func (b *builder) crossChecks() {
 					"dead-letter topic %q is also used by %s; give each agent its own", name, prev)
 			}
 			owner[name] = string(app.Service.FullName()) + "." + ag.Name
+		}
+		for i, t := range app.Tables {
+			if d := b.model.Topics[t.Changelog.Name]; d != nil {
+				b.errorf(app.Service, serviceOptionsNumber, []int32{2, int32(i), 1},
+					fmt.Sprintf("service %s > option app.tables[%d].name", app.Service.Name(), i),
+					"changelog topic %q of table %q is also the topic of %s; rename the table or the topic", t.Changelog.Name, t.Name, d.Message.FullName())
+			}
+			if prev, dup := owner[t.Changelog.Name]; dup {
+				b.errorf(app.Service, serviceOptionsNumber, []int32{2, int32(i), 1},
+					fmt.Sprintf("service %s > option app.tables[%d].name", app.Service.Name(), i),
+					"changelog topic %q of table %q is also used by %s", t.Changelog.Name, t.Name, prev)
+			}
+			owner[t.Changelog.Name] = "table " + t.Name
 		}
 	}
 }

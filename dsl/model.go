@@ -70,6 +70,32 @@ type Agent struct {
 	// DeadLetter is the dead-letter topic; set whatever OnError says, so a
 	// policy change never renames it.
 	DeadLetter *Topic
+	// Tables are the tables the agent reads and writes, in declaration order.
+	Tables []*Table
+}
+
+// Table is keyed state of an app, backed by a changelog topic.
+type Table struct {
+	// Name is the table's stable name.
+	Name string
+	// Value is the message type of the values.
+	Value protoreflect.MessageDescriptor
+	// KeyField is the declared key field of the writers' inputs, or "" for
+	// the record key.
+	KeyField string
+	// DefaultJSON is the protojson value of a key never written, or "".
+	DefaultJSON string
+	// Changelog is the compacted changelog topic, partitioned like the
+	// writers' input topics.
+	Changelog *Topic
+	// Writers are the agents that list the table.
+	Writers []*Agent
+}
+
+// ChangelogTopic is the changelog topic of table name of app appID:
+// "<app id>-<table name>-changelog".
+func ChangelogTopic(appID, table string) string {
+	return appID + "-" + table + "-changelog"
 }
 
 // App is a service with the app option.
@@ -80,6 +106,8 @@ type App struct {
 	Service protoreflect.ServiceDescriptor
 	// Agents are the app's agents in declaration order.
 	Agents []*Agent
+	// Tables are the app's tables in declaration order.
+	Tables []*Table
 }
 
 // Model is the checked topology of a set of files.
@@ -102,7 +130,10 @@ func (m *Model) AppFor(sd protoreflect.ServiceDescriptor) *App {
 	return nil
 }
 
-var topicNameRE = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
+var (
+	topicNameRE = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
+	tableNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+)
 
 // ValidTopicName reports why name is not a valid Kafka topic name, or "".
 func ValidTopicName(name string) string {

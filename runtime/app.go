@@ -97,6 +97,9 @@ func (a *App) Topics() []*TopicDesc {
 		for _, t := range append([]*TopicDesc{ag.Desc.Input, ag.Desc.DeadLetter}, ag.Desc.Outputs...) {
 			seen[t.Name] = t
 		}
+		for _, t := range ag.Desc.Tables {
+			seen[t.Changelog.Name] = t.Changelog
+		}
 	}
 	out := make([]*TopicDesc, 0, len(seen))
 	for _, t := range seen {
@@ -168,6 +171,7 @@ func (ag *Agent) Process(ctx context.Context, rec *Record, out *Emitter) (err er
 			err = ag.fail(rec, &PanicError{Value: p, Stack: debug.Stack()})
 		}
 	}()
+	out.msg = in
 	if err := ag.Desc.Handler(context.WithValue(ctx, recordKey{}, rec), ag.app.impl, in, out); err != nil {
 		out.reset(ag.Desc, rec)
 		return ag.fail(rec, err)
@@ -209,15 +213,124 @@ func (ag *Agent) DeadLetter(rec *Record, err error) *Record {
 // Emitter collects the records a handler emits for one input record. The
 // generated typed emitters wrap it; handlers never see it directly.
 type Emitter struct {
-	desc *AgentDesc
-	in   *Record
-	recs []Record
+	desc   *AgentDesc
+	in     *Record
+	msg    proto.Message
+	recs   []Record
+	writes []TableWrite
+	state  State
 }
 
+// State is what the worker or the test driver gives Process to read an
+// agent's tables in the input record's partition.
+type State interface {
+	// Get returns the stored value of key in the agent's table number
+	// table, as of the writes applied before this record.
+	Get(table int, key []byte) ([]byte, bool, error)
+}
+
+// TableWrite is a table write a handler made: Value nil deletes the key.
+type TableWrite struct {
+	// Table is the index into the agent's tables.
+	Table int
+	// Key is the table key.
+	Key []byte
+	// Value is the encoded value, nil for a delete.
+	Value []byte
+}
+
+// SetState sets the state Process reads the agent's tables from; call it
+// before Process for agents with tables.
+func (e *Emitter) SetState(s State) { e.state = s }
+
 func (e *Emitter) reset(d *AgentDesc, in *Record) {
-	e.desc, e.in = d, in
+	e.desc, e.in, e.msg = d, in, nil
 	clear(e.recs)
 	e.recs = e.recs[:0]
+	clear(e.writes)
+	e.writes = e.writes[:0]
+}
+
+// Writes returns the table writes of the last successful Process, in
+// order. They are valid until the emitter is used for the next record.
+func (e *Emitter) Writes() []TableWrite { return e.writes }
+
+func (e *Emitter) tableKey(i int) ([]byte, *TableDesc, error) {
+	if e.desc == nil || i < 0 || i >= len(e.desc.Tables) {
+		return nil, nil, fmt.Errorf("streamgen: no table %d", i)
+	}
+	t := e.desc.Tables[i]
+	if t.KeyFromField && e.desc.Input.Key != nil && e.msg != nil {
+		return e.desc.Input.Key(e.msg), t, nil
+	}
+	if e.in == nil {
+		return nil, t, fmt.Errorf("streamgen: table %q used outside a handler", t.Name)
+	}
+	return e.in.Key, t, nil
+}
+
+// TableGet returns the value of the current record's key in the agent's
+// table number i, or the table's default. Writes of this record are seen.
+func (e *Emitter) TableGet(ctx context.Context, i int) (proto.Message, error) {
+	key, t, err := e.tableKey(i)
+	if err != nil {
+		return nil, err
+	}
+	var raw []byte
+	found := false
+	for j := len(e.writes) - 1; j >= 0; j-- {
+		if w := e.writes[j]; w.Table == i && string(w.Key) == string(key) {
+			raw, found = w.Value, w.Value != nil
+			goto decode
+		}
+	}
+	if e.state == nil {
+		return nil, fmt.Errorf("streamgen: table %q has no state in this context", t.Name)
+	}
+	raw, found, err = e.state.Get(i, key)
+	if err != nil {
+		return nil, fmt.Errorf("streamgen: table %q: %w", t.Name, err)
+	}
+decode:
+	m := t.New()
+	if !found {
+		raw = t.Default
+	}
+	if err := proto.Unmarshal(raw, m); err != nil {
+		return nil, fmt.Errorf("streamgen: table %q: decoding the value of key %q: %w", t.Name, key, err)
+	}
+	return m, nil
+}
+
+// TablePut sets the value of the current record's key in table i. The
+// write takes effect (store and changelog) only if the handler returns nil.
+func (e *Emitter) TablePut(ctx context.Context, i int, m proto.Message) error {
+	key, t, err := e.tableKey(i)
+	if err != nil {
+		return err
+	}
+	if m == nil {
+		return fmt.Errorf("streamgen: table %q: Put of a nil value; use Delete", t.Name)
+	}
+	v, err := proto.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("streamgen: table %q: %w", t.Name, err)
+	}
+	if v == nil {
+		v = []byte{}
+	}
+	e.writes = append(e.writes, TableWrite{Table: i, Key: key, Value: v})
+	return nil
+}
+
+// TableDelete removes the current record's key from table i.
+func (e *Emitter) TableDelete(ctx context.Context, i int) error {
+	key, _, err := e.tableKey(i)
+	if err != nil {
+		return err
+	}
+	e.writes = append(e.writes, TableWrite{Table: i, Key: key})
+	return nil
 }
 
 // Emit encodes m for the agent's output number i and adds it to the

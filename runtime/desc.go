@@ -162,6 +162,25 @@ type AgentDesc struct {
 	DeadLetter *TopicDesc
 	// Handler calls the agent's method.
 	Handler HandlerFunc
+	// Tables are the tables the agent reads and writes, in the order the
+	// generated accessors refer to them by index.
+	Tables []*TableDesc
+}
+
+// TableDesc describes a table: generated code fills it in from the schema.
+type TableDesc struct {
+	// Name is the table's stable name.
+	Name string
+	// Changelog is the compacted changelog topic.
+	Changelog *TopicDesc
+	// New returns a new, empty value message.
+	New func() proto.Message
+	// Default is the protobuf encoding of the value of a key never
+	// written, or nil for the empty message.
+	Default []byte
+	// KeyFromField says the table is keyed by the input's key field (the
+	// input topic's Key function) rather than the raw record key.
+	KeyFromField bool
 }
 
 // AppDesc describes an app: generated code fills it in from the schema and
@@ -175,6 +194,8 @@ type AppDesc struct {
 	Check func(impl any) bool
 	// Agents are the app's agents.
 	Agents []*AgentDesc
+	// Tables are the app's tables.
+	Tables []*TableDesc
 }
 
 // ErrUnimplemented is returned by the methods of generated Unimplemented

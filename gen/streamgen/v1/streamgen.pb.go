@@ -61,6 +61,29 @@
 // Unimplemented struct to embed; a Register function; typed topic handles
 // for sending from outside an agent; name constants; and gomock mocks.
 //
+// ## Tables
+//
+// An app declares keyed state; agents list the tables they use:
+//
+//     service WordCount {
+//       option (streamgen.v1.app) = {
+//         id: "wordcount"
+//         tables: [{ name: "counts" value: "wc.v1.Count" key: "word" }]
+//       };
+//       rpc Count(Word) returns (Count) {
+//         option (streamgen.v1.agent) = { tables: ["counts"] };
+//       }
+//     }
+//
+// The handler reads and writes the value of the current record's key
+// through a typed accessor (`out.Counts().Update(ctx, func(c *Count) error
+// {...})`). Each partition's values live in a Badger store on the worker's
+// disk, and every write also goes to the table's compacted changelog topic,
+// "<app id>-<table name>-changelog", partitioned like the input. An input
+// offset is committed only after its table writes are in the changelog. A
+// worker that gets a partition restores its store from the changelog,
+// reading only what its store has not seen.
+//
 // ## Errors
 //
 // A record the agent cannot decode, or for which the handler returns an
@@ -331,7 +354,10 @@ type App struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// id is the app id: the Kafka consumer group and the prefix of the app's
 	// own topics. Required; same character rules as a topic name.
-	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// tables are the app's keyed state, each kept in one store per partition
+	// and backed by a compacted changelog topic.
+	Tables        []*Table `protobuf:"bytes,2,rep,name=tables,proto3" json:"tables,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -373,6 +399,94 @@ func (x *App) GetId() string {
 	return ""
 }
 
+func (x *App) GetTables() []*Table {
+	if x != nil {
+		return x.Tables
+	}
+	return nil
+}
+
+// Table declares keyed state of an app. Agents that list the table in
+// their `tables` option read and write it for the key of the record they
+// handle; the generated emitter gets a typed accessor for it.
+type Table struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// name is the table's stable name: lower-case letters, digits and '-'.
+	// Its changelog topic is "<app id>-<name>-changelog", derived from the
+	// schema only, so renaming Go code never orphans state. Required.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// value is the full name of the message type of the table's values, e.g.
+	// "shop.v1.AccountTotal". Required.
+	Value string `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	// key is the field of each writing agent's input that keys the table.
+	// It must be the field the input topic is keyed by, so that one key's
+	// state lives in one partition. Empty: the input record's key.
+	Key string `protobuf:"bytes,3,opt,name=key,proto3" json:"key,omitempty"`
+	// default_json is the value, in protojson, of a key never written.
+	// Default: the empty message.
+	DefaultJson   string `protobuf:"bytes,4,opt,name=default_json,json=defaultJson,proto3" json:"default_json,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Table) Reset() {
+	*x = Table{}
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Table) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Table) ProtoMessage() {}
+
+func (x *Table) ProtoReflect() protoreflect.Message {
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Table.ProtoReflect.Descriptor instead.
+func (*Table) Descriptor() ([]byte, []int) {
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Table) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Table) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+func (x *Table) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *Table) GetDefaultJson() string {
+	if x != nil {
+		return x.DefaultJson
+	}
+	return ""
+}
+
 // Agent configures an agent.
 type Agent struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -389,13 +503,17 @@ type Agent struct {
 	// dead_letter_topic overrides the dead-letter topic name. Default
 	// "<app id>-<agent name in kebab case>-dlq".
 	DeadLetterTopic string `protobuf:"bytes,4,opt,name=dead_letter_topic,json=deadLetterTopic,proto3" json:"dead_letter_topic,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// tables lists, by name, the app's tables the agent reads and writes.
+	// Every topic an agent with tables consumes must have the same number of
+	// partitions as the table's other writers' topics (co-partitioning).
+	Tables        []string `protobuf:"bytes,5,rep,name=tables,proto3" json:"tables,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Agent) Reset() {
 	*x = Agent{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[2]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -407,7 +525,7 @@ func (x *Agent) String() string {
 func (*Agent) ProtoMessage() {}
 
 func (x *Agent) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[2]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -420,7 +538,7 @@ func (x *Agent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Agent.ProtoReflect.Descriptor instead.
 func (*Agent) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{2}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Agent) GetOutputs() []string {
@@ -449,6 +567,13 @@ func (x *Agent) GetDeadLetterTopic() string {
 		return x.DeadLetterTopic
 	}
 	return ""
+}
+
+func (x *Agent) GetTables() []string {
+	if x != nil {
+		return x.Tables
+	}
+	return nil
 }
 
 var file_streamgen_v1_streamgen_proto_extTypes = []protoimpl.ExtensionInfo{
@@ -520,14 +645,21 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\x06config\x18\b \x03(\v2\x1f.streamgen.v1.Topic.ConfigEntryR\x06config\x1a9\n" +
 	"\vConfigEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x15\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"B\n" +
 	"\x03App\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\xa1\x01\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12+\n" +
+	"\x06tables\x18\x02 \x03(\v2\x13.streamgen.v1.TableR\x06tables\"f\n" +
+	"\x05Table\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\x12\x10\n" +
+	"\x03key\x18\x03 \x01(\tR\x03key\x12!\n" +
+	"\fdefault_json\x18\x04 \x01(\tR\vdefaultJson\"\xb9\x01\n" +
 	"\x05Agent\x12\x18\n" +
 	"\aoutputs\x18\x01 \x03(\tR\aoutputs\x12 \n" +
 	"\vconcurrency\x18\x02 \x01(\x05R\vconcurrency\x120\n" +
 	"\bon_error\x18\x03 \x01(\x0e2\x15.streamgen.v1.OnErrorR\aonError\x12*\n" +
-	"\x11dead_letter_topic\x18\x04 \x01(\tR\x0fdeadLetterTopic*N\n" +
+	"\x11dead_letter_topic\x18\x04 \x01(\tR\x0fdeadLetterTopic\x12\x16\n" +
+	"\x06tables\x18\x05 \x03(\tR\x06tables*N\n" +
 	"\x05Codec\x12\x15\n" +
 	"\x11CODEC_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vCODEC_PROTO\x10\x01\x12\x0e\n" +
@@ -555,33 +687,35 @@ func file_streamgen_v1_streamgen_proto_rawDescGZIP() []byte {
 }
 
 var file_streamgen_v1_streamgen_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_streamgen_v1_streamgen_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_streamgen_v1_streamgen_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_streamgen_v1_streamgen_proto_goTypes = []any{
 	(Codec)(0),                          // 0: streamgen.v1.Codec
 	(OnError)(0),                        // 1: streamgen.v1.OnError
 	(*Topic)(nil),                       // 2: streamgen.v1.Topic
 	(*App)(nil),                         // 3: streamgen.v1.App
-	(*Agent)(nil),                       // 4: streamgen.v1.Agent
-	nil,                                 // 5: streamgen.v1.Topic.ConfigEntry
-	(*descriptorpb.MessageOptions)(nil), // 6: google.protobuf.MessageOptions
-	(*descriptorpb.ServiceOptions)(nil), // 7: google.protobuf.ServiceOptions
-	(*descriptorpb.MethodOptions)(nil),  // 8: google.protobuf.MethodOptions
+	(*Table)(nil),                       // 4: streamgen.v1.Table
+	(*Agent)(nil),                       // 5: streamgen.v1.Agent
+	nil,                                 // 6: streamgen.v1.Topic.ConfigEntry
+	(*descriptorpb.MessageOptions)(nil), // 7: google.protobuf.MessageOptions
+	(*descriptorpb.ServiceOptions)(nil), // 8: google.protobuf.ServiceOptions
+	(*descriptorpb.MethodOptions)(nil),  // 9: google.protobuf.MethodOptions
 }
 var file_streamgen_v1_streamgen_proto_depIdxs = []int32{
-	0, // 0: streamgen.v1.Topic.codec:type_name -> streamgen.v1.Codec
-	5, // 1: streamgen.v1.Topic.config:type_name -> streamgen.v1.Topic.ConfigEntry
-	1, // 2: streamgen.v1.Agent.on_error:type_name -> streamgen.v1.OnError
-	6, // 3: streamgen.v1.topic:extendee -> google.protobuf.MessageOptions
-	7, // 4: streamgen.v1.app:extendee -> google.protobuf.ServiceOptions
-	8, // 5: streamgen.v1.agent:extendee -> google.protobuf.MethodOptions
-	2, // 6: streamgen.v1.topic:type_name -> streamgen.v1.Topic
-	3, // 7: streamgen.v1.app:type_name -> streamgen.v1.App
-	4, // 8: streamgen.v1.agent:type_name -> streamgen.v1.Agent
-	9, // [9:9] is the sub-list for method output_type
-	9, // [9:9] is the sub-list for method input_type
-	6, // [6:9] is the sub-list for extension type_name
-	3, // [3:6] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	0,  // 0: streamgen.v1.Topic.codec:type_name -> streamgen.v1.Codec
+	6,  // 1: streamgen.v1.Topic.config:type_name -> streamgen.v1.Topic.ConfigEntry
+	4,  // 2: streamgen.v1.App.tables:type_name -> streamgen.v1.Table
+	1,  // 3: streamgen.v1.Agent.on_error:type_name -> streamgen.v1.OnError
+	7,  // 4: streamgen.v1.topic:extendee -> google.protobuf.MessageOptions
+	8,  // 5: streamgen.v1.app:extendee -> google.protobuf.ServiceOptions
+	9,  // 6: streamgen.v1.agent:extendee -> google.protobuf.MethodOptions
+	2,  // 7: streamgen.v1.topic:type_name -> streamgen.v1.Topic
+	3,  // 8: streamgen.v1.app:type_name -> streamgen.v1.App
+	5,  // 9: streamgen.v1.agent:type_name -> streamgen.v1.Agent
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	7,  // [7:10] is the sub-list for extension type_name
+	4,  // [4:7] is the sub-list for extension extendee
+	0,  // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_streamgen_v1_streamgen_proto_init() }
@@ -595,7 +729,7 @@ func file_streamgen_v1_streamgen_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_streamgen_v1_streamgen_proto_rawDesc), len(file_streamgen_v1_streamgen_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 3,
 			NumServices:   0,
 		},

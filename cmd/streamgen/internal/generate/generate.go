@@ -15,7 +15,10 @@ import (
 
 	"google.golang.org/protobuf/cmd/protoc-gen-go/internal_gengo"
 	"google.golang.org/protobuf/compiler/protogen"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/dynamicpb"
 	"google.golang.org/protobuf/types/pluginpb"
 
 	"github.com/streamgen/streamgen/dsl"
@@ -355,6 +358,7 @@ func (r *renderer) app(g *protogen.GeneratedFile, a *dsl.App) {
 	g.P(")")
 	g.P()
 
+	r.tables(g, s, a)
 	comments(g, s.Comments.Leading, iface+" is implemented by the agents of app "+strconv.Quote(a.ID)+".")
 	if strings.TrimSpace(string(s.Comments.Leading)) != "" {
 		g.P("//")
@@ -394,11 +398,21 @@ func (r *renderer) app(g *protogen.GeneratedFile, a *dsl.App) {
 			g.P("// Emit", om.GoIdent.GoName, " emits to topic ", strconv.Quote(t.Name), keyDoc(t), ".")
 			g.P("Emit", om.GoIdent.GoName, "(ctx ", contextPkg.Ident("Context"), ", m *", om.GoIdent, ") error")
 		}
+		for _, t := range ag.Tables {
+			g.P("// ", camel(t.Name), " reads and writes table ", strconv.Quote(t.Name), " for the current record's key.")
+			g.P(camel(t.Name), "() ", tableIface(s, t))
+		}
 		g.P("}")
 		g.P()
 		impl := "_" + en
 		g.P("type ", impl, " struct{ e *", runtimePkg.Ident("Emitter"), " }")
 		g.P()
+		for i, t := range ag.Tables {
+			g.P("func (x ", impl, ") ", camel(t.Name), "() ", tableIface(s, t), " {")
+			g.P("return _", tableIface(s, t), "{x.e, ", i, "}")
+			g.P("}")
+			g.P()
+		}
 		for i, t := range ag.Outputs {
 			om := r.msgs[t.Message.FullName()]
 			g.P("func (x ", impl, ") Emit", om.GoIdent.GoName, "(ctx ", contextPkg.Ident("Context"), ", m *", om.GoIdent, ") error {")
@@ -438,9 +452,23 @@ func (r *renderer) app(g *protogen.GeneratedFile, a *dsl.App) {
 		g.P("Codec: ", runtimePkg.Ident("CodecBytes"), ",")
 		g.P("},")
 		g.P("Handler: _", s.GoName, "_", m.GoName, "_Handler,")
+		if len(ag.Tables) > 0 {
+			g.P("Tables: []*", runtimePkg.Ident("TableDesc"), "{")
+			for _, t := range ag.Tables {
+				g.P("&", tableDescVar(s, t), ",")
+			}
+			g.P("},")
+		}
 		g.P("},")
 	}
 	g.P("},")
+	if len(a.Tables) > 0 {
+		g.P("Tables: []*", runtimePkg.Ident("TableDesc"), "{")
+		for _, t := range a.Tables {
+			g.P("&", tableDescVar(s, t), ",")
+		}
+		g.P("},")
+	}
 	g.P("}")
 	g.P()
 	g.P("// Register", iface, " registers the agents of app ", strconv.Quote(a.ID), ", implemented by")
@@ -450,6 +478,133 @@ func (r *renderer) app(g *protogen.GeneratedFile, a *dsl.App) {
 	g.P("return app.Register(&", desc, ", impl)")
 	g.P("}")
 	g.P()
+}
+
+// camel turns a table name such as "page-views" into "PageViews".
+func camel(name string) string {
+	var b strings.Builder
+	up := true
+	for _, c := range name {
+		if c == '-' || c == '_' {
+			up = true
+			continue
+		}
+		if up && c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		up = false
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func tableIface(s *protogen.Service, t *dsl.Table) string { return s.GoName + camel(t.Name) + "Table" }
+
+func tableDescVar(s *protogen.Service, t *dsl.Table) string {
+	return "_" + s.GoName + "_" + camel(t.Name) + "_TableDesc"
+}
+
+func (r *renderer) tables(g *protogen.GeneratedFile, s *protogen.Service, a *dsl.App) {
+	if len(a.Tables) == 0 {
+		return
+	}
+	g.P("// Tables of the ", s.GoName, " app, and their changelog topics.")
+	g.P("const (")
+	for _, t := range a.Tables {
+		c := s.GoName + camel(t.Name)
+		g.P("// ", c, "TableName is the name of table ", strconv.Quote(t.Name), ".")
+		g.P(c, "TableName = ", strconv.Quote(t.Name))
+		g.P("// ", c, "ChangelogTopicName is the compacted changelog topic of table ", strconv.Quote(t.Name), ".")
+		g.P(c, "ChangelogTopicName = ", strconv.Quote(t.Changelog.Name))
+	}
+	g.P(")")
+	g.P()
+	for _, t := range a.Tables {
+		c := s.GoName + camel(t.Name)
+		vm := r.msgs[t.Value.FullName()]
+		g.P("var ", tableDescVar(s, t), " = ", runtimePkg.Ident("TableDesc"), "{")
+		g.P("Name: ", c, "TableName,")
+		g.P("Changelog: &", runtimePkg.Ident("TopicDesc"), "{")
+		g.P("Name: ", c, "ChangelogTopicName,")
+		g.P("Partitions: ", t.Changelog.Partitions, ",")
+		g.P("ReplicationFactor: ", t.Changelog.ReplicationFactor, ",")
+		g.P("Config: map[string]string{\"cleanup.policy\": \"compact\"},")
+		g.P("Codec: ", runtimePkg.Ident("CodecBytes"), ",")
+		g.P("},")
+		g.P("New: func() ", protoPkg.Ident("Message"), " { return new(", vm.GoIdent, ") },")
+		if def := defaultBytes(t); len(def) > 0 {
+			g.P("Default: []byte(", strconv.Quote(string(def)), "),")
+		}
+		if t.KeyField != "" {
+			g.P("KeyFromField: true,")
+		}
+		g.P("}")
+		g.P()
+		ti := tableIface(s, t)
+		g.P("// ", ti, " is typed access to table ", strconv.Quote(t.Name), " for the key of the record")
+		g.P("// being handled. Writes take effect, in the store and the changelog, only if")
+		g.P("// the handler returns nil.")
+		g.P("type ", ti, " interface {")
+		g.P("// Get returns the key's value, or the table's default if it has none.")
+		g.P("Get(ctx ", contextPkg.Ident("Context"), ") (*", vm.GoIdent, ", error)")
+		g.P("// Put sets the key's value.")
+		g.P("Put(ctx ", contextPkg.Ident("Context"), ", v *", vm.GoIdent, ") error")
+		g.P("// Delete removes the key.")
+		g.P("Delete(ctx ", contextPkg.Ident("Context"), ") error")
+		g.P("// Update gets the key's value, lets fn change it, and puts it back.")
+		g.P("Update(ctx ", contextPkg.Ident("Context"), ", fn func(v *", vm.GoIdent, ") error) error")
+		g.P("}")
+		g.P()
+		impl := "_" + ti
+		g.P("type ", impl, " struct {")
+		g.P("e *", runtimePkg.Ident("Emitter"))
+		g.P("i int")
+		g.P("}")
+		g.P()
+		g.P("func (x ", impl, ") Get(ctx ", contextPkg.Ident("Context"), ") (*", vm.GoIdent, ", error) {")
+		g.P("m, err := x.e.TableGet(ctx, x.i)")
+		g.P("if err != nil {")
+		g.P("return nil, err")
+		g.P("}")
+		g.P("return m.(*", vm.GoIdent, "), nil")
+		g.P("}")
+		g.P()
+		g.P("func (x ", impl, ") Put(ctx ", contextPkg.Ident("Context"), ", v *", vm.GoIdent, ") error {")
+		g.P("return x.e.TablePut(ctx, x.i, v)")
+		g.P("}")
+		g.P()
+		g.P("func (x ", impl, ") Delete(ctx ", contextPkg.Ident("Context"), ") error {")
+		g.P("return x.e.TableDelete(ctx, x.i)")
+		g.P("}")
+		g.P()
+		g.P("func (x ", impl, ") Update(ctx ", contextPkg.Ident("Context"), ", fn func(v *", vm.GoIdent, ") error) error {")
+		g.P("v, err := x.Get(ctx)")
+		g.P("if err != nil {")
+		g.P("return err")
+		g.P("}")
+		g.P("if err := fn(v); err != nil {")
+		g.P("return err")
+		g.P("}")
+		g.P("return x.Put(ctx, v)")
+		g.P("}")
+		g.P()
+	}
+}
+
+// defaultBytes encodes a table's default_json deterministically.
+func defaultBytes(t *dsl.Table) []byte {
+	if t.DefaultJSON == "" {
+		return nil
+	}
+	m := dynamicpb.NewMessage(t.Value)
+	if err := protojson.Unmarshal([]byte(t.DefaultJSON), m); err != nil {
+		panic("streamgen: default_json checked by dsl.Build: " + err.Error())
+	}
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 func (r *renderer) mockFile(gen *protogen.Plugin, lib string) {
@@ -477,6 +632,8 @@ func (r *renderer) mockFile(gen *protogen.Plugin, lib string) {
 		ident   protogen.GoIdent
 		methods []mockMethod
 	}
+	ctx := mockParam{"ctx", g.QualifiedGoIdent(contextPkg.Ident("Context"))}
+	ptr := func(id protogen.GoIdent) string { return "*" + g.QualifiedGoIdent(id) }
 	var all []mocked
 	for _, a := range apps {
 		s := r.service(a)
@@ -484,10 +641,8 @@ func (r *renderer) mockFile(gen *protogen.Plugin, lib string) {
 		for _, ag := range a.Agents {
 			m := r.method(s, ag)
 			agents.methods = append(agents.methods, mockMethod{name: m.GoName, params: []mockParam{
-				{"ctx", contextPkg.Ident("Context"), false},
-				{"in", m.Input.GoIdent, true},
-				{"out", f.GoImportPath.Ident(emitterName(s, m)), false},
-			}})
+				ctx, {"in", ptr(m.Input.GoIdent)}, {"out", g.QualifiedGoIdent(f.GoImportPath.Ident(emitterName(s, m)))},
+			}, results: []string{"error"}})
 		}
 		all = append(all, agents)
 		for _, ag := range a.Agents {
@@ -495,12 +650,23 @@ func (r *renderer) mockFile(gen *protogen.Plugin, lib string) {
 			em := mocked{name: emitterName(s, m), ident: f.GoImportPath.Ident(emitterName(s, m))}
 			for _, t := range ag.Outputs {
 				om := r.msgs[t.Message.FullName()]
-				em.methods = append(em.methods, mockMethod{name: "Emit" + om.GoIdent.GoName, params: []mockParam{
-					{"ctx", contextPkg.Ident("Context"), false},
-					{"msg", om.GoIdent, true},
-				}})
+				em.methods = append(em.methods, mockMethod{name: "Emit" + om.GoIdent.GoName,
+					params: []mockParam{ctx, {"msg", ptr(om.GoIdent)}}, results: []string{"error"}})
+			}
+			for _, t := range ag.Tables {
+				em.methods = append(em.methods, mockMethod{name: camel(t.Name),
+					results: []string{g.QualifiedGoIdent(f.GoImportPath.Ident(tableIface(s, t)))}})
 			}
 			all = append(all, em)
+		}
+		for _, t := range a.Tables {
+			v := ptr(r.msgs[t.Value.FullName()].GoIdent)
+			all = append(all, mocked{name: tableIface(s, t), ident: f.GoImportPath.Ident(tableIface(s, t)), methods: []mockMethod{
+				{name: "Get", params: []mockParam{ctx}, results: []string{v, "error"}},
+				{name: "Put", params: []mockParam{ctx, {"v", v}}, results: []string{"error"}},
+				{name: "Delete", params: []mockParam{ctx}, results: []string{"error"}},
+				{name: "Update", params: []mockParam{ctx, {"fn", "func(" + v + ") error"}}, results: []string{"error"}},
+			}})
 		}
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].name < all[j].name })
@@ -535,27 +701,39 @@ func (r *renderer) mockFile(gen *protogen.Plugin, lib string) {
 		for _, mm := range mk.methods {
 			var params, args, anyParams []string
 			for _, p := range mm.params {
-				t := g.QualifiedGoIdent(p.typ)
-				if p.ptr {
-					t = "*" + t
-				}
-				params = append(params, p.name+" "+t)
+				params = append(params, p.name+" "+p.typ)
 				args = append(args, p.name)
 				anyParams = append(anyParams, p.name)
 			}
+			res := strings.Join(mm.results, ", ")
+			if len(mm.results) > 1 {
+				res = "(" + res + ")"
+			}
+			callArgs := ""
+			if len(args) > 0 {
+				callArgs = ", " + strings.Join(args, ", ")
+			}
 			g.P("// ", mm.name, " mocks the method of the same name.")
-			g.P("func (m *", typ, ") ", mm.name, "(", strings.Join(params, ", "), ") error {")
+			g.P("func (m *", typ, ") ", mm.name, "(", strings.Join(params, ", "), ") ", res, " {")
 			g.P("m.ctrl.T.Helper()")
-			g.P("ret := m.ctrl.Call(m, ", strconv.Quote(mm.name), ", ", strings.Join(args, ", "), ")")
-			g.P("ret0, _ := ret[0].(error)")
-			g.P("return ret0")
+			g.P("ret := m.ctrl.Call(m, ", strconv.Quote(mm.name), callArgs, ")")
+			var rets []string
+			for i, r := range mm.results {
+				g.P("ret", i, ", _ := ret[", i, "].(", r, ")")
+				rets = append(rets, fmt.Sprintf("ret%d", i))
+			}
+			g.P("return ", strings.Join(rets, ", "))
 			g.P("}")
 			g.P()
 			g.P("// ", mm.name, " declares an expected call of ", mm.name, ".")
-			g.P("func (mr *", rec, ") ", mm.name, "(", strings.Join(anyParams, ", "), " any) *", gomock.Ident("Call"), " {")
+			recParams := ""
+			if len(anyParams) > 0 {
+				recParams = strings.Join(anyParams, ", ") + " any"
+			}
+			g.P("func (mr *", rec, ") ", mm.name, "(", recParams, ") *", gomock.Ident("Call"), " {")
 			g.P("mr.mock.ctrl.T.Helper()")
 			g.P("return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, ", strconv.Quote(mm.name), ", ",
-				reflectPkg.Ident("TypeOf"), "((*", typ, ")(nil).", mm.name, "), ", strings.Join(args, ", "), ")")
+				reflectPkg.Ident("TypeOf"), "((*", typ, ")(nil).", mm.name, ")", callArgs, ")")
 			g.P("}")
 			g.P()
 		}
@@ -563,12 +741,12 @@ func (r *renderer) mockFile(gen *protogen.Plugin, lib string) {
 }
 
 type mockMethod struct {
-	name   string
-	params []mockParam
+	name    string
+	params  []mockParam
+	results []string
 }
 
 type mockParam struct {
 	name string
-	typ  protogen.GoIdent
-	ptr  bool
+	typ  string
 }

@@ -1,0 +1,262 @@
+// Package state holds the stores behind streamgen's tables: one store per
+// table and partition, on disk with Badger (the worker's default) or in
+// memory (for the test driver and unit tests). A store keeps the changelog
+// offset it reflects, its checkpoint, next to the data, so a worker that
+// reopens it restores only the changelog tail it has not seen.
+package state
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	badger "github.com/dgraph-io/badger/v4"
+)
+
+// KV is one write: Value nil with Delete set removes the key.
+type KV struct {
+	// Key is the table key.
+	Key []byte
+	// Value is the encoded value.
+	Value []byte
+	// Delete removes the key instead.
+	Delete bool
+}
+
+// Store is the state of one table partition.
+type Store interface {
+	// Get returns the value of key and whether it exists.
+	Get(key []byte) ([]byte, bool, error)
+	// Write applies a batch of writes.
+	Write(batch []KV) error
+	// SetCheckpoint records that the store reflects the changelog up to
+	// (not including) offset next.
+	SetCheckpoint(next int64) error
+	// Checkpoint returns the recorded offset, or false if none.
+	Checkpoint() (int64, bool, error)
+	// Close releases the store; its data stays on disk.
+	Close() error
+}
+
+var (
+	dataPrefix = []byte{'d'}
+	checkpoint = []byte("m:changelog-next")
+)
+
+func dataKey(k []byte) []byte { return append(append(make([]byte, 0, len(k)+1), dataPrefix...), k...) }
+
+// Badger is a Store in a Badger database of its own.
+type Badger struct {
+	db *badger.DB
+}
+
+// BadgerOptions returns the options streamgen opens a partition store
+// with: small memtables, caches and value-log files, because a worker holds
+// many small stores (Badger's defaults reserve a sparse 2 GiB value log and
+// 64 MiB memtables per store); no fsync per write, because the changelog is
+// the durable copy; Badger's logs routed to logger.
+func BadgerOptions(dir string, logger *slog.Logger) badger.Options {
+	return badger.DefaultOptions(dir).
+		WithLogger(badgerLogger{logger}).
+		WithMemTableSize(8 << 20).
+		WithNumMemtables(2).
+		WithNumLevelZeroTables(2).
+		WithNumLevelZeroTablesStall(8).
+		WithValueLogFileSize(16 << 20).
+		WithBlockCacheSize(4 << 20).
+		WithIndexCacheSize(2 << 20).
+		WithBaseTableSize(2 << 20).
+		WithNumCompactors(2).
+		WithSyncWrites(false).
+		WithDetectConflicts(false)
+}
+
+// OpenBadger opens (or creates) the store in dir. If another process holds
+// the directory (a worker on the same host that still owns the partition),
+// it retries for up to wait.
+func OpenBadger(dir string, logger *slog.Logger, wait time.Duration) (*Badger, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		db, err := badger.Open(BadgerOptions(dir, logger))
+		if err == nil {
+			return &Badger{db: db}, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("opening store %s: %w", dir, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// OpenBadgerInMemory opens a Badger store that lives in memory: for tests.
+func OpenBadgerInMemory(logger *slog.Logger) (*Badger, error) {
+	db, err := badger.Open(BadgerOptions("", logger).WithInMemory(true))
+	if err != nil {
+		return nil, err
+	}
+	return &Badger{db: db}, nil
+}
+
+// Get returns the value of key.
+func (b *Badger) Get(key []byte) ([]byte, bool, error) {
+	var out []byte
+	err := b.db.View(func(txn *badger.Txn) error {
+		it, err := txn.Get(dataKey(key))
+		if err != nil {
+			return err
+		}
+		out, err = it.ValueCopy(nil)
+		return err
+	})
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, false, nil
+	}
+	return out, err == nil, err
+}
+
+// Write applies batch with one WriteBatch.
+func (b *Badger) Write(batch []KV) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	wb := b.db.NewWriteBatch()
+	defer wb.Cancel()
+	for _, kv := range batch {
+		var err error
+		if kv.Delete {
+			err = wb.Delete(dataKey(kv.Key))
+		} else {
+			err = wb.Set(dataKey(kv.Key), kv.Value)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return wb.Flush()
+}
+
+// SetCheckpoint records the changelog offset the store reflects.
+func (b *Badger) SetCheckpoint(next int64) error {
+	return b.db.Update(func(txn *badger.Txn) error {
+		return txn.Set(checkpoint, fmt.Appendf(nil, "%d", next))
+	})
+}
+
+// Checkpoint returns the recorded changelog offset.
+func (b *Badger) Checkpoint() (int64, bool, error) {
+	var next int64
+	err := b.db.View(func(txn *badger.Txn) error {
+		it, err := txn.Get(checkpoint)
+		if err != nil {
+			return err
+		}
+		return it.Value(func(v []byte) error {
+			_, err := fmt.Sscanf(string(v), "%d", &next)
+			return err
+		})
+	})
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return 0, false, nil
+	}
+	return next, err == nil, err
+}
+
+// Close closes the database.
+func (b *Badger) Close() error { return b.db.Close() }
+
+// Len counts the keys in the store (a full scan: for tests and tools).
+func (b *Badger) Len() (int, error) {
+	n := 0
+	err := b.db.View(func(txn *badger.Txn) error {
+		opts := badger.DefaultIteratorOptions
+		opts.PrefetchValues = false
+		opts.Prefix = dataPrefix
+		it := txn.NewIterator(opts)
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+// Memory is a Store in a Go map: for the test driver.
+type Memory struct {
+	mu   sync.Mutex
+	data map[string][]byte
+	next int64
+	has  bool
+}
+
+// NewMemory returns an empty in-memory store.
+func NewMemory() *Memory { return &Memory{data: map[string][]byte{}} }
+
+// Get returns the value of key.
+func (m *Memory) Get(key []byte) ([]byte, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.data[string(key)]
+	return v, ok, nil
+}
+
+// Write applies batch.
+func (m *Memory) Write(batch []KV) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, kv := range batch {
+		if kv.Delete {
+			delete(m.data, string(kv.Key))
+		} else {
+			m.data[string(kv.Key)] = append([]byte(nil), kv.Value...)
+		}
+	}
+	return nil
+}
+
+// SetCheckpoint records the changelog offset.
+func (m *Memory) SetCheckpoint(next int64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.next, m.has = next, true
+	return nil
+}
+
+// Checkpoint returns the recorded changelog offset.
+func (m *Memory) Checkpoint() (int64, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.next, m.has, nil
+}
+
+// Close does nothing.
+func (m *Memory) Close() error { return nil }
+
+// Keys returns the number of keys.
+func (m *Memory) Keys() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.data)
+}
+
+// badgerLogger routes Badger's logs into slog; Badger's INFO chatter
+// (compactions, value-log GC) goes to debug.
+type badgerLogger struct{ l *slog.Logger }
+
+func (b badgerLogger) log(lvl slog.Level, f string, args ...any) {
+	if b.l.Enabled(context.Background(), lvl) {
+		b.l.Log(context.Background(), lvl, fmt.Sprintf(f, args...), "component", "badger")
+	}
+}
+
+func (b badgerLogger) Errorf(f string, args ...any)   { b.log(slog.LevelError, f, args...) }
+func (b badgerLogger) Warningf(f string, args ...any) { b.log(slog.LevelWarn, f, args...) }
+func (b badgerLogger) Infof(f string, args ...any)    { b.log(slog.LevelDebug, f, args...) }
+func (b badgerLogger) Debugf(f string, args ...any)   { b.log(slog.LevelDebug-4, f, args...) }
