@@ -348,6 +348,9 @@ func (e *Emitter) Emit(ctx context.Context, i int, m proto.Message) error {
 	if err != nil {
 		return fmt.Errorf("streamgen: Emit to %q: %w", t.Name, err)
 	}
+	if v == nil {
+		v = []byte{} // an empty message, not a tombstone
+	}
 	var key []byte
 	switch {
 	case t.Key != nil:

@@ -291,9 +291,15 @@ func runDemo(ctx context.Context, app *runtime.App, args []string, stdout, stder
 		return err
 	}
 	ag := app.Agents()[0]
-	if len(ag.Desc.Outputs) == 0 {
-		return fmt.Errorf("agent %s emits nothing to show", ag.Name())
+	last := app.Agents()[len(app.Agents())-1]
+	if len(last.Desc.Outputs) == 0 {
+		return fmt.Errorf("agent %s emits nothing to show", last.Name())
 	}
+	dataDir, err := os.MkdirTemp("", "streamgen-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dataDir)
 	b, err := broker.Start(broker.WithLogger(log))
 	if err != nil {
 		return err
@@ -305,7 +311,7 @@ func runDemo(ctx context.Context, app *runtime.App, args []string, stdout, stder
 	ready := make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		done <- worker.Run(ctx, app, worker.WithBrokers(b.Addr()), worker.WithLogger(log),
+		done <- worker.Run(ctx, app, worker.WithBrokers(b.Addr()), worker.WithLogger(log), worker.WithDataDir(dataDir),
 			worker.WithReady(func(string) { close(ready) }))
 	}()
 	select {
@@ -313,14 +319,20 @@ func runDemo(ctx context.Context, app *runtime.App, args []string, stdout, stder
 	case err := <-done:
 		return err
 	}
-	in, out := ag.Desc.Input, ag.Desc.Outputs[0]
+	in, out := ag.Desc.Input, last.Desc.Outputs[0]
 	for _, v := range values {
 		fmt.Fprintf(stdout, "sent to %s: %s\n", in.Name, v)
 	}
 	if err := send(ctx, app, b.Addr(), in, values); err != nil {
 		return err
 	}
-	err = tail(ctx, b.Addr(), out, len(values), 30*time.Second, func(s string) {
+	// A one-agent app emits one record per value; a longer pipeline may
+	// emit any number: read until the output has been quiet for a while.
+	n, idle := len(values), 30*time.Second
+	if len(app.Agents()) > 1 {
+		n, idle = 0, 3*time.Second
+	}
+	err = tail(ctx, b.Addr(), out, n, idle, func(s string) {
 		fmt.Fprintf(stdout, "read from %s: %s\n", out.Name, s)
 	})
 	cancel()

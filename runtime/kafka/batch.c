@@ -21,6 +21,7 @@ static void sg_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) 
   }
   c->acks[c->nacks].id = (uint64_t)(uintptr_t)m->_private;
   c->acks[c->nacks].err = m->err;
+  c->acks[c->nacks].offset = m->offset;
   c->nacks++;
 }
 
@@ -157,8 +158,10 @@ int sg_produce_batch(sg_client *c, rd_kafka_topic_t **rkts, int32_t *parts, uint
     int64_t *o = &offs[4 * i]; // key start, key len (-1: none), value start, value len
     const void *key = o[1] < 0 ? NULL : buf + o[0];
     size_t keylen = o[1] < 0 ? 0 : (size_t)o[1];
+    void *val = o[3] < 0 ? NULL : buf + o[2]; // NULL: a tombstone
+    size_t vallen = o[3] < 0 ? 0 : (size_t)o[3];
     if (rd_kafka_produce(rkts[i], parts[i], SG_RD_KAFKA_MSG_F_COPY | SG_RD_KAFKA_MSG_F_BLOCK,
-                         buf + o[2], (size_t)o[3], key, keylen, (void *)(uintptr_t)ids[i]) != 0) {
+                         val, vallen, key, keylen, (void *)(uintptr_t)ids[i]) != 0) {
       *done = i;
       return rd_kafka_last_error();
     }
@@ -195,3 +198,24 @@ int sg_poll_acks(sg_client *c, int timeout_ms) {
 }
 
 int sg_fatal(sg_client *c, char *errstr, size_t errlen) { return rd_kafka_fatal_error(c->rk, errstr, errlen); }
+
+int sg_assign_from(sg_client *c, const char *topic, int32_t partition, int64_t offset) {
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(l, topic, partition)->offset = offset;
+  int err = rd_kafka_assign(c->rk, l);
+  rd_kafka_topic_partition_list_destroy(l);
+  return err;
+}
+
+int sg_watermarks(sg_client *c, const char *topic, int32_t partition, int64_t *lo, int64_t *hi, int timeout_ms) {
+  return rd_kafka_query_watermark_offsets(c->rk, topic, partition, lo, hi, timeout_ms);
+}
+
+int64_t sg_position(sg_client *c, const char *topic, int32_t partition) {
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(l, topic, partition);
+  int64_t pos = -1;
+  if (rd_kafka_position(c->rk, l) == 0 && l->cnt == 1) pos = l->elems[0].offset;
+  rd_kafka_topic_partition_list_destroy(l);
+  return pos;
+}

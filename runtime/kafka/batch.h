@@ -26,6 +26,7 @@ typedef struct {
 typedef struct {
   uint64_t id;
   int err;
+  int64_t offset;
 } sg_ack;
 
 typedef struct sg_client {
@@ -55,5 +56,8 @@ int sg_produce_headers(sg_client *c, rd_kafka_topic_t *rkt, int32_t part, uint64
                        char *buf, int64_t *offs, int nhdrs, int64_t ts_ms);
 int sg_poll_acks(sg_client *c, int timeout_ms);
 int sg_fatal(sg_client *c, char *errstr, size_t errlen);
+int64_t sg_position(sg_client *c, const char *topic, int32_t partition);
+int sg_assign_from(sg_client *c, const char *topic, int32_t partition, int64_t offset);
+int sg_watermarks(sg_client *c, const char *topic, int32_t partition, int64_t *lo, int64_t *hi, int timeout_ms);
 
 #endif

@@ -424,7 +424,7 @@ type ProducerConfig struct {
 // Producer produces records and reports each one's acknowledgement.
 type Producer struct {
 	b      *base
-	onAck  func(token any, err error)
+	onAck  func(token any, offset int64, err error)
 	tokens tokenTable
 	done   chan struct{}
 	stop   atomic.Bool
@@ -438,13 +438,14 @@ type Producer struct {
 type syncToken struct{ ch chan error }
 
 // NewProducer returns a producer that calls onAck, from one goroutine of
-// its own, once per record produced with a non-nil token: with nil when the
-// broker acknowledged it, or with the error after librdkafka gave up.
+// its own, once per record produced with a non-nil token: with the
+// record's offset when the broker acknowledged it, or with the error after
+// librdkafka gave up.
 //
 // Defaults: acks=all with idempotence, so retries never duplicate or
 // reorder; murmur2_random partitioning, the Java client's, so streamgen,
 // Java clients and others using murmur2 agree on the partition of a key.
-func NewProducer(cfg ProducerConfig, onAck func(token any, err error)) (*Producer, error) {
+func NewProducer(cfg ProducerConfig, onAck func(token any, offset int64, err error)) (*Producer, error) {
 	linger := cfg.Linger
 	if linger <= 0 {
 		linger = 5 * time.Millisecond
@@ -470,11 +471,12 @@ func (kp *Producer) reports() {
 	defer close(kp.done)
 	var tokens []any
 	var errs []error
+	var offsets []int64
 	for {
 		n := int(C.sg_poll_acks(kp.b.c, 100))
 		if n > 0 {
 			acks := unsafe.Slice(kp.b.c.acks, n)
-			tokens, errs = tokens[:0], errs[:0]
+			tokens, errs, offsets = tokens[:0], errs[:0], offsets[:0]
 			kp.tokens.mu.Lock()
 			for _, a := range acks {
 				tokens = append(tokens, kp.tokens.takeLocked(uint64(a.id)))
@@ -483,6 +485,7 @@ func (kp *Producer) reports() {
 					err = errors.New(errString(a.err))
 				}
 				errs = append(errs, err)
+				offsets = append(offsets, int64(a.offset))
 			}
 			kp.tokens.mu.Unlock()
 			for i, t := range tokens {
@@ -492,7 +495,7 @@ func (kp *Producer) reports() {
 					t.ch <- errs[i]
 				default:
 					if kp.onAck != nil {
-						kp.onAck(t, errs[i])
+						kp.onAck(t, offsets[i], errs[i])
 					}
 				}
 			}
@@ -561,9 +564,13 @@ func (kp *Producer) ProduceBatch(recs []runtime.Record, tokens []any) error {
 		if r.Key == nil {
 			keyLen = -1
 		}
+		valLen := int64(len(r.Value))
+		if r.Value == nil {
+			valLen = -1 // a tombstone
+		}
 		offs = append(offs, C.int64_t(len(buf)), C.int64_t(keyLen))
 		buf = append(buf, r.Key...)
-		offs = append(offs, C.int64_t(len(buf)), C.int64_t(len(r.Value)))
+		offs = append(offs, C.int64_t(len(buf)), C.int64_t(valLen))
 		buf = append(buf, r.Value...)
 		rkts = append(rkts, kp.rkt(r.Topic))
 		part := r.Partition
@@ -687,6 +694,10 @@ func (kp *Producer) Close() {
 
 // tokenTable hands out small integer ids for tokens, so C memory never
 // holds Go pointers.
+// ErrPastEnd is returned by ReadPartition when asked to start past the
+// partition's end.
+var ErrPastEnd = errors.New("offset past the end of the partition")
+
 type tokenTable struct {
 	mu    sync.Mutex
 	slots []any
@@ -715,4 +726,91 @@ func (t *tokenTable) takeLocked(id uint64) any {
 	t.slots[id-1] = nil
 	t.free = append(t.free, id)
 	return v
+}
+
+// ReadPartition reads partition of topic from offset from up to its end
+// as of the call (the high watermark), calling fn with each batch of
+// records, and returns how many records it read. If from is past the end,
+// it reads nothing and returns ErrPastEnd: the reader's state does not
+// come from this topic (another cluster, or the topic was recreated). It uses a consumer of its
+// own outside any group, reading committed records only. Tables restore
+// their stores with it.
+func ReadPartition(ctx context.Context, cfg Config, topic string, partition int32, from int64, fn func([]*runtime.Record) error) (int64, error) {
+	props := cfg.props(map[string]string{
+		"group.id":               "streamgen-restore",
+		"enable.auto.commit":     "false",
+		"fetch.queue.backoff.ms": "10",
+		"enable.partition.eof":   "false",
+	})
+	kc := &Consumer{topics: map[string]string{}}
+	b, err := newBase(C.SG_RD_KAFKA_CONSUMER, props, 5000, cfg.Logger)
+	if err != nil {
+		return 0, fmt.Errorf("restore consumer: %w", err)
+	}
+	b.rebal = func(int, *C.rd_kafka_topic_partition_list_t) {}
+	kc.b = b
+	defer kc.Close()
+	ct := C.CString(topic)
+	defer C.free(unsafe.Pointer(ct))
+	var lo, hi C.int64_t
+	for attempt := 0; ; attempt++ {
+		code := C.sg_watermarks(b.c, ct, C.int32_t(partition), &lo, &hi, 5000)
+		if code == 0 {
+			break
+		}
+		if attempt == 10 || ctx.Err() != nil {
+			return 0, fmt.Errorf("watermarks of %s/%d: %s", topic, partition, errString(code))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if from < int64(lo) {
+		from = int64(lo)
+	}
+	if from > int64(hi) {
+		return 0, fmt.Errorf("%s/%d ends at %d, before offset %d: %w", topic, partition, int64(hi), from, ErrPastEnd)
+	}
+	if from == int64(hi) {
+		return 0, nil
+	}
+	if code := C.sg_assign_from(b.c, ct, C.int32_t(partition), C.int64_t(from)); code != 0 {
+		return 0, fmt.Errorf("assigning %s/%d: %s", topic, partition, errString(code))
+	}
+	var read int64
+	var batch []*runtime.Record
+	for {
+		if err := ctx.Err(); err != nil {
+			return read, err
+		}
+		batch, err = kc.Poll(100*time.Millisecond, 5000, batch[:0])
+		if err != nil {
+			return read, err
+		}
+		last := int64(-1)
+		for _, r := range batch {
+			last = r.Offset
+		}
+		read += int64(len(batch))
+		if len(batch) > 0 {
+			if err := fn(batch); err != nil {
+				return read, err
+			}
+		}
+		// Transaction markers and compacted-away records leave gaps: the
+		// end is reached when a record at or past hi-1 arrives, or the
+		// consumer position passes hi.
+		if last >= int64(hi)-1 {
+			return read, nil
+		}
+		if len(batch) == 0 {
+			if pos := kc.position(topic, partition); pos >= int64(hi) {
+				return read, nil
+			}
+		}
+	}
+}
+
+func (kc *Consumer) position(topic string, partition int32) int64 {
+	ct := C.CString(topic)
+	defer C.free(unsafe.Pointer(ct))
+	return int64(C.sg_position(kc.b.c, ct, C.int32_t(partition)))
 }

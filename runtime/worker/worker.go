@@ -16,6 +16,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/broker"
 	"github.com/streamgen/streamgen/runtime/kafka"
+	"github.com/streamgen/streamgen/runtime/state"
 )
 
 // EnvBrokers is the environment variable read for the bootstrap brokers
@@ -46,6 +48,8 @@ type config struct {
 	ready           func(brokers string)
 	maxBatch        int
 	threads         int
+	dataDir         string
+	hooks           []any
 	logger          *slog.Logger
 }
 
@@ -129,6 +133,9 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 		cfg.brokers = b.Addr()
 		log.Info("no brokers configured: started an embedded broker in-process (set --brokers or "+EnvBrokers+" for a real cluster)", "addr", cfg.brokers)
 	}
+	if cfg.dataDir == "" {
+		cfg.dataDir = filepath.Join(os.TempDir(), "streamgen", app.ID())
+	}
 	if cfg.clientID == "" {
 		host, _ := os.Hostname()
 		cfg.clientID = fmt.Sprintf("%s-%s-%d", app.ID(), host, os.Getpid())
@@ -160,7 +167,7 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 		tcfg := kcfg
 		tcfg.ClientID = fmt.Sprintf("%s-%d", kcfg.ClientID, i)
 		w := &worker{app: app, cfg: cfg, log: log.With("thread", i), parts: map[kafka.TopicPartition]*partition{},
-			byTopic: byTopic, procCtx: procCtx, run: rs}
+			byTopic: byTopic, procCtx: procCtx, run: rs, kcfg: tcfg}
 		var err error
 		if w.producer, err = kafka.NewProducer(kafka.ProducerConfig{Config: tcfg}, w.ack); err != nil {
 			closeAll(ws[:i])
@@ -247,6 +254,7 @@ type worker struct {
 	byTopic  map[string][]*runtime.Agent
 	procCtx  context.Context
 	run      *runState
+	kcfg     kafka.Config
 
 	parts map[kafka.TopicPartition]*partition // touched only by the poll goroutine
 }
@@ -262,7 +270,7 @@ func (w *worker) fail(err error) {
 
 func (w *worker) loop(ctx context.Context) error {
 	var batch []*runtime.Record
-	lastStore := time.Now()
+	lastStore, lastCheckpoint := time.Now(), time.Now()
 	for ctx.Err() == nil {
 		if err := w.failure(); err != nil {
 			return err
@@ -280,6 +288,10 @@ func (w *worker) loop(ctx context.Context) error {
 		if time.Since(lastStore) >= w.cfg.storeInterval {
 			w.storeOffsets()
 			lastStore = time.Now()
+		}
+		if time.Since(lastCheckpoint) >= time.Second {
+			w.checkpointTables()
+			lastCheckpoint = time.Now()
 		}
 	}
 	return nil
@@ -302,6 +314,9 @@ type partition struct {
 	lanes  [][]lane // per agent, per concurrency slot
 	wg     sync.WaitGroup
 
+	tables [][]*tableStore // per agent, per agent table
+	stores []*tableStore   // each once
+
 	mu     sync.Mutex
 	queue  []*inflight // in offset order; queue[head:] not yet committable
 	head   int
@@ -314,6 +329,11 @@ func (w *worker) Assigned(tps []kafka.TopicPartition) {
 			continue
 		}
 		p := &partition{tp: tp, agents: w.byTopic[tp.Topic], stored: -1}
+		if err := w.openTables(p); err != nil {
+			w.fail(fmt.Errorf("streamgen worker: partition %s: %w", tp, err))
+			w.closeTables(p, false)
+			continue
+		}
 		p.lanes = make([][]lane, len(p.agents))
 		for i, ag := range p.agents {
 			n := ag.Desc.Concurrency
@@ -325,7 +345,7 @@ func (w *worker) Assigned(tps []kafka.TopicPartition) {
 				l := lane{ch: make(chan *inflight, 256)}
 				p.lanes[i][j] = l
 				p.wg.Add(1)
-				go w.runLane(p, ag, l)
+				go w.runLane(p, i, ag, l)
 			}
 		}
 		w.parts[tp] = p
@@ -375,6 +395,9 @@ func (w *worker) drain(tps []kafka.TopicPartition, store bool) {
 		if p.busy() && w.failure() == nil {
 			w.log.Warn("partition still has unacknowledged work after the shutdown timeout; its offset stays before it", "partition", p.tp.String())
 		}
+	}
+	for _, p := range ps {
+		w.closeTables(p, w.failure() == nil && !p.busy())
 	}
 	if !store {
 		return
@@ -468,16 +491,34 @@ func laneOf(rec *runtime.Record, n int) int {
 	return int(h.Sum32() % uint32(n))
 }
 
-func (w *worker) runLane(p *partition, ag *runtime.Agent, l lane) {
+func (w *worker) runLane(p *partition, agentIdx int, ag *runtime.Agent, l lane) {
 	defer p.wg.Done()
 	var em runtime.Emitter
-	// Outputs are produced in batches: whenever the lane has nothing more
-	// waiting, or the batch is full. Each output is counted in its input's
-	// pending count before the lane lets go of the input, so the input
-	// cannot be committed before its outputs are acknowledged.
+	tables := p.tables[agentIdx]
+	var ls *laneState
+	if len(tables) > 0 {
+		ls = newLaneState(tables)
+		em.SetState(ls)
+	}
+	// Outputs and changelog writes are produced in batches: whenever the
+	// lane has nothing more waiting, or the batch is full. Each is counted
+	// in its input's pending count before the lane lets go of the input,
+	// so the input cannot be committed before they are acknowledged. Table
+	// writes reach the store in the same flush, before they are produced.
 	var out []runtime.Record
 	var toks []any
+	kvs := make([][]state.KV, len(tables))
 	flush := func() {
+		for i, batch := range kvs {
+			if len(batch) == 0 {
+				continue
+			}
+			if err := tables[i].store.Write(batch); err != nil {
+				w.fail(fmt.Errorf("streamgen worker: writing table %q: %w", tables[i].desc.Name, err))
+			}
+			clear(ls.overlay[i])
+			kvs[i] = batch[:0]
+		}
 		if len(out) == 0 {
 			return
 		}
@@ -506,11 +547,19 @@ func (w *worker) runLane(p *partition, ag *runtime.Agent, l lane) {
 			toks = append(toks, f)
 		} else {
 			recs := em.Records()
-			f.pending.Add(int32(len(recs)))
+			writes := em.Writes()
+			f.pending.Add(int32(len(recs) + len(writes)))
 			for range recs {
 				toks = append(toks, f)
 			}
 			out = append(out, recs...)
+			for _, wr := range writes {
+				ts := tables[wr.Table]
+				ls.overlay[wr.Table][string(wr.Key)] = wr.Value
+				kvs[wr.Table] = append(kvs[wr.Table], state.KV{Key: wr.Key, Value: wr.Value, Delete: wr.Value == nil})
+				out = append(out, runtime.Record{Topic: ts.desc.Changelog.Name, Partition: ts.partition, Key: wr.Key, Value: wr.Value})
+				toks = append(toks, &changelogToken{f: f, ts: ts})
+			}
 		}
 		f.pending.Add(-1)
 		if len(l.ch) == 0 || len(out) >= 1024 {
@@ -520,8 +569,18 @@ func (w *worker) runLane(p *partition, ag *runtime.Agent, l lane) {
 }
 
 // ack is the producer's delivery callback.
-func (w *worker) ack(token any, err error) {
-	f := token.(*inflight)
+func (w *worker) ack(token any, offset int64, err error) {
+	var f *inflight
+	switch t := token.(type) {
+	case *inflight:
+		f = t
+	case *changelogToken:
+		f = t.f
+		if err == nil {
+			// Acknowledgements of one partition arrive in offset order.
+			t.ts.ackedNext.Store(offset + 1)
+		}
+	}
 	if err != nil {
 		w.fail(fmt.Errorf("streamgen worker: the broker refused an output of %s/%d@%d: %w; the input is not committed and will be processed again",
 			f.rec.Topic, f.rec.Partition, f.rec.Offset, err))
