@@ -30,6 +30,8 @@ func TestCheckedInCodeIsFresh(t *testing.T) {
 		{"runtime test app", []string{"runtime/internal/testapp"}, "runtime/internal/testapp/testapp.proto", "paths=source_relative,mock=golang,pbgo=true", "runtime/internal/testapp", false},
 		{"01-uppercase", []string{"examples/01-uppercase/proto"}, "examples/01-uppercase/proto/uppercase/v1/uppercase.proto",
 			"paths=import,module=example.com/uppercase,mock=uber,pbgo=true", "examples/01-uppercase", false},
+		{"02-wordcount", []string{"examples/02-wordcount/proto"}, "examples/02-wordcount/proto/wordcount/v1/wordcount.proto",
+			"paths=import,module=github.com/streamgen/streamgen/examples/02-wordcount,mock=golang,pbgo=true", "examples/02-wordcount", false},
 		{"bench", []string{"examples/bench/proto"}, "examples/bench/proto/bench/v1/bench.proto",
 			"paths=import,module=github.com/streamgen/streamgen/examples/bench,mock=none,pbgo=true", "examples/bench", false},
 	}

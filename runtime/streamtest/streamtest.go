@@ -24,11 +24,14 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/streamgen/streamgen/runtime"
+	"github.com/streamgen/streamgen/runtime/state"
 )
 
 // Driver runs an app's agents on records in memory.
 type Driver struct {
 	app     *runtime.App
+	stores  map[string]*state.Memory // "<table>/<partition>"
+	tables  map[string]*runtime.TableDesc
 	topics  map[string]*runtime.TopicDesc
 	logs    map[string][]*runtime.Record // every record per topic
 	read    map[string]int               // per topic, how many Output has returned
@@ -39,7 +42,13 @@ type Driver struct {
 // New returns a driver for app, whose agents must be registered.
 func New(app *runtime.App) *Driver {
 	d := &Driver{app: app, topics: map[string]*runtime.TopicDesc{}, logs: map[string][]*runtime.Record{},
-		read: map[string]int{}, offsets: map[string]int64{}, clock: time.Unix(0, 0).UTC()}
+		read: map[string]int{}, offsets: map[string]int64{}, clock: time.Unix(0, 0).UTC(),
+		stores: map[string]*state.Memory{}, tables: map[string]*runtime.TableDesc{}}
+	for _, ag := range app.Agents() {
+		for _, t := range ag.Desc.Tables {
+			d.tables[t.Name] = t
+		}
+	}
 	for _, t := range app.Topics() {
 		d.topics[t.Name] = t
 	}
@@ -70,12 +79,21 @@ func (d *Driver) SendRecord(rec *runtime.Record) error {
 			if ag.Desc.Input.Name != in.Topic {
 				continue
 			}
+			em.SetState(driverState{d: d, ag: ag, partition: in.Partition})
 			if err := ag.Process(context.Background(), in, &em); err != nil {
 				if ag.Desc.OnError == runtime.OnErrorStop {
 					return err
 				}
 				d.append(ag.DeadLetter(in, err))
 				continue
+			}
+			for _, w := range em.Writes() {
+				t := ag.Desc.Tables[w.Table]
+				kv := state.KV{Key: w.Key, Value: w.Value, Delete: w.Value == nil}
+				if err := d.store(t.Name, in.Partition).Write([]state.KV{kv}); err != nil {
+					return err
+				}
+				d.append(&runtime.Record{Topic: t.Changelog.Name, Partition: in.Partition, Key: w.Key, Value: w.Value})
 			}
 			for _, out := range em.Records() {
 				out := out
@@ -131,6 +149,51 @@ func Output[T proto.Message](d *Driver, topic runtime.Topic[T]) ([]T, error) {
 // DeadLetters returns the records written to an agent's dead-letter topic
 // (the generated <App><Agent>DeadLetterTopicName constant).
 func (d *Driver) DeadLetters(topic string) []*runtime.Record { return d.logs[topic] }
+
+func (d *Driver) store(table string, partition int32) *state.Memory {
+	k := fmt.Sprintf("%s/%d", table, partition)
+	s := d.stores[k]
+	if s == nil {
+		s = state.NewMemory()
+		d.stores[k] = s
+	}
+	return s
+}
+
+type driverState struct {
+	d         *Driver
+	ag        *runtime.Agent
+	partition int32
+}
+
+func (s driverState) Get(i int, key []byte) ([]byte, bool, error) {
+	return s.d.store(s.ag.Desc.Tables[i].Name, s.partition).Get(key)
+}
+
+// TableValue returns the value of key in table, as the worker would store
+// it (the partition is the key's murmur2 partition among the table's
+// changelog partitions), and whether the key has a value.
+func TableValue[T proto.Message](d *Driver, table, key string) (T, bool, error) {
+	var zero T
+	t := d.tables[table]
+	if t == nil {
+		return zero, false, fmt.Errorf("streamtest: the app has no table %q", table)
+	}
+	p := runtime.Partition([]byte(key), t.Changelog.Partitions)
+	raw, ok, err := d.store(table, p).Get([]byte(key))
+	if err != nil || !ok {
+		return zero, ok, err
+	}
+	m := t.New()
+	if err := proto.Unmarshal(raw, m); err != nil {
+		return zero, false, err
+	}
+	v, isT := m.(T)
+	if !isT {
+		return zero, false, fmt.Errorf("streamtest: table %q holds %T, not %T", table, m, zero)
+	}
+	return v, true, nil
+}
 
 // Header returns the value of the last header named key, or "".
 func Header(rec *runtime.Record, key string) string {

@@ -194,6 +194,67 @@ func (x *Alert) GetReason() string {
 	return ""
 }
 
+// Tally is the running count and sum of an account's orders.
+type Tally struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AccountId     string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	Count         int64                  `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	SumCents      int64                  `protobuf:"varint,3,opt,name=sum_cents,json=sumCents,proto3" json:"sum_cents,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Tally) Reset() {
+	*x = Tally{}
+	mi := &file_testapp_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Tally) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Tally) ProtoMessage() {}
+
+func (x *Tally) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Tally.ProtoReflect.Descriptor instead.
+func (*Tally) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Tally) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *Tally) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *Tally) GetSumCents() int64 {
+	if x != nil {
+		return x.SumCents
+	}
+	return 0
+}
+
 var File_testapp_proto protoreflect.FileDescriptor
 
 const file_testapp_proto_rawDesc = "" +
@@ -218,7 +279,14 @@ const file_testapp_proto_rawDesc = "" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason:8\xb2\xa2\x194\n" +
 	"\x06alerts\x10\x02\"\n" +
 	"account_idB\x1c\n" +
-	"\x0fretention.bytes\x12\t1048576002\x83\x01\n" +
+	"\x0fretention.bytes\x12\t104857600\"x\n" +
+	"\x05Tally\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x03R\x05count\x12\x1b\n" +
+	"\tsum_cents\x18\x03 \x01(\x03R\bsumCents:\x1d\xb2\xa2\x19\x19\n" +
+	"\atallies\x10\x04\"\n" +
+	"account_id(\x022\x83\x01\n" +
 	"\bCheckout\x12g\n" +
 	"\x05Check\x12\x1b.streamgen.testapp.v1.Order\x1a\x1d.streamgen.testapp.v1.Receipt\"\"\xb2\xa2\x19\x1e\n" +
 	"\x1astreamgen.testapp.v1.Alert\x10\x04\x1a\x0e\xb2\xa2\x19\n" +
@@ -226,7 +294,12 @@ const file_testapp_proto_rawDesc = "" +
 	"\bcheckout2[\n" +
 	"\x05Audit\x12E\n" +
 	"\x06Record\x12\x1b.streamgen.testapp.v1.Alert\x1a\x16.google.protobuf.Empty\"\x06\xb2\xa2\x19\x02\x18\x02\x1a\v\xb2\xa2\x19\a\n" +
-	"\x05auditBAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
+	"\x05audit2\x9b\x01\n" +
+	"\x06Ledger\x12P\n" +
+	"\x03Add\x12\x1b.streamgen.testapp.v1.Order\x1a\x1b.streamgen.testapp.v1.Tally\"\x0f\xb2\xa2\x19\v\x10\x02*\atallies\x1a?\xb2\xa2\x19;\n" +
+	"\x06ledger\x121\n" +
+	"\atallies\x12\x1astreamgen.testapp.v1.Tally\x1a\n" +
+	"account_idBAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
 
 var (
 	file_testapp_proto_rawDescOnce sync.Once
@@ -240,20 +313,23 @@ func file_testapp_proto_rawDescGZIP() []byte {
 	return file_testapp_proto_rawDescData
 }
 
-var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_testapp_proto_goTypes = []any{
 	(*Order)(nil),         // 0: streamgen.testapp.v1.Order
 	(*Receipt)(nil),       // 1: streamgen.testapp.v1.Receipt
 	(*Alert)(nil),         // 2: streamgen.testapp.v1.Alert
-	(*emptypb.Empty)(nil), // 3: google.protobuf.Empty
+	(*Tally)(nil),         // 3: streamgen.testapp.v1.Tally
+	(*emptypb.Empty)(nil), // 4: google.protobuf.Empty
 }
 var file_testapp_proto_depIdxs = []int32{
 	0, // 0: streamgen.testapp.v1.Checkout.Check:input_type -> streamgen.testapp.v1.Order
 	2, // 1: streamgen.testapp.v1.Audit.Record:input_type -> streamgen.testapp.v1.Alert
-	1, // 2: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
-	3, // 3: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
-	2, // [2:4] is the sub-list for method output_type
-	0, // [0:2] is the sub-list for method input_type
+	0, // 2: streamgen.testapp.v1.Ledger.Add:input_type -> streamgen.testapp.v1.Order
+	1, // 3: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
+	4, // 4: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
+	3, // 5: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
+	3, // [3:6] is the sub-list for method output_type
+	0, // [0:3] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
 	0, // [0:0] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name
@@ -270,9 +346,9 @@ func file_testapp_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_testapp_proto_rawDesc), len(file_testapp_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   4,
 			NumExtensions: 0,
-			NumServices:   2,
+			NumServices:   3,
 		},
 		GoTypes:           file_testapp_proto_goTypes,
 		DependencyIndexes: file_testapp_proto_depIdxs,

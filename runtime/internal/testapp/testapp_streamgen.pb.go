@@ -22,6 +22,8 @@ const (
 	ReceiptTopicName = "receipts"
 	// AlertTopicName is the topic of Alert messages.
 	AlertTopicName = "alerts"
+	// TallyTopicName is the topic of Tally messages.
+	TallyTopicName = "tallies"
 )
 
 func _Order_Key(m proto.Message) []byte {
@@ -83,6 +85,25 @@ var _Alert_TopicDesc = runtime.TopicDesc{
 // (proto codec, 2 partitions, keyed by account_id). Send to it from outside an agent
 // with its Send method.
 var AlertTopic = runtime.NewTopic[*Alert](&_Alert_TopicDesc)
+
+func _Tally_Key(m proto.Message) []byte {
+	return []byte(m.(*Tally).GetAccountId())
+}
+
+var _Tally_TopicDesc = runtime.TopicDesc{
+	Name:              TallyTopicName,
+	Partitions:        4,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecJSON,
+	MessageName:       "streamgen.testapp.v1.Tally",
+	New:               func() proto.Message { return new(Tally) },
+	Key:               _Tally_Key,
+}
+
+// TallyTopic is a typed handle on topic "tallies", which holds Tally messages
+// (json codec, 4 partitions, keyed by account_id). Send to it from outside an agent
+// with its Send method.
+var TallyTopic = runtime.NewTopic[*Tally](&_Tally_TopicDesc)
 
 // CheckoutAppID is the app id of service streamgen.testapp.v1.Checkout: its consumer group.
 const CheckoutAppID = "checkout"
@@ -234,4 +255,160 @@ var _Audit_AppDesc = runtime.AppDesc{
 // streamtest.
 func RegisterAuditAgents(app *runtime.App, impl AuditAgents) error {
 	return app.Register(&_Audit_AppDesc, impl)
+}
+
+// LedgerAppID is the app id of service streamgen.testapp.v1.Ledger: its consumer group.
+const LedgerAppID = "ledger"
+
+// Dead-letter topics of the Ledger app's agents.
+const (
+	// LedgerAddDeadLetterTopicName is where agent Add writes records it cannot process.
+	LedgerAddDeadLetterTopicName = "ledger-add-dlq"
+)
+
+// Tables of the Ledger app, and their changelog topics.
+const (
+	// LedgerTalliesTableName is the name of table "tallies".
+	LedgerTalliesTableName = "tallies"
+	// LedgerTalliesChangelogTopicName is the compacted changelog topic of table "tallies".
+	LedgerTalliesChangelogTopicName = "ledger-tallies-changelog"
+)
+
+var _Ledger_Tallies_TableDesc = runtime.TableDesc{
+	Name: LedgerTalliesTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              LedgerTalliesChangelogTopicName,
+		Partitions:        4,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+	},
+	New:          func() proto.Message { return new(Tally) },
+	KeyFromField: true,
+}
+
+// LedgerTalliesTable is typed access to table "tallies" for the key of the record
+// being handled. Writes take effect, in the store and the changelog, only if
+// the handler returns nil.
+type LedgerTalliesTable interface {
+	// Get returns the key's value, or the table's default if it has none.
+	Get(ctx context.Context) (*Tally, error)
+	// Put sets the key's value.
+	Put(ctx context.Context, v *Tally) error
+	// Delete removes the key.
+	Delete(ctx context.Context) error
+	// Update gets the key's value, lets fn change it, and puts it back.
+	Update(ctx context.Context, fn func(v *Tally) error) error
+}
+
+type _LedgerTalliesTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _LedgerTalliesTable) Get(ctx context.Context) (*Tally, error) {
+	m, err := x.e.TableGet(ctx, x.i)
+	if err != nil {
+		return nil, err
+	}
+	return m.(*Tally), nil
+}
+
+func (x _LedgerTalliesTable) Put(ctx context.Context, v *Tally) error {
+	return x.e.TablePut(ctx, x.i, v)
+}
+
+func (x _LedgerTalliesTable) Delete(ctx context.Context) error {
+	return x.e.TableDelete(ctx, x.i)
+}
+
+func (x _LedgerTalliesTable) Update(ctx context.Context, fn func(v *Tally) error) error {
+	v, err := x.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if err := fn(v); err != nil {
+		return err
+	}
+	return x.Put(ctx, v)
+}
+
+// Ledger keeps a table of tallies.
+//
+// LedgerAgents is implemented by the agents of app "ledger".
+// Embed UnimplementedLedgerAgents in implementations for forward compatibility.
+type LedgerAgents interface {
+	// Add adds the order to its account's tally and emits the new tally.
+	Add(ctx context.Context, in *Order, out LedgerAddEmitter) error
+}
+
+// UnimplementedLedgerAgents can be embedded to have forward compatible
+// implementations: its methods return runtime.ErrUnimplemented, so a record
+// that reaches an agent not implemented yet goes to the agent's error policy.
+type UnimplementedLedgerAgents struct{}
+
+// Add returns runtime.ErrUnimplemented.
+func (UnimplementedLedgerAgents) Add(context.Context, *Order, LedgerAddEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// LedgerAddEmitter emits the records of agent Add. Emitted records are produced
+// after the handler returns nil; when it returns an error, they are dropped
+// and the input record goes to the error policy.
+type LedgerAddEmitter interface {
+	// EmitTally emits to topic "tallies", keyed by account_id.
+	EmitTally(ctx context.Context, m *Tally) error
+	// Tallies reads and writes table "tallies" for the current record's key.
+	Tallies() LedgerTalliesTable
+}
+
+type _LedgerAddEmitter struct{ e *runtime.Emitter }
+
+func (x _LedgerAddEmitter) Tallies() LedgerTalliesTable {
+	return _LedgerTalliesTable{x.e, 0}
+}
+
+func (x _LedgerAddEmitter) EmitTally(ctx context.Context, m *Tally) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _Ledger_Add_Handler(ctx context.Context, impl any, in proto.Message, out *runtime.Emitter) error {
+	return impl.(LedgerAgents).Add(ctx, in.(*Order), _LedgerAddEmitter{out})
+}
+
+var _Ledger_AppDesc = runtime.AppDesc{
+	ID:          LedgerAppID,
+	ServiceName: "streamgen.testapp.v1.Ledger",
+	Check:       func(impl any) bool { _, ok := impl.(LedgerAgents); return ok },
+	Agents: []*runtime.AgentDesc{
+		{
+			Name:  "Add",
+			Input: OrderTopic.Desc(),
+			Outputs: []*runtime.TopicDesc{
+				TallyTopic.Desc(),
+			},
+			Concurrency: 2,
+			OnError:     runtime.OnErrorDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              LedgerAddDeadLetterTopicName,
+				Partitions:        4,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+			},
+			Handler: _Ledger_Add_Handler,
+			Tables: []*runtime.TableDesc{
+				&_Ledger_Tallies_TableDesc,
+			},
+		},
+	},
+	Tables: []*runtime.TableDesc{
+		&_Ledger_Tallies_TableDesc,
+	},
+}
+
+// RegisterLedgerAgents registers the agents of app "ledger", implemented by
+// impl, on app. Run the app with package worker, or test it with package
+// streamtest.
+func RegisterLedgerAgents(app *runtime.App, impl LedgerAgents) error {
+	return app.Register(&_Ledger_AppDesc, impl)
 }

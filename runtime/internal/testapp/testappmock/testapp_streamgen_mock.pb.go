@@ -167,3 +167,177 @@ func (mr *MockCheckoutCheckEmitterMockRecorder) EmitAlert(ctx, msg any) *gomock.
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitAlert", reflect.TypeOf((*MockCheckoutCheckEmitter)(nil).EmitAlert), ctx, msg)
 }
+
+// MockLedgerAddEmitter is a mock of testapp.LedgerAddEmitter.
+type MockLedgerAddEmitter struct {
+	ctrl     *gomock.Controller
+	recorder *MockLedgerAddEmitterMockRecorder
+}
+
+// MockLedgerAddEmitterMockRecorder records expected calls on a MockLedgerAddEmitter.
+type MockLedgerAddEmitterMockRecorder struct {
+	mock *MockLedgerAddEmitter
+}
+
+// NewMockLedgerAddEmitter returns a new mock of LedgerAddEmitter.
+func NewMockLedgerAddEmitter(ctrl *gomock.Controller) *MockLedgerAddEmitter {
+	mock := &MockLedgerAddEmitter{ctrl: ctrl}
+	mock.recorder = &MockLedgerAddEmitterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockLedgerAddEmitter) EXPECT() *MockLedgerAddEmitterMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.LedgerAddEmitter = (*MockLedgerAddEmitter)(nil)
+
+// EmitTally mocks the method of the same name.
+func (m *MockLedgerAddEmitter) EmitTally(ctx context.Context, msg *testapp.Tally) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "EmitTally", ctx, msg)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// EmitTally declares an expected call of EmitTally.
+func (mr *MockLedgerAddEmitterMockRecorder) EmitTally(ctx, msg any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitTally", reflect.TypeOf((*MockLedgerAddEmitter)(nil).EmitTally), ctx, msg)
+}
+
+// Tallies mocks the method of the same name.
+func (m *MockLedgerAddEmitter) Tallies() testapp.LedgerTalliesTable {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Tallies")
+	ret0, _ := ret[0].(testapp.LedgerTalliesTable)
+	return ret0
+}
+
+// Tallies declares an expected call of Tallies.
+func (mr *MockLedgerAddEmitterMockRecorder) Tallies() *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Tallies", reflect.TypeOf((*MockLedgerAddEmitter)(nil).Tallies))
+}
+
+// MockLedgerAgents is a mock of testapp.LedgerAgents.
+type MockLedgerAgents struct {
+	ctrl     *gomock.Controller
+	recorder *MockLedgerAgentsMockRecorder
+}
+
+// MockLedgerAgentsMockRecorder records expected calls on a MockLedgerAgents.
+type MockLedgerAgentsMockRecorder struct {
+	mock *MockLedgerAgents
+}
+
+// NewMockLedgerAgents returns a new mock of LedgerAgents.
+func NewMockLedgerAgents(ctrl *gomock.Controller) *MockLedgerAgents {
+	mock := &MockLedgerAgents{ctrl: ctrl}
+	mock.recorder = &MockLedgerAgentsMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockLedgerAgents) EXPECT() *MockLedgerAgentsMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.LedgerAgents = (*MockLedgerAgents)(nil)
+
+// Add mocks the method of the same name.
+func (m *MockLedgerAgents) Add(ctx context.Context, in *testapp.Order, out testapp.LedgerAddEmitter) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Add", ctx, in, out)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Add declares an expected call of Add.
+func (mr *MockLedgerAgentsMockRecorder) Add(ctx, in, out any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Add", reflect.TypeOf((*MockLedgerAgents)(nil).Add), ctx, in, out)
+}
+
+// MockLedgerTalliesTable is a mock of testapp.LedgerTalliesTable.
+type MockLedgerTalliesTable struct {
+	ctrl     *gomock.Controller
+	recorder *MockLedgerTalliesTableMockRecorder
+}
+
+// MockLedgerTalliesTableMockRecorder records expected calls on a MockLedgerTalliesTable.
+type MockLedgerTalliesTableMockRecorder struct {
+	mock *MockLedgerTalliesTable
+}
+
+// NewMockLedgerTalliesTable returns a new mock of LedgerTalliesTable.
+func NewMockLedgerTalliesTable(ctrl *gomock.Controller) *MockLedgerTalliesTable {
+	mock := &MockLedgerTalliesTable{ctrl: ctrl}
+	mock.recorder = &MockLedgerTalliesTableMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockLedgerTalliesTable) EXPECT() *MockLedgerTalliesTableMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.LedgerTalliesTable = (*MockLedgerTalliesTable)(nil)
+
+// Get mocks the method of the same name.
+func (m *MockLedgerTalliesTable) Get(ctx context.Context) (*testapp.Tally, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Get", ctx)
+	ret0, _ := ret[0].(*testapp.Tally)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Get declares an expected call of Get.
+func (mr *MockLedgerTalliesTableMockRecorder) Get(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockLedgerTalliesTable)(nil).Get), ctx)
+}
+
+// Put mocks the method of the same name.
+func (m *MockLedgerTalliesTable) Put(ctx context.Context, v *testapp.Tally) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Put", ctx, v)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Put declares an expected call of Put.
+func (mr *MockLedgerTalliesTableMockRecorder) Put(ctx, v any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Put", reflect.TypeOf((*MockLedgerTalliesTable)(nil).Put), ctx, v)
+}
+
+// Delete mocks the method of the same name.
+func (m *MockLedgerTalliesTable) Delete(ctx context.Context) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Delete", ctx)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Delete declares an expected call of Delete.
+func (mr *MockLedgerTalliesTableMockRecorder) Delete(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Delete", reflect.TypeOf((*MockLedgerTalliesTable)(nil).Delete), ctx)
+}
+
+// Update mocks the method of the same name.
+func (m *MockLedgerTalliesTable) Update(ctx context.Context, fn func(*testapp.Tally) error) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Update", ctx, fn)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Update declares an expected call of Update.
+func (mr *MockLedgerTalliesTableMockRecorder) Update(ctx, fn any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Update", reflect.TypeOf((*MockLedgerTalliesTable)(nil).Update), ctx, fn)
+}

@@ -1,0 +1,220 @@
+package worker_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/streamgen/streamgen/runtime"
+	"github.com/streamgen/streamgen/runtime/internal/testapp"
+	"github.com/streamgen/streamgen/runtime/worker"
+)
+
+type ledger struct {
+	testapp.UnimplementedLedgerAgents
+}
+
+func (ledger) Add(ctx context.Context, in *testapp.Order, out testapp.LedgerAddEmitter) error {
+	var t *testapp.Tally
+	if err := out.Tallies().Update(ctx, func(v *testapp.Tally) error {
+		v.AccountId = in.GetAccountId()
+		v.Count++
+		v.SumCents += in.GetAmountCents()
+		t = v
+		return nil
+	}); err != nil {
+		return err
+	}
+	return out.EmitTally(ctx, t)
+}
+
+// restores sums the records each restore read.
+type restores struct {
+	mu      sync.Mutex
+	records int64
+	done    int
+}
+
+func (r *restores) OnRestore(p worker.RestoreProgress) {
+	if !p.Done {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.records += p.Records
+	r.done++
+}
+
+func (r *restores) get() (int64, int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.records, r.done
+}
+
+type ledgerRun struct {
+	cancel context.CancelFunc
+	done   chan error
+	once   sync.Once
+}
+
+func runLedger(t *testing.T, addr, dir string, hooks ...any) *ledgerRun {
+	t.Helper()
+	app := runtime.NewApp()
+	if err := testapp.RegisterLedgerAgents(app, ledger{}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan struct{})
+	r := &ledgerRun{cancel: cancel, done: make(chan error, 1)}
+	go func() {
+		r.done <- worker.Run(ctx, app, worker.WithBrokers(addr), worker.WithLogger(testLogger(t)),
+			worker.WithSessionTimeout(3*time.Second), worker.WithDataDir(dir), worker.WithHooks(hooks...),
+			worker.WithReady(func(string) { close(ready) }))
+	}()
+	select {
+	case <-ready:
+	case err := <-r.done:
+		t.Fatalf("worker stopped before it was ready: %v", err)
+	}
+	t.Cleanup(func() { r.stop(t) })
+	return r
+}
+
+func (r *ledgerRun) stop(t *testing.T) {
+	r.once.Do(func() {
+		r.cancel()
+		select {
+		case err := <-r.done:
+			if err != nil {
+				t.Errorf("worker stopped with %v", err)
+			}
+		case <-time.After(60 * time.Second):
+			t.Error("worker did not stop within 60s")
+		}
+	})
+}
+
+func orders(t *testing.T, from, n, accounts int) ([]*kgo.Record, map[string]int64) {
+	t.Helper()
+	var recs []*kgo.Record
+	want := map[string]int64{}
+	for i := from; i < from+n; i++ {
+		acct := fmt.Sprintf("acct-%d", i%accounts)
+		recs = append(recs, order(t, &testapp.Order{AccountId: acct, AmountCents: 1}))
+		want[acct]++
+	}
+	return recs, want
+}
+
+// latestTallies reads total records of the tallies topic and returns each
+// account's highest count.
+func latestTallies(t *testing.T, addr string, total int) map[string]int64 {
+	t.Helper()
+	got := map[string]int64{}
+	for _, r := range consume(t, addr, testapp.TallyTopicName, total) {
+		m, err := testapp.TallyTopic.Decode(r.Value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[m.GetAccountId()] = max(got[m.GetAccountId()], m.GetCount())
+	}
+	return got
+}
+
+func add(dst, src map[string]int64) {
+	for k, v := range src {
+		dst[k] += v
+	}
+}
+
+// TestTableMovesWithPartitionsExactly: a second worker joins mid-stream
+// (a graceful, cooperative rebalance moves partitions; the new owner
+// restores their tables from the changelog), then the first leaves; every
+// count is exact, none lost or doubled.
+func TestTableMovesWithPartitionsExactly(t *testing.T) {
+	addr := startBroker(t)
+	cl := client(t, addr)
+	a := runLedger(t, addr, t.TempDir())
+	recs, want := orders(t, 0, 2000, 50)
+	produce(t, cl, recs...)
+	consume(t, addr, testapp.TallyTopicName, 500)
+	runLedger(t, addr, t.TempDir())
+	recs, more := orders(t, 2000, 2000, 50)
+	add(want, more)
+	produce(t, cl, recs...)
+	consume(t, addr, testapp.TallyTopicName, 4000)
+	a.stop(t) // graceful: its partitions and their tables move to the other
+	recs, more = orders(t, 4000, 2000, 50)
+	add(want, more)
+	produce(t, cl, recs...)
+	got := latestTallies(t, addr, 6000)
+	for acct, n := range want {
+		if got[acct] != n {
+			t.Errorf("%s: count %d, want %d", acct, got[acct], n)
+		}
+	}
+}
+
+// TestTableRestoreReadsOnlyWhatTheStoreLacks: a worker with an empty data
+// directory restores every changelog record; a worker restarted with its
+// data directory intact reads only the tail written since it stopped.
+func TestTableRestoreReadsOnlyWhatTheStoreLacks(t *testing.T) {
+	addr := startBroker(t)
+	cl := client(t, addr)
+	dirA, dirB := t.TempDir(), t.TempDir()
+
+	h1 := &restores{}
+	a := runLedger(t, addr, dirA, h1)
+	recs, want := orders(t, 0, 1000, 20)
+	produce(t, cl, recs...)
+	consume(t, addr, testapp.TallyTopicName, 1000)
+	a.stop(t)
+	if n, _ := h1.get(); n != 0 {
+		t.Errorf("first start restored %d records from an empty changelog", n)
+	}
+
+	// Worker B, empty data directory: restores all 1000 writes.
+	h2 := &restores{}
+	b := runLedger(t, addr, dirB, h2)
+	waitUntil(t, func() bool { _, done := h2.get(); return done == 4 })
+	if n, _ := h2.get(); n != 1000 {
+		t.Errorf("empty data directory restored %d changelog records, want 1000", n)
+	}
+	recs, more := orders(t, 1000, 300, 20)
+	add(want, more)
+	produce(t, cl, recs...)
+	consume(t, addr, testapp.TallyTopicName, 1300)
+	b.stop(t)
+
+	// Worker A again, its data intact: reads only the 300 written since.
+	h3 := &restores{}
+	runLedger(t, addr, dirA, h3)
+	waitUntil(t, func() bool { _, done := h3.get(); return done == 4 })
+	if n, _ := h3.get(); n != 300 {
+		t.Errorf("restart with intact data read %d changelog records, want only the 300 of the tail", n)
+	}
+	recs, more = orders(t, 1300, 100, 20)
+	add(want, more)
+	produce(t, cl, recs...)
+	got := latestTallies(t, addr, 1400)
+	for acct, n := range want {
+		if got[acct] != n {
+			t.Errorf("%s: count %d, want %d", acct, got[acct], n)
+		}
+	}
+}
+
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
