@@ -42,7 +42,7 @@ func usage(w io.Writer, app *runtime.App) {
 	fmt.Fprintf(w, `usage: %s <command> [flags]
 
 commands:
-  worker [--brokers host:port] [--session-timeout 10s] [--log-level info]
+  worker [--brokers host:port] [--session-timeout 10s] [--data-dir dir] [--log-level info]
       run a worker of app %q; with no brokers (flag or %s) it starts an
       embedded broker in-process. More workers with the same brokers share
       the partitions.
@@ -105,6 +105,7 @@ func runWorker(ctx context.Context, app *runtime.App, args []string, stderr io.W
 	brokers := fs.String("brokers", os.Getenv(worker.EnvBrokers), "bootstrap brokers (default $"+worker.EnvBrokers+"; empty: embedded broker)")
 	session := fs.Duration("session-timeout", 10*time.Second, "how long the group waits for a silent worker")
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	dataDir := fs.String("data-dir", os.Getenv("STREAMGEN_DATA_DIR"), "directory of the table stores (default $STREAMGEN_DATA_DIR, else $TMPDIR/streamgen/<app id>)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -115,7 +116,8 @@ func runWorker(ctx context.Context, app *runtime.App, args []string, stderr io.W
 	slog.SetDefault(log)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return worker.Run(ctx, app, worker.WithBrokers(*brokers), worker.WithSessionTimeout(*session), worker.WithLogger(log))
+	return worker.Run(ctx, app, worker.WithBrokers(*brokers), worker.WithSessionTimeout(*session), worker.WithLogger(log),
+		worker.WithDataDir(*dataDir))
 }
 
 func topicOf(app *runtime.App, name string) (*runtime.TopicDesc, error) {
