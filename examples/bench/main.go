@@ -64,7 +64,7 @@ func main() {
 		switch os.Args[1] {
 		case "broker":
 			os.Exit(runBroker(os.Args[2:]))
-		case "handwritten", "goka", "streamgen":
+		case "handwritten", "goka", "streamgen", "goka-count", "streamgen-count", "streamgen-restore", "plain-consume":
 			os.Exit(runContender(os.Args[1], os.Args[2:]))
 		}
 	}
@@ -100,6 +100,7 @@ func first() {
 func runContender(name string, args []string) int {
 	fs := flag.NewFlagSet(name, flag.ExitOnError)
 	brokers := fs.String("brokers", "", "bootstrap brokers")
+	dataDir := fs.String("data-dir", "", "table store directory")
 	_ = fs.Parse(args)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
@@ -111,6 +112,14 @@ func runContender(name string, args []string) int {
 		err = gokaProcessor(ctx, *brokers)
 	case "streamgen":
 		err = streamgenWorker(ctx, *brokers)
+	case "goka-count":
+		err = gokaCount(ctx, *brokers)
+	case "streamgen-count":
+		err = streamgenCount(ctx, *brokers, *dataDir)
+	case "streamgen-restore":
+		err = streamgenRestore(ctx, *brokers, *dataDir)
+	case "plain-consume":
+		err = plainConsume(ctx, *brokers)
 	}
 	if err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(os.Stderr, name+":", err)
@@ -268,6 +277,144 @@ func streamgenWorker(ctx context.Context, brokers string) error {
 	return worker.Run(ctx, app, opts...)
 }
 
+// gokaCount counts per key with Goka's default storage (LevelDB) and
+// emits each new count.
+func gokaCount(ctx context.Context, brokers string) error {
+	cfg := goka.DefaultConfig()
+	cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
+	goka.ReplaceGlobalConfig(cfg)
+	out := goka.Stream("bench-out-goka-count")
+	g := goka.DefineGroup("bench-goka-count",
+		goka.Input(goka.Stream(inTopic), new(codec.Bytes), func(gctx goka.Context, msg any) {
+			first()
+			var n int64
+			if v := gctx.Value(); v != nil {
+				n = v.(int64)
+			}
+			n++
+			gctx.SetValue(n)
+			gctx.Emit(out, gctx.Key(), n)
+		}),
+		goka.Output(out, new(codec.Int64)),
+		goka.Persist(new(codec.Int64)),
+	)
+	p, err := goka.NewProcessor(strings.Split(brokers, ","), g)
+	if err != nil {
+		return err
+	}
+	return p.Run(ctx)
+}
+
+type countAgents struct {
+	benchv1.UnimplementedBenchCountAgents
+}
+
+func (countAgents) Count(ctx context.Context, in *benchv1.Line, out benchv1.BenchCountCountEmitter) error {
+	first()
+	var n int64
+	if err := out.Counts().Update(ctx, func(t *benchv1.Tally) error {
+		t.Count++
+		n = t.Count
+		return nil
+	}); err != nil {
+		return err
+	}
+	return out.EmitTally(ctx, &benchv1.Tally{Count: n})
+}
+
+func countApp() (*runtime.App, error) {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	app := runtime.NewApp(runtime.WithLogger(log))
+	return app, benchv1.RegisterBenchCountAgents(app, countAgents{})
+}
+
+func streamgenCount(ctx context.Context, brokers, dataDir string) error {
+	app, err := countApp()
+	if err != nil {
+		return err
+	}
+	return worker.Run(ctx, app, worker.WithBrokers(brokers), worker.WithDataDir(dataDir))
+}
+
+// restoreReport prints the total restore once every partition is done.
+type restoreReport struct {
+	mu      sync.Mutex
+	parts   int
+	records int64
+	took    time.Duration
+}
+
+func (r *restoreReport) OnRestore(p worker.RestoreProgress) {
+	if !p.Done {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.parts++
+	r.records += p.Records
+	r.took += p.Elapsed
+	if r.parts == 8 {
+		fmt.Printf("RESTORED %d %d\n", r.records, r.took.Nanoseconds())
+	}
+}
+
+// streamgenRestore starts a count worker on an empty data directory, so it
+// restores every table partition from the changelog.
+func streamgenRestore(ctx context.Context, brokers, dataDir string) error {
+	app, err := countApp()
+	if err != nil {
+		return err
+	}
+	return worker.Run(ctx, app, worker.WithBrokers(brokers), worker.WithDataDir(dataDir), worker.WithHooks(&restoreReport{}))
+}
+
+// plainConsume reads the count table's changelog with a plain
+// confluent-kafka-go consumer (tuned fetch.queue.backoff.ms) and reports
+// the rate, for comparison with the restore.
+func plainConsume(ctx context.Context, brokers string) error {
+	c, err := ck.NewConsumer(&ck.ConfigMap{
+		"bootstrap.servers":      brokers,
+		"group.id":               "bench-plain-consume",
+		"auto.offset.reset":      "earliest",
+		"enable.auto.commit":     false,
+		"fetch.queue.backoff.ms": 10,
+		"enable.metrics.push":    false,
+	})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	topic := benchv1.BenchCountCountsChangelogTopicName
+	var total int64
+	for p := int32(0); p < 8; p++ {
+		_, hi, err := c.QueryWatermarkOffsets(topic, p, 5000)
+		if err != nil {
+			return err
+		}
+		total += hi
+	}
+	var tps []ck.TopicPartition
+	for p := int32(0); p < 8; p++ {
+		tps = append(tps, ck.TopicPartition{Topic: &topic, Partition: p, Offset: ck.OffsetBeginning})
+	}
+	if err := c.Assign(tps); err != nil {
+		return err
+	}
+	var n int64
+	var start time.Time
+	for n < total && ctx.Err() == nil {
+		if m, ok := c.Poll(100).(*ck.Message); ok && m.TopicPartition.Error == nil {
+			if n == 0 {
+				start = time.Now()
+			}
+			n++
+		}
+	}
+	fmt.Printf("RESTORED %d %d\n", n, time.Since(start).Nanoseconds())
+	<-ctx.Done()
+	return nil
+}
+
 // ---- harness ----
 
 type result struct {
@@ -339,6 +486,10 @@ func harness(args []string) int {
 		fmt.Fprintln(os.Stderr, "create topics:", err)
 		return 1
 	}
+	if err := createStateTopics(ctx, adm, names, int32(*partitions)); err != nil {
+		fmt.Fprintln(os.Stderr, "create state topics:", err)
+		return 1
+	}
 	fmt.Printf("broker %s (kfake, its own process); writing %d records of %d bytes over %d partitions, %d keys\n",
 		addr, *records, *size, *partitions, *keys)
 	if err := fill(ctx, cl, *records, *size, *keys); err != nil {
@@ -375,6 +526,35 @@ func harness(args []string) int {
 		fmt.Printf("%-12s %9.0f records/s  %6.2f µs CPU/record  peak RSS %6.1f MiB\n",
 			n, m.rate, float64(m.cpuPer.Nanoseconds())/1000, m.rssMiB)
 	}
+	if c, ok := med["streamgen-count"]; ok {
+		if sg, ok := med["streamgen"]; ok {
+			fmt.Printf("streamgen-count / streamgen (stateful vs stateless) rate %.2fx\n", c.rate/sg.rate)
+		}
+		if g, ok := med["goka-count"]; ok {
+			fmt.Printf("streamgen-count / goka-count rate %.2fx\n", c.rate/g.rate)
+		}
+		// The last round's changelog is in place: restore it, and read it
+		// plainly, alternating.
+		var rr, pr []float64
+		var recs int64
+		for i := 0; i < *runs; i++ {
+			r, n, err := runRestore(self, addr, "streamgen-restore")
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "restore:", err)
+				return 1
+			}
+			p, _, err := runRestore(self, addr, "plain-consume")
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "plain consume:", err)
+				return 1
+			}
+			fmt.Printf("restore %d  streamgen restore %9.0f records/s   plain consume %9.0f records/s  (%d changelog records)\n", i+1, r, p, n)
+			rr, pr, recs = append(rr, r), append(pr, p), n
+		}
+		sort.Float64s(rr)
+		sort.Float64s(pr)
+		fmt.Printf("restore / plain consume of the changelog (%d records, medians): %.2fx\n", recs, rr[len(rr)/2]/pr[len(pr)/2])
+	}
 	if sg, ok := med["streamgen"]; ok {
 		for _, n := range names {
 			if n == "streamgen" {
@@ -396,6 +576,79 @@ func harness(args []string) int {
 		}
 	}
 	return 0
+}
+
+// stateTopics are the state topics of the stateful contenders, deleted
+// between rounds.
+var stateTopics = []string{"bench-goka-count-table", benchv1.BenchCountCountsChangelogTopicName}
+
+// createStateTopics creates Goka's group table topic (Goka would ask for
+// replication 2, which one broker cannot give); streamgen creates its
+// changelog itself.
+func createStateTopics(ctx context.Context, adm *kadm.Client, names []string, partitions int32) error {
+	for _, n := range names {
+		if n != "goka-count" {
+			continue
+		}
+		compact := "compact"
+		for attempt := 0; ; attempt++ {
+			res, err := adm.CreateTopics(ctx, partitions, 1, map[string]*string{"cleanup.policy": &compact}, "bench-goka-count-table")
+			if err == nil && res.Error() == nil {
+				break
+			}
+			if attempt == 50 {
+				if err == nil {
+					err = res.Error()
+				}
+				return err
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	return nil
+}
+
+// runRestore starts a contender that prints "RESTORED <records> <ns>" and
+// returns its rate.
+func runRestore(self, addr, name string) (float64, int64, error) {
+	dir, err := os.MkdirTemp("", "streamgen-bench-restore-")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer os.RemoveAll(dir)
+	cmd := exec.Command(self, name, "-brokers", addr, "-data-dir", dir)
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := cmd.Start(); err != nil {
+		return 0, 0, err
+	}
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	}()
+	buf := make([]byte, 64<<10)
+	var acc []byte
+	deadline := time.Now().Add(5 * time.Minute)
+	for time.Now().Before(deadline) {
+		k, err := stdout.Read(buf)
+		acc = append(acc, buf[:k]...)
+		if i := bytes.Index(acc, []byte("RESTORED ")); i >= 0 {
+			if j := bytes.IndexByte(acc[i:], '\n'); j > 0 {
+				var recs, ns int64
+				if _, err := fmt.Sscanf(string(acc[i:i+j]), "RESTORED %d %d", &recs, &ns); err != nil {
+					return 0, 0, err
+				}
+				return float64(recs) / (float64(ns) / 1e9), recs, nil
+			}
+		}
+		if err != nil {
+			return 0, 0, fmt.Errorf("%s ended without reporting: %v", name, err)
+		}
+	}
+	return 0, 0, errors.New("no report within 5 minutes")
 }
 
 func median(rs []result, f func(result) float64) float64 {
@@ -421,7 +674,10 @@ func reset(ctx context.Context, adm *kadm.Client, names []string, partitions int
 	if _, err := adm.DeleteGroups(ctx, groups...); err != nil {
 		return err
 	}
-	if _, err := adm.DeleteTopics(ctx, outs...); err != nil {
+	if _, err := adm.DeleteTopics(ctx, append(outs, stateTopics...)...); err != nil {
+		return err
+	}
+	if err := createStateTopics(ctx, adm, names, partitions); err != nil {
 		return err
 	}
 	for attempt := 0; ; attempt++ {
@@ -465,7 +721,19 @@ func fill(ctx context.Context, cl *kgo.Client, n, size, keys int) error {
 }
 
 func runOne(ctx context.Context, self, addr string, adm *kadm.Client, name string, n int64) (result, error) {
-	cmd := exec.Command(self, name, "-brokers", addr)
+	args := []string{name, "-brokers", addr}
+	if strings.HasPrefix(name, "streamgen") {
+		dir, err := os.MkdirTemp("", "streamgen-bench-data-")
+		if err != nil {
+			return result{}, err
+		}
+		defer os.RemoveAll(dir)
+		args = append(args, "-data-dir", dir)
+	}
+	if name == "goka-count" {
+		_ = os.RemoveAll(goka.DefaultProcessorStoragePath("bench-goka-count"))
+	}
+	cmd := exec.Command(self, args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return result{}, err

@@ -115,6 +115,51 @@ func (x *Upper) GetData() []byte {
 	return nil
 }
 
+// Tally is a per-key count.
+type Tally struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Count         int64                  `protobuf:"varint,1,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Tally) Reset() {
+	*x = Tally{}
+	mi := &file_bench_v1_bench_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Tally) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Tally) ProtoMessage() {}
+
+func (x *Tally) ProtoReflect() protoreflect.Message {
+	mi := &file_bench_v1_bench_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Tally.ProtoReflect.Descriptor instead.
+func (*Tally) Descriptor() ([]byte, []int) {
+	return file_bench_v1_bench_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Tally) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
 var File_bench_v1_bench_proto protoreflect.FileDescriptor
 
 const file_bench_v1_bench_proto_rawDesc = "" +
@@ -125,10 +170,18 @@ const file_bench_v1_bench_proto_rawDesc = "" +
 	"\bbench-in\x10\b(\x03\":\n" +
 	"\x05Upper\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data:\x1d\xb2\xa2\x19\x19\n" +
-	"\x13bench-out-streamgen\x10\b(\x032L\n" +
+	"\x13bench-out-streamgen\x10\b(\x03\"@\n" +
+	"\x05Tally\x12\x14\n" +
+	"\x05count\x18\x01 \x01(\x03R\x05count:!\xb2\xa2\x19\x1d\n" +
+	"\x19bench-out-streamgen-count\x10\b2L\n" +
 	"\x05Bench\x12,\n" +
 	"\tUppercase\x12\x0e.bench.v1.Line\x1a\x0f.bench.v1.Upper\x1a\x15\xb2\xa2\x19\x11\n" +
-	"\x0fbench-streamgenBDZBgithub.com/streamgen/streamgen/examples/bench/gen/bench/v1;benchv1b\x06proto3"
+	"\x0fbench-streamgen2{\n" +
+	"\n" +
+	"BenchCount\x126\n" +
+	"\x05Count\x12\x0e.bench.v1.Line\x1a\x0f.bench.v1.Tally\"\f\xb2\xa2\x19\b*\x06counts\x1a5\xb2\xa2\x191\n" +
+	"\x15bench-streamgen-count\x12\x18\n" +
+	"\x06counts\x12\x0ebench.v1.TallyBDZBgithub.com/streamgen/streamgen/examples/bench/gen/bench/v1;benchv1b\x06proto3"
 
 var (
 	file_bench_v1_bench_proto_rawDescOnce sync.Once
@@ -142,16 +195,19 @@ func file_bench_v1_bench_proto_rawDescGZIP() []byte {
 	return file_bench_v1_bench_proto_rawDescData
 }
 
-var file_bench_v1_bench_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_bench_v1_bench_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_bench_v1_bench_proto_goTypes = []any{
 	(*Line)(nil),  // 0: bench.v1.Line
 	(*Upper)(nil), // 1: bench.v1.Upper
+	(*Tally)(nil), // 2: bench.v1.Tally
 }
 var file_bench_v1_bench_proto_depIdxs = []int32{
 	0, // 0: bench.v1.Bench.Uppercase:input_type -> bench.v1.Line
-	1, // 1: bench.v1.Bench.Uppercase:output_type -> bench.v1.Upper
-	1, // [1:2] is the sub-list for method output_type
-	0, // [0:1] is the sub-list for method input_type
+	0, // 1: bench.v1.BenchCount.Count:input_type -> bench.v1.Line
+	1, // 2: bench.v1.Bench.Uppercase:output_type -> bench.v1.Upper
+	2, // 3: bench.v1.BenchCount.Count:output_type -> bench.v1.Tally
+	2, // [2:4] is the sub-list for method output_type
+	0, // [0:2] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
 	0, // [0:0] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name
@@ -168,9 +224,9 @@ func file_bench_v1_bench_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bench_v1_bench_proto_rawDesc), len(file_bench_v1_bench_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   3,
 			NumExtensions: 0,
-			NumServices:   1,
+			NumServices:   2,
 		},
 		GoTypes:           file_bench_v1_bench_proto_goTypes,
 		DependencyIndexes: file_bench_v1_bench_proto_depIdxs,

@@ -20,6 +20,8 @@ const (
 	LineTopicName = "bench-in"
 	// UpperTopicName is the topic of Upper messages.
 	UpperTopicName = "bench-out-streamgen"
+	// TallyTopicName is the topic of Tally messages.
+	TallyTopicName = "bench-out-streamgen-count"
 )
 
 func _Line_RawGet(m proto.Message) []byte {
@@ -69,6 +71,20 @@ var _Upper_TopicDesc = runtime.TopicDesc{
 // (raw codec, 8 partitions, keeping the input record's key). Send to it from outside an agent
 // with its Send method.
 var UpperTopic = runtime.NewTopic[*Upper](&_Upper_TopicDesc)
+
+var _Tally_TopicDesc = runtime.TopicDesc{
+	Name:              TallyTopicName,
+	Partitions:        8,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecProto,
+	MessageName:       "bench.v1.Tally",
+	New:               func() proto.Message { return new(Tally) },
+}
+
+// TallyTopic is a typed handle on topic "bench-out-streamgen-count", which holds Tally messages
+// (proto codec, 8 partitions, keeping the input record's key). Send to it from outside an agent
+// with its Send method.
+var TallyTopic = runtime.NewTopic[*Tally](&_Tally_TopicDesc)
 
 // BenchAppID is the app id of service bench.v1.Bench: its consumer group.
 const BenchAppID = "bench-streamgen"
@@ -145,4 +161,159 @@ var _Bench_AppDesc = runtime.AppDesc{
 // streamtest.
 func RegisterBenchAgents(app *runtime.App, impl BenchAgents) error {
 	return app.Register(&_Bench_AppDesc, impl)
+}
+
+// BenchCountAppID is the app id of service bench.v1.BenchCount: its consumer group.
+const BenchCountAppID = "bench-streamgen-count"
+
+// Dead-letter topics of the BenchCount app's agents.
+const (
+	// BenchCountCountDeadLetterTopicName is where agent Count writes records it cannot process.
+	BenchCountCountDeadLetterTopicName = "bench-streamgen-count-count-dlq"
+)
+
+// Tables of the BenchCount app, and their changelog topics.
+const (
+	// BenchCountCountsTableName is the name of table "counts".
+	BenchCountCountsTableName = "counts"
+	// BenchCountCountsChangelogTopicName is the compacted changelog topic of table "counts".
+	BenchCountCountsChangelogTopicName = "bench-streamgen-count-counts-changelog"
+)
+
+var _BenchCount_Counts_TableDesc = runtime.TableDesc{
+	Name: BenchCountCountsTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              BenchCountCountsChangelogTopicName,
+		Partitions:        8,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+	},
+	New: func() proto.Message { return new(Tally) },
+}
+
+// BenchCountCountsTable is typed access to table "counts" for the key of the record
+// being handled. Writes take effect, in the store and the changelog, only if
+// the handler returns nil.
+type BenchCountCountsTable interface {
+	// Get returns the key's value, or the table's default if it has none.
+	Get(ctx context.Context) (*Tally, error)
+	// Put sets the key's value.
+	Put(ctx context.Context, v *Tally) error
+	// Delete removes the key.
+	Delete(ctx context.Context) error
+	// Update gets the key's value, lets fn change it, and puts it back.
+	Update(ctx context.Context, fn func(v *Tally) error) error
+}
+
+type _BenchCountCountsTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _BenchCountCountsTable) Get(ctx context.Context) (*Tally, error) {
+	m, err := x.e.TableGet(ctx, x.i)
+	if err != nil {
+		return nil, err
+	}
+	return m.(*Tally), nil
+}
+
+func (x _BenchCountCountsTable) Put(ctx context.Context, v *Tally) error {
+	return x.e.TablePut(ctx, x.i, v)
+}
+
+func (x _BenchCountCountsTable) Delete(ctx context.Context) error {
+	return x.e.TableDelete(ctx, x.i)
+}
+
+func (x _BenchCountCountsTable) Update(ctx context.Context, fn func(v *Tally) error) error {
+	v, err := x.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if err := fn(v); err != nil {
+		return err
+	}
+	return x.Put(ctx, v)
+}
+
+// BenchCount counts records per key in a table.
+//
+// BenchCountAgents is implemented by the agents of app "bench-streamgen-count".
+// Embed UnimplementedBenchCountAgents in implementations for forward compatibility.
+type BenchCountAgents interface {
+	// Count adds one to the record key's count and emits it.
+	Count(ctx context.Context, in *Line, out BenchCountCountEmitter) error
+}
+
+// UnimplementedBenchCountAgents can be embedded to have forward compatible
+// implementations: its methods return runtime.ErrUnimplemented, so a record
+// that reaches an agent not implemented yet goes to the agent's error policy.
+type UnimplementedBenchCountAgents struct{}
+
+// Count returns runtime.ErrUnimplemented.
+func (UnimplementedBenchCountAgents) Count(context.Context, *Line, BenchCountCountEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// BenchCountCountEmitter emits the records of agent Count. Emitted records are produced
+// after the handler returns nil; when it returns an error, they are dropped
+// and the input record goes to the error policy.
+type BenchCountCountEmitter interface {
+	// EmitTally emits to topic "bench-out-streamgen-count", keeping the input record's key.
+	EmitTally(ctx context.Context, m *Tally) error
+	// Counts reads and writes table "counts" for the current record's key.
+	Counts() BenchCountCountsTable
+}
+
+type _BenchCountCountEmitter struct{ e *runtime.Emitter }
+
+func (x _BenchCountCountEmitter) Counts() BenchCountCountsTable {
+	return _BenchCountCountsTable{x.e, 0}
+}
+
+func (x _BenchCountCountEmitter) EmitTally(ctx context.Context, m *Tally) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _BenchCount_Count_Handler(ctx context.Context, impl any, in proto.Message, out *runtime.Emitter) error {
+	return impl.(BenchCountAgents).Count(ctx, in.(*Line), _BenchCountCountEmitter{out})
+}
+
+var _BenchCount_AppDesc = runtime.AppDesc{
+	ID:          BenchCountAppID,
+	ServiceName: "bench.v1.BenchCount",
+	Check:       func(impl any) bool { _, ok := impl.(BenchCountAgents); return ok },
+	Agents: []*runtime.AgentDesc{
+		{
+			Name:  "Count",
+			Input: LineTopic.Desc(),
+			Outputs: []*runtime.TopicDesc{
+				TallyTopic.Desc(),
+			},
+			Concurrency: 1,
+			OnError:     runtime.OnErrorDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              BenchCountCountDeadLetterTopicName,
+				Partitions:        8,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+			},
+			Handler: _BenchCount_Count_Handler,
+			Tables: []*runtime.TableDesc{
+				&_BenchCount_Counts_TableDesc,
+			},
+		},
+	},
+	Tables: []*runtime.TableDesc{
+		&_BenchCount_Counts_TableDesc,
+	},
+}
+
+// RegisterBenchCountAgents registers the agents of app "bench-streamgen-count", implemented by
+// impl, on app. Run the app with package worker, or test it with package
+// streamtest.
+func RegisterBenchCountAgents(app *runtime.App, impl BenchCountAgents) error {
+	return app.Register(&_BenchCount_AppDesc, impl)
 }
