@@ -328,11 +328,30 @@ func countApp() (*runtime.App, error) {
 	return app, benchv1.RegisterBenchCountAgents(app, countAgents{})
 }
 
+// profile writes a CPU profile to $BENCH_CPUPROFILE while the contender
+// runs, if set.
+func profile() func() {
+	path := os.Getenv("BENCH_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return func() {}
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
+}
+
 func streamgenCount(ctx context.Context, brokers, dataDir string) error {
 	app, err := countApp()
 	if err != nil {
 		return err
 	}
+	defer profile()()
 	return worker.Run(ctx, app, worker.WithBrokers(brokers), worker.WithDataDir(dataDir))
 }
 
@@ -352,7 +371,7 @@ func (r *restoreReport) OnRestore(p worker.RestoreProgress) {
 	defer r.mu.Unlock()
 	r.parts++
 	r.records += p.Records
-	r.took += p.Elapsed
+	r.took = max(r.took, p.Elapsed)
 	if r.parts == 8 {
 		fmt.Printf("RESTORED %d %d\n", r.records, r.took.Nanoseconds())
 	}
@@ -365,6 +384,7 @@ func streamgenRestore(ctx context.Context, brokers, dataDir string) error {
 	if err != nil {
 		return err
 	}
+	defer profile()()
 	return worker.Run(ctx, app, worker.WithBrokers(brokers), worker.WithDataDir(dataDir), worker.WithHooks(&restoreReport{}))
 }
 

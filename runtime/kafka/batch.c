@@ -219,3 +219,11 @@ int64_t sg_position(sg_client *c, const char *topic, int32_t partition) {
   rd_kafka_topic_partition_list_destroy(l);
   return pos;
 }
+
+int sg_assign_many(sg_client *c, char **topics, int32_t *parts, int64_t *offs, int n) {
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
+  for (int i = 0; i < n; i++) rd_kafka_topic_partition_list_add(l, topics[i], parts[i])->offset = offs[i];
+  int err = rd_kafka_assign(c->rk, l);
+  rd_kafka_topic_partition_list_destroy(l);
+  return err;
+}

@@ -728,86 +728,145 @@ func (t *tokenTable) takeLocked(id uint64) any {
 	return v
 }
 
-// ReadPartition reads partition of topic from offset from up to its end
-// as of the call (the high watermark), calling fn with each batch of
-// records, and returns how many records it read. If from is past the end,
-// it reads nothing and returns ErrPastEnd: the reader's state does not
-// come from this topic (another cluster, or the topic was recreated). It uses a consumer of its
-// own outside any group, reading committed records only. Tables restore
-// their stores with it.
-func ReadPartition(ctx context.Context, cfg Config, topic string, partition int32, from int64, fn func([]*runtime.Record) error) (int64, error) {
+// PartitionStart names a partition to read and the offset to start at.
+type PartitionStart struct {
+	TopicPartition
+	// From is the first offset to read.
+	From int64
+}
+
+// ReadPartitions reads each partition from its start offset up to its end
+// as of the call (the high watermark), with one consumer of its own outside
+// any group, reading committed records only, and calls fn with each batch
+// of records (all of one partition). It returns how many records it read
+// per partition. If a start is past its partition's end, it returns
+// ErrPastEnd naming the partition, before reading anything. Tables
+// restore their stores with it.
+func ReadPartitions(ctx context.Context, cfg Config, parts []PartitionStart, fn func(TopicPartition, []*runtime.Record) error) (map[TopicPartition]int64, error) {
+	read := map[TopicPartition]int64{}
+	if len(parts) == 0 {
+		return read, nil
+	}
 	props := cfg.props(map[string]string{
-		"group.id":               "streamgen-restore",
-		"enable.auto.commit":     "false",
-		"fetch.queue.backoff.ms": "10",
-		"enable.partition.eof":   "false",
+		"group.id":                  "streamgen-restore",
+		"enable.auto.commit":        "false",
+		"fetch.queue.backoff.ms":    "10",
+		"enable.partition.eof":      "false",
+		"fetch.max.bytes":           "104857600",
+		"max.partition.fetch.bytes": "16777216",
 	})
 	kc := &Consumer{topics: map[string]string{}}
-	b, err := newBase(C.SG_RD_KAFKA_CONSUMER, props, 5000, cfg.Logger)
+	b, err := newBase(C.SG_RD_KAFKA_CONSUMER, props, 10000, cfg.Logger)
 	if err != nil {
-		return 0, fmt.Errorf("restore consumer: %w", err)
+		return nil, fmt.Errorf("restore consumer: %w", err)
 	}
 	b.rebal = func(int, *C.rd_kafka_topic_partition_list_t) {}
 	kc.b = b
 	defer kc.Close()
-	ct := C.CString(topic)
-	defer C.free(unsafe.Pointer(ct))
-	var lo, hi C.int64_t
-	for attempt := 0; ; attempt++ {
-		code := C.sg_watermarks(b.c, ct, C.int32_t(partition), &lo, &hi, 5000)
-		if code == 0 {
-			break
+	ends := map[TopicPartition]int64{}
+	var todo []PartitionStart
+	for _, p := range parts {
+		ct := C.CString(p.Topic)
+		var lo, hi C.int64_t
+		var code C.int
+		for attempt := 0; ; attempt++ {
+			code = C.sg_watermarks(b.c, ct, C.int32_t(p.Partition), &lo, &hi, 5000)
+			if code == 0 || attempt == 10 || ctx.Err() != nil {
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
 		}
-		if attempt == 10 || ctx.Err() != nil {
-			return 0, fmt.Errorf("watermarks of %s/%d: %s", topic, partition, errString(code))
+		C.free(unsafe.Pointer(ct))
+		if code != 0 {
+			return nil, fmt.Errorf("watermarks of %s: %s", p.TopicPartition, errString(code))
 		}
-		time.Sleep(200 * time.Millisecond)
+		from := max(p.From, int64(lo))
+		if p.From > int64(hi) {
+			return nil, fmt.Errorf("%s ends at %d, before offset %d: %w", p.TopicPartition, int64(hi), p.From, &PastEndError{Partition: p.TopicPartition})
+		}
+		read[p.TopicPartition] = 0
+		if from < int64(hi) {
+			ends[p.TopicPartition] = int64(hi)
+			todo = append(todo, PartitionStart{TopicPartition: p.TopicPartition, From: from})
+		}
 	}
-	if from < int64(lo) {
-		from = int64(lo)
+	if len(todo) == 0 {
+		return read, nil
 	}
-	if from > int64(hi) {
-		return 0, fmt.Errorf("%s/%d ends at %d, before offset %d: %w", topic, partition, int64(hi), from, ErrPastEnd)
+	n := len(todo)
+	topics := (**C.char)(C.malloc(C.size_t(n) * C.size_t(unsafe.Sizeof((*C.char)(nil)))))
+	ts := unsafe.Slice(topics, n)
+	ps := make([]C.int32_t, n)
+	os := make([]C.int64_t, n)
+	for i, p := range todo {
+		ts[i] = C.CString(p.Topic)
+		ps[i] = C.int32_t(p.Partition)
+		os[i] = C.int64_t(p.From)
 	}
-	if from == int64(hi) {
-		return 0, nil
+	code := C.sg_assign_many(b.c, topics, &ps[0], &os[0], C.int(n))
+	for i := range ts {
+		C.free(unsafe.Pointer(ts[i]))
 	}
-	if code := C.sg_assign_from(b.c, ct, C.int32_t(partition), C.int64_t(from)); code != 0 {
-		return 0, fmt.Errorf("assigning %s/%d: %s", topic, partition, errString(code))
+	C.free(unsafe.Pointer(topics))
+	if code != 0 {
+		return nil, fmt.Errorf("assigning restore partitions: %s", errString(code))
 	}
-	var read int64
 	var batch []*runtime.Record
-	for {
+	idle := 0
+	for len(ends) > 0 {
 		if err := ctx.Err(); err != nil {
 			return read, err
 		}
-		batch, err = kc.Poll(100*time.Millisecond, 5000, batch[:0])
+		batch, err = kc.Poll(100*time.Millisecond, 10000, batch[:0])
 		if err != nil {
 			return read, err
 		}
-		last := int64(-1)
-		for _, r := range batch {
-			last = r.Offset
-		}
-		read += int64(len(batch))
-		if len(batch) > 0 {
-			if err := fn(batch); err != nil {
+		// Hand over runs of one partition.
+		for start := 0; start < len(batch); {
+			tp := TopicPartition{Topic: batch[start].Topic, Partition: batch[start].Partition}
+			end := start
+			for end < len(batch) && batch[end].Partition == tp.Partition && batch[end].Topic == tp.Topic {
+				end++
+			}
+			run := batch[start:end]
+			read[tp] += int64(len(run))
+			if err := fn(tp, run); err != nil {
 				return read, err
 			}
-		}
-		// Transaction markers and compacted-away records leave gaps: the
-		// end is reached when a record at or past hi-1 arrives, or the
-		// consumer position passes hi.
-		if last >= int64(hi)-1 {
-			return read, nil
+			if hi, ok := ends[tp]; ok && run[len(run)-1].Offset >= hi-1 {
+				delete(ends, tp)
+			}
+			start = end
 		}
 		if len(batch) == 0 {
-			if pos := kc.position(topic, partition); pos >= int64(hi) {
-				return read, nil
+			idle++
+		} else {
+			idle = 0
+		}
+		// Transaction markers and compacted-away records leave gaps: a
+		// partition whose consumer position passed its end is done too.
+		if idle > 0 {
+			for tp, hi := range ends {
+				if kc.position(tp.Topic, tp.Partition) >= hi {
+					delete(ends, tp)
+				}
 			}
 		}
 	}
+	return read, nil
 }
+
+// PastEndError is returned by ReadPartitions when a start offset is past
+// its partition's end; it wraps ErrPastEnd.
+type PastEndError struct {
+	// Partition is the partition.
+	Partition TopicPartition
+}
+
+func (e *PastEndError) Error() string { return ErrPastEnd.Error() }
+
+// Unwrap returns ErrPastEnd.
+func (e *PastEndError) Unwrap() error { return ErrPastEnd }
 
 func (kc *Consumer) position(topic string, partition int32) int64 {
 	ct := C.CString(topic)

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -66,99 +65,154 @@ type tableStore struct {
 	desc      *runtime.TableDesc
 	partition int32
 	store     state.Store
+	dir       string
+	from      int64        // checkpoint at open
+	next      int64        // restore position
+	restored  int64        // records read by the restore
 	ackedNext atomic.Int64 // changelog offset after the last acknowledged write
 }
 
 // changelogToken is the producer token of a changelog write.
 type changelogToken struct {
-	f  *inflight
+	fs []*inflight // every input whose write this record carries
 	ts *tableStore
 }
 
-// openTables opens and restores the stores of the tables the partition's
-// agents use. It runs in the poll goroutine, inside the assignment.
-func (w *worker) openTables(p *partition) error {
-	byName := map[string]*tableStore{}
-	p.tables = make([][]*tableStore, len(p.agents))
-	for i, ag := range p.agents {
-		for _, td := range ag.Desc.Tables {
-			ts := byName[td.Name]
-			if ts == nil {
-				var err error
-				ts, err = w.openTable(td, p.tp.Partition)
-				if err != nil {
+// openTables opens the stores of the tables the partitions' agents use and
+// restores them from their changelogs, all partitions with one reader. It
+// runs in the poll goroutine, inside the assignment.
+func (w *worker) openTables(ps []*partition) error {
+	var all []*tableStore
+	for _, p := range ps {
+		byName := map[string]*tableStore{}
+		p.tables = make([][]*tableStore, len(p.agents))
+		for i, ag := range p.agents {
+			for _, td := range ag.Desc.Tables {
+				ts := byName[td.Name]
+				if ts == nil {
+					var err error
+					if ts, err = w.openStore(td, p.tp.Partition); err != nil {
+						closeStores(all)
+						return err
+					}
+					byName[td.Name] = ts
+					p.stores = append(p.stores, ts)
+					all = append(all, ts)
+				}
+				p.tables[i] = append(p.tables[i], ts)
+			}
+		}
+	}
+	err := w.restore(all)
+	var pe *kafka.PastEndError
+	if errors.As(err, &pe) {
+		// A store has seen more of its changelog than the changelog holds:
+		// it belongs to another cluster, or the changelog was recreated. It
+		// cannot be trusted: rebuild it from the changelog.
+		for _, ts := range all {
+			if ts.desc.Changelog.Name == pe.Partition.Topic && ts.partition == pe.Partition.Partition {
+				w.log.Warn("table store is ahead of its changelog; discarding it and restoring from the changelog",
+					"table", ts.desc.Name, "partition", ts.partition, "dir", ts.dir)
+				ts.store.Close()
+				if err := os.RemoveAll(ts.dir); err != nil {
+					closeStores(all)
 					return err
 				}
-				byName[td.Name] = ts
-				p.stores = append(p.stores, ts)
+				st, err := state.OpenBadger(ts.dir, w.log, 30*time.Second)
+				if err != nil {
+					closeStores(all)
+					return err
+				}
+				ts.store, ts.from = st, 0
 			}
-			p.tables[i] = append(p.tables[i], ts)
 		}
+		err = w.restore(all)
 	}
-	return nil
+	if err != nil {
+		closeStores(all)
+	}
+	return err
 }
 
-func (w *worker) openTable(td *runtime.TableDesc, partition int32) (*tableStore, error) {
+func closeStores(ts []*tableStore) {
+	for _, t := range ts {
+		t.store.Close()
+	}
+}
+
+func (w *worker) openStore(td *runtime.TableDesc, partition int32) (*tableStore, error) {
 	dir := filepath.Join(w.cfg.dataDir, td.Name, strconv.Itoa(int(partition)))
-	ts, err := w.restoreTable(td, partition, dir)
-	if errors.Is(err, kafka.ErrPastEnd) {
-		// The store has seen more of the changelog than the changelog
-		// holds: it belongs to another cluster, or the changelog was
-		// recreated. It cannot be trusted: rebuild it from the changelog.
-		w.log.Warn("table store is ahead of its changelog; discarding it and restoring from the changelog",
-			"table", td.Name, "partition", partition, "dir", dir, "reason", err)
-		if err := os.RemoveAll(dir); err != nil {
-			return nil, err
-		}
-		ts, err = w.restoreTable(td, partition, dir)
-	}
-	return ts, err
-}
-
-func (w *worker) restoreTable(td *runtime.TableDesc, partition int32, dir string) (*tableStore, error) {
 	st, err := state.OpenBadger(dir, w.log, 30*time.Second)
 	if err != nil {
 		return nil, fmt.Errorf("table %q partition %d: %w", td.Name, partition, err)
 	}
-	ts := &tableStore{desc: td, partition: partition, store: st}
 	from, _, err := st.Checkpoint()
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("table %q partition %d: reading checkpoint: %w", td.Name, partition, err)
 	}
+	return &tableStore{desc: td, partition: partition, store: st, dir: dir, from: from}, nil
+}
+
+// restore reads every store's changelog partition from its checkpoint to
+// the end. Within each fetched batch only the last write of a key reaches
+// the store (the changelog is a log of puts: the last one wins).
+func (w *worker) restore(stores []*tableStore) error {
+	if len(stores) == 0 {
+		return nil
+	}
 	start := time.Now()
-	progress := RestoreProgress{Table: td.Name, Partition: partition, From: from}
-	next := from
-	read, err := kafka.ReadPartition(w.procCtx, w.kcfg, td.Changelog.Name, partition, from, func(recs []*runtime.Record) error {
-		batch := make([]state.KV, len(recs))
-		for i, r := range recs {
-			batch[i] = state.KV{Key: r.Key, Value: r.Value, Delete: r.Value == nil}
-			next = r.Offset + 1
+	byTP := map[kafka.TopicPartition]*tableStore{}
+	var starts []kafka.PartitionStart
+	for _, ts := range stores {
+		tp := kafka.TopicPartition{Topic: ts.desc.Changelog.Name, Partition: ts.partition}
+		byTP[tp] = ts
+		starts = append(starts, kafka.PartitionStart{TopicPartition: tp, From: ts.from})
+		ts.next = ts.from
+		ts.restored = 0
+	}
+	last := map[string]int{}
+	var batch []state.KV
+	read, err := kafka.ReadPartitions(w.procCtx, w.kcfg, starts, func(tp kafka.TopicPartition, recs []*runtime.Record) error {
+		ts := byTP[tp]
+		clear(last)
+		batch = batch[:0]
+		for _, r := range recs {
+			kv := state.KV{Key: r.Key, Value: r.Value, Delete: r.Value == nil}
+			if i, ok := last[string(r.Key)]; ok {
+				batch[i] = kv
+			} else {
+				last[string(r.Key)] = len(batch)
+				batch = append(batch, kv)
+			}
+			ts.next = r.Offset + 1
 		}
-		if err := st.Write(batch); err != nil {
+		if err := ts.store.Write(batch); err != nil {
 			return err
 		}
-		progress.Records += int64(len(recs))
-		progress.Elapsed = time.Since(start)
-		w.restoreProgress(progress)
+		ts.restored += int64(len(recs))
+		w.restoreProgress(RestoreProgress{Table: ts.desc.Name, Partition: ts.partition, From: ts.from,
+			Records: ts.restored, Elapsed: time.Since(start)})
 		return nil
 	})
 	if err != nil {
-		st.Close()
-		return nil, fmt.Errorf("table %q partition %d: restoring from changelog %q: %w", td.Name, partition, td.Changelog.Name, err)
+		return fmt.Errorf("restoring tables from their changelogs: %w", err)
 	}
-	if read > 0 {
-		if err := st.SetCheckpoint(next); err != nil {
-			st.Close()
-			return nil, err
+	for _, ts := range stores {
+		tp := kafka.TopicPartition{Topic: ts.desc.Changelog.Name, Partition: ts.partition}
+		n := read[tp]
+		if n > 0 {
+			if err := ts.store.SetCheckpoint(ts.next); err != nil {
+				return err
+			}
 		}
+		ts.ackedNext.Store(ts.next)
+		p := RestoreProgress{Table: ts.desc.Name, Partition: ts.partition, From: ts.from, Records: n, Done: true, Elapsed: time.Since(start)}
+		w.restoreProgress(p)
+		w.log.Info("table partition restored", "table", ts.desc.Name, "partition", ts.partition, "from_offset", ts.from,
+			"to_offset", ts.next, "records", n, "records_per_s", int(p.Rate()), "took", p.Elapsed.Round(time.Millisecond))
 	}
-	progress.Records, progress.Elapsed, progress.Done = read, time.Since(start), true
-	w.restoreProgress(progress)
-	w.log.Info("table partition restored", "table", td.Name, "partition", partition, "from_offset", from,
-		"records", read, "records_per_s", int(progress.Rate()), "took", progress.Elapsed.Round(time.Millisecond))
-	ts.ackedNext.Store(next)
-	return ts, nil
+	return nil
 }
 
 func (w *worker) restoreProgress(p RestoreProgress) {
@@ -196,27 +250,54 @@ func (w *worker) checkpointTables() {
 	}
 }
 
-// laneState is what a lane's records read their tables through: the
-// lane's writes not yet flushed to the store, then the store. A key is
-// always handled by one lane, so lanes never see each other's keys.
+// laneState is what a lane's records read their tables through: a cache
+// of the lane's keys (its writes not yet flushed to the store, and values
+// read before), then the store. A key is always handled by one lane, so
+// while one agent writes a table, a lane's cache is never stale; a table
+// written by several agents of the partition is cached only until the
+// next flush.
 type laneState struct {
-	tables  []*tableStore
-	overlay []map[string][]byte // per agent table; nil value: deleted
-	mu      sync.Mutex
+	tables []*tableStore
+	cache  []map[string]cached // per agent table
+	shared []bool              // per agent table: written by other agents too
 }
 
-func newLaneState(tables []*tableStore) *laneState {
-	s := &laneState{tables: tables, overlay: make([]map[string][]byte, len(tables))}
-	for i := range s.overlay {
-		s.overlay[i] = map[string][]byte{}
+type cached struct {
+	v  []byte
+	ok bool
+}
+
+// laneCacheKeys bounds each lane's cache per table; past it the cache is
+// emptied at the next flush.
+const laneCacheKeys = 32 << 10
+
+func newLaneState(tables []*tableStore, shared []bool) *laneState {
+	s := &laneState{tables: tables, cache: make([]map[string]cached, len(tables)), shared: shared}
+	for i := range s.cache {
+		s.cache[i] = map[string]cached{}
 	}
 	return s
 }
 
 // Get implements runtime.State.
 func (s *laneState) Get(i int, key []byte) ([]byte, bool, error) {
-	if v, ok := s.overlay[i][string(key)]; ok {
-		return v, v != nil, nil
+	if c, ok := s.cache[i][string(key)]; ok {
+		return c.v, c.ok, nil
 	}
-	return s.tables[i].store.Get(key)
+	v, ok, err := s.tables[i].store.Get(key)
+	if err == nil {
+		s.cache[i][string(key)] = cached{v, ok}
+	}
+	return v, ok, err
+}
+
+func (s *laneState) put(i int, key, value []byte) {
+	s.cache[i][string(key)] = cached{value, value != nil}
+}
+
+// flushed is called once the lane's writes are in the stores.
+func (s *laneState) flushed(i int) {
+	if s.shared[i] || len(s.cache[i]) > laneCacheKeys {
+		clear(s.cache[i])
+	}
 }

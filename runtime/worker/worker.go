@@ -324,16 +324,18 @@ type partition struct {
 }
 
 func (w *worker) Assigned(tps []kafka.TopicPartition) {
+	var ps []*partition
 	for _, tp := range tps {
 		if w.parts[tp] != nil {
 			continue
 		}
-		p := &partition{tp: tp, agents: w.byTopic[tp.Topic], stored: -1}
-		if err := w.openTables(p); err != nil {
-			w.fail(fmt.Errorf("streamgen worker: partition %s: %w", tp, err))
-			w.closeTables(p, false)
-			continue
-		}
+		ps = append(ps, &partition{tp: tp, agents: w.byTopic[tp.Topic], stored: -1})
+	}
+	if err := w.openTables(ps); err != nil {
+		w.fail(fmt.Errorf("streamgen worker: partitions %v: %w", tps, err))
+		return
+	}
+	for _, p := range ps {
 		p.lanes = make([][]lane, len(p.agents))
 		for i, ag := range p.agents {
 			n := ag.Desc.Concurrency
@@ -348,7 +350,7 @@ func (w *worker) Assigned(tps []kafka.TopicPartition) {
 				go w.runLane(p, i, ag, l)
 			}
 		}
-		w.parts[tp] = p
+		w.parts[p.tp] = p
 	}
 	if len(tps) > 0 {
 		w.log.Info("partitions assigned", "partitions", fmt.Sprint(tps))
@@ -497,28 +499,39 @@ func (w *worker) runLane(p *partition, agentIdx int, ag *runtime.Agent, l lane) 
 	tables := p.tables[agentIdx]
 	var ls *laneState
 	if len(tables) > 0 {
-		ls = newLaneState(tables)
+		shared := make([]bool, len(tables))
+		for i, ts := range tables {
+			for j, other := range p.tables {
+				if j == agentIdx {
+					continue
+				}
+				for _, o := range other {
+					shared[i] = shared[i] || o == ts
+				}
+			}
+		}
+		ls = newLaneState(tables, shared)
 		em.SetState(ls)
 	}
-	// Outputs and changelog writes are produced in batches: whenever the
-	// lane has nothing more waiting, or the batch is full. Each is counted
-	// in its input's pending count before the lane lets go of the input,
-	// so the input cannot be committed before they are acknowledged. Table
-	// writes reach the store in the same flush, before they are produced.
+	// Outputs are produced in batches: whenever the lane has nothing more
+	// waiting, or the batch is full. Table writes are gathered per key and
+	// flushed every changelogInterval (or when many are waiting): only the
+	// last value of a key in a flush goes to the store and the changelog,
+	// as in Kafka Streams' record cache. Every output and every table write
+	// is counted in its input's pending count before the lane lets go of
+	// the input, and a changelog record's acknowledgement releases every
+	// input whose write it carries, so an input is never committed before
+	// its outputs and its table writes are in Kafka.
 	var out []runtime.Record
 	var toks []any
-	kvs := make([][]state.KV, len(tables))
-	flush := func() {
-		for i, batch := range kvs {
-			if len(batch) == 0 {
-				continue
-			}
-			if err := tables[i].store.Write(batch); err != nil {
-				w.fail(fmt.Errorf("streamgen worker: writing table %q: %w", tables[i].desc.Name, err))
-			}
-			clear(ls.overlay[i])
-			kvs[i] = batch[:0]
-		}
+	pend := make([]map[string]*pendingWrite, len(tables))
+	var order [][]string
+	for i := range pend {
+		pend[i] = map[string]*pendingWrite{}
+		order = append(order, nil)
+	}
+	npend := 0
+	produce := func() {
 		if len(out) == 0 {
 			return
 		}
@@ -529,8 +542,56 @@ func (w *worker) runLane(p *partition, agentIdx int, ag *runtime.Agent, l lane) 
 		clear(toks)
 		out, toks = out[:0], toks[:0]
 	}
-	defer flush()
-	for f := range l.ch {
+	flushTables := func() {
+		if npend == 0 {
+			return
+		}
+		for i, keys := range order {
+			if len(keys) == 0 {
+				continue
+			}
+			ts := tables[i]
+			batch := make([]state.KV, 0, len(keys))
+			for _, k := range keys {
+				pw := pend[i][k]
+				batch = append(batch, state.KV{Key: pw.key, Value: pw.value, Delete: pw.value == nil})
+				out = append(out, runtime.Record{Topic: ts.desc.Changelog.Name, Partition: ts.partition, Key: pw.key, Value: pw.value})
+				toks = append(toks, &changelogToken{fs: pw.fs, ts: ts})
+			}
+			// The store first: a changelog offset is acknowledged only
+			// after the store holds its write, which checkpoints rely on.
+			if err := ts.store.Write(batch); err != nil {
+				w.fail(fmt.Errorf("streamgen worker: writing table %q: %w", ts.desc.Name, err))
+			}
+			ls.flushed(i)
+			clear(pend[i])
+			order[i] = keys[:0]
+		}
+		npend = 0
+		produce()
+	}
+	defer func() {
+		flushTables()
+		produce()
+	}()
+	var tick <-chan time.Time
+	if len(tables) > 0 {
+		t := time.NewTicker(changelogInterval)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		var f *inflight
+		select {
+		case <-tick:
+			flushTables()
+			continue
+		case rec, ok := <-l.ch:
+			if !ok {
+				return
+			}
+			f = rec
+		}
 		if w.failure() != nil {
 			continue // stopping: leave the record uncommitted
 		}
@@ -554,18 +615,41 @@ func (w *worker) runLane(p *partition, agentIdx int, ag *runtime.Agent, l lane) 
 			}
 			out = append(out, recs...)
 			for _, wr := range writes {
-				ts := tables[wr.Table]
-				ls.overlay[wr.Table][string(wr.Key)] = wr.Value
-				kvs[wr.Table] = append(kvs[wr.Table], state.KV{Key: wr.Key, Value: wr.Value, Delete: wr.Value == nil})
-				out = append(out, runtime.Record{Topic: ts.desc.Changelog.Name, Partition: ts.partition, Key: wr.Key, Value: wr.Value})
-				toks = append(toks, &changelogToken{f: f, ts: ts})
+				ls.put(wr.Table, wr.Key, wr.Value)
+				pw := pend[wr.Table][string(wr.Key)]
+				if pw == nil {
+					pw = &pendingWrite{key: wr.Key}
+					pend[wr.Table][string(wr.Key)] = pw
+					order[wr.Table] = append(order[wr.Table], string(wr.Key))
+				}
+				pw.value = wr.Value
+				pw.fs = append(pw.fs, f)
+				npend++
 			}
 		}
 		f.pending.Add(-1)
+		if npend >= maxPendingWrites {
+			flushTables()
+		}
 		if len(l.ch) == 0 || len(out) >= 1024 {
-			flush()
+			produce()
 		}
 	}
+}
+
+// changelogInterval is how often a lane flushes its table writes to the
+// store and the changelog; maxPendingWrites flushes them sooner.
+const (
+	changelogInterval = 100 * time.Millisecond
+	maxPendingWrites  = 20000
+)
+
+// pendingWrite is the last value of a key written in a lane since its last
+// table flush, and the inputs that wrote it.
+type pendingWrite struct {
+	key   []byte
+	value []byte
+	fs    []*inflight
 }
 
 // ack is the producer's delivery callback.
@@ -575,11 +659,16 @@ func (w *worker) ack(token any, offset int64, err error) {
 	case *inflight:
 		f = t
 	case *changelogToken:
-		f = t.f
-		if err == nil {
-			// Acknowledgements of one partition arrive in offset order.
-			t.ts.ackedNext.Store(offset + 1)
+		if err != nil {
+			f = t.fs[0]
+			break
 		}
+		// Acknowledgements of one partition arrive in offset order.
+		t.ts.ackedNext.Store(offset + 1)
+		for _, g := range t.fs {
+			g.pending.Add(-1)
+		}
+		return
 	}
 	if err != nil {
 		w.fail(fmt.Errorf("streamgen worker: the broker refused an output of %s/%d@%d: %w; the input is not committed and will be processed again",
