@@ -742,7 +742,11 @@ type PartitionStart struct {
 // per partition. If a start is past its partition's end, it returns
 // ErrPastEnd naming the partition, before reading anything. Tables
 // restore their stores with it.
-func ReadPartitions(ctx context.Context, cfg Config, parts []PartitionStart, fn func(TopicPartition, []*runtime.Record) error) (map[TopicPartition]int64, error) {
+//
+// end, if not nil, is told each partition's end offset before any record
+// is handed over.
+func ReadPartitions(ctx context.Context, cfg Config, parts []PartitionStart, end func(TopicPartition, int64),
+	fn func(TopicPartition, []*runtime.Record) error) (map[TopicPartition]int64, error) {
 	read := map[TopicPartition]int64{}
 	if len(parts) == 0 {
 		return read, nil
@@ -785,6 +789,9 @@ func ReadPartitions(ctx context.Context, cfg Config, parts []PartitionStart, fn 
 			return nil, fmt.Errorf("%s ends at %d, before offset %d: %w", p.TopicPartition, int64(hi), p.From, &PastEndError{Partition: p.TopicPartition})
 		}
 		read[p.TopicPartition] = 0
+		if end != nil {
+			end(p.TopicPartition, int64(hi))
+		}
 		if from < int64(hi) {
 			ends[p.TopicPartition] = int64(hi)
 			todo = append(todo, PartitionStart{TopicPartition: p.TopicPartition, From: from})

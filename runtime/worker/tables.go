@@ -24,10 +24,21 @@ type RestoreProgress struct {
 	From int64
 	// Records is how many changelog records were read so far.
 	Records int64
+	// End is the changelog offset the restore reads up to.
+	End int64
 	// Done is set on the last report of a restore.
 	Done bool
 	// Elapsed is the time since the restore started.
 	Elapsed time.Duration
+}
+
+// Percent returns how much of the changelog range [From, End) has been
+// read, by offset, from 0 to 100.
+func (p RestoreProgress) Percent() float64 {
+	if p.End <= p.From {
+		return 100
+	}
+	return 100 * float64(min(p.Records, p.End-p.From)) / float64(p.End-p.From)
 }
 
 // Rate returns records per second so far.
@@ -68,6 +79,7 @@ type tableStore struct {
 	dir       string
 	from      int64        // checkpoint at open
 	next      int64        // restore position
+	end       int64        // restore end
 	restored  int64        // records read by the restore
 	ackedNext atomic.Int64 // changelog offset after the last acknowledged write
 }
@@ -173,7 +185,10 @@ func (w *worker) restore(stores []*tableStore) error {
 	}
 	last := map[string]int{}
 	var batch []state.KV
-	read, err := kafka.ReadPartitions(w.procCtx, w.kcfg, starts, func(tp kafka.TopicPartition, recs []*runtime.Record) error {
+	lastLog := time.Now()
+	read, err := kafka.ReadPartitions(w.procCtx, w.kcfg, starts, func(tp kafka.TopicPartition, end int64) {
+		byTP[tp].end = end
+	}, func(tp kafka.TopicPartition, recs []*runtime.Record) error {
 		ts := byTP[tp]
 		clear(last)
 		batch = batch[:0]
@@ -191,8 +206,14 @@ func (w *worker) restore(stores []*tableStore) error {
 			return err
 		}
 		ts.restored += int64(len(recs))
-		w.restoreProgress(RestoreProgress{Table: ts.desc.Name, Partition: ts.partition, From: ts.from,
-			Records: ts.restored, Elapsed: time.Since(start)})
+		p := RestoreProgress{Table: ts.desc.Name, Partition: ts.partition, From: ts.from, End: ts.end,
+			Records: ts.restored, Elapsed: time.Since(start)}
+		w.restoreProgress(p)
+		if time.Since(lastLog) >= 5*time.Second {
+			lastLog = time.Now()
+			w.log.Info("restoring table partition", "table", p.Table, "partition", p.Partition, "records", p.Records,
+				"percent", int(p.Percent()), "records_per_s", int(p.Rate()))
+		}
 		return nil
 	})
 	if err != nil {
@@ -207,7 +228,8 @@ func (w *worker) restore(stores []*tableStore) error {
 			}
 		}
 		ts.ackedNext.Store(ts.next)
-		p := RestoreProgress{Table: ts.desc.Name, Partition: ts.partition, From: ts.from, Records: n, Done: true, Elapsed: time.Since(start)}
+		p := RestoreProgress{Table: ts.desc.Name, Partition: ts.partition, From: ts.from, End: max(ts.end, ts.next),
+			Records: n, Done: true, Elapsed: time.Since(start)}
 		w.restoreProgress(p)
 		w.log.Info("table partition restored", "table", ts.desc.Name, "partition", ts.partition, "from_offset", ts.from,
 			"to_offset", ts.next, "records", n, "records_per_s", int(p.Rate()), "took", p.Elapsed.Round(time.Millisecond))

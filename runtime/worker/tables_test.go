@@ -256,3 +256,96 @@ func waitUntil(t *testing.T, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// partitionRestores records the records each partition's last restore read.
+type partitionRestores struct {
+	mu   sync.Mutex
+	last map[int32]int64
+	done map[int32]int
+}
+
+func (r *partitionRestores) OnRestore(p worker.RestoreProgress) {
+	if !p.Done {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.last[p.Partition] = p.Records
+	r.done[p.Partition]++
+}
+
+// TestStandbyTakesOverWithoutFullRestore: worker B follows, as standby
+// replicas, the changelogs of the partitions worker A owns. When A leaves,
+// B takes A's partitions over reading only what its standby copies lack,
+// not the whole changelog; every count stays exact.
+func TestStandbyTakesOverWithoutFullRestore(t *testing.T) {
+	addr := startBroker(t)
+	cl := client(t, addr)
+	a := runLedger(t, addr, t.TempDir())
+	hb := &partitionRestores{last: map[int32]int64{}, done: map[int32]int{}}
+	app := runtime.NewApp()
+	if err := testapp.RegisterLedgerAgents(app, ledger{}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	bDone := make(chan error, 1)
+	go func() {
+		bDone <- worker.Run(ctx, app, worker.WithBrokers(addr), worker.WithLogger(testLogger(t)),
+			worker.WithSessionTimeout(3*time.Second), worker.WithDataDir(t.TempDir()), worker.WithHooks(hb),
+			worker.WithStandbyReplicas(4))
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-bDone; err != nil {
+			t.Errorf("worker B: %v", err)
+		}
+	})
+	// Wait until B owns some partitions (the group is split).
+	waitUntil(t, func() bool {
+		hb.mu.Lock()
+		defer hb.mu.Unlock()
+		return len(hb.done) > 0
+	})
+	hb.mu.Lock()
+	ownedByB := map[int32]bool{}
+	for p := range hb.done {
+		ownedByB[p] = true
+	}
+	hb.mu.Unlock()
+	recs, want := orders(t, 0, 4000, 40)
+	produce(t, cl, recs...)
+	consume(t, addr, testapp.TallyTopicName, 4000)
+	time.Sleep(2 * time.Second) // B's standby copies catch up every 500 ms
+	endBefore := changelogEnd(t, cl)
+	a.stop(t)
+	// B now restores A's partitions.
+	waitUntil(t, func() bool {
+		hb.mu.Lock()
+		defer hb.mu.Unlock()
+		return len(hb.done) == 4
+	})
+	hb.mu.Lock()
+	var takenOver int64
+	for p, n := range hb.last {
+		if !ownedByB[p] {
+			takenOver += n
+		}
+	}
+	hb.mu.Unlock()
+	if len(ownedByB) == 4 {
+		t.Fatal("B owned every partition from the start; nothing to take over")
+	}
+	if takenOver*4 >= endBefore {
+		t.Errorf("taking over A's partitions read %d changelog records of %d in all: the standby copies did not help", takenOver, endBefore)
+	}
+	t.Logf("take-over restore read %d changelog records (changelog holds %d)", takenOver, endBefore)
+	recs, more := orders(t, 4000, 400, 40)
+	add(want, more)
+	produce(t, cl, recs...)
+	got := latestTallies(t, addr, 4400)
+	for acct, n := range want {
+		if got[acct] != n {
+			t.Errorf("%s: count %d, want %d", acct, got[acct], n)
+		}
+	}
+}

@@ -50,6 +50,7 @@ type config struct {
 	threads         int
 	dataDir         string
 	hooks           []any
+	standbys        int
 	logger          *slog.Logger
 }
 
@@ -180,6 +181,9 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 			closeAll(ws[:i])
 			return err
 		}
+		if cfg.standbys > 0 {
+			w.standby = newStandbys(w, cfg.standbys)
+		}
 		ws[i] = w
 	}
 	log.Info("worker started", "brokers", cfg.brokers, "group", app.ID(), "topics", inputs, "threads", threads)
@@ -188,6 +192,13 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 	}
 	var wg sync.WaitGroup
 	for _, w := range ws {
+		if w.standby != nil {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				w.standby.run(loopCtx, 500*time.Millisecond)
+			}()
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -256,7 +267,8 @@ type worker struct {
 	run      *runState
 	kcfg     kafka.Config
 
-	parts map[kafka.TopicPartition]*partition // touched only by the poll goroutine
+	parts   map[kafka.TopicPartition]*partition // touched only by the poll goroutine
+	standby *standbys                           // nil without standby replicas
 }
 
 func (w *worker) failure() error { return w.run.failure() }
@@ -324,6 +336,9 @@ type partition struct {
 }
 
 func (w *worker) Assigned(tps []kafka.TopicPartition) {
+	if w.standby != nil {
+		w.standby.assigned(tps)
+	}
 	var ps []*partition
 	for _, tp := range tps {
 		if w.parts[tp] != nil {
@@ -362,6 +377,9 @@ func (w *worker) Revoked(tps []kafka.TopicPartition, lost bool) {
 		w.log.Info("partitions revoked", "partitions", fmt.Sprint(tps), "lost", lost)
 	}
 	w.drain(tps, !lost)
+	if w.standby != nil {
+		w.standby.revoked(tps)
+	}
 }
 
 func (w *worker) revokeAll() {
