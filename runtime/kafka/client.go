@@ -195,7 +195,8 @@ type Consumer struct {
 // only offsets of finished work are committed; auto-commit of stored
 // offsets every second; fetch.queue.backoff.ms=10 instead of librdkafka's
 // 1000, which alone caps a consumer near 118k records/s; reading from the
-// earliest offset when the group has none.
+// earliest offset when the group has none; at most 16 MiB of prefetched
+// records (queued.max.messages.kbytes; librdkafka's default is 64 MiB).
 func NewConsumer(cfg ConsumerConfig, h RebalanceHandler) (*Consumer, error) {
 	session := cfg.SessionTimeout
 	if session <= 0 {
@@ -216,6 +217,7 @@ func NewConsumer(cfg ConsumerConfig, h RebalanceHandler) (*Consumer, error) {
 		"session.timeout.ms":            strconv.Itoa(int(session / time.Millisecond)),
 		"heartbeat.interval.ms":         strconv.Itoa(int(session / time.Millisecond / 4)),
 		"enable.partition.eof":          "false",
+		"queued.max.messages.kbytes":    "16384",
 	})
 	kc := &Consumer{handler: h, topics: map[string]string{}}
 	b, err := newBase(C.SG_RD_KAFKA_CONSUMER, props, batch, cfg.Logger)
@@ -444,7 +446,9 @@ type syncToken struct{ ch chan error }
 //
 // Defaults: acks=all with idempotence, so retries never duplicate or
 // reorder; murmur2_random partitioning, the Java client's, so streamgen,
-// Java clients and others using murmur2 agree on the partition of a key.
+// Java clients and others using murmur2 agree on the partition of a key;
+// at most 32 MiB of records queued (queue.buffering.max.kbytes; Produce
+// waits for room beyond it).
 func NewProducer(cfg ProducerConfig, onAck func(token any, offset int64, err error)) (*Producer, error) {
 	linger := cfg.Linger
 	if linger <= 0 {
@@ -456,7 +460,7 @@ func NewProducer(cfg ProducerConfig, onAck func(token any, offset int64, err err
 		"partitioner":                "murmur2_random",
 		"linger.ms":                  strconv.Itoa(int(linger / time.Millisecond)),
 		"batch.num.messages":         "10000",
-		"queue.buffering.max.kbytes": "262144",
+		"queue.buffering.max.kbytes": "32768",
 	})
 	b, err := newBase(C.SG_RD_KAFKA_PRODUCER, props, 0, cfg.Logger)
 	if err != nil {

@@ -57,18 +57,19 @@ type Badger struct {
 // BadgerOptions returns the options streamgen opens a partition store
 // with: small memtables, caches and value-log files, because a worker holds
 // many small stores (Badger's defaults reserve a sparse 2 GiB value log and
-// 64 MiB memtables per store); no fsync per write, because the changelog is
+// 64 MiB memtables per store; here 4 MiB memtables, 16 MiB value-log files); no fsync per write, because the changelog is
 // the durable copy; Badger's logs routed to logger.
 func BadgerOptions(dir string, logger *slog.Logger) badger.Options {
 	return badger.DefaultOptions(dir).
 		WithLogger(badgerLogger{logger}).
-		WithMemTableSize(8 << 20).
+		WithMemTableSize(4 << 20).
+		WithValueThreshold(32 << 10).
 		WithNumMemtables(2).
 		WithNumLevelZeroTables(2).
 		WithNumLevelZeroTablesStall(8).
 		WithValueLogFileSize(16 << 20).
-		WithBlockCacheSize(4 << 20).
-		WithIndexCacheSize(2 << 20).
+		WithBlockCacheSize(2 << 20).
+		WithIndexCacheSize(1 << 20).
 		WithBaseTableSize(2 << 20).
 		WithNumCompactors(2).
 		WithSyncWrites(false).

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -183,15 +184,39 @@ func (w *worker) restore(stores []*tableStore) error {
 		ts.next = ts.from
 		ts.restored = 0
 	}
+	// Each store gets a writer goroutine, so Badger writes of different
+	// partitions run in parallel with each other and with the fetching.
+	type job struct {
+		ts    *tableStore
+		batch []state.KV
+	}
+	writers := map[*tableStore]chan job{}
+	var wg sync.WaitGroup
+	var werrMu sync.Mutex
+	var werr error
+	for _, ts := range stores {
+		ch := make(chan job, 4)
+		writers[ts] = ch
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range ch {
+				if err := j.ts.store.Write(j.batch); err != nil {
+					werrMu.Lock()
+					werr = err
+					werrMu.Unlock()
+				}
+			}
+		}()
+	}
 	last := map[string]int{}
-	var batch []state.KV
 	lastLog := time.Now()
 	read, err := kafka.ReadPartitions(w.procCtx, w.kcfg, starts, func(tp kafka.TopicPartition, end int64) {
 		byTP[tp].end = end
 	}, func(tp kafka.TopicPartition, recs []*runtime.Record) error {
 		ts := byTP[tp]
 		clear(last)
-		batch = batch[:0]
+		batch := make([]state.KV, 0, len(recs))
 		for _, r := range recs {
 			kv := state.KV{Key: r.Key, Value: r.Value, Delete: r.Value == nil}
 			if i, ok := last[string(r.Key)]; ok {
@@ -202,9 +227,7 @@ func (w *worker) restore(stores []*tableStore) error {
 			}
 			ts.next = r.Offset + 1
 		}
-		if err := ts.store.Write(batch); err != nil {
-			return err
-		}
+		writers[ts] <- job{ts, batch}
 		ts.restored += int64(len(recs))
 		p := RestoreProgress{Table: ts.desc.Name, Partition: ts.partition, From: ts.from, End: ts.end,
 			Records: ts.restored, Elapsed: time.Since(start)}
@@ -216,6 +239,13 @@ func (w *worker) restore(stores []*tableStore) error {
 		}
 		return nil
 	})
+	for _, ch := range writers {
+		close(ch)
+	}
+	wg.Wait()
+	if err == nil {
+		err = werr
+	}
 	if err != nil {
 		return fmt.Errorf("restoring tables from their changelogs: %w", err)
 	}

@@ -1,0 +1,83 @@
+package state_test
+
+import (
+	"fmt"
+	"log/slog"
+	"testing"
+
+	"github.com/streamgen/streamgen/runtime/state"
+)
+
+func exercise(t *testing.T, s state.Store) {
+	t.Helper()
+	if _, ok, err := s.Checkpoint(); ok || err != nil {
+		t.Fatalf("new store has a checkpoint (%v, %v)", ok, err)
+	}
+	var batch []state.KV
+	for i := 0; i < 1000; i++ {
+		batch = append(batch, state.KV{Key: []byte(fmt.Sprintf("k%d", i)), Value: []byte(fmt.Sprintf("v%d", i))})
+	}
+	batch = append(batch, state.KV{Key: []byte("k7"), Delete: true})
+	if err := s.Write(batch); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok, err := s.Get([]byte("k42")); err != nil || !ok || string(v) != "v42" {
+		t.Errorf("Get(k42) = %q, %v, %v", v, ok, err)
+	}
+	if _, ok, _ := s.Get([]byte("k7")); ok {
+		t.Error("deleted key k7 still present")
+	}
+	if _, ok, _ := s.Get([]byte("nope")); ok {
+		t.Error("missing key reported present")
+	}
+	if err := s.SetCheckpoint(1234); err != nil {
+		t.Fatal(err)
+	}
+	if n, ok, err := s.Checkpoint(); n != 1234 || !ok || err != nil {
+		t.Errorf("Checkpoint = %d, %v, %v", n, ok, err)
+	}
+}
+
+func TestBadgerStoreSurvivesReopen(t *testing.T) {
+	dir := t.TempDir()
+	s, err := state.OpenBadger(dir, slog.Default(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exercise(t, s)
+	big := make([]byte, 100<<10) // above the value threshold: in the value log
+	if err := s.Write([]state.KV{{Key: []byte("big"), Value: big}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = state.OpenBadger(dir, slog.Default(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if v, ok, err := s.Get([]byte("k999")); err != nil || !ok || string(v) != "v999" {
+		t.Errorf("after reopen Get(k999) = %q, %v, %v", v, ok, err)
+	}
+	if v, ok, _ := s.Get([]byte("big")); !ok || len(v) != len(big) {
+		t.Errorf("after reopen the large value has %d bytes", len(v))
+	}
+	if n, ok, _ := s.Checkpoint(); n != 1234 || !ok {
+		t.Errorf("after reopen Checkpoint = %d, %v", n, ok)
+	}
+	if n, err := s.Len(); err != nil || n != 1000 {
+		t.Errorf("Len = %d, %v; want 1000 (999 keys and big)", n, err)
+	}
+}
+
+func TestMemoryStore(t *testing.T) { exercise(t, state.NewMemory()) }
+
+func TestBadgerInMemory(t *testing.T) {
+	s, err := state.OpenBadgerInMemory(slog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	exercise(t, s)
+}
