@@ -35,6 +35,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	goruntime "runtime"
 	"runtime/pprof"
 	"sort"
 	"strconv"
@@ -346,12 +347,24 @@ func profile() func() {
 	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
+// memstats prints the Go heap's peak-ish figures at exit if
+// $BENCH_MEMSTATS is set, to tell Go memory from librdkafka's.
+func memstats() {
+	if os.Getenv("BENCH_MEMSTATS") == "" {
+		return
+	}
+	var m goruntime.MemStats
+	goruntime.ReadMemStats(&m)
+	fmt.Fprintf(os.Stderr, "go heap: sys %d MiB, inuse %d MiB, total sys %d MiB\n", m.HeapSys>>20, m.HeapInuse>>20, m.Sys>>20)
+}
+
 func streamgenCount(ctx context.Context, brokers, dataDir string) error {
 	app, err := countApp()
 	if err != nil {
 		return err
 	}
 	defer profile()()
+	defer memstats()
 	return worker.Run(ctx, app, worker.WithBrokers(brokers), worker.WithDataDir(dataDir))
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 )
 
 // KV is one write: Value nil with Delete set removes the key.
@@ -57,7 +58,8 @@ type Badger struct {
 // BadgerOptions returns the options streamgen opens a partition store
 // with: small memtables, caches and value-log files, because a worker holds
 // many small stores (Badger's defaults reserve a sparse 2 GiB value log and
-// 64 MiB memtables per store; here 4 MiB memtables, 16 MiB value-log files); no fsync per write, because the changelog is
+// 64 MiB memtables per store; here 4 MiB memtables, 16 MiB value-log files,
+// no compression and so no block cache); no fsync per write, because the changelog is
 // the durable copy; Badger's logs routed to logger.
 func BadgerOptions(dir string, logger *slog.Logger) badger.Options {
 	return badger.DefaultOptions(dir).
@@ -68,7 +70,8 @@ func BadgerOptions(dir string, logger *slog.Logger) badger.Options {
 		WithNumLevelZeroTables(2).
 		WithNumLevelZeroTablesStall(8).
 		WithValueLogFileSize(16 << 20).
-		WithBlockCacheSize(2 << 20).
+		WithCompression(options.None).
+		WithBlockCacheSize(0).
 		WithIndexCacheSize(1 << 20).
 		WithBaseTableSize(2 << 20).
 		WithNumCompactors(2).

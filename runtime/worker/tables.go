@@ -321,7 +321,7 @@ type cached struct {
 
 // laneCacheKeys bounds each lane's cache per table; past it the cache is
 // emptied at the next flush.
-const laneCacheKeys = 32 << 10
+const laneCacheKeys = 8 << 10
 
 func newLaneState(tables []*tableStore, shared []bool) *laneState {
 	s := &laneState{tables: tables, cache: make([]map[string]cached, len(tables)), shared: shared}

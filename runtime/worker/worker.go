@@ -659,7 +659,7 @@ func (w *worker) runLane(p *partition, agentIdx int, ag *runtime.Agent, l lane) 
 // store and the changelog; maxPendingWrites flushes them sooner.
 const (
 	changelogInterval = 100 * time.Millisecond
-	maxPendingWrites  = 20000
+	maxPendingWrites  = 8000
 )
 
 // pendingWrite is the last value of a key written in a lane since its last
