@@ -376,6 +376,21 @@ func (b *builder) tables(app *App, opt *streamgenv1.App) {
 				continue
 			}
 		}
+		if t.GetGlobal() {
+			src := b.model.ByMessage[value.FullName()]
+			switch {
+			case src == nil:
+				b.errorf(sd, serviceOptionsNumber, pos(5), p+".global",
+					"global table %q is fed from the topic of its value %s, which has no topic option; bind %s to a topic", t.GetName(), value.FullName(), value.Name())
+				continue
+			case t.GetKey() != "":
+				b.errorf(sd, serviceOptionsNumber, pos(fKey), p+".key",
+					"global table %q is keyed by the record key of topic %q; remove key", t.GetName(), src.Name)
+				continue
+			}
+			app.Tables = append(app.Tables, &Table{Name: t.GetName(), Value: value, DefaultJSON: t.GetDefaultJson(), Global: true, Source: src})
+			continue
+		}
 		app.Tables = append(app.Tables, &Table{
 			Name: t.GetName(), Value: value, KeyField: t.GetKey(), DefaultJSON: t.GetDefaultJson(),
 			Changelog: &Topic{Name: changelog, Partitions: 1, ReplicationFactor: -1, Codec: streamgenv1.Codec_CODEC_UNSPECIFIED,
@@ -388,6 +403,9 @@ func (b *builder) tables(app *App, opt *streamgenv1.App) {
 // partition count, and sets the changelog's partitions to it.
 func (b *builder) coPartition(app *App) {
 	for _, t := range app.Tables {
+		if t.Global && len(t.Writers) > 0 {
+			continue // read anywhere: no co-partitioning
+		}
 		if len(t.Writers) == 0 {
 			idx := 0
 			for i, u := range app.Tables {
@@ -532,7 +550,7 @@ func (b *builder) agent(app *App, m protoreflect.MethodDescriptor) *Agent {
 				ok = false
 			}
 		}
-		if t.KeyField != "" {
+		if t.KeyField != "" && !t.Global {
 			fd := ag.Input.Message.Fields().ByName(protoreflect.Name(t.KeyField))
 			switch {
 			case fd == nil:
@@ -592,6 +610,9 @@ func (b *builder) crossChecks() {
 			owner[name] = string(app.Service.FullName()) + "." + ag.Name
 		}
 		for i, t := range app.Tables {
+			if t.Global {
+				continue
+			}
 			if d := b.model.Topics[t.Changelog.Name]; d != nil {
 				b.errorf(app.Service, serviceOptionsNumber, []int32{2, int32(i), 1},
 					fmt.Sprintf("service %s > option app.tables[%d].name", app.Service.Name(), i),

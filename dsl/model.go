@@ -88,8 +88,14 @@ type Table struct {
 	// Changelog is the compacted changelog topic, partitioned like the
 	// writers' input topics.
 	Changelog *Topic
-	// Writers are the agents that list the table.
+	// Writers are the agents that list the table (readers, for a global
+	// table).
 	Writers []*Agent
+	// Global is set for a global table; Source is then the topic that
+	// feeds it (its value message's topic) and Changelog is nil.
+	Global bool
+	// Source is a global table's topic.
+	Source *Topic
 }
 
 // ChangelogTopic is the changelog topic of table name of app appID:

@@ -98,7 +98,11 @@ func (a *App) Topics() []*TopicDesc {
 			seen[t.Name] = t
 		}
 		for _, t := range ag.Desc.Tables {
-			seen[t.Changelog.Name] = t.Changelog
+			if t.Global {
+				seen[t.Source.Name] = t.Source
+			} else {
+				seen[t.Changelog.Name] = t.Changelog
+			}
 		}
 	}
 	out := make([]*TopicDesc, 0, len(seen))
@@ -300,6 +304,30 @@ decode:
 		return nil, fmt.Errorf("streamgen: table %q: decoding the value of key %q: %w", t.Name, key, err)
 	}
 	return m, nil
+}
+
+// TableLookup returns the value of key in global table i, or the table's
+// default, and whether the key has a value.
+func (e *Emitter) TableLookup(ctx context.Context, i int, key []byte) (proto.Message, bool, error) {
+	if e.desc == nil || i < 0 || i >= len(e.desc.Tables) {
+		return nil, false, fmt.Errorf("streamgen: no table %d", i)
+	}
+	t := e.desc.Tables[i]
+	if e.state == nil {
+		return nil, false, fmt.Errorf("streamgen: table %q has no state in this context", t.Name)
+	}
+	raw, found, err := e.state.Get(i, key)
+	if err != nil {
+		return nil, false, fmt.Errorf("streamgen: table %q: %w", t.Name, err)
+	}
+	m := t.New()
+	if !found {
+		raw = t.Default
+	}
+	if err := proto.Unmarshal(raw, m); err != nil {
+		return nil, false, fmt.Errorf("streamgen: table %q: decoding the value of key %q: %w", t.Name, key, err)
+	}
+	return m, found, nil
 }
 
 // TablePut sets the value of the current record's key in table i. The

@@ -181,6 +181,11 @@ type TableDesc struct {
 	// KeyFromField says the table is keyed by the input's key field (the
 	// input topic's Key function) rather than the raw record key.
 	KeyFromField bool
+	// Global is set for a global table: fed from Source, held whole by
+	// every worker, read-only in agents. Changelog is nil then.
+	Global bool
+	// Source is the topic a global table is fed from.
+	Source *TopicDesc
 }
 
 // AppDesc describes an app: generated code fills it in from the schema and

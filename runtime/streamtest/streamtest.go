@@ -75,6 +75,14 @@ func (d *Driver) SendRecord(rec *runtime.Record) error {
 	for len(queue) > 0 {
 		in := queue[0]
 		queue = queue[1:]
+		for _, t := range d.tables {
+			if t.Global && t.Source.Name == in.Topic {
+				kv := state.KV{Key: in.Key, Value: in.Value, Delete: in.Value == nil}
+				if err := d.store(t.Name, in.Partition).Write([]state.KV{kv}); err != nil {
+					return err
+				}
+			}
+		}
 		for _, ag := range d.app.Agents() {
 			if ag.Desc.Input.Name != in.Topic {
 				continue
@@ -167,7 +175,11 @@ type driverState struct {
 }
 
 func (s driverState) Get(i int, key []byte) ([]byte, bool, error) {
-	return s.d.store(s.ag.Desc.Tables[i].Name, s.partition).Get(key)
+	t := s.ag.Desc.Tables[i]
+	if t.Global {
+		return s.d.store(t.Name, runtime.Partition(key, t.Source.Partitions)).Get(key)
+	}
+	return s.d.store(t.Name, s.partition).Get(key)
 }
 
 // TableValue returns the value of key in table, as the worker would store
@@ -179,7 +191,13 @@ func TableValue[T proto.Message](d *Driver, table, key string) (T, bool, error) 
 	if t == nil {
 		return zero, false, fmt.Errorf("streamtest: the app has no table %q", table)
 	}
-	p := runtime.Partition([]byte(key), t.Changelog.Partitions)
+	n := int32(1)
+	if t.Global {
+		n = t.Source.Partitions
+	} else {
+		n = t.Changelog.Partitions
+	}
+	p := runtime.Partition([]byte(key), n)
 	raw, ok, err := d.store(table, p).Get([]byte(key))
 	if err != nil || !ok {
 		return zero, ok, err

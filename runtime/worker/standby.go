@@ -42,7 +42,7 @@ func newStandbys(w *worker, n int) *standbys {
 	var tables []*runtime.TableDesc
 	for _, ag := range w.app.Agents() {
 		for _, t := range ag.Desc.Tables {
-			if !seen[t.Name] {
+			if !seen[t.Name] && !t.Global {
 				seen[t.Name] = true
 				tables = append(tables, t)
 			}

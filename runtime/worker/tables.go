@@ -83,6 +83,7 @@ type tableStore struct {
 	end       int64        // restore end
 	restored  int64        // records read by the restore
 	ackedNext atomic.Int64 // changelog offset after the last acknowledged write
+	global    *globalTable // set for a global table: reads go there
 }
 
 // changelogToken is the producer token of a changelog write.
@@ -101,6 +102,10 @@ func (w *worker) openTables(ps []*partition) error {
 		p.tables = make([][]*tableStore, len(p.agents))
 		for i, ag := range p.agents {
 			for _, td := range ag.Desc.Tables {
+				if td.Global {
+					p.tables[i] = append(p.tables[i], &tableStore{desc: td, global: w.globals.tables[td.Name]})
+					continue
+				}
 				ts := byName[td.Name]
 				if ts == nil {
 					var err error
@@ -333,6 +338,9 @@ func newLaneState(tables []*tableStore, shared []bool) *laneState {
 
 // Get implements runtime.State.
 func (s *laneState) Get(i int, key []byte) ([]byte, bool, error) {
+	if g := s.tables[i].global; g != nil {
+		return g.get(key)
+	}
 	if c, ok := s.cache[i][string(key)]; ok {
 		return c.v, c.ok, nil
 	}

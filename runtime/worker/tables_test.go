@@ -10,9 +10,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/internal/testapp"
+	"github.com/streamgen/streamgen/runtime/kafka"
 	"github.com/streamgen/streamgen/runtime/worker"
 )
 
@@ -22,10 +24,15 @@ type ledger struct {
 
 func (ledger) Add(ctx context.Context, in *testapp.Order, out testapp.LedgerAddEmitter) error {
 	var t *testapp.Tally
+	limit, limited, err := out.Limits().Get(ctx, in.GetAccountId())
+	if err != nil {
+		return err
+	}
 	if err := out.Tallies().Update(ctx, func(v *testapp.Tally) error {
 		v.AccountId = in.GetAccountId()
 		v.Count++
 		v.SumCents += in.GetAmountCents()
+		v.OverLimit = limited && v.SumCents > limit.GetMaxCents()
 		t = v
 		return nil
 	}); err != nil {
@@ -348,4 +355,66 @@ func TestStandbyTakesOverWithoutFullRestore(t *testing.T) {
 			t.Errorf("%s: count %d, want %d", acct, got[acct], n)
 		}
 	}
+}
+
+func limit(t *testing.T, acct string, max int64) *kgo.Record {
+	t.Helper()
+	v, err := proto.Marshal(&testapp.Limit{MaxCents: max})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &kgo.Record{Topic: testapp.LimitTopicName, Key: []byte(acct), Value: v}
+}
+
+// TestGlobalTable: every worker loads global table "limits" whole before
+// it consumes (so the first orders already see the limits), and follows
+// its topic afterwards (a limit changed while running is seen).
+func TestGlobalTable(t *testing.T) {
+	addr := startBroker(t)
+	cl := client(t, addr)
+	if err := kafka.EnsureTopics(context.Background(), kafka.Config{Brokers: addr, Logger: testLogger(t)},
+		[]*runtime.TopicDesc{testapp.LimitTopic.Desc()}); err != nil {
+		t.Fatal(err)
+	}
+	var limits []*kgo.Record
+	for i := 0; i < 30; i++ {
+		limits = append(limits, limit(t, fmt.Sprintf("acct-%d", i), 5))
+	}
+	produce(t, cl, limits...)
+	runLedger(t, addr, t.TempDir())
+	// 10 orders of 1 cent per account: over the limit of 5 from the 6th.
+	recs, _ := orders(t, 0, 300, 30)
+	produce(t, cl, recs...)
+	over := map[string]bool{}
+	for _, r := range consume(t, addr, testapp.TallyTopicName, 300) {
+		m, _ := testapp.TallyTopic.Decode(r.Value)
+		if m.GetOverLimit() != (m.GetSumCents() > 5) {
+			t.Errorf("%s at %d cents: over_limit %v", m.GetAccountId(), m.GetSumCents(), m.GetOverLimit())
+		}
+		over[m.GetAccountId()] = m.GetOverLimit()
+	}
+	if len(over) != 30 {
+		t.Errorf("tallies for %d accounts, want 30", len(over))
+	}
+	// Raise acct-0's limit; after a while its tallies are under it again.
+	produce(t, cl, limit(t, "acct-0", 1000))
+	deadline := time.Now().Add(30 * time.Second)
+	seen := 300
+	for time.Now().Before(deadline) {
+		produce(t, cl, order(t, &testapp.Order{AccountId: "acct-0", AmountCents: 1}))
+		seen++
+		recs := consume(t, addr, testapp.TallyTopicName, seen)
+		m, _ := testapp.TallyTopic.Decode(recs[len(recs)-1].Value)
+		last := m
+		for _, r := range recs {
+			if m, _ := testapp.TallyTopic.Decode(r.Value); m.GetAccountId() == "acct-0" && m.GetCount() > last.GetCount() {
+				last = m
+			}
+		}
+		if last.GetAccountId() == "acct-0" && !last.GetOverLimit() {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Error("the raised limit of acct-0 was never seen by the agent")
 }

@@ -163,12 +163,18 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 	rs := &runState{stop: stopLoops}
 	procCtx, procCancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer procCancel()
+	// Global tables load before anything is consumed.
+	gs, err := openGlobals(&worker{app: app, cfg: cfg, log: log, procCtx: procCtx, kcfg: kcfg})
+	if err != nil {
+		return fmt.Errorf("streamgen worker: %w", err)
+	}
+	defer gs.close()
 	ws := make([]*worker, threads)
 	for i := range ws {
 		tcfg := kcfg
 		tcfg.ClientID = fmt.Sprintf("%s-%d", kcfg.ClientID, i)
 		w := &worker{app: app, cfg: cfg, log: log.With("thread", i), parts: map[kafka.TopicPartition]*partition{},
-			byTopic: byTopic, procCtx: procCtx, run: rs, kcfg: tcfg}
+			byTopic: byTopic, procCtx: procCtx, run: rs, kcfg: tcfg, globals: gs}
 		var err error
 		if w.producer, err = kafka.NewProducer(kafka.ProducerConfig{Config: tcfg}, w.ack); err != nil {
 			closeAll(ws[:i])
@@ -191,6 +197,13 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 		cfg.ready(cfg.brokers)
 	}
 	var wg sync.WaitGroup
+	if len(gs.tables) > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			gs.follow(loopCtx, 200*time.Millisecond)
+		}()
+	}
 	for _, w := range ws {
 		if w.standby != nil {
 			wg.Add(1)
@@ -269,6 +282,7 @@ type worker struct {
 
 	parts   map[kafka.TopicPartition]*partition // touched only by the poll goroutine
 	standby *standbys                           // nil without standby replicas
+	globals *globals                            // shared by the worker's threads
 }
 
 func (w *worker) failure() error { return w.run.failure() }

@@ -424,7 +424,14 @@ type Table struct {
 	Key string `protobuf:"bytes,3,opt,name=key,proto3" json:"key,omitempty"`
 	// default_json is the value, in protojson, of a key never written.
 	// Default: the empty message.
-	DefaultJson   string `protobuf:"bytes,4,opt,name=default_json,json=defaultJson,proto3" json:"default_json,omitempty"`
+	DefaultJson string `protobuf:"bytes,4,opt,name=default_json,json=defaultJson,proto3" json:"default_json,omitempty"`
+	// global makes the table a global table: every worker holds all of it,
+	// fed from the topic of its value message (which must be bound to a
+	// topic), keyed by the record key. Agents that list it read any key
+	// (Get(ctx, key)) and cannot write it; write it by producing to that
+	// topic. key must be empty. Reads are eventually consistent: a worker
+	// follows the topic continuously after loading it at start.
+	Global        bool `protobuf:"varint,5,opt,name=global,proto3" json:"global,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -485,6 +492,13 @@ func (x *Table) GetDefaultJson() string {
 		return x.DefaultJson
 	}
 	return ""
+}
+
+func (x *Table) GetGlobal() bool {
+	if x != nil {
+		return x.Global
+	}
+	return false
 }
 
 // Agent configures an agent.
@@ -648,12 +662,13 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"B\n" +
 	"\x03App\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12+\n" +
-	"\x06tables\x18\x02 \x03(\v2\x13.streamgen.v1.TableR\x06tables\"f\n" +
+	"\x06tables\x18\x02 \x03(\v2\x13.streamgen.v1.TableR\x06tables\"~\n" +
 	"\x05Table\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value\x12\x10\n" +
 	"\x03key\x18\x03 \x01(\tR\x03key\x12!\n" +
-	"\fdefault_json\x18\x04 \x01(\tR\vdefaultJson\"\xb9\x01\n" +
+	"\fdefault_json\x18\x04 \x01(\tR\vdefaultJson\x12\x16\n" +
+	"\x06global\x18\x05 \x01(\bR\x06global\"\xb9\x01\n" +
 	"\x05Agent\x12\x18\n" +
 	"\aoutputs\x18\x01 \x03(\tR\aoutputs\x12 \n" +
 	"\vconcurrency\x18\x02 \x01(\x05R\vconcurrency\x120\n" +

@@ -196,10 +196,13 @@ func (x *Alert) GetReason() string {
 
 // Tally is the running count and sum of an account's orders.
 type Tally struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	AccountId     string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
-	Count         int64                  `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
-	SumCents      int64                  `protobuf:"varint,3,opt,name=sum_cents,json=sumCents,proto3" json:"sum_cents,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	AccountId string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	Count     int64                  `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	SumCents  int64                  `protobuf:"varint,3,opt,name=sum_cents,json=sumCents,proto3" json:"sum_cents,omitempty"`
+	// over_limit is set when sum_cents exceeds the account's limit in global
+	// table "limits".
+	OverLimit     bool `protobuf:"varint,4,opt,name=over_limit,json=overLimit,proto3" json:"over_limit,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -255,6 +258,59 @@ func (x *Tally) GetSumCents() int64 {
 	return 0
 }
 
+func (x *Tally) GetOverLimit() bool {
+	if x != nil {
+		return x.OverLimit
+	}
+	return false
+}
+
+// Limit is an account's limit, on a compacted topic keyed by account id:
+// the source of global table "limits".
+type Limit struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MaxCents      int64                  `protobuf:"varint,1,opt,name=max_cents,json=maxCents,proto3" json:"max_cents,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Limit) Reset() {
+	*x = Limit{}
+	mi := &file_testapp_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Limit) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Limit) ProtoMessage() {}
+
+func (x *Limit) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Limit.ProtoReflect.Descriptor instead.
+func (*Limit) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Limit) GetMaxCents() int64 {
+	if x != nil {
+		return x.MaxCents
+	}
+	return 0
+}
+
 var File_testapp_proto protoreflect.FileDescriptor
 
 const file_testapp_proto_rawDesc = "" +
@@ -279,14 +335,19 @@ const file_testapp_proto_rawDesc = "" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason:8\xb2\xa2\x194\n" +
 	"\x06alerts\x10\x02\"\n" +
 	"account_idB\x1c\n" +
-	"\x0fretention.bytes\x12\t104857600\"x\n" +
+	"\x0fretention.bytes\x12\t104857600\"\x97\x01\n" +
 	"\x05Tally\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12\x14\n" +
 	"\x05count\x18\x02 \x01(\x03R\x05count\x12\x1b\n" +
-	"\tsum_cents\x18\x03 \x01(\x03R\bsumCents:\x1d\xb2\xa2\x19\x19\n" +
+	"\tsum_cents\x18\x03 \x01(\x03R\bsumCents\x12\x1d\n" +
+	"\n" +
+	"over_limit\x18\x04 \x01(\bR\toverLimit:\x1d\xb2\xa2\x19\x19\n" +
 	"\atallies\x10\x04\"\n" +
-	"account_id(\x022\x83\x01\n" +
+	"account_id(\x02\"6\n" +
+	"\x05Limit\x12\x1b\n" +
+	"\tmax_cents\x18\x01 \x01(\x03R\bmaxCents:\x10\xb2\xa2\x19\f\n" +
+	"\x06limits\x10\x030\x012\x83\x01\n" +
 	"\bCheckout\x12g\n" +
 	"\x05Check\x12\x1b.streamgen.testapp.v1.Order\x1a\x1d.streamgen.testapp.v1.Receipt\"\"\xb2\xa2\x19\x1e\n" +
 	"\x1astreamgen.testapp.v1.Alert\x10\x04\x1a\x0e\xb2\xa2\x19\n" +
@@ -294,12 +355,13 @@ const file_testapp_proto_rawDesc = "" +
 	"\bcheckout2[\n" +
 	"\x05Audit\x12E\n" +
 	"\x06Record\x12\x1b.streamgen.testapp.v1.Alert\x1a\x16.google.protobuf.Empty\"\x06\xb2\xa2\x19\x02\x18\x02\x1a\v\xb2\xa2\x19\a\n" +
-	"\x05audit2\x9b\x01\n" +
-	"\x06Ledger\x12P\n" +
-	"\x03Add\x12\x1b.streamgen.testapp.v1.Order\x1a\x1b.streamgen.testapp.v1.Tally\"\x0f\xb2\xa2\x19\v\x10\x02*\atallies\x1a?\xb2\xa2\x19;\n" +
+	"\x05audit2\xcb\x01\n" +
+	"\x06Ledger\x12X\n" +
+	"\x03Add\x12\x1b.streamgen.testapp.v1.Order\x1a\x1b.streamgen.testapp.v1.Tally\"\x17\xb2\xa2\x19\x13\x10\x02*\atallies*\x06limits\x1ag\xb2\xa2\x19c\n" +
 	"\x06ledger\x121\n" +
 	"\atallies\x12\x1astreamgen.testapp.v1.Tally\x1a\n" +
-	"account_idBAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
+	"account_id\x12&\n" +
+	"\x06limits\x12\x1astreamgen.testapp.v1.Limit(\x01BAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
 
 var (
 	file_testapp_proto_rawDescOnce sync.Once
@@ -313,20 +375,21 @@ func file_testapp_proto_rawDescGZIP() []byte {
 	return file_testapp_proto_rawDescData
 }
 
-var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_testapp_proto_goTypes = []any{
 	(*Order)(nil),         // 0: streamgen.testapp.v1.Order
 	(*Receipt)(nil),       // 1: streamgen.testapp.v1.Receipt
 	(*Alert)(nil),         // 2: streamgen.testapp.v1.Alert
 	(*Tally)(nil),         // 3: streamgen.testapp.v1.Tally
-	(*emptypb.Empty)(nil), // 4: google.protobuf.Empty
+	(*Limit)(nil),         // 4: streamgen.testapp.v1.Limit
+	(*emptypb.Empty)(nil), // 5: google.protobuf.Empty
 }
 var file_testapp_proto_depIdxs = []int32{
 	0, // 0: streamgen.testapp.v1.Checkout.Check:input_type -> streamgen.testapp.v1.Order
 	2, // 1: streamgen.testapp.v1.Audit.Record:input_type -> streamgen.testapp.v1.Alert
 	0, // 2: streamgen.testapp.v1.Ledger.Add:input_type -> streamgen.testapp.v1.Order
 	1, // 3: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
-	4, // 4: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
+	5, // 4: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
 	3, // 5: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
 	3, // [3:6] is the sub-list for method output_type
 	0, // [0:3] is the sub-list for method input_type
@@ -346,7 +409,7 @@ func file_testapp_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_testapp_proto_rawDesc), len(file_testapp_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

@@ -24,6 +24,8 @@ const (
 	AlertTopicName = "alerts"
 	// TallyTopicName is the topic of Tally messages.
 	TallyTopicName = "tallies"
+	// LimitTopicName is the topic of Limit messages.
+	LimitTopicName = "limits"
 )
 
 func _Order_Key(m proto.Message) []byte {
@@ -104,6 +106,23 @@ var _Tally_TopicDesc = runtime.TopicDesc{
 // (json codec, 4 partitions, keyed by account_id). Send to it from outside an agent
 // with its Send method.
 var TallyTopic = runtime.NewTopic[*Tally](&_Tally_TopicDesc)
+
+var _Limit_TopicDesc = runtime.TopicDesc{
+	Name:              LimitTopicName,
+	Partitions:        3,
+	ReplicationFactor: -1,
+	Config: map[string]string{
+		"cleanup.policy": "compact",
+	},
+	Codec:       runtime.CodecProto,
+	MessageName: "streamgen.testapp.v1.Limit",
+	New:         func() proto.Message { return new(Limit) },
+}
+
+// LimitTopic is a typed handle on topic "limits", which holds Limit messages
+// (proto codec, 3 partitions, keeping the input record's key). Send to it from outside an agent
+// with its Send method.
+var LimitTopic = runtime.NewTopic[*Limit](&_Limit_TopicDesc)
 
 // CheckoutAppID is the app id of service streamgen.testapp.v1.Checkout: its consumer group.
 const CheckoutAppID = "checkout"
@@ -272,6 +291,8 @@ const (
 	LedgerTalliesTableName = "tallies"
 	// LedgerTalliesChangelogTopicName is the compacted changelog topic of table "tallies".
 	LedgerTalliesChangelogTopicName = "ledger-tallies-changelog"
+	// LedgerLimitsTableName is the name of table "limits".
+	LedgerLimitsTableName = "limits"
 )
 
 var _Ledger_Tallies_TableDesc = runtime.TableDesc{
@@ -333,6 +354,34 @@ func (x _LedgerTalliesTable) Update(ctx context.Context, fn func(v *Tally) error
 	return x.Put(ctx, v)
 }
 
+var _Ledger_Limits_TableDesc = runtime.TableDesc{
+	Name:   LedgerLimitsTableName,
+	Global: true,
+	Source: LimitTopic.Desc(),
+	New:    func() proto.Message { return new(Limit) },
+}
+
+// LedgerLimitsTable reads global table "limits", fed from topic "limits":
+// every worker holds all of it. Reads are eventually consistent.
+type LedgerLimitsTable interface {
+	// Get returns the value of key, or the table's default, and whether the
+	// key has a value.
+	Get(ctx context.Context, key string) (*Limit, bool, error)
+}
+
+type _LedgerLimitsTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _LedgerLimitsTable) Get(ctx context.Context, key string) (*Limit, bool, error) {
+	m, ok, err := x.e.TableLookup(ctx, x.i, []byte(key))
+	if err != nil {
+		return nil, false, err
+	}
+	return m.(*Limit), ok, nil
+}
+
 // Ledger keeps a table of tallies.
 //
 // LedgerAgents is implemented by the agents of app "ledger".
@@ -360,12 +409,18 @@ type LedgerAddEmitter interface {
 	EmitTally(ctx context.Context, m *Tally) error
 	// Tallies reads and writes table "tallies" for the current record's key.
 	Tallies() LedgerTalliesTable
+	// Limits reads global table "limits".
+	Limits() LedgerLimitsTable
 }
 
 type _LedgerAddEmitter struct{ e *runtime.Emitter }
 
 func (x _LedgerAddEmitter) Tallies() LedgerTalliesTable {
 	return _LedgerTalliesTable{x.e, 0}
+}
+
+func (x _LedgerAddEmitter) Limits() LedgerLimitsTable {
+	return _LedgerLimitsTable{x.e, 1}
 }
 
 func (x _LedgerAddEmitter) EmitTally(ctx context.Context, m *Tally) error {
@@ -398,11 +453,13 @@ var _Ledger_AppDesc = runtime.AppDesc{
 			Handler: _Ledger_Add_Handler,
 			Tables: []*runtime.TableDesc{
 				&_Ledger_Tallies_TableDesc,
+				&_Ledger_Limits_TableDesc,
 			},
 		},
 	},
 	Tables: []*runtime.TableDesc{
 		&_Ledger_Tallies_TableDesc,
+		&_Ledger_Limits_TableDesc,
 	},
 }
 

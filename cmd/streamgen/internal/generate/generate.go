@@ -399,7 +399,11 @@ func (r *renderer) app(g *protogen.GeneratedFile, a *dsl.App) {
 			g.P("Emit", om.GoIdent.GoName, "(ctx ", contextPkg.Ident("Context"), ", m *", om.GoIdent, ") error")
 		}
 		for _, t := range ag.Tables {
-			g.P("// ", camel(t.Name), " reads and writes table ", strconv.Quote(t.Name), " for the current record's key.")
+			if t.Global {
+				g.P("// ", camel(t.Name), " reads global table ", strconv.Quote(t.Name), ".")
+			} else {
+				g.P("// ", camel(t.Name), " reads and writes table ", strconv.Quote(t.Name), " for the current record's key.")
+			}
 			g.P(camel(t.Name), "() ", tableIface(s, t))
 		}
 		g.P("}")
@@ -514,12 +518,19 @@ func (r *renderer) tables(g *protogen.GeneratedFile, s *protogen.Service, a *dsl
 		c := s.GoName + camel(t.Name)
 		g.P("// ", c, "TableName is the name of table ", strconv.Quote(t.Name), ".")
 		g.P(c, "TableName = ", strconv.Quote(t.Name))
+		if t.Global {
+			continue
+		}
 		g.P("// ", c, "ChangelogTopicName is the compacted changelog topic of table ", strconv.Quote(t.Name), ".")
 		g.P(c, "ChangelogTopicName = ", strconv.Quote(t.Changelog.Name))
 	}
 	g.P(")")
 	g.P()
 	for _, t := range a.Tables {
+		if t.Global {
+			r.globalTable(g, s, t)
+			continue
+		}
 		c := s.GoName + camel(t.Name)
 		vm := r.msgs[t.Value.FullName()]
 		g.P("var ", tableDescVar(s, t), " = ", runtimePkg.Ident("TableDesc"), "{")
@@ -589,6 +600,44 @@ func (r *renderer) tables(g *protogen.GeneratedFile, s *protogen.Service, a *dsl
 		g.P("}")
 		g.P()
 	}
+}
+
+func (r *renderer) globalTable(g *protogen.GeneratedFile, s *protogen.Service, t *dsl.Table) {
+	c := s.GoName + camel(t.Name)
+	vm := r.msgs[t.Value.FullName()]
+	g.P("var ", tableDescVar(s, t), " = ", runtimePkg.Ident("TableDesc"), "{")
+	g.P("Name: ", c, "TableName,")
+	g.P("Global: true,")
+	g.P("Source: ", r.topicRef(g, t.Source), ",")
+	g.P("New: func() ", protoPkg.Ident("Message"), " { return new(", vm.GoIdent, ") },")
+	if def := defaultBytes(t); len(def) > 0 {
+		g.P("Default: []byte(", strconv.Quote(string(def)), "),")
+	}
+	g.P("}")
+	g.P()
+	ti := tableIface(s, t)
+	g.P("// ", ti, " reads global table ", strconv.Quote(t.Name), ", fed from topic ", strconv.Quote(t.Source.Name), ":")
+	g.P("// every worker holds all of it. Reads are eventually consistent.")
+	g.P("type ", ti, " interface {")
+	g.P("// Get returns the value of key, or the table's default, and whether the")
+	g.P("// key has a value.")
+	g.P("Get(ctx ", contextPkg.Ident("Context"), ", key string) (*", vm.GoIdent, ", bool, error)")
+	g.P("}")
+	g.P()
+	impl := "_" + ti
+	g.P("type ", impl, " struct {")
+	g.P("e *", runtimePkg.Ident("Emitter"))
+	g.P("i int")
+	g.P("}")
+	g.P()
+	g.P("func (x ", impl, ") Get(ctx ", contextPkg.Ident("Context"), ", key string) (*", vm.GoIdent, ", bool, error) {")
+	g.P("m, ok, err := x.e.TableLookup(ctx, x.i, []byte(key))")
+	g.P("if err != nil {")
+	g.P("return nil, false, err")
+	g.P("}")
+	g.P("return m.(*", vm.GoIdent, "), ok, nil")
+	g.P("}")
+	g.P()
 }
 
 // defaultBytes encodes a table's default_json deterministically.
@@ -661,6 +710,12 @@ func (r *renderer) mockFile(gen *protogen.Plugin, lib string) {
 		}
 		for _, t := range a.Tables {
 			v := ptr(r.msgs[t.Value.FullName()].GoIdent)
+			if t.Global {
+				all = append(all, mocked{name: tableIface(s, t), ident: f.GoImportPath.Ident(tableIface(s, t)), methods: []mockMethod{
+					{name: "Get", params: []mockParam{ctx, {"key", "string"}}, results: []string{v, "bool", "error"}},
+				}})
+				continue
+			}
 			all = append(all, mocked{name: tableIface(s, t), ident: f.GoImportPath.Ident(tableIface(s, t)), methods: []mockMethod{
 				{name: "Get", params: []mockParam{ctx}, results: []string{v, "error"}},
 				{name: "Put", params: []mockParam{ctx, {"v", v}}, results: []string{"error"}},

@@ -221,6 +221,20 @@ func (mr *MockLedgerAddEmitterMockRecorder) Tallies() *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Tallies", reflect.TypeOf((*MockLedgerAddEmitter)(nil).Tallies))
 }
 
+// Limits mocks the method of the same name.
+func (m *MockLedgerAddEmitter) Limits() testapp.LedgerLimitsTable {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Limits")
+	ret0, _ := ret[0].(testapp.LedgerLimitsTable)
+	return ret0
+}
+
+// Limits declares an expected call of Limits.
+func (mr *MockLedgerAddEmitterMockRecorder) Limits() *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Limits", reflect.TypeOf((*MockLedgerAddEmitter)(nil).Limits))
+}
+
 // MockLedgerAgents is a mock of testapp.LedgerAgents.
 type MockLedgerAgents struct {
 	ctrl     *gomock.Controller
@@ -258,6 +272,47 @@ func (m *MockLedgerAgents) Add(ctx context.Context, in *testapp.Order, out testa
 func (mr *MockLedgerAgentsMockRecorder) Add(ctx, in, out any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Add", reflect.TypeOf((*MockLedgerAgents)(nil).Add), ctx, in, out)
+}
+
+// MockLedgerLimitsTable is a mock of testapp.LedgerLimitsTable.
+type MockLedgerLimitsTable struct {
+	ctrl     *gomock.Controller
+	recorder *MockLedgerLimitsTableMockRecorder
+}
+
+// MockLedgerLimitsTableMockRecorder records expected calls on a MockLedgerLimitsTable.
+type MockLedgerLimitsTableMockRecorder struct {
+	mock *MockLedgerLimitsTable
+}
+
+// NewMockLedgerLimitsTable returns a new mock of LedgerLimitsTable.
+func NewMockLedgerLimitsTable(ctrl *gomock.Controller) *MockLedgerLimitsTable {
+	mock := &MockLedgerLimitsTable{ctrl: ctrl}
+	mock.recorder = &MockLedgerLimitsTableMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockLedgerLimitsTable) EXPECT() *MockLedgerLimitsTableMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.LedgerLimitsTable = (*MockLedgerLimitsTable)(nil)
+
+// Get mocks the method of the same name.
+func (m *MockLedgerLimitsTable) Get(ctx context.Context, key string) (*testapp.Limit, bool, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Get", ctx, key)
+	ret0, _ := ret[0].(*testapp.Limit)
+	ret1, _ := ret[1].(bool)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Get declares an expected call of Get.
+func (mr *MockLedgerLimitsTableMockRecorder) Get(ctx, key any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockLedgerLimitsTable)(nil).Get), ctx, key)
 }
 
 // MockLedgerTalliesTable is a mock of testapp.LedgerTalliesTable.

@@ -1,0 +1,133 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/streamgen/streamgen/runtime"
+	"github.com/streamgen/streamgen/runtime/kafka"
+	"github.com/streamgen/streamgen/runtime/state"
+)
+
+// globalTable is a table every worker holds whole: one store per
+// partition of its source topic, loaded at start and then followed.
+type globalTable struct {
+	desc   *runtime.TableDesc
+	stores []*tableStore
+}
+
+func (g *globalTable) get(key []byte) ([]byte, bool, error) {
+	p := runtime.Partition(key, int32(len(g.stores)))
+	return g.stores[p].store.Get(key)
+}
+
+// globals are the app's global tables, shared by a worker's threads.
+type globals struct {
+	w      *worker // for options, logger and Kafka config
+	tables map[string]*globalTable
+}
+
+// openGlobals opens and loads every global table of the app before the
+// worker consumes anything, so agents never read a half-loaded table.
+func openGlobals(w *worker) (*globals, error) {
+	gs := &globals{w: w, tables: map[string]*globalTable{}}
+	for _, ag := range w.app.Agents() {
+		for _, td := range ag.Desc.Tables {
+			if !td.Global || gs.tables[td.Name] != nil {
+				continue
+			}
+			g := &globalTable{desc: td}
+			for p := int32(0); p < td.Source.Partitions; p++ {
+				dir := filepath.Join(w.cfg.dataDir, "global", td.Name, strconv.Itoa(int(p)))
+				st, err := state.OpenBadger(dir, w.log, 30*time.Second)
+				if err != nil {
+					gs.close()
+					return nil, fmt.Errorf("global table %q: %w", td.Name, err)
+				}
+				from, _, err := st.Checkpoint()
+				if err != nil {
+					st.Close()
+					gs.close()
+					return nil, err
+				}
+				g.stores = append(g.stores, &tableStore{desc: td, partition: p, store: st, dir: dir, from: from})
+			}
+			gs.tables[td.Name] = g
+		}
+	}
+	start := time.Now()
+	n, err := gs.catchUp(w.procCtx)
+	if err != nil {
+		gs.close()
+		return nil, err
+	}
+	if len(gs.tables) > 0 {
+		w.log.Info("global tables loaded", "tables", len(gs.tables), "records", n, "took", time.Since(start).Round(time.Millisecond))
+	}
+	return gs, nil
+}
+
+// catchUp reads every global table's topic from its stores' checkpoints
+// to the current end.
+func (gs *globals) catchUp(ctx context.Context) (int64, error) {
+	var starts []kafka.PartitionStart
+	byTP := map[kafka.TopicPartition]*tableStore{}
+	for _, g := range gs.tables {
+		for _, ts := range g.stores {
+			tp := kafka.TopicPartition{Topic: g.desc.Source.Name, Partition: ts.partition}
+			byTP[tp] = ts
+			starts = append(starts, kafka.PartitionStart{TopicPartition: tp, From: ts.from})
+		}
+	}
+	if len(starts) == 0 {
+		return 0, nil
+	}
+	read, err := kafka.ReadPartitions(ctx, gs.w.kcfg, starts, nil, func(tp kafka.TopicPartition, recs []*runtime.Record) error {
+		ts := byTP[tp]
+		batch := make([]state.KV, len(recs))
+		next := ts.from
+		for i, r := range recs {
+			batch[i] = state.KV{Key: r.Key, Value: r.Value, Delete: r.Value == nil}
+			next = r.Offset + 1
+		}
+		if err := ts.store.Write(batch); err != nil {
+			return err
+		}
+		ts.from = next
+		return ts.store.SetCheckpoint(next)
+	})
+	var n int64
+	for _, c := range read {
+		n += c
+	}
+	return n, err
+}
+
+// follow keeps the global tables up to date until ctx ends.
+func (gs *globals) follow(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			if _, err := gs.catchUp(cctx); err != nil && ctx.Err() == nil && cctx.Err() == nil {
+				gs.w.log.Warn("following global tables failed; retrying", "error", err)
+			}
+			cancel()
+		}
+	}
+}
+
+func (gs *globals) close() {
+	for _, g := range gs.tables {
+		for _, ts := range g.stores {
+			_ = ts.store.Close()
+		}
+	}
+}
