@@ -388,13 +388,14 @@ func (b *builder) tables(app *App, opt *streamgenv1.App) {
 					"global table %q is keyed by the record key of topic %q; remove key", t.GetName(), src.Name)
 				continue
 			}
-			app.Tables = append(app.Tables, &Table{Name: t.GetName(), Value: value, DefaultJSON: t.GetDefaultJson(), Global: true, Source: src})
+			app.Tables = append(app.Tables, &Table{Name: t.GetName(), Value: value, DefaultJSON: t.GetDefaultJson(), Global: true, Source: src, optIndex: i})
 			continue
 		}
 		app.Tables = append(app.Tables, &Table{
 			Name: t.GetName(), Value: value, KeyField: t.GetKey(), DefaultJSON: t.GetDefaultJson(),
 			Changelog: &Topic{Name: changelog, Partitions: 1, ReplicationFactor: -1, Codec: streamgenv1.Codec_CODEC_UNSPECIFIED,
 				Config: map[string]string{"cleanup.policy": "compact"}},
+			optIndex: i,
 		})
 	}
 }
@@ -407,12 +408,7 @@ func (b *builder) coPartition(app *App) {
 			continue // read anywhere: no co-partitioning
 		}
 		if len(t.Writers) == 0 {
-			idx := 0
-			for i, u := range app.Tables {
-				if u == t {
-					idx = i
-				}
-			}
+			idx := t.optIndex
 			b.errorf(app.Service, serviceOptionsNumber, []int32{2, int32(idx)},
 				fmt.Sprintf("service %s > option app.tables[%d]", app.Service.Name(), idx),
 				"no agent uses table %q; list it in an agent's tables option, or remove it", t.Name)
@@ -609,7 +605,8 @@ func (b *builder) crossChecks() {
 			}
 			owner[name] = string(app.Service.FullName()) + "." + ag.Name
 		}
-		for i, t := range app.Tables {
+		for _, t := range app.Tables {
+			i := t.optIndex
 			if t.Global {
 				continue
 			}

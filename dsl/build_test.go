@@ -139,3 +139,32 @@ func TestDeadLetterTopicMustBeOwn(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+func TestTableRules(t *testing.T) {
+	_, err := dsl.Build(compile(t, "tables.proto"))
+	if err == nil {
+		t.Fatal("no errors")
+	}
+	for _, want := range []string{
+		`option app.tables[2].name: table name "Bad_Name" must be lower-case`,
+		`option app.tables[3].value: value "tables.v1.Nope" is not a known message`,
+		`option app.tables[6].global: global table "no-topic" is fed from the topic of its value tables.v1.Total, which has no topic option`,
+		`option app.tables[7].default_json: default_json is not a tables.v1.Total in protojson`,
+		`option app.tables[4]: no agent uses table "unused"`,
+		`option agent.tables[1]: table "by-region" is keyed by "region" but topic "orders" is not (its key is field account)`,
+		`option agent.tables[3]: table "missing" is not declared`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing error containing %q", want)
+		}
+	}
+	// Add is rejected for its bad tables, so the co-partitioning error
+	// needs a schema where both writers are valid: see TestCoPartitioning.
+}
+
+func TestCoPartitioning(t *testing.T) {
+	_, err := dsl.Build(compile(t, "copart.proto"))
+	if err == nil || !strings.Contains(err.Error(), `table "totals" is written by Add, whose input "orders" has 4 partitions, and by Return, whose input "refunds" has 2`) {
+		t.Errorf("got %v", err)
+	}
+}

@@ -96,6 +96,8 @@ type Table struct {
 	Global bool
 	// Source is a global table's topic.
 	Source *Topic
+
+	optIndex int // position in the app option's tables, for errors
 }
 
 // ChangelogTopic is the changelog topic of table name of app appID:
