@@ -42,4 +42,4 @@ lint: ## go vet, gofmt, and buf lint when buf is installed
 
 .PHONY: bench
 bench: ## Measures streamgen against a hand-written loop and Goka (results: BENCHMARKS.md)
-	cd examples/bench && go run . -records $${RECORDS:-1000000}
+	cd examples/bench && go run . -records $${RECORDS:-1000000} -contenders handwritten,goka,streamgen,goka-count,streamgen-count
