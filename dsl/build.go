@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -250,6 +251,26 @@ func (b *builder) topic(md protoreflect.MessageDescriptor) {
 	case r != 0:
 		t.Config["retention.ms"] = fmt.Sprint(r)
 	}
+	fields := md.Fields()
+	for i := 0; i < fields.Len(); i++ {
+		fd := fields.Get(i)
+		fo, has, err := FieldOf(fd)
+		if err != nil || !has || !fo.GetEventTime() {
+			continue
+		}
+		fwhere := where + " > field " + string(fd.Name())
+		switch {
+		case t.EventTime != nil:
+			b.errorf(fd, 0, nil, fwhere, "a message has at most one event_time field; %s already is", t.EventTime.Name())
+		case fd.IsList() || fd.IsMap():
+			b.errorf(fd, 0, nil, fwhere, "event_time field %s is repeated; use a single google.protobuf.Timestamp or int64", fd.Name())
+		case fd.Kind() == protoreflect.MessageKind && fd.Message().FullName() == "google.protobuf.Timestamp",
+			fd.Kind() == protoreflect.Int64Kind:
+			t.EventTime = fd
+		default:
+			b.errorf(fd, 0, nil, fwhere, "event_time field %s is of type %s; use google.protobuf.Timestamp or int64 (milliseconds since the epoch)", fd.Name(), fd.Kind())
+		}
+	}
 	if !valid {
 		return
 	}
@@ -376,6 +397,37 @@ func (b *builder) tables(app *App, opt *streamgenv1.App) {
 				continue
 			}
 		}
+		var win *Window
+		if w := t.GetWindow(); w != nil {
+			if t.GetGlobal() {
+				b.errorf(sd, serviceOptionsNumber, pos(6), p+".window", "a global table cannot be windowed; remove window or global")
+				continue
+			}
+			win = &Window{Size: w.GetSize().AsDuration(), Step: w.GetStep().AsDuration(), Expires: w.GetExpires().AsDuration(), Grace: w.GetGrace().AsDuration()}
+			if win.Step == 0 {
+				win.Step = win.Size
+			}
+			if win.Expires == 0 {
+				win.Expires = win.Size
+			}
+			bad := ""
+			switch {
+			case win.Size < time.Millisecond:
+				bad = "window.size must be at least 1ms; e.g. size: {seconds: 60}"
+			case win.Size%time.Millisecond != 0 || win.Step%time.Millisecond != 0:
+				bad = "window size and step must be whole milliseconds"
+			case win.Step <= 0 || win.Step > win.Size || win.Size%win.Step != 0:
+				bad = fmt.Sprintf("window.step %v must be positive and divide size %v", win.Step, win.Size)
+			case win.Grace < 0 || win.Expires < 0:
+				bad = "window.grace and window.expires must not be negative"
+			case win.Grace > win.Expires:
+				bad = fmt.Sprintf("window.grace %v exceeds window.expires %v: late events would land in deleted windows; raise expires", win.Grace, win.Expires)
+			}
+			if bad != "" {
+				b.errorf(sd, serviceOptionsNumber, pos(6), p+".window", "%s", bad)
+				continue
+			}
+		}
 		if t.GetGlobal() {
 			src := b.model.ByMessage[value.FullName()]
 			switch {
@@ -395,6 +447,7 @@ func (b *builder) tables(app *App, opt *streamgenv1.App) {
 			Name: t.GetName(), Value: value, KeyField: t.GetKey(), DefaultJSON: t.GetDefaultJson(),
 			Changelog: &Topic{Name: changelog, Partitions: 1, ReplicationFactor: -1, Codec: streamgenv1.Codec_CODEC_UNSPECIFIED,
 				Config: map[string]string{"cleanup.policy": "compact"}},
+			Window:   win,
 			optIndex: i,
 		})
 	}

@@ -7,6 +7,7 @@ package dsl
 
 import (
 	"fmt"
+	"time"
 	"regexp"
 	"sort"
 	"strings"
@@ -38,6 +39,9 @@ type Topic struct {
 	// Message is the message type bound to the topic; nil for dead-letter
 	// topics, whose records are copies of other topics' records.
 	Message protoreflect.MessageDescriptor
+	// EventTime is the field holding the event time (a Timestamp or int64
+	// milliseconds), or nil: the record timestamp is the event time.
+	EventTime protoreflect.FieldDescriptor
 }
 
 // ConfigKeys returns the topic's config keys in sorted order.
@@ -96,8 +100,23 @@ type Table struct {
 	Global bool
 	// Source is a global table's topic.
 	Source *Topic
+	// Window is set for a windowed table.
+	Window *Window
 
 	optIndex int // position in the app option's tables, for errors
+}
+
+// Window is a windowed table's windows.
+type Window struct {
+	// Size is the window length.
+	Size time.Duration
+	// Step is the hop between window starts; equal to Size for tumbling
+	// windows.
+	Step time.Duration
+	// Expires is how long a window is kept after it ends.
+	Expires time.Duration
+	// Grace is how long a window accepts late events after it ends.
+	Grace time.Duration
 }
 
 // ChangelogTopic is the changelog topic of table name of app appID:

@@ -68,3 +68,15 @@ func retype(src proto.Message, dst proto.Message) error {
 	}
 	return proto.UnmarshalOptions{Resolver: protoregistry.GlobalTypes}.Unmarshal(b, dst)
 }
+
+// FieldOf returns the field option of a field and whether it is set.
+func FieldOf(fd protoreflect.FieldDescriptor) (*streamgenv1.Field, bool, error) {
+	opts := &descriptorpb.FieldOptions{}
+	if err := retype(fd.Options(), opts); err != nil {
+		return nil, false, fmt.Errorf("%s: reading options: %w", fd.FullName(), err)
+	}
+	if !proto.HasExtension(opts, streamgenv1.E_Field) {
+		return nil, false, nil
+	}
+	return proto.GetExtension(opts, streamgenv1.E_Field).(*streamgenv1.Field), true, nil
+}

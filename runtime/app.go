@@ -8,12 +8,14 @@ package runtime
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
 	"sort"
 	"strconv"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 )
@@ -176,6 +178,12 @@ func (ag *Agent) Process(ctx context.Context, rec *Record, out *Emitter) (err er
 		}
 	}()
 	out.msg = in
+	out.eventTime = rec.Timestamp
+	if f := ag.Desc.Input.EventTime; f != nil {
+		if t := f(in); !t.IsZero() {
+			out.eventTime = t
+		}
+	}
 	if err := ag.Desc.Handler(context.WithValue(ctx, recordKey{}, rec), ag.app.impl, in, out); err != nil {
 		out.reset(ag.Desc, rec)
 		return ag.fail(rec, err)
@@ -217,13 +225,28 @@ func (ag *Agent) DeadLetter(rec *Record, err error) *Record {
 // Emitter collects the records a handler emits for one input record. The
 // generated typed emitters wrap it; handlers never see it directly.
 type Emitter struct {
-	desc   *AgentDesc
-	in     *Record
-	msg    proto.Message
-	recs   []Record
-	writes []TableWrite
-	state  State
+	desc       *AgentDesc
+	in         *Record
+	msg        proto.Message
+	recs       []Record
+	writes     []TableWrite
+	state      State
+	eventTime  time.Time
+	streamTime func() time.Time
+	late       int
 }
+
+// SetStreamTime sets where windowed tables read the partition's stream
+// time from (the highest event time seen, or the test driver's clock).
+func (e *Emitter) SetStreamTime(f func() time.Time) { e.streamTime = f }
+
+// EventTime returns the event time of the record being handled: its
+// event_time field, else its timestamp.
+func (e *Emitter) EventTime() time.Time { return e.eventTime }
+
+// Late returns how many window writes of the last record were skipped
+// because their window had closed (past its end plus grace).
+func (e *Emitter) Late() int { return e.late }
 
 // State is what the worker or the test driver gives Process to read an
 // agent's tables in the input record's partition.
@@ -253,6 +276,7 @@ func (e *Emitter) reset(d *AgentDesc, in *Record) {
 	e.recs = e.recs[:0]
 	clear(e.writes)
 	e.writes = e.writes[:0]
+	e.late = 0
 }
 
 // Writes returns the table writes of the last successful Process, in
@@ -395,3 +419,161 @@ func (e *Emitter) Emit(ctx context.Context, i int, m proto.Message) error {
 // Records returns the records emitted so far. They are valid until the
 // emitter is used for the next input record.
 func (e *Emitter) Records() []Record { return e.recs }
+
+// WindowKey is the store and changelog key of key's window starting at
+// start: the key, then the start in milliseconds, big-endian.
+func WindowKey(key []byte, start time.Time) []byte {
+	out := make([]byte, len(key)+8)
+	copy(out, key)
+	binary.BigEndian.PutUint64(out[len(key):], uint64(start.UnixMilli()))
+	return out
+}
+
+// SplitWindowKey undoes WindowKey.
+func SplitWindowKey(k []byte) (key []byte, start time.Time, ok bool) {
+	if len(k) < 8 {
+		return nil, time.Time{}, false
+	}
+	n := len(k) - 8
+	return k[:n], time.UnixMilli(int64(binary.BigEndian.Uint64(k[n:]))).UTC(), true
+}
+
+// Window is one window's value of a windowed table.
+type Window[T proto.Message] struct {
+	// Start and End bound the window: [Start, End).
+	Start, End time.Time
+	// Value is the window's value.
+	Value T
+}
+
+// WindowValue is Window with an untyped value, as the Emitter returns it.
+type WindowValue struct {
+	// Start and End bound the window: [Start, End).
+	Start, End time.Time
+	// Value is the window's value.
+	Value proto.Message
+}
+
+func (e *Emitter) now() time.Time {
+	if e.streamTime != nil {
+		if t := e.streamTime(); !t.IsZero() {
+			return t
+		}
+	}
+	return e.eventTime
+}
+
+func (e *Emitter) windowed(i int) ([]byte, *TableDesc, error) {
+	key, t, err := e.tableKey(i)
+	if err == nil && t.Window == nil {
+		err = fmt.Errorf("streamgen: table %q is not windowed", t.Name)
+	}
+	return key, t, err
+}
+
+func (e *Emitter) getRaw(i int, t *TableDesc, k []byte) (proto.Message, bool, error) {
+	var raw []byte
+	found := false
+	fromWrites := false
+	for j := len(e.writes) - 1; j >= 0; j-- {
+		if w := e.writes[j]; w.Table == i && string(w.Key) == string(k) {
+			raw, found, fromWrites = w.Value, w.Value != nil, true
+			break
+		}
+	}
+	if !fromWrites {
+		if e.state == nil {
+			return nil, false, fmt.Errorf("streamgen: table %q has no state in this context", t.Name)
+		}
+		var err error
+		if raw, found, err = e.state.Get(i, k); err != nil {
+			return nil, false, fmt.Errorf("streamgen: table %q: %w", t.Name, err)
+		}
+	}
+	m := t.New()
+	if !found {
+		raw = t.Default
+	}
+	if err := proto.Unmarshal(raw, m); err != nil {
+		return nil, false, fmt.Errorf("streamgen: table %q: decoding a value: %w", t.Name, err)
+	}
+	return m, found, nil
+}
+
+// TableWindowUpdate applies fn to the value of every open window of
+// windowed table i that contains the current record's event time, for the
+// current record's key. A window past its end plus grace (by stream time)
+// is closed: it is skipped and counted in Late.
+func (e *Emitter) TableWindowUpdate(ctx context.Context, i int, fn func(proto.Message) error) error {
+	key, t, err := e.windowed(i)
+	if err != nil {
+		return err
+	}
+	now := e.now()
+	for _, start := range t.Window.Starts(e.eventTime) {
+		if !start.Add(t.Window.Size + t.Window.Grace).After(now) {
+			e.late++
+			continue
+		}
+		k := WindowKey(key, start)
+		m, _, err := e.getRaw(i, t, k)
+		if err != nil {
+			return err
+		}
+		if err := fn(m); err != nil {
+			return err
+		}
+		v, err := proto.Marshal(m)
+		if err != nil {
+			return err
+		}
+		if v == nil {
+			v = []byte{}
+		}
+		e.writes = append(e.writes, TableWrite{Table: i, Key: k, Value: v})
+	}
+	return nil
+}
+
+// TableWindowAt returns the value of the newest window of table i that
+// contains t, for the current record's key.
+func (e *Emitter) TableWindowAt(ctx context.Context, i int, at time.Time) (proto.Message, error) {
+	key, t, err := e.windowed(i)
+	if err != nil {
+		return nil, err
+	}
+	m, _, err := e.getRaw(i, t, WindowKey(key, t.Window.Starts(at)[0]))
+	return m, err
+}
+
+// TableWindowCurrent is TableWindowAt the current record's event time.
+func (e *Emitter) TableWindowCurrent(ctx context.Context, i int) (proto.Message, error) {
+	return e.TableWindowAt(ctx, i, e.eventTime)
+}
+
+// TableWindowNow is TableWindowAt the partition's stream time.
+func (e *Emitter) TableWindowNow(ctx context.Context, i int) (proto.Message, error) {
+	return e.TableWindowAt(ctx, i, e.now())
+}
+
+// TableWindowRange returns the windows of table i, for the current
+// record's key, that start in [from, to) and hold a value, oldest first.
+func (e *Emitter) TableWindowRange(ctx context.Context, i int, from, to time.Time) ([]WindowValue, error) {
+	key, t, err := e.windowed(i)
+	if err != nil {
+		return nil, err
+	}
+	step := t.Window.Step.Milliseconds()
+	var out []WindowValue
+	for s := -floorDiv(-from.UnixMilli(), step) * step; s < to.UnixMilli(); s += step {
+		start := time.UnixMilli(s).UTC()
+		m, found, err := e.getRaw(i, t, WindowKey(key, start))
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			out = append(out, WindowValue{Start: start, End: start.Add(t.Window.Size), Value: m})
+		}
+	}
+	return out, nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -71,6 +72,9 @@ type TopicDesc struct {
 	RawGet func(proto.Message) []byte
 	// RawSet sets the single field of a CodecRaw message.
 	RawSet func(proto.Message, []byte)
+	// EventTime returns a message's event time from its event_time field,
+	// or nil when the record timestamp is the event time.
+	EventTime func(proto.Message) time.Time
 }
 
 // Encode encodes m as a record value of the topic.
@@ -186,6 +190,39 @@ type TableDesc struct {
 	Global bool
 	// Source is the topic a global table is fed from.
 	Source *TopicDesc
+	// Window is set for a windowed table.
+	Window *WindowSpec
+}
+
+// WindowSpec is a windowed table's windows.
+type WindowSpec struct {
+	// Size is the window length.
+	Size time.Duration
+	// Step is the hop between window starts (Size for tumbling windows).
+	Step time.Duration
+	// Expires is how long a window is kept after it ends.
+	Expires time.Duration
+	// Grace is how long a window accepts late events after it ends.
+	Grace time.Duration
+}
+
+// Starts returns the starts of the windows that contain t, newest first.
+func (w *WindowSpec) Starts(t time.Time) []time.Time {
+	ms, size, step := t.UnixMilli(), w.Size.Milliseconds(), w.Step.Milliseconds()
+	newest := floorDiv(ms, step) * step
+	var out []time.Time
+	for s := newest; s > ms-size; s -= step {
+		out = append(out, time.UnixMilli(s).UTC())
+	}
+	return out
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
 }
 
 // AppDesc describes an app: generated code fills it in from the schema and

@@ -39,6 +39,8 @@ type Store interface {
 	SetCheckpoint(next int64) error
 	// Checkpoint returns the recorded offset, or false if none.
 	Checkpoint() (int64, bool, error)
+	// Scan calls fn with every key and value, in key order for Badger.
+	Scan(fn func(key, value []byte) error) error
 	// Close releases the store; its data stays on disk.
 	Close() error
 }
@@ -175,6 +177,27 @@ func (b *Badger) Checkpoint() (int64, bool, error) {
 // Close closes the database.
 func (b *Badger) Close() error { return b.db.Close() }
 
+// Scan calls fn with every key and value in key order.
+func (b *Badger) Scan(fn func(key, value []byte) error) error {
+	return b.db.View(func(txn *badger.Txn) error {
+		opts := badger.DefaultIteratorOptions
+		opts.Prefix = dataPrefix
+		it := txn.NewIterator(opts)
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			item := it.Item()
+			v, err := item.ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			if err := fn(item.KeyCopy(nil)[len(dataPrefix):], v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // Len counts the keys in the store (a full scan: for tests and tools).
 func (b *Badger) Len() (int, error) {
 	n := 0
@@ -242,6 +265,26 @@ func (m *Memory) Checkpoint() (int64, bool, error) {
 
 // Close does nothing.
 func (m *Memory) Close() error { return nil }
+
+// Scan calls fn with every key and value, in no particular order.
+func (m *Memory) Scan(fn func(key, value []byte) error) error {
+	m.mu.Lock()
+	keys := make([]string, 0, len(m.data))
+	for k := range m.data {
+		keys = append(keys, k)
+	}
+	m.mu.Unlock()
+	for _, k := range keys {
+		v, ok, _ := m.Get([]byte(k))
+		if !ok {
+			continue
+		}
+		if err := fn([]byte(k), v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // Keys returns the number of keys.
 func (m *Memory) Keys() int {

@@ -19,6 +19,9 @@ package streamtest
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -32,6 +35,7 @@ type Driver struct {
 	app     *runtime.App
 	stores  map[string]*state.Memory // "<table>/<partition>"
 	tables  map[string]*runtime.TableDesc
+	stream  map[int32]time.Time // per partition: highest event time seen
 	topics  map[string]*runtime.TopicDesc
 	logs    map[string][]*runtime.Record // every record per topic
 	read    map[string]int               // per topic, how many Output has returned
@@ -42,8 +46,8 @@ type Driver struct {
 // New returns a driver for app, whose agents must be registered.
 func New(app *runtime.App) *Driver {
 	d := &Driver{app: app, topics: map[string]*runtime.TopicDesc{}, logs: map[string][]*runtime.Record{},
-		read: map[string]int{}, offsets: map[string]int64{}, clock: time.Unix(0, 0).UTC(),
-		stores: map[string]*state.Memory{}, tables: map[string]*runtime.TableDesc{}}
+		read: map[string]int{}, offsets: map[string]int64{},
+		stores: map[string]*state.Memory{}, tables: map[string]*runtime.TableDesc{}, stream: map[int32]time.Time{}}
 	for _, ag := range app.Agents() {
 		for _, t := range ag.Desc.Tables {
 			d.tables[t.Name] = t
@@ -88,12 +92,17 @@ func (d *Driver) SendRecord(rec *runtime.Record) error {
 				continue
 			}
 			em.SetState(driverState{d: d, ag: ag, partition: in.Partition})
+			part := in.Partition
+			em.SetStreamTime(func() time.Time { return d.streamTime(part) })
 			if err := ag.Process(context.Background(), in, &em); err != nil {
 				if ag.Desc.OnError == runtime.OnErrorStop {
 					return err
 				}
 				d.append(ag.DeadLetter(in, err))
 				continue
+			}
+			if et := em.EventTime(); et.After(d.stream[in.Partition]) {
+				d.stream[in.Partition] = et
 			}
 			for _, w := range em.Writes() {
 				t := ag.Desc.Tables[w.Table]
@@ -109,7 +118,63 @@ func (d *Driver) SendRecord(rec *runtime.Record) error {
 			}
 		}
 	}
+	return d.expire()
+}
+
+// Now returns the driver's clock: the time Advance set, or the zero time.
+func (d *Driver) Now() time.Time { return d.clock }
+
+// Advance moves the driver's virtual clock to t (never backwards). Stream
+// time of every partition is at least the clock, so advancing it expires
+// windows past their end plus expiry, with no sleeps in tests. Records
+// sent without a timestamp get the clock's time.
+func (d *Driver) Advance(t time.Time) error {
+	if t.After(d.clock) {
+		d.clock = t.UTC()
+	}
+	return d.expire()
+}
+
+func (d *Driver) streamTime(partition int32) time.Time {
+	if t := d.stream[partition]; t.After(d.clock) {
+		return t
+	}
+	return d.clock
+}
+
+// expire deletes windows whose end plus expiry is at or before stream time,
+// and writes their tombstones to the changelog, as the worker does.
+func (d *Driver) expire() error {
+	for k, st := range d.stores {
+		name, pstr, _ := strings.Cut(k, "/")
+		t := d.tables[name]
+		if t == nil || t.Window == nil {
+			continue
+		}
+		p64, _ := strconv.ParseInt(pstr, 10, 32)
+		now := d.streamTime(int32(p64))
+		var dead [][]byte
+		_ = st.Scan(func(key, _ []byte) error {
+			if _, start, ok := runtime.SplitWindowKey(key); ok && !start.Add(t.Window.Size+t.Window.Expires).After(now) {
+				dead = append(dead, append([]byte(nil), key...))
+			}
+			return nil
+		})
+		sort.Slice(dead, func(i, j int) bool { return string(dead[i]) < string(dead[j]) })
+		for _, key := range dead {
+			if err := st.Write([]state.KV{{Key: key, Delete: true}}); err != nil {
+				return err
+			}
+			d.append(&runtime.Record{Topic: t.Changelog.Name, Partition: int32(p64), Key: key})
+		}
+	}
 	return nil
+}
+
+// WindowValue returns the value of key's window of windowed table that
+// starts at start, and whether it exists (not expired).
+func WindowValue[T proto.Message](d *Driver, table, key string, start time.Time) (T, bool, error) {
+	return TableValue[T](d, table, string(runtime.WindowKey([]byte(key), start)))
 }
 
 func (d *Driver) append(rec *runtime.Record) *runtime.Record {
@@ -127,7 +192,7 @@ func (d *Driver) append(rec *runtime.Record) *runtime.Record {
 	k := fmt.Sprintf("%s/%d", r.Topic, r.Partition)
 	r.Offset = d.offsets[k]
 	d.offsets[k]++
-	if r.Timestamp.IsZero() {
+	if r.Timestamp.IsZero() && !d.clock.IsZero() {
 		r.Timestamp = d.clock
 	}
 	d.logs[r.Topic] = append(d.logs[r.Topic], &r)
@@ -197,7 +262,11 @@ func TableValue[T proto.Message](d *Driver, table, key string) (T, bool, error) 
 	} else {
 		n = t.Changelog.Partitions
 	}
-	p := runtime.Partition([]byte(key), n)
+	pk := []byte(key)
+	if t.Window != nil {
+		pk, _, _ = runtime.SplitWindowKey(pk)
+	}
+	p := runtime.Partition(pk, n)
 	raw, ok, err := d.store(table, p).Get([]byte(key))
 	if err != nil || !ok {
 		return zero, ok, err

@@ -361,3 +361,31 @@ func (s *laneState) flushed(i int) {
 		clear(s.cache[i])
 	}
 }
+
+// windowIndex returns, per agent table, the windows of a windowed table
+// the lane is responsible for expiring, keyed by window key, with their end
+// in ms: those in the store whose key hashes to this lane (rebuilt on every
+// assignment), and those the lane writes from then on. Nil for tables that
+// are not windowed.
+func (w *worker) windowIndex(tables []*tableStore, lane, lanes int) []map[string]int64 {
+	out := make([]map[string]int64, len(tables))
+	for i, ts := range tables {
+		if ts.desc.Window == nil || ts.store == nil {
+			continue
+		}
+		idx := map[string]int64{}
+		size := ts.desc.Window.Size
+		err := ts.store.Scan(func(k, _ []byte) error {
+			key, start, ok := runtime.SplitWindowKey(k)
+			if ok && (lanes == 1 || laneOf(&runtime.Record{Key: key}, lanes) == lane) {
+				idx[string(k)] = start.Add(size).UnixMilli()
+			}
+			return nil
+		})
+		if err != nil {
+			w.log.Warn("scanning windowed table for expiry failed", "table", ts.desc.Name, "partition", ts.partition, "error", err)
+		}
+		out[i] = idx
+	}
+	return out
+}

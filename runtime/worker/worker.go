@@ -340,8 +340,9 @@ type partition struct {
 	lanes  [][]lane // per agent, per concurrency slot
 	wg     sync.WaitGroup
 
-	tables [][]*tableStore // per agent, per agent table
-	stores []*tableStore   // each once
+	tables   [][]*tableStore // per agent, per agent table
+	stores   []*tableStore   // each once
+	streamMs atomic.Int64    // highest event time seen, in ms; 0: none yet
 
 	mu     sync.Mutex
 	queue  []*inflight // in offset order; queue[head:] not yet committable
@@ -376,7 +377,7 @@ func (w *worker) Assigned(tps []kafka.TopicPartition) {
 				l := lane{ch: make(chan *inflight, 256)}
 				p.lanes[i][j] = l
 				p.wg.Add(1)
-				go w.runLane(p, i, ag, l)
+				go w.runLane(p, i, j, ag, l)
 			}
 		}
 		w.parts[p.tp] = p
@@ -525,10 +526,18 @@ func laneOf(rec *runtime.Record, n int) int {
 	return int(h.Sum32() % uint32(n))
 }
 
-func (w *worker) runLane(p *partition, agentIdx int, ag *runtime.Agent, l lane) {
+func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent, l lane) {
 	defer p.wg.Done()
 	var em runtime.Emitter
+	em.SetStreamTime(func() time.Time {
+		if ms := p.streamMs.Load(); ms != 0 {
+			return time.UnixMilli(ms).UTC()
+		}
+		return time.Time{}
+	})
 	tables := p.tables[agentIdx]
+	nlanes := len(p.lanes[agentIdx])
+	windows := w.windowIndex(tables, laneIdx, nlanes)
 	var ls *laneState
 	if len(tables) > 0 {
 		shared := make([]bool, len(tables))
@@ -612,10 +621,33 @@ func (w *worker) runLane(p *partition, agentIdx int, ag *runtime.Agent, l lane) 
 		defer t.Stop()
 		tick = t.C
 	}
+	expire := func() {
+		now := p.streamMs.Load()
+		for i, idx := range windows {
+			if idx == nil {
+				continue
+			}
+			exp := tables[i].desc.Window.Expires.Milliseconds()
+			for k, end := range idx {
+				if end+exp > now {
+					continue
+				}
+				delete(idx, k)
+				ls.put(i, []byte(k), nil)
+				if pend[i][k] == nil {
+					pend[i][k] = &pendingWrite{key: []byte(k)}
+					order[i] = append(order[i], k)
+				}
+				pend[i][k].value = nil
+				npend++
+			}
+		}
+	}
 	for {
 		var f *inflight
 		select {
 		case <-tick:
+			expire()
 			flushTables()
 			continue
 		case rec, ok := <-l.ch:
@@ -646,7 +678,21 @@ func (w *worker) runLane(p *partition, agentIdx int, ag *runtime.Agent, l lane) 
 				toks = append(toks, f)
 			}
 			out = append(out, recs...)
+			if ms := em.EventTime().UnixMilli(); ms > p.streamMs.Load() {
+				for cur := p.streamMs.Load(); ms > cur && !p.streamMs.CompareAndSwap(cur, ms); cur = p.streamMs.Load() {
+				}
+			}
+			if n := em.Late(); n > 0 {
+				w.log.Warn("late record: window writes skipped, their windows closed (past end plus grace)",
+					"topic", f.rec.Topic, "partition", f.rec.Partition, "offset", f.rec.Offset, "windows", n,
+					"event_time", em.EventTime(), "stream_time", time.UnixMilli(p.streamMs.Load()).UTC())
+			}
 			for _, wr := range writes {
+				if idx := windows[wr.Table]; idx != nil {
+					if _, start, ok := runtime.SplitWindowKey(wr.Key); ok {
+						idx[string(wr.Key)] = start.Add(tables[wr.Table].desc.Window.Size).UnixMilli()
+					}
+				}
 				ls.put(wr.Table, wr.Key, wr.Value)
 				pw := pend[wr.Table][string(wr.Key)]
 				if pw == nil {
@@ -691,6 +737,10 @@ func (w *worker) ack(token any, offset int64, err error) {
 	case *inflight:
 		f = t
 	case *changelogToken:
+		if err != nil && len(t.fs) == 0 {
+			w.fail(fmt.Errorf("streamgen worker: the broker refused a changelog tombstone of table %q: %w", t.ts.desc.Name, err))
+			return
+		}
 		if err != nil {
 			f = t.fs[0]
 			break

@@ -106,6 +106,7 @@ import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	descriptorpb "google.golang.org/protobuf/types/descriptorpb"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -431,7 +432,10 @@ type Table struct {
 	// (Get(ctx, key)) and cannot write it; write it by producing to that
 	// topic. key must be empty. Reads are eventually consistent: a worker
 	// follows the topic continuously after loading it at start.
-	Global        bool `protobuf:"varint,5,opt,name=global,proto3" json:"global,omitempty"`
+	Global bool `protobuf:"varint,5,opt,name=global,proto3" json:"global,omitempty"`
+	// window makes the table windowed: each key has one value per time
+	// window, chosen by the event time of the record being handled.
+	Window        *Window `protobuf:"bytes,6,opt,name=window,proto3" json:"window,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -501,6 +505,141 @@ func (x *Table) GetGlobal() bool {
 	return false
 }
 
+func (x *Table) GetWindow() *Window {
+	if x != nil {
+		return x.Window
+	}
+	return nil
+}
+
+// Window is a windowed table's time windows. Event time is the record's
+// event_time field (see Field) if its message has one, else the record
+// timestamp. Stream time, per partition, is the highest event time seen.
+type Window struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// size is the window length. Required.
+	Size *durationpb.Duration `protobuf:"bytes,1,opt,name=size,proto3" json:"size,omitempty"`
+	// step makes the windows hopping: a window starts every step, so an event
+	// falls in size/step windows. Empty or equal to size: tumbling windows.
+	// size must be a multiple of step.
+	Step *durationpb.Duration `protobuf:"bytes,2,opt,name=step,proto3" json:"step,omitempty"`
+	// expires is how long after a window ends it is kept; then it is deleted
+	// from the store and tombstoned in the changelog. Default: size.
+	Expires *durationpb.Duration `protobuf:"bytes,3,opt,name=expires,proto3" json:"expires,omitempty"`
+	// grace is how long after a window ends it still accepts late events.
+	// Writes to a window later than that are skipped and logged. Default: 0.
+	// Must not exceed expires.
+	Grace         *durationpb.Duration `protobuf:"bytes,4,opt,name=grace,proto3" json:"grace,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Window) Reset() {
+	*x = Window{}
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Window) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Window) ProtoMessage() {}
+
+func (x *Window) ProtoReflect() protoreflect.Message {
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Window.ProtoReflect.Descriptor instead.
+func (*Window) Descriptor() ([]byte, []int) {
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Window) GetSize() *durationpb.Duration {
+	if x != nil {
+		return x.Size
+	}
+	return nil
+}
+
+func (x *Window) GetStep() *durationpb.Duration {
+	if x != nil {
+		return x.Step
+	}
+	return nil
+}
+
+func (x *Window) GetExpires() *durationpb.Duration {
+	if x != nil {
+		return x.Expires
+	}
+	return nil
+}
+
+func (x *Window) GetGrace() *durationpb.Duration {
+	if x != nil {
+		return x.Grace
+	}
+	return nil
+}
+
+// Field marks a field of a topic message.
+type Field struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// event_time marks the field that holds the record's event time: a
+	// google.protobuf.Timestamp, or an int64 of milliseconds since the epoch.
+	// At most one per message.
+	EventTime     bool `protobuf:"varint,1,opt,name=event_time,json=eventTime,proto3" json:"event_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Field) Reset() {
+	*x = Field{}
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Field) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Field) ProtoMessage() {}
+
+func (x *Field) ProtoReflect() protoreflect.Message {
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Field.ProtoReflect.Descriptor instead.
+func (*Field) Descriptor() ([]byte, []int) {
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Field) GetEventTime() bool {
+	if x != nil {
+		return x.EventTime
+	}
+	return false
+}
+
 // Agent configures an agent.
 type Agent struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -527,7 +666,7 @@ type Agent struct {
 
 func (x *Agent) Reset() {
 	*x = Agent{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[3]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -539,7 +678,7 @@ func (x *Agent) String() string {
 func (*Agent) ProtoMessage() {}
 
 func (x *Agent) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[3]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -552,7 +691,7 @@ func (x *Agent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Agent.ProtoReflect.Descriptor instead.
 func (*Agent) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{3}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Agent) GetOutputs() []string {
@@ -608,6 +747,14 @@ var file_streamgen_v1_streamgen_proto_extTypes = []protoimpl.ExtensionInfo{
 		Filename:      "streamgen/v1/streamgen.proto",
 	},
 	{
+		ExtendedType:  (*descriptorpb.FieldOptions)(nil),
+		ExtensionType: (*Field)(nil),
+		Field:         51750,
+		Name:          "streamgen.v1.field",
+		Tag:           "bytes,51750,opt,name=field",
+		Filename:      "streamgen/v1/streamgen.proto",
+	},
+	{
 		ExtendedType:  (*descriptorpb.MethodOptions)(nil),
 		ExtensionType: (*Agent)(nil),
 		Field:         51750,
@@ -633,19 +780,27 @@ var (
 	E_App = &file_streamgen_v1_streamgen_proto_extTypes[1]
 )
 
+// Extension fields to descriptorpb.FieldOptions.
+var (
+	// field marks special fields of topic messages.
+	//
+	// optional streamgen.v1.Field field = 51750;
+	E_Field = &file_streamgen_v1_streamgen_proto_extTypes[2]
+)
+
 // Extension fields to descriptorpb.MethodOptions.
 var (
 	// agent configures an agent (an rpc of an app service).
 	//
 	// optional streamgen.v1.Agent agent = 51750;
-	E_Agent = &file_streamgen_v1_streamgen_proto_extTypes[2]
+	E_Agent = &file_streamgen_v1_streamgen_proto_extTypes[3]
 )
 
 var File_streamgen_v1_streamgen_proto protoreflect.FileDescriptor
 
 const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\n" +
-	"\x1cstreamgen/v1/streamgen.proto\x12\fstreamgen.v1\x1a google/protobuf/descriptor.proto\"\xdc\x02\n" +
+	"\x1cstreamgen/v1/streamgen.proto\x12\fstreamgen.v1\x1a google/protobuf/descriptor.proto\x1a\x1egoogle/protobuf/duration.proto\"\xdc\x02\n" +
 	"\x05Topic\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1e\n" +
 	"\n" +
@@ -662,13 +817,22 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"B\n" +
 	"\x03App\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12+\n" +
-	"\x06tables\x18\x02 \x03(\v2\x13.streamgen.v1.TableR\x06tables\"~\n" +
+	"\x06tables\x18\x02 \x03(\v2\x13.streamgen.v1.TableR\x06tables\"\xac\x01\n" +
 	"\x05Table\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value\x12\x10\n" +
 	"\x03key\x18\x03 \x01(\tR\x03key\x12!\n" +
 	"\fdefault_json\x18\x04 \x01(\tR\vdefaultJson\x12\x16\n" +
-	"\x06global\x18\x05 \x01(\bR\x06global\"\xb9\x01\n" +
+	"\x06global\x18\x05 \x01(\bR\x06global\x12,\n" +
+	"\x06window\x18\x06 \x01(\v2\x14.streamgen.v1.WindowR\x06window\"\xcc\x01\n" +
+	"\x06Window\x12-\n" +
+	"\x04size\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x04size\x12-\n" +
+	"\x04step\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x04step\x123\n" +
+	"\aexpires\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\aexpires\x12/\n" +
+	"\x05grace\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x05grace\"&\n" +
+	"\x05Field\x12\x1d\n" +
+	"\n" +
+	"event_time\x18\x01 \x01(\bR\teventTime\"\xb9\x01\n" +
 	"\x05Agent\x12\x18\n" +
 	"\aoutputs\x18\x01 \x03(\tR\aoutputs\x12 \n" +
 	"\vconcurrency\x18\x02 \x01(\x05R\vconcurrency\x120\n" +
@@ -686,7 +850,8 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\x14ON_ERROR_DEAD_LETTER\x10\x01\x12\x11\n" +
 	"\rON_ERROR_STOP\x10\x02:L\n" +
 	"\x05topic\x12\x1f.google.protobuf.MessageOptions\x18\xa6\x94\x03 \x01(\v2\x13.streamgen.v1.TopicR\x05topic:F\n" +
-	"\x03app\x12\x1f.google.protobuf.ServiceOptions\x18\xa6\x94\x03 \x01(\v2\x11.streamgen.v1.AppR\x03app:K\n" +
+	"\x03app\x12\x1f.google.protobuf.ServiceOptions\x18\xa6\x94\x03 \x01(\v2\x11.streamgen.v1.AppR\x03app:J\n" +
+	"\x05field\x12\x1d.google.protobuf.FieldOptions\x18\xa6\x94\x03 \x01(\v2\x13.streamgen.v1.FieldR\x05field:K\n" +
 	"\x05agent\x12\x1e.google.protobuf.MethodOptions\x18\xa6\x94\x03 \x01(\v2\x13.streamgen.v1.AgentR\x05agentB=Z;github.com/streamgen/streamgen/gen/streamgen/v1;streamgenv1b\x06proto3"
 
 var (
@@ -702,35 +867,46 @@ func file_streamgen_v1_streamgen_proto_rawDescGZIP() []byte {
 }
 
 var file_streamgen_v1_streamgen_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_streamgen_v1_streamgen_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_streamgen_v1_streamgen_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_streamgen_v1_streamgen_proto_goTypes = []any{
 	(Codec)(0),                          // 0: streamgen.v1.Codec
 	(OnError)(0),                        // 1: streamgen.v1.OnError
 	(*Topic)(nil),                       // 2: streamgen.v1.Topic
 	(*App)(nil),                         // 3: streamgen.v1.App
 	(*Table)(nil),                       // 4: streamgen.v1.Table
-	(*Agent)(nil),                       // 5: streamgen.v1.Agent
-	nil,                                 // 6: streamgen.v1.Topic.ConfigEntry
-	(*descriptorpb.MessageOptions)(nil), // 7: google.protobuf.MessageOptions
-	(*descriptorpb.ServiceOptions)(nil), // 8: google.protobuf.ServiceOptions
-	(*descriptorpb.MethodOptions)(nil),  // 9: google.protobuf.MethodOptions
+	(*Window)(nil),                      // 5: streamgen.v1.Window
+	(*Field)(nil),                       // 6: streamgen.v1.Field
+	(*Agent)(nil),                       // 7: streamgen.v1.Agent
+	nil,                                 // 8: streamgen.v1.Topic.ConfigEntry
+	(*durationpb.Duration)(nil),         // 9: google.protobuf.Duration
+	(*descriptorpb.MessageOptions)(nil), // 10: google.protobuf.MessageOptions
+	(*descriptorpb.ServiceOptions)(nil), // 11: google.protobuf.ServiceOptions
+	(*descriptorpb.FieldOptions)(nil),   // 12: google.protobuf.FieldOptions
+	(*descriptorpb.MethodOptions)(nil),  // 13: google.protobuf.MethodOptions
 }
 var file_streamgen_v1_streamgen_proto_depIdxs = []int32{
 	0,  // 0: streamgen.v1.Topic.codec:type_name -> streamgen.v1.Codec
-	6,  // 1: streamgen.v1.Topic.config:type_name -> streamgen.v1.Topic.ConfigEntry
+	8,  // 1: streamgen.v1.Topic.config:type_name -> streamgen.v1.Topic.ConfigEntry
 	4,  // 2: streamgen.v1.App.tables:type_name -> streamgen.v1.Table
-	1,  // 3: streamgen.v1.Agent.on_error:type_name -> streamgen.v1.OnError
-	7,  // 4: streamgen.v1.topic:extendee -> google.protobuf.MessageOptions
-	8,  // 5: streamgen.v1.app:extendee -> google.protobuf.ServiceOptions
-	9,  // 6: streamgen.v1.agent:extendee -> google.protobuf.MethodOptions
-	2,  // 7: streamgen.v1.topic:type_name -> streamgen.v1.Topic
-	3,  // 8: streamgen.v1.app:type_name -> streamgen.v1.App
-	5,  // 9: streamgen.v1.agent:type_name -> streamgen.v1.Agent
-	10, // [10:10] is the sub-list for method output_type
-	10, // [10:10] is the sub-list for method input_type
-	7,  // [7:10] is the sub-list for extension type_name
-	4,  // [4:7] is the sub-list for extension extendee
-	0,  // [0:4] is the sub-list for field type_name
+	5,  // 3: streamgen.v1.Table.window:type_name -> streamgen.v1.Window
+	9,  // 4: streamgen.v1.Window.size:type_name -> google.protobuf.Duration
+	9,  // 5: streamgen.v1.Window.step:type_name -> google.protobuf.Duration
+	9,  // 6: streamgen.v1.Window.expires:type_name -> google.protobuf.Duration
+	9,  // 7: streamgen.v1.Window.grace:type_name -> google.protobuf.Duration
+	1,  // 8: streamgen.v1.Agent.on_error:type_name -> streamgen.v1.OnError
+	10, // 9: streamgen.v1.topic:extendee -> google.protobuf.MessageOptions
+	11, // 10: streamgen.v1.app:extendee -> google.protobuf.ServiceOptions
+	12, // 11: streamgen.v1.field:extendee -> google.protobuf.FieldOptions
+	13, // 12: streamgen.v1.agent:extendee -> google.protobuf.MethodOptions
+	2,  // 13: streamgen.v1.topic:type_name -> streamgen.v1.Topic
+	3,  // 14: streamgen.v1.app:type_name -> streamgen.v1.App
+	6,  // 15: streamgen.v1.field:type_name -> streamgen.v1.Field
+	7,  // 16: streamgen.v1.agent:type_name -> streamgen.v1.Agent
+	17, // [17:17] is the sub-list for method output_type
+	17, // [17:17] is the sub-list for method input_type
+	13, // [13:17] is the sub-list for extension type_name
+	9,  // [9:13] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_streamgen_v1_streamgen_proto_init() }
@@ -744,8 +920,8 @@ func file_streamgen_v1_streamgen_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_streamgen_v1_streamgen_proto_rawDesc), len(file_streamgen_v1_streamgen_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   5,
-			NumExtensions: 3,
+			NumMessages:   7,
+			NumExtensions: 4,
 			NumServices:   0,
 		},
 		GoTypes:           file_streamgen_v1_streamgen_proto_goTypes,

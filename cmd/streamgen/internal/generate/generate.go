@@ -69,6 +69,7 @@ const (
 	protoPkg   = protogen.GoImportPath("google.golang.org/protobuf/proto")
 	strconvPkg = protogen.GoImportPath("strconv")
 	reflectPkg = protogen.GoImportPath("reflect")
+	timePkg    = protogen.GoImportPath("time")
 )
 
 // Run generates every file of gen marked for generation. Schema errors are
@@ -256,6 +257,23 @@ func (r *renderer) topic(g *protogen.GeneratedFile, t *dsl.Topic) {
 		g.P("}")
 		g.P()
 	}
+	if t.EventTime != nil {
+		ef := r.field(m, t.EventTime)
+		g.P("func _", name, "_EventTime(m ", protoPkg.Ident("Message"), ") ", timePkg.Ident("Time"), " {")
+		if t.EventTime.Kind() == protoreflect.Int64Kind {
+			g.P("if ms := m.(*", m.GoIdent, ").Get", ef.GoName, "(); ms != 0 {")
+			g.P("return ", timePkg.Ident("UnixMilli"), "(ms).UTC()")
+			g.P("}")
+			g.P("return ", timePkg.Ident("Time"), "{}")
+		} else {
+			g.P("if ts := m.(*", m.GoIdent, ").Get", ef.GoName, "(); ts != nil {")
+			g.P("return ts.AsTime()")
+			g.P("}")
+			g.P("return ", timePkg.Ident("Time"), "{}")
+		}
+		g.P("}")
+		g.P()
+	}
 	g.P("var ", desc, " = ", runtimePkg.Ident("TopicDesc"), "{")
 	g.P("Name: ", name, "TopicName,")
 	g.P("Partitions: ", t.Partitions, ",")
@@ -276,6 +294,9 @@ func (r *renderer) topic(g *protogen.GeneratedFile, t *dsl.Topic) {
 	if t.RawField != nil {
 		g.P("RawGet: _", name, "_RawGet,")
 		g.P("RawSet: _", name, "_RawSet,")
+	}
+	if t.EventTime != nil {
+		g.P("EventTime: _", name, "_EventTime,")
 	}
 	g.P("}")
 	g.P()
@@ -549,8 +570,20 @@ func (r *renderer) tables(g *protogen.GeneratedFile, s *protogen.Service, a *dsl
 		if t.KeyField != "" {
 			g.P("KeyFromField: true,")
 		}
+		if w := t.Window; w != nil {
+			g.P("Window: &", runtimePkg.Ident("WindowSpec"), "{")
+			g.P("Size: ", int64(w.Size), ", // ", w.Size.String())
+			g.P("Step: ", int64(w.Step), ", // ", w.Step.String())
+			g.P("Expires: ", int64(w.Expires), ", // ", w.Expires.String())
+			g.P("Grace: ", int64(w.Grace), ", // ", w.Grace.String())
+			g.P("},")
+		}
 		g.P("}")
 		g.P()
+		if t.Window != nil {
+			r.windowedTable(g, s, t)
+			continue
+		}
 		ti := tableIface(s, t)
 		g.P("// ", ti, " is typed access to table ", strconv.Quote(t.Name), " for the key of the record")
 		g.P("// being handled. Writes take effect, in the store and the changelog, only if")
@@ -600,6 +633,77 @@ func (r *renderer) tables(g *protogen.GeneratedFile, s *protogen.Service, a *dsl
 		g.P("}")
 		g.P()
 	}
+}
+
+func (r *renderer) windowedTable(g *protogen.GeneratedFile, s *protogen.Service, t *dsl.Table) {
+	vm := r.msgs[t.Value.FullName()]
+	v := "*" + g.QualifiedGoIdent(vm.GoIdent)
+	ctx := g.QualifiedGoIdent(contextPkg.Ident("Context"))
+	tm := g.QualifiedGoIdent(timePkg.Ident("Time"))
+	ti := tableIface(s, t)
+	kind := "tumbling"
+	if t.Window.Step != t.Window.Size {
+		kind = "hopping"
+	}
+	g.P("// ", ti, " is typed access to windowed table ", strconv.Quote(t.Name), " (", kind, " windows of ", t.Window.Size.String(), ")")
+	g.P("// for the key of the record being handled. Writes take effect, in the store and the")
+	g.P("// changelog, only if the handler returns nil.")
+	g.P("type ", ti, " interface {")
+	g.P("// Update applies fn to the value of every open window that contains the")
+	g.P("// record's event time, and stores the results.")
+	g.P("Update(ctx ", ctx, ", fn func(v ", v, ") error) error")
+	g.P("// Current returns the value of the newest window containing the record's")
+	g.P("// event time.")
+	g.P("Current(ctx ", ctx, ") (", v, ", error)")
+	g.P("// Now returns the value of the newest window containing the partition's")
+	g.P("// stream time.")
+	g.P("Now(ctx ", ctx, ") (", v, ", error)")
+	g.P("// At returns the value of the newest window containing t.")
+	g.P("At(ctx ", ctx, ", t ", tm, ") (", v, ", error)")
+	g.P("// Delta returns the value of the newest window containing the record's")
+	g.P("// event time minus d: compare it with Current for the change.")
+	g.P("Delta(ctx ", ctx, ", d ", g.QualifiedGoIdent(timePkg.Ident("Duration")), ") (", v, ", error)")
+	g.P("// Range returns the windows that start in [from, to) and hold a value,")
+	g.P("// oldest first.")
+	g.P("Range(ctx ", ctx, ", from, to ", tm, ") ([]", runtimePkg.Ident("Window"), "[", v, "], error)")
+	g.P("}")
+	g.P()
+	impl := "_" + ti
+	g.P("type ", impl, " struct {")
+	g.P("e *", runtimePkg.Ident("Emitter"))
+	g.P("i int")
+	g.P("}")
+	g.P()
+	g.P("func (x ", impl, ") Update(ctx ", ctx, ", fn func(v ", v, ") error) error {")
+	g.P("return x.e.TableWindowUpdate(ctx, x.i, func(m ", protoPkg.Ident("Message"), ") error { return fn(m.(", v, ")) })")
+	g.P("}")
+	g.P()
+	one := func(name, params, call string) {
+		g.P("func (x ", impl, ") ", name, "(ctx ", ctx, params, ") (", v, ", error) {")
+		g.P("m, err := x.e.", call)
+		g.P("if err != nil {")
+		g.P("return nil, err")
+		g.P("}")
+		g.P("return m.(", v, "), nil")
+		g.P("}")
+		g.P()
+	}
+	one("Current", "", "TableWindowCurrent(ctx, x.i)")
+	one("Now", "", "TableWindowNow(ctx, x.i)")
+	one("At", ", t "+tm, "TableWindowAt(ctx, x.i, t)")
+	one("Delta", ", d "+g.QualifiedGoIdent(timePkg.Ident("Duration")), "TableWindowAt(ctx, x.i, x.e.EventTime().Add(-d))")
+	g.P("func (x ", impl, ") Range(ctx ", ctx, ", from, to ", tm, ") ([]", runtimePkg.Ident("Window"), "[", v, "], error) {")
+	g.P("ws, err := x.e.TableWindowRange(ctx, x.i, from, to)")
+	g.P("if err != nil {")
+	g.P("return nil, err")
+	g.P("}")
+	g.P("out := make([]", runtimePkg.Ident("Window"), "[", v, "], len(ws))")
+	g.P("for i, w := range ws {")
+	g.P("out[i] = ", runtimePkg.Ident("Window"), "[", v, "]{Start: w.Start, End: w.End, Value: w.Value.(", v, ")}")
+	g.P("}")
+	g.P("return out, nil")
+	g.P("}")
+	g.P()
 }
 
 func (r *renderer) globalTable(g *protogen.GeneratedFile, s *protogen.Service, t *dsl.Table) {
@@ -713,6 +817,19 @@ func (r *renderer) mockFile(gen *protogen.Plugin, lib string) {
 			if t.Global {
 				all = append(all, mocked{name: tableIface(s, t), ident: f.GoImportPath.Ident(tableIface(s, t)), methods: []mockMethod{
 					{name: "Get", params: []mockParam{ctx, {"key", "string"}}, results: []string{v, "bool", "error"}},
+				}})
+				continue
+			}
+			if t.Window != nil {
+				tm := g.QualifiedGoIdent(timePkg.Ident("Time"))
+				all = append(all, mocked{name: tableIface(s, t), ident: f.GoImportPath.Ident(tableIface(s, t)), methods: []mockMethod{
+					{name: "Update", params: []mockParam{ctx, {"fn", "func(" + v + ") error"}}, results: []string{"error"}},
+					{name: "Current", params: []mockParam{ctx}, results: []string{v, "error"}},
+					{name: "Now", params: []mockParam{ctx}, results: []string{v, "error"}},
+					{name: "At", params: []mockParam{ctx, {"t", tm}}, results: []string{v, "error"}},
+					{name: "Delta", params: []mockParam{ctx, {"d", g.QualifiedGoIdent(timePkg.Ident("Duration"))}}, results: []string{v, "error"}},
+					{name: "Range", params: []mockParam{ctx, {"from", tm}, {"to", tm}},
+						results: []string{"[]" + g.QualifiedGoIdent(runtimePkg.Ident("Window")) + "[" + v + "]", "error"}},
 				}})
 				continue
 			}
