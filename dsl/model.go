@@ -7,10 +7,10 @@ package dsl
 
 import (
 	"fmt"
-	"time"
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 	"unicode"
 
 	"google.golang.org/protobuf/reflect/protoreflect"

@@ -38,6 +38,17 @@ func (ledger) Add(ctx context.Context, in *testapp.Order, out testapp.LedgerAddE
 	}); err != nil {
 		return err
 	}
+	if err := out.MinuteSums().Update(ctx, func(v *testapp.Tally) error {
+		v.SumCents += in.GetAmountCents()
+		return nil
+	}); err != nil {
+		return err
+	}
+	minute, err := out.MinuteSums().Current(ctx)
+	if err != nil {
+		return err
+	}
+	t.MinuteCents = minute.GetSumCents()
 	return out.EmitTally(ctx, t)
 }
 
@@ -49,7 +60,7 @@ type restores struct {
 }
 
 func (r *restores) OnRestore(p worker.RestoreProgress) {
-	if !p.Done {
+	if !p.Done || p.Table != testapp.LedgerTalliesTableName {
 		return
 	}
 	r.mu.Lock()
@@ -272,7 +283,7 @@ type partitionRestores struct {
 }
 
 func (r *partitionRestores) OnRestore(p worker.RestoreProgress) {
-	if !p.Done {
+	if !p.Done || p.Table != testapp.LedgerTalliesTableName {
 		return
 	}
 	r.mu.Lock()
@@ -417,4 +428,50 @@ func TestGlobalTable(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Error("the raised limit of acct-0 was never seen by the agent")
+}
+
+// TestWindowedTableOnTheBroker: a tumbling one-minute window per account,
+// by record timestamp; once stream time passes a window's end plus expiry,
+// the worker deletes it and writes its tombstone to the changelog.
+func TestWindowedTableOnTheBroker(t *testing.T) {
+	addr := startBroker(t)
+	cl := client(t, addr)
+	runLedger(t, addr, t.TempDir())
+	base := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	var recs []*kgo.Record
+	for i := 0; i < 10; i++ { // minute 0: 10 orders of 3 cents
+		r := order(t, &testapp.Order{AccountId: "acct-w", AmountCents: 3})
+		r.Timestamp = base.Add(time.Duration(i) * time.Second)
+		recs = append(recs, r)
+	}
+	produce(t, cl, recs...)
+	got := consume(t, addr, testapp.TallyTopicName, 10)
+	last, _ := testapp.TallyTopic.Decode(got[9].Value)
+	if last.GetMinuteCents() != 30 {
+		t.Errorf("minute 0 sum %d, want 30", last.GetMinuteCents())
+	}
+	// Minute 5: a new window; stream time passes minute 0's end (1 min)
+	// plus expiry (1 min), so its window is deleted and tombstoned.
+	r := order(t, &testapp.Order{AccountId: "acct-w", AmountCents: 4})
+	r.Timestamp = base.Add(5 * time.Minute)
+	produce(t, cl, r)
+	got = consume(t, addr, testapp.TallyTopicName, 11)
+	last, _ = testapp.TallyTopic.Decode(got[10].Value)
+	if last.GetMinuteCents() != 4 {
+		t.Errorf("minute 5 sum %d, want 4 (a new window)", last.GetMinuteCents())
+	}
+	waitUntil(t, func() bool {
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		c := client(t, addr, kgo.ConsumeTopics(testapp.LedgerMinuteSumsChangelogTopicName), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+		tomb := false
+		for cctx.Err() == nil && !tomb {
+			c.PollFetches(cctx).EachRecord(func(rec *kgo.Record) {
+				if key, start, ok := runtime.SplitWindowKey(rec.Key); ok && rec.Value == nil && string(key) == "acct-w" && start.Equal(base) {
+					tomb = true
+				}
+			})
+		}
+		return tomb
+	})
 }

@@ -202,7 +202,10 @@ type Tally struct {
 	SumCents  int64                  `protobuf:"varint,3,opt,name=sum_cents,json=sumCents,proto3" json:"sum_cents,omitempty"`
 	// over_limit is set when sum_cents exceeds the account's limit in global
 	// table "limits".
-	OverLimit     bool `protobuf:"varint,4,opt,name=over_limit,json=overLimit,proto3" json:"over_limit,omitempty"`
+	OverLimit bool `protobuf:"varint,4,opt,name=over_limit,json=overLimit,proto3" json:"over_limit,omitempty"`
+	// minute_cents is the sum of the account's orders in the current
+	// one-minute window (by record timestamp).
+	MinuteCents   int64 `protobuf:"varint,5,opt,name=minute_cents,json=minuteCents,proto3" json:"minute_cents,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -263,6 +266,13 @@ func (x *Tally) GetOverLimit() bool {
 		return x.OverLimit
 	}
 	return false
+}
+
+func (x *Tally) GetMinuteCents() int64 {
+	if x != nil {
+		return x.MinuteCents
+	}
+	return 0
 }
 
 // Limit is an account's limit, on a compacted topic keyed by account id:
@@ -335,14 +345,15 @@ const file_testapp_proto_rawDesc = "" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason:8\xb2\xa2\x194\n" +
 	"\x06alerts\x10\x02\"\n" +
 	"account_idB\x1c\n" +
-	"\x0fretention.bytes\x12\t104857600\"\x97\x01\n" +
+	"\x0fretention.bytes\x12\t104857600\"\xba\x01\n" +
 	"\x05Tally\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12\x14\n" +
 	"\x05count\x18\x02 \x01(\x03R\x05count\x12\x1b\n" +
 	"\tsum_cents\x18\x03 \x01(\x03R\bsumCents\x12\x1d\n" +
 	"\n" +
-	"over_limit\x18\x04 \x01(\bR\toverLimit:\x1d\xb2\xa2\x19\x19\n" +
+	"over_limit\x18\x04 \x01(\bR\toverLimit\x12!\n" +
+	"\fminute_cents\x18\x05 \x01(\x03R\vminuteCents:\x1d\xb2\xa2\x19\x19\n" +
 	"\atallies\x10\x04\"\n" +
 	"account_id(\x02\"6\n" +
 	"\x05Limit\x12\x1b\n" +
@@ -355,13 +366,16 @@ const file_testapp_proto_rawDesc = "" +
 	"\bcheckout2[\n" +
 	"\x05Audit\x12E\n" +
 	"\x06Record\x12\x1b.streamgen.testapp.v1.Alert\x1a\x16.google.protobuf.Empty\"\x06\xb2\xa2\x19\x02\x18\x02\x1a\v\xb2\xa2\x19\a\n" +
-	"\x05audit2\xcb\x01\n" +
-	"\x06Ledger\x12X\n" +
-	"\x03Add\x12\x1b.streamgen.testapp.v1.Order\x1a\x1b.streamgen.testapp.v1.Tally\"\x17\xb2\xa2\x19\x13\x10\x02*\atallies*\x06limits\x1ag\xb2\xa2\x19c\n" +
+	"\x05audit2\x9b\x02\n" +
+	"\x06Ledger\x12e\n" +
+	"\x03Add\x12\x1b.streamgen.testapp.v1.Order\x1a\x1b.streamgen.testapp.v1.Tally\"$\xb2\xa2\x19 \x10\x02*\atallies*\x06limits*\vminute-sums\x1a\xa9\x01\xb2\xa2\x19\xa4\x01\n" +
 	"\x06ledger\x121\n" +
 	"\atallies\x12\x1astreamgen.testapp.v1.Tally\x1a\n" +
 	"account_id\x12&\n" +
-	"\x06limits\x12\x1astreamgen.testapp.v1.Limit(\x01BAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
+	"\x06limits\x12\x1astreamgen.testapp.v1.Limit(\x01\x12?\n" +
+	"\vminute-sums\x12\x1astreamgen.testapp.v1.Tally\x1a\n" +
+	"account_id2\b\n" +
+	"\x02\b<\x1a\x02\b<BAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
 
 var (
 	file_testapp_proto_rawDescOnce sync.Once

@@ -7,6 +7,7 @@ import (
 	context "context"
 	runtime "github.com/streamgen/streamgen/runtime"
 	proto "google.golang.org/protobuf/proto"
+	time "time"
 )
 
 // This is a compile-time assertion that this generated file and the
@@ -293,6 +294,10 @@ const (
 	LedgerTalliesChangelogTopicName = "ledger-tallies-changelog"
 	// LedgerLimitsTableName is the name of table "limits".
 	LedgerLimitsTableName = "limits"
+	// LedgerMinuteSumsTableName is the name of table "minute-sums".
+	LedgerMinuteSumsTableName = "minute-sums"
+	// LedgerMinuteSumsChangelogTopicName is the compacted changelog topic of table "minute-sums".
+	LedgerMinuteSumsChangelogTopicName = "ledger-minute-sums-changelog"
 )
 
 var _Ledger_Tallies_TableDesc = runtime.TableDesc{
@@ -382,6 +387,101 @@ func (x _LedgerLimitsTable) Get(ctx context.Context, key string) (*Limit, bool, 
 	return m.(*Limit), ok, nil
 }
 
+var _Ledger_MinuteSums_TableDesc = runtime.TableDesc{
+	Name: LedgerMinuteSumsTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              LedgerMinuteSumsChangelogTopicName,
+		Partitions:        4,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+	},
+	New:          func() proto.Message { return new(Tally) },
+	KeyFromField: true,
+	Window: &runtime.WindowSpec{
+		Size:    60000000000, // 1m0s
+		Step:    60000000000, // 1m0s
+		Expires: 60000000000, // 1m0s
+		Grace:   0,           // 0s
+	},
+}
+
+// LedgerMinuteSumsTable is typed access to windowed table "minute-sums" (tumbling windows of 1m0s)
+// for the key of the record being handled. Writes take effect, in the store and the
+// changelog, only if the handler returns nil.
+type LedgerMinuteSumsTable interface {
+	// Update applies fn to the value of every open window that contains the
+	// record's event time, and stores the results.
+	Update(ctx context.Context, fn func(v *Tally) error) error
+	// Current returns the value of the newest window containing the record's
+	// event time.
+	Current(ctx context.Context) (*Tally, error)
+	// Now returns the value of the newest window containing the partition's
+	// stream time.
+	Now(ctx context.Context) (*Tally, error)
+	// At returns the value of the newest window containing t.
+	At(ctx context.Context, t time.Time) (*Tally, error)
+	// Delta returns the value of the newest window containing the record's
+	// event time minus d: compare it with Current for the change.
+	Delta(ctx context.Context, d time.Duration) (*Tally, error)
+	// Range returns the windows that start in [from, to) and hold a value,
+	// oldest first.
+	Range(ctx context.Context, from, to time.Time) ([]runtime.Window[*Tally], error)
+}
+
+type _LedgerMinuteSumsTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _LedgerMinuteSumsTable) Update(ctx context.Context, fn func(v *Tally) error) error {
+	return x.e.TableWindowUpdate(ctx, x.i, func(m proto.Message) error { return fn(m.(*Tally)) })
+}
+
+func (x _LedgerMinuteSumsTable) Current(ctx context.Context) (*Tally, error) {
+	m, err := x.e.TableWindowCurrent(ctx, x.i)
+	if err != nil {
+		return nil, err
+	}
+	return m.(*Tally), nil
+}
+
+func (x _LedgerMinuteSumsTable) Now(ctx context.Context) (*Tally, error) {
+	m, err := x.e.TableWindowNow(ctx, x.i)
+	if err != nil {
+		return nil, err
+	}
+	return m.(*Tally), nil
+}
+
+func (x _LedgerMinuteSumsTable) At(ctx context.Context, t time.Time) (*Tally, error) {
+	m, err := x.e.TableWindowAt(ctx, x.i, t)
+	if err != nil {
+		return nil, err
+	}
+	return m.(*Tally), nil
+}
+
+func (x _LedgerMinuteSumsTable) Delta(ctx context.Context, d time.Duration) (*Tally, error) {
+	m, err := x.e.TableWindowAt(ctx, x.i, x.e.EventTime().Add(-d))
+	if err != nil {
+		return nil, err
+	}
+	return m.(*Tally), nil
+}
+
+func (x _LedgerMinuteSumsTable) Range(ctx context.Context, from, to time.Time) ([]runtime.Window[*Tally], error) {
+	ws, err := x.e.TableWindowRange(ctx, x.i, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]runtime.Window[*Tally], len(ws))
+	for i, w := range ws {
+		out[i] = runtime.Window[*Tally]{Start: w.Start, End: w.End, Value: w.Value.(*Tally)}
+	}
+	return out, nil
+}
+
 // Ledger keeps a table of tallies.
 //
 // LedgerAgents is implemented by the agents of app "ledger".
@@ -411,6 +511,8 @@ type LedgerAddEmitter interface {
 	Tallies() LedgerTalliesTable
 	// Limits reads global table "limits".
 	Limits() LedgerLimitsTable
+	// MinuteSums reads and writes table "minute-sums" for the current record's key.
+	MinuteSums() LedgerMinuteSumsTable
 }
 
 type _LedgerAddEmitter struct{ e *runtime.Emitter }
@@ -421,6 +523,10 @@ func (x _LedgerAddEmitter) Tallies() LedgerTalliesTable {
 
 func (x _LedgerAddEmitter) Limits() LedgerLimitsTable {
 	return _LedgerLimitsTable{x.e, 1}
+}
+
+func (x _LedgerAddEmitter) MinuteSums() LedgerMinuteSumsTable {
+	return _LedgerMinuteSumsTable{x.e, 2}
 }
 
 func (x _LedgerAddEmitter) EmitTally(ctx context.Context, m *Tally) error {
@@ -454,12 +560,14 @@ var _Ledger_AppDesc = runtime.AppDesc{
 			Tables: []*runtime.TableDesc{
 				&_Ledger_Tallies_TableDesc,
 				&_Ledger_Limits_TableDesc,
+				&_Ledger_MinuteSums_TableDesc,
 			},
 		},
 	},
 	Tables: []*runtime.TableDesc{
 		&_Ledger_Tallies_TableDesc,
 		&_Ledger_Limits_TableDesc,
+		&_Ledger_MinuteSums_TableDesc,
 	},
 }
 

@@ -8,8 +8,10 @@ package testappmock
 import (
 	context "context"
 	gomock "github.com/golang/mock/gomock"
+	runtime "github.com/streamgen/streamgen/runtime"
 	testapp "github.com/streamgen/streamgen/runtime/internal/testapp"
 	reflect "reflect"
+	time "time"
 )
 
 // MockAuditAgents is a mock of testapp.AuditAgents.
@@ -235,6 +237,20 @@ func (mr *MockLedgerAddEmitterMockRecorder) Limits() *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Limits", reflect.TypeOf((*MockLedgerAddEmitter)(nil).Limits))
 }
 
+// MinuteSums mocks the method of the same name.
+func (m *MockLedgerAddEmitter) MinuteSums() testapp.LedgerMinuteSumsTable {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "MinuteSums")
+	ret0, _ := ret[0].(testapp.LedgerMinuteSumsTable)
+	return ret0
+}
+
+// MinuteSums declares an expected call of MinuteSums.
+func (mr *MockLedgerAddEmitterMockRecorder) MinuteSums() *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "MinuteSums", reflect.TypeOf((*MockLedgerAddEmitter)(nil).MinuteSums))
+}
+
 // MockLedgerAgents is a mock of testapp.LedgerAgents.
 type MockLedgerAgents struct {
 	ctrl     *gomock.Controller
@@ -313,6 +329,120 @@ func (m *MockLedgerLimitsTable) Get(ctx context.Context, key string) (*testapp.L
 func (mr *MockLedgerLimitsTableMockRecorder) Get(ctx, key any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockLedgerLimitsTable)(nil).Get), ctx, key)
+}
+
+// MockLedgerMinuteSumsTable is a mock of testapp.LedgerMinuteSumsTable.
+type MockLedgerMinuteSumsTable struct {
+	ctrl     *gomock.Controller
+	recorder *MockLedgerMinuteSumsTableMockRecorder
+}
+
+// MockLedgerMinuteSumsTableMockRecorder records expected calls on a MockLedgerMinuteSumsTable.
+type MockLedgerMinuteSumsTableMockRecorder struct {
+	mock *MockLedgerMinuteSumsTable
+}
+
+// NewMockLedgerMinuteSumsTable returns a new mock of LedgerMinuteSumsTable.
+func NewMockLedgerMinuteSumsTable(ctrl *gomock.Controller) *MockLedgerMinuteSumsTable {
+	mock := &MockLedgerMinuteSumsTable{ctrl: ctrl}
+	mock.recorder = &MockLedgerMinuteSumsTableMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockLedgerMinuteSumsTable) EXPECT() *MockLedgerMinuteSumsTableMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.LedgerMinuteSumsTable = (*MockLedgerMinuteSumsTable)(nil)
+
+// Update mocks the method of the same name.
+func (m *MockLedgerMinuteSumsTable) Update(ctx context.Context, fn func(*testapp.Tally) error) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Update", ctx, fn)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Update declares an expected call of Update.
+func (mr *MockLedgerMinuteSumsTableMockRecorder) Update(ctx, fn any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Update", reflect.TypeOf((*MockLedgerMinuteSumsTable)(nil).Update), ctx, fn)
+}
+
+// Current mocks the method of the same name.
+func (m *MockLedgerMinuteSumsTable) Current(ctx context.Context) (*testapp.Tally, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Current", ctx)
+	ret0, _ := ret[0].(*testapp.Tally)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Current declares an expected call of Current.
+func (mr *MockLedgerMinuteSumsTableMockRecorder) Current(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Current", reflect.TypeOf((*MockLedgerMinuteSumsTable)(nil).Current), ctx)
+}
+
+// Now mocks the method of the same name.
+func (m *MockLedgerMinuteSumsTable) Now(ctx context.Context) (*testapp.Tally, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Now", ctx)
+	ret0, _ := ret[0].(*testapp.Tally)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Now declares an expected call of Now.
+func (mr *MockLedgerMinuteSumsTableMockRecorder) Now(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Now", reflect.TypeOf((*MockLedgerMinuteSumsTable)(nil).Now), ctx)
+}
+
+// At mocks the method of the same name.
+func (m *MockLedgerMinuteSumsTable) At(ctx context.Context, t time.Time) (*testapp.Tally, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "At", ctx, t)
+	ret0, _ := ret[0].(*testapp.Tally)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// At declares an expected call of At.
+func (mr *MockLedgerMinuteSumsTableMockRecorder) At(ctx, t any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "At", reflect.TypeOf((*MockLedgerMinuteSumsTable)(nil).At), ctx, t)
+}
+
+// Delta mocks the method of the same name.
+func (m *MockLedgerMinuteSumsTable) Delta(ctx context.Context, d time.Duration) (*testapp.Tally, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Delta", ctx, d)
+	ret0, _ := ret[0].(*testapp.Tally)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Delta declares an expected call of Delta.
+func (mr *MockLedgerMinuteSumsTableMockRecorder) Delta(ctx, d any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Delta", reflect.TypeOf((*MockLedgerMinuteSumsTable)(nil).Delta), ctx, d)
+}
+
+// Range mocks the method of the same name.
+func (m *MockLedgerMinuteSumsTable) Range(ctx context.Context, from time.Time, to time.Time) ([]runtime.Window[*testapp.Tally], error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Range", ctx, from, to)
+	ret0, _ := ret[0].([]runtime.Window[*testapp.Tally])
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Range declares an expected call of Range.
+func (mr *MockLedgerMinuteSumsTableMockRecorder) Range(ctx, from, to any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Range", reflect.TypeOf((*MockLedgerMinuteSumsTable)(nil).Range), ctx, from, to)
 }
 
 // MockLedgerTalliesTable is a mock of testapp.LedgerTalliesTable.
