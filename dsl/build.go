@@ -456,6 +456,13 @@ func (b *builder) tables(app *App, opt *streamgenv1.App) {
 // coPartition checks that every table's writers consume topics with one
 // partition count, and sets the changelog's partitions to it.
 func (b *builder) coPartition(app *App) {
+	defer func() {
+		for _, ag := range app.Agents {
+			if ag.WindowClose != nil && ag.WindowClose.Changelog != nil {
+				ag.DeadLetter.Partitions = ag.WindowClose.Changelog.Partitions
+			}
+		}
+	}()
 	for _, t := range app.Tables {
 		if t.Global && len(t.Writers) > 0 {
 			continue // read anywhere: no co-partitioning
@@ -495,7 +502,35 @@ func (b *builder) agent(app *App, m protoreflect.MethodDescriptor) *Agent {
 		ok = false
 	}
 	in := m.Input()
-	if t := b.model.ByMessage[in.FullName()]; t != nil {
+	if name := opt.GetOnWindowClose(); name != "" {
+		var t *Table
+		for _, u := range app.Tables {
+			if u.Name == name {
+				t = u
+			}
+		}
+		switch {
+		case t == nil:
+			b.errorf(m, methodOptionsNumber, []int32{6}, where+" > option agent.on_window_close",
+				"table %q is not declared in the app option", name)
+			ok = false
+		case t.Window == nil:
+			b.errorf(m, methodOptionsNumber, []int32{6}, where+" > option agent.on_window_close",
+				"table %q is not windowed: only windows close; add a window to it", name)
+			ok = false
+		case t.Value.FullName() != in.FullName():
+			b.errorf(m, methodOptionsNumber, []int32{6}, where+" > option agent.on_window_close",
+				"the agent receives the final values of table %q, of type %s, but takes %s; make its request type %s",
+				name, t.Value.FullName(), in.FullName(), t.Value.Name())
+			ok = false
+		case len(opt.GetTables()) > 0:
+			b.errorf(m, methodOptionsNumber, []int32{5}, where+" > option agent.tables",
+				"an on_window_close agent cannot use tables; it receives the window's final value")
+			ok = false
+		default:
+			ag.WindowClose = t
+		}
+	} else if t := b.model.ByMessage[in.FullName()]; t != nil {
 		ag.Input = t
 	} else {
 		b.errorf(m, 0, nil, where,
@@ -618,6 +653,9 @@ func (b *builder) agent(app *App, m protoreflect.MethodDescriptor) *Agent {
 	partitions := int32(1)
 	if ag.Input != nil {
 		partitions = ag.Input.Partitions
+	}
+	if ag.WindowClose != nil && len(ag.WindowClose.Writers) > 0 {
+		partitions = ag.WindowClose.Writers[0].Input.Partitions
 	}
 	ag.DeadLetter = &Topic{Name: dlq, Partitions: partitions, ReplicationFactor: -1, Codec: streamgenv1.Codec_CODEC_UNSPECIFIED, Config: map[string]string{}}
 	if ag.Input != nil {

@@ -76,6 +76,9 @@ type Agent struct {
 	DeadLetter *Topic
 	// Tables are the tables the agent reads and writes, in declaration order.
 	Tables []*Table
+	// WindowClose is the windowed table whose closed windows the agent
+	// receives; Input is nil then.
+	WindowClose *Table
 }
 
 // Table is keyed state of an app, backed by a changelog topic.

@@ -97,7 +97,9 @@ func (a *App) Topics() []*TopicDesc {
 	seen := map[string]*TopicDesc{}
 	for _, ag := range a.agents {
 		for _, t := range append([]*TopicDesc{ag.Desc.Input, ag.Desc.DeadLetter}, ag.Desc.Outputs...) {
-			seen[t.Name] = t
+			if t != nil {
+				seen[t.Name] = t
+			}
 		}
 		for _, t := range ag.Desc.Tables {
 			if t.Global {
@@ -576,4 +578,80 @@ func (e *Emitter) TableWindowRange(ctx context.Context, i int, from, to time.Tim
 		}
 	}
 	return out, nil
+}
+
+// ClosedWindow identifies a window an on_window_close agent is called for.
+type ClosedWindow struct {
+	// Table is the windowed table.
+	Table string
+	// Key is the table key.
+	Key []byte
+	// Start and End bound the window: [Start, End).
+	Start, End time.Time
+}
+
+type closedKey struct{}
+
+// ClosedWindowFrom returns the window an on_window_close agent's handler
+// was called for.
+func ClosedWindowFrom(ctx context.Context) (ClosedWindow, bool) {
+	w, ok := ctx.Value(closedKey{}).(ClosedWindow)
+	return w, ok
+}
+
+// ClosedMarkerKey is the store and changelog key that records that the
+// window stored under windowKey was closed and its final value delivered.
+func ClosedMarkerKey(windowKey []byte) []byte {
+	return append([]byte{0xff, 'c'}, windowKey...)
+}
+
+// SplitClosedMarker returns the window key of a closed marker key.
+func SplitClosedMarker(k []byte) ([]byte, bool) {
+	if len(k) < 2 || k[0] != 0xff || k[1] != 'c' {
+		return nil, false
+	}
+	return k[2:], true
+}
+
+// ProcessClosed runs an on_window_close agent on a window's final value
+// (its table's encoding, nil for the default). The record the error policy
+// sees is the window's changelog record: topic, partition, table key,
+// value, and the window's end as timestamp.
+func (ag *Agent) ProcessClosed(ctx context.Context, w ClosedWindow, partition int32, value []byte, out *Emitter) (err error) {
+	t := ag.Desc.WindowClose
+	rec := &Record{Topic: t.Changelog.Name, Partition: partition, Offset: -1, Key: w.Key, Value: value, Timestamp: w.End}
+	out.reset(ag.Desc, rec)
+	m := t.New()
+	raw := value
+	if raw == nil {
+		raw = t.Default
+	}
+	if err := proto.Unmarshal(raw, m); err != nil {
+		return ag.fail(rec, &DecodeError{Topic: t.Changelog.Name, Codec: CodecProto, Err: err})
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			out.reset(ag.Desc, rec)
+			err = ag.fail(rec, &PanicError{Value: p, Stack: debug.Stack()})
+		}
+	}()
+	out.msg = m
+	out.eventTime = w.End
+	cctx := context.WithValue(context.WithValue(ctx, recordKey{}, rec), closedKey{}, w)
+	if err := ag.Desc.Handler(cctx, ag.app.impl, m, out); err != nil {
+		out.reset(ag.Desc, rec)
+		return ag.fail(rec, err)
+	}
+	return nil
+}
+
+// ClosersOf returns the app's on_window_close agents of table name.
+func (a *App) ClosersOf(name string) []*Agent {
+	var out []*Agent
+	for _, ag := range a.agents {
+		if ag.Desc.WindowClose != nil && ag.Desc.WindowClose.Name == name {
+			out = append(out, ag)
+		}
+	}
+	return out
 }

@@ -169,6 +169,9 @@ type AgentDesc struct {
 	// Tables are the tables the agent reads and writes, in the order the
 	// generated accessors refer to them by index.
 	Tables []*TableDesc
+	// WindowClose is the windowed table whose closed windows the agent
+	// receives, one call per window with its final value; Input is nil then.
+	WindowClose *TableDesc
 }
 
 // TableDesc describes a table: generated code fills it in from the schema.

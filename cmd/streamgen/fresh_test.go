@@ -32,6 +32,8 @@ func TestCheckedInCodeIsFresh(t *testing.T) {
 			"paths=import,module=example.com/uppercase,mock=uber,pbgo=true", "examples/01-uppercase", false},
 		{"02-wordcount", []string{"examples/02-wordcount/proto"}, "examples/02-wordcount/proto/wordcount/v1/wordcount.proto",
 			"paths=import,module=github.com/streamgen/streamgen/examples/02-wordcount,mock=golang,pbgo=true", "examples/02-wordcount", false},
+		{"03-pageviews", []string{"examples/03-pageviews/proto"}, "examples/03-pageviews/proto/pageviews/v1/pageviews.proto",
+			"paths=import,module=github.com/streamgen/streamgen/examples/03-pageviews,mock=golang,pbgo=true", "examples/03-pageviews", false},
 		{"04-withdrawals", []string{"examples/04-withdrawals/proto"}, "examples/04-withdrawals/proto/withdrawals/v1/withdrawals.proto",
 			"paths=import,module=github.com/streamgen/streamgen/examples/04-withdrawals,mock=golang,pbgo=true", "examples/04-withdrawals", false},
 		{"bench", []string{"examples/bench/proto"}, "examples/bench/proto/bench/v1/bench.proto",

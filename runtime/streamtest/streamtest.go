@@ -74,7 +74,14 @@ func Send[T proto.Message](d *Driver, topic runtime.Topic[T], m T) error {
 // SendRecord feeds a record as bytes, e.g. a value that does not decode, to
 // test the error policy.
 func (d *Driver) SendRecord(rec *runtime.Record) error {
-	queue := []*runtime.Record{d.append(rec)}
+	if err := d.run([]*runtime.Record{d.append(rec)}); err != nil {
+		return err
+	}
+	return d.settle()
+}
+
+// run processes queued records and everything they cause.
+func (d *Driver) run(queue []*runtime.Record) error {
 	var em runtime.Emitter
 	for len(queue) > 0 {
 		in := queue[0]
@@ -88,7 +95,7 @@ func (d *Driver) SendRecord(rec *runtime.Record) error {
 			}
 		}
 		for _, ag := range d.app.Agents() {
-			if ag.Desc.Input.Name != in.Topic {
+			if ag.Desc.Input == nil || ag.Desc.Input.Name != in.Topic {
 				continue
 			}
 			em.SetState(driverState{d: d, ag: ag, partition: in.Partition})
@@ -118,21 +125,108 @@ func (d *Driver) SendRecord(rec *runtime.Record) error {
 			}
 		}
 	}
+	return nil
+}
+
+// settle closes the windows stream time has passed (end plus grace),
+// handing their final values to the closers, then expires old windows.
+func (d *Driver) settle() error {
+	if err := d.closeWindows(); err != nil {
+		return err
+	}
 	return d.expire()
+}
+
+func (d *Driver) closeWindows() error {
+	keys := make([]string, 0, len(d.stores))
+	for k := range d.stores {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var em runtime.Emitter
+	for _, sk := range keys {
+		st := d.stores[sk]
+		name, pstr, _ := strings.Cut(sk, "/")
+		t := d.tables[name]
+		if t == nil || t.Window == nil {
+			continue
+		}
+		closers := d.app.ClosersOf(name)
+		if len(closers) == 0 {
+			continue
+		}
+		p64, _ := strconv.ParseInt(pstr, 10, 32)
+		part := int32(p64)
+		now := d.streamTime(part)
+		type due struct {
+			key, value []byte
+			start      time.Time
+		}
+		var ds []due
+		closed := map[string]bool{}
+		_ = st.Scan(func(k, v []byte) error {
+			if wk, ok := runtime.SplitClosedMarker(k); ok {
+				closed[string(wk)] = true
+				return nil
+			}
+			if _, start, ok := runtime.SplitWindowKey(k); ok && !start.Add(t.Window.Size+t.Window.Grace).After(now) {
+				ds = append(ds, due{append([]byte(nil), k...), append([]byte(nil), v...), start})
+			}
+			return nil
+		})
+		sort.Slice(ds, func(i, j int) bool {
+			if !ds[i].start.Equal(ds[j].start) {
+				return ds[i].start.Before(ds[j].start)
+			}
+			return string(ds[i].key) < string(ds[j].key)
+		})
+		for _, w := range ds {
+			if closed[string(w.key)] {
+				continue
+			}
+			key, start, _ := runtime.SplitWindowKey(w.key)
+			cw := runtime.ClosedWindow{Table: name, Key: key, Start: start, End: start.Add(t.Window.Size)}
+			var queue []*runtime.Record
+			for _, c := range closers {
+				if err := c.ProcessClosed(context.Background(), cw, part, w.value, &em); err != nil {
+					if c.Desc.OnError == runtime.OnErrorStop {
+						return err
+					}
+					d.append(c.DeadLetter(&runtime.Record{Topic: t.Changelog.Name, Partition: part, Offset: -1, Key: key, Value: w.value, Timestamp: cw.End}, err))
+					continue
+				}
+				for _, out := range em.Records() {
+					out := out
+					queue = append(queue, d.append(&out))
+				}
+			}
+			marker := runtime.ClosedMarkerKey(w.key)
+			if err := st.Write([]state.KV{{Key: marker, Value: []byte{1}}}); err != nil {
+				return err
+			}
+			d.append(&runtime.Record{Topic: t.Changelog.Name, Partition: part, Key: marker, Value: []byte{1}})
+			if err := d.run(queue); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Now returns the driver's clock: the time Advance set, or the zero time.
 func (d *Driver) Now() time.Time { return d.clock }
 
 // Advance moves the driver's virtual clock to t (never backwards). Stream
-// time of every partition is at least the clock, so advancing it expires
-// windows past their end plus expiry, with no sleeps in tests. Records
+// time of every partition is at least the clock, so advancing it closes
+// windows past their end plus grace (their final values go to the table's
+// on_window_close agents) and expires windows past their end plus expiry,
+// with no sleeps in tests. Records
 // sent without a timestamp get the clock's time.
 func (d *Driver) Advance(t time.Time) error {
 	if t.After(d.clock) {
 		d.clock = t.UTC()
 	}
-	return d.expire()
+	return d.settle()
 }
 
 func (d *Driver) streamTime(partition int32) time.Time {
@@ -155,7 +249,11 @@ func (d *Driver) expire() error {
 		now := d.streamTime(int32(p64))
 		var dead [][]byte
 		_ = st.Scan(func(key, _ []byte) error {
-			if _, start, ok := runtime.SplitWindowKey(key); ok && !start.Add(t.Window.Size+t.Window.Expires).After(now) {
+			wk := key
+			if m, ok := runtime.SplitClosedMarker(key); ok {
+				wk = m
+			}
+			if _, start, ok := runtime.SplitWindowKey(wk); ok && !start.Add(t.Window.Size+t.Window.Expires).After(now) {
 				dead = append(dead, append([]byte(nil), key...))
 			}
 			return nil

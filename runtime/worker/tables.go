@@ -362,30 +362,64 @@ func (s *laneState) flushed(i int) {
 	}
 }
 
+// winEntry is a window a lane is responsible for: its end, and whether
+// its final value was handed to the table's closers.
+type winEntry struct {
+	end    int64 // ms
+	closed bool
+}
+
 // windowIndex returns, per agent table, the windows of a windowed table
-// the lane is responsible for expiring, keyed by window key, with their end
-// in ms: those in the store whose key hashes to this lane (rebuilt on every
-// assignment), and those the lane writes from then on. Nil for tables that
-// are not windowed.
-func (w *worker) windowIndex(tables []*tableStore, lane, lanes int) []map[string]int64 {
-	out := make([]map[string]int64, len(tables))
+// the lane is responsible for closing and expiring, keyed by window key:
+// those in the store whose key hashes to this lane (rebuilt on every
+// assignment, with their closed markers), and those the lane writes from
+// then on. Nil for tables that are not windowed.
+func (w *worker) windowIndex(tables []*tableStore, lane, lanes int) []map[string]*winEntry {
+	out := make([]map[string]*winEntry, len(tables))
 	for i, ts := range tables {
 		if ts.desc.Window == nil || ts.store == nil {
 			continue
 		}
-		idx := map[string]int64{}
+		idx := map[string]*winEntry{}
+		closed := map[string]bool{}
 		size := ts.desc.Window.Size
 		err := ts.store.Scan(func(k, _ []byte) error {
+			if wk, ok := runtime.SplitClosedMarker(k); ok {
+				closed[string(wk)] = true
+				return nil
+			}
 			key, start, ok := runtime.SplitWindowKey(k)
 			if ok && (lanes == 1 || laneOf(&runtime.Record{Key: key}, lanes) == lane) {
-				idx[string(k)] = start.Add(size).UnixMilli()
+				idx[string(k)] = &winEntry{end: start.Add(size).UnixMilli()}
 			}
 			return nil
 		})
 		if err != nil {
-			w.log.Warn("scanning windowed table for expiry failed", "table", ts.desc.Name, "partition", ts.partition, "error", err)
+			w.log.Warn("scanning windowed table failed", "table", ts.desc.Name, "partition", ts.partition, "error", err)
+		}
+		for k := range closed {
+			if e := idx[k]; e != nil {
+				e.closed = true
+			}
 		}
 		out[i] = idx
 	}
 	return out
+}
+
+// closeGroup is one closed window's work: the closers' outputs and the
+// closed marker's changelog record. When all are acknowledged, the marker
+// goes into the store, so a worker that restarts from this store does not
+// deliver the window again; if it stops before, the window is delivered
+// again (at least once).
+type closeGroup struct {
+	ts        *tableStore
+	marker    []byte
+	remaining atomic.Int32
+}
+
+// closeToken is the producer token of a record of a closeGroup.
+type closeToken struct {
+	g         *closeGroup
+	changelog bool
 }

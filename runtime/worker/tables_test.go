@@ -22,6 +22,14 @@ type ledger struct {
 	testapp.UnimplementedLedgerAgents
 }
 
+func (ledger) MinuteClosed(ctx context.Context, in *testapp.Tally, out testapp.LedgerMinuteClosedEmitter) error {
+	w, ok := runtime.ClosedWindowFrom(ctx)
+	if !ok {
+		return fmt.Errorf("no closed window in the context")
+	}
+	return out.EmitMinuteTotal(ctx, &testapp.MinuteTotal{AccountId: string(w.Key), SumCents: in.GetSumCents(), StartMs: w.Start.UnixMilli()})
+}
+
 func (ledger) Add(ctx context.Context, in *testapp.Order, out testapp.LedgerAddEmitter) error {
 	var t *testapp.Tally
 	limit, limited, err := out.Limits().Get(ctx, in.GetAccountId())
@@ -474,4 +482,45 @@ func TestWindowedTableOnTheBroker(t *testing.T) {
 		}
 		return tomb
 	})
+}
+
+// TestWindowCloseOnTheBroker: each closed window's final value reaches the
+// on_window_close agent once: when a later event moves stream time past
+// the window's end, and, with no later event, when the wall clock does
+// (the partition idles).
+func TestWindowCloseOnTheBroker(t *testing.T) {
+	addr := startBroker(t)
+	cl := client(t, addr)
+	runLedger(t, addr, t.TempDir())
+	base := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	var recs []*kgo.Record
+	for i := 0; i < 10; i++ {
+		r := order(t, &testapp.Order{AccountId: "acct-w", AmountCents: 3})
+		r.Timestamp = base.Add(time.Duration(i) * time.Second)
+		recs = append(recs, r)
+	}
+	later := order(t, &testapp.Order{AccountId: "acct-w", AmountCents: 4})
+	later.Timestamp = base.Add(5 * time.Minute)
+	produce(t, cl, append(recs, later)...)
+	got := consume(t, addr, testapp.MinuteTotalTopicName, 1)
+	m, _ := testapp.MinuteTotalTopic.Decode(got[0].Value)
+	if m.GetAccountId() != "acct-w" || m.GetSumCents() != 30 || m.GetStartMs() != base.UnixMilli() {
+		t.Errorf("closed window %v, want acct-w 30 cents from %v", m, base)
+	}
+	// A window ending 1 ms after its only event, with nothing after it:
+	// it closes once the partition has idled a second or so.
+	boundary := time.Now().Truncate(time.Minute)
+	idle := order(t, &testapp.Order{AccountId: "acct-t", AmountCents: 7})
+	idle.Timestamp = boundary.Add(-time.Millisecond)
+	produce(t, cl, idle)
+	got = consume(t, addr, testapp.MinuteTotalTopicName, 2)
+	m, _ = testapp.MinuteTotalTopic.Decode(got[1].Value)
+	if m.GetAccountId() != "acct-t" || m.GetSumCents() != 7 {
+		t.Errorf("idle-closed window %v, want acct-t 7 cents", m)
+	}
+	// Each window is delivered once.
+	time.Sleep(1500 * time.Millisecond)
+	if all := consume(t, addr, testapp.MinuteTotalTopicName, 2); len(all) != 2 {
+		t.Errorf("%d closed windows delivered, want 2", len(all))
+	}
 }

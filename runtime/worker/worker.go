@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -148,6 +149,9 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 	byTopic := map[string][]*runtime.Agent{}
 	var inputs []string
 	for _, ag := range app.Agents() {
+		if ag.Desc.Input == nil {
+			continue // on_window_close agents consume no topic
+		}
 		t := ag.Desc.Input.Name
 		if byTopic[t] == nil {
 			inputs = append(inputs, t)
@@ -343,6 +347,8 @@ type partition struct {
 	tables   [][]*tableStore // per agent, per agent table
 	stores   []*tableStore   // each once
 	streamMs atomic.Int64    // highest event time seen, in ms; 0: none yet
+	lastWall atomic.Int64    // wall clock (ms) when an event last advanced streamMs
+	lastSeen atomic.Int64    // the event time (ms) it advanced to
 
 	mu     sync.Mutex
 	queue  []*inflight // in offset order; queue[head:] not yet committable
@@ -628,25 +634,96 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 				continue
 			}
 			exp := tables[i].desc.Window.Expires.Milliseconds()
-			for k, end := range idx {
-				if end+exp > now {
+			for k, e := range idx {
+				if e.end+exp > now {
 					continue
 				}
 				delete(idx, k)
-				ls.put(i, []byte(k), nil)
-				if pend[i][k] == nil {
-					pend[i][k] = &pendingWrite{key: []byte(k)}
-					order[i] = append(order[i], k)
+				for _, dk := range []string{k, string(runtime.ClosedMarkerKey([]byte(k)))} {
+					ls.put(i, []byte(dk), nil)
+					if pend[i][dk] == nil {
+						pend[i][dk] = &pendingWrite{key: []byte(dk)}
+						order[i] = append(order[i], dk)
+					}
+					pend[i][dk].value = nil
+					npend++
 				}
-				pend[i][k].value = nil
-				npend++
 			}
 		}
+	}
+	closers := make([][]*runtime.Agent, len(tables))
+	for i, ts := range tables {
+		if ts.desc.Window != nil {
+			closers[i] = w.app.ClosersOf(ts.desc.Name)
+		}
+	}
+	var cem runtime.Emitter
+	// closeWindows hands the final value of every window past its end
+	// plus grace to the table's closers, once.
+	closeWindows := func() {
+		now := p.streamMs.Load()
+		if now == 0 {
+			return
+		}
+		for i, idx := range windows {
+			if idx == nil || len(closers[i]) == 0 {
+				continue
+			}
+			ts := tables[i]
+			grace := ts.desc.Window.Grace.Milliseconds()
+			var due []string
+			for k, e := range idx {
+				if !e.closed && e.end+grace <= now {
+					due = append(due, k)
+				}
+			}
+			sort.Slice(due, func(a, b int) bool {
+				return idx[due[a]].end < idx[due[b]].end || (idx[due[a]].end == idx[due[b]].end && due[a] < due[b])
+			})
+			for _, k := range due {
+				idx[k].closed = true
+				value, found, err := ls.Get(i, []byte(k))
+				if err != nil {
+					w.fail(fmt.Errorf("streamgen worker: reading window of table %q: %w", ts.desc.Name, err))
+					return
+				}
+				if !found {
+					continue
+				}
+				key, start, _ := runtime.SplitWindowKey([]byte(k))
+				cw := runtime.ClosedWindow{Table: ts.desc.Name, Key: key, Start: start, End: start.Add(ts.desc.Window.Size)}
+				g := &closeGroup{ts: ts, marker: runtime.ClosedMarkerKey([]byte(k))}
+				var recs []runtime.Record
+				for _, c := range closers[i] {
+					if err := c.ProcessClosed(w.procCtx, cw, ts.partition, value, &cem); err != nil {
+						if c.Desc.OnError == runtime.OnErrorStop {
+							w.fail(fmt.Errorf("streamgen worker: %w (on_error: ON_ERROR_STOP)", err))
+							return
+						}
+						dl := c.DeadLetter(&runtime.Record{Topic: ts.desc.Changelog.Name, Partition: ts.partition, Offset: -1, Key: key, Value: value, Timestamp: cw.End}, err)
+						w.log.Warn("closed window sent to dead-letter topic", "error", err, "dead_letter_topic", dl.Topic)
+						recs = append(recs, *dl)
+						continue
+					}
+					recs = append(recs, cem.Records()...)
+				}
+				g.remaining.Store(int32(len(recs) + 1))
+				for _, r := range recs {
+					out = append(out, r)
+					toks = append(toks, &closeToken{g: g})
+				}
+				out = append(out, runtime.Record{Topic: ts.desc.Changelog.Name, Partition: ts.partition, Key: g.marker, Value: []byte{1}})
+				toks = append(toks, &closeToken{g: g, changelog: true})
+			}
+		}
+		produce()
 	}
 	for {
 		var f *inflight
 		select {
 		case <-tick:
+			p.idleAdvance()
+			closeWindows() // before expiry, which deletes the values
 			expire()
 			flushTables()
 			continue
@@ -678,19 +755,16 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 				toks = append(toks, f)
 			}
 			out = append(out, recs...)
-			if ms := em.EventTime().UnixMilli(); ms > p.streamMs.Load() {
-				for cur := p.streamMs.Load(); ms > cur && !p.streamMs.CompareAndSwap(cur, ms); cur = p.streamMs.Load() {
-				}
-			}
+			p.observe(em.EventTime().UnixMilli())
 			if n := em.Late(); n > 0 {
 				w.log.Warn("late record: window writes skipped, their windows closed (past end plus grace)",
 					"topic", f.rec.Topic, "partition", f.rec.Partition, "offset", f.rec.Offset, "windows", n,
 					"event_time", em.EventTime(), "stream_time", time.UnixMilli(p.streamMs.Load()).UTC())
 			}
 			for _, wr := range writes {
-				if idx := windows[wr.Table]; idx != nil {
+				if idx := windows[wr.Table]; idx != nil && idx[string(wr.Key)] == nil {
 					if _, start, ok := runtime.SplitWindowKey(wr.Key); ok {
-						idx[string(wr.Key)] = start.Add(tables[wr.Table].desc.Window.Size).UnixMilli()
+						idx[string(wr.Key)] = &winEntry{end: start.Add(tables[wr.Table].desc.Window.Size).UnixMilli()}
 					}
 				}
 				ls.put(wr.Table, wr.Key, wr.Value)
@@ -730,12 +804,60 @@ type pendingWrite struct {
 	fs    []*inflight
 }
 
+// observe moves stream time to an event time, if later.
+func (p *partition) observe(ms int64) {
+	for cur := p.streamMs.Load(); ms > cur; cur = p.streamMs.Load() {
+		if p.streamMs.CompareAndSwap(cur, ms) {
+			p.lastSeen.Store(ms)
+			p.lastWall.Store(time.Now().UnixMilli())
+			return
+		}
+	}
+}
+
+// idleAfter is how long a partition goes without a later event before its
+// stream time follows the wall clock.
+const idleAfter = time.Second
+
+// idleAdvance moves an idle partition's stream time with the wall clock
+// (from the last event's time), so windows close without a next event.
+func (p *partition) idleAdvance() {
+	last := p.lastWall.Load()
+	if last == 0 {
+		return
+	}
+	idle := time.Now().UnixMilli() - last
+	if idle < idleAfter.Milliseconds() {
+		return
+	}
+	target := p.lastSeen.Load() + idle
+	for cur := p.streamMs.Load(); target > cur; cur = p.streamMs.Load() {
+		if p.streamMs.CompareAndSwap(cur, target) {
+			return
+		}
+	}
+}
+
 // ack is the producer's delivery callback.
 func (w *worker) ack(token any, offset int64, err error) {
 	var f *inflight
 	switch t := token.(type) {
 	case *inflight:
 		f = t
+	case *closeToken:
+		if err != nil {
+			w.fail(fmt.Errorf("streamgen worker: the broker refused the final value or closed marker of a window of table %q: %w; it will be delivered again", t.g.ts.desc.Name, err))
+			return
+		}
+		if t.changelog {
+			t.g.ts.ackedNext.Store(offset + 1)
+		}
+		if t.g.remaining.Add(-1) == 0 {
+			if err := t.g.ts.store.Write([]state.KV{{Key: t.g.marker, Value: []byte{1}}}); err != nil {
+				w.log.Warn("recording a closed window failed; it may be delivered again", "table", t.g.ts.desc.Name, "error", err)
+			}
+		}
+		return
 	case *changelogToken:
 		if err != nil && len(t.fs) == 0 {
 			w.fail(fmt.Errorf("streamgen worker: the broker refused a changelog tombstone of table %q: %w", t.ts.desc.Name, err))

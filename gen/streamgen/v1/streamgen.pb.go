@@ -659,7 +659,14 @@ type Agent struct {
 	// tables lists, by name, the app's tables the agent reads and writes.
 	// Every topic an agent with tables consumes must have the same number of
 	// partitions as the table's other writers' topics (co-partitioning).
-	Tables        []string `protobuf:"bytes,5,rep,name=tables,proto3" json:"tables,omitempty"`
+	Tables []string `protobuf:"bytes,5,rep,name=tables,proto3" json:"tables,omitempty"`
+	// on_window_close names a windowed table of the app: the agent is then
+	// called once with the final value of each of the table's windows when
+	// the window closes (stream time passes its end plus grace), instead of
+	// consuming a topic. Its request type must be the table's value type.
+	// Stream time also moves with the wall clock while a partition is idle,
+	// so windows close without waiting for the next event.
+	OnWindowClose string `protobuf:"bytes,6,opt,name=on_window_close,json=onWindowClose,proto3" json:"on_window_close,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -727,6 +734,13 @@ func (x *Agent) GetTables() []string {
 		return x.Tables
 	}
 	return nil
+}
+
+func (x *Agent) GetOnWindowClose() string {
+	if x != nil {
+		return x.OnWindowClose
+	}
+	return ""
 }
 
 var file_streamgen_v1_streamgen_proto_extTypes = []protoimpl.ExtensionInfo{
@@ -832,13 +846,14 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\x05grace\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x05grace\"&\n" +
 	"\x05Field\x12\x1d\n" +
 	"\n" +
-	"event_time\x18\x01 \x01(\bR\teventTime\"\xb9\x01\n" +
+	"event_time\x18\x01 \x01(\bR\teventTime\"\xe1\x01\n" +
 	"\x05Agent\x12\x18\n" +
 	"\aoutputs\x18\x01 \x03(\tR\aoutputs\x12 \n" +
 	"\vconcurrency\x18\x02 \x01(\x05R\vconcurrency\x120\n" +
 	"\bon_error\x18\x03 \x01(\x0e2\x15.streamgen.v1.OnErrorR\aonError\x12*\n" +
 	"\x11dead_letter_topic\x18\x04 \x01(\tR\x0fdeadLetterTopic\x12\x16\n" +
-	"\x06tables\x18\x05 \x03(\tR\x06tables*N\n" +
+	"\x06tables\x18\x05 \x03(\tR\x06tables\x12&\n" +
+	"\x0fon_window_close\x18\x06 \x01(\tR\ronWindowClose*N\n" +
 	"\x05Codec\x12\x15\n" +
 	"\x11CODEC_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vCODEC_PROTO\x10\x01\x12\x0e\n" +

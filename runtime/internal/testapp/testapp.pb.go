@@ -321,6 +321,67 @@ func (x *Limit) GetMaxCents() int64 {
 	return 0
 }
 
+// MinuteTotal is the final sum of an account's orders in one minute.
+type MinuteTotal struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AccountId     string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	SumCents      int64                  `protobuf:"varint,2,opt,name=sum_cents,json=sumCents,proto3" json:"sum_cents,omitempty"`
+	StartMs       int64                  `protobuf:"varint,3,opt,name=start_ms,json=startMs,proto3" json:"start_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MinuteTotal) Reset() {
+	*x = MinuteTotal{}
+	mi := &file_testapp_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MinuteTotal) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MinuteTotal) ProtoMessage() {}
+
+func (x *MinuteTotal) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MinuteTotal.ProtoReflect.Descriptor instead.
+func (*MinuteTotal) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *MinuteTotal) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *MinuteTotal) GetSumCents() int64 {
+	if x != nil {
+		return x.SumCents
+	}
+	return 0
+}
+
+func (x *MinuteTotal) GetStartMs() int64 {
+	if x != nil {
+		return x.StartMs
+	}
+	return 0
+}
+
 var File_testapp_proto protoreflect.FileDescriptor
 
 const file_testapp_proto_rawDesc = "" +
@@ -358,7 +419,14 @@ const file_testapp_proto_rawDesc = "" +
 	"account_id(\x02\"6\n" +
 	"\x05Limit\x12\x1b\n" +
 	"\tmax_cents\x18\x01 \x01(\x03R\bmaxCents:\x10\xb2\xa2\x19\f\n" +
-	"\x06limits\x10\x030\x012\x83\x01\n" +
+	"\x06limits\x10\x030\x01\"\x89\x01\n" +
+	"\vMinuteTotal\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\x12\x1b\n" +
+	"\tsum_cents\x18\x02 \x01(\x03R\bsumCents\x12\x19\n" +
+	"\bstart_ms\x18\x03 \x01(\x03R\astartMs:#\xb2\xa2\x19\x1f\n" +
+	"\rminute-totals\x10\x04\"\n" +
+	"account_id(\x022\x83\x01\n" +
 	"\bCheckout\x12g\n" +
 	"\x05Check\x12\x1b.streamgen.testapp.v1.Order\x1a\x1d.streamgen.testapp.v1.Receipt\"\"\xb2\xa2\x19\x1e\n" +
 	"\x1astreamgen.testapp.v1.Alert\x10\x04\x1a\x0e\xb2\xa2\x19\n" +
@@ -366,8 +434,9 @@ const file_testapp_proto_rawDesc = "" +
 	"\bcheckout2[\n" +
 	"\x05Audit\x12E\n" +
 	"\x06Record\x12\x1b.streamgen.testapp.v1.Alert\x1a\x16.google.protobuf.Empty\"\x06\xb2\xa2\x19\x02\x18\x02\x1a\v\xb2\xa2\x19\a\n" +
-	"\x05audit2\x9b\x02\n" +
-	"\x06Ledger\x12e\n" +
+	"\x05audit2\xfe\x02\n" +
+	"\x06Ledger\x12a\n" +
+	"\fMinuteClosed\x12\x1b.streamgen.testapp.v1.Tally\x1a!.streamgen.testapp.v1.MinuteTotal\"\x11\xb2\xa2\x19\r2\vminute-sums\x12e\n" +
 	"\x03Add\x12\x1b.streamgen.testapp.v1.Order\x1a\x1b.streamgen.testapp.v1.Tally\"$\xb2\xa2\x19 \x10\x02*\atallies*\x06limits*\vminute-sums\x1a\xa9\x01\xb2\xa2\x19\xa4\x01\n" +
 	"\x06ledger\x121\n" +
 	"\atallies\x12\x1astreamgen.testapp.v1.Tally\x1a\n" +
@@ -389,24 +458,27 @@ func file_testapp_proto_rawDescGZIP() []byte {
 	return file_testapp_proto_rawDescData
 }
 
-var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_testapp_proto_goTypes = []any{
 	(*Order)(nil),         // 0: streamgen.testapp.v1.Order
 	(*Receipt)(nil),       // 1: streamgen.testapp.v1.Receipt
 	(*Alert)(nil),         // 2: streamgen.testapp.v1.Alert
 	(*Tally)(nil),         // 3: streamgen.testapp.v1.Tally
 	(*Limit)(nil),         // 4: streamgen.testapp.v1.Limit
-	(*emptypb.Empty)(nil), // 5: google.protobuf.Empty
+	(*MinuteTotal)(nil),   // 5: streamgen.testapp.v1.MinuteTotal
+	(*emptypb.Empty)(nil), // 6: google.protobuf.Empty
 }
 var file_testapp_proto_depIdxs = []int32{
 	0, // 0: streamgen.testapp.v1.Checkout.Check:input_type -> streamgen.testapp.v1.Order
 	2, // 1: streamgen.testapp.v1.Audit.Record:input_type -> streamgen.testapp.v1.Alert
-	0, // 2: streamgen.testapp.v1.Ledger.Add:input_type -> streamgen.testapp.v1.Order
-	1, // 3: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
-	5, // 4: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
-	3, // 5: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
-	3, // [3:6] is the sub-list for method output_type
-	0, // [0:3] is the sub-list for method input_type
+	3, // 2: streamgen.testapp.v1.Ledger.MinuteClosed:input_type -> streamgen.testapp.v1.Tally
+	0, // 3: streamgen.testapp.v1.Ledger.Add:input_type -> streamgen.testapp.v1.Order
+	1, // 4: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
+	6, // 5: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
+	5, // 6: streamgen.testapp.v1.Ledger.MinuteClosed:output_type -> streamgen.testapp.v1.MinuteTotal
+	3, // 7: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
+	4, // [4:8] is the sub-list for method output_type
+	0, // [0:4] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
 	0, // [0:0] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name
@@ -423,7 +495,7 @@ func file_testapp_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_testapp_proto_rawDesc), len(file_testapp_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

@@ -27,6 +27,8 @@ const (
 	TallyTopicName = "tallies"
 	// LimitTopicName is the topic of Limit messages.
 	LimitTopicName = "limits"
+	// MinuteTotalTopicName is the topic of MinuteTotal messages.
+	MinuteTotalTopicName = "minute-totals"
 )
 
 func _Order_Key(m proto.Message) []byte {
@@ -124,6 +126,25 @@ var _Limit_TopicDesc = runtime.TopicDesc{
 // (proto codec, 3 partitions, keeping the input record's key). Send to it from outside an agent
 // with its Send method.
 var LimitTopic = runtime.NewTopic[*Limit](&_Limit_TopicDesc)
+
+func _MinuteTotal_Key(m proto.Message) []byte {
+	return []byte(m.(*MinuteTotal).GetAccountId())
+}
+
+var _MinuteTotal_TopicDesc = runtime.TopicDesc{
+	Name:              MinuteTotalTopicName,
+	Partitions:        4,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecJSON,
+	MessageName:       "streamgen.testapp.v1.MinuteTotal",
+	New:               func() proto.Message { return new(MinuteTotal) },
+	Key:               _MinuteTotal_Key,
+}
+
+// MinuteTotalTopic is a typed handle on topic "minute-totals", which holds MinuteTotal messages
+// (json codec, 4 partitions, keyed by account_id). Send to it from outside an agent
+// with its Send method.
+var MinuteTotalTopic = runtime.NewTopic[*MinuteTotal](&_MinuteTotal_TopicDesc)
 
 // CheckoutAppID is the app id of service streamgen.testapp.v1.Checkout: its consumer group.
 const CheckoutAppID = "checkout"
@@ -282,6 +303,8 @@ const LedgerAppID = "ledger"
 
 // Dead-letter topics of the Ledger app's agents.
 const (
+	// LedgerMinuteClosedDeadLetterTopicName is where agent MinuteClosed writes records it cannot process.
+	LedgerMinuteClosedDeadLetterTopicName = "ledger-minute-closed-dlq"
 	// LedgerAddDeadLetterTopicName is where agent Add writes records it cannot process.
 	LedgerAddDeadLetterTopicName = "ledger-add-dlq"
 )
@@ -487,6 +510,8 @@ func (x _LedgerMinuteSumsTable) Range(ctx context.Context, from, to time.Time) (
 // LedgerAgents is implemented by the agents of app "ledger".
 // Embed UnimplementedLedgerAgents in implementations for forward compatibility.
 type LedgerAgents interface {
+	// MinuteClosed emits each closed one-minute window's sum.
+	MinuteClosed(ctx context.Context, in *Tally, out LedgerMinuteClosedEmitter) error
 	// Add adds the order to its account's tally and emits the new tally.
 	Add(ctx context.Context, in *Order, out LedgerAddEmitter) error
 }
@@ -496,9 +521,32 @@ type LedgerAgents interface {
 // that reaches an agent not implemented yet goes to the agent's error policy.
 type UnimplementedLedgerAgents struct{}
 
+// MinuteClosed returns runtime.ErrUnimplemented.
+func (UnimplementedLedgerAgents) MinuteClosed(context.Context, *Tally, LedgerMinuteClosedEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
 // Add returns runtime.ErrUnimplemented.
 func (UnimplementedLedgerAgents) Add(context.Context, *Order, LedgerAddEmitter) error {
 	return runtime.ErrUnimplemented
+}
+
+// LedgerMinuteClosedEmitter emits the records of agent MinuteClosed. Emitted records are produced
+// after the handler returns nil; when it returns an error, they are dropped
+// and the input record goes to the error policy.
+type LedgerMinuteClosedEmitter interface {
+	// EmitMinuteTotal emits to topic "minute-totals", keyed by account_id.
+	EmitMinuteTotal(ctx context.Context, m *MinuteTotal) error
+}
+
+type _LedgerMinuteClosedEmitter struct{ e *runtime.Emitter }
+
+func (x _LedgerMinuteClosedEmitter) EmitMinuteTotal(ctx context.Context, m *MinuteTotal) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _Ledger_MinuteClosed_Handler(ctx context.Context, impl any, in proto.Message, out *runtime.Emitter) error {
+	return impl.(LedgerAgents).MinuteClosed(ctx, in.(*Tally), _LedgerMinuteClosedEmitter{out})
 }
 
 // LedgerAddEmitter emits the records of agent Add. Emitted records are produced
@@ -542,6 +590,22 @@ var _Ledger_AppDesc = runtime.AppDesc{
 	ServiceName: "streamgen.testapp.v1.Ledger",
 	Check:       func(impl any) bool { _, ok := impl.(LedgerAgents); return ok },
 	Agents: []*runtime.AgentDesc{
+		{
+			Name:        "MinuteClosed",
+			WindowClose: &_Ledger_MinuteSums_TableDesc,
+			Outputs: []*runtime.TopicDesc{
+				MinuteTotalTopic.Desc(),
+			},
+			Concurrency: 1,
+			OnError:     runtime.OnErrorDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              LedgerMinuteClosedDeadLetterTopicName,
+				Partitions:        4,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+			},
+			Handler: _Ledger_MinuteClosed_Handler,
+		},
 		{
 			Name:  "Add",
 			Input: OrderTopic.Desc(),

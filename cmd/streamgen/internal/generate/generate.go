@@ -389,7 +389,11 @@ func (r *renderer) app(g *protogen.GeneratedFile, a *dsl.App) {
 	g.P("type ", iface, " interface {")
 	for _, ag := range a.Agents {
 		m := r.method(s, ag)
-		comments(g, m.Comments.Leading, m.GoName+" is called once per record of topic "+strconv.Quote(ag.Input.Name)+".")
+		if ag.WindowClose != nil {
+			comments(g, m.Comments.Leading, m.GoName+" is called once with the final value of each closed window of table "+strconv.Quote(ag.WindowClose.Name)+".")
+		} else {
+			comments(g, m.Comments.Leading, m.GoName+" is called once per record of topic "+strconv.Quote(ag.Input.Name)+".")
+		}
 		g.P(m.GoName, "(ctx ", contextPkg.Ident("Context"), ", in *", m.Input.GoIdent, ", out ", emitterName(s, m), ") error")
 	}
 	g.P("}")
@@ -460,7 +464,11 @@ func (r *renderer) app(g *protogen.GeneratedFile, a *dsl.App) {
 		m := r.method(s, ag)
 		g.P("{")
 		g.P("Name: ", strconv.Quote(ag.Name), ",")
-		g.P("Input: ", r.topicRef(g, ag.Input), ",")
+		if ag.WindowClose != nil {
+			g.P("WindowClose: &", tableDescVar(s, ag.WindowClose), ",")
+		} else {
+			g.P("Input: ", r.topicRef(g, ag.Input), ",")
+		}
 		if len(ag.Outputs) > 0 {
 			g.P("Outputs: []*", runtimePkg.Ident("TopicDesc"), "{")
 			for _, t := range ag.Outputs {

@@ -276,6 +276,20 @@ func (m *MockLedgerAgents) EXPECT() *MockLedgerAgentsMockRecorder {
 
 var _ testapp.LedgerAgents = (*MockLedgerAgents)(nil)
 
+// MinuteClosed mocks the method of the same name.
+func (m *MockLedgerAgents) MinuteClosed(ctx context.Context, in *testapp.Tally, out testapp.LedgerMinuteClosedEmitter) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "MinuteClosed", ctx, in, out)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// MinuteClosed declares an expected call of MinuteClosed.
+func (mr *MockLedgerAgentsMockRecorder) MinuteClosed(ctx, in, out any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "MinuteClosed", reflect.TypeOf((*MockLedgerAgents)(nil).MinuteClosed), ctx, in, out)
+}
+
 // Add mocks the method of the same name.
 func (m *MockLedgerAgents) Add(ctx context.Context, in *testapp.Order, out testapp.LedgerAddEmitter) error {
 	m.ctrl.T.Helper()
@@ -329,6 +343,45 @@ func (m *MockLedgerLimitsTable) Get(ctx context.Context, key string) (*testapp.L
 func (mr *MockLedgerLimitsTableMockRecorder) Get(ctx, key any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockLedgerLimitsTable)(nil).Get), ctx, key)
+}
+
+// MockLedgerMinuteClosedEmitter is a mock of testapp.LedgerMinuteClosedEmitter.
+type MockLedgerMinuteClosedEmitter struct {
+	ctrl     *gomock.Controller
+	recorder *MockLedgerMinuteClosedEmitterMockRecorder
+}
+
+// MockLedgerMinuteClosedEmitterMockRecorder records expected calls on a MockLedgerMinuteClosedEmitter.
+type MockLedgerMinuteClosedEmitterMockRecorder struct {
+	mock *MockLedgerMinuteClosedEmitter
+}
+
+// NewMockLedgerMinuteClosedEmitter returns a new mock of LedgerMinuteClosedEmitter.
+func NewMockLedgerMinuteClosedEmitter(ctrl *gomock.Controller) *MockLedgerMinuteClosedEmitter {
+	mock := &MockLedgerMinuteClosedEmitter{ctrl: ctrl}
+	mock.recorder = &MockLedgerMinuteClosedEmitterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockLedgerMinuteClosedEmitter) EXPECT() *MockLedgerMinuteClosedEmitterMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.LedgerMinuteClosedEmitter = (*MockLedgerMinuteClosedEmitter)(nil)
+
+// EmitMinuteTotal mocks the method of the same name.
+func (m *MockLedgerMinuteClosedEmitter) EmitMinuteTotal(ctx context.Context, msg *testapp.MinuteTotal) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "EmitMinuteTotal", ctx, msg)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// EmitMinuteTotal declares an expected call of EmitMinuteTotal.
+func (mr *MockLedgerMinuteClosedEmitterMockRecorder) EmitMinuteTotal(ctx, msg any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitMinuteTotal", reflect.TypeOf((*MockLedgerMinuteClosedEmitter)(nil).EmitMinuteTotal), ctx, msg)
 }
 
 // MockLedgerMinuteSumsTable is a mock of testapp.LedgerMinuteSumsTable.
