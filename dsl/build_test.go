@@ -168,3 +168,23 @@ func TestCoPartitioning(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+func TestWindowRules(t *testing.T) {
+	_, err := dsl.Build(compile(t, "windows.proto"))
+	if err == nil {
+		t.Fatal("no errors")
+	}
+	for _, want := range []string{
+		`field also: a message has at most one event_time field; at already is`,
+		`field when: event_time field when is of type string; use google.protobuf.Timestamp or int64`,
+		`option app.tables[1].window: window.step 25s must be positive and divide size 1m0s`,
+		`option app.tables[2].window: window.size must be at least 1ms`,
+		`option app.tables[3].window: window.grace 1m30s exceeds window.expires 1m0s`,
+		`rpc Closed > option agent.on_window_close: table "plain" is not windowed`,
+		`rpc WrongType > option agent.on_window_close: the agent receives the final values of table "ok", of type windows.v1.Count, but takes windows.v1.View`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing error containing %q\n%s", want, err)
+		}
+	}
+}

@@ -84,6 +84,23 @@
 // worker that gets a partition restores its store from the changelog,
 // reading only what its store has not seen.
 //
+// A table can be global (every worker holds all of it, fed from the topic
+// of its value message; agents read any key) or windowed:
+//
+//     tables: [{ name: "views" value: "pv.v1.ViewCount" key: "page"
+//                window: { size: {seconds: 60} grace: {seconds: 10} } }]
+//
+//     rpc Count(PageView) returns (google.protobuf.Empty) {
+//       option (streamgen.v1.agent) = { tables: ["views"] };
+//     }
+//     // Called once with each window's final value when it closes.
+//     rpc Closed(ViewCount) returns (PageViewWindow) {
+//       option (streamgen.v1.agent) = { on_window_close: "views" };
+//     }
+//
+// Windows use the record's event time: a field marked
+// `[(streamgen.v1.field).event_time = true]`, else the record timestamp.
+//
 // ## Errors
 //
 // A record the agent cannot decode, or for which the handler returns an
