@@ -403,7 +403,16 @@ func (b *builder) tables(app *App, opt *streamgenv1.App) {
 				b.errorf(sd, serviceOptionsNumber, pos(6), p+".window", "a global table cannot be windowed; remove window or global")
 				continue
 			}
-			win = &Window{Size: w.GetSize().AsDuration(), Step: w.GetStep().AsDuration(), Expires: w.GetExpires().AsDuration(), Grace: w.GetGrace().AsDuration()}
+			win = &Window{Size: w.GetSize().AsDuration(), Step: w.GetStep().AsDuration(), Expires: w.GetExpires().AsDuration(),
+				Grace: w.GetGrace().AsDuration(), Sliding: w.GetSliding()}
+			if win.Sliding && (win.Step == 0 || win.Step == win.Size) {
+				b.errorf(sd, serviceOptionsNumber, pos(6), p+".window", "a sliding window needs a step smaller than size: its resolution, e.g. size: {seconds: 60} step: {seconds: 1}")
+				continue
+			}
+			if win.Sliding && win.Step > 0 && win.Size/win.Step > 1000 {
+				b.errorf(sd, serviceOptionsNumber, pos(6), p+".window", "sliding window size/step is %d; at most 1000 windows per event: raise step", win.Size/win.Step)
+				continue
+			}
 			if win.Step == 0 {
 				win.Step = win.Size
 			}

@@ -120,6 +120,9 @@ type Window struct {
 	Expires time.Duration
 	// Grace is how long a window accepts late events after it ends.
 	Grace time.Duration
+	// Sliding makes reads at a time return the window ending first after
+	// it: the last Size up to that time, at Step's resolution.
+	Sliding bool
 }
 
 // ChangelogTopic is the changelog topic of table name of app appID:

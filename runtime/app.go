@@ -544,7 +544,7 @@ func (e *Emitter) TableWindowAt(ctx context.Context, i int, at time.Time) (proto
 	if err != nil {
 		return nil, err
 	}
-	m, _, err := e.getRaw(i, t, WindowKey(key, t.Window.Starts(at)[0]))
+	m, _, err := e.getRaw(i, t, WindowKey(key, t.Window.ReadStart(at)))
 	return m, err
 }
 

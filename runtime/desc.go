@@ -207,6 +207,20 @@ type WindowSpec struct {
 	Expires time.Duration
 	// Grace is how long a window accepts late events after it ends.
 	Grace time.Duration
+	// Sliding makes reads at a time return the window that ends first
+	// after it (the last Size up to it) instead of the newest.
+	Sliding bool
+}
+
+// ReadStart returns the start of the window a read at t returns: the
+// newest window containing t, or for sliding windows the one ending first
+// after t.
+func (w *WindowSpec) ReadStart(t time.Time) time.Time {
+	starts := w.Starts(t)
+	if w.Sliding {
+		return starts[len(starts)-1]
+	}
+	return starts[0]
 }
 
 // Starts returns the starts of the windows that contain t, newest first.

@@ -42,7 +42,19 @@ func (Agents) Track(ctx context.Context, in *withdrawalsv1.Withdrawal, out withd
 	if err != nil {
 		return err
 	}
-	return out.EmitUserTotal(ctx, &withdrawalsv1.UserTotal{User: in.GetUser(), Total: cur.GetTotal(), Previous: prev.GetTotal()})
+	lastMinute := out.LastMinute()
+	if err := lastMinute.Update(ctx, func(t *withdrawalsv1.UserTotal) error {
+		t.Total += in.GetAmount()
+		return nil
+	}); err != nil {
+		return err
+	}
+	recent, err := lastMinute.Current(ctx)
+	if err != nil {
+		return err
+	}
+	return out.EmitUserTotal(ctx, &withdrawalsv1.UserTotal{User: in.GetUser(), Total: cur.GetTotal(), Previous: prev.GetTotal(),
+		LastMinute: recent.GetTotal()})
 }
 
 // NewApp returns the app with its agents registered.

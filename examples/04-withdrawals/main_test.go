@@ -110,3 +110,24 @@ func TestWindowsExpire(t *testing.T) {
 		t.Errorf("%d tombstones in the changelog, want 2", tombstones)
 	}
 }
+
+// TestSlidingWindow: the last-minute total covers the withdrawals of the
+// minute up to each one (at 10 s resolution), not the newest window's.
+func TestSlidingWindow(t *testing.T) {
+	app, err := NewApp()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := streamtest.New(app)
+	withdraw(t, d, "ann", 10, 5*time.Second)
+	withdraw(t, d, "ann", 20, 30*time.Second)
+	got := withdraw(t, d, "ann", 5, 65*time.Second)
+	// The read at 65 s is the window [10s,70s): 20 + 5; the 10 at 5 s is
+	// more than a minute (at 10 s resolution) before.
+	if got.GetLastMinute() != 25 {
+		t.Errorf("last minute at 65 s = %v, want 25", got.GetLastMinute())
+	}
+	if got.GetTotal() != 5 {
+		t.Errorf("newest hopping window at 65 s = %v, want 5", got.GetTotal())
+	}
+}

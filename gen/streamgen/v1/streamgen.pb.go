@@ -546,7 +546,13 @@ type Window struct {
 	// grace is how long after a window ends it still accepts late events.
 	// Writes to a window later than that are skipped and logged. Default: 0.
 	// Must not exceed expires.
-	Grace         *durationpb.Duration `protobuf:"bytes,4,opt,name=grace,proto3" json:"grace,omitempty"`
+	Grace *durationpb.Duration `protobuf:"bytes,4,opt,name=grace,proto3" json:"grace,omitempty"`
+	// sliding makes the windows sliding: the value at time t covers the
+	// events of the last size up to t, at the resolution of step (required,
+	// and size/step at most 1000: each event updates size/step windows).
+	// Stored as hopping windows; reads at t (Current, Now, At, Delta) return
+	// the window that ends first after t instead of the newest.
+	Sliding       bool `protobuf:"varint,5,opt,name=sliding,proto3" json:"sliding,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -607,6 +613,13 @@ func (x *Window) GetGrace() *durationpb.Duration {
 		return x.Grace
 	}
 	return nil
+}
+
+func (x *Window) GetSliding() bool {
+	if x != nil {
+		return x.Sliding
+	}
+	return false
 }
 
 // Field marks a field of a topic message.
@@ -855,12 +868,13 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\x03key\x18\x03 \x01(\tR\x03key\x12!\n" +
 	"\fdefault_json\x18\x04 \x01(\tR\vdefaultJson\x12\x16\n" +
 	"\x06global\x18\x05 \x01(\bR\x06global\x12,\n" +
-	"\x06window\x18\x06 \x01(\v2\x14.streamgen.v1.WindowR\x06window\"\xcc\x01\n" +
+	"\x06window\x18\x06 \x01(\v2\x14.streamgen.v1.WindowR\x06window\"\xe6\x01\n" +
 	"\x06Window\x12-\n" +
 	"\x04size\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x04size\x12-\n" +
 	"\x04step\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x04step\x123\n" +
 	"\aexpires\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\aexpires\x12/\n" +
-	"\x05grace\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x05grace\"&\n" +
+	"\x05grace\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x05grace\x12\x18\n" +
+	"\asliding\x18\x05 \x01(\bR\asliding\"&\n" +
 	"\x05Field\x12\x1d\n" +
 	"\n" +
 	"event_time\x18\x01 \x01(\bR\teventTime\"\xe1\x01\n" +

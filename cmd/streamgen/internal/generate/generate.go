@@ -584,6 +584,9 @@ func (r *renderer) tables(g *protogen.GeneratedFile, s *protogen.Service, a *dsl
 			g.P("Step: ", int64(w.Step), ", // ", w.Step.String())
 			g.P("Expires: ", int64(w.Expires), ", // ", w.Expires.String())
 			g.P("Grace: ", int64(w.Grace), ", // ", w.Grace.String())
+			if w.Sliding {
+				g.P("Sliding: true,")
+			}
 			g.P("},")
 		}
 		g.P("}")
@@ -650,7 +653,10 @@ func (r *renderer) windowedTable(g *protogen.GeneratedFile, s *protogen.Service,
 	tm := g.QualifiedGoIdent(timePkg.Ident("Time"))
 	ti := tableIface(s, t)
 	kind := "tumbling"
-	if t.Window.Step != t.Window.Size {
+	switch {
+	case t.Window.Sliding:
+		kind = "sliding"
+	case t.Window.Step != t.Window.Size:
 		kind = "hopping"
 	}
 	g.P("// ", ti, " is typed access to windowed table ", strconv.Quote(t.Name), " (", kind, " windows of ", t.Window.Size.String(), ")")
@@ -660,16 +666,16 @@ func (r *renderer) windowedTable(g *protogen.GeneratedFile, s *protogen.Service,
 	g.P("// Update applies fn to the value of every open window that contains the")
 	g.P("// record's event time, and stores the results.")
 	g.P("Update(ctx ", ctx, ", fn func(v ", v, ") error) error")
-	g.P("// Current returns the value of the newest window containing the record's")
-	g.P("// event time.")
+	g.P("// Current returns the value of the window a read at the record's event time")
+	g.P("// returns: the newest containing it (sliding windows: the one ending first")
+	g.P("// after it, covering the last window size).")
 	g.P("Current(ctx ", ctx, ") (", v, ", error)")
-	g.P("// Now returns the value of the newest window containing the partition's")
-	g.P("// stream time.")
+	g.P("// Now is Current at the partition's stream time.")
 	g.P("Now(ctx ", ctx, ") (", v, ", error)")
-	g.P("// At returns the value of the newest window containing t.")
+	g.P("// At is Current at time t.")
 	g.P("At(ctx ", ctx, ", t ", tm, ") (", v, ", error)")
-	g.P("// Delta returns the value of the newest window containing the record's")
-	g.P("// event time minus d: compare it with Current for the change.")
+	g.P("// Delta is Current at the record's event time minus d: compare the two")
+	g.P("// for the change.")
 	g.P("Delta(ctx ", ctx, ", d ", g.QualifiedGoIdent(timePkg.Ident("Duration")), ") (", v, ", error)")
 	g.P("// Range returns the windows that start in [from, to) and hold a value,")
 	g.P("// oldest first.")

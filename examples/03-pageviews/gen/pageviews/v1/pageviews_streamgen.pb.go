@@ -114,16 +114,16 @@ type PageViewsViewsTable interface {
 	// Update applies fn to the value of every open window that contains the
 	// record's event time, and stores the results.
 	Update(ctx context.Context, fn func(v *ViewCount) error) error
-	// Current returns the value of the newest window containing the record's
-	// event time.
+	// Current returns the value of the window a read at the record's event time
+	// returns: the newest containing it (sliding windows: the one ending first
+	// after it, covering the last window size).
 	Current(ctx context.Context) (*ViewCount, error)
-	// Now returns the value of the newest window containing the partition's
-	// stream time.
+	// Now is Current at the partition's stream time.
 	Now(ctx context.Context) (*ViewCount, error)
-	// At returns the value of the newest window containing t.
+	// At is Current at time t.
 	At(ctx context.Context, t time.Time) (*ViewCount, error)
-	// Delta returns the value of the newest window containing the record's
-	// event time minus d: compare it with Current for the change.
+	// Delta is Current at the record's event time minus d: compare the two
+	// for the change.
 	Delta(ctx context.Context, d time.Duration) (*ViewCount, error)
 	// Range returns the windows that start in [from, to) and hold a value,
 	// oldest first.

@@ -102,7 +102,10 @@ type UserTotal struct {
 	User  string                 `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
 	Total float64                `protobuf:"fixed64,2,opt,name=total,proto3" json:"total,omitempty"`
 	// previous is the total of the window one step earlier.
-	Previous      float64 `protobuf:"fixed64,3,opt,name=previous,proto3" json:"previous,omitempty"`
+	Previous float64 `protobuf:"fixed64,3,opt,name=previous,proto3" json:"previous,omitempty"`
+	// last_minute is the user's total of the last minute (sliding window,
+	// 10 s resolution).
+	LastMinute    float64 `protobuf:"fixed64,4,opt,name=last_minute,json=lastMinute,proto3" json:"last_minute,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -158,6 +161,13 @@ func (x *UserTotal) GetPrevious() float64 {
 	return 0
 }
 
+func (x *UserTotal) GetLastMinute() float64 {
+	if x != nil {
+		return x.LastMinute
+	}
+	return 0
+}
+
 var File_withdrawals_v1_withdrawals_proto protoreflect.FileDescriptor
 
 const file_withdrawals_v1_withdrawals_proto_rawDesc = "" +
@@ -169,18 +179,23 @@ const file_withdrawals_v1_withdrawals_proto_rawDesc = "" +
 	"\acountry\x18\x02 \x01(\tR\acountry\x12\x16\n" +
 	"\x06amount\x18\x03 \x01(\x01R\x06amount\x126\n" +
 	"\x04date\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xb2\xa2\x19\x02\b\x01R\x04date:\x1b\xb2\xa2\x19\x17\n" +
-	"\vwithdrawals\x10\x04\"\x04user(\x02\"n\n" +
+	"\vwithdrawals\x10\x04\"\x04user(\x02\"\x8f\x01\n" +
 	"\tUserTotal\x12\x12\n" +
 	"\x04user\x18\x01 \x01(\tR\x04user\x12\x14\n" +
 	"\x05total\x18\x02 \x01(\x01R\x05total\x12\x1a\n" +
-	"\bprevious\x18\x03 \x01(\x01R\bprevious:\x1b\xb2\xa2\x19\x17\n" +
-	"\vuser-totals\x10\x04\"\x04user(\x022\xb4\x01\n" +
-	"\vWithdrawals\x12Q\n" +
-	"\x05Track\x12\x1a.withdrawals.v1.Withdrawal\x1a\x19.withdrawals.v1.UserTotal\"\x11\xb2\xa2\x19\r*\vuser-totals\x1aR\xb2\xa2\x19N\n" +
+	"\bprevious\x18\x03 \x01(\x01R\bprevious\x12\x1f\n" +
+	"\vlast_minute\x18\x04 \x01(\x01R\n" +
+	"lastMinute:\x1b\xb2\xa2\x19\x17\n" +
+	"\vuser-totals\x10\x04\"\x04user(\x022\x82\x02\n" +
+	"\vWithdrawals\x12^\n" +
+	"\x05Track\x12\x1a.withdrawals.v1.Withdrawal\x1a\x19.withdrawals.v1.UserTotal\"\x1e\xb2\xa2\x19\x1a*\vuser-totals*\vlast-minute\x1a\x92\x01\xb2\xa2\x19\x8d\x01\n" +
 	"\vwithdrawals\x12?\n" +
 	"\vuser-totals\x12\x18withdrawals.v1.UserTotal\x1a\x04user2\x10\n" +
 	"\x02\b\n" +
-	"\x12\x02\b\x05\x1a\x02\b<\"\x02\b\x05BYZWgithub.com/streamgen/streamgen/examples/04-withdrawals/gen/withdrawals/v1;withdrawalsv1b\x06proto3"
+	"\x12\x02\b\x05\x1a\x02\b<\"\x02\b\x05\x12=\n" +
+	"\vlast-minute\x12\x18withdrawals.v1.UserTotal\x1a\x04user2\x0e\n" +
+	"\x02\b<\x12\x02\b\n" +
+	"\x1a\x02\bx(\x01BYZWgithub.com/streamgen/streamgen/examples/04-withdrawals/gen/withdrawals/v1;withdrawalsv1b\x06proto3"
 
 var (
 	file_withdrawals_v1_withdrawals_proto_rawDescOnce sync.Once

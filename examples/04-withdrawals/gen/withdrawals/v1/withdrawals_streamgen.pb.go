@@ -84,6 +84,10 @@ const (
 	WithdrawalsUserTotalsTableName = "user-totals"
 	// WithdrawalsUserTotalsChangelogTopicName is the compacted changelog topic of table "user-totals".
 	WithdrawalsUserTotalsChangelogTopicName = "withdrawals-user-totals-changelog"
+	// WithdrawalsLastMinuteTableName is the name of table "last-minute".
+	WithdrawalsLastMinuteTableName = "last-minute"
+	// WithdrawalsLastMinuteChangelogTopicName is the compacted changelog topic of table "last-minute".
+	WithdrawalsLastMinuteChangelogTopicName = "withdrawals-last-minute-changelog"
 )
 
 var _Withdrawals_UserTotals_TableDesc = runtime.TableDesc{
@@ -112,16 +116,16 @@ type WithdrawalsUserTotalsTable interface {
 	// Update applies fn to the value of every open window that contains the
 	// record's event time, and stores the results.
 	Update(ctx context.Context, fn func(v *UserTotal) error) error
-	// Current returns the value of the newest window containing the record's
-	// event time.
+	// Current returns the value of the window a read at the record's event time
+	// returns: the newest containing it (sliding windows: the one ending first
+	// after it, covering the last window size).
 	Current(ctx context.Context) (*UserTotal, error)
-	// Now returns the value of the newest window containing the partition's
-	// stream time.
+	// Now is Current at the partition's stream time.
 	Now(ctx context.Context) (*UserTotal, error)
-	// At returns the value of the newest window containing t.
+	// At is Current at time t.
 	At(ctx context.Context, t time.Time) (*UserTotal, error)
-	// Delta returns the value of the newest window containing the record's
-	// event time minus d: compare it with Current for the change.
+	// Delta is Current at the record's event time minus d: compare the two
+	// for the change.
 	Delta(ctx context.Context, d time.Duration) (*UserTotal, error)
 	// Range returns the windows that start in [from, to) and hold a value,
 	// oldest first.
@@ -181,6 +185,102 @@ func (x _WithdrawalsUserTotalsTable) Range(ctx context.Context, from, to time.Ti
 	return out, nil
 }
 
+var _Withdrawals_LastMinute_TableDesc = runtime.TableDesc{
+	Name: WithdrawalsLastMinuteTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              WithdrawalsLastMinuteChangelogTopicName,
+		Partitions:        4,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+	},
+	New:          func() proto.Message { return new(UserTotal) },
+	KeyFromField: true,
+	Window: &runtime.WindowSpec{
+		Size:    60000000000,  // 1m0s
+		Step:    10000000000,  // 10s
+		Expires: 120000000000, // 2m0s
+		Grace:   0,            // 0s
+		Sliding: true,
+	},
+}
+
+// WithdrawalsLastMinuteTable is typed access to windowed table "last-minute" (sliding windows of 1m0s)
+// for the key of the record being handled. Writes take effect, in the store and the
+// changelog, only if the handler returns nil.
+type WithdrawalsLastMinuteTable interface {
+	// Update applies fn to the value of every open window that contains the
+	// record's event time, and stores the results.
+	Update(ctx context.Context, fn func(v *UserTotal) error) error
+	// Current returns the value of the window a read at the record's event time
+	// returns: the newest containing it (sliding windows: the one ending first
+	// after it, covering the last window size).
+	Current(ctx context.Context) (*UserTotal, error)
+	// Now is Current at the partition's stream time.
+	Now(ctx context.Context) (*UserTotal, error)
+	// At is Current at time t.
+	At(ctx context.Context, t time.Time) (*UserTotal, error)
+	// Delta is Current at the record's event time minus d: compare the two
+	// for the change.
+	Delta(ctx context.Context, d time.Duration) (*UserTotal, error)
+	// Range returns the windows that start in [from, to) and hold a value,
+	// oldest first.
+	Range(ctx context.Context, from, to time.Time) ([]runtime.Window[*UserTotal], error)
+}
+
+type _WithdrawalsLastMinuteTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _WithdrawalsLastMinuteTable) Update(ctx context.Context, fn func(v *UserTotal) error) error {
+	return x.e.TableWindowUpdate(ctx, x.i, func(m proto.Message) error { return fn(m.(*UserTotal)) })
+}
+
+func (x _WithdrawalsLastMinuteTable) Current(ctx context.Context) (*UserTotal, error) {
+	m, err := x.e.TableWindowCurrent(ctx, x.i)
+	if err != nil {
+		return nil, err
+	}
+	return m.(*UserTotal), nil
+}
+
+func (x _WithdrawalsLastMinuteTable) Now(ctx context.Context) (*UserTotal, error) {
+	m, err := x.e.TableWindowNow(ctx, x.i)
+	if err != nil {
+		return nil, err
+	}
+	return m.(*UserTotal), nil
+}
+
+func (x _WithdrawalsLastMinuteTable) At(ctx context.Context, t time.Time) (*UserTotal, error) {
+	m, err := x.e.TableWindowAt(ctx, x.i, t)
+	if err != nil {
+		return nil, err
+	}
+	return m.(*UserTotal), nil
+}
+
+func (x _WithdrawalsLastMinuteTable) Delta(ctx context.Context, d time.Duration) (*UserTotal, error) {
+	m, err := x.e.TableWindowAt(ctx, x.i, x.e.EventTime().Add(-d))
+	if err != nil {
+		return nil, err
+	}
+	return m.(*UserTotal), nil
+}
+
+func (x _WithdrawalsLastMinuteTable) Range(ctx context.Context, from, to time.Time) ([]runtime.Window[*UserTotal], error) {
+	ws, err := x.e.TableWindowRange(ctx, x.i, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]runtime.Window[*UserTotal], len(ws))
+	for i, w := range ws {
+		out[i] = runtime.Window[*UserTotal]{Start: w.Start, End: w.End, Value: w.Value.(*UserTotal)}
+	}
+	return out, nil
+}
+
 // Withdrawals tracks withdrawals.
 //
 // WithdrawalsAgents is implemented by the agents of app "withdrawals".
@@ -209,12 +309,18 @@ type WithdrawalsTrackEmitter interface {
 	EmitUserTotal(ctx context.Context, m *UserTotal) error
 	// UserTotals reads and writes table "user-totals" for the current record's key.
 	UserTotals() WithdrawalsUserTotalsTable
+	// LastMinute reads and writes table "last-minute" for the current record's key.
+	LastMinute() WithdrawalsLastMinuteTable
 }
 
 type _WithdrawalsTrackEmitter struct{ e *runtime.Emitter }
 
 func (x _WithdrawalsTrackEmitter) UserTotals() WithdrawalsUserTotalsTable {
 	return _WithdrawalsUserTotalsTable{x.e, 0}
+}
+
+func (x _WithdrawalsTrackEmitter) LastMinute() WithdrawalsLastMinuteTable {
+	return _WithdrawalsLastMinuteTable{x.e, 1}
 }
 
 func (x _WithdrawalsTrackEmitter) EmitUserTotal(ctx context.Context, m *UserTotal) error {
@@ -247,11 +353,13 @@ var _Withdrawals_AppDesc = runtime.AppDesc{
 			Handler: _Withdrawals_Track_Handler,
 			Tables: []*runtime.TableDesc{
 				&_Withdrawals_UserTotals_TableDesc,
+				&_Withdrawals_LastMinute_TableDesc,
 			},
 		},
 	},
 	Tables: []*runtime.TableDesc{
 		&_Withdrawals_UserTotals_TableDesc,
+		&_Withdrawals_LastMinute_TableDesc,
 	},
 }
 

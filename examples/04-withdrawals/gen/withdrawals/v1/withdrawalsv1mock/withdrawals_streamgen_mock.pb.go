@@ -53,6 +53,120 @@ func (mr *MockWithdrawalsAgentsMockRecorder) Track(ctx, in, out any) *gomock.Cal
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Track", reflect.TypeOf((*MockWithdrawalsAgents)(nil).Track), ctx, in, out)
 }
 
+// MockWithdrawalsLastMinuteTable is a mock of v1.WithdrawalsLastMinuteTable.
+type MockWithdrawalsLastMinuteTable struct {
+	ctrl     *gomock.Controller
+	recorder *MockWithdrawalsLastMinuteTableMockRecorder
+}
+
+// MockWithdrawalsLastMinuteTableMockRecorder records expected calls on a MockWithdrawalsLastMinuteTable.
+type MockWithdrawalsLastMinuteTableMockRecorder struct {
+	mock *MockWithdrawalsLastMinuteTable
+}
+
+// NewMockWithdrawalsLastMinuteTable returns a new mock of WithdrawalsLastMinuteTable.
+func NewMockWithdrawalsLastMinuteTable(ctrl *gomock.Controller) *MockWithdrawalsLastMinuteTable {
+	mock := &MockWithdrawalsLastMinuteTable{ctrl: ctrl}
+	mock.recorder = &MockWithdrawalsLastMinuteTableMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockWithdrawalsLastMinuteTable) EXPECT() *MockWithdrawalsLastMinuteTableMockRecorder {
+	return m.recorder
+}
+
+var _ v1.WithdrawalsLastMinuteTable = (*MockWithdrawalsLastMinuteTable)(nil)
+
+// Update mocks the method of the same name.
+func (m *MockWithdrawalsLastMinuteTable) Update(ctx context.Context, fn func(*v1.UserTotal) error) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Update", ctx, fn)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Update declares an expected call of Update.
+func (mr *MockWithdrawalsLastMinuteTableMockRecorder) Update(ctx, fn any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Update", reflect.TypeOf((*MockWithdrawalsLastMinuteTable)(nil).Update), ctx, fn)
+}
+
+// Current mocks the method of the same name.
+func (m *MockWithdrawalsLastMinuteTable) Current(ctx context.Context) (*v1.UserTotal, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Current", ctx)
+	ret0, _ := ret[0].(*v1.UserTotal)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Current declares an expected call of Current.
+func (mr *MockWithdrawalsLastMinuteTableMockRecorder) Current(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Current", reflect.TypeOf((*MockWithdrawalsLastMinuteTable)(nil).Current), ctx)
+}
+
+// Now mocks the method of the same name.
+func (m *MockWithdrawalsLastMinuteTable) Now(ctx context.Context) (*v1.UserTotal, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Now", ctx)
+	ret0, _ := ret[0].(*v1.UserTotal)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Now declares an expected call of Now.
+func (mr *MockWithdrawalsLastMinuteTableMockRecorder) Now(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Now", reflect.TypeOf((*MockWithdrawalsLastMinuteTable)(nil).Now), ctx)
+}
+
+// At mocks the method of the same name.
+func (m *MockWithdrawalsLastMinuteTable) At(ctx context.Context, t time.Time) (*v1.UserTotal, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "At", ctx, t)
+	ret0, _ := ret[0].(*v1.UserTotal)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// At declares an expected call of At.
+func (mr *MockWithdrawalsLastMinuteTableMockRecorder) At(ctx, t any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "At", reflect.TypeOf((*MockWithdrawalsLastMinuteTable)(nil).At), ctx, t)
+}
+
+// Delta mocks the method of the same name.
+func (m *MockWithdrawalsLastMinuteTable) Delta(ctx context.Context, d time.Duration) (*v1.UserTotal, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Delta", ctx, d)
+	ret0, _ := ret[0].(*v1.UserTotal)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Delta declares an expected call of Delta.
+func (mr *MockWithdrawalsLastMinuteTableMockRecorder) Delta(ctx, d any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Delta", reflect.TypeOf((*MockWithdrawalsLastMinuteTable)(nil).Delta), ctx, d)
+}
+
+// Range mocks the method of the same name.
+func (m *MockWithdrawalsLastMinuteTable) Range(ctx context.Context, from time.Time, to time.Time) ([]runtime.Window[*v1.UserTotal], error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Range", ctx, from, to)
+	ret0, _ := ret[0].([]runtime.Window[*v1.UserTotal])
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Range declares an expected call of Range.
+func (mr *MockWithdrawalsLastMinuteTableMockRecorder) Range(ctx, from, to any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Range", reflect.TypeOf((*MockWithdrawalsLastMinuteTable)(nil).Range), ctx, from, to)
+}
+
 // MockWithdrawalsTrackEmitter is a mock of v1.WithdrawalsTrackEmitter.
 type MockWithdrawalsTrackEmitter struct {
 	ctrl     *gomock.Controller
@@ -104,6 +218,20 @@ func (m *MockWithdrawalsTrackEmitter) UserTotals() v1.WithdrawalsUserTotalsTable
 func (mr *MockWithdrawalsTrackEmitterMockRecorder) UserTotals() *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UserTotals", reflect.TypeOf((*MockWithdrawalsTrackEmitter)(nil).UserTotals))
+}
+
+// LastMinute mocks the method of the same name.
+func (m *MockWithdrawalsTrackEmitter) LastMinute() v1.WithdrawalsLastMinuteTable {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "LastMinute")
+	ret0, _ := ret[0].(v1.WithdrawalsLastMinuteTable)
+	return ret0
+}
+
+// LastMinute declares an expected call of LastMinute.
+func (mr *MockWithdrawalsTrackEmitterMockRecorder) LastMinute() *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "LastMinute", reflect.TypeOf((*MockWithdrawalsTrackEmitter)(nil).LastMinute))
 }
 
 // MockWithdrawalsUserTotalsTable is a mock of v1.WithdrawalsUserTotalsTable.
