@@ -251,6 +251,19 @@ func streamgenWorker(ctx context.Context, brokers string) error {
 	if err := benchv1.RegisterBenchAgents(app, benchAgents{}); err != nil {
 		return err
 	}
+	if path := os.Getenv("BENCH_HEAPPROFILE"); path != "" {
+		go func() {
+			time.Sleep(time.Second)
+			f, err := os.Create(path)
+			if err == nil {
+				_ = pprof.WriteHeapProfile(f)
+				f.Close()
+			}
+			var m goruntime.MemStats
+			goruntime.ReadMemStats(&m)
+			fmt.Fprintf(os.Stderr, "at 1s: go heap sys %d MiB, inuse %d MiB, total sys %d MiB\n", m.HeapSys>>20, m.HeapInuse>>20, m.Sys>>20)
+		}()
+	}
 	if path := os.Getenv("BENCH_CPUPROFILE"); path != "" {
 		f, err := os.Create(path)
 		if err != nil {

@@ -195,8 +195,13 @@ type Consumer struct {
 // only offsets of finished work are committed; auto-commit of stored
 // offsets every second; fetch.queue.backoff.ms=10 instead of librdkafka's
 // 1000, which alone caps a consumer near 118k records/s; reading from the
-// earliest offset when the group has none; at most 16 MiB of prefetched
-// records (queued.max.messages.kbytes; librdkafka's default is 64 MiB).
+// earliest offset when the group has none; a small prefetch
+// (queued.min.messages=2000, queued.max.messages.kbytes=2048,
+// fetch.max.bytes=2 MiB, max.partition.fetch.bytes=256 KiB), because
+// librdkafka's defaults (100,000 messages, 64 MiB, 50 MiB, 1 MiB) held
+// ~300 MiB of a worker's memory in prefetched data with no gain in
+// throughput here (BENCHMARKS.md); on a high-latency link to a real
+// cluster, raise them with worker.WithKafkaConfig.
 func NewConsumer(cfg ConsumerConfig, h RebalanceHandler) (*Consumer, error) {
 	session := cfg.SessionTimeout
 	if session <= 0 {
@@ -217,7 +222,10 @@ func NewConsumer(cfg ConsumerConfig, h RebalanceHandler) (*Consumer, error) {
 		"session.timeout.ms":            strconv.Itoa(int(session / time.Millisecond)),
 		"heartbeat.interval.ms":         strconv.Itoa(int(session / time.Millisecond / 4)),
 		"enable.partition.eof":          "false",
-		"queued.max.messages.kbytes":    "16384",
+		"queued.min.messages":           "2000",
+		"queued.max.messages.kbytes":    "2048",
+		"fetch.max.bytes":               "2097152",
+		"max.partition.fetch.bytes":     "262144",
 	})
 	kc := &Consumer{handler: h, topics: map[string]string{}}
 	b, err := newBase(C.SG_RD_KAFKA_CONSUMER, props, batch, cfg.Logger)
