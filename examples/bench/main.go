@@ -378,7 +378,25 @@ func streamgenCount(ctx context.Context, brokers, dataDir string) error {
 	}
 	defer profile()()
 	defer memstats()
-	return worker.Run(ctx, app, worker.WithBrokers(brokers), worker.WithDataDir(dataDir))
+	if path := os.Getenv("BENCH_HEAPPROFILE"); path != "" {
+		go func() {
+			time.Sleep(4 * time.Second)
+			if f, err := os.Create(path); err == nil {
+				_ = pprof.WriteHeapProfile(f)
+				f.Close()
+			}
+		}()
+	}
+	opts := []worker.Option{worker.WithBrokers(brokers), worker.WithDataDir(dataDir)}
+	if v := os.Getenv("BENCH_KAFKA"); v != "" {
+		props := map[string]string{}
+		for _, kv := range strings.Split(v, ",") {
+			k, val, _ := strings.Cut(kv, "=")
+			props[k] = val
+		}
+		opts = append(opts, worker.WithKafkaConfig(props))
+	}
+	return worker.Run(ctx, app, opts...)
 }
 
 // restoreReport prints the total restore once every partition is done.
