@@ -39,6 +39,10 @@ type Store interface {
 	SetCheckpoint(next int64) error
 	// Checkpoint returns the recorded offset, or false if none.
 	Checkpoint() (int64, bool, error)
+	// SetMeta records a named number beside the data (e.g. stream time).
+	SetMeta(name string, v int64) error
+	// Meta returns a number SetMeta recorded, or false if none.
+	Meta(name string) (int64, bool, error)
 	// Scan calls fn with every key and value, in key order for Badger.
 	Scan(fn func(key, value []byte) error) error
 	// Close releases the store; its data stays on disk.
@@ -149,17 +153,27 @@ func (b *Badger) Write(batch []KV) error {
 }
 
 // SetCheckpoint records the changelog offset the store reflects.
-func (b *Badger) SetCheckpoint(next int64) error {
+func (b *Badger) SetCheckpoint(next int64) error { return b.setMeta(checkpoint, next) }
+
+// Checkpoint returns the recorded changelog offset.
+func (b *Badger) Checkpoint() (int64, bool, error) { return b.meta(checkpoint) }
+
+// SetMeta records a named number beside the data.
+func (b *Badger) SetMeta(name string, v int64) error { return b.setMeta([]byte("m:"+name), v) }
+
+// Meta returns a number SetMeta recorded.
+func (b *Badger) Meta(name string) (int64, bool, error) { return b.meta([]byte("m:" + name)) }
+
+func (b *Badger) setMeta(key []byte, v int64) error {
 	return b.db.Update(func(txn *badger.Txn) error {
-		return txn.Set(checkpoint, fmt.Appendf(nil, "%d", next))
+		return txn.Set(key, fmt.Appendf(nil, "%d", v))
 	})
 }
 
-// Checkpoint returns the recorded changelog offset.
-func (b *Badger) Checkpoint() (int64, bool, error) {
+func (b *Badger) meta(key []byte) (int64, bool, error) {
 	var next int64
 	err := b.db.View(func(txn *badger.Txn) error {
-		it, err := txn.Get(checkpoint)
+		it, err := txn.Get(key)
 		if err != nil {
 			return err
 		}
@@ -221,6 +235,7 @@ type Memory struct {
 	data map[string][]byte
 	next int64
 	has  bool
+	meta map[string]int64
 }
 
 // NewMemory returns an empty in-memory store.
@@ -261,6 +276,25 @@ func (m *Memory) Checkpoint() (int64, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.next, m.has, nil
+}
+
+// SetMeta records a named number.
+func (m *Memory) SetMeta(name string, v int64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.meta == nil {
+		m.meta = map[string]int64{}
+	}
+	m.meta[name] = v
+	return nil
+}
+
+// Meta returns a number SetMeta recorded.
+func (m *Memory) Meta(name string) (int64, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.meta[name]
+	return v, ok, nil
 }
 
 // Close does nothing.

@@ -36,6 +36,15 @@ func exercise(t *testing.T, s state.Store) {
 	if n, ok, err := s.Checkpoint(); n != 1234 || !ok || err != nil {
 		t.Errorf("Checkpoint = %d, %v, %v", n, ok, err)
 	}
+	if _, ok, _ := s.Meta("stream-time"); ok {
+		t.Error("unset meta reported set")
+	}
+	if err := s.SetMeta("stream-time", 99); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok, err := s.Meta("stream-time"); v != 99 || !ok || err != nil {
+		t.Errorf("Meta = %d, %v, %v", v, ok, err)
+	}
 }
 
 func TestBadgerStoreSurvivesReopen(t *testing.T) {

@@ -289,6 +289,9 @@ func (w *worker) closeTables(p *partition, checkpoint bool) {
 				w.log.Warn("writing table checkpoint failed", "table", ts.desc.Name, "partition", ts.partition, "error", err)
 			}
 		}
+		if ms := p.streamMs.Load(); ms != 0 {
+			_ = ts.store.SetMeta(streamTimeMeta, ms)
+		}
 		if err := ts.store.Close(); err != nil {
 			w.log.Warn("closing table store failed", "table", ts.desc.Name, "partition", ts.partition, "error", err)
 		}
@@ -303,6 +306,23 @@ func (w *worker) checkpointTables() {
 			if err := ts.store.SetCheckpoint(ts.ackedNext.Load()); err != nil {
 				w.log.Warn("writing table checkpoint failed", "table", ts.desc.Name, "error", err)
 			}
+			if ms := p.streamMs.Load(); ms != 0 {
+				_ = ts.store.SetMeta(streamTimeMeta, ms)
+			}
+		}
+	}
+}
+
+// streamTimeMeta is the store meta entry holding the partition's stream
+// time, so that after a restart with the data directory intact, windows
+// close on the timer even if the partition gets no new event.
+const streamTimeMeta = "stream-time"
+
+// resumeStreamTime sets a partition's stream time from its stores.
+func (p *partition) resumeStreamTime() {
+	for _, ts := range p.stores {
+		if ms, ok, err := ts.store.Meta(streamTimeMeta); err == nil && ok {
+			p.observe(ms)
 		}
 	}
 }

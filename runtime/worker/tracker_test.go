@@ -2,8 +2,10 @@ package worker
 
 import (
 	"testing"
+	"time"
 
 	"github.com/streamgen/streamgen/runtime"
+	"github.com/streamgen/streamgen/runtime/state"
 )
 
 // TestAdvanceNeverPassesUnfinishedWork: records finish out of order
@@ -63,5 +65,25 @@ func TestLaneOfKeepsKeysTogether(t *testing.T) {
 	}
 	if len(seen) != 4 {
 		t.Errorf("100 keys used %d of 4 lanes", len(seen))
+	}
+}
+
+// TestStreamTimeResumesFromStores: a partition reopened from intact stores
+// resumes the stream time they recorded, and the idle timer moves it on
+// from there (so windows close without a new event after a restart).
+func TestStreamTimeResumesFromStores(t *testing.T) {
+	st := state.NewMemory()
+	if err := st.SetMeta(streamTimeMeta, 1_000_000); err != nil {
+		t.Fatal(err)
+	}
+	p := &partition{stores: []*tableStore{{store: st}}}
+	p.resumeStreamTime()
+	if got := p.streamMs.Load(); got != 1_000_000 {
+		t.Fatalf("stream time %d after resume, want 1000000", got)
+	}
+	p.lastWall.Store(time.Now().Add(-3 * time.Second).UnixMilli()) // idle for 3 s
+	p.idleAdvance()
+	if got := p.streamMs.Load(); got < 1_002_900 || got > 1_004_000 {
+		t.Errorf("stream time %d after 3 s idle, want about 1003000", got)
 	}
 }

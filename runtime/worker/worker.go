@@ -372,6 +372,7 @@ func (w *worker) Assigned(tps []kafka.TopicPartition) {
 		return
 	}
 	for _, p := range ps {
+		p.resumeStreamTime()
 		p.lanes = make([][]lane, len(p.agents))
 		for i, ag := range p.agents {
 			n := ag.Desc.Concurrency
