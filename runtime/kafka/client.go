@@ -882,7 +882,8 @@ type PastEndError struct {
 	Partition TopicPartition
 }
 
-func (e *PastEndError) Error() string { return ErrPastEnd.Error() }
+// Error names the partition and says its start is past its end.
+func (e *PastEndError) Error() string { return e.Partition.String() + ": " + ErrPastEnd.Error() }
 
 // Unwrap returns ErrPastEnd.
 func (e *PastEndError) Unwrap() error { return ErrPastEnd }
