@@ -227,3 +227,11 @@ int sg_assign_many(sg_client *c, char **topics, int32_t *parts, int64_t *offs, i
   rd_kafka_topic_partition_list_destroy(l);
   return err;
 }
+
+int sg_pause(sg_client *c, char **topics, int32_t *parts, int n, int pause) {
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
+  for (int i = 0; i < n; i++) rd_kafka_topic_partition_list_add(l, topics[i], parts[i]);
+  int err = pause ? rd_kafka_pause_partitions(c->rk, l) : rd_kafka_resume_partitions(c->rk, l);
+  rd_kafka_topic_partition_list_destroy(l);
+  return err;
+}

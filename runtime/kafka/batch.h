@@ -57,6 +57,7 @@ int sg_produce_headers(sg_client *c, rd_kafka_topic_t *rkt, int32_t part, uint64
 int sg_poll_acks(sg_client *c, int timeout_ms);
 int sg_fatal(sg_client *c, char *errstr, size_t errlen);
 int64_t sg_position(sg_client *c, const char *topic, int32_t partition);
+int sg_pause(sg_client *c, char **topics, int32_t *parts, int n, int pause);
 int sg_assign_many(sg_client *c, char **topics, int32_t *parts, int64_t *offs, int n);
 int sg_assign_from(sg_client *c, const char *topic, int32_t partition, int64_t offset);
 int sg_watermarks(sg_client *c, const char *topic, int32_t partition, int64_t *lo, int64_t *hi, int timeout_ms);

@@ -153,8 +153,10 @@ func (c Config) props(defaults map[string]string) map[string]string {
 // Revoked returns, the partitions are gone, so it must finish their work
 // and store their offsets first.
 type RebalanceHandler interface {
-	// Assigned is called with partitions the consumer now owns.
-	Assigned(parts []TopicPartition)
+	// Assigned is called with partitions the consumer now owns. It returns
+	// those to pause right after the assignment (say, until their state is
+	// restored); Resume starts them.
+	Assigned(parts []TopicPartition) (pause []TopicPartition)
 	// Revoked is called with partitions the consumer gives up. lost is
 	// true when the group already gave them to another member (a session
 	// time-out): their offsets must not be committed then.
@@ -265,9 +267,12 @@ func (kc *Consumer) rebalance(code int, l *C.rd_kafka_topic_partition_list_t) {
 	parts := listParts(l)
 	switch code {
 	case C.SG_ERR_ASSIGN_PARTITIONS:
-		kc.handler.Assigned(parts)
+		pause := kc.handler.Assigned(parts)
 		if msg := C.sg_rebalance_apply(kc.b.c, l, 1); msg != nil {
 			kc.err = fmt.Errorf("assigning %v: %s", parts, C.GoString(msg))
+		}
+		if err := kc.pause(pause, true); err != nil {
+			kc.err = err
 		}
 	case C.SG_ERR_REVOKE_PARTITIONS:
 		lost := C.rd_kafka_assignment_lost(kc.b.c.rk) != 0
@@ -375,6 +380,36 @@ func (kc *Consumer) Poll(timeout time.Duration, max int, into []*runtime.Record)
 		into = append(into, &out[i])
 	}
 	return into, nil
+}
+
+// Resume starts fetching partitions paused at their assignment.
+func (kc *Consumer) Resume(tps []TopicPartition) error { return kc.pause(tps, false) }
+
+func (kc *Consumer) pause(tps []TopicPartition, pause bool) error {
+	if len(tps) == 0 {
+		return nil
+	}
+	n := len(tps)
+	topics := (**C.char)(C.malloc(C.size_t(n) * C.size_t(unsafe.Sizeof((*C.char)(nil)))))
+	defer C.free(unsafe.Pointer(topics))
+	ts := unsafe.Slice(topics, n)
+	parts := make([]C.int32_t, n)
+	for i, tp := range tps {
+		ts[i] = C.CString(tp.Topic)
+		parts[i] = C.int32_t(tp.Partition)
+	}
+	flag := C.int(0)
+	if pause {
+		flag = 1
+	}
+	code := C.sg_pause(kc.b.c, topics, &parts[0], C.int(n), flag)
+	for i := range ts {
+		C.free(unsafe.Pointer(ts[i]))
+	}
+	if code != 0 {
+		return fmt.Errorf("pausing or resuming %v: %s", tps, errString(code))
+	}
+	return nil
 }
 
 // StoreOffsets records offsets to commit: the next offset to read of each

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -93,9 +94,9 @@ type changelogToken struct {
 }
 
 // openTables opens the stores of the tables the partitions' agents use and
-// restores them from their changelogs, all partitions with one reader. It
-// runs in the poll goroutine, inside the assignment.
-func (w *worker) openTables(ps []*partition) error {
+// returns them (each once). It runs in the poll goroutine, inside the
+// assignment; restoreStores brings them up to date afterwards.
+func (w *worker) openTables(ps []*partition) ([]*tableStore, error) {
 	var all []*tableStore
 	for _, p := range ps {
 		byName := map[string]*tableStore{}
@@ -111,7 +112,7 @@ func (w *worker) openTables(ps []*partition) error {
 					var err error
 					if ts, err = w.openStore(td, p.tp.Partition); err != nil {
 						closeStores(all)
-						return err
+						return nil, err
 					}
 					byName[td.Name] = ts
 					p.stores = append(p.stores, ts)
@@ -121,7 +122,15 @@ func (w *worker) openTables(ps []*partition) error {
 			}
 		}
 	}
-	err := w.restore(all)
+	return all, nil
+}
+
+// restoreStores restores stores from their changelogs, all partitions with
+// one reader. It runs in a goroutine of its own while the partitions are
+// paused, so the poll loop goes on serving the other partitions and the
+// group. On error the caller closes the stores.
+func (w *worker) restoreStores(ctx context.Context, all []*tableStore) error {
+	err := w.restore(ctx, all)
 	var pe *kafka.PastEndError
 	if errors.As(err, &pe) {
 		// A store has seen more of its changelog than the changelog holds:
@@ -133,21 +142,16 @@ func (w *worker) openTables(ps []*partition) error {
 					"table", ts.desc.Name, "partition", ts.partition, "dir", ts.dir)
 				ts.store.Close()
 				if err := os.RemoveAll(ts.dir); err != nil {
-					closeStores(all)
 					return err
 				}
 				st, err := state.OpenBadger(ts.dir, w.log, 30*time.Second)
 				if err != nil {
-					closeStores(all)
 					return err
 				}
 				ts.store, ts.from = st, 0
 			}
 		}
-		err = w.restore(all)
-	}
-	if err != nil {
-		closeStores(all)
+		err = w.restore(ctx, all)
 	}
 	return err
 }
@@ -175,7 +179,7 @@ func (w *worker) openStore(td *runtime.TableDesc, partition int32) (*tableStore,
 // restore reads every store's changelog partition from its checkpoint to
 // the end. Within each fetched batch only the last write of a key reaches
 // the store (the changelog is a log of puts: the last one wins).
-func (w *worker) restore(stores []*tableStore) error {
+func (w *worker) restore(ctx context.Context, stores []*tableStore) error {
 	if len(stores) == 0 {
 		return nil
 	}
@@ -216,7 +220,7 @@ func (w *worker) restore(stores []*tableStore) error {
 	}
 	last := map[string]int{}
 	lastLog := time.Now()
-	read, err := kafka.ReadPartitions(w.procCtx, w.kcfg, starts, func(tp kafka.TopicPartition, end int64) {
+	read, err := kafka.ReadPartitions(ctx, w.kcfg, starts, func(tp kafka.TopicPartition, end int64) {
 		byTP[tp].end = end
 	}, func(tp kafka.TopicPartition, recs []*runtime.Record) error {
 		ts := byTP[tp]

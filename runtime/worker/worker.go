@@ -178,7 +178,8 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 		tcfg := kcfg
 		tcfg.ClientID = fmt.Sprintf("%s-%d", kcfg.ClientID, i)
 		w := &worker{app: app, cfg: cfg, log: log.With("thread", i), parts: map[kafka.TopicPartition]*partition{},
-			byTopic: byTopic, procCtx: procCtx, run: rs, kcfg: tcfg, globals: gs}
+			restoring: map[kafka.TopicPartition]*restoreJob{},
+			byTopic:   byTopic, procCtx: procCtx, run: rs, kcfg: tcfg, globals: gs}
 		var err error
 		if w.producer, err = kafka.NewProducer(kafka.ProducerConfig{Config: tcfg}, w.ack); err != nil {
 			closeAll(ws[:i])
@@ -284,9 +285,10 @@ type worker struct {
 	run      *runState
 	kcfg     kafka.Config
 
-	parts   map[kafka.TopicPartition]*partition // touched only by the poll goroutine
-	standby *standbys                           // nil without standby replicas
-	globals *globals                            // shared by the worker's threads
+	parts     map[kafka.TopicPartition]*partition  // touched only by the poll goroutine
+	restoring map[kafka.TopicPartition]*restoreJob // assigned, paused, restoring
+	standby   *standbys                            // nil without standby replicas
+	globals   *globals                             // shared by the worker's threads
 }
 
 func (w *worker) failure() error { return w.run.failure() }
@@ -314,6 +316,7 @@ func (w *worker) loop(ctx context.Context) error {
 		for _, rec := range batch {
 			w.dispatch(rec)
 		}
+		w.finishRestores()
 		clear(batch)
 		if time.Since(lastStore) >= w.cfg.storeInterval {
 			w.storeOffsets()
@@ -356,48 +359,147 @@ type partition struct {
 	stored int64 // next offset last stored, -1 before any
 }
 
-func (w *worker) Assigned(tps []kafka.TopicPartition) {
+func (w *worker) Assigned(tps []kafka.TopicPartition) (pause []kafka.TopicPartition) {
 	if w.standby != nil {
 		w.standby.assigned(tps)
 	}
 	var ps []*partition
 	for _, tp := range tps {
-		if w.parts[tp] != nil {
+		if w.parts[tp] != nil || w.restoring[tp] != nil {
 			continue
 		}
 		ps = append(ps, &partition{tp: tp, agents: w.byTopic[tp.Topic], stored: -1})
 	}
-	if err := w.openTables(ps); err != nil {
-		w.fail(fmt.Errorf("streamgen worker: partitions %v: %w", tps, err))
-		return
-	}
-	for _, p := range ps {
-		p.resumeStreamTime()
-		p.lanes = make([][]lane, len(p.agents))
-		for i, ag := range p.agents {
-			n := ag.Desc.Concurrency
-			if n < 1 {
-				n = 1
-			}
-			p.lanes[i] = make([]lane, n)
-			for j := range p.lanes[i] {
-				l := lane{ch: make(chan *inflight, 256)}
-				p.lanes[i][j] = l
-				p.wg.Add(1)
-				go w.runLane(p, i, j, ag, l)
-			}
-		}
-		w.parts[p.tp] = p
-	}
 	if len(tps) > 0 {
 		w.log.Info("partitions assigned", "partitions", fmt.Sprint(tps))
 	}
+	stores, err := w.openTables(ps)
+	if err != nil {
+		w.fail(fmt.Errorf("streamgen worker: partitions %v: %w", tps, err))
+		return nil
+	}
+	var stateful []*partition
+	for _, p := range ps {
+		if len(p.stores) == 0 {
+			w.start(p)
+		} else {
+			stateful = append(stateful, p)
+			pause = append(pause, p.tp)
+		}
+	}
+	if len(stateful) > 0 {
+		w.startRestore(stateful, stores)
+	}
+	return pause
+}
+
+// restoreJob restores the stores of newly assigned partitions while they
+// are paused.
+type restoreJob struct {
+	ps     []*partition
+	stores []*tableStore
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func (w *worker) startRestore(ps []*partition, stores []*tableStore) {
+	ctx, cancel := context.WithCancel(w.procCtx)
+	j := &restoreJob{ps: ps, stores: stores, cancel: cancel, done: make(chan error, 1)}
+	for _, p := range ps {
+		w.restoring[p.tp] = j
+	}
+	go func() { j.done <- w.restoreStores(ctx, stores) }()
+}
+
+// finishRestores starts the partitions whose restore is done and resumes
+// their fetching. It runs in the poll goroutine, after each poll.
+func (w *worker) finishRestores() {
+	seen := map[*restoreJob]bool{}
+	for _, j := range w.restoring {
+		if seen[j] {
+			continue
+		}
+		seen[j] = true
+		select {
+		case err := <-j.done:
+			j.cancel()
+			var tps []kafka.TopicPartition
+			for _, p := range j.ps {
+				delete(w.restoring, p.tp)
+				tps = append(tps, p.tp)
+			}
+			if err != nil {
+				closeStores(j.stores)
+				w.fail(fmt.Errorf("streamgen worker: partitions %v: %w", tps, err))
+				continue
+			}
+			for _, p := range j.ps {
+				w.start(p)
+			}
+			if err := w.consumer.Resume(tps); err != nil {
+				w.fail(fmt.Errorf("streamgen worker: %w", err))
+			}
+		default:
+		}
+	}
+}
+
+// stopRestores cancels the restores of tps (whole jobs: the job's other
+// partitions restart in a job of their own) and closes their stores.
+func (w *worker) stopRestores(tps []kafka.TopicPartition) {
+	gone := map[kafka.TopicPartition]bool{}
+	jobs := map[*restoreJob]bool{}
+	for _, tp := range tps {
+		if j := w.restoring[tp]; j != nil {
+			jobs[j] = true
+			gone[tp] = true
+		}
+	}
+	for j := range jobs {
+		j.cancel()
+		<-j.done
+		var keep []*partition
+		var keepStores []*tableStore
+		for _, p := range j.ps {
+			delete(w.restoring, p.tp)
+			if gone[p.tp] {
+				w.closeTables(p, false)
+				continue
+			}
+			keep = append(keep, p)
+			keepStores = append(keepStores, p.stores...)
+		}
+		if len(keep) > 0 {
+			w.startRestore(keep, keepStores)
+		}
+	}
+}
+
+// start runs a partition: its stream time, its lanes.
+func (w *worker) start(p *partition) {
+	p.resumeStreamTime()
+	p.lanes = make([][]lane, len(p.agents))
+	for i, ag := range p.agents {
+		n := ag.Desc.Concurrency
+		if n < 1 {
+			n = 1
+		}
+		p.lanes[i] = make([]lane, n)
+		for j := range p.lanes[i] {
+			l := lane{ch: make(chan *inflight, 256)}
+			p.lanes[i][j] = l
+			p.wg.Add(1)
+			go w.runLane(p, i, j, ag, l)
+		}
+	}
+	w.parts[p.tp] = p
 }
 
 func (w *worker) Revoked(tps []kafka.TopicPartition, lost bool) {
 	if len(tps) > 0 {
 		w.log.Info("partitions revoked", "partitions", fmt.Sprint(tps), "lost", lost)
 	}
+	w.stopRestores(tps)
 	w.drain(tps, !lost)
 	if w.standby != nil {
 		w.standby.revoked(tps)
@@ -405,6 +507,11 @@ func (w *worker) Revoked(tps []kafka.TopicPartition, lost bool) {
 }
 
 func (w *worker) revokeAll() {
+	var restoring []kafka.TopicPartition
+	for tp := range w.restoring {
+		restoring = append(restoring, tp)
+	}
+	w.stopRestores(restoring)
 	tps := make([]kafka.TopicPartition, 0, len(w.parts))
 	for tp := range w.parts {
 		tps = append(tps, tp)
