@@ -877,6 +877,9 @@ func ReadPartitions(ctx context.Context, cfg Config, parts []PartitionStart, end
 		}
 		// Hand over runs of one partition.
 		for start := 0; start < len(batch); {
+			if err := ctx.Err(); err != nil {
+				return read, err
+			}
 			tp := TopicPartition{Topic: batch[start].Topic, Partition: batch[start].Partition}
 			end := start
 			for end < len(batch) && batch[end].Partition == tp.Partition && batch[end].Topic == tp.Topic {

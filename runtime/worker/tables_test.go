@@ -524,3 +524,96 @@ func TestWindowCloseOnTheBroker(t *testing.T) {
 		t.Errorf("%d closed windows delivered, want 2", len(all))
 	}
 }
+
+// slowRestores slows every restore batch down and records when the
+// restore finished.
+type slowRestores struct {
+	mu      sync.Mutex
+	batches int
+	done    time.Time
+	parts   int
+}
+
+func (r *slowRestores) OnRestore(p worker.RestoreProgress) {
+	if !p.Done {
+		r.mu.Lock()
+		r.batches++
+		r.mu.Unlock()
+		time.Sleep(500 * time.Millisecond)
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.parts++
+	if r.parts == 4 {
+		r.done = time.Now()
+	}
+}
+
+// assignedAt records when a worker first finished restoring a partition
+// (it had partitions assigned and running).
+type assignedAt struct {
+	mu sync.Mutex
+	at time.Time
+}
+
+func (a *assignedAt) OnRestore(p worker.RestoreProgress) {
+	if !p.Done {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.at.IsZero() {
+		a.at = time.Now()
+	}
+}
+
+// TestRestoreDoesNotHoldTheGroup: while worker A restores a large changelog
+// (slowed down), its poll loop keeps serving the group: worker B joins,
+// the rebalance completes and B runs its partitions before A's restore is
+// done. A restore inside the rebalance callback would keep B waiting.
+func TestRestoreDoesNotHoldTheGroup(t *testing.T) {
+	addr := startBroker(t)
+	cl := client(t, addr)
+	// Fill the changelog: 4,000 accounts.
+	first := runLedger(t, addr, t.TempDir())
+	recs, want := orders(t, 0, 4000, 4000)
+	produce(t, cl, recs...)
+	consume(t, addr, testapp.TallyTopicName, 4000)
+	first.stop(t)
+
+	slow := &slowRestores{}
+	runLedger(t, addr, t.TempDir(), slow)
+	waitUntil(t, func() bool { slow.mu.Lock(); defer slow.mu.Unlock(); return slow.batches > 0 })
+	b := &assignedAt{}
+	runLedger(t, addr, t.TempDir(), b)
+	waitUntil(t, func() bool {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return !b.at.IsZero()
+	})
+	waitUntil(t, func() bool {
+		slow.mu.Lock()
+		defer slow.mu.Unlock()
+		return slow.parts >= 4 || slow.batches > 0 && !slow.done.IsZero()
+	})
+	slow.mu.Lock()
+	aDone, batches := slow.done, slow.batches
+	slow.mu.Unlock()
+	b.mu.Lock()
+	bAt := b.at
+	b.mu.Unlock()
+	if !bAt.Before(aDone) {
+		t.Errorf("B ran its first partition at %v, after A finished restoring at %v (%d slowed batches): the restore held the group",
+			bAt.Format(time.StampMilli), aDone.Format(time.StampMilli), batches)
+	}
+	more, add2 := orders(t, 4000, 400, 4000)
+	add(want, add2)
+	produce(t, cl, more...)
+	got := latestTallies(t, addr, 4400)
+	for acct, n := range want {
+		if got[acct] != n {
+			t.Errorf("%s: count %d, want %d", acct, got[acct], n)
+		}
+	}
+}
