@@ -3,7 +3,13 @@
 // time past its end plus 10 s of grace, or the wall clock when the
 // partition is idle):
 //
-//	go run ./examples/03-pageviews demo '{"page":"/home","at":"2026-01-01T00:00:01Z"}'
+//	go run ./examples/03-pageviews demo \
+//	    '{"page":"/home","at":"2026-01-01T00:00:01Z"}' \
+//	    '{"page":"/home","at":"2026-01-01T00:00:30Z"}' \
+//	    '{"page":"/home","at":"2026-01-01T00:01:15Z"}'
+//
+// prints the final count of [00:00, 01:00), 2 views, once the third view
+// moves stream time past the window's end plus grace.
 //	go run ./examples/03-pageviews worker --brokers host:9092
 package main
 
