@@ -10,6 +10,7 @@
 //
 // prints the final count of [00:00, 01:00), 2 views, once the third view
 // moves stream time past the window's end plus grace.
+//
 //	go run ./examples/03-pageviews worker --brokers host:9092
 package main
 
