@@ -512,12 +512,7 @@ func (b *builder) agent(app *App, m protoreflect.MethodDescriptor) *Agent {
 	}
 	in := m.Input()
 	if name := opt.GetOnWindowClose(); name != "" {
-		var t *Table
-		for _, u := range app.Tables {
-			if u.Name == name {
-				t = u
-			}
-		}
+		t := app.table(name)
 		switch {
 		case t == nil:
 			b.errorf(m, methodOptionsNumber, []int32{6}, where+" > option agent.on_window_close",
@@ -622,12 +617,7 @@ func (b *builder) agent(app *App, m protoreflect.MethodDescriptor) *Agent {
 	}
 	for i, name := range opt.GetTables() {
 		p := fmt.Sprintf("%s > option agent.tables[%d]", where, i)
-		var t *Table
-		for _, u := range app.Tables {
-			if u.Name == name {
-				t = u
-			}
-		}
+		t := app.table(name)
 		switch {
 		case t == nil:
 			b.errorf(m, methodOptionsNumber, []int32{5, int32(i)}, p,

@@ -143,6 +143,16 @@ type App struct {
 	Tables []*Table
 }
 
+// table returns the app's table called name, or nil.
+func (a *App) table(name string) *Table {
+	for _, t := range a.Tables {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
+}
+
 // Model is the checked topology of a set of files.
 type Model struct {
 	// Topics holds every topic bound to a message, by topic name.

@@ -306,30 +306,8 @@ func (e *Emitter) TableGet(ctx context.Context, i int) (proto.Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	var raw []byte
-	found := false
-	for j := len(e.writes) - 1; j >= 0; j-- {
-		if w := e.writes[j]; w.Table == i && string(w.Key) == string(key) {
-			raw, found = w.Value, w.Value != nil
-			goto decode
-		}
-	}
-	if e.state == nil {
-		return nil, fmt.Errorf("streamgen: table %q has no state in this context", t.Name)
-	}
-	raw, found, err = e.state.Get(i, key)
-	if err != nil {
-		return nil, fmt.Errorf("streamgen: table %q: %w", t.Name, err)
-	}
-decode:
-	m := t.New()
-	if !found {
-		raw = t.Default
-	}
-	if err := proto.Unmarshal(raw, m); err != nil {
-		return nil, fmt.Errorf("streamgen: table %q: decoding the value of key %q: %w", t.Name, key, err)
-	}
-	return m, nil
+	m, _, err := e.getRaw(i, t, key)
+	return m, err
 }
 
 // TableLookup returns the value of key in global table i, or the table's
@@ -338,22 +316,7 @@ func (e *Emitter) TableLookup(ctx context.Context, i int, key []byte) (proto.Mes
 	if e.desc == nil || i < 0 || i >= len(e.desc.Tables) {
 		return nil, false, fmt.Errorf("streamgen: no table %d", i)
 	}
-	t := e.desc.Tables[i]
-	if e.state == nil {
-		return nil, false, fmt.Errorf("streamgen: table %q has no state in this context", t.Name)
-	}
-	raw, found, err := e.state.Get(i, key)
-	if err != nil {
-		return nil, false, fmt.Errorf("streamgen: table %q: %w", t.Name, err)
-	}
-	m := t.New()
-	if !found {
-		raw = t.Default
-	}
-	if err := proto.Unmarshal(raw, m); err != nil {
-		return nil, false, fmt.Errorf("streamgen: table %q: decoding the value of key %q: %w", t.Name, key, err)
-	}
-	return m, found, nil
+	return e.getRaw(i, e.desc.Tables[i], key)
 }
 
 // TablePut sets the value of the current record's key in table i. The
@@ -473,6 +436,8 @@ func (e *Emitter) windowed(i int) ([]byte, *TableDesc, error) {
 	return key, t, err
 }
 
+// getRaw reads key k of table i: this record's own writes first, then the
+// state; a key without a value reads as the table's default.
 func (e *Emitter) getRaw(i int, t *TableDesc, k []byte) (proto.Message, bool, error) {
 	var raw []byte
 	found := false
@@ -497,7 +462,7 @@ func (e *Emitter) getRaw(i int, t *TableDesc, k []byte) (proto.Message, bool, er
 		raw = t.Default
 	}
 	if err := proto.Unmarshal(raw, m); err != nil {
-		return nil, false, fmt.Errorf("streamgen: table %q: decoding a value: %w", t.Name, err)
+		return nil, false, fmt.Errorf("streamgen: table %q: decoding the value of key %q: %w", t.Name, k, err)
 	}
 	return m, found, nil
 }

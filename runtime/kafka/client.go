@@ -91,22 +91,14 @@ func newBase(typ C.int, props map[string]string, batch int, logger *slog.Logger)
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	ck := (**C.char)(C.malloc(C.size_t(len(keys)) * C.size_t(unsafe.Sizeof((*C.char)(nil)))))
-	cv := (**C.char)(C.malloc(C.size_t(len(keys)) * C.size_t(unsafe.Sizeof((*C.char)(nil)))))
-	defer C.free(unsafe.Pointer(ck))
-	defer C.free(unsafe.Pointer(cv))
-	ks := unsafe.Slice(ck, len(keys))
-	vs := unsafe.Slice(cv, len(keys))
+	vals := make([]string, len(keys))
 	for i, k := range keys {
-		ks[i] = C.CString(k)
-		vs[i] = C.CString(props[k])
+		vals[i] = props[k]
 	}
-	defer func() {
-		for i := range keys {
-			C.free(unsafe.Pointer(ks[i]))
-			C.free(unsafe.Pointer(vs[i]))
-		}
-	}()
+	ck, freeKeys := cStrings(keys)
+	defer freeKeys()
+	cv, freeVals := cStrings(vals)
+	defer freeVals()
 	b := &base{id: clientID.Add(1), logger: logger}
 	clients.Store(b.id, b)
 	errstr := (*C.char)(C.malloc(512))
@@ -117,6 +109,22 @@ func newBase(typ C.int, props map[string]string, batch int, logger *slog.Logger)
 		return nil, errors.New(C.GoString(errstr))
 	}
 	return b, nil
+}
+
+// cStrings copies ss into a C array of C strings; free releases it all.
+func cStrings(ss []string) (arr **C.char, free func()) {
+	n := max(len(ss), 1)
+	arr = (**C.char)(C.malloc(C.size_t(n) * C.size_t(unsafe.Sizeof((*C.char)(nil)))))
+	cs := unsafe.Slice(arr, len(ss))
+	for i, s := range ss {
+		cs[i] = C.CString(s)
+	}
+	return arr, func() {
+		for _, c := range cs {
+			C.free(unsafe.Pointer(c))
+		}
+		C.free(unsafe.Pointer(arr))
+	}
 }
 
 func (b *base) fatal() error {
@@ -236,17 +244,9 @@ func NewConsumer(cfg ConsumerConfig, h RebalanceHandler) (*Consumer, error) {
 	}
 	b.rebal = kc.rebalance
 	kc.b = b
-	ct := make([]*C.char, len(cfg.Topics))
-	for i, t := range cfg.Topics {
-		ct[i] = C.CString(t)
-	}
-	arr := (**C.char)(C.malloc(C.size_t(len(ct)) * C.size_t(unsafe.Sizeof((*C.char)(nil)))))
-	copy(unsafe.Slice(arr, len(ct)), ct)
-	code := C.sg_subscribe(b.c, arr, C.int(len(ct)))
-	for _, p := range ct {
-		C.free(unsafe.Pointer(p))
-	}
-	C.free(unsafe.Pointer(arr))
+	arr, free := cStrings(cfg.Topics)
+	code := C.sg_subscribe(b.c, arr, C.int(len(cfg.Topics)))
+	free()
 	if code != 0 {
 		kc.Close()
 		return nil, fmt.Errorf("subscribing to %v: %s", cfg.Topics, errString(code))
@@ -390,22 +390,19 @@ func (kc *Consumer) pause(tps []TopicPartition, pause bool) error {
 		return nil
 	}
 	n := len(tps)
-	topics := (**C.char)(C.malloc(C.size_t(n) * C.size_t(unsafe.Sizeof((*C.char)(nil)))))
-	defer C.free(unsafe.Pointer(topics))
-	ts := unsafe.Slice(topics, n)
+	names := make([]string, n)
 	parts := make([]C.int32_t, n)
 	for i, tp := range tps {
-		ts[i] = C.CString(tp.Topic)
+		names[i] = tp.Topic
 		parts[i] = C.int32_t(tp.Partition)
 	}
 	flag := C.int(0)
 	if pause {
 		flag = 1
 	}
+	topics, free := cStrings(names)
+	defer free()
 	code := C.sg_pause(kc.b.c, topics, &parts[0], C.int(n), flag)
-	for i := range ts {
-		C.free(unsafe.Pointer(ts[i]))
-	}
 	if code != 0 {
 		return fmt.Errorf("pausing or resuming %v: %s", tps, errString(code))
 	}
@@ -419,20 +416,17 @@ func (kc *Consumer) StoreOffsets(offs []Offset) error {
 		return nil
 	}
 	n := len(offs)
-	topics := (**C.char)(C.malloc(C.size_t(n) * C.size_t(unsafe.Sizeof((*C.char)(nil)))))
-	defer C.free(unsafe.Pointer(topics))
-	ts := unsafe.Slice(topics, n)
+	names := make([]string, n)
 	parts := make([]C.int32_t, n)
 	vals := make([]C.int64_t, n)
 	for i, o := range offs {
-		ts[i] = C.CString(o.Topic)
+		names[i] = o.Topic
 		parts[i] = C.int32_t(o.Partition)
 		vals[i] = C.int64_t(o.Offset)
 	}
+	topics, free := cStrings(names)
+	defer free()
 	code := C.sg_store(kc.b.c, topics, &parts[0], &vals[0], C.int(n))
-	for i := range ts {
-		C.free(unsafe.Pointer(ts[i]))
-	}
 	if code != 0 && code != C.SG_ERR_STATE {
 		return fmt.Errorf("storing offsets: %s", errString(code))
 	}
@@ -794,6 +788,20 @@ type PartitionStart struct {
 // is handed over.
 func ReadPartitions(ctx context.Context, cfg Config, parts []PartitionStart, end func(TopicPartition, int64),
 	fn func(TopicPartition, []*runtime.Record) error) (map[TopicPartition]int64, error) {
+	return readPartitions(ctx, cfg, parts, end, fn, false)
+}
+
+// FollowPartitions is ReadPartitions that does not stop at the end: with
+// one consumer, it hands over records as they arrive until ctx ends (then
+// it returns ctx's error) or reading fails. Global tables follow their
+// topics with it.
+func FollowPartitions(ctx context.Context, cfg Config, parts []PartitionStart, fn func(TopicPartition, []*runtime.Record) error) error {
+	_, err := readPartitions(ctx, cfg, parts, nil, fn, true)
+	return err
+}
+
+func readPartitions(ctx context.Context, cfg Config, parts []PartitionStart, end func(TopicPartition, int64),
+	fn func(TopicPartition, []*runtime.Record) error, follow bool) (map[TopicPartition]int64, error) {
 	read := map[TopicPartition]int64{}
 	if len(parts) == 0 {
 		return read, nil
@@ -839,7 +847,7 @@ func ReadPartitions(ctx context.Context, cfg Config, parts []PartitionStart, end
 		if end != nil {
 			end(p.TopicPartition, int64(hi))
 		}
-		if from < int64(hi) {
+		if from < int64(hi) || follow {
 			ends[p.TopicPartition] = int64(hi)
 			todo = append(todo, PartitionStart{TopicPartition: p.TopicPartition, From: from})
 		}
@@ -848,26 +856,23 @@ func ReadPartitions(ctx context.Context, cfg Config, parts []PartitionStart, end
 		return read, nil
 	}
 	n := len(todo)
-	topics := (**C.char)(C.malloc(C.size_t(n) * C.size_t(unsafe.Sizeof((*C.char)(nil)))))
-	ts := unsafe.Slice(topics, n)
+	names := make([]string, n)
 	ps := make([]C.int32_t, n)
 	os := make([]C.int64_t, n)
 	for i, p := range todo {
-		ts[i] = C.CString(p.Topic)
+		names[i] = p.Topic
 		ps[i] = C.int32_t(p.Partition)
 		os[i] = C.int64_t(p.From)
 	}
+	topics, free := cStrings(names)
 	code := C.sg_assign_many(b.c, topics, &ps[0], &os[0], C.int(n))
-	for i := range ts {
-		C.free(unsafe.Pointer(ts[i]))
-	}
-	C.free(unsafe.Pointer(topics))
+	free()
 	if code != 0 {
 		return nil, fmt.Errorf("assigning restore partitions: %s", errString(code))
 	}
 	var batch []*runtime.Record
 	idle := 0
-	for len(ends) > 0 {
+	for follow || len(ends) > 0 {
 		if err := ctx.Err(); err != nil {
 			return read, err
 		}

@@ -59,7 +59,7 @@ func openGlobals(w *worker) (*globals, error) {
 		}
 	}
 	start := time.Now()
-	n, err := gs.catchUp(w.procCtx)
+	n, err := gs.catchUp(w.procCtx, false)
 	if err != nil {
 		gs.close()
 		return nil, err
@@ -71,8 +71,9 @@ func openGlobals(w *worker) (*globals, error) {
 }
 
 // catchUp reads every global table's topic from its stores' checkpoints
-// to the current end.
-func (gs *globals) catchUp(ctx context.Context) (int64, error) {
+// to the current end; with follow, it goes on reading as records arrive,
+// with the same consumer, until ctx ends.
+func (gs *globals) catchUp(ctx context.Context, follow bool) (int64, error) {
 	var starts []kafka.PartitionStart
 	byTP := map[kafka.TopicPartition]*tableStore{}
 	for _, g := range gs.tables {
@@ -85,20 +86,22 @@ func (gs *globals) catchUp(ctx context.Context) (int64, error) {
 	if len(starts) == 0 {
 		return 0, nil
 	}
-	read, err := kafka.ReadPartitions(ctx, gs.w.kcfg, starts, nil, func(tp kafka.TopicPartition, recs []*runtime.Record) error {
+	last := map[string]int{}
+	var batch []state.KV
+	apply := func(tp kafka.TopicPartition, recs []*runtime.Record) error {
 		ts := byTP[tp]
-		batch := make([]state.KV, len(recs))
-		next := ts.from
-		for i, r := range recs {
-			batch[i] = state.KV{Key: r.Key, Value: r.Value, Delete: r.Value == nil}
-			next = r.Offset + 1
-		}
+		var next int64
+		batch, next = coalesce(recs, last, batch[:0])
 		if err := ts.store.Write(batch); err != nil {
 			return err
 		}
 		ts.from = next
 		return ts.store.SetCheckpoint(next)
-	})
+	}
+	if follow {
+		return 0, kafka.FollowPartitions(ctx, gs.w.kcfg, starts, apply)
+	}
+	read, err := kafka.ReadPartitions(ctx, gs.w.kcfg, starts, nil, apply)
 	var n int64
 	for _, c := range read {
 		n += c
@@ -106,20 +109,17 @@ func (gs *globals) catchUp(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// follow keeps the global tables up to date until ctx ends.
-func (gs *globals) follow(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			if _, err := gs.catchUp(cctx); err != nil && ctx.Err() == nil && cctx.Err() == nil {
-				gs.w.log.Warn("following global tables failed; retrying", "error", err)
+// follow keeps the global tables up to date until ctx ends, with one
+// long-lived consumer; after a failure it starts again from the stores'
+// checkpoints a second later.
+func (gs *globals) follow(ctx context.Context) {
+	for ctx.Err() == nil {
+		if _, err := gs.catchUp(ctx, true); err != nil && ctx.Err() == nil {
+			gs.w.log.Warn("following global tables failed; retrying", "error", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
 			}
-			cancel()
 		}
 	}
 }

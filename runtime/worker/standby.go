@@ -162,19 +162,8 @@ func (s *standbys) catchUp(ctx context.Context) {
 	var batch []state.KV
 	_, err := kafka.ReadPartitions(cctx, s.w.kcfg, starts, nil, func(tp kafka.TopicPartition, recs []*runtime.Record) error {
 		ts := byTP[tp]
-		clear(last)
-		batch = batch[:0]
-		next := ts.from
-		for _, r := range recs {
-			kv := state.KV{Key: r.Key, Value: r.Value, Delete: r.Value == nil}
-			if i, ok := last[string(r.Key)]; ok {
-				batch[i] = kv
-			} else {
-				last[string(r.Key)] = len(batch)
-				batch = append(batch, kv)
-			}
-			next = r.Offset + 1
-		}
+		var next int64
+		batch, next = coalesce(recs, last, batch[:0])
 		if err := ts.store.Write(batch); err != nil {
 			return err
 		}

@@ -224,18 +224,8 @@ func (w *worker) restore(ctx context.Context, stores []*tableStore) error {
 		byTP[tp].end = end
 	}, func(tp kafka.TopicPartition, recs []*runtime.Record) error {
 		ts := byTP[tp]
-		clear(last)
-		batch := make([]state.KV, 0, len(recs))
-		for _, r := range recs {
-			kv := state.KV{Key: r.Key, Value: r.Value, Delete: r.Value == nil}
-			if i, ok := last[string(r.Key)]; ok {
-				batch[i] = kv
-			} else {
-				last[string(r.Key)] = len(batch)
-				batch = append(batch, kv)
-			}
-			ts.next = r.Offset + 1
-		}
+		var batch []state.KV
+		batch, ts.next = coalesce(recs, last, nil)
 		writers[ts] <- job{ts, batch}
 		ts.restored += int64(len(recs))
 		p := RestoreProgress{Table: ts.desc.Name, Partition: ts.partition, From: ts.from, End: ts.end,
@@ -446,4 +436,24 @@ type closeGroup struct {
 type closeToken struct {
 	g         *closeGroup
 	changelog bool
+}
+
+// coalesce turns a batch of changelog records into store writes, keeping
+// only the last write of each key (a changelog is a log of puts: the last
+// one wins), appended to into; last is scratch space, cleared first. It
+// also returns the offset after the batch.
+func coalesce(recs []*runtime.Record, last map[string]int, into []state.KV) ([]state.KV, int64) {
+	clear(last)
+	var next int64
+	for _, r := range recs {
+		kv := state.KV{Key: r.Key, Value: r.Value, Delete: r.Value == nil}
+		if i, ok := last[string(r.Key)]; ok {
+			into[i] = kv
+		} else {
+			last[string(r.Key)] = len(into)
+			into = append(into, kv)
+		}
+		next = r.Offset + 1
+	}
+	return into, next
 }

@@ -206,7 +206,7 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			gs.follow(loopCtx, 200*time.Millisecond)
+			gs.follow(loopCtx)
 		}()
 	}
 	for _, w := range ws {
