@@ -350,6 +350,17 @@ func (b *builder) app(sd protoreflect.ServiceDescriptor) {
 			return
 		}
 	}
+	app.ExactlyOnce = opt.GetGuarantee() == streamgenv1.Guarantee_GUARANTEE_EXACTLY_ONCE
+	if ci := opt.GetCommitInterval(); ci != nil {
+		const fCommitInterval = 4
+		d := ci.AsDuration()
+		if !ci.IsValid() || d < time.Millisecond || d > time.Minute {
+			b.errorf(sd, serviceOptionsNumber, []int32{fCommitInterval}, where+" > option app.commit_interval",
+				"commit_interval %v is out of range: use 1 ms to 1 min (default 100 ms); under exactly-once it is how long a transaction stays open", d)
+		} else {
+			app.CommitInterval = d
+		}
+	}
 	b.tables(app, opt)
 	for i := 0; i < methods.Len(); i++ {
 		if ag := b.agent(app, methods.Get(i)); ag != nil {

@@ -141,6 +141,10 @@ type App struct {
 	Agents []*Agent
 	// Tables are the app's tables in declaration order.
 	Tables []*Table
+	// ExactlyOnce is set when the app declares GUARANTEE_EXACTLY_ONCE.
+	ExactlyOnce bool
+	// CommitInterval is the declared commit interval; 0: the default.
+	CommitInterval time.Duration
 }
 
 // table returns the app's table called name, or nil.

@@ -47,6 +47,9 @@ type App struct {
 	service string
 	impl    any
 	agents  []*Agent
+
+	exactlyOnce    bool
+	commitInterval time.Duration
 }
 
 // NewApp returns an App with no agents.
@@ -76,10 +79,24 @@ func (a *App) Register(desc *AppDesc, impl any) error {
 		return fmt.Errorf("streamgen: Register %s: app %q (%s) is already registered; run each app on its own App", desc.ServiceName, a.id, a.service)
 	}
 	a.id, a.service, a.impl = desc.ID, desc.ServiceName, impl
+	a.exactlyOnce, a.commitInterval = desc.ExactlyOnce, desc.CommitInterval
 	for _, d := range desc.Agents {
 		a.agents = append(a.agents, &Agent{Desc: d, app: a})
 	}
 	return nil
+}
+
+// ExactlyOnce reports whether the registered app declares
+// GUARANTEE_EXACTLY_ONCE.
+func (a *App) ExactlyOnce() bool { return a.exactlyOnce }
+
+// CommitInterval returns the registered app's commit interval: the
+// declared one, else 100 ms.
+func (a *App) CommitInterval() time.Duration {
+	if a.commitInterval > 0 {
+		return a.commitInterval
+	}
+	return 100 * time.Millisecond
 }
 
 // ID returns the app id, or "" before Register.

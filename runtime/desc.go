@@ -255,6 +255,13 @@ type AppDesc struct {
 	Agents []*AgentDesc
 	// Tables are the app's tables.
 	Tables []*TableDesc
+	// ExactlyOnce is set when the schema declares GUARANTEE_EXACTLY_ONCE:
+	// the worker commits each interval's outputs, table writes and input
+	// offsets in one Kafka transaction.
+	ExactlyOnce bool
+	// CommitInterval is how often input offsets (and, exactly once, the
+	// transaction) are committed; 0 means 100 ms.
+	CommitInterval time.Duration
 }
 
 // ErrUnimplemented is returned by the methods of generated Unimplemented

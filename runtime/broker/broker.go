@@ -77,6 +77,10 @@ func Start(opts ...Option) (*Broker, error) {
 // Addr returns the bootstrap address, host:port.
 func (b *Broker) Addr() string { return b.addr }
 
+// Cluster returns the kfake cluster behind the broker, for tests that
+// inject faults (kfake's ControlKey) or compact topics.
+func (b *Broker) Cluster() *kfake.Cluster { return b.c }
+
 // Close stops the broker; with a data directory, its data is kept there.
 func (b *Broker) Close() { b.c.Close() }
 

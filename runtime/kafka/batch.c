@@ -12,6 +12,7 @@ static void sg_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 static void sg_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
   sg_client *c = (sg_client *)opaque;
+  pthread_mutex_lock(&c->mu);
   if (c->nacks == c->ackcap) {
     size_t cap = c->ackcap ? c->ackcap * 2 : 4096;
     sg_ack *a = realloc(c->acks, cap * sizeof(sg_ack));
@@ -23,6 +24,7 @@ static void sg_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) 
   c->acks[c->nacks].err = m->err;
   c->acks[c->nacks].offset = m->offset;
   c->nacks++;
+  pthread_mutex_unlock(&c->mu);
 }
 
 static void sg_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
@@ -35,6 +37,7 @@ sg_client *sg_new(int type, uint64_t id, char **keys, char **vals, int n, size_t
   sg_client *c = calloc(1, sizeof(sg_client));
   if (!c) return NULL;
   c->id = id;
+  pthread_mutex_init(&c->mu, NULL);
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   for (int i = 0; i < n; i++) {
     if (rd_kafka_conf_set(conf, keys[i], vals[i], errstr, errlen) != 0) {
@@ -149,6 +152,8 @@ void sg_close(sg_client *c) {
   free(c->msgs);
   free(c->recs);
   free(c->acks);
+  free(c->out);
+  pthread_mutex_destroy(&c->mu);
   free(c);
 }
 
@@ -192,9 +197,93 @@ int sg_produce_headers(sg_client *c, rd_kafka_topic_t *rkt, int32_t part, uint64
 }
 
 int sg_poll_acks(sg_client *c, int timeout_ms) {
-  c->nacks = 0;
   rd_kafka_poll(c->rk, timeout_ms);
-  return (int)c->nacks;
+  pthread_mutex_lock(&c->mu);
+  int n = (int)c->nacks;
+  sg_ack *full = c->acks;
+  size_t fullcap = c->ackcap;
+  c->acks = c->out;
+  c->ackcap = c->outcap;
+  c->nacks = 0;
+  c->out = full;
+  c->outcap = fullcap;
+  pthread_mutex_unlock(&c->mu);
+  return n;
+}
+
+static int sg_txn_fill(rd_kafka_error_t *err, sg_txn_err *e) {
+  if (!err) return 0;
+  e->code = rd_kafka_error_code(err);
+  e->fatal = rd_kafka_error_is_fatal(err);
+  e->retriable = rd_kafka_error_is_retriable(err);
+  e->abortable = rd_kafka_error_txn_requires_abort(err);
+  strncpy(e->msg, rd_kafka_error_string(err), sizeof(e->msg) - 1);
+  e->msg[sizeof(e->msg) - 1] = 0;
+  rd_kafka_error_destroy(err);
+  return e->code ? e->code : -1;
+}
+
+int sg_txn(sg_client *c, int op, int timeout_ms, sg_txn_err *e) {
+  rd_kafka_error_t *err = NULL;
+  switch (op) {
+  case 0: err = rd_kafka_init_transactions(c->rk, timeout_ms); break;
+  case 1: err = rd_kafka_begin_transaction(c->rk); break;
+  case 2: err = rd_kafka_commit_transaction(c->rk, timeout_ms); break;
+  case 3: err = rd_kafka_abort_transaction(c->rk, timeout_ms); break;
+  }
+  return sg_txn_fill(err, e);
+}
+
+int sg_send_offsets(sg_client *p, sg_client *consumer, char **topics, int32_t *parts, int64_t *offs, int n,
+                    int timeout_ms, sg_txn_err *e) {
+  rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata(consumer->rk);
+  if (!md) {
+    e->code = -1;
+    e->fatal = 0;
+    e->retriable = 0;
+    e->abortable = 1;
+    strcpy(e->msg, "the consumer has no group metadata");
+    return -1;
+  }
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
+  for (int i = 0; i < n; i++) rd_kafka_topic_partition_list_add(l, topics[i], parts[i])->offset = offs[i];
+  rd_kafka_error_t *err = rd_kafka_send_offsets_to_transaction(p->rk, l, md, timeout_ms);
+  rd_kafka_topic_partition_list_destroy(l);
+  rd_kafka_consumer_group_metadata_destroy(md);
+  return sg_txn_fill(err, e);
+}
+
+int sg_rewind(sg_client *c, char **topics, int32_t *parts, int n, int timeout_ms, char *errstr, size_t errlen) {
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
+  for (int i = 0; i < n; i++) rd_kafka_topic_partition_list_add(l, topics[i], parts[i]);
+  int code = rd_kafka_committed(c->rk, l, timeout_ms);
+  if (code) {
+    strncpy(errstr, rd_kafka_err2str(code), errlen - 1);
+    errstr[errlen - 1] = 0;
+    rd_kafka_topic_partition_list_destroy(l);
+    return code;
+  }
+  for (int i = 0; i < l->cnt; i++) {
+    if (l->elems[i].offset < 0) l->elems[i].offset = SG_RD_KAFKA_OFFSET_BEGINNING;
+  }
+  rd_kafka_error_t *err = rd_kafka_seek_partitions(c->rk, l, timeout_ms);
+  if (!err) {
+    for (int i = 0; i < l->cnt; i++) {
+      if (l->elems[i].err) {
+        code = l->elems[i].err;
+        strncpy(errstr, rd_kafka_err2str(code), errlen - 1);
+        errstr[errlen - 1] = 0;
+        break;
+      }
+    }
+  } else {
+    code = rd_kafka_error_code(err);
+    strncpy(errstr, rd_kafka_error_string(err), errlen - 1);
+    errstr[errlen - 1] = 0;
+    rd_kafka_error_destroy(err);
+  }
+  rd_kafka_topic_partition_list_destroy(l);
+  return code;
 }
 
 int sg_fatal(sg_client *c, char *errstr, size_t errlen) { return rd_kafka_fatal_error(c->rk, errstr, errlen); }

@@ -4,6 +4,8 @@
 #ifndef STREAMGEN_BATCH_H
 #define STREAMGEN_BATCH_H
 
+#include <pthread.h>
+
 #include "rdk.h"
 
 // sg_rec is one consumed record, pointing into librdkafka's message,
@@ -37,10 +39,27 @@ typedef struct sg_client {
   size_t nmsgs;
   sg_rec *recs;
   size_t cap;
+  // Delivery reports: the callback appends to acks under mu (librdkafka
+  // may run it in any thread that serves the queue: the reports goroutine's
+  // rd_kafka_poll, or the flush inside rd_kafka_commit_transaction);
+  // sg_poll_acks swaps acks with out, which only its caller reads.
+  pthread_mutex_t mu;
   sg_ack *acks;
   size_t nacks;
   size_t ackcap;
+  sg_ack *out;
+  size_t outcap;
 } sg_client;
+
+// sg_txn_err describes a failed transactional call, classified as
+// librdkafka's rd_kafka_error_t says: retriable, requires abort, fatal.
+typedef struct {
+  int code;
+  int fatal;
+  int retriable;
+  int abortable;
+  char msg[512];
+} sg_txn_err;
 
 sg_client *sg_new(int type, uint64_t id, char **keys, char **vals, int n, size_t batch, char *errstr, size_t errlen);
 int sg_subscribe(sg_client *c, char **topics, int n);
@@ -60,6 +79,16 @@ int64_t sg_position(sg_client *c, const char *topic, int32_t partition);
 int sg_pause(sg_client *c, char **topics, int32_t *parts, int n, int pause);
 int sg_assign_many(sg_client *c, char **topics, int32_t *parts, int64_t *offs, int n);
 int sg_assign_from(sg_client *c, const char *topic, int32_t partition, int64_t offset);
+// Transactions: op 0 init, 1 begin, 2 commit, 3 abort. 0 on success,
+// else the error code with e filled in.
+int sg_txn(sg_client *c, int op, int timeout_ms, sg_txn_err *e);
+// sg_send_offsets adds offsets to the producer's open transaction, with
+// the consumer's current group metadata (EOS v2).
+int sg_send_offsets(sg_client *p, sg_client *consumer, char **topics, int32_t *parts, int64_t *offs, int n,
+                    int timeout_ms, sg_txn_err *e);
+// sg_rewind seeks every partition in the list to its committed offset
+// (the beginning when it has none).
+int sg_rewind(sg_client *c, char **topics, int32_t *parts, int n, int timeout_ms, char *errstr, size_t errlen);
 int sg_watermarks(sg_client *c, const char *topic, int32_t partition, int64_t *lo, int64_t *hi, int timeout_ms);
 
 #endif

@@ -183,6 +183,9 @@ type ConsumerConfig struct {
 	SessionTimeout time.Duration
 	// Batch is the most records one Poll returns. Default 1000.
 	Batch int
+	// Transactional disables auto-commit: offsets are committed only
+	// through a transactional producer's SendOffsets (exactly-once).
+	Transactional bool
 }
 
 // Consumer is a group member that hands over records in batches. It stores
@@ -221,10 +224,15 @@ func NewConsumer(cfg ConsumerConfig, h RebalanceHandler) (*Consumer, error) {
 	if batch <= 0 {
 		batch = 1000
 	}
+	autoCommit := "true"
+	if cfg.Transactional {
+		autoCommit = "false"
+	}
 	props := cfg.props(map[string]string{
 		"group.id":                      cfg.Group,
 		"partition.assignment.strategy": "cooperative-sticky",
-		"enable.auto.commit":            "true",
+		"isolation.level":               "read_committed",
+		"enable.auto.commit":            autoCommit,
 		"auto.commit.interval.ms":       "1000",
 		"enable.auto.offset.store":      "false",
 		"auto.offset.reset":             "earliest",
@@ -382,6 +390,9 @@ func (kc *Consumer) Poll(timeout time.Duration, max int, into []*runtime.Record)
 	return into, nil
 }
 
+// Pause stops fetching partitions until Resume.
+func (kc *Consumer) Pause(tps []TopicPartition) error { return kc.pause(tps, true) }
+
 // Resume starts fetching partitions paused at their assignment.
 func (kc *Consumer) Resume(tps []TopicPartition) error { return kc.pause(tps, false) }
 
@@ -456,6 +467,12 @@ func (kc *Consumer) Close() error {
 // ProducerConfig configures a Producer.
 type ProducerConfig struct {
 	Config
+	// TransactionalID makes the producer transactional (transactional.id);
+	// call InitTransactions before producing. transaction.timeout.ms
+	// defaults to 10 s, as in Kafka Streams under exactly-once: an open
+	// transaction of a crashed producer blocks read_committed readers of
+	// its partitions until then, unless a producer with the same id starts.
+	TransactionalID string
 	// Linger is librdkafka's linger.ms: how long to wait to fill a batch.
 	Linger time.Duration
 }
@@ -499,6 +516,12 @@ func NewProducer(cfg ProducerConfig, onAck func(token any, offset int64, err err
 		"batch.num.messages":         "10000",
 		"queue.buffering.max.kbytes": "32768",
 	})
+	if cfg.TransactionalID != "" {
+		props["transactional.id"] = cfg.TransactionalID
+		if _, ok := cfg.Extra["transaction.timeout.ms"]; !ok {
+			props["transaction.timeout.ms"] = "10000"
+		}
+	}
 	b, err := newBase(C.SG_RD_KAFKA_PRODUCER, props, 0, cfg.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("kafka producer: %w", err)
@@ -516,7 +539,7 @@ func (kp *Producer) reports() {
 	for {
 		n := int(C.sg_poll_acks(kp.b.c, 100))
 		if n > 0 {
-			acks := unsafe.Slice(kp.b.c.acks, n)
+			acks := unsafe.Slice(kp.b.c.out, n)
 			tokens, errs, offsets = tokens[:0], errs[:0], offsets[:0]
 			kp.tokens.mu.Lock()
 			for _, a := range acks {
@@ -723,6 +746,23 @@ func (kp *Producer) Close() {
 			kp.force.Store(true)
 			<-kp.done
 		}
+		kp.topicMu.Lock()
+		for _, t := range kp.rkts {
+			C.rd_kafka_topic_destroy(t)
+		}
+		kp.topicMu.Unlock()
+		C.sg_close(kp.b.c)
+		clients.Delete(kp.b.id)
+	})
+}
+
+// Abandon releases the producer without waiting for outstanding
+// records: for a producer that failed fatally, whose records will never be
+// acknowledged. Their tokens get no callback.
+func (kp *Producer) Abandon() {
+	kp.once.Do(func() {
+		kp.force.Store(true)
+		<-kp.done
 		kp.topicMu.Lock()
 		for _, t := range kp.rkts {
 			C.rd_kafka_topic_destroy(t)

@@ -59,7 +59,8 @@ type RestoreHook interface {
 }
 
 // WithHooks adds observability hooks; each is type-asserted against the
-// hook interfaces of this package (RestoreHook). Default: none.
+// hook interfaces of this package (RestoreHook, CommitHook). Default:
+// none.
 func WithHooks(hooks ...any) Option {
 	return optionFunc(func(c *config) { c.hooks = append(c.hooks, hooks...) })
 }
@@ -84,7 +85,12 @@ type tableStore struct {
 	end       int64        // restore end
 	restored  int64        // records read by the restore
 	ackedNext atomic.Int64 // changelog offset after the last acknowledged write
-	global    *globalTable // set for a global table: reads go there
+	// committedNext is, under exactly-once, a changelog offset below which
+	// every write is in a committed transaction and in the store: the
+	// checkpoint. (At least once, every acknowledged write is in the store
+	// and ackedNext is the checkpoint.)
+	committedNext atomic.Int64
+	global        *globalTable // set for a global table: reads go there
 }
 
 // changelogToken is the producer token of a changelog write.
@@ -257,6 +263,7 @@ func (w *worker) restore(ctx context.Context, stores []*tableStore) error {
 			}
 		}
 		ts.ackedNext.Store(ts.next)
+		ts.committedNext.Store(ts.next)
 		p := RestoreProgress{Table: ts.desc.Name, Partition: ts.partition, From: ts.from, End: max(ts.end, ts.next),
 			Records: n, Done: true, Elapsed: time.Since(start)}
 		w.restoreProgress(p)
@@ -279,7 +286,7 @@ func (w *worker) restoreProgress(p RestoreProgress) {
 func (w *worker) closeTables(p *partition, checkpoint bool) {
 	for _, ts := range p.stores {
 		if checkpoint {
-			if err := ts.store.SetCheckpoint(ts.ackedNext.Load()); err != nil {
+			if err := ts.store.SetCheckpoint(w.checkpointOf(ts)); err != nil {
 				w.log.Warn("writing table checkpoint failed", "table", ts.desc.Name, "partition", ts.partition, "error", err)
 			}
 		}
@@ -292,12 +299,21 @@ func (w *worker) closeTables(p *partition, checkpoint bool) {
 	}
 }
 
+// checkpointOf returns the changelog offset up to which ts's store holds
+// every write, and no write of a transaction that did not commit.
+func (w *worker) checkpointOf(ts *tableStore) int64 {
+	if w.eos {
+		return ts.committedNext.Load()
+	}
+	return ts.ackedNext.Load()
+}
+
 // checkpointTables records the acknowledged changelog offsets of every
 // open store; the stores hold every write up to them.
 func (w *worker) checkpointTables() {
 	for _, p := range w.parts {
 		for _, ts := range p.stores {
-			if err := ts.store.SetCheckpoint(ts.ackedNext.Load()); err != nil {
+			if err := ts.store.SetCheckpoint(w.checkpointOf(ts)); err != nil {
 				w.log.Warn("writing table checkpoint failed", "table", ts.desc.Name, "error", err)
 			}
 			if ms := p.streamMs.Load(); ms != 0 {

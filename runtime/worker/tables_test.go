@@ -91,6 +91,11 @@ type ledgerRun struct {
 
 func runLedger(t *testing.T, addr, dir string, hooks ...any) *ledgerRun {
 	t.Helper()
+	return runLedgerWith(t, addr, dir, worker.WithHooks(hooks...))
+}
+
+func runLedgerWith(t *testing.T, addr, dir string, opts ...worker.Option) *ledgerRun {
+	t.Helper()
 	app := runtime.NewApp()
 	if err := testapp.RegisterLedgerAgents(app, ledger{}); err != nil {
 		t.Fatal(err)
@@ -99,9 +104,9 @@ func runLedger(t *testing.T, addr, dir string, hooks ...any) *ledgerRun {
 	ready := make(chan struct{})
 	r := &ledgerRun{cancel: cancel, done: make(chan error, 1)}
 	go func() {
-		r.done <- worker.Run(ctx, app, worker.WithBrokers(addr), worker.WithLogger(testLogger(t)),
-			worker.WithSessionTimeout(3*time.Second), worker.WithDataDir(dir), worker.WithHooks(hooks...),
-			worker.WithReady(func(string) { close(ready) }))
+		r.done <- worker.Run(ctx, app, append([]worker.Option{worker.WithBrokers(addr), worker.WithLogger(testLogger(t)),
+			worker.WithSessionTimeout(3 * time.Second), worker.WithDataDir(dir),
+			worker.WithReady(func(string) { close(ready) })}, opts...)...)
 	}()
 	select {
 	case <-ready:

@@ -53,6 +53,23 @@ type config struct {
 	hooks           []any
 	standbys        int
 	logger          *slog.Logger
+	instanceID      string
+	eos             *bool
+}
+
+// EnvInstanceID is the environment variable read for the worker's
+// instance id when WithInstanceID is not given.
+const EnvInstanceID = "STREAMGEN_INSTANCE_ID"
+
+// WithInstanceID names this worker among the app's workers, e.g. "w1" or a
+// pod name of a StatefulSet. Under exactly-once it makes the transactional
+// ids ("<app id>-<instance id>-<thread>"): a worker restarted with the same
+// id fences its predecessor and aborts the transaction it left open at
+// once; with a new id, readers of that transaction's partitions wait for
+// the transaction timeout (10 s). Two live workers must never share an id.
+// Default: STREAMGEN_INSTANCE_ID, else "<host>-<pid>".
+func WithInstanceID(id string) Option {
+	return optionFunc(func(c *config) { c.instanceID = id })
 }
 
 // WithLogger sets the worker's logger, which also receives librdkafka's
@@ -97,6 +114,13 @@ func WithThreads(n int) Option {
 	return optionFunc(func(c *config) { c.threads = n })
 }
 
+// WithExactlyOnce overrides the app's declared processing guarantee:
+// true runs it exactly once, false at least once. Default: as declared in
+// the schema (GUARANTEE_AT_LEAST_ONCE unless it says otherwise).
+func WithExactlyOnce(on bool) Option {
+	return optionFunc(func(c *config) { c.eos = &on })
+}
+
 // WithReady calls fn with the bootstrap brokers once the worker has
 // created its topics and joined its group. Default: none.
 func WithReady(fn func(brokers string)) Option {
@@ -110,8 +134,9 @@ func WithReady(fn func(brokers string)) Option {
 func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 	cfg := config{
 		brokers:         os.Getenv(EnvBrokers),
+		instanceID:      os.Getenv(EnvInstanceID),
 		sessionTimeout:  10 * time.Second,
-		storeInterval:   100 * time.Millisecond,
+		storeInterval:   app.CommitInterval(),
 		shutdownTimeout: 30 * time.Second,
 		maxBatch:        1000,
 		threads:         1,
@@ -138,9 +163,12 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 	if cfg.dataDir == "" {
 		cfg.dataDir = filepath.Join(os.TempDir(), "streamgen", app.ID())
 	}
+	host, _ := os.Hostname()
 	if cfg.clientID == "" {
-		host, _ := os.Hostname()
 		cfg.clientID = fmt.Sprintf("%s-%s-%d", app.ID(), host, os.Getpid())
+	}
+	if cfg.instanceID == "" {
+		cfg.instanceID = fmt.Sprintf("%s-%d", host, os.Getpid())
 	}
 	kcfg := kafka.Config{Brokers: cfg.brokers, ClientID: cfg.clientID, Logger: log, Extra: cfg.kafkaConfig}
 	if err := kafka.EnsureTopics(ctx, kcfg, app.Topics()); err != nil {
@@ -157,6 +185,10 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 			inputs = append(inputs, t)
 		}
 		byTopic[t] = append(byTopic[t], ag)
+	}
+	eos := app.ExactlyOnce()
+	if cfg.eos != nil {
+		eos = *cfg.eos
 	}
 	threads := cfg.threads
 	if threads <= 0 {
@@ -179,14 +211,17 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 		tcfg.ClientID = fmt.Sprintf("%s-%d", kcfg.ClientID, i)
 		w := &worker{app: app, cfg: cfg, log: log.With("thread", i), parts: map[kafka.TopicPartition]*partition{},
 			restoring: map[kafka.TopicPartition]*restoreJob{},
-			byTopic:   byTopic, procCtx: procCtx, run: rs, kcfg: tcfg, globals: gs}
+			byTopic:   byTopic, procCtx: procCtx, run: rs, kcfg: tcfg, globals: gs, eos: eos}
+		if w.eos {
+			w.txnID = fmt.Sprintf("%s-%s-%d", app.ID(), cfg.instanceID, i)
+		}
 		var err error
-		if w.producer, err = kafka.NewProducer(kafka.ProducerConfig{Config: tcfg}, w.ack); err != nil {
+		if w.producer, err = w.newProducer(); err != nil {
 			closeAll(ws[:i])
 			return err
 		}
 		if w.consumer, err = kafka.NewConsumer(kafka.ConsumerConfig{
-			Config: tcfg, Group: app.ID(), Topics: inputs, SessionTimeout: cfg.sessionTimeout,
+			Config: tcfg, Group: app.ID(), Topics: inputs, SessionTimeout: cfg.sessionTimeout, Transactional: w.eos,
 		}, w); err != nil {
 			w.producer.Close()
 			closeAll(ws[:i])
@@ -197,7 +232,12 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 		}
 		ws[i] = w
 	}
-	log.Info("worker started", "brokers", cfg.brokers, "group", app.ID(), "topics", inputs, "threads", threads)
+	guarantee := "at-least-once"
+	if eos {
+		guarantee = "exactly-once"
+	}
+	log.Info("worker started", "brokers", cfg.brokers, "group", app.ID(), "topics", inputs, "threads", threads,
+		"guarantee", guarantee, "commit_interval", cfg.storeInterval, "instance", cfg.instanceID)
 	if cfg.ready != nil {
 		cfg.ready(cfg.brokers)
 	}
@@ -225,8 +265,10 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 			}
 			// Stop: finish and commit what is in flight, then leave the group.
 			w.revokeAll()
-			if err := w.consumer.Commit(); err != nil {
-				w.log.Warn("final commit failed", "error", err)
+			if !w.eos {
+				if err := w.consumer.Commit(); err != nil {
+					w.log.Warn("final commit failed", "error", err)
+				}
 			}
 			if err := w.consumer.Close(); err != nil {
 				w.log.Warn("leaving the group failed", "error", err)
@@ -289,6 +331,14 @@ type worker struct {
 	restoring map[kafka.TopicPartition]*restoreJob // assigned, paused, restoring
 	standby   *standbys                            // nil without standby replicas
 	globals   *globals                             // shared by the worker's threads
+
+	// Exactly-once (see txn.go).
+	eos        bool
+	txnID      string
+	dirty      atomic.Bool // something was produced in the open transaction
+	produceMu  sync.Mutex  // guards produceErr
+	produceErr error       // a produce call refused in the open transaction
+	fatalAt    time.Time   // when the producer was last replaced
 }
 
 func (w *worker) failure() error { return w.run.failure() }
@@ -319,7 +369,11 @@ func (w *worker) loop(ctx context.Context) error {
 		w.finishRestores()
 		clear(batch)
 		if time.Since(lastStore) >= w.cfg.storeInterval {
-			w.storeOffsets()
+			if w.eos {
+				w.commitTxn(nil)
+			} else {
+				w.storeOffsets()
+			}
 			lastStore = time.Now()
 		}
 		if time.Since(lastCheckpoint) >= time.Second {
@@ -335,6 +389,7 @@ func (w *worker) loop(ctx context.Context) error {
 type inflight struct {
 	rec     *runtime.Record
 	pending atomic.Int32
+	bar     *barrier // set on a lane's commit barrier instead of a record
 }
 
 type lane struct {
@@ -357,6 +412,13 @@ type partition struct {
 	queue  []*inflight // in offset order; queue[head:] not yet committable
 	head   int
 	stored int64 // next offset last stored, -1 before any
+
+	// Exactly-once: the offset after the last record dispatched and the
+	// last one committed (-1: none), and whether the partition's lanes
+	// must stop without producing anything more (aborted or moved).
+	next      int64
+	committed int64
+	discard   atomic.Bool
 }
 
 func (w *worker) Assigned(tps []kafka.TopicPartition) (pause []kafka.TopicPartition) {
@@ -368,7 +430,7 @@ func (w *worker) Assigned(tps []kafka.TopicPartition) (pause []kafka.TopicPartit
 		if w.parts[tp] != nil || w.restoring[tp] != nil {
 			continue
 		}
-		ps = append(ps, &partition{tp: tp, agents: w.byTopic[tp.Topic], stored: -1})
+		ps = append(ps, &partition{tp: tp, agents: w.byTopic[tp.Topic], stored: -1, next: -1, committed: -1})
 	}
 	if len(tps) > 0 {
 		w.log.Info("partitions assigned", "partitions", fmt.Sprint(tps))
@@ -500,7 +562,11 @@ func (w *worker) Revoked(tps []kafka.TopicPartition, lost bool) {
 		w.log.Info("partitions revoked", "partitions", fmt.Sprint(tps), "lost", lost)
 	}
 	w.stopRestores(tps)
-	w.drain(tps, !lost)
+	if w.eos {
+		w.revokedTxn(tps, lost)
+	} else {
+		w.drain(tps, !lost)
+	}
 	if w.standby != nil {
 		w.standby.revoked(tps)
 	}
@@ -515,6 +581,10 @@ func (w *worker) revokeAll() {
 	tps := make([]kafka.TopicPartition, 0, len(w.parts))
 	for tp := range w.parts {
 		tps = append(tps, tp)
+	}
+	if w.eos {
+		w.revokedTxn(tps, w.failure() != nil)
+		return
 	}
 	w.drain(tps, true)
 }
@@ -616,11 +686,17 @@ func (w *worker) dispatch(rec *runtime.Record) {
 		// again from the committed offset, which is before it.
 		return
 	}
+	if rec.Offset < p.next {
+		return // already handed over (exactly-once tracks this)
+	}
+	p.next = rec.Offset + 1
 	f := &inflight{rec: rec}
 	f.pending.Store(int32(len(p.agents)))
-	p.mu.Lock()
-	p.queue = append(p.queue, f)
-	p.mu.Unlock()
+	if !w.eos { // exactly-once commits what was handed out, at barriers
+		p.mu.Lock()
+		p.queue = append(p.queue, f)
+		p.mu.Unlock()
+	}
 	for _, ls := range p.lanes {
 		l := ls[0]
 		if len(ls) > 1 {
@@ -686,12 +762,20 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 		order = append(order, nil)
 	}
 	npend := 0
+	var deferred []storeWrite              // exactly-once: store writes waiting for the commit
+	unflushed := make([]bool, len(tables)) // exactly-once: tables with cached writes not yet in the store
 	produce := func() {
 		if len(out) == 0 {
 			return
 		}
 		if err := w.producer.ProduceBatch(out, toks); err != nil {
-			w.fail(fmt.Errorf("streamgen worker: producing outputs: %w", err))
+			if w.eos {
+				w.txnProduceFailed(err) // the commit aborts and replays
+			} else {
+				w.fail(fmt.Errorf("streamgen worker: producing outputs: %w", err))
+			}
+		} else if w.eos {
+			w.dirty.Store(true)
 		}
 		clear(out)
 		clear(toks)
@@ -713,12 +797,20 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 				out = append(out, runtime.Record{Topic: ts.desc.Changelog.Name, Partition: ts.partition, Key: pw.key, Value: pw.value})
 				toks = append(toks, &changelogToken{fs: pw.fs, ts: ts})
 			}
-			// The store first: a changelog offset is acknowledged only
-			// after the store holds its write, which checkpoints rely on.
-			if err := ts.store.Write(batch); err != nil {
-				w.fail(fmt.Errorf("streamgen worker: writing table %q: %w", ts.desc.Name, err))
+			if w.eos {
+				// Exactly-once: the store gets the batch only after the
+				// transaction carrying its changelog records commits; until
+				// then the lane's cache serves the lane's reads.
+				deferred = append(deferred, storeWrite{ts: ts, batch: batch})
+				unflushed[i] = true
+			} else {
+				// The store first: a changelog offset is acknowledged only
+				// after the store holds its write, which checkpoints rely on.
+				if err := ts.store.Write(batch); err != nil {
+					w.fail(fmt.Errorf("streamgen worker: writing table %q: %w", ts.desc.Name, err))
+				}
+				ls.flushed(i)
 			}
-			ls.flushed(i)
 			clear(pend[i])
 			order[i] = keys[:0]
 		}
@@ -726,6 +818,9 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 		produce()
 	}
 	defer func() {
+		if p.discard.Load() {
+			return // aborted or moved under exactly-once: nothing more goes out
+		}
 		flushTables()
 		produce()
 	}()
@@ -801,6 +896,37 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 				key, start, _ := runtime.SplitWindowKey([]byte(k))
 				cw := runtime.ClosedWindow{Table: ts.desc.Name, Key: key, Start: start, End: start.Add(ts.desc.Window.Size)}
 				g := &closeGroup{ts: ts, marker: runtime.ClosedMarkerKey([]byte(k))}
+				if w.eos {
+					// Exactly-once: the outputs and the closed marker go in
+					// the open transaction; the marker reaches the store, as
+					// any table write, only when it commits.
+					for _, c := range closers[i] {
+						if err := c.ProcessClosed(w.procCtx, cw, ts.partition, value, &cem); err != nil {
+							if c.Desc.OnError == runtime.OnErrorStop {
+								w.fail(fmt.Errorf("streamgen worker: %w (on_error: ON_ERROR_STOP)", err))
+								return
+							}
+							dl := c.DeadLetter(&runtime.Record{Topic: ts.desc.Changelog.Name, Partition: ts.partition, Offset: -1, Key: key, Value: value, Timestamp: cw.End}, err)
+							w.log.Warn("closed window sent to dead-letter topic", "error", err, "dead_letter_topic", dl.Topic)
+							out = append(out, *dl)
+							toks = append(toks, nil)
+							continue
+						}
+						for _, r := range cem.Records() {
+							out = append(out, r)
+							toks = append(toks, nil)
+						}
+					}
+					mk := string(g.marker)
+					ls.put(i, g.marker, []byte{1})
+					if pend[i][mk] == nil {
+						pend[i][mk] = &pendingWrite{key: g.marker}
+						order[i] = append(order[i], mk)
+					}
+					pend[i][mk].value = []byte{1}
+					npend++
+					continue
+				}
 				var recs []runtime.Record
 				for _, c := range closers[i] {
 					if err := c.ProcessClosed(w.procCtx, cw, ts.partition, value, &cem); err != nil {
@@ -830,6 +956,9 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 		var f *inflight
 		select {
 		case <-tick:
+			if p.discard.Load() {
+				continue
+			}
 			p.idleAdvance()
 			closeWindows() // before expiry, which deletes the values
 			expire()
@@ -841,7 +970,30 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 			}
 			f = rec
 		}
-		if w.failure() != nil {
+		if f.bar != nil {
+			// Exactly-once commit barrier: everything handed to the lane
+			// before it is processed; send what is gathered, give the
+			// coordinator the store writes to apply after the commit, and
+			// wait for the commit's outcome.
+			if !p.discard.Load() {
+				flushTables()
+				produce()
+			}
+			f.bar.add(deferred)
+			deferred = nil
+			f.bar.ready.Done()
+			<-f.bar.release
+			if f.bar.ok {
+				for i, u := range unflushed {
+					if u {
+						ls.flushed(i)
+						unflushed[i] = false
+					}
+				}
+			}
+			continue
+		}
+		if w.failure() != nil || p.discard.Load() {
 			continue // stopping: leave the record uncommitted
 		}
 		err := ag.Process(w.procCtx, f.rec, &em)
@@ -948,6 +1100,12 @@ func (p *partition) idleAdvance() {
 
 // ack is the producer's delivery callback.
 func (w *worker) ack(token any, offset int64, err error) {
+	if w.eos && err != nil {
+		// Exactly-once: a refused record fails the transaction's commit,
+		// which aborts it and processes its inputs again.
+		w.txnProduceFailed(err)
+		return
+	}
 	var f *inflight
 	switch t := token.(type) {
 	case *inflight:

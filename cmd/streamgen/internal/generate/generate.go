@@ -502,6 +502,12 @@ func (r *renderer) app(g *protogen.GeneratedFile, a *dsl.App) {
 		}
 		g.P("},")
 	}
+	if a.ExactlyOnce {
+		g.P("ExactlyOnce: true,")
+	}
+	if a.CommitInterval > 0 {
+		g.P("CommitInterval: ", int64(a.CommitInterval), ", // ", a.CommitInterval.String())
+	}
 	g.P("}")
 	g.P()
 	g.P("// Register", iface, " registers the agents of app ", strconv.Quote(a.ID), ", implemented by")
