@@ -253,7 +253,7 @@ int sg_send_offsets(sg_client *p, sg_client *consumer, char **topics, int32_t *p
   return sg_txn_fill(err, e);
 }
 
-int sg_rewind(sg_client *c, char **topics, int32_t *parts, int n, int timeout_ms, char *errstr, size_t errlen) {
+int sg_rewind(sg_client *c, char **topics, int32_t *parts, int64_t *offs, int n, int timeout_ms, char *errstr, size_t errlen) {
   rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
   for (int i = 0; i < n; i++) rd_kafka_topic_partition_list_add(l, topics[i], parts[i]);
   int code = rd_kafka_committed(c->rk, l, timeout_ms);
@@ -265,6 +265,7 @@ int sg_rewind(sg_client *c, char **topics, int32_t *parts, int n, int timeout_ms
   }
   for (int i = 0; i < l->cnt; i++) {
     if (l->elems[i].offset < 0) l->elems[i].offset = SG_RD_KAFKA_OFFSET_BEGINNING;
+    offs[i] = l->elems[i].offset;
   }
   rd_kafka_error_t *err = rd_kafka_seek_partitions(c->rk, l, timeout_ms);
   if (!err) {

@@ -88,7 +88,7 @@ int sg_send_offsets(sg_client *p, sg_client *consumer, char **topics, int32_t *p
                     int timeout_ms, sg_txn_err *e);
 // sg_rewind seeks every partition in the list to its committed offset
 // (the beginning when it has none).
-int sg_rewind(sg_client *c, char **topics, int32_t *parts, int n, int timeout_ms, char *errstr, size_t errlen);
+int sg_rewind(sg_client *c, char **topics, int32_t *parts, int64_t *offs, int n, int timeout_ms, char *errstr, size_t errlen);
 int sg_watermarks(sg_client *c, const char *topic, int32_t partition, int64_t *lo, int64_t *hi, int timeout_ms);
 
 #endif

@@ -198,6 +198,8 @@ type Consumer struct {
 	err     error
 	topics  map[string]string // interned topic names
 	closed  bool
+
+	transactional bool // offsets go through a transactional producer only
 }
 
 // NewConsumer joins the group and subscribes to the topics.
@@ -245,7 +247,7 @@ func NewConsumer(cfg ConsumerConfig, h RebalanceHandler) (*Consumer, error) {
 		"fetch.max.bytes":               "2097152",
 		"max.partition.fetch.bytes":     "262144",
 	})
-	kc := &Consumer{handler: h, topics: map[string]string{}}
+	kc := &Consumer{handler: h, topics: map[string]string{}, transactional: cfg.Transactional}
 	b, err := newBase(C.SG_RD_KAFKA_CONSUMER, props, batch, cfg.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("kafka consumer: %w", err)
@@ -285,7 +287,7 @@ func (kc *Consumer) rebalance(code int, l *C.rd_kafka_topic_partition_list_t) {
 	case C.SG_ERR_REVOKE_PARTITIONS:
 		lost := C.rd_kafka_assignment_lost(kc.b.c.rk) != 0
 		kc.handler.Revoked(parts, lost)
-		if !lost {
+		if !lost && !kc.transactional {
 			// Commit what the handler stored before the partitions go.
 			if err := kc.Commit(); err != nil {
 				kc.b.logger.Warn("committing revoked partitions failed", "error", err)

@@ -106,11 +106,13 @@ func (kp *Producer) SendOffsets(offs []Offset, c *Consumer, timeout time.Duratio
 // Rewind moves each partition's fetch position back to its committed
 // offset (the beginning when the group has none), dropping records
 // fetched past it: after an aborted transaction the consumer reads again
-// what the transaction had consumed.
-func (kc *Consumer) Rewind(tps []TopicPartition, timeout time.Duration) error {
+// what the transaction had consumed. It returns the offsets, in the order
+// of tps (-2: the beginning).
+func (kc *Consumer) Rewind(tps []TopicPartition, timeout time.Duration) ([]int64, error) {
 	if len(tps) == 0 {
-		return nil
+		return nil, nil
 	}
+	offs := make([]C.int64_t, len(tps))
 	names := make([]string, len(tps))
 	parts := make([]C.int32_t, len(tps))
 	for i, tp := range tps {
@@ -120,8 +122,12 @@ func (kc *Consumer) Rewind(tps []TopicPartition, timeout time.Duration) error {
 	defer free()
 	errstr := (*C.char)(C.malloc(512))
 	defer C.free(unsafe.Pointer(errstr))
-	if C.sg_rewind(kc.b.c, topics, &parts[0], C.int(len(tps)), C.int(timeout/time.Millisecond), errstr, 512) != 0 {
-		return errors.New("rewinding to committed offsets: " + C.GoString(errstr))
+	if C.sg_rewind(kc.b.c, topics, &parts[0], &offs[0], C.int(len(tps)), C.int(timeout/time.Millisecond), errstr, 512) != 0 {
+		return nil, errors.New("rewinding to committed offsets: " + C.GoString(errstr))
 	}
-	return nil
+	out := make([]int64, len(tps))
+	for i, o := range offs {
+		out[i] = int64(o)
+	}
+	return out, nil
 }

@@ -290,13 +290,22 @@ func (w *worker) closeTables(p *partition, checkpoint bool) {
 				w.log.Warn("writing table checkpoint failed", "table", ts.desc.Name, "partition", ts.partition, "error", err)
 			}
 		}
-		if ms := p.streamMs.Load(); ms != 0 {
+		if ms := w.streamTimeOf(p); ms != 0 {
 			_ = ts.store.SetMeta(streamTimeMeta, ms)
 		}
 		if err := ts.store.Close(); err != nil {
 			w.log.Warn("closing table store failed", "table", ts.desc.Name, "partition", ts.partition, "error", err)
 		}
 	}
+}
+
+// streamTimeOf returns the stream time to record with a checkpoint: under
+// exactly-once, the one of the last commit.
+func (w *worker) streamTimeOf(p *partition) int64 {
+	if w.eos {
+		return p.committedStream.Load()
+	}
+	return p.streamMs.Load()
 }
 
 // checkpointOf returns the changelog offset up to which ts's store holds
@@ -316,7 +325,7 @@ func (w *worker) checkpointTables() {
 			if err := ts.store.SetCheckpoint(w.checkpointOf(ts)); err != nil {
 				w.log.Warn("writing table checkpoint failed", "table", ts.desc.Name, "error", err)
 			}
-			if ms := p.streamMs.Load(); ms != 0 {
+			if ms := w.streamTimeOf(p); ms != 0 {
 				_ = ts.store.SetMeta(streamTimeMeta, ms)
 			}
 		}

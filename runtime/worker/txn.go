@@ -169,6 +169,7 @@ func (w *worker) commitTxn(beforeRelease func()) error {
 		err = w.retry(func() error { return w.producer.CommitTransaction(txnTimeout) })
 	}
 	if err != nil {
+		w.commitHooks(Commit{Took: time.Since(start), Partitions: len(offs), Err: err})
 		w.recoverTxn(b, err, nil)
 		return err
 	}
@@ -184,9 +185,10 @@ func (w *worker) commitTxn(beforeRelease func()) error {
 	}
 	for _, p := range w.parts {
 		p.committed = p.next
+		p.committedStream.Store(p.streamMs.Load())
 	}
 	w.dirty.Store(false)
-	w.commitHooks(time.Since(start), len(offs))
+	w.commitHooks(Commit{Took: time.Since(start), Partitions: len(offs)})
 	if err := w.producer.BeginTransaction(); err != nil {
 		w.fail(fmt.Errorf("streamgen worker: %w", err))
 	}
@@ -216,8 +218,10 @@ func (w *worker) retry(call func() error) error {
 // recoverTxn handles a transaction that cannot commit: it aborts it (or,
 // when the producer failed fatally, replaces the producer, whose
 // initialisation aborts it), drops the in-memory state of every running
-// partition, rewinds the consumer to the committed offsets and starts the
-// partitions again — except those in gone, which are leaving.
+// partition (lanes, their caches and window indexes), starts the
+// partitions again on their stores, which hold exactly the committed
+// state, and rewinds the consumer to the committed offsets — except
+// partitions in gone, which are leaving: their stores close.
 func (w *worker) recoverTxn(b *barrier, cause error, gone map[kafka.TopicPartition]bool) {
 	w.log.Warn("exactly-once: transaction aborted; replaying from the committed offsets", "error", cause)
 	var te *kafka.TxnError
@@ -231,33 +235,24 @@ func (w *worker) recoverTxn(b *barrier, cause error, gone map[kafka.TopicPartiti
 		}
 	}
 	// Stop every running partition without letting anything more out.
-	var tps []kafka.TopicPartition
-	var ps []*partition
+	var old []*partition
 	for tp, p := range w.parts {
 		p.discard.Store(true)
-		ps = append(ps, p)
-		if !gone[tp] {
-			tps = append(tps, tp)
-		}
+		old = append(old, p)
 		delete(w.parts, tp)
 	}
 	if b != nil {
 		close(b.release)
 	}
-	for _, p := range ps {
+	for _, p := range old {
 		for _, ls := range p.lanes {
 			for _, l := range ls {
 				close(l.ch)
 			}
 		}
 	}
-	for _, p := range ps {
+	for _, p := range old {
 		p.wg.Wait()
-		for _, ts := range p.stores {
-			if err := ts.store.Close(); err != nil {
-				w.log.Warn("closing table store failed", "table", ts.desc.Name, "partition", ts.partition, "error", err)
-			}
-		}
 	}
 	w.produceMu.Lock()
 	w.produceErr = nil
@@ -266,32 +261,42 @@ func (w *worker) recoverTxn(b *barrier, cause error, gone map[kafka.TopicPartiti
 	if fatal {
 		if !w.fatalAt.IsZero() && time.Since(w.fatalAt) < 30*time.Second {
 			w.fail(fmt.Errorf("streamgen worker: the transactional producer failed fatally twice within 30 s (is another live worker using instance id %q?): %w", w.cfg.instanceID, cause))
-			return
+		} else {
+			w.fatalAt = time.Now()
+			w.producer.Abandon()
+			p, err := w.newProducer()
+			if err != nil {
+				w.fail(err)
+			} else {
+				w.producer = p
+			}
 		}
-		w.fatalAt = time.Now()
-		w.producer.Abandon()
-		p, err := w.newProducer()
-		if err != nil {
-			w.fail(err)
-			return
-		}
-		w.producer = p
 	} else if err := w.producer.BeginTransaction(); err != nil {
 		w.fail(fmt.Errorf("streamgen worker: %w", err))
-		return
+	}
+	var tps []kafka.TopicPartition
+	for _, p := range old {
+		if gone[p.tp] || w.failure() != nil {
+			w.closeTables(p, true)
+			continue
+		}
+		np := &partition{tp: p.tp, agents: p.agents, tables: p.tables, stores: p.stores, stored: -1, next: -1, committed: -1}
+		np.committedStream.Store(p.committedStream.Load())
+		np.observe(p.committedStream.Load())
+		w.start(np)
+		tps = append(tps, p.tp)
 	}
 	if len(tps) == 0 {
 		return
 	}
-	if err := w.consumer.Rewind(tps, txnTimeout); err != nil {
+	// librdkafka's transactional example rewinds the same way: committed
+	// offsets, then seek; records fetched before the seek are dropped.
+	offs, err := w.consumer.Rewind(tps, txnTimeout)
+	if err != nil {
 		w.fail(fmt.Errorf("streamgen worker: after an aborted transaction: %w", err))
 		return
 	}
-	if pause := w.Assigned(tps); len(pause) > 0 {
-		if err := w.consumer.Pause(pause); err != nil {
-			w.fail(fmt.Errorf("streamgen worker: %w", err))
-		}
-	}
+	w.log.Info("exactly-once: rewound to the committed offsets", "partitions", fmt.Sprint(tps), "offsets", fmt.Sprint(offs))
 }
 
 // revokedTxn hands partitions back under exactly-once: the open
@@ -342,19 +347,23 @@ type Commit struct {
 	Took time.Duration
 	// Partitions is how many input partitions' offsets moved.
 	Partitions int
+	// Err is set when the transaction could not commit: it was aborted and
+	// its records are processed again.
+	Err error
 }
 
 // CommitHook is implemented by hooks (WithHooks) that want to observe
 // exactly-once commits, e.g. to export commit latency as a metric. It is
-// called from the poll goroutine after each commit.
+// called from the poll goroutine after each commit, and after each
+// transaction that failed to commit (Commit.Err).
 type CommitHook interface {
 	OnCommit(Commit)
 }
 
-func (w *worker) commitHooks(took time.Duration, parts int) {
+func (w *worker) commitHooks(c Commit) {
 	for _, h := range w.cfg.hooks {
 		if ch, ok := h.(CommitHook); ok {
-			ch.OnCommit(Commit{Took: took, Partitions: parts})
+			ch.OnCommit(c)
 		}
 	}
 }

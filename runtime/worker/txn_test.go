@@ -7,8 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/streamgen/streamgen/runtime/broker"
 	"github.com/streamgen/streamgen/runtime/internal/testapp"
 	"github.com/streamgen/streamgen/runtime/worker"
 )
@@ -69,14 +72,25 @@ func exactTallies(t *testing.T, recs []*kgo.Record, want map[string]int64) {
 }
 
 type commits struct {
-	mu sync.Mutex
-	n  int
+	mu     sync.Mutex
+	n      int
+	failed []error
 }
 
-func (c *commits) OnCommit(worker.Commit) {
+func (c *commits) OnCommit(cm worker.Commit) {
 	c.mu.Lock()
-	c.n++
+	if cm.Err != nil {
+		c.failed = append(c.failed, cm.Err)
+	} else {
+		c.n++
+	}
 	c.mu.Unlock()
+}
+
+func (c *commits) failures() []error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]error(nil), c.failed...)
 }
 
 func (c *commits) count() int {
@@ -108,5 +122,59 @@ func TestExactlyOnceRebalance(t *testing.T) {
 	exactTallies(t, readCommitted(t, addr, testapp.TallyTopicName, 6000, 2*time.Second), want)
 	if hooks.count() == 0 {
 		t.Error("worker A reported no transaction commit")
+	}
+}
+
+// TestExactlyOnceAbortReplays: the broker refuses one transaction's
+// offsets (ILLEGAL_GENERATION, as for a zombie); the worker aborts the
+// transaction, rewinds to the committed offsets and processes the records
+// again from its stores' committed state. Readers see every tally exactly
+// once with exact counts: the aborted transaction's outputs and table
+// writes never show.
+func TestExactlyOnceAbortReplays(t *testing.T) {
+	b, err := broker.Start(broker.WithLogger(testLogger(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	addr := b.Addr()
+	cl := client(t, addr)
+	hooks := &commits{}
+	runLedgerWith(t, addr, t.TempDir(), worker.WithExactlyOnce(true), worker.WithInstanceID("a"), worker.WithHooks(hooks))
+	recs, want := orders(t, 0, 1000, 20)
+	produce(t, cl, recs...)
+	readCommitted(t, addr, testapp.TallyTopicName, 1000, 0)
+	var injected sync.Once
+	fired := make(chan struct{})
+	b.Cluster().ControlKey(int16(kmsg.TxnOffsetCommit), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		r := req.(*kmsg.TxnOffsetCommitRequest)
+		resp := r.ResponseKind().(*kmsg.TxnOffsetCommitResponse)
+		for _, rt := range r.Topics {
+			st := kmsg.NewTxnOffsetCommitResponseTopic()
+			st.Topic = rt.Topic
+			for _, rp := range rt.Partitions {
+				sp := kmsg.NewTxnOffsetCommitResponseTopicPartition()
+				sp.Partition = rp.Partition
+				sp.ErrorCode = kerr.IllegalGeneration.Code
+				st.Partitions = append(st.Partitions, sp)
+			}
+			resp.Topics = append(resp.Topics, st)
+		}
+		injected.Do(func() { close(fired) })
+		return resp, nil, true
+	})
+	recs, more := orders(t, 1000, 2000, 20)
+	add(want, more)
+	produce(t, cl, recs...)
+	select {
+	case <-fired:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no transactional offset commit reached the broker")
+	}
+	exactTallies(t, readCommitted(t, addr, testapp.TallyTopicName, 3000, 2*time.Second), want)
+	if f := hooks.failures(); len(f) == 0 {
+		t.Error("no transaction failed: the injected error did not reach the worker")
+	} else {
+		t.Logf("aborted: %v", f[0])
 	}
 }

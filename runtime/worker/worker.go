@@ -416,9 +416,10 @@ type partition struct {
 	// Exactly-once: the offset after the last record dispatched and the
 	// last one committed (-1: none), and whether the partition's lanes
 	// must stop without producing anything more (aborted or moved).
-	next      int64
-	committed int64
-	discard   atomic.Bool
+	next            int64
+	committed       int64
+	discard         atomic.Bool
+	committedStream atomic.Int64 // stream time at the last commit
 }
 
 func (w *worker) Assigned(tps []kafka.TopicPartition) (pause []kafka.TopicPartition) {
