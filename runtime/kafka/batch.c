@@ -265,7 +265,10 @@ int sg_rewind(sg_client *c, char **topics, int32_t *parts, int64_t *offs, int n,
   }
   for (int i = 0; i < l->cnt; i++) {
     if (l->elems[i].offset < 0) l->elems[i].offset = SG_RD_KAFKA_OFFSET_BEGINNING;
-    offs[i] = l->elems[i].offset;
+    // librdkafka may reorder the list: report by topic and partition.
+    for (int j = 0; j < n; j++) {
+      if (parts[j] == l->elems[i].partition && strcmp(topics[j], l->elems[i].topic) == 0) offs[j] = l->elems[i].offset;
+    }
   }
   rd_kafka_error_t *err = rd_kafka_seek_partitions(c->rk, l, timeout_ms);
   if (!err) {

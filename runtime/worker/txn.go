@@ -275,15 +275,13 @@ func (w *worker) recoverTxn(b *barrier, cause error, gone map[kafka.TopicPartiti
 		w.fail(fmt.Errorf("streamgen worker: %w", err))
 	}
 	var tps []kafka.TopicPartition
+	var keep []*partition
 	for _, p := range old {
 		if gone[p.tp] || w.failure() != nil {
 			w.closeTables(p, true)
 			continue
 		}
-		np := &partition{tp: p.tp, agents: p.agents, tables: p.tables, stores: p.stores, stored: -1, next: -1, committed: -1}
-		np.committedStream.Store(p.committedStream.Load())
-		np.observe(p.committedStream.Load())
-		w.start(np)
+		keep = append(keep, p)
 		tps = append(tps, p.tp)
 	}
 	if len(tps) == 0 {
@@ -297,6 +295,17 @@ func (w *worker) recoverTxn(b *barrier, cause error, gone map[kafka.TopicPartiti
 		return
 	}
 	w.log.Info("exactly-once: rewound to the committed offsets", "partitions", fmt.Sprint(tps), "offsets", fmt.Sprint(offs))
+	for i, p := range keep {
+		// next guards the committed offset: librdkafka was seen to fetch
+		// a partition from its beginning after the seek (an offset query
+		// for BEGINNING armed at its assignment fired later); records
+		// before the committed offset are done and are dropped.
+		np := &partition{tp: p.tp, agents: p.agents, tables: p.tables, stores: p.stores, stored: -1,
+			next: max(offs[i], -1), committed: max(offs[i], -1)}
+		np.committedStream.Store(p.committedStream.Load())
+		np.observe(p.committedStream.Load())
+		w.start(np)
+	}
 }
 
 // revokedTxn hands partitions back under exactly-once: the open

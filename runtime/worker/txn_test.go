@@ -1,6 +1,7 @@
 package worker_test
 
 import (
+	"os"
 	"context"
 	"fmt"
 	"sync"
@@ -140,7 +141,7 @@ func TestExactlyOnceAbortReplays(t *testing.T) {
 	addr := b.Addr()
 	cl := client(t, addr)
 	hooks := &commits{}
-	runLedgerWith(t, addr, t.TempDir(), worker.WithExactlyOnce(true), worker.WithInstanceID("a"), worker.WithHooks(hooks))
+	runLedgerWith(t, addr, t.TempDir(), worker.WithExactlyOnce(true), worker.WithInstanceID("a"), worker.WithHooks(hooks), worker.WithKafkaConfig(dbg()))
 	recs, want := orders(t, 0, 1000, 20)
 	produce(t, cl, recs...)
 	readCommitted(t, addr, testapp.TallyTopicName, 1000, 0)
@@ -177,4 +178,11 @@ func TestExactlyOnceAbortReplays(t *testing.T) {
 	} else {
 		t.Logf("aborted: %v", f[0])
 	}
+}
+
+func dbg() map[string]string {
+	if os.Getenv("RDK_DEBUG") != "" {
+		return map[string]string{"debug": os.Getenv("RDK_DEBUG")}
+	}
+	return nil
 }

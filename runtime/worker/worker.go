@@ -688,7 +688,7 @@ func (w *worker) dispatch(rec *runtime.Record) {
 		return
 	}
 	if rec.Offset < p.next {
-		return // already handed over (exactly-once tracks this)
+		return // already handed over, or before the committed offset after a rewind
 	}
 	p.next = rec.Offset + 1
 	f := &inflight{rec: rec}
