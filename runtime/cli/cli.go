@@ -106,8 +106,21 @@ func runWorker(ctx context.Context, app *runtime.App, args []string, stderr io.W
 	session := fs.Duration("session-timeout", 10*time.Second, "how long the group waits for a silent worker")
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	dataDir := fs.String("data-dir", os.Getenv("STREAMGEN_DATA_DIR"), "directory of the table stores (default $STREAMGEN_DATA_DIR, else $TMPDIR/streamgen/<app id>)")
+	instance := fs.String("instance-id", os.Getenv(worker.EnvInstanceID), "this worker's stable name among the app's workers; exactly-once transactional ids derive from it (default $"+worker.EnvInstanceID+", else host and pid)")
+	guarantee := fs.String("guarantee", "", "override the schema's processing guarantee: at-least-once or exactly-once")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	opts := []worker.Option{worker.WithBrokers(*brokers), worker.WithSessionTimeout(*session), worker.WithDataDir(*dataDir),
+		worker.WithInstanceID(*instance)}
+	switch *guarantee {
+	case "":
+	case "at-least-once":
+		opts = append(opts, worker.WithExactlyOnce(false))
+	case "exactly-once":
+		opts = append(opts, worker.WithExactlyOnce(true))
+	default:
+		return fmt.Errorf("--guarantee %q: use at-least-once or exactly-once", *guarantee)
 	}
 	log, err := logger(stderr, *level)
 	if err != nil {
@@ -116,8 +129,7 @@ func runWorker(ctx context.Context, app *runtime.App, args []string, stderr io.W
 	slog.SetDefault(log)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return worker.Run(ctx, app, worker.WithBrokers(*brokers), worker.WithSessionTimeout(*session), worker.WithLogger(log),
-		worker.WithDataDir(*dataDir))
+	return worker.Run(ctx, app, append(opts, worker.WithLogger(log))...)
 }
 
 func topicOf(app *runtime.App, name string) (*runtime.TopicDesc, error) {

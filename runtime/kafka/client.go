@@ -186,6 +186,9 @@ type ConsumerConfig struct {
 	// Transactional disables auto-commit: offsets are committed only
 	// through a transactional producer's SendOffsets (exactly-once).
 	Transactional bool
+	// InstanceID, if set, makes the consumer a static member
+	// (group.instance.id).
+	InstanceID string
 }
 
 // Consumer is a group member that hands over records in batches. It stores
@@ -215,8 +218,12 @@ type Consumer struct {
 // fetch.max.bytes=2 MiB, max.partition.fetch.bytes=256 KiB), because
 // librdkafka's defaults (100,000 messages, 64 MiB, 50 MiB, 1 MiB) held
 // ~300 MiB of a worker's memory in prefetched data with no gain in
-// throughput here (BENCHMARKS.md); on a high-latency link to a real
-// cluster, raise them with worker.WithKafkaConfig.
+// throughput here (BENCHMARKS.md) — on a high-latency link to a real
+// cluster, raise them with worker.WithKafkaConfig; isolation.level
+// read_committed; max.poll.interval.ms=30000 instead of 300000: it is
+// also the rebalance timeout a member sends, and the group waited that
+// long for a member killed in the middle of a rebalance (seen with the
+// embedded broker).
 func NewConsumer(cfg ConsumerConfig, h RebalanceHandler) (*Consumer, error) {
 	session := cfg.SessionTimeout
 	if session <= 0 {
@@ -240,6 +247,7 @@ func NewConsumer(cfg ConsumerConfig, h RebalanceHandler) (*Consumer, error) {
 		"auto.offset.reset":             "earliest",
 		"fetch.queue.backoff.ms":        "10",
 		"session.timeout.ms":            strconv.Itoa(int(session / time.Millisecond)),
+		"max.poll.interval.ms":          "30000",
 		"heartbeat.interval.ms":         strconv.Itoa(int(session / time.Millisecond / 4)),
 		"enable.partition.eof":          "false",
 		"queued.min.messages":           "2000",
@@ -247,6 +255,11 @@ func NewConsumer(cfg ConsumerConfig, h RebalanceHandler) (*Consumer, error) {
 		"fetch.max.bytes":               "2097152",
 		"max.partition.fetch.bytes":     "262144",
 	})
+	if cfg.InstanceID != "" {
+		if _, ok := cfg.Extra["group.instance.id"]; !ok {
+			props["group.instance.id"] = cfg.InstanceID
+		}
+	}
 	kc := &Consumer{handler: h, topics: map[string]string{}, transactional: cfg.Transactional}
 	b, err := newBase(C.SG_RD_KAFKA_CONSUMER, props, batch, cfg.Logger)
 	if err != nil {

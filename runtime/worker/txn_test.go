@@ -1,9 +1,9 @@
 package worker_test
 
 import (
-	"os"
 	"context"
 	"fmt"
+	"os"
 	"sync"
 	"testing"
 	"time"

@@ -62,12 +62,18 @@ type config struct {
 const EnvInstanceID = "STREAMGEN_INSTANCE_ID"
 
 // WithInstanceID names this worker among the app's workers, e.g. "w1" or a
-// pod name of a StatefulSet. Under exactly-once it makes the transactional
-// ids ("<app id>-<instance id>-<thread>"): a worker restarted with the same
-// id fences its predecessor and aborts the transaction it left open at
-// once; with a new id, readers of that transaction's partitions wait for
-// the transaction timeout (10 s). Two live workers must never share an id.
-// Default: STREAMGEN_INSTANCE_ID, else "<host>-<pid>".
+// pod name of a StatefulSet. It makes the worker a static group member
+// (KIP-345, group.instance.id "<instance id>-<thread>"): restarted within
+// the session timeout it gets its partitions back without a rebalance,
+// and its dead predecessor is replaced at once instead of after the
+// session timeout; a static member that stops is not replaced before its
+// session times out either. Under exactly-once it also makes the
+// transactional ids ("<app id>-<instance id>-<thread>"): a restarted
+// worker fences its predecessor and aborts the transaction it left open
+// at once; with a new id, readers of that transaction's partitions wait
+// for the transaction timeout (10 s). Two live workers must never share an
+// id. Default: STREAMGEN_INSTANCE_ID, else none (a dynamic member, and
+// "<host>-<pid>" for transactional ids).
 func WithInstanceID(id string) Option {
 	return optionFunc(func(c *config) { c.instanceID = id })
 }
@@ -167,7 +173,8 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 	if cfg.clientID == "" {
 		cfg.clientID = fmt.Sprintf("%s-%s-%d", app.ID(), host, os.Getpid())
 	}
-	if cfg.instanceID == "" {
+	static := cfg.instanceID != ""
+	if !static {
 		cfg.instanceID = fmt.Sprintf("%s-%d", host, os.Getpid())
 	}
 	kcfg := kafka.Config{Brokers: cfg.brokers, ClientID: cfg.clientID, Logger: log, Extra: cfg.kafkaConfig}
@@ -220,9 +227,13 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 			closeAll(ws[:i])
 			return err
 		}
-		if w.consumer, err = kafka.NewConsumer(kafka.ConsumerConfig{
+		ccfg := kafka.ConsumerConfig{
 			Config: tcfg, Group: app.ID(), Topics: inputs, SessionTimeout: cfg.sessionTimeout, Transactional: w.eos,
-		}, w); err != nil {
+		}
+		if static {
+			ccfg.InstanceID = fmt.Sprintf("%s-%d", cfg.instanceID, i)
+		}
+		if w.consumer, err = kafka.NewConsumer(ccfg, w); err != nil {
 			w.producer.Close()
 			closeAll(ws[:i])
 			return err
