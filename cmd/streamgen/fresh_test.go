@@ -36,6 +36,8 @@ func TestCheckedInCodeIsFresh(t *testing.T) {
 			"paths=import,module=github.com/streamgen/streamgen/examples/03-pageviews,mock=golang,pbgo=true", "examples/03-pageviews", false},
 		{"04-withdrawals", []string{"examples/04-withdrawals/proto"}, "examples/04-withdrawals/proto/withdrawals/v1/withdrawals.proto",
 			"paths=import,module=github.com/streamgen/streamgen/examples/04-withdrawals,mock=golang,pbgo=true", "examples/04-withdrawals", false},
+		{"05-accounts", []string{"examples/05-accounts/proto"}, "examples/05-accounts/proto/accounts/v1/accounts.proto",
+			"paths=import,module=github.com/streamgen/streamgen/examples/05-accounts,mock=golang,pbgo=true", "examples/05-accounts", false},
 		{"bench", []string{"examples/bench/proto"}, "examples/bench/proto/bench/v1/bench.proto",
 			"paths=import,module=github.com/streamgen/streamgen/examples/bench,mock=none,pbgo=true", "examples/bench", false},
 	}

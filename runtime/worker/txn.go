@@ -46,6 +46,9 @@ type barrier struct {
 	ready   sync.WaitGroup
 	release chan struct{}
 	ok      bool // the commit succeeded; set before release is closed
+	// interrupted: the worker stopped before every lane reached the
+	// barrier; lanes may still write their deferred batches into writes.
+	interrupted bool
 
 	mu     sync.Mutex
 	writes []storeWrite
@@ -105,18 +108,47 @@ func (w *worker) txnProduceFailed(err error) {
 	w.produceMu.Unlock()
 }
 
-// barrier stops every running lane after the records handed to it.
+// barrier stops every running lane after the records handed to it. A
+// lane still working through a backlog of slow records holds the barrier
+// (and the poll loop) until it is done with them; when the worker stops
+// meanwhile, the wait ends at once, the partitions are marked as skipped
+// (their interval cannot commit) and stopping is set, so the lanes skip
+// what they still hold.
 func (w *worker) barrier() *barrier {
 	b := &barrier{release: make(chan struct{})}
+	stopped := false
 	for _, p := range w.parts {
 		for _, ls := range p.lanes {
 			for _, l := range ls {
 				b.ready.Add(1)
-				l.ch <- &inflight{bar: b}
+				select {
+				case l.ch <- &inflight{bar: b}:
+				case <-w.loopDone:
+					b.ready.Done()
+					stopped = true
+				}
 			}
 		}
 	}
-	b.ready.Wait()
+	ready := make(chan struct{})
+	go func() { b.ready.Wait(); close(ready) }()
+	select {
+	case <-ready:
+	case <-w.loopDone:
+		stopped = true
+	}
+	if stopped {
+		select {
+		case <-ready:
+			return b // every lane made it after all
+		default:
+		}
+		w.stopping.Store(true)
+		for _, p := range w.parts {
+			p.skipped.Store(true)
+		}
+		b.interrupted = true
+	}
 	return b
 }
 
@@ -125,7 +157,7 @@ func (w *worker) barrier() *barrier {
 // set, runs after a successful commit while the lanes are still stopped.
 // On failure the transaction is aborted and the partitions replay from
 // their committed offsets; commitTxn then returns the error.
-func (w *worker) commitTxn(beforeRelease func()) error {
+func (w *worker) commitTxn(beforeRelease func(), gone map[kafka.TopicPartition]bool) error {
 	if w.failure() != nil {
 		return w.failure()
 	}
@@ -139,7 +171,19 @@ func (w *worker) commitTxn(beforeRelease func()) error {
 	w.produceMu.Lock()
 	perr := w.produceErr
 	w.produceMu.Unlock()
-	if len(offs) == 0 && !w.dirty.Load() && len(b.writes) == 0 && perr == nil {
+	var err error
+	if perr != nil {
+		err = fmt.Errorf("a record of the transaction was refused: %w", perr)
+	}
+	for _, p := range w.parts {
+		if p.skipped.Load() && err == nil {
+			// A stopping lane left records of the interval unprocessed
+			// (with concurrency > 1, records after them may be done): the
+			// interval cannot commit; its records are processed again.
+			err = fmt.Errorf("stopping: partition %s has records not processed; the next owner processes the interval again", p.tp)
+		}
+	}
+	if len(offs) == 0 && !w.dirty.Load() && len(b.writes) == 0 && err == nil {
 		if beforeRelease != nil {
 			beforeRelease()
 		}
@@ -158,10 +202,6 @@ func (w *worker) commitTxn(beforeRelease func()) error {
 		}
 	}
 	start := time.Now()
-	err := perr
-	if err != nil {
-		err = fmt.Errorf("a record of the transaction was refused: %w", err)
-	}
 	if err == nil {
 		err = w.retry(func() error { return w.producer.SendOffsets(offs, w.consumer, txnTimeout) })
 	}
@@ -170,7 +210,7 @@ func (w *worker) commitTxn(beforeRelease func()) error {
 	}
 	if err != nil {
 		w.commitHooks(Commit{Took: time.Since(start), Partitions: len(offs), Err: err})
-		w.recoverTxn(b, err, nil)
+		w.recoverTxn(b, err, gone)
 		return err
 	}
 	for _, sw := range b.writes {
@@ -331,7 +371,7 @@ func (w *worker) revokedTxn(tps []kafka.TopicPartition, lost bool) {
 				delete(w.parts, tp)
 			}
 		}
-	})
+	}, gone)
 	if err != nil {
 		return // recoverTxn dropped them
 	}

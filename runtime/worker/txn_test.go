@@ -3,8 +3,10 @@ package worker_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/broker"
 	"github.com/streamgen/streamgen/runtime/internal/testapp"
 	"github.com/streamgen/streamgen/runtime/worker"
@@ -185,4 +188,171 @@ func dbg() map[string]string {
 		return map[string]string{"debug": os.Getenv("RDK_DEBUG")}
 	}
 	return nil
+}
+
+func runCheckout(t *testing.T, addr string, opts ...worker.Option) *ledgerRun {
+	t.Helper()
+	app := runtime.NewApp()
+	if err := testapp.RegisterCheckoutAgents(app, checkout{}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan struct{})
+	r := &ledgerRun{cancel: cancel, done: make(chan error, 1)}
+	go func() {
+		r.done <- worker.Run(ctx, app, append([]worker.Option{worker.WithBrokers(addr), worker.WithLogger(testLogger(t)),
+			worker.WithSessionTimeout(3 * time.Second), worker.WithReady(func(string) { close(ready) })}, opts...)...)
+	}()
+	select {
+	case <-ready:
+	case err := <-r.done:
+		t.Fatalf("worker stopped before it was ready: %v", err)
+	}
+	t.Cleanup(func() { r.stop(t) })
+	return r
+}
+
+// TestExactlyOncePoisonRecords: under exactly-once, an undecodable record,
+// a handler error and a handler panic each end in the dead-letter topic
+// once, committed with the offsets that pass them; the worker keeps going.
+// A second worker started after the first stopped reprocesses nothing.
+func TestExactlyOncePoisonRecords(t *testing.T) {
+	addr := startBroker(t)
+	a := runCheckout(t, addr, worker.WithExactlyOnce(true))
+	cl := client(t, addr)
+	var recs []*kgo.Record
+	for i := 0; i < 30; i++ {
+		recs = append(recs, order(t, &testapp.Order{AccountId: fmt.Sprintf("acct-%d", i), AmountCents: 10}))
+		switch i {
+		case 5:
+			recs = append(recs, &kgo.Record{Topic: testapp.OrderTopicName, Key: []byte("acct-bad"), Value: []byte{0xff, 0xff, 0xff}})
+		case 15:
+			recs = append(recs, order(t, &testapp.Order{AccountId: "acct-fail", Note: "fail"}))
+		case 25:
+			recs = append(recs, order(t, &testapp.Order{AccountId: "acct-panic", Note: "panic"}))
+		}
+	}
+	produce(t, cl, recs...)
+	receipts := readCommitted(t, addr, testapp.ReceiptTopicName, 30, 2*time.Second)
+	if len(receipts) != 30 {
+		t.Errorf("%d committed receipts, want exactly 30", len(receipts))
+	}
+	dead := readCommitted(t, addr, testapp.CheckoutCheckDeadLetterTopicName, 3, 2*time.Second)
+	keys := map[string]int{}
+	for _, r := range dead {
+		keys[string(r.Key)]++
+	}
+	for _, k := range []string{"acct-bad", "acct-fail", "acct-panic"} {
+		if keys[k] != 1 {
+			t.Errorf("dead letter %s: %d committed copies, want 1", k, keys[k])
+		}
+	}
+	if len(dead) != 3 {
+		t.Errorf("%d committed dead letters, want 3", len(dead))
+	}
+	a.stop(t)
+	// The offsets passing the poison records were committed with them: a
+	// new worker has nothing to redo.
+	runCheckout(t, addr, worker.WithExactlyOnce(true))
+	produce(t, cl, order(t, &testapp.Order{AccountId: "acct-after", AmountCents: 1}))
+	if n := len(readCommitted(t, addr, testapp.ReceiptTopicName, 31, 2*time.Second)); n != 31 {
+		t.Errorf("%d committed receipts after a restart, want 31: records were processed again", n)
+	}
+	if n := len(readCommitted(t, addr, testapp.CheckoutCheckDeadLetterTopicName, 3, time.Second)); n != 3 {
+		t.Errorf("%d committed dead letters after a restart, want 3", n)
+	}
+}
+
+// slowCheckout takes 100 ms per order.
+type slowCheckout struct{ checkout }
+
+func (s slowCheckout) Check(ctx context.Context, in *testapp.Order, out testapp.CheckoutCheckEmitter) error {
+	time.Sleep(100 * time.Millisecond)
+	return s.checkout.Check(ctx, in, out)
+}
+
+// revocations counts the worker's "partitions revoked" log lines.
+type revocations struct {
+	slog.Handler
+	n *atomic.Int32
+}
+
+func (r revocations) Handle(ctx context.Context, rec slog.Record) error {
+	if rec.Message == "partitions revoked" {
+		r.n.Add(1)
+	}
+	return r.Handler.Handle(ctx, rec)
+}
+
+func (r revocations) WithAttrs(as []slog.Attr) slog.Handler {
+	return revocations{r.Handler.WithAttrs(as), r.n}
+}
+
+// TestSlowHandler: a handler that takes 100 ms per record, exactly once,
+// with a 3 s session timeout: the member keeps its partitions while the
+// work is in flight (no rebalance), every receipt is committed once;
+// stopping in the middle of a backlog returns within a bounded time (the
+// queued records are left to the next owner, which completes them exactly
+// once).
+func TestSlowHandler(t *testing.T) {
+	addr := startBroker(t)
+	var revoked atomic.Int32
+	log := slog.New(revocations{testLogger(t).Handler(), &revoked})
+	app := runtime.NewApp()
+	if err := testapp.RegisterCheckoutAgents(app, slowCheckout{}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- worker.Run(ctx, app, worker.WithBrokers(addr), worker.WithLogger(log), worker.WithExactlyOnce(true),
+			worker.WithSessionTimeout(3*time.Second), worker.WithShutdownTimeout(5*time.Second),
+			worker.WithReady(func(string) { close(ready) }))
+	}()
+	<-ready
+	cl := client(t, addr)
+	var recs []*kgo.Record
+	for i := 0; i < 80; i++ { // 8 s of work on one partition
+		recs = append(recs, order(t, &testapp.Order{AccountId: "acct-slow", AmountCents: int64(i)}))
+	}
+	produce(t, cl, recs...)
+	readCommitted(t, addr, testapp.ReceiptTopicName, 80, 0)
+	if n := revoked.Load(); n != 0 {
+		t.Errorf("%d revocations while a slow handler worked: the member lost its partitions", n)
+	}
+	recs = recs[:0]
+	for i := 80; i < 380; i++ { // 30 s of work queued
+		recs = append(recs, order(t, &testapp.Order{AccountId: "acct-slow", AmountCents: int64(i)}))
+	}
+	produce(t, cl, recs...)
+	time.Sleep(time.Second)
+	stopAt := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("worker stopped with %v", err)
+		}
+		t.Logf("stopped %v after the cancel with a backlog of slow records", time.Since(stopAt).Round(time.Millisecond))
+	case <-time.After(15 * time.Second):
+		t.Fatal("the worker did not stop within 15 s with a backlog of slow records")
+	}
+	// A fast worker finishes the backlog: every receipt exactly once.
+	runCheckout(t, addr, worker.WithExactlyOnce(true))
+	got := readCommitted(t, addr, testapp.ReceiptTopicName, 380, 2*time.Second)
+	seen := map[int64]int{}
+	for _, r := range got {
+		m, err := testapp.ReceiptTopic.Decode(r.Value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[m.GetAmountCents()]++
+	}
+	for i := int64(0); i < 380; i++ {
+		if seen[i] != 1 {
+			t.Errorf("receipt %d committed %d times, want once", i, seen[i])
+		}
+	}
 }

@@ -261,6 +261,7 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 		}()
 	}
 	for _, w := range ws {
+		w.loopDone = loopCtx.Done()
 		if w.standby != nil {
 			wg.Add(1)
 			go func() {
@@ -274,7 +275,10 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 			if err := w.loop(loopCtx); err != nil {
 				rs.fail(err)
 			}
-			// Stop: finish and commit what is in flight, then leave the group.
+			// Stop: lanes skip the records still queued (bounded shutdown:
+			// one record's handling at most), what was done is committed,
+			// then the worker leaves the group.
+			w.stopping.Store(true)
 			w.revokeAll()
 			if !w.eos {
 				if err := w.consumer.Commit(); err != nil {
@@ -350,6 +354,8 @@ type worker struct {
 	produceMu  sync.Mutex  // guards produceErr
 	produceErr error       // a produce call refused in the open transaction
 	fatalAt    time.Time   // when the producer was last replaced
+	stopping   atomic.Bool // the worker stops: lanes skip queued records
+	loopDone   <-chan struct{}
 }
 
 func (w *worker) failure() error { return w.run.failure() }
@@ -381,7 +387,7 @@ func (w *worker) loop(ctx context.Context) error {
 		clear(batch)
 		if time.Since(lastStore) >= w.cfg.storeInterval {
 			if w.eos {
-				w.commitTxn(nil)
+				w.commitTxn(nil, nil)
 			} else {
 				w.storeOffsets()
 			}
@@ -400,7 +406,8 @@ func (w *worker) loop(ctx context.Context) error {
 type inflight struct {
 	rec     *runtime.Record
 	pending atomic.Int32
-	bar     *barrier // set on a lane's commit barrier instead of a record
+	bar     *barrier    // set on a lane's commit barrier instead of a record
+	skipped atomic.Bool // a lane skipped it while stopping: it is never committed
 }
 
 type lane struct {
@@ -431,6 +438,7 @@ type partition struct {
 	committed       int64
 	discard         atomic.Bool
 	committedStream atomic.Int64 // stream time at the last commit
+	skipped         atomic.Bool  // a lane skipped a record while stopping
 }
 
 func (w *worker) Assigned(tps []kafka.TopicPartition) (pause []kafka.TopicPartition) {
@@ -648,6 +656,9 @@ func (p *partition) busy() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, f := range p.queue[p.head:] {
+		if f.skipped.Load() {
+			return false // nothing from here on is committed anyway
+		}
 		if f.pending.Load() != 0 {
 			return true
 		}
@@ -714,7 +725,14 @@ func (w *worker) dispatch(rec *runtime.Record) {
 		if len(ls) > 1 {
 			l = ls[laneOf(rec, len(ls))]
 		}
-		l.ch <- f
+		select {
+		case l.ch <- f:
+		case <-w.loopDone:
+			// Stopping while a slow lane is full: the record is left to
+			// the next owner, never committed.
+			f.skipped.Store(true)
+			p.skipped.Store(true)
+		}
 	}
 }
 
@@ -1003,6 +1021,14 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 					}
 				}
 			}
+			continue
+		}
+		if w.stopping.Load() {
+			// Stopping: the record stays uncommitted (at least once: its
+			// pending count never reaches 0; exactly once: the skipped
+			// flag aborts the last transaction) and the next owner reads it.
+			p.skipped.Store(true)
+			f.skipped.Store(true)
 			continue
 		}
 		if w.failure() != nil || p.discard.Load() {

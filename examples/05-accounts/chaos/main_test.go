@@ -70,3 +70,27 @@ func TestChaosAtLeastOnce(t *testing.T) {
 	}
 	t.Logf("at least once: %d duplicated, %d wrong outputs, %d wrong table values (replays after kills)", r.Duplicated, r.Wrong, r.TableWrong)
 }
+
+// TestChaosBrokerOutage stops the broker process for 30 s while the
+// exactly-once workers run, then restarts it on the same port and data
+// directory: the workers wait, reconnect and resume; nothing is lost or
+// duplicated.
+func TestChaosBrokerOutage(t *testing.T) {
+	r := runHarness(t, config{events: 30000, accounts: 500, rate: 2000, workers: 3, brokerOutage: 30 * time.Second, guarantee: "exactly-once"})
+	if err := r.failed("exactly-once"); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestChaosRebalanceStorm starts and gracefully stops extra workers in a
+// loop under load, with SIGKILLs besides: the group settles and every
+// check still holds.
+func TestChaosRebalanceStorm(t *testing.T) {
+	r := runHarness(t, config{events: 40000, accounts: 500, rate: 2500, workers: 3, storm: true, killEvery: 5 * time.Second, guarantee: "exactly-once"})
+	if err := r.failed("exactly-once"); err != nil {
+		t.Error(err)
+	}
+	if r.Storms < 3 {
+		t.Errorf("only %d storm cycles", r.Storms)
+	}
+}
