@@ -42,7 +42,7 @@ lint: ## go vet, gofmt, and buf lint when buf is installed
 
 .PHONY: bench
 bench: ## Measures streamgen against a hand-written loop and Goka (results: BENCHMARKS.md)
-	cd examples/bench && go run . -records $${RECORDS:-1000000} -contenders handwritten,goka,streamgen,goka-count,streamgen-count
+	cd examples/bench && go run . -records $${RECORDS:-1000000} -contenders handwritten,goka,streamgen,goka-count,streamgen-count,streamgen-count-eos,kstream-count
 
 .PHONY: chaos
 chaos: ## Crash harness, full size: 1,000,000 deposits, a SIGKILL every 3 s (results: RELIABILITY.md)

@@ -65,7 +65,7 @@ func main() {
 		switch os.Args[1] {
 		case "broker":
 			os.Exit(runBroker(os.Args[2:]))
-		case "handwritten", "goka", "streamgen", "goka-count", "streamgen-count", "streamgen-restore", "plain-consume":
+		case "handwritten", "goka", "streamgen", "goka-count", "streamgen-count", "streamgen-count-eos", "streamgen-restore", "plain-consume":
 			os.Exit(runContender(os.Args[1], os.Args[2:]))
 		}
 	}
@@ -117,6 +117,8 @@ func runContender(name string, args []string) int {
 		err = gokaCount(ctx, *brokers)
 	case "streamgen-count":
 		err = streamgenCount(ctx, *brokers, *dataDir)
+	case "streamgen-count-eos":
+		err = streamgenCountEOS(ctx, *brokers, *dataDir)
 	case "streamgen-restore":
 		err = streamgenRestore(ctx, *brokers, *dataDir)
 	case "plain-consume":
@@ -334,6 +336,66 @@ func (countAgents) Count(ctx context.Context, in *benchv1.Line, out benchv1.Benc
 		return err
 	}
 	return out.EmitTally(ctx, &benchv1.Tally{Count: n})
+}
+
+type countEOSAgents struct {
+	benchv1.UnimplementedBenchCountEosAgents
+}
+
+func (countEOSAgents) Count(ctx context.Context, in *benchv1.Line, out benchv1.BenchCountEosCountEmitter) error {
+	first()
+	var n int64
+	if err := out.Counts().Update(ctx, func(t *benchv1.TallyEos) error {
+		t.Count++
+		n = t.Count
+		return nil
+	}); err != nil {
+		return err
+	}
+	return out.EmitTallyEos(ctx, &benchv1.TallyEos{Count: n})
+}
+
+// commitLatency collects exactly-once commit times and prints their
+// percentiles at exit.
+type commitLatency struct {
+	mu   sync.Mutex
+	took []time.Duration
+	fail int
+}
+
+func (c *commitLatency) OnCommit(cm worker.Commit) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cm.Err != nil {
+		c.fail++
+		return
+	}
+	c.took = append(c.took, cm.Took)
+}
+
+func (c *commitLatency) print() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.took) == 0 {
+		return
+	}
+	sort.Slice(c.took, func(i, j int) bool { return c.took[i] < c.took[j] })
+	q := func(f float64) time.Duration { return c.took[int(f*float64(len(c.took)-1))] }
+	fmt.Fprintf(os.Stderr, "streamgen-count-eos commits: %d (failed %d), latency p50 %v, p99 %v, max %v\n",
+		len(c.took), c.fail, q(0.5).Round(10*time.Microsecond), q(0.99).Round(10*time.Microsecond), c.took[len(c.took)-1].Round(10*time.Microsecond))
+}
+
+// streamgenCountEOS is the count, exactly once.
+func streamgenCountEOS(ctx context.Context, brokers, dataDir string) error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	app := runtime.NewApp(runtime.WithLogger(log))
+	if err := benchv1.RegisterBenchCountEosAgents(app, countEOSAgents{}); err != nil {
+		return err
+	}
+	defer profile()()
+	lat := &commitLatency{}
+	defer lat.print()
+	return worker.Run(ctx, app, worker.WithBrokers(brokers), worker.WithDataDir(dataDir), worker.WithHooks(lat))
 }
 
 func countApp() (*runtime.App, error) {
@@ -590,6 +652,19 @@ func harness(args []string) int {
 		fmt.Printf("%-12s %9.0f records/s  %6.2f µs CPU/record  peak RSS %6.1f MiB\n",
 			n, m.rate, float64(m.cpuPer.Nanoseconds())/1000, m.rssMiB)
 	}
+	if e, ok := med["streamgen-count-eos"]; ok {
+		if k, ok := med["kstream-count"]; ok {
+			fmt.Printf("streamgen-count-eos / kstream-count (both exactly once) rate %.2fx\n", e.rate/k.rate)
+		}
+		if c, ok := med["streamgen-count"]; ok {
+			fmt.Printf("streamgen-count-eos / streamgen-count (exactly once vs at least once) rate %.2fx\n", e.rate/c.rate)
+			var ratios []string
+			for i := range all["streamgen-count-eos"] {
+				ratios = append(ratios, fmt.Sprintf("%.2fx", all["streamgen-count-eos"][i].rate/all["streamgen-count"][i].rate))
+			}
+			fmt.Printf("streamgen-count-eos / streamgen-count rate per round: %s\n", strings.Join(ratios, " "))
+		}
+	}
 	if c, ok := med["streamgen-count"]; ok {
 		if sg, ok := med["streamgen"]; ok {
 			fmt.Printf("streamgen-count / streamgen (stateful vs stateless) rate %.2fx\n", c.rate/sg.rate)
@@ -644,7 +719,8 @@ func harness(args []string) int {
 
 // stateTopics are the state topics of the stateful contenders, deleted
 // between rounds.
-var stateTopics = []string{"bench-goka-count-table", benchv1.BenchCountCountsChangelogTopicName}
+var stateTopics = []string{"bench-goka-count-table", benchv1.BenchCountCountsChangelogTopicName, benchv1.BenchCountEosCountsChangelogTopicName,
+	"bench-kstream-count-counts-changelog"}
 
 // createStateTopics creates Goka's group table topic (Goka would ask for
 // replication 2, which one broker cannot give); streamgen creates its
@@ -798,6 +874,16 @@ func runOne(ctx context.Context, self, addr string, adm *kadm.Client, name strin
 		_ = os.RemoveAll(goka.DefaultProcessorStoragePath("bench-goka-count"))
 	}
 	cmd := exec.Command(self, args...)
+	if name == "kstream-count" {
+		// A module of its own (its librdkafka cannot be linked with ours).
+		bin := filepath.Join(os.TempDir(), "streamgen-bench-kstream")
+		build := exec.Command("go", "build", "-o", bin, ".")
+		build.Dir = "kstream"
+		if out, err := build.CombinedOutput(); err != nil {
+			return result{}, fmt.Errorf("building the kstream contender: %v\n%s", err, out)
+		}
+		cmd = exec.Command(bin, args...)
+	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return result{}, err

@@ -108,11 +108,12 @@ func runWorker(ctx context.Context, app *runtime.App, args []string, stderr io.W
 	dataDir := fs.String("data-dir", os.Getenv("STREAMGEN_DATA_DIR"), "directory of the table stores (default $STREAMGEN_DATA_DIR, else $TMPDIR/streamgen/<app id>)")
 	instance := fs.String("instance-id", os.Getenv(worker.EnvInstanceID), "this worker's stable name among the app's workers; exactly-once transactional ids derive from it (default $"+worker.EnvInstanceID+", else host and pid)")
 	guarantee := fs.String("guarantee", "", "override the schema's processing guarantee: at-least-once or exactly-once")
+	static := fs.Bool("static-membership", false, "join the group as a static member (group.instance.id from --instance-id): a restart within the session timeout keeps its partitions without a rebalance")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	opts := []worker.Option{worker.WithBrokers(*brokers), worker.WithSessionTimeout(*session), worker.WithDataDir(*dataDir),
-		worker.WithInstanceID(*instance)}
+		worker.WithInstanceID(*instance), worker.WithStaticMembership(*static)}
 	switch *guarantee {
 	case "":
 	case "at-least-once":

@@ -314,28 +314,52 @@ func (w *worker) recoverTxn(b *barrier, cause error, gone map[kafka.TopicPartiti
 	} else if err := w.producer.BeginTransaction(); err != nil {
 		w.fail(fmt.Errorf("streamgen worker: %w", err))
 	}
-	var tps []kafka.TopicPartition
-	var keep []*partition
 	for _, p := range old {
 		if gone[p.tp] || w.failure() != nil {
 			w.closeTables(p, true)
 			continue
 		}
-		keep = append(keep, p)
+		w.rewinds = append(w.rewinds, p)
+	}
+	if !w.inCallback {
+		w.finishRewinds()
+	}
+	// Inside a rebalance callback the committed offsets cannot be fetched
+	// (the group is rebalancing; the fetch waited until it timed out): the
+	// poll loop rewinds right after Poll returns.
+}
+
+// finishRewinds rewinds the consumer to the committed offsets of the
+// partitions stopped by an abort and starts them again on their stores.
+// A rewind that fails three times stops the worker: its partitions go to
+// another (or to it, restarted), from the committed offsets.
+func (w *worker) finishRewinds() {
+	ps := w.rewinds
+	w.rewinds = nil
+	var tps []kafka.TopicPartition
+	for _, p := range ps {
 		tps = append(tps, p.tp)
 	}
-	if len(tps) == 0 {
-		return
+	var offs []int64
+	var err error
+	for attempt := 0; attempt < 3 && w.procCtx.Err() == nil; attempt++ {
+		// librdkafka's transactional example rewinds the same way:
+		// committed offsets, then seek; records fetched before the seek
+		// are dropped.
+		if offs, err = w.consumer.Rewind(tps, 10*time.Second); err == nil {
+			break
+		}
+		w.log.Warn("rewinding to the committed offsets failed; retrying", "partitions", fmt.Sprint(tps), "error", err)
 	}
-	// librdkafka's transactional example rewinds the same way: committed
-	// offsets, then seek; records fetched before the seek are dropped.
-	offs, err := w.consumer.Rewind(tps, txnTimeout)
-	if err != nil {
+	if err != nil || offs == nil {
+		for _, p := range ps {
+			w.closeTables(p, true)
+		}
 		w.fail(fmt.Errorf("streamgen worker: after an aborted transaction: %w", err))
 		return
 	}
 	w.log.Info("exactly-once: rewound to the committed offsets", "partitions", fmt.Sprint(tps), "offsets", fmt.Sprint(offs))
-	for i, p := range keep {
+	for i, p := range ps {
 		// next guards the committed offset: librdkafka was seen to fetch
 		// a partition from its beginning after the seek (an offset query
 		// for BEGINNING armed at its assignment fired later); records
@@ -346,6 +370,27 @@ func (w *worker) recoverTxn(b *barrier, cause error, gone map[kafka.TopicPartiti
 		np.observe(p.committedStream.Load())
 		w.start(np)
 	}
+}
+
+// dropRewinds closes the stores of partitions waiting for a rewind that
+// are revoked (all of them when tps is nil).
+func (w *worker) dropRewinds(tps []kafka.TopicPartition) {
+	if len(w.rewinds) == 0 {
+		return
+	}
+	gone := map[kafka.TopicPartition]bool{}
+	for _, tp := range tps {
+		gone[tp] = true
+	}
+	keep := w.rewinds[:0]
+	for _, p := range w.rewinds {
+		if tps == nil || gone[p.tp] {
+			w.closeTables(p, true)
+			continue
+		}
+		keep = append(keep, p)
+	}
+	w.rewinds = keep
 }
 
 // revokedTxn hands partitions back under exactly-once: the open

@@ -54,6 +54,7 @@ type config struct {
 	standbys        int
 	logger          *slog.Logger
 	instanceID      string
+	static          bool
 	eos             *bool
 }
 
@@ -62,20 +63,25 @@ type config struct {
 const EnvInstanceID = "STREAMGEN_INSTANCE_ID"
 
 // WithInstanceID names this worker among the app's workers, e.g. "w1" or a
-// pod name of a StatefulSet. It makes the worker a static group member
-// (KIP-345, group.instance.id "<instance id>-<thread>"): restarted within
-// the session timeout it gets its partitions back without a rebalance,
-// and its dead predecessor is replaced at once instead of after the
-// session timeout; a static member that stops is not replaced before its
-// session times out either. Under exactly-once it also makes the
-// transactional ids ("<app id>-<instance id>-<thread>"): a restarted
-// worker fences its predecessor and aborts the transaction it left open
-// at once; with a new id, readers of that transaction's partitions wait
-// for the transaction timeout (10 s). Two live workers must never share an
-// id. Default: STREAMGEN_INSTANCE_ID, else none (a dynamic member, and
-// "<host>-<pid>" for transactional ids).
+// pod name of a StatefulSet. Under exactly-once it makes the transactional
+// ids ("<app id>-<instance id>-<thread>"): a restarted worker fences its
+// predecessor and aborts the transaction it left open at once; with a new
+// id, readers of that transaction's partitions wait for the transaction
+// timeout (10 s). Two live workers must never share an id. Default:
+// STREAMGEN_INSTANCE_ID, else "<host>-<pid>".
 func WithInstanceID(id string) Option {
 	return optionFunc(func(c *config) { c.instanceID = id })
+}
+
+// WithStaticMembership makes the worker a static group member (KIP-345,
+// group.instance.id "<instance id>-<thread>"; it needs WithInstanceID): a
+// worker restarted within the session timeout gets its partitions back
+// without a rebalance, and a killed one is replaced by its restart at once
+// instead of after the session timeout. The other side: a static member
+// that stops for good keeps its partitions until its session times out.
+// Default: off.
+func WithStaticMembership(on bool) Option {
+	return optionFunc(func(c *config) { c.static = on })
 }
 
 // WithLogger sets the worker's logger, which also receives librdkafka's
@@ -173,8 +179,10 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 	if cfg.clientID == "" {
 		cfg.clientID = fmt.Sprintf("%s-%s-%d", app.ID(), host, os.Getpid())
 	}
-	static := cfg.instanceID != ""
-	if !static {
+	if cfg.static && cfg.instanceID == "" {
+		return errors.New("streamgen worker: static membership needs an instance id (WithInstanceID, --instance-id or " + EnvInstanceID + ")")
+	}
+	if cfg.instanceID == "" {
 		cfg.instanceID = fmt.Sprintf("%s-%d", host, os.Getpid())
 	}
 	kcfg := kafka.Config{Brokers: cfg.brokers, ClientID: cfg.clientID, Logger: log, Extra: cfg.kafkaConfig}
@@ -230,7 +238,7 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 		ccfg := kafka.ConsumerConfig{
 			Config: tcfg, Group: app.ID(), Topics: inputs, SessionTimeout: cfg.sessionTimeout, Transactional: w.eos,
 		}
-		if static {
+		if cfg.static {
 			ccfg.InstanceID = fmt.Sprintf("%s-%d", cfg.instanceID, i)
 		}
 		if w.consumer, err = kafka.NewConsumer(ccfg, w); err != nil {
@@ -350,11 +358,13 @@ type worker struct {
 	// Exactly-once (see txn.go).
 	eos        bool
 	txnID      string
-	dirty      atomic.Bool // something was produced in the open transaction
-	produceMu  sync.Mutex  // guards produceErr
-	produceErr error       // a produce call refused in the open transaction
-	fatalAt    time.Time   // when the producer was last replaced
-	stopping   atomic.Bool // the worker stops: lanes skip queued records
+	dirty      atomic.Bool  // something was produced in the open transaction
+	produceMu  sync.Mutex   // guards produceErr
+	produceErr error        // a produce call refused in the open transaction
+	fatalAt    time.Time    // when the producer was last replaced
+	stopping   atomic.Bool  // the worker stops: lanes skip queued records
+	inCallback bool         // in Poll, where rebalance callbacks run
+	rewinds    []*partition // stopped after an abort, to rewind and start after Poll
 	loopDone   <-chan struct{}
 }
 
@@ -375,10 +385,15 @@ func (w *worker) loop(ctx context.Context) error {
 			return err
 		}
 		var err error
+		w.inCallback = true // rebalance callbacks run inside Poll
 		batch, err = w.consumer.Poll(100*time.Millisecond, w.cfg.maxBatch, batch[:0])
+		w.inCallback = false
 		if err != nil {
 			w.fail(err)
 			return err
+		}
+		if len(w.rewinds) > 0 {
+			w.finishRewinds()
 		}
 		for _, rec := range batch {
 			w.dispatch(rec)
@@ -582,6 +597,7 @@ func (w *worker) Revoked(tps []kafka.TopicPartition, lost bool) {
 		w.log.Info("partitions revoked", "partitions", fmt.Sprint(tps), "lost", lost)
 	}
 	w.stopRestores(tps)
+	w.dropRewinds(tps)
 	if w.eos {
 		w.revokedTxn(tps, lost)
 	} else {
@@ -598,6 +614,7 @@ func (w *worker) revokeAll() {
 		restoring = append(restoring, tp)
 	}
 	w.stopRestores(restoring)
+	w.dropRewinds(nil)
 	tps := make([]kafka.TopicPartition, 0, len(w.parts))
 	for tp := range w.parts {
 		tps = append(tps, tp)

@@ -62,13 +62,13 @@ type config struct {
 type report struct {
 	Expected, Seen, Lost, Duplicated, Wrong int
 	TableKeys, TableWrong                   int
-	Kills, Storms                           int
+	Kills, Storms, Exits                    int
 	Took                                    time.Duration
 }
 
 func (r report) String() string {
-	return fmt.Sprintf("expected %d, seen %d, lost %d, duplicated %d, wrong %d; table values %d, wrong %d; kills %d, storm cycles %d; took %v",
-		r.Expected, r.Seen, r.Lost, r.Duplicated, r.Wrong, r.TableKeys, r.TableWrong, r.Kills, r.Storms, r.Took.Round(time.Second))
+	return fmt.Sprintf("expected %d, seen %d, lost %d, duplicated %d, wrong %d; table values %d, wrong %d; kills %d, storm cycles %d, workers that exited on their own %d; took %v",
+		r.Expected, r.Seen, r.Lost, r.Duplicated, r.Wrong, r.TableKeys, r.TableWrong, r.Kills, r.Storms, r.Exits, r.Took.Round(time.Second))
 }
 
 // failed says what makes the run a failure under its guarantee.
@@ -275,14 +275,20 @@ func run(ctx context.Context, cfg config, logw io.Writer) (rep report, err error
 	logf("dev broker at %s; %d workers, %s, %d deposits at %d/s", addr, cfg.workers, cfg.guarantee, cfg.events, cfg.rate)
 
 	var mu sync.Mutex // guards workers
-	newWorker := func(id string) *proc {
+	// The workers are static members (they come back under the same
+	// instance id after a kill: without that, the embedded broker held the
+	// group for the 30 s rebalance timeout when a member died in the middle
+	// of a rebalance); the storm's extra workers, which come and go for
+	// good, are dynamic.
+	newWorker := func(id string, static bool) *proc {
 		return &proc{name: filepath.Join(bin, "accounts"), log: filepath.Join(dir, id+".log"),
 			args: []string{"worker", "--brokers", addr, "--instance-id", id, "--data-dir", filepath.Join(dir, id),
-				"--session-timeout", "3s", "--guarantee", cfg.guarantee, "--log-level", "info"}}
+				"--session-timeout", "3s", "--guarantee", cfg.guarantee, "--log-level", "info",
+				fmt.Sprintf("--static-membership=%v", static)}}
 	}
 	workers := make([]*proc, cfg.workers)
 	for i := range workers {
-		workers[i] = newWorker(fmt.Sprintf("w%d", i+1))
+		workers[i] = newWorker(fmt.Sprintf("w%d", i+1), true)
 		if err := workers[i].start(); err != nil {
 			return rep, err
 		}
@@ -383,7 +389,7 @@ func run(ctx context.Context, cfg config, logw io.Writer) (rep report, err error
 			go func() {
 				defer wg.Done()
 				for n := 0; ; n++ {
-					extra := newWorker(fmt.Sprintf("storm%d", n%2))
+					extra := newWorker(fmt.Sprintf("storm%d", n%2), false)
 					if err := extra.start(); err != nil {
 						logf("storm worker: %v", err)
 						return
@@ -401,6 +407,33 @@ func run(ctx context.Context, cfg config, logw io.Writer) (rep report, err error
 				}
 			}()
 		}
+		// A supervisor, as systemd or Kubernetes would be: a worker that
+		// exits on its own (it stops on errors it cannot handle) starts
+		// again.
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stopFaults:
+					return
+				case <-time.After(500 * time.Millisecond):
+				}
+				mu.Lock()
+				for _, w := range workers {
+					select {
+					case <-w.done:
+						rep.Exits++
+						logf("%s exited on its own; starting it again. Its last lines:\n%s", w.args[4], tail(w.logText(), 3))
+						if err := w.start(); err != nil {
+							logf("restarting %s: %v", w.args[4], err)
+						}
+					default:
+					}
+				}
+				mu.Unlock()
+			}
+		}()
 		if cfg.brokerOutage > 0 {
 			wg.Add(1)
 			go func() {

@@ -160,6 +160,51 @@ func (x *Tally) GetCount() int64 {
 	return 0
 }
 
+// TallyEos is the exactly-once count contender's output.
+type TallyEos struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Count         int64                  `protobuf:"varint,1,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TallyEos) Reset() {
+	*x = TallyEos{}
+	mi := &file_bench_v1_bench_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TallyEos) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TallyEos) ProtoMessage() {}
+
+func (x *TallyEos) ProtoReflect() protoreflect.Message {
+	mi := &file_bench_v1_bench_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TallyEos.ProtoReflect.Descriptor instead.
+func (*TallyEos) Descriptor() ([]byte, []int) {
+	return file_bench_v1_bench_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *TallyEos) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
 var File_bench_v1_bench_proto protoreflect.FileDescriptor
 
 const file_bench_v1_bench_proto_rawDesc = "" +
@@ -173,7 +218,10 @@ const file_bench_v1_bench_proto_rawDesc = "" +
 	"\x13bench-out-streamgen\x10\b(\x03\"@\n" +
 	"\x05Tally\x12\x14\n" +
 	"\x05count\x18\x01 \x01(\x03R\x05count:!\xb2\xa2\x19\x1d\n" +
-	"\x19bench-out-streamgen-count\x10\b2L\n" +
+	"\x19bench-out-streamgen-count\x10\b\"G\n" +
+	"\bTallyEos\x12\x14\n" +
+	"\x05count\x18\x01 \x01(\x03R\x05count:%\xb2\xa2\x19!\n" +
+	"\x1dbench-out-streamgen-count-eos\x10\b2L\n" +
 	"\x05Bench\x12,\n" +
 	"\tUppercase\x12\x0e.bench.v1.Line\x1a\x0f.bench.v1.Upper\x1a\x15\xb2\xa2\x19\x11\n" +
 	"\x0fbench-streamgen2{\n" +
@@ -181,7 +229,11 @@ const file_bench_v1_bench_proto_rawDesc = "" +
 	"BenchCount\x126\n" +
 	"\x05Count\x12\x0e.bench.v1.Line\x1a\x0f.bench.v1.Tally\"\f\xb2\xa2\x19\b*\x06counts\x1a5\xb2\xa2\x191\n" +
 	"\x15bench-streamgen-count\x12\x18\n" +
-	"\x06counts\x12\x0ebench.v1.TallyBDZBgithub.com/streamgen/streamgen/examples/bench/gen/bench/v1;benchv1b\x06proto3"
+	"\x06counts\x12\x0ebench.v1.Tally2\x8a\x01\n" +
+	"\rBenchCountEos\x129\n" +
+	"\x05Count\x12\x0e.bench.v1.Line\x1a\x12.bench.v1.TallyEos\"\f\xb2\xa2\x19\b*\x06counts\x1a>\xb2\xa2\x19:\n" +
+	"\x19bench-streamgen-count-eos\x12\x1b\n" +
+	"\x06counts\x12\x11bench.v1.TallyEos\x18\x02BDZBgithub.com/streamgen/streamgen/examples/bench/gen/bench/v1;benchv1b\x06proto3"
 
 var (
 	file_bench_v1_bench_proto_rawDescOnce sync.Once
@@ -195,19 +247,22 @@ func file_bench_v1_bench_proto_rawDescGZIP() []byte {
 	return file_bench_v1_bench_proto_rawDescData
 }
 
-var file_bench_v1_bench_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_bench_v1_bench_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_bench_v1_bench_proto_goTypes = []any{
-	(*Line)(nil),  // 0: bench.v1.Line
-	(*Upper)(nil), // 1: bench.v1.Upper
-	(*Tally)(nil), // 2: bench.v1.Tally
+	(*Line)(nil),     // 0: bench.v1.Line
+	(*Upper)(nil),    // 1: bench.v1.Upper
+	(*Tally)(nil),    // 2: bench.v1.Tally
+	(*TallyEos)(nil), // 3: bench.v1.TallyEos
 }
 var file_bench_v1_bench_proto_depIdxs = []int32{
 	0, // 0: bench.v1.Bench.Uppercase:input_type -> bench.v1.Line
 	0, // 1: bench.v1.BenchCount.Count:input_type -> bench.v1.Line
-	1, // 2: bench.v1.Bench.Uppercase:output_type -> bench.v1.Upper
-	2, // 3: bench.v1.BenchCount.Count:output_type -> bench.v1.Tally
-	2, // [2:4] is the sub-list for method output_type
-	0, // [0:2] is the sub-list for method input_type
+	0, // 2: bench.v1.BenchCountEos.Count:input_type -> bench.v1.Line
+	1, // 3: bench.v1.Bench.Uppercase:output_type -> bench.v1.Upper
+	2, // 4: bench.v1.BenchCount.Count:output_type -> bench.v1.Tally
+	3, // 5: bench.v1.BenchCountEos.Count:output_type -> bench.v1.TallyEos
+	3, // [3:6] is the sub-list for method output_type
+	0, // [0:3] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
 	0, // [0:0] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name
@@ -224,9 +279,9 @@ func file_bench_v1_bench_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bench_v1_bench_proto_rawDesc), len(file_bench_v1_bench_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   4,
 			NumExtensions: 0,
-			NumServices:   2,
+			NumServices:   3,
 		},
 		GoTypes:           file_bench_v1_bench_proto_goTypes,
 		DependencyIndexes: file_bench_v1_bench_proto_depIdxs,

@@ -22,6 +22,8 @@ const (
 	UpperTopicName = "bench-out-streamgen"
 	// TallyTopicName is the topic of Tally messages.
 	TallyTopicName = "bench-out-streamgen-count"
+	// TallyEosTopicName is the topic of TallyEos messages.
+	TallyEosTopicName = "bench-out-streamgen-count-eos"
 )
 
 func _Line_RawGet(m proto.Message) []byte {
@@ -85,6 +87,20 @@ var _Tally_TopicDesc = runtime.TopicDesc{
 // (proto codec, 8 partitions, keeping the input record's key). Send to it from outside an agent
 // with its Send method.
 var TallyTopic = runtime.NewTopic[*Tally](&_Tally_TopicDesc)
+
+var _TallyEos_TopicDesc = runtime.TopicDesc{
+	Name:              TallyEosTopicName,
+	Partitions:        8,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecProto,
+	MessageName:       "bench.v1.TallyEos",
+	New:               func() proto.Message { return new(TallyEos) },
+}
+
+// TallyEosTopic is a typed handle on topic "bench-out-streamgen-count-eos", which holds TallyEos messages
+// (proto codec, 8 partitions, keeping the input record's key). Send to it from outside an agent
+// with its Send method.
+var TallyEosTopic = runtime.NewTopic[*TallyEos](&_TallyEos_TopicDesc)
 
 // BenchAppID is the app id of service bench.v1.Bench: its consumer group.
 const BenchAppID = "bench-streamgen"
@@ -316,4 +332,161 @@ var _BenchCount_AppDesc = runtime.AppDesc{
 // streamtest.
 func RegisterBenchCountAgents(app *runtime.App, impl BenchCountAgents) error {
 	return app.Register(&_BenchCount_AppDesc, impl)
+}
+
+// BenchCountEosAppID is the app id of service bench.v1.BenchCountEos: its consumer group.
+const BenchCountEosAppID = "bench-streamgen-count-eos"
+
+// Dead-letter topics of the BenchCountEos app's agents.
+const (
+	// BenchCountEosCountDeadLetterTopicName is where agent Count writes records it cannot process.
+	BenchCountEosCountDeadLetterTopicName = "bench-streamgen-count-eos-count-dlq"
+)
+
+// Tables of the BenchCountEos app, and their changelog topics.
+const (
+	// BenchCountEosCountsTableName is the name of table "counts".
+	BenchCountEosCountsTableName = "counts"
+	// BenchCountEosCountsChangelogTopicName is the compacted changelog topic of table "counts".
+	BenchCountEosCountsChangelogTopicName = "bench-streamgen-count-eos-counts-changelog"
+)
+
+var _BenchCountEos_Counts_TableDesc = runtime.TableDesc{
+	Name: BenchCountEosCountsTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              BenchCountEosCountsChangelogTopicName,
+		Partitions:        8,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+	},
+	New: func() proto.Message { return new(TallyEos) },
+}
+
+// BenchCountEosCountsTable is typed access to table "counts" for the key of the record
+// being handled. Writes take effect, in the store and the changelog, only if
+// the handler returns nil.
+type BenchCountEosCountsTable interface {
+	// Get returns the key's value, or the table's default if it has none.
+	Get(ctx context.Context) (*TallyEos, error)
+	// Put sets the key's value.
+	Put(ctx context.Context, v *TallyEos) error
+	// Delete removes the key.
+	Delete(ctx context.Context) error
+	// Update gets the key's value, lets fn change it, and puts it back.
+	Update(ctx context.Context, fn func(v *TallyEos) error) error
+}
+
+type _BenchCountEosCountsTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _BenchCountEosCountsTable) Get(ctx context.Context) (*TallyEos, error) {
+	m, err := x.e.TableGet(ctx, x.i)
+	if err != nil {
+		return nil, err
+	}
+	return m.(*TallyEos), nil
+}
+
+func (x _BenchCountEosCountsTable) Put(ctx context.Context, v *TallyEos) error {
+	return x.e.TablePut(ctx, x.i, v)
+}
+
+func (x _BenchCountEosCountsTable) Delete(ctx context.Context) error {
+	return x.e.TableDelete(ctx, x.i)
+}
+
+func (x _BenchCountEosCountsTable) Update(ctx context.Context, fn func(v *TallyEos) error) error {
+	v, err := x.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if err := fn(v); err != nil {
+		return err
+	}
+	return x.Put(ctx, v)
+}
+
+// BenchCountEos is BenchCount, exactly once: outputs, changelog writes and
+// offsets committed in one transaction per 100 ms.
+//
+// BenchCountEosAgents is implemented by the agents of app "bench-streamgen-count-eos".
+// Embed UnimplementedBenchCountEosAgents in implementations for forward compatibility.
+type BenchCountEosAgents interface {
+	// Count is called once per record of topic "bench-in".
+	Count(ctx context.Context, in *Line, out BenchCountEosCountEmitter) error
+}
+
+// UnimplementedBenchCountEosAgents can be embedded to have forward compatible
+// implementations: its methods return runtime.ErrUnimplemented, so a record
+// that reaches an agent not implemented yet goes to the agent's error policy.
+type UnimplementedBenchCountEosAgents struct{}
+
+// Count returns runtime.ErrUnimplemented.
+func (UnimplementedBenchCountEosAgents) Count(context.Context, *Line, BenchCountEosCountEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// BenchCountEosCountEmitter emits the records of agent Count. Emitted records are produced
+// after the handler returns nil; when it returns an error, they are dropped
+// and the input record goes to the error policy.
+type BenchCountEosCountEmitter interface {
+	// EmitTallyEos emits to topic "bench-out-streamgen-count-eos", keeping the input record's key.
+	EmitTallyEos(ctx context.Context, m *TallyEos) error
+	// Counts reads and writes table "counts" for the current record's key.
+	Counts() BenchCountEosCountsTable
+}
+
+type _BenchCountEosCountEmitter struct{ e *runtime.Emitter }
+
+func (x _BenchCountEosCountEmitter) Counts() BenchCountEosCountsTable {
+	return _BenchCountEosCountsTable{x.e, 0}
+}
+
+func (x _BenchCountEosCountEmitter) EmitTallyEos(ctx context.Context, m *TallyEos) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _BenchCountEos_Count_Handler(ctx context.Context, impl any, in proto.Message, out *runtime.Emitter) error {
+	return impl.(BenchCountEosAgents).Count(ctx, in.(*Line), _BenchCountEosCountEmitter{out})
+}
+
+var _BenchCountEos_AppDesc = runtime.AppDesc{
+	ID:          BenchCountEosAppID,
+	ServiceName: "bench.v1.BenchCountEos",
+	Check:       func(impl any) bool { _, ok := impl.(BenchCountEosAgents); return ok },
+	Agents: []*runtime.AgentDesc{
+		{
+			Name:  "Count",
+			Input: LineTopic.Desc(),
+			Outputs: []*runtime.TopicDesc{
+				TallyEosTopic.Desc(),
+			},
+			Concurrency: 1,
+			OnError:     runtime.OnErrorDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              BenchCountEosCountDeadLetterTopicName,
+				Partitions:        8,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+			},
+			Handler: _BenchCountEos_Count_Handler,
+			Tables: []*runtime.TableDesc{
+				&_BenchCountEos_Counts_TableDesc,
+			},
+		},
+	},
+	Tables: []*runtime.TableDesc{
+		&_BenchCountEos_Counts_TableDesc,
+	},
+	ExactlyOnce: true,
+}
+
+// RegisterBenchCountEosAgents registers the agents of app "bench-streamgen-count-eos", implemented by
+// impl, on app. Run the app with package worker, or test it with package
+// streamtest.
+func RegisterBenchCountEosAgents(app *runtime.App, impl BenchCountEosAgents) error {
+	return app.Register(&_BenchCountEos_AppDesc, impl)
 }
