@@ -46,9 +46,6 @@ type barrier struct {
 	ready   sync.WaitGroup
 	release chan struct{}
 	ok      bool // the commit succeeded; set before release is closed
-	// interrupted: the worker stopped before every lane reached the
-	// barrier; lanes may still write their deferred batches into writes.
-	interrupted bool
 
 	mu     sync.Mutex
 	writes []storeWrite
@@ -109,23 +106,23 @@ func (w *worker) txnProduceFailed(err error) {
 }
 
 // barrier stops every running lane after the records handed to it. A
-// lane still working through a backlog of slow records holds the barrier
-// (and the poll loop) until it is done with them; when the worker stops
-// meanwhile, the wait ends at once, the partitions are marked as skipped
-// (their interval cannot commit) and stopping is set, so the lanes skip
-// what they still hold.
+// lane working through a backlog of slow records holds the barrier (and
+// the poll loop) until it is done with them — unless the worker stops
+// meanwhile: then stopping is set, the lanes skip what they still hold
+// (which marks their partitions skipped, so the interval aborts) and the
+// barrier waits for one record's handling at most.
 func (w *worker) barrier() *barrier {
 	b := &barrier{release: make(chan struct{})}
-	stopped := false
 	for _, p := range w.parts {
 		for _, ls := range p.lanes {
 			for _, l := range ls {
 				b.ready.Add(1)
+				bar := &inflight{bar: b}
 				select {
-				case l.ch <- &inflight{bar: b}:
+				case l.ch <- bar:
 				case <-w.loopDone:
-					b.ready.Done()
-					stopped = true
+					w.stopping.Store(true)
+					l.ch <- bar
 				}
 			}
 		}
@@ -135,19 +132,8 @@ func (w *worker) barrier() *barrier {
 	select {
 	case <-ready:
 	case <-w.loopDone:
-		stopped = true
-	}
-	if stopped {
-		select {
-		case <-ready:
-			return b // every lane made it after all
-		default:
-		}
 		w.stopping.Store(true)
-		for _, p := range w.parts {
-			p.skipped.Store(true)
-		}
-		b.interrupted = true
+		<-ready
 	}
 	return b
 }
@@ -336,6 +322,9 @@ func (w *worker) recoverTxn(b *barrier, cause error, gone map[kafka.TopicPartiti
 func (w *worker) finishRewinds() {
 	ps := w.rewinds
 	w.rewinds = nil
+	if len(ps) == 0 {
+		return
+	}
 	var tps []kafka.TopicPartition
 	for _, p := range ps {
 		tps = append(tps, p.tp)
