@@ -188,3 +188,12 @@ func TestWindowRules(t *testing.T) {
 		}
 	}
 }
+
+func TestGuarantee(t *testing.T) {
+	files := compile(t, "guarantee.proto")
+	_, err := dsl.Build(files)
+	want := `guarantee.proto:30:5: service TooSlow > option app.commit_interval: commit_interval 2m0s is out of range: use 1 ms to 1 min`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v, want an error containing %q", err, want)
+	}
+}
