@@ -131,3 +131,12 @@ func (kc *Consumer) Rewind(tps []TopicPartition, timeout time.Duration) ([]int64
 	}
 	return out, nil
 }
+
+// FatalError returns the producer's fatal error (librdkafka's
+// rd_kafka_fatal_error, e.g. _FENCED) as a fatal *TxnError, or nil.
+func (kp *Producer) FatalError() error {
+	if err := kp.b.fatal(); err != nil {
+		return &TxnError{Op: "produce", Msg: err.Error(), Fatal: true}
+	}
+	return nil
+}

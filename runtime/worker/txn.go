@@ -160,6 +160,9 @@ func (w *worker) commitTxn(beforeRelease func(), gone map[kafka.TopicPartition]b
 	var err error
 	if perr != nil {
 		err = fmt.Errorf("a record of the transaction was refused: %w", perr)
+		if ferr := w.producer.FatalError(); ferr != nil {
+			err = ferr // the refusal came from a fatal state: a new producer is needed
+		}
 	}
 	for _, p := range w.parts {
 		if p.skipped.Load() && err == nil {

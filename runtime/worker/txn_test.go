@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/broker"
 	"github.com/streamgen/streamgen/runtime/internal/testapp"
+	"github.com/streamgen/streamgen/runtime/kafka"
 	"github.com/streamgen/streamgen/runtime/worker"
 )
 
@@ -354,5 +356,43 @@ func TestSlowHandler(t *testing.T) {
 		if seen[i] != 1 {
 			t.Errorf("receipt %d committed %d times, want once", i, seen[i])
 		}
+	}
+}
+
+// TestExactlyOnceFencedProducerIsReplaced: another producer takes the
+// worker's transactional id (as a zombie's successor would), fencing the
+// worker's producer; the worker replaces it (librdkafka: fatal error, a
+// new producer is needed), replays from the committed offsets, and every
+// tally is still read exactly once.
+func TestExactlyOnceFencedProducerIsReplaced(t *testing.T) {
+	addr := startBroker(t)
+	cl := client(t, addr)
+	hooks := &commits{}
+	runLedgerWith(t, addr, t.TempDir(), worker.WithExactlyOnce(true), worker.WithInstanceID("a"), worker.WithHooks(hooks))
+	recs, want := orders(t, 0, 1000, 20)
+	produce(t, cl, recs...)
+	readCommitted(t, addr, testapp.TallyTopicName, 1000, 0)
+	intruder, err := kafka.NewProducer(kafka.ProducerConfig{Config: kafka.Config{Brokers: addr, ClientID: "intruder", Logger: testLogger(t)},
+		TransactionalID: testapp.LedgerAppID + "-a-0"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := intruder.InitTransactions(30 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	intruder.Close()
+	recs, more := orders(t, 1000, 2000, 20)
+	add(want, more)
+	produce(t, cl, recs...)
+	exactTallies(t, readCommitted(t, addr, testapp.TallyTopicName, 3000, 2*time.Second), want)
+	fatal := false
+	for _, err := range hooks.failures() {
+		var te *kafka.TxnError
+		if errors.As(err, &te) && te.Fatal {
+			fatal = true
+		}
+	}
+	if !fatal {
+		t.Errorf("no fatal transactional error was reported (failures: %v): the fencing did not reach the worker", hooks.failures())
 	}
 }
