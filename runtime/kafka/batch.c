@@ -116,7 +116,10 @@ int sg_header(sg_client *c, size_t i, size_t idx, const char **name, const void 
 
 const char *sg_rebalance_apply(sg_client *c, rd_kafka_topic_partition_list_t *parts, int assign) {
   static __thread char buf[512];
-  if (strcmp(rd_kafka_rebalance_protocol(c->rk), "COOPERATIVE") == 0) {
+  // NULL before the consumer has joined a group (a close racing the first
+  // join revokes through here too).
+  const char *proto = rd_kafka_rebalance_protocol(c->rk);
+  if (proto && strcmp(proto, "COOPERATIVE") == 0) {
     rd_kafka_error_t *e = assign ? rd_kafka_incremental_assign(c->rk, parts)
                                  : rd_kafka_incremental_unassign(c->rk, parts);
     if (e) {
