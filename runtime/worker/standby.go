@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/streamgen/streamgen/runtime"
@@ -26,15 +27,22 @@ type standbyKey struct {
 	partition int32
 }
 
-// standbys follows changelogs of partitions the thread does not own.
+// standbys follows changelogs of partitions the thread does not own, with
+// one long-lived consumer (kafka.FollowPartitions) for the whole set; the
+// follower is replaced only when the set changes (an assignment or a
+// revocation) or after it failed.
 type standbys struct {
 	w      *worker
 	n      int
 	tables []*runtime.TableDesc
 
-	mu     sync.Mutex // held during catch-ups; Assigned waits for it
-	owned  map[int32]int
-	stores map[standbyKey]*tableStore
+	mu      sync.Mutex // guards what follows; Assigned waits for it
+	owned   map[int32]int
+	stores  map[standbyKey]*tableStore
+	cancel  context.CancelFunc // the running follower, or nil
+	done    chan struct{}      // closed when the follower returns
+	failed  atomic.Bool        // the follower returned on its own
+	changed chan struct{}      // the owned set changed
 }
 
 func newStandbys(w *worker, n int) *standbys {
@@ -48,7 +56,25 @@ func newStandbys(w *worker, n int) *standbys {
 			}
 		}
 	}
-	return &standbys{w: w, n: n, tables: tables, owned: map[int32]int{}, stores: map[standbyKey]*tableStore{}}
+	return &standbys{w: w, n: n, tables: tables, owned: map[int32]int{}, stores: map[standbyKey]*tableStore{},
+		changed: make(chan struct{}, 1)}
+}
+
+func (s *standbys) signal() {
+	select {
+	case s.changed <- struct{}{}:
+	default:
+	}
+}
+
+// stopLocked stops the follower and waits for it, so nothing writes the
+// standby stores any more.
+func (s *standbys) stopLocked() {
+	if s.cancel != nil {
+		s.cancel()
+		<-s.done
+		s.cancel = nil
+	}
 }
 
 // assigned marks partitions owned and closes their standby stores, so the
@@ -56,6 +82,7 @@ func newStandbys(w *worker, n int) *standbys {
 func (s *standbys) assigned(tps []kafka.TopicPartition) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.stopLocked()
 	for _, tp := range tps {
 		s.owned[tp.Partition]++
 		for k, ts := range s.stores {
@@ -67,6 +94,7 @@ func (s *standbys) assigned(tps []kafka.TopicPartition) {
 			}
 		}
 	}
+	s.signal()
 }
 
 func (s *standbys) revoked(tps []kafka.TopicPartition) {
@@ -77,9 +105,11 @@ func (s *standbys) revoked(tps []kafka.TopicPartition) {
 			delete(s.owned, tp.Partition)
 		}
 	}
+	s.signal()
 }
 
-// run catches the standby stores up every interval until ctx ends.
+// run keeps the follower following the desired partitions until ctx
+// ends; interval is how soon a failed follower is replaced.
 func (s *standbys) run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -89,14 +119,16 @@ func (s *standbys) run(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			s.catchUp(ctx)
+		case <-s.changed:
 		}
+		s.refresh(ctx)
 	}
 }
 
 func (s *standbys) close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.stopLocked()
 	for k, ts := range s.stores {
 		_ = ts.store.Close()
 		delete(s.stores, k)
@@ -119,22 +151,43 @@ func (s *standbys) desired(t *runtime.TableDesc) map[int32]bool {
 	return want
 }
 
-func (s *standbys) catchUp(ctx context.Context) {
+// refresh makes the followed set the desired one: when it differs (or the
+// follower failed), it stops the follower, opens and closes stores, and
+// starts a new follower from each store's checkpoint.
+func (s *standbys) refresh(ctx context.Context) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	keep := map[standbyKey]bool{}
 	for _, t := range s.tables {
 		for p := range s.desired(t) {
 			keep[standbyKey{t.Name, p}] = true
-			if s.stores[standbyKey{t.Name, p}] == nil {
-				ts, err := s.w.openStore(t, p)
-				if err != nil {
-					s.w.log.Warn("opening standby store failed", "table", t.Name, "partition", p, "error", err)
-					continue
-				}
-				s.stores[standbyKey{t.Name, p}] = ts
+		}
+	}
+	same := s.cancel != nil && !s.failed.Load() && len(keep) == len(s.stores)
+	for k := range keep {
+		same = same && s.stores[k] != nil
+	}
+	if same {
+		return
+	}
+	s.stopLocked()
+	s.failed.Store(false)
+	for k := range keep {
+		if s.stores[k] != nil {
+			continue
+		}
+		var td *runtime.TableDesc
+		for _, t := range s.tables {
+			if t.Name == k.table {
+				td = t
 			}
 		}
+		ts, err := s.w.openStore(td, k.partition)
+		if err != nil {
+			s.w.log.Warn("opening standby store failed", "table", k.table, "partition", k.partition, "error", err)
+			continue
+		}
+		s.stores[k] = ts
 	}
 	var starts []kafka.PartitionStart
 	byTP := map[kafka.TopicPartition]*tableStore{}
@@ -154,23 +207,26 @@ func (s *standbys) catchUp(ctx context.Context) {
 	if len(starts) == 0 {
 		return
 	}
-	// Bound each catch-up, so an assignment waiting for the lock is not
-	// held up long; progress is checkpointed batch by batch.
-	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	last := map[string]int{}
-	var batch []state.KV
-	_, err := kafka.ReadPartitions(cctx, s.w.kcfg, starts, nil, func(tp kafka.TopicPartition, recs []*runtime.Record) error {
-		ts := byTP[tp]
-		var next int64
-		batch, next = coalesce(recs, last, batch[:0])
-		if err := ts.store.Write(batch); err != nil {
-			return err
+	fctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	s.cancel, s.done = cancel, done
+	go func() {
+		defer close(done)
+		last := map[string]int{}
+		var batch []state.KV
+		err := kafka.FollowPartitions(fctx, s.w.kcfg, starts, func(tp kafka.TopicPartition, recs []*runtime.Record) error {
+			ts := byTP[tp]
+			var next int64
+			batch, next = coalesce(recs, last, batch[:0])
+			if err := ts.store.Write(batch); err != nil {
+				return err
+			}
+			ts.from = next
+			return ts.store.SetCheckpoint(next)
+		})
+		if fctx.Err() == nil {
+			s.w.log.Warn("standby follower stopped; restarting it", "error", err)
+			s.failed.Store(true) // not the mutex: stopLocked may hold it, waiting for done
 		}
-		ts.from = next
-		return ts.store.SetCheckpoint(next)
-	})
-	if err != nil && cctx.Err() == nil && ctx.Err() == nil {
-		s.w.log.Warn("standby catch-up failed", "error", err)
-	}
+	}()
 }
