@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -320,17 +321,42 @@ func (w *worker) checkpointOf(ts *tableStore) int64 {
 // checkpointTables records the acknowledged changelog offsets of every
 // open store; the stores hold every write up to them.
 func (w *worker) checkpointTables() {
+	var recs []runtime.Record
 	for _, p := range w.parts {
+		ms := w.streamTimeOf(p)
 		for _, ts := range p.stores {
 			if err := ts.store.SetCheckpoint(w.checkpointOf(ts)); err != nil {
 				w.log.Warn("writing table checkpoint failed", "table", ts.desc.Name, "error", err)
 			}
-			if ms := w.streamTimeOf(p); ms != 0 {
+			if ms != 0 {
 				_ = ts.store.SetMeta(streamTimeMeta, ms)
 			}
+			if ms != 0 && ms != p.publishedStream && ts.desc.Window != nil {
+				// The changelog carries the stream time too, so a worker
+				// that restores the partition from the changelog alone
+				// closes its windows on the timer without a new event.
+				v := make([]byte, 8)
+				binary.BigEndian.PutUint64(v, uint64(ms))
+				recs = append(recs, runtime.Record{Topic: ts.desc.Changelog.Name, Partition: ts.partition, Key: streamTimeKey, Value: v})
+			}
+		}
+		if ms != 0 {
+			p.publishedStream = ms
+		}
+	}
+	if len(recs) > 0 {
+		if err := w.producer.ProduceBatch(recs, make([]any, len(recs))); err != nil {
+			w.log.Warn("recording stream time in the changelog failed", "error", err)
+		} else if w.eos {
+			w.dirty.Store(true)
 		}
 	}
 }
+
+// streamTimeKey is the changelog (and store) key of a windowed table
+// partition's stream time: 8 bytes, big-endian ms. Like closed-window
+// markers it starts with 0xff, and it is shorter than any window key.
+var streamTimeKey = []byte{0xff, 's'}
 
 // streamTimeMeta is the store meta entry holding the partition's stream
 // time, so that after a restart with the data directory intact, windows
@@ -342,6 +368,11 @@ func (p *partition) resumeStreamTime() {
 	for _, ts := range p.stores {
 		if ms, ok, err := ts.store.Meta(streamTimeMeta); err == nil && ok {
 			p.observe(ms)
+		}
+		if ts.desc.Window != nil {
+			if v, ok, err := ts.store.Get(streamTimeKey); err == nil && ok && len(v) == 8 {
+				p.observe(int64(binary.BigEndian.Uint64(v)))
+			}
 		}
 	}
 }

@@ -622,3 +622,33 @@ func TestRestoreDoesNotHoldTheGroup(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamTimeSurvivesAChangelogOnlyRestore: worker A handles an event
+// whose one-minute window ends 15 s of event time later and stops before
+// the window closes. Worker B, with an empty data directory, restores the
+// partition from the changelog alone, which carries the stream time: its
+// idle timer then closes the window with no new event.
+func TestStreamTimeSurvivesAChangelogOnlyRestore(t *testing.T) {
+	addr := startBroker(t)
+	cl := client(t, addr)
+	a := runLedger(t, addr, t.TempDir())
+	at := time.Now().Truncate(time.Minute).Add(45 * time.Second)
+	r := order(t, &testapp.Order{AccountId: "acct-st", AmountCents: 9})
+	r.Timestamp = at
+	produce(t, cl, r)
+	consume(t, addr, testapp.TallyTopicName, 1)
+	time.Sleep(1500 * time.Millisecond) // a checkpoint round writes the stream time
+	a.stop(t)
+	peek := client(t, addr, kgo.ConsumeTopics(testapp.MinuteTotalTopicName), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	pctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	if n := peek.PollFetches(pctx).NumRecords(); n != 0 {
+		t.Fatalf("worker A closed %d windows before it stopped; the test needs the window open", n)
+	}
+	cancel()
+	runLedger(t, addr, t.TempDir())
+	got := consume(t, addr, testapp.MinuteTotalTopicName, 1)
+	m, _ := testapp.MinuteTotalTopic.Decode(got[0].Value)
+	if m.GetAccountId() != "acct-st" || m.GetSumCents() != 9 {
+		t.Errorf("closed window %v, want acct-st 9 cents", m)
+	}
+}

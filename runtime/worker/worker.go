@@ -453,6 +453,7 @@ type partition struct {
 	committed       int64
 	discard         atomic.Bool
 	committedStream atomic.Int64 // stream time at the last commit
+	publishedStream int64        // stream time last written to the changelogs (poll goroutine)
 	skipped         atomic.Bool  // a lane skipped a record while stopping
 }
 
