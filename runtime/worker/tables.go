@@ -369,7 +369,7 @@ func (p *partition) resumeStreamTime() {
 		if ms, ok, err := ts.store.Meta(streamTimeMeta); err == nil && ok {
 			p.observe(ms)
 		}
-		if ts.desc.Window != nil {
+		if ts.desc != nil && ts.desc.Window != nil {
 			if v, ok, err := ts.store.Get(streamTimeKey); err == nil && ok && len(v) == 8 {
 				p.observe(int64(binary.BigEndian.Uint64(v)))
 			}

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"encoding/binary"
 	"testing"
 	"time"
 
@@ -80,6 +81,19 @@ func TestStreamTimeResumesFromStores(t *testing.T) {
 	p.resumeStreamTime()
 	if got := p.streamMs.Load(); got != 1_000_000 {
 		t.Fatalf("stream time %d after resume, want 1000000", got)
+	}
+	// A store restored from the changelog alone has no meta entry, but the
+	// stream time record a windowed table's changelog carries.
+	restored := state.NewMemory()
+	v := make([]byte, 8)
+	binary.BigEndian.PutUint64(v, 2_000_000)
+	if err := restored.Write([]state.KV{{Key: streamTimeKey, Value: v}}); err != nil {
+		t.Fatal(err)
+	}
+	q := &partition{stores: []*tableStore{{store: restored, desc: &runtime.TableDesc{Window: &runtime.WindowSpec{Size: time.Minute}}}}}
+	q.resumeStreamTime()
+	if got := q.streamMs.Load(); got != 2_000_000 {
+		t.Errorf("stream time %d after resuming from a restored store, want 2000000", got)
 	}
 	p.lastWall.Store(time.Now().Add(-3 * time.Second).UnixMilli()) // idle for 3 s
 	p.idleAdvance()
