@@ -36,10 +36,10 @@ import (
 // On failure (librdkafka's transactional error rules, see kafka.TxnError):
 // a retriable error repeats the call; an error that requires abort aborts
 // the transaction, drops the partitions' in-memory state (lanes, caches,
-// window indexes; the stores hold committed data only), rewinds the
-// consumer to the committed offsets and starts the partitions again, as
-// after an assignment; a fatal error (e.g. the producer was fenced) does
-// the same with a new producer under the same transactional id.
+// window indexes), rewinds the consumer to the committed offsets and
+// starts the partitions again on the same stores, which hold exactly the
+// committed state; a fatal error (e.g. the producer was fenced) does the
+// same with a new producer under the same transactional id.
 
 // barrier is one commit's stop of every lane of a stream thread.
 type barrier struct {
