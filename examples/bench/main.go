@@ -862,7 +862,7 @@ func fill(ctx context.Context, cl *kgo.Client, n, size, keys int) error {
 
 func runOne(ctx context.Context, self, addr string, adm *kadm.Client, name string, n int64) (result, error) {
 	args := []string{name, "-brokers", addr}
-	if strings.HasPrefix(name, "streamgen") {
+	if strings.HasPrefix(name, "streamgen") || name == "kstream-count" {
 		dir, err := os.MkdirTemp("", "streamgen-bench-data-")
 		if err != nil {
 			return result{}, err

@@ -273,16 +273,7 @@ func (w *worker) recoverTxn(b *barrier, cause error, gone map[kafka.TopicPartiti
 	if b != nil {
 		close(b.release)
 	}
-	for _, p := range old {
-		for _, ls := range p.lanes {
-			for _, l := range ls {
-				close(l.ch)
-			}
-		}
-	}
-	for _, p := range old {
-		p.wg.Wait()
-	}
+	stopLanes(old)
 	w.produceMu.Lock()
 	w.produceErr = nil
 	w.produceMu.Unlock()
@@ -412,15 +403,8 @@ func (w *worker) revokedTxn(tps []kafka.TopicPartition, lost bool) {
 	if err != nil {
 		return // recoverTxn dropped them
 	}
+	stopLanes(ps)
 	for _, p := range ps {
-		for _, ls := range p.lanes {
-			for _, l := range ls {
-				close(l.ch)
-			}
-		}
-	}
-	for _, p := range ps {
-		p.wg.Wait()
 		w.closeTables(p, true)
 	}
 }

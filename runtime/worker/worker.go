@@ -636,16 +636,11 @@ func (w *worker) drain(tps []kafka.TopicPartition, store bool) {
 		if p := w.parts[tp]; p != nil {
 			ps = append(ps, p)
 			delete(w.parts, tp)
-			for _, ls := range p.lanes {
-				for _, l := range ls {
-					close(l.ch)
-				}
-			}
 		}
 	}
 	deadline := time.Now().Add(w.cfg.shutdownTimeout)
+	stopLanes(ps)
 	for _, p := range ps {
-		p.wg.Wait()
 		for w.failure() == nil && p.busy() && time.Now().Before(deadline) {
 			time.Sleep(2 * time.Millisecond)
 		}
@@ -667,6 +662,21 @@ func (w *worker) drain(tps []kafka.TopicPartition, store bool) {
 	}
 	if err := w.consumer.StoreOffsets(offs); err != nil {
 		w.log.Warn("storing offsets of revoked partitions failed", "error", err)
+	}
+}
+
+// stopLanes closes the partitions' lanes and waits until each has
+// finished (or skipped) what it was handed.
+func stopLanes(ps []*partition) {
+	for _, p := range ps {
+		for _, ls := range p.lanes {
+			for _, l := range ls {
+				close(l.ch)
+			}
+		}
+	}
+	for _, p := range ps {
+		p.wg.Wait()
 	}
 }
 
@@ -810,6 +820,20 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 		order = append(order, nil)
 	}
 	npend := 0
+	// write records a table write in the lane's cache and in its pending
+	// writes (the last value of a key per flush).
+	write := func(i int, key, value []byte) *pendingWrite {
+		ls.put(i, key, value)
+		pw := pend[i][string(key)]
+		if pw == nil {
+			pw = &pendingWrite{key: key}
+			pend[i][string(key)] = pw
+			order[i] = append(order[i], string(key))
+		}
+		pw.value = value
+		npend++
+		return pw
+	}
 	var deferred []storeWrite              // exactly-once: store writes waiting for the commit
 	unflushed := make([]bool, len(tables)) // exactly-once: tables with cached writes not yet in the store
 	produce := func() {
@@ -890,15 +914,8 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 					continue
 				}
 				delete(idx, k)
-				for _, dk := range []string{k, string(runtime.ClosedMarkerKey([]byte(k)))} {
-					ls.put(i, []byte(dk), nil)
-					if pend[i][dk] == nil {
-						pend[i][dk] = &pendingWrite{key: []byte(dk)}
-						order[i] = append(order[i], dk)
-					}
-					pend[i][dk].value = nil
-					npend++
-				}
+				write(i, []byte(k), nil)
+				write(i, runtime.ClosedMarkerKey([]byte(k)), nil)
 			}
 		}
 	}
@@ -944,37 +961,6 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 				key, start, _ := runtime.SplitWindowKey([]byte(k))
 				cw := runtime.ClosedWindow{Table: ts.desc.Name, Key: key, Start: start, End: start.Add(ts.desc.Window.Size)}
 				g := &closeGroup{ts: ts, marker: runtime.ClosedMarkerKey([]byte(k))}
-				if w.eos {
-					// Exactly-once: the outputs and the closed marker go in
-					// the open transaction; the marker reaches the store, as
-					// any table write, only when it commits.
-					for _, c := range closers[i] {
-						if err := c.ProcessClosed(w.procCtx, cw, ts.partition, value, &cem); err != nil {
-							if c.Desc.OnError == runtime.OnErrorStop {
-								w.fail(fmt.Errorf("streamgen worker: %w (on_error: ON_ERROR_STOP)", err))
-								return
-							}
-							dl := c.DeadLetter(&runtime.Record{Topic: ts.desc.Changelog.Name, Partition: ts.partition, Offset: -1, Key: key, Value: value, Timestamp: cw.End}, err)
-							w.log.Warn("closed window sent to dead-letter topic", "error", err, "dead_letter_topic", dl.Topic)
-							out = append(out, *dl)
-							toks = append(toks, nil)
-							continue
-						}
-						for _, r := range cem.Records() {
-							out = append(out, r)
-							toks = append(toks, nil)
-						}
-					}
-					mk := string(g.marker)
-					ls.put(i, g.marker, []byte{1})
-					if pend[i][mk] == nil {
-						pend[i][mk] = &pendingWrite{key: g.marker}
-						order[i] = append(order[i], mk)
-					}
-					pend[i][mk].value = []byte{1}
-					npend++
-					continue
-				}
 				var recs []runtime.Record
 				for _, c := range closers[i] {
 					if err := c.ProcessClosed(w.procCtx, cw, ts.partition, value, &cem); err != nil {
@@ -988,6 +974,17 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 						continue
 					}
 					recs = append(recs, cem.Records()...)
+				}
+				if w.eos {
+					// Exactly-once: the outputs and the closed marker go in
+					// the open transaction; the marker reaches the store, as
+					// any table write, only when it commits.
+					for _, r := range recs {
+						out = append(out, r)
+						toks = append(toks, nil)
+					}
+					write(i, g.marker, []byte{1})
+					continue
 				}
 				g.remaining.Store(int32(len(recs) + 1))
 				for _, r := range recs {
@@ -1083,16 +1080,8 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 						idx[string(wr.Key)] = &winEntry{end: start.Add(tables[wr.Table].desc.Window.Size).UnixMilli()}
 					}
 				}
-				ls.put(wr.Table, wr.Key, wr.Value)
-				pw := pend[wr.Table][string(wr.Key)]
-				if pw == nil {
-					pw = &pendingWrite{key: wr.Key}
-					pend[wr.Table][string(wr.Key)] = pw
-					order[wr.Table] = append(order[wr.Table], string(wr.Key))
-				}
-				pw.value = wr.Value
+				pw := write(wr.Table, wr.Key, wr.Value)
 				pw.fs = append(pw.fs, f)
-				npend++
 			}
 		}
 		f.pending.Add(-1)

@@ -25,17 +25,33 @@ var firstOnce sync.Once
 
 func main() {
 	brokers := flag.String("brokers", "", "bootstrap brokers")
-	flag.String("data-dir", "", "unused")
+	dataDir := flag.String("data-dir", "", "state store directory (default: a temporary one)")
 	args := os.Args[1:]
 	if len(args) > 0 && args[0] == "kstream-count" { // the harness names the contender first
 		args = args[1:]
 	}
 	_ = flag.CommandLine.Parse(args)
+	if err := run(*brokers, *dataDir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+func run(brokers, dataDir string) error {
 	config := streams.NewStreamBuilderConfig()
-	config.BootstrapServers = strings.Split(*brokers, ",")
+	config.BootstrapServers = strings.Split(brokers, ",")
 	config.ApplicationId = "bench-kstream-count"
 	config.Consumer.Offsets.Initial = kafka.OffsetEarliest
 	config.Processing.Guarantee = streams.ExactlyOnce
+	if dataDir == "" {
+		dir, err := os.MkdirTemp("", "kstream-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		dataDir = dir
+	}
+	config.Store.StateDir = dataDir // kstream's default is ./storage, in the working tree
 	builder := streams.NewStreamBuilder(config)
 	builder.KStream("bench-in", encoding.StringEncoder{}, encoding.ByteEncoder{}).
 		Each(func(ctx context.Context, key, value interface{}) {
@@ -51,8 +67,7 @@ func main() {
 		ToStream().To("bench-out-kstream-count")
 	topology, err := builder.Build()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		return err
 	}
 	runner := builder.NewRunner()
 	sigs := make(chan os.Signal, 1)
@@ -61,8 +76,5 @@ func main() {
 		<-sigs
 		_ = runner.Stop()
 	}()
-	if err := runner.Run(topology); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	return runner.Run(topology)
 }
