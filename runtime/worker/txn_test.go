@@ -396,3 +396,39 @@ func TestExactlyOnceFencedProducerIsReplaced(t *testing.T) {
 		t.Errorf("no fatal transactional error was reported (failures: %v): the fencing did not reach the worker", hooks.failures())
 	}
 }
+
+// TestExactlyOnceWindowClose: under exactly-once, a window's final value
+// is delivered when a later event closes it, once, in a committed
+// transaction with its closed marker.
+func TestExactlyOnceWindowClose(t *testing.T) {
+	addr := startBroker(t)
+	cl := client(t, addr)
+	runLedgerWith(t, addr, t.TempDir(), worker.WithExactlyOnce(true))
+	base := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	var recs []*kgo.Record
+	for i := 0; i < 10; i++ {
+		r := order(t, &testapp.Order{AccountId: "acct-w", AmountCents: 3})
+		r.Timestamp = base.Add(time.Duration(i) * time.Second)
+		recs = append(recs, r)
+	}
+	later := order(t, &testapp.Order{AccountId: "acct-w", AmountCents: 4})
+	later.Timestamp = base.Add(5 * time.Minute)
+	produce(t, cl, append(recs, later)...)
+	got := readCommitted(t, addr, testapp.MinuteTotalTopicName, 1, 2*time.Second)
+	if len(got) != 1 {
+		t.Fatalf("%d committed closed windows, want 1", len(got))
+	}
+	m, _ := testapp.MinuteTotalTopic.Decode(got[0].Value)
+	if m.GetAccountId() != "acct-w" || m.GetSumCents() != 30 || m.GetStartMs() != base.UnixMilli() {
+		t.Errorf("closed window %v, want acct-w 30 cents from %v", m, base)
+	}
+	marker := false
+	for _, r := range readCommitted(t, addr, testapp.LedgerMinuteSumsChangelogTopicName, 1, 2*time.Second) {
+		if _, ok := runtime.SplitClosedMarker(r.Key); ok {
+			marker = true
+		}
+	}
+	if !marker {
+		t.Error("no committed closed marker in the windowed table's changelog")
+	}
+}
