@@ -260,6 +260,7 @@ func (w *worker) recoverTxn(b *barrier, cause error, gone map[kafka.TopicPartiti
 		// error means a new producer.
 		if err := w.retry(func() error { return w.producer.AbortTransaction(txnTimeout) }); err != nil {
 			w.log.Warn("aborting the transaction failed; replacing the producer", "error", err)
+			w.commitHooks(Commit{Err: err})
 			fatal = true
 		}
 	}
@@ -424,8 +425,9 @@ type Commit struct {
 
 // CommitHook is implemented by hooks (WithHooks) that want to observe
 // exactly-once commits, e.g. to export commit latency as a metric. It is
-// called from the poll goroutine after each commit, and after each
-// transaction that failed to commit (Commit.Err).
+// called from the poll goroutine after each commit, after each
+// transaction that failed to commit (Commit.Err), and when aborting one
+// failed too (Commit.Err, then the producer is replaced).
 type CommitHook interface {
 	OnCommit(Commit)
 }
