@@ -248,6 +248,7 @@ func (benchAgents) Uppercase(ctx context.Context, in *benchv1.Line, out benchv1.
 }
 
 func streamgenWorker(ctx context.Context, brokers string) error {
+	defer memstats()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	app := runtime.NewApp(runtime.WithLogger(log))
 	if err := benchv1.RegisterBenchAgents(app, benchAgents{}); err != nil {
@@ -442,7 +443,12 @@ func streamgenCount(ctx context.Context, brokers, dataDir string) error {
 	defer memstats()
 	if path := os.Getenv("BENCH_HEAPPROFILE"); path != "" {
 		go func() {
-			time.Sleep(4 * time.Second)
+			at := 4 * time.Second
+			if d, err := time.ParseDuration(os.Getenv("BENCH_HEAPPROFILE_AT")); err == nil {
+				at = d
+			}
+			time.Sleep(at)
+			goruntime.GC() // the profile shows the live heap as of the last GC
 			if f, err := os.Create(path); err == nil {
 				_ = pprof.WriteHeapProfile(f)
 				f.Close()
@@ -548,6 +554,7 @@ type result struct {
 	rate    float64 // records/s
 	cpuPer  time.Duration
 	rssMiB  float64
+	holdMiB float64 // RSS after -hold idle, once all outputs are in (0: not measured)
 	elapsed time.Duration
 }
 
@@ -559,6 +566,8 @@ func harness(args []string) int {
 	keys := fs.Int("keys", 10000, "distinct keys")
 	which := fs.String("contenders", "handwritten,goka,streamgen", "contenders to run, in order")
 	runs := fs.Int("runs", 3, "rounds; each contender runs once per round, and medians are reported")
+	memLimit := fs.String("memlimit", "", "if set, GOMEMLIMIT for the streamgen contenders' processes only (e.g. 80MiB)")
+	hold := fs.Duration("hold", 0, "if set, also report each contender's RSS after it has been idle this long with all outputs in (the memory it holds, e.g. a table of -keys keys)")
 	_ = fs.Parse(args)
 
 	self, err := os.Executable()
@@ -631,13 +640,13 @@ func harness(args []string) int {
 			}
 		}
 		for _, n := range names {
-			r, err := runOne(ctx, self, addr, adm, n, int64(*records))
+			r, err := runOne(ctx, self, addr, adm, n, int64(*records), *hold, *memLimit)
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "%s: %v\n", n, err)
 				return 1
 			}
-			fmt.Printf("round %d  %-12s %9.0f records/s  %6.2f µs CPU/record  peak RSS %6.1f MiB  (%v)\n",
-				round, r.name, r.rate, float64(r.cpuPer.Nanoseconds())/1000, r.rssMiB, r.elapsed.Round(time.Millisecond))
+			fmt.Printf("round %d  %-12s %9.0f records/s  %6.2f µs CPU/record  peak RSS %6.1f MiB  (%v)%s\n",
+				round, r.name, r.rate, float64(r.cpuPer.Nanoseconds())/1000, r.rssMiB, r.elapsed.Round(time.Millisecond), r.holdText(*hold))
 			all[n] = append(all[n], r)
 		}
 	}
@@ -646,11 +655,12 @@ func harness(args []string) int {
 	for _, n := range names {
 		rs := all[n]
 		m := result{name: n, rate: median(rs, func(r result) float64 { return r.rate }),
-			cpuPer: time.Duration(median(rs, func(r result) float64 { return float64(r.cpuPer) })),
-			rssMiB: median(rs, func(r result) float64 { return r.rssMiB })}
+			cpuPer:  time.Duration(median(rs, func(r result) float64 { return float64(r.cpuPer) })),
+			rssMiB:  median(rs, func(r result) float64 { return r.rssMiB }),
+			holdMiB: median(rs, func(r result) float64 { return r.holdMiB })}
 		med[n] = m
-		fmt.Printf("%-12s %9.0f records/s  %6.2f µs CPU/record  peak RSS %6.1f MiB\n",
-			n, m.rate, float64(m.cpuPer.Nanoseconds())/1000, m.rssMiB)
+		fmt.Printf("%-12s %9.0f records/s  %6.2f µs CPU/record  peak RSS %6.1f MiB%s\n",
+			n, m.rate, float64(m.cpuPer.Nanoseconds())/1000, m.rssMiB, m.holdText(*hold))
 	}
 	if e, ok := med["streamgen-count-eos"]; ok {
 		if k, ok := med["kstream-count"]; ok {
@@ -836,14 +846,18 @@ func reset(ctx context.Context, adm *kadm.Client, names []string, partitions int
 }
 
 func fill(ctx context.Context, cl *kgo.Client, n, size, keys int) error {
-	value := make([]byte, size)
+	// Each record gets its own random letters: with one value shared by all
+	// records (as before 2026-11-25), each compressed input batch held up
+	// to ~100,000 records, which every librdkafka consumer decompresses at
+	// once (~55 MiB of its memory per batch), far from real data.
 	rng := rand.New(rand.NewPCG(1, 2))
-	for i := range value {
-		value[i] = byte('a' + rng.IntN(26))
-	}
 	var failed atomic.Value
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
+		value := make([]byte, size)
+		for j := range value {
+			value[j] = byte('a' + rng.IntN(26))
+		}
 		wg.Add(1)
 		cl.Produce(ctx, &kgo.Record{Topic: inTopic, Key: []byte(fmt.Sprintf("key-%05d", i%keys)), Value: value},
 			func(_ *kgo.Record, err error) {
@@ -860,7 +874,30 @@ func fill(ctx context.Context, cl *kgo.Client, n, size, keys int) error {
 	return nil
 }
 
-func runOne(ctx context.Context, self, addr string, adm *kadm.Client, name string, n int64) (result, error) {
+// holdText is the idle RSS for a result line, if measured.
+func (r result) holdText(hold time.Duration) string {
+	if r.holdMiB == 0 {
+		return ""
+	}
+	return fmt.Sprintf("  RSS after %v idle %6.1f MiB", hold, r.holdMiB)
+}
+
+// vmRSS reads a process's resident set size from /proc (Linux).
+func vmRSS(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
+			return kb / 1024, err
+		}
+	}
+	return 0, errors.New("no VmRSS in /proc status")
+}
+
+func runOne(ctx context.Context, self, addr string, adm *kadm.Client, name string, n int64, hold time.Duration, memLimit string) (result, error) {
 	args := []string{name, "-brokers", addr}
 	if strings.HasPrefix(name, "streamgen") || name == "kstream-count" {
 		dir, err := os.MkdirTemp("", "streamgen-bench-data-")
@@ -883,6 +920,9 @@ func runOne(ctx context.Context, self, addr string, adm *kadm.Client, name strin
 			return result{}, fmt.Errorf("building the kstream contender: %v\n%s", err, out)
 		}
 		cmd = exec.Command(bin, args...)
+	}
+	if memLimit != "" && strings.HasPrefix(name, "streamgen") {
+		cmd.Env = append(os.Environ(), "GOMEMLIMIT="+memLimit)
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -939,6 +979,13 @@ func runOne(ctx context.Context, self, addr string, adm *kadm.Client, name strin
 		time.Sleep(20 * time.Millisecond)
 	}
 	done := time.Now()
+	var holdMiB float64
+	if hold > 0 {
+		time.Sleep(hold)
+		if v, err := vmRSS(cmd.Process.Pid); err == nil {
+			holdMiB = v
+		}
+	}
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-exited:
@@ -954,6 +1001,7 @@ func runOne(ctx context.Context, self, addr string, adm *kadm.Client, name strin
 		rate:    float64(n) / elapsed.Seconds(),
 		cpuPer:  cpu / time.Duration(n),
 		rssMiB:  float64(ru.Maxrss) / 1024,
+		holdMiB: holdMiB,
 		elapsed: elapsed,
 	}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -612,7 +613,12 @@ func (kp *Producer) ProduceBatch(recs []runtime.Record, tokens []any) error {
 	if len(recs) == 0 {
 		return nil
 	}
-	ids := make([]C.uint64_t, len(recs))
+	sc := produceScratch.Get().(*scratch)
+	defer sc.put()
+	ids := sc.ids[:0]
+	for range recs {
+		ids = append(ids, 0)
+	}
 	kp.tokens.mu.Lock()
 	for i := range recs {
 		ids[i] = C.uint64_t(kp.tokens.putLocked(tokens[i]))
@@ -625,11 +631,13 @@ func (kp *Producer) ProduceBatch(recs []runtime.Record, tokens []any) error {
 			size += len(h.Key) + len(h.Value)
 		}
 	}
-	buf := make([]byte, 0, size+1)
-	offs := make([]C.int64_t, 0, 4*len(recs))
-	rkts := make([]*C.rd_kafka_topic_t, 0, len(recs))
-	parts := make([]C.int32_t, 0, len(recs))
-	plain := make([]C.uint64_t, 0, len(recs))
+	buf := slices.Grow(sc.buf[:0], size+1)
+	offs := sc.offs[:0]
+	rkts := sc.rkts[:0]
+	parts := sc.parts[:0]
+	plain := sc.plain[:0]
+	// The slices go back to the pool grown, whatever path returns.
+	defer func() { sc.ids, sc.buf, sc.offs, sc.rkts, sc.parts, sc.plain = ids, buf, offs, rkts, parts, plain }()
 	for i := range recs {
 		r := &recs[i]
 		if len(r.Headers) > 0 || !r.Timestamp.IsZero() {
@@ -662,8 +670,8 @@ func (kp *Producer) ProduceBatch(recs []runtime.Record, tokens []any) error {
 	if len(plain) == 0 {
 		return nil
 	}
-	if cap(buf) == 0 {
-		buf = make([]byte, 1)
+	if len(buf) == 0 {
+		buf = append(buf, 0) // a valid pointer for C even when every key and value is empty
 	}
 	var done C.int
 	code := C.sg_produce_batch(kp.b.c, &rkts[0], &parts[0], &plain[0], (*C.char)(unsafe.Pointer(unsafe.SliceData(buf))),
@@ -674,6 +682,31 @@ func (kp *Producer) ProduceBatch(recs []runtime.Record, tokens []any) error {
 	}
 	return nil
 }
+
+// scratch is ProduceBatch's working memory, reused through
+// produceScratch: librdkafka copies keys and values (RD_KAFKA_MSG_F_COPY),
+// so nothing of it is referenced once the call returns.
+type scratch struct {
+	ids   []C.uint64_t
+	buf   []byte
+	offs  []C.int64_t
+	rkts  []*C.rd_kafka_topic_t
+	parts []C.int32_t
+	plain []C.uint64_t
+}
+
+// maxScratch is the largest buffer kept for reuse; a larger one (a batch of
+// big records) is left to the garbage collector.
+const maxScratch = 4 << 20
+
+func (sc *scratch) put() {
+	if cap(sc.buf) > maxScratch {
+		return
+	}
+	produceScratch.Put(sc)
+}
+
+var produceScratch = sync.Pool{New: func() any { return new(scratch) }}
 
 func (kp *Producer) release(ids []C.uint64_t) {
 	kp.tokens.mu.Lock()

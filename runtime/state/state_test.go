@@ -90,3 +90,41 @@ func TestBadgerInMemory(t *testing.T) {
 	defer s.Close()
 	exercise(t, s)
 }
+
+// A snapshot reads the store as it was when taken: later writes and
+// deletes show only in a new snapshot.
+func TestBadgerSnapshot(t *testing.T) {
+	s, err := state.OpenBadger(t.TempDir(), slog.New(slog.DiscardHandler), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Write([]state.KV{{Key: []byte("a"), Value: []byte("1")}, {Key: []byte("b"), Value: []byte("2")}}); err != nil {
+		t.Fatal(err)
+	}
+	var st state.Store = s
+	sn, ok := st.(state.Snapshotter)
+	if !ok {
+		t.Fatal("Badger is not a Snapshotter")
+	}
+	old := sn.Snapshot()
+	defer old.Close()
+	if err := s.Write([]state.KV{{Key: []byte("a"), Value: []byte("10")}, {Key: []byte("b"), Delete: true}, {Key: []byte("c"), Value: []byte("3")}}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(name string, snap state.Snapshot, key, want string, wantOK bool) {
+		t.Helper()
+		v, ok, err := snap.Get([]byte(key))
+		if err != nil || ok != wantOK || string(v) != want {
+			t.Errorf("%s snapshot Get(%s) = %q, %v, %v; want %q, %v", name, key, v, ok, err, want, wantOK)
+		}
+	}
+	check("old", old, "a", "1", true)
+	check("old", old, "b", "2", true)
+	check("old", old, "c", "", false)
+	cur := sn.Snapshot()
+	defer cur.Close()
+	check("new", cur, "a", "10", true)
+	check("new", cur, "b", "", false)
+	check("new", cur, "c", "3", true)
+}

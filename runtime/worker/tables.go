@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -382,26 +383,44 @@ func (p *partition) resumeStreamTime() {
 // read before), then the store. A key is always handled by one lane, so
 // while one agent writes a table, a lane's cache is never stale; a table
 // written by several agents of the partition is cached only until the
-// next flush.
+// next flush. The lane's writes since its last flush are the cache entries
+// marked pending, listed in first-write order.
 type laneState struct {
-	tables []*tableStore
-	cache  []map[string]cached // per agent table
-	shared []bool              // per agent table: written by other agents too
+	tables  []*tableStore
+	cache   []map[string]*cached // per agent table
+	pending [][]*cached          // per agent table: entries written since the last flush
+	npend   int                  // pending entries over all tables
+	shared  []bool               // per agent table: written by other agents too
+	// snaps are read views of the stores, per agent table, taken at the
+	// first read after a flush and dropped at the next: between flushes the
+	// store changes only by other agents' writes, which a shared table's
+	// cache does not see either.
+	snaps []state.Snapshot
 }
 
+// cached is a key's value as a lane knows it: read from the store, or
+// written by the lane (then pending until the next flush, with the inputs
+// whose writes it carries: their commit waits for its changelog record).
 type cached struct {
-	v  []byte
-	ok bool
+	key     []byte // set once written
+	v       []byte
+	ok      bool
+	pending bool
+	fs      []*inflight
 }
 
 // laneCacheKeys bounds each lane's cache per table; past it the cache is
-// emptied at the next flush.
-const laneCacheKeys = 8 << 10
+// emptied at the next flush. 2,048 keys per lane keep every key of a
+// skewed or modest key space cached (the count benchmark's 10,000 keys
+// over 8 lanes) while a lane seeing mostly new keys holds a few hundred
+// KiB, not a copy of the table.
+const laneCacheKeys = 2 << 10
 
 func newLaneState(tables []*tableStore, shared []bool) *laneState {
-	s := &laneState{tables: tables, cache: make([]map[string]cached, len(tables)), shared: shared}
+	s := &laneState{tables: tables, cache: make([]map[string]*cached, len(tables)), pending: make([][]*cached, len(tables)),
+		shared: shared, snaps: make([]state.Snapshot, len(tables))}
 	for i := range s.cache {
-		s.cache[i] = map[string]cached{}
+		s.cache[i] = map[string]*cached{}
 	}
 	return s
 }
@@ -414,21 +433,65 @@ func (s *laneState) Get(i int, key []byte) ([]byte, bool, error) {
 	if c, ok := s.cache[i][string(key)]; ok {
 		return c.v, c.ok, nil
 	}
-	v, ok, err := s.tables[i].store.Get(key)
+	var v []byte
+	var ok bool
+	var err error
+	if s.snaps[i] == nil {
+		if sn, can := s.tables[i].store.(state.Snapshotter); can {
+			s.snaps[i] = sn.Snapshot()
+		}
+	}
+	if s.snaps[i] != nil {
+		v, ok, err = s.snaps[i].Get(key)
+	} else {
+		v, ok, err = s.tables[i].store.Get(key)
+	}
 	if err == nil {
-		s.cache[i][string(key)] = cached{v, ok}
+		s.cache[i][string(key)] = &cached{v: v, ok: ok}
 	}
 	return v, ok, err
 }
 
-func (s *laneState) put(i int, key, value []byte) {
-	s.cache[i][string(key)] = cached{value, value != nil}
+// write records a write of key (a nil value deletes it) and returns its
+// entry, pending until the next flush.
+func (s *laneState) write(i int, key, value []byte) *cached {
+	c := s.cache[i][string(key)]
+	if c == nil {
+		c = &cached{}
+		s.cache[i][string(key)] = c
+	}
+	if c.key == nil {
+		// A copy: the key may point into the input's poll batch, which the
+		// entry would otherwise hold in memory for as long as it is cached.
+		c.key = bytes.Clone(key)
+	}
+	c.v, c.ok = value, value != nil
+	if !c.pending {
+		c.pending = true
+		s.pending[i] = append(s.pending[i], c)
+		s.npend++
+	}
+	return c
 }
 
 // flushed is called once the lane's writes are in the stores.
 func (s *laneState) flushed(i int) {
 	if s.shared[i] || len(s.cache[i]) > laneCacheKeys {
 		clear(s.cache[i])
+	}
+	if s.snaps[i] != nil {
+		s.snaps[i].Close()
+		s.snaps[i] = nil
+	}
+}
+
+// close releases the lane's snapshots.
+func (s *laneState) close() {
+	for i, sn := range s.snaps {
+		if sn != nil {
+			sn.Close()
+			s.snaps[i] = nil
+		}
 	}
 }
 

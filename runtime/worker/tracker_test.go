@@ -16,7 +16,7 @@ func TestAdvanceNeverPassesUnfinishedWork(t *testing.T) {
 	p := &partition{stored: -1}
 	var fs []*inflight
 	for off := int64(10); off < 15; off++ {
-		f := &inflight{rec: &runtime.Record{Offset: off}}
+		f := &inflight{rec: &runtime.Record{Offset: off}, off: off}
 		f.pending.Store(2) // the handler and one output
 		fs = append(fs, f)
 		p.queue = append(p.queue, f)
@@ -99,5 +99,25 @@ func TestStreamTimeResumesFromStores(t *testing.T) {
 	p.idleAdvance()
 	if got := p.streamMs.Load(); got < 1_002_900 || got > 1_004_000 {
 		t.Errorf("stream time %d after 3 s idle, want about 1003000", got)
+	}
+}
+
+// An input record is let go once every agent of its partition has
+// processed it (its poll batch is then free while outputs wait for
+// acknowledgements); its offset stays for the commit.
+func TestInflightDropsRecordAfterEveryAgent(t *testing.T) {
+	f := &inflight{rec: &runtime.Record{Offset: 7}, off: 7}
+	f.left.Store(2)
+	f.processed()
+	if f.rec == nil {
+		t.Fatal("record dropped while an agent has yet to process it")
+	}
+	f.processed()
+	if f.rec != nil {
+		t.Fatal("record still held after both agents processed it")
+	}
+	p := &partition{stored: -1, queue: []*inflight{f}}
+	if next, moved := p.advance(); !moved || next != 8 {
+		t.Fatalf("advance = %d, %v; want 8, true", next, moved)
 	}
 }

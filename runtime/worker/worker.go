@@ -419,10 +419,23 @@ func (w *worker) loop(ctx context.Context) error {
 // inflight is one input record on its way: pending counts the agents
 // still running it plus its outputs not yet acknowledged.
 type inflight struct {
+	// rec is the record until every agent has processed it; then it is
+	// dropped, so the poll batch it lives in is not held while its
+	// outputs and table writes wait for acknowledgements.
 	rec     *runtime.Record
+	off     int64      // rec.Offset
+	part    *partition // rec's partition
+	left    atomic.Int32
 	pending atomic.Int32
 	bar     *barrier    // set on a lane's commit barrier instead of a record
 	skipped atomic.Bool // a lane skipped it while stopping: it is never committed
+}
+
+// processed is called by each agent's lane once it is done with f.rec.
+func (f *inflight) processed() {
+	if f.left.Add(-1) == 0 {
+		f.rec = nil
+	}
 }
 
 type lane struct {
@@ -701,7 +714,7 @@ func (p *partition) advance() (int64, bool) {
 	defer p.mu.Unlock()
 	next := p.stored
 	for p.head < len(p.queue) && p.queue[p.head].pending.Load() == 0 {
-		next = p.queue[p.head].rec.Offset + 1
+		next = p.queue[p.head].off + 1
 		p.queue[p.head] = nil
 		p.head++
 	}
@@ -741,7 +754,8 @@ func (w *worker) dispatch(rec *runtime.Record) {
 		return // already handed over, or before the committed offset after a rewind
 	}
 	p.next = rec.Offset + 1
-	f := &inflight{rec: rec}
+	f := &inflight{rec: rec, off: rec.Offset, part: p}
+	f.left.Store(int32(len(p.agents)))
 	f.pending.Store(int32(len(p.agents)))
 	if !w.eos { // exactly-once commits what was handed out, at barriers
 		p.mu.Lock()
@@ -800,6 +814,7 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 			}
 		}
 		ls = newLaneState(tables, shared)
+		defer ls.close() // after the last flush (deferred below)
 		em.SetState(ls)
 	}
 	// Outputs are produced in batches: whenever the lane has nothing more
@@ -813,27 +828,9 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 	// its outputs and its table writes are in Kafka.
 	var out []runtime.Record
 	var toks []any
-	pend := make([]map[string]*pendingWrite, len(tables))
-	var order [][]string
-	for i := range pend {
-		pend[i] = map[string]*pendingWrite{}
-		order = append(order, nil)
-	}
-	npend := 0
-	// write records a table write in the lane's cache and in its pending
-	// writes (the last value of a key per flush).
-	write := func(i int, key, value []byte) *pendingWrite {
-		ls.put(i, key, value)
-		pw := pend[i][string(key)]
-		if pw == nil {
-			pw = &pendingWrite{key: key}
-			pend[i][string(key)] = pw
-			order[i] = append(order[i], string(key))
-		}
-		pw.value = value
-		npend++
-		return pw
-	}
+	// write records a table write in the lane's cache, pending until the
+	// next flush (only the last value of a key per flush goes out).
+	write := func(i int, key, value []byte) *cached { return ls.write(i, key, value) }
 	var deferred []storeWrite              // exactly-once: store writes waiting for the commit
 	unflushed := make([]bool, len(tables)) // exactly-once: tables with cached writes not yet in the store
 	produce := func() {
@@ -854,20 +851,17 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 		out, toks = out[:0], toks[:0]
 	}
 	flushTables := func() {
-		if npend == 0 {
+		if ls == nil || ls.npend == 0 {
 			return
 		}
-		for i, keys := range order {
-			if len(keys) == 0 {
+		for i, pws := range ls.pending {
+			if len(pws) == 0 {
 				continue
 			}
 			ts := tables[i]
-			batch := make([]state.KV, 0, len(keys))
-			for _, k := range keys {
-				pw := pend[i][k]
-				batch = append(batch, state.KV{Key: pw.key, Value: pw.value, Delete: pw.value == nil})
-				out = append(out, runtime.Record{Topic: ts.desc.Changelog.Name, Partition: ts.partition, Key: pw.key, Value: pw.value})
-				toks = append(toks, &changelogToken{fs: pw.fs, ts: ts})
+			batch := make([]state.KV, 0, len(pws))
+			for _, pw := range pws {
+				batch = append(batch, state.KV{Key: pw.key, Value: pw.v, Delete: pw.v == nil})
 			}
 			if w.eos {
 				// Exactly-once: the store gets the batch only after the
@@ -883,10 +877,20 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 				}
 				ls.flushed(i)
 			}
-			clear(pend[i])
-			order[i] = keys[:0]
+			// Then the changelog, in chunks, so the lane's output buffer
+			// stays small however many keys a flush carries.
+			for _, pw := range pws {
+				out = append(out, runtime.Record{Topic: ts.desc.Changelog.Name, Partition: ts.partition, Key: pw.key, Value: pw.v})
+				toks = append(toks, &changelogToken{fs: pw.fs, ts: ts})
+				pw.pending, pw.fs = false, nil
+				if len(out) >= maxProduceBatch {
+					produce()
+				}
+			}
+			clear(pws)
+			ls.pending[i] = pws[:0]
 		}
-		npend = 0
+		ls.npend = 0
 		produce()
 	}
 	defer func() {
@@ -1056,6 +1060,7 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 				continue
 			}
 			dl := ag.DeadLetter(f.rec, err)
+			f.processed()
 			w.log.Warn("record sent to dead-letter topic", "error", err, "dead_letter_topic", dl.Topic)
 			f.pending.Add(1)
 			out = append(out, *dl)
@@ -1063,15 +1068,17 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 		} else {
 			recs := em.Records()
 			writes := em.Writes()
+			late, rec := em.Late(), f.rec
+			f.processed()
 			f.pending.Add(int32(len(recs) + len(writes)))
 			for range recs {
 				toks = append(toks, f)
 			}
 			out = append(out, recs...)
 			p.observe(em.EventTime().UnixMilli())
-			if n := em.Late(); n > 0 {
+			if late > 0 {
 				w.log.Warn("late record: window writes skipped, their windows closed (past end plus grace)",
-					"topic", f.rec.Topic, "partition", f.rec.Partition, "offset", f.rec.Offset, "windows", n,
+					"topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "windows", late,
 					"event_time", em.EventTime(), "stream_time", time.UnixMilli(p.streamMs.Load()).UTC())
 			}
 			for _, wr := range writes {
@@ -1085,29 +1092,26 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 			}
 		}
 		f.pending.Add(-1)
-		if npend >= maxPendingWrites {
+		if ls != nil && ls.npend >= maxPendingKeys {
 			flushTables()
 		}
-		if len(l.ch) == 0 || len(out) >= 1024 {
+		if len(l.ch) == 0 || len(out) >= maxProduceBatch {
 			produce()
 		}
 	}
 }
 
 // changelogInterval is how often a lane flushes its table writes to the
-// store and the changelog; maxPendingWrites flushes them sooner.
+// store and the changelog; maxPendingKeys distinct keys waiting flush them
+// sooner (it bounds the lane's memory when most keys are new: each pending
+// key holds its value and inputs until the flush, while repeated writes of
+// a key cost nothing more); a lane hands librdkafka at most
+// maxProduceBatch records per call.
 const (
 	changelogInterval = 100 * time.Millisecond
-	maxPendingWrites  = 8000
+	maxPendingKeys    = 2000
+	maxProduceBatch   = 1024
 )
-
-// pendingWrite is the last value of a key written in a lane since its last
-// table flush, and the inputs that wrote it.
-type pendingWrite struct {
-	key   []byte
-	value []byte
-	fs    []*inflight
-}
 
 // observe moves stream time to an event time, if later.
 func (p *partition) observe(ms int64) {
@@ -1187,7 +1191,7 @@ func (w *worker) ack(token any, offset int64, err error) {
 	}
 	if err != nil {
 		w.fail(fmt.Errorf("streamgen worker: the broker refused an output of %s/%d@%d: %w; the input is not committed and will be processed again",
-			f.rec.Topic, f.rec.Partition, f.rec.Offset, err))
+			f.part.tp.Topic, f.part.tp.Partition, f.off, err))
 		return
 	}
 	f.pending.Add(-1)
