@@ -495,6 +495,14 @@ func (b *builder) coPartition(app *App) {
 			continue
 		}
 		first := t.Writers[0]
+		if t.Window != nil && len(t.Writers) > 1 {
+			// A window's closing and expiry are driven by the lanes of the
+			// agent that writes it; two writers would each close it.
+			w := t.Writers[1]
+			b.errorf(w.Method, methodOptionsNumber, []int32{5}, "service "+string(app.Service.Name())+" > rpc "+w.Name+" > option agent.tables",
+				"windowed table %q is written by %s and by %s: a windowed table has one writer agent (it closes and expires the windows); have the other agents emit to a topic that agent consumes, or give each its own table",
+				t.Name, first.Name, w.Name)
+		}
 		t.Changelog.Partitions = first.Input.Partitions
 		t.Changelog.ReplicationFactor = first.Input.ReplicationFactor
 		for _, w := range t.Writers[1:] {

@@ -169,6 +169,16 @@ func TestCoPartitioning(t *testing.T) {
 	}
 }
 
+// A windowed table has one writer agent: its lanes close and expire the
+// windows, and a second writer would close each window again.
+func TestWindowedTableHasOneWriter(t *testing.T) {
+	_, err := dsl.Build(compile(t, "windowwriters.proto"))
+	want := `windowwriters.proto:38:5: service Pages > rpc Viewed > option agent.tables: windowed table "per-minute" is written by Clicked and by Viewed: a windowed table has one writer agent`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("got %v\nwant it to contain %s", err, want)
+	}
+}
+
 func TestWindowRules(t *testing.T) {
 	_, err := dsl.Build(compile(t, "windows.proto"))
 	if err == nil {

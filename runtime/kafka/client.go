@@ -190,6 +190,10 @@ type ConsumerConfig struct {
 	// InstanceID, if set, makes the consumer a static member
 	// (group.instance.id).
 	InstanceID string
+	// Assignor is partition.assignment.strategy; default
+	// cooperative-sticky. "range" gives every member the same partition
+	// numbers of topics with equal partition counts (co-assignment).
+	Assignor string
 }
 
 // Consumer is a group member that hands over records in batches. It stores
@@ -238,9 +242,13 @@ func NewConsumer(cfg ConsumerConfig, h RebalanceHandler) (*Consumer, error) {
 	if cfg.Transactional {
 		autoCommit = "false"
 	}
+	assignor := cfg.Assignor
+	if assignor == "" {
+		assignor = "cooperative-sticky"
+	}
 	props := cfg.props(map[string]string{
 		"group.id":                      cfg.Group,
-		"partition.assignment.strategy": "cooperative-sticky",
+		"partition.assignment.strategy": assignor,
 		"isolation.level":               "read_committed",
 		"enable.auto.commit":            autoCommit,
 		"auto.commit.interval.ms":       "1000",

@@ -8,7 +8,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -93,6 +96,52 @@ type tableStore struct {
 	// and ackedNext is the checkpoint.)
 	committedNext atomic.Int64
 	global        *globalTable // set for a global table: reads go there
+	// users counts the partitions using the store: co-partitioned inputs
+	// (partition p of each topic whose agents write the table) share it.
+	users atomic.Int32
+	// shared is the cache of every lane writing the table, when more than
+	// one agent writes it; nil otherwise.
+	shared *tableCache
+	eos    bool // exactly once: store writes wait for the commit
+}
+
+// storeKey names a table partition's store.
+type storeKey struct {
+	table     string
+	partition int32
+}
+
+// tableWriters counts the agents writing each (non-global) table, and
+// describes the tables written from more than one topic, whose partitions
+// must be co-assigned.
+func tableWriters(app *runtime.App) (map[string]int, []string) {
+	writers := map[string]int{}
+	topics := map[string][]string{}
+	var names []string
+	for _, ag := range app.Agents() {
+		if ag.Desc.Input == nil {
+			continue
+		}
+		for _, td := range ag.Desc.Tables {
+			if td.Global {
+				continue
+			}
+			if writers[td.Name] == 0 {
+				names = append(names, td.Name)
+			}
+			writers[td.Name]++
+			if !slices.Contains(topics[td.Name], ag.Desc.Input.Name) {
+				topics[td.Name] = append(topics[td.Name], ag.Desc.Input.Name)
+			}
+		}
+	}
+	var co []string
+	for _, n := range names {
+		if len(topics[n]) > 1 {
+			co = append(co, fmt.Sprintf("table %q is written from topics %s", n, strings.Join(topics[n], ", ")))
+		}
+	}
+	return writers, co
 }
 
 // changelogToken is the producer token of a changelog write.
@@ -105,7 +154,16 @@ type changelogToken struct {
 // returns them (each once). It runs in the poll goroutine, inside the
 // assignment; restoreStores brings them up to date afterwards.
 func (w *worker) openTables(ps []*partition) ([]*tableStore, error) {
-	var all []*tableStore
+	var all, reused []*tableStore
+	fail := func(err error) ([]*tableStore, error) {
+		for _, ts := range reused {
+			w.releaseStore(ts, false, 0)
+		}
+		for _, ts := range all {
+			w.dropStore(ts)
+		}
+		return nil, err
+	}
 	for _, p := range ps {
 		byName := map[string]*tableStore{}
 		p.tables = make([][]*tableStore, len(p.agents))
@@ -117,20 +175,69 @@ func (w *worker) openTables(ps []*partition) ([]*tableStore, error) {
 				}
 				ts := byName[td.Name]
 				if ts == nil {
-					var err error
-					if ts, err = w.openStore(td, p.tp.Partition); err != nil {
-						closeStores(all)
-						return nil, err
+					key := storeKey{td.Name, p.tp.Partition}
+					w.openMu.Lock()
+					ts = w.open[key]
+					w.openMu.Unlock()
+					if ts != nil {
+						// Partition p of another input topic opened it (in
+						// this call: it is restored once, for both).
+						ts.users.Add(1)
+						if !slices.Contains(all, ts) {
+							reused = append(reused, ts)
+						}
+					} else {
+						var err error
+						if ts, err = w.openStore(td, p.tp.Partition); err != nil {
+							return fail(err)
+						}
+						ts.users.Store(1)
+						ts.eos = w.eos
+						if w.writers[td.Name] > 1 {
+							ts.shared = newTableCache(true)
+						}
+						w.openMu.Lock()
+						w.open[key] = ts
+						w.openMu.Unlock()
+						all = append(all, ts)
 					}
 					byName[td.Name] = ts
 					p.stores = append(p.stores, ts)
-					all = append(all, ts)
 				}
 				p.tables[i] = append(p.tables[i], ts)
 			}
 		}
 	}
 	return all, nil
+}
+
+// releaseStore is called when a partition using ts stops: the last user
+// records the checkpoint (if asked) and stream time, and closes the store.
+func (w *worker) releaseStore(ts *tableStore, checkpoint bool, streamMs int64) {
+	if ts.users.Add(-1) > 0 {
+		return // a co-partitioned partition still uses it
+	}
+	if checkpoint {
+		if err := ts.store.SetCheckpoint(w.checkpointOf(ts)); err != nil {
+			w.log.Warn("writing table checkpoint failed", "table", ts.desc.Name, "partition", ts.partition, "error", err)
+		}
+	}
+	if streamMs != 0 {
+		_ = ts.store.SetMeta(streamTimeMeta, streamMs)
+	}
+	w.dropStore(ts)
+}
+
+// dropStore closes ts and forgets it.
+func (w *worker) dropStore(ts *tableStore) {
+	w.openMu.Lock()
+	if w.open[storeKey{ts.desc.Name, ts.partition}] == ts {
+		delete(w.open, storeKey{ts.desc.Name, ts.partition})
+	}
+	w.openMu.Unlock()
+	if err := ts.store.Close(); err != nil {
+		w.log.Warn("closing table store failed", "table", ts.desc.Name, "partition", ts.partition, "error", err)
+	}
 }
 
 // restoreStores restores stores from their changelogs, all partitions with
@@ -164,9 +271,10 @@ func (w *worker) restoreStores(ctx context.Context, all []*tableStore) error {
 	return err
 }
 
-func closeStores(ts []*tableStore) {
+// closeStores closes stores after a failure, whoever uses them.
+func (w *worker) closeStores(ts []*tableStore) {
 	for _, t := range ts {
-		t.store.Close()
+		w.dropStore(t)
 	}
 }
 
@@ -283,21 +391,13 @@ func (w *worker) restoreProgress(p RestoreProgress) {
 	}
 }
 
-// closeTables records each store's checkpoint (every write before it is
-// acknowledged, since the partition was drained) and closes it.
+// closeTables releases the partition's stores: the last partition using
+// a store records its checkpoint (every write before it is acknowledged,
+// since the partition was drained) and closes it.
 func (w *worker) closeTables(p *partition, checkpoint bool) {
+	ms := w.streamTimeOf(p)
 	for _, ts := range p.stores {
-		if checkpoint {
-			if err := ts.store.SetCheckpoint(w.checkpointOf(ts)); err != nil {
-				w.log.Warn("writing table checkpoint failed", "table", ts.desc.Name, "partition", ts.partition, "error", err)
-			}
-		}
-		if ms := w.streamTimeOf(p); ms != 0 {
-			_ = ts.store.SetMeta(streamTimeMeta, ms)
-		}
-		if err := ts.store.Close(); err != nil {
-			w.log.Warn("closing table store failed", "table", ts.desc.Name, "partition", ts.partition, "error", err)
-		}
+		w.releaseStore(ts, checkpoint, ms)
 	}
 }
 
@@ -381,21 +481,49 @@ func (p *partition) resumeStreamTime() {
 // laneState is what a lane's records read their tables through: a cache
 // of the lane's keys (its writes not yet flushed to the store, and values
 // read before), then the store. A key is always handled by one lane, so
-// while one agent writes a table, a lane's cache is never stale; a table
-// written by several agents of the partition is cached only until the
-// next flush. The lane's writes since its last flush are the cache entries
+// while one agent writes a table, a lane's cache is never stale. A table
+// written by several agents (of one topic, or of co-partitioned topics)
+// has one cache for all their lanes, in its tableStore, and a lane holds
+// its lock while it processes a record (see lockShared): every writer
+// sees every other writer's writes at once, and one key's updates never
+// interleave. The writes since the last flush are the cache entries
 // marked pending, listed in first-write order.
 type laneState struct {
-	tables  []*tableStore
-	cache   []map[string]*cached // per agent table
-	pending [][]*cached          // per agent table: entries written since the last flush
-	npend   int                  // pending entries over all tables
-	shared  []bool               // per agent table: written by other agents too
-	// snaps are read views of the stores, per agent table, taken at the
-	// first read after a flush and dropped at the next: between flushes the
-	// store changes only by other agents' writes, which a shared table's
-	// cache does not see either.
+	tables []*tableStore
+	caches []*tableCache // per agent table: the lane's own, or the table's shared one
+	locks  []*tableCache // the shared caches, in a fixed order (table name)
+	npend  int           // entries this lane made pending since its last flush
+	// snaps are read views of the stores of the lane's own caches, taken
+	// at the first read after a flush and dropped at the next: between
+	// flushes only the lane writes such a store.
 	snaps []state.Snapshot
+}
+
+// tableCache is the cache of one table partition: a lane's own, or, for a
+// table with several writer agents, the one all their lanes share.
+type tableCache struct {
+	shared  bool
+	mu      sync.Mutex // shared caches: held by a lane while it uses the cache
+	entries map[string]*cached
+	pending []*cached // entries written since the last flush, in first-write order
+	// deferred are, under exactly-once, a shared cache's flushed batches
+	// waiting for the commit, in flush order.
+	deferred [][]state.KV
+}
+
+func newTableCache(shared bool) *tableCache {
+	return &tableCache{shared: shared, entries: map[string]*cached{}}
+}
+
+// reset drops every entry (the lanes are stopped): after an aborted
+// transaction, or once the store holds every write.
+func (c *tableCache) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.entries)
+	clear(c.pending)
+	c.pending = c.pending[:0]
+	c.deferred = nil
 }
 
 // cached is a key's value as a lane knows it: read from the store, or
@@ -416,27 +544,59 @@ type cached struct {
 // KiB, not a copy of the table.
 const laneCacheKeys = 2 << 10
 
-func newLaneState(tables []*tableStore, shared []bool) *laneState {
-	s := &laneState{tables: tables, cache: make([]map[string]*cached, len(tables)), pending: make([][]*cached, len(tables)),
-		shared: shared, snaps: make([]state.Snapshot, len(tables))}
-	for i := range s.cache {
-		s.cache[i] = map[string]*cached{}
+func newLaneState(tables []*tableStore) *laneState {
+	s := &laneState{tables: tables, caches: make([]*tableCache, len(tables)), snaps: make([]state.Snapshot, len(tables))}
+	var shared []*tableStore
+	for i, ts := range tables {
+		if ts.shared != nil {
+			s.caches[i] = ts.shared
+			shared = append(shared, ts)
+			continue
+		}
+		s.caches[i] = newTableCache(false)
+	}
+	sort.Slice(shared, func(a, b int) bool { return shared[a].desc.Name < shared[b].desc.Name })
+	for _, ts := range shared {
+		s.locks = append(s.locks, ts.shared)
 	}
 	return s
 }
 
-// Get implements runtime.State.
+// lockShared takes the locks of the lane's shared caches (in table name
+// order, so lanes of agents sharing several tables never deadlock), for
+// the processing of one record; unlockShared releases them.
+func (s *laneState) lockShared() {
+	if s == nil {
+		return
+	}
+	for _, c := range s.locks {
+		c.mu.Lock()
+	}
+}
+
+func (s *laneState) unlockShared() {
+	if s == nil {
+		return
+	}
+	for _, c := range s.locks {
+		c.mu.Unlock()
+	}
+}
+
+// Get implements runtime.State. For a shared table the caller holds its
+// lock.
 func (s *laneState) Get(i int, key []byte) ([]byte, bool, error) {
 	if g := s.tables[i].global; g != nil {
 		return g.get(key)
 	}
-	if c, ok := s.cache[i][string(key)]; ok {
-		return c.v, c.ok, nil
+	c := s.caches[i]
+	if e, ok := c.entries[string(key)]; ok {
+		return e.v, e.ok, nil
 	}
 	var v []byte
 	var ok bool
 	var err error
-	if s.snaps[i] == nil {
+	if s.snaps[i] == nil && !c.shared {
 		if sn, can := s.tables[i].store.(state.Snapshotter); can {
 			s.snaps[i] = sn.Snapshot()
 		}
@@ -444,40 +604,54 @@ func (s *laneState) Get(i int, key []byte) ([]byte, bool, error) {
 	if s.snaps[i] != nil {
 		v, ok, err = s.snaps[i].Get(key)
 	} else {
+		// A shared table's store is written by other lanes' flushes too:
+		// read it as it is now.
 		v, ok, err = s.tables[i].store.Get(key)
 	}
 	if err == nil {
-		s.cache[i][string(key)] = &cached{v: v, ok: ok}
+		c.entries[string(key)] = &cached{v: v, ok: ok}
 	}
 	return v, ok, err
 }
 
 // write records a write of key (a nil value deletes it) and returns its
-// entry, pending until the next flush.
+// entry, pending until the next flush. For a shared table the caller holds
+// its lock.
 func (s *laneState) write(i int, key, value []byte) *cached {
-	c := s.cache[i][string(key)]
-	if c == nil {
-		c = &cached{}
-		s.cache[i][string(key)] = c
+	c := s.caches[i]
+	e := c.entries[string(key)]
+	if e == nil {
+		e = &cached{}
+		c.entries[string(key)] = e
 	}
-	if c.key == nil {
+	if e.key == nil {
 		// A copy: the key may point into the input's poll batch, which the
 		// entry would otherwise hold in memory for as long as it is cached.
-		c.key = bytes.Clone(key)
+		e.key = bytes.Clone(key)
 	}
-	c.v, c.ok = value, value != nil
-	if !c.pending {
-		c.pending = true
-		s.pending[i] = append(s.pending[i], c)
+	e.v, e.ok = value, value != nil
+	if !e.pending {
+		e.pending = true
+		c.pending = append(c.pending, e)
 		s.npend++
 	}
-	return c
+	return e
 }
 
-// flushed is called once the lane's writes are in the stores.
+// flushed is called once the lane's writes of table i are in its store
+// (at least once: right after the flush, under a shared table's lock;
+// exactly once: after the commit, where a shared table's cache is reset by
+// the coordinator instead, while every lane is stopped).
 func (s *laneState) flushed(i int) {
-	if s.shared[i] || len(s.cache[i]) > laneCacheKeys {
-		clear(s.cache[i])
+	c := s.caches[i]
+	if c.shared {
+		if !s.tables[i].eos {
+			clear(c.entries) // every entry is in the store now
+		}
+		return
+	}
+	if len(c.entries) > laneCacheKeys {
+		clear(c.entries)
 	}
 	if s.snaps[i] != nil {
 		s.snaps[i].Close()

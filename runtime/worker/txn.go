@@ -3,6 +3,7 @@ package worker
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -207,6 +208,17 @@ func (w *worker) commitTxn(beforeRelease func(), gone map[kafka.TopicPartition]b
 			w.fail(fmt.Errorf("streamgen worker: writing table %q: %w", sw.ts.desc.Name, err))
 		}
 	}
+	for _, ts := range w.sharedStores() {
+		// A table of several writers: its flushed batches, in order; then
+		// the store holds everything and the shared cache starts over
+		// (every lane is stopped at the barrier, nothing is pending).
+		for _, batch := range ts.shared.deferred {
+			if err := ts.store.Write(batch); err != nil {
+				w.fail(fmt.Errorf("streamgen worker: writing table %q: %w", ts.desc.Name, err))
+			}
+		}
+		ts.shared.reset()
+	}
 	for ts, next := range acked {
 		if next > ts.committedNext.Load() {
 			ts.committedNext.Store(next)
@@ -227,6 +239,20 @@ func (w *worker) commitTxn(beforeRelease func(), gone map[kafka.TopicPartition]b
 	b.ok = true
 	close(b.release)
 	return nil
+}
+
+// sharedStores returns the open stores of the running partitions that
+// several agents write, each once.
+func (w *worker) sharedStores() []*tableStore {
+	var out []*tableStore
+	for _, p := range w.parts {
+		for _, ts := range p.stores {
+			if ts.shared != nil && !slices.Contains(out, ts) {
+				out = append(out, ts)
+			}
+		}
+	}
+	return out
 }
 
 // retry runs a transactional call again while librdkafka says the error
@@ -275,6 +301,13 @@ func (w *worker) recoverTxn(b *barrier, cause error, gone map[kafka.TopicPartiti
 		close(b.release)
 	}
 	stopLanes(old)
+	for _, p := range old {
+		for _, ts := range p.stores {
+			if ts.shared != nil {
+				ts.shared.reset() // uncommitted: the replay writes it again
+			}
+		}
+	}
 	w.produceMu.Lock()
 	w.produceErr = nil
 	w.produceMu.Unlock()

@@ -17,7 +17,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -201,6 +203,18 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 		}
 		byTopic[t] = append(byTopic[t], ag)
 	}
+	writers, coAssign := tableWriters(app)
+	if len(coAssign) > 0 {
+		// Partition p of a table written from several topics is partition
+		// p of each: one worker thread must own all of them. librdkafka's
+		// range assignor gives each member the same partition numbers of
+		// every topic with the same partition count (all members subscribe
+		// to the same topics); cooperative-sticky does not.
+		if s, ok := cfg.kafkaConfig["partition.assignment.strategy"]; ok && s != "range" {
+			return fmt.Errorf("streamgen worker: %s: partition p of each of these topics must go to the same worker, which needs partition.assignment.strategy=range, not %q", strings.Join(coAssign, "; "), s)
+		}
+		log.Info("co-partitioned inputs: partitions are assigned with the range assignor (eager rebalances)", "tables", strings.Join(coAssign, "; "))
+	}
 	eos := app.ExactlyOnce()
 	if cfg.eos != nil {
 		eos = *cfg.eos
@@ -225,8 +239,8 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 		tcfg := kcfg
 		tcfg.ClientID = fmt.Sprintf("%s-%d", kcfg.ClientID, i)
 		w := &worker{app: app, cfg: cfg, log: log.With("thread", i), parts: map[kafka.TopicPartition]*partition{},
-			restoring: map[kafka.TopicPartition]*restoreJob{},
-			byTopic:   byTopic, procCtx: procCtx, run: rs, kcfg: tcfg, globals: gs, eos: eos}
+			restoring: map[kafka.TopicPartition]*restoreJob{}, writers: writers, open: map[storeKey]*tableStore{},
+			byTopic: byTopic, procCtx: procCtx, run: rs, kcfg: tcfg, globals: gs, eos: eos}
 		if w.eos {
 			w.txnID = fmt.Sprintf("%s-%s-%d", app.ID(), cfg.instanceID, i)
 		}
@@ -237,6 +251,9 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 		}
 		ccfg := kafka.ConsumerConfig{
 			Config: tcfg, Group: app.ID(), Topics: inputs, SessionTimeout: cfg.sessionTimeout, Transactional: w.eos,
+		}
+		if len(coAssign) > 0 {
+			ccfg.Assignor = "range"
 		}
 		if cfg.static {
 			ccfg.InstanceID = fmt.Sprintf("%s-%d", cfg.instanceID, i)
@@ -352,6 +369,9 @@ type worker struct {
 
 	parts     map[kafka.TopicPartition]*partition  // touched only by the poll goroutine
 	restoring map[kafka.TopicPartition]*restoreJob // assigned, paused, restoring
+	writers   map[string]int                       // per table: how many agents write it
+	openMu    sync.Mutex                           // guards open
+	open      map[storeKey]*tableStore             // open stores, shared by co-partitioned partitions
 	standby   *standbys                            // nil without standby replicas
 	globals   *globals                             // shared by the worker's threads
 
@@ -540,7 +560,7 @@ func (w *worker) finishRestores() {
 				tps = append(tps, p.tp)
 			}
 			if err != nil {
-				closeStores(j.stores)
+				w.closeStores(j.stores)
 				w.fail(fmt.Errorf("streamgen worker: partitions %v: %w", tps, err))
 				continue
 			}
@@ -578,7 +598,11 @@ func (w *worker) stopRestores(tps []kafka.TopicPartition) {
 				continue
 			}
 			keep = append(keep, p)
-			keepStores = append(keepStores, p.stores...)
+			for _, ts := range p.stores {
+				if !slices.Contains(keepStores, ts) { // co-partitioned partitions share stores
+					keepStores = append(keepStores, ts)
+				}
+			}
 		}
 		if len(keep) > 0 {
 			w.startRestore(keep, keepStores)
@@ -802,18 +826,7 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 	windows := w.windowIndex(tables, laneIdx, nlanes)
 	var ls *laneState
 	if len(tables) > 0 {
-		shared := make([]bool, len(tables))
-		for i, ts := range tables {
-			for j, other := range p.tables {
-				if j == agentIdx {
-					continue
-				}
-				for _, o := range other {
-					shared[i] = shared[i] || o == ts
-				}
-			}
-		}
-		ls = newLaneState(tables, shared)
+		ls = newLaneState(tables)
 		defer ls.close() // after the last flush (deferred below)
 		em.SetState(ls)
 	}
@@ -854,8 +867,15 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 		if ls == nil || ls.npend == 0 {
 			return
 		}
-		for i, pws := range ls.pending {
+		for i, c := range ls.caches {
+			if c.shared {
+				c.mu.Lock()
+			}
+			pws := c.pending
 			if len(pws) == 0 {
+				if c.shared {
+					c.mu.Unlock()
+				}
 				continue
 			}
 			ts := tables[i]
@@ -863,13 +883,20 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 			for _, pw := range pws {
 				batch = append(batch, state.KV{Key: pw.key, Value: pw.v, Delete: pw.v == nil})
 			}
-			if w.eos {
+			switch {
+			case w.eos && c.shared:
+				// Exactly-once, several writers: the store gets the
+				// batches after the commit, in the order they were
+				// flushed (by any writer's lane); until then the shared
+				// cache serves every writer.
+				c.deferred = append(c.deferred, batch)
+			case w.eos:
 				// Exactly-once: the store gets the batch only after the
 				// transaction carrying its changelog records commits; until
 				// then the lane's cache serves the lane's reads.
 				deferred = append(deferred, storeWrite{ts: ts, batch: batch})
 				unflushed[i] = true
-			} else {
+			default:
 				// The store first: a changelog offset is acknowledged only
 				// after the store holds its write, which checkpoints rely on.
 				if err := ts.store.Write(batch); err != nil {
@@ -888,7 +915,13 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 				}
 			}
 			clear(pws)
-			ls.pending[i] = pws[:0]
+			c.pending = pws[:0]
+			if c.shared {
+				// Produced before the lock goes, so the changelog holds
+				// the writers' flushes in the order the store got them.
+				produce()
+				c.mu.Unlock()
+			}
 		}
 		ls.npend = 0
 		produce()
@@ -1053,8 +1086,12 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 		if w.failure() != nil || p.discard.Load() {
 			continue // stopping: leave the record uncommitted
 		}
+		// A table with several writer agents: their lanes take turns, a
+		// record at a time (its reads and its writes), on one cache.
+		ls.lockShared()
 		err := ag.Process(w.procCtx, f.rec, &em)
 		if err != nil {
+			ls.unlockShared()
 			if ag.Desc.OnError == runtime.OnErrorStop {
 				w.fail(fmt.Errorf("streamgen worker: %w (on_error: ON_ERROR_STOP; nothing from this record on is committed)", err))
 				continue
@@ -1090,6 +1127,7 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 				pw := write(wr.Table, wr.Key, wr.Value)
 				pw.fs = append(pw.fs, f)
 			}
+			ls.unlockShared()
 		}
 		f.pending.Add(-1)
 		if ls != nil && ls.npend >= maxPendingKeys {

@@ -382,6 +382,59 @@ func (x *MinuteTotal) GetStartMs() int64 {
 	return 0
 }
 
+// Refund is an input of its own topic, co-partitioned with orders.
+type Refund struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AccountId     string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	AmountCents   int64                  `protobuf:"varint,2,opt,name=amount_cents,json=amountCents,proto3" json:"amount_cents,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Refund) Reset() {
+	*x = Refund{}
+	mi := &file_testapp_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Refund) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Refund) ProtoMessage() {}
+
+func (x *Refund) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Refund.ProtoReflect.Descriptor instead.
+func (*Refund) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *Refund) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *Refund) GetAmountCents() int64 {
+	if x != nil {
+		return x.AmountCents
+	}
+	return 0
+}
+
 var File_testapp_proto protoreflect.FileDescriptor
 
 const file_testapp_proto_rawDesc = "" +
@@ -426,7 +479,13 @@ const file_testapp_proto_rawDesc = "" +
 	"\tsum_cents\x18\x02 \x01(\x03R\bsumCents\x12\x19\n" +
 	"\bstart_ms\x18\x03 \x01(\x03R\astartMs:#\xb2\xa2\x19\x1f\n" +
 	"\rminute-totals\x10\x04\"\n" +
-	"account_id(\x022\x83\x01\n" +
+	"account_id(\x02\"g\n" +
+	"\x06Refund\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\x12!\n" +
+	"\famount_cents\x18\x02 \x01(\x03R\vamountCents:\x1b\xb2\xa2\x19\x17\n" +
+	"\arefunds\x10\x04\"\n" +
+	"account_id2\x83\x01\n" +
 	"\bCheckout\x12g\n" +
 	"\x05Check\x12\x1b.streamgen.testapp.v1.Order\x1a\x1d.streamgen.testapp.v1.Receipt\"\"\xb2\xa2\x19\x1e\n" +
 	"\x1astreamgen.testapp.v1.Alert\x10\x04\x1a\x0e\xb2\xa2\x19\n" +
@@ -444,7 +503,14 @@ const file_testapp_proto_rawDesc = "" +
 	"\x06limits\x12\x1astreamgen.testapp.v1.Limit(\x01\x12?\n" +
 	"\vminute-sums\x12\x1astreamgen.testapp.v1.Tally\x1a\n" +
 	"account_id2\b\n" +
-	"\x02\b<\x1a\x02\b<BAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
+	"\x02\b<\x1a\x02\b<2\xee\x01\n" +
+	"\x04Shop\x12Q\n" +
+	"\x03Buy\x12\x1b.streamgen.testapp.v1.Order\x1a\x1b.streamgen.testapp.v1.Tally\"\x10\xb2\xa2\x19\f\x10\x02*\bbalances\x12S\n" +
+	"\x06Return\x12\x1c.streamgen.testapp.v1.Refund\x1a\x1b.streamgen.testapp.v1.Tally\"\x0e\xb2\xa2\x19\n" +
+	"*\bbalances\x1a>\xb2\xa2\x19:\n" +
+	"\x04shop\x122\n" +
+	"\bbalances\x12\x1astreamgen.testapp.v1.Tally\x1a\n" +
+	"account_idBAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
 
 var (
 	file_testapp_proto_rawDescOnce sync.Once
@@ -458,7 +524,7 @@ func file_testapp_proto_rawDescGZIP() []byte {
 	return file_testapp_proto_rawDescData
 }
 
-var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_testapp_proto_goTypes = []any{
 	(*Order)(nil),         // 0: streamgen.testapp.v1.Order
 	(*Receipt)(nil),       // 1: streamgen.testapp.v1.Receipt
@@ -466,19 +532,24 @@ var file_testapp_proto_goTypes = []any{
 	(*Tally)(nil),         // 3: streamgen.testapp.v1.Tally
 	(*Limit)(nil),         // 4: streamgen.testapp.v1.Limit
 	(*MinuteTotal)(nil),   // 5: streamgen.testapp.v1.MinuteTotal
-	(*emptypb.Empty)(nil), // 6: google.protobuf.Empty
+	(*Refund)(nil),        // 6: streamgen.testapp.v1.Refund
+	(*emptypb.Empty)(nil), // 7: google.protobuf.Empty
 }
 var file_testapp_proto_depIdxs = []int32{
 	0, // 0: streamgen.testapp.v1.Checkout.Check:input_type -> streamgen.testapp.v1.Order
 	2, // 1: streamgen.testapp.v1.Audit.Record:input_type -> streamgen.testapp.v1.Alert
 	3, // 2: streamgen.testapp.v1.Ledger.MinuteClosed:input_type -> streamgen.testapp.v1.Tally
 	0, // 3: streamgen.testapp.v1.Ledger.Add:input_type -> streamgen.testapp.v1.Order
-	1, // 4: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
-	6, // 5: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
-	5, // 6: streamgen.testapp.v1.Ledger.MinuteClosed:output_type -> streamgen.testapp.v1.MinuteTotal
-	3, // 7: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
-	4, // [4:8] is the sub-list for method output_type
-	0, // [0:4] is the sub-list for method input_type
+	0, // 4: streamgen.testapp.v1.Shop.Buy:input_type -> streamgen.testapp.v1.Order
+	6, // 5: streamgen.testapp.v1.Shop.Return:input_type -> streamgen.testapp.v1.Refund
+	1, // 6: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
+	7, // 7: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
+	5, // 8: streamgen.testapp.v1.Ledger.MinuteClosed:output_type -> streamgen.testapp.v1.MinuteTotal
+	3, // 9: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
+	3, // 10: streamgen.testapp.v1.Shop.Buy:output_type -> streamgen.testapp.v1.Tally
+	3, // 11: streamgen.testapp.v1.Shop.Return:output_type -> streamgen.testapp.v1.Tally
+	6, // [6:12] is the sub-list for method output_type
+	0, // [0:6] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
 	0, // [0:0] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name
@@ -495,9 +566,9 @@ func file_testapp_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_testapp_proto_rawDesc), len(file_testapp_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   7,
 			NumExtensions: 0,
-			NumServices:   3,
+			NumServices:   4,
 		},
 		GoTypes:           file_testapp_proto_goTypes,
 		DependencyIndexes: file_testapp_proto_depIdxs,

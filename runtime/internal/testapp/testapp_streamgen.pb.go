@@ -29,6 +29,8 @@ const (
 	LimitTopicName = "limits"
 	// MinuteTotalTopicName is the topic of MinuteTotal messages.
 	MinuteTotalTopicName = "minute-totals"
+	// RefundTopicName is the topic of Refund messages.
+	RefundTopicName = "refunds"
 )
 
 func _Order_Key(m proto.Message) []byte {
@@ -145,6 +147,25 @@ var _MinuteTotal_TopicDesc = runtime.TopicDesc{
 // (json codec, 4 partitions, keyed by account_id). Send to it from outside an agent
 // with its Send method.
 var MinuteTotalTopic = runtime.NewTopic[*MinuteTotal](&_MinuteTotal_TopicDesc)
+
+func _Refund_Key(m proto.Message) []byte {
+	return []byte(m.(*Refund).GetAccountId())
+}
+
+var _Refund_TopicDesc = runtime.TopicDesc{
+	Name:              RefundTopicName,
+	Partitions:        4,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecProto,
+	MessageName:       "streamgen.testapp.v1.Refund",
+	New:               func() proto.Message { return new(Refund) },
+	Key:               _Refund_Key,
+}
+
+// RefundTopic is a typed handle on topic "refunds", which holds Refund messages
+// (proto codec, 4 partitions, keyed by account_id). Send to it from outside an agent
+// with its Send method.
+var RefundTopic = runtime.NewTopic[*Refund](&_Refund_TopicDesc)
 
 // CheckoutAppID is the app id of service streamgen.testapp.v1.Checkout: its consumer group.
 const CheckoutAppID = "checkout"
@@ -640,4 +661,215 @@ var _Ledger_AppDesc = runtime.AppDesc{
 // streamtest.
 func RegisterLedgerAgents(app *runtime.App, impl LedgerAgents) error {
 	return app.Register(&_Ledger_AppDesc, impl)
+}
+
+// ShopAppID is the app id of service streamgen.testapp.v1.Shop: its consumer group.
+const ShopAppID = "shop"
+
+// Dead-letter topics of the Shop app's agents.
+const (
+	// ShopBuyDeadLetterTopicName is where agent Buy writes records it cannot process.
+	ShopBuyDeadLetterTopicName = "shop-buy-dlq"
+	// ShopReturnDeadLetterTopicName is where agent Return writes records it cannot process.
+	ShopReturnDeadLetterTopicName = "shop-return-dlq"
+)
+
+// Tables of the Shop app, and their changelog topics.
+const (
+	// ShopBalancesTableName is the name of table "balances".
+	ShopBalancesTableName = "balances"
+	// ShopBalancesChangelogTopicName is the compacted changelog topic of table "balances".
+	ShopBalancesChangelogTopicName = "shop-balances-changelog"
+)
+
+var _Shop_Balances_TableDesc = runtime.TableDesc{
+	Name: ShopBalancesTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              ShopBalancesChangelogTopicName,
+		Partitions:        4,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+	},
+	New:          func() proto.Message { return new(Tally) },
+	KeyFromField: true,
+}
+
+// ShopBalancesTable is typed access to table "balances" for the key of the record
+// being handled. Writes take effect, in the store and the changelog, only if
+// the handler returns nil.
+type ShopBalancesTable interface {
+	// Get returns the key's value, or the table's default if it has none.
+	Get(ctx context.Context) (*Tally, error)
+	// Put sets the key's value.
+	Put(ctx context.Context, v *Tally) error
+	// Delete removes the key.
+	Delete(ctx context.Context) error
+	// Update gets the key's value, lets fn change it, and puts it back.
+	Update(ctx context.Context, fn func(v *Tally) error) error
+}
+
+type _ShopBalancesTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _ShopBalancesTable) Get(ctx context.Context) (*Tally, error) {
+	m, err := x.e.TableGet(ctx, x.i)
+	if err != nil {
+		return nil, err
+	}
+	return m.(*Tally), nil
+}
+
+func (x _ShopBalancesTable) Put(ctx context.Context, v *Tally) error {
+	return x.e.TablePut(ctx, x.i, v)
+}
+
+func (x _ShopBalancesTable) Delete(ctx context.Context) error {
+	return x.e.TableDelete(ctx, x.i)
+}
+
+func (x _ShopBalancesTable) Update(ctx context.Context, fn func(v *Tally) error) error {
+	v, err := x.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if err := fn(v); err != nil {
+		return err
+	}
+	return x.Put(ctx, v)
+}
+
+// Shop keeps one table of balances written from two topics: orders add,
+// refunds subtract. Partition p of the table belongs with partitions p of
+// both inputs.
+//
+// ShopAgents is implemented by the agents of app "shop".
+// Embed UnimplementedShopAgents in implementations for forward compatibility.
+type ShopAgents interface {
+	// Buy adds an order to its account's balance and emits the new tally.
+	Buy(ctx context.Context, in *Order, out ShopBuyEmitter) error
+	// Return subtracts a refund from its account's balance and emits the new
+	// tally.
+	Return(ctx context.Context, in *Refund, out ShopReturnEmitter) error
+}
+
+// UnimplementedShopAgents can be embedded to have forward compatible
+// implementations: its methods return runtime.ErrUnimplemented, so a record
+// that reaches an agent not implemented yet goes to the agent's error policy.
+type UnimplementedShopAgents struct{}
+
+// Buy returns runtime.ErrUnimplemented.
+func (UnimplementedShopAgents) Buy(context.Context, *Order, ShopBuyEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// Return returns runtime.ErrUnimplemented.
+func (UnimplementedShopAgents) Return(context.Context, *Refund, ShopReturnEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// ShopBuyEmitter emits the records of agent Buy. Emitted records are produced
+// after the handler returns nil; when it returns an error, they are dropped
+// and the input record goes to the error policy.
+type ShopBuyEmitter interface {
+	// EmitTally emits to topic "tallies", keyed by account_id.
+	EmitTally(ctx context.Context, m *Tally) error
+	// Balances reads and writes table "balances" for the current record's key.
+	Balances() ShopBalancesTable
+}
+
+type _ShopBuyEmitter struct{ e *runtime.Emitter }
+
+func (x _ShopBuyEmitter) Balances() ShopBalancesTable {
+	return _ShopBalancesTable{x.e, 0}
+}
+
+func (x _ShopBuyEmitter) EmitTally(ctx context.Context, m *Tally) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _Shop_Buy_Handler(ctx context.Context, impl any, in proto.Message, out *runtime.Emitter) error {
+	return impl.(ShopAgents).Buy(ctx, in.(*Order), _ShopBuyEmitter{out})
+}
+
+// ShopReturnEmitter emits the records of agent Return. Emitted records are produced
+// after the handler returns nil; when it returns an error, they are dropped
+// and the input record goes to the error policy.
+type ShopReturnEmitter interface {
+	// EmitTally emits to topic "tallies", keyed by account_id.
+	EmitTally(ctx context.Context, m *Tally) error
+	// Balances reads and writes table "balances" for the current record's key.
+	Balances() ShopBalancesTable
+}
+
+type _ShopReturnEmitter struct{ e *runtime.Emitter }
+
+func (x _ShopReturnEmitter) Balances() ShopBalancesTable {
+	return _ShopBalancesTable{x.e, 0}
+}
+
+func (x _ShopReturnEmitter) EmitTally(ctx context.Context, m *Tally) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _Shop_Return_Handler(ctx context.Context, impl any, in proto.Message, out *runtime.Emitter) error {
+	return impl.(ShopAgents).Return(ctx, in.(*Refund), _ShopReturnEmitter{out})
+}
+
+var _Shop_AppDesc = runtime.AppDesc{
+	ID:          ShopAppID,
+	ServiceName: "streamgen.testapp.v1.Shop",
+	Check:       func(impl any) bool { _, ok := impl.(ShopAgents); return ok },
+	Agents: []*runtime.AgentDesc{
+		{
+			Name:  "Buy",
+			Input: OrderTopic.Desc(),
+			Outputs: []*runtime.TopicDesc{
+				TallyTopic.Desc(),
+			},
+			Concurrency: 2,
+			OnError:     runtime.OnErrorDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              ShopBuyDeadLetterTopicName,
+				Partitions:        4,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+			},
+			Handler: _Shop_Buy_Handler,
+			Tables: []*runtime.TableDesc{
+				&_Shop_Balances_TableDesc,
+			},
+		},
+		{
+			Name:  "Return",
+			Input: RefundTopic.Desc(),
+			Outputs: []*runtime.TopicDesc{
+				TallyTopic.Desc(),
+			},
+			Concurrency: 1,
+			OnError:     runtime.OnErrorDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              ShopReturnDeadLetterTopicName,
+				Partitions:        4,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+			},
+			Handler: _Shop_Return_Handler,
+			Tables: []*runtime.TableDesc{
+				&_Shop_Balances_TableDesc,
+			},
+		},
+	},
+	Tables: []*runtime.TableDesc{
+		&_Shop_Balances_TableDesc,
+	},
+}
+
+// RegisterShopAgents registers the agents of app "shop", implemented by
+// impl, on app. Run the app with package worker, or test it with package
+// streamtest.
+func RegisterShopAgents(app *runtime.App, impl ShopAgents) error {
+	return app.Register(&_Shop_AppDesc, impl)
 }

@@ -579,3 +579,244 @@ func (mr *MockLedgerTalliesTableMockRecorder) Update(ctx, fn any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Update", reflect.TypeOf((*MockLedgerTalliesTable)(nil).Update), ctx, fn)
 }
+
+// MockShopAgents is a mock of testapp.ShopAgents.
+type MockShopAgents struct {
+	ctrl     *gomock.Controller
+	recorder *MockShopAgentsMockRecorder
+}
+
+// MockShopAgentsMockRecorder records expected calls on a MockShopAgents.
+type MockShopAgentsMockRecorder struct {
+	mock *MockShopAgents
+}
+
+// NewMockShopAgents returns a new mock of ShopAgents.
+func NewMockShopAgents(ctrl *gomock.Controller) *MockShopAgents {
+	mock := &MockShopAgents{ctrl: ctrl}
+	mock.recorder = &MockShopAgentsMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockShopAgents) EXPECT() *MockShopAgentsMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.ShopAgents = (*MockShopAgents)(nil)
+
+// Buy mocks the method of the same name.
+func (m *MockShopAgents) Buy(ctx context.Context, in *testapp.Order, out testapp.ShopBuyEmitter) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Buy", ctx, in, out)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Buy declares an expected call of Buy.
+func (mr *MockShopAgentsMockRecorder) Buy(ctx, in, out any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Buy", reflect.TypeOf((*MockShopAgents)(nil).Buy), ctx, in, out)
+}
+
+// Return mocks the method of the same name.
+func (m *MockShopAgents) Return(ctx context.Context, in *testapp.Refund, out testapp.ShopReturnEmitter) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Return", ctx, in, out)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Return declares an expected call of Return.
+func (mr *MockShopAgentsMockRecorder) Return(ctx, in, out any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Return", reflect.TypeOf((*MockShopAgents)(nil).Return), ctx, in, out)
+}
+
+// MockShopBalancesTable is a mock of testapp.ShopBalancesTable.
+type MockShopBalancesTable struct {
+	ctrl     *gomock.Controller
+	recorder *MockShopBalancesTableMockRecorder
+}
+
+// MockShopBalancesTableMockRecorder records expected calls on a MockShopBalancesTable.
+type MockShopBalancesTableMockRecorder struct {
+	mock *MockShopBalancesTable
+}
+
+// NewMockShopBalancesTable returns a new mock of ShopBalancesTable.
+func NewMockShopBalancesTable(ctrl *gomock.Controller) *MockShopBalancesTable {
+	mock := &MockShopBalancesTable{ctrl: ctrl}
+	mock.recorder = &MockShopBalancesTableMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockShopBalancesTable) EXPECT() *MockShopBalancesTableMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.ShopBalancesTable = (*MockShopBalancesTable)(nil)
+
+// Get mocks the method of the same name.
+func (m *MockShopBalancesTable) Get(ctx context.Context) (*testapp.Tally, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Get", ctx)
+	ret0, _ := ret[0].(*testapp.Tally)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Get declares an expected call of Get.
+func (mr *MockShopBalancesTableMockRecorder) Get(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockShopBalancesTable)(nil).Get), ctx)
+}
+
+// Put mocks the method of the same name.
+func (m *MockShopBalancesTable) Put(ctx context.Context, v *testapp.Tally) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Put", ctx, v)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Put declares an expected call of Put.
+func (mr *MockShopBalancesTableMockRecorder) Put(ctx, v any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Put", reflect.TypeOf((*MockShopBalancesTable)(nil).Put), ctx, v)
+}
+
+// Delete mocks the method of the same name.
+func (m *MockShopBalancesTable) Delete(ctx context.Context) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Delete", ctx)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Delete declares an expected call of Delete.
+func (mr *MockShopBalancesTableMockRecorder) Delete(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Delete", reflect.TypeOf((*MockShopBalancesTable)(nil).Delete), ctx)
+}
+
+// Update mocks the method of the same name.
+func (m *MockShopBalancesTable) Update(ctx context.Context, fn func(*testapp.Tally) error) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Update", ctx, fn)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Update declares an expected call of Update.
+func (mr *MockShopBalancesTableMockRecorder) Update(ctx, fn any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Update", reflect.TypeOf((*MockShopBalancesTable)(nil).Update), ctx, fn)
+}
+
+// MockShopBuyEmitter is a mock of testapp.ShopBuyEmitter.
+type MockShopBuyEmitter struct {
+	ctrl     *gomock.Controller
+	recorder *MockShopBuyEmitterMockRecorder
+}
+
+// MockShopBuyEmitterMockRecorder records expected calls on a MockShopBuyEmitter.
+type MockShopBuyEmitterMockRecorder struct {
+	mock *MockShopBuyEmitter
+}
+
+// NewMockShopBuyEmitter returns a new mock of ShopBuyEmitter.
+func NewMockShopBuyEmitter(ctrl *gomock.Controller) *MockShopBuyEmitter {
+	mock := &MockShopBuyEmitter{ctrl: ctrl}
+	mock.recorder = &MockShopBuyEmitterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockShopBuyEmitter) EXPECT() *MockShopBuyEmitterMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.ShopBuyEmitter = (*MockShopBuyEmitter)(nil)
+
+// EmitTally mocks the method of the same name.
+func (m *MockShopBuyEmitter) EmitTally(ctx context.Context, msg *testapp.Tally) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "EmitTally", ctx, msg)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// EmitTally declares an expected call of EmitTally.
+func (mr *MockShopBuyEmitterMockRecorder) EmitTally(ctx, msg any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitTally", reflect.TypeOf((*MockShopBuyEmitter)(nil).EmitTally), ctx, msg)
+}
+
+// Balances mocks the method of the same name.
+func (m *MockShopBuyEmitter) Balances() testapp.ShopBalancesTable {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Balances")
+	ret0, _ := ret[0].(testapp.ShopBalancesTable)
+	return ret0
+}
+
+// Balances declares an expected call of Balances.
+func (mr *MockShopBuyEmitterMockRecorder) Balances() *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Balances", reflect.TypeOf((*MockShopBuyEmitter)(nil).Balances))
+}
+
+// MockShopReturnEmitter is a mock of testapp.ShopReturnEmitter.
+type MockShopReturnEmitter struct {
+	ctrl     *gomock.Controller
+	recorder *MockShopReturnEmitterMockRecorder
+}
+
+// MockShopReturnEmitterMockRecorder records expected calls on a MockShopReturnEmitter.
+type MockShopReturnEmitterMockRecorder struct {
+	mock *MockShopReturnEmitter
+}
+
+// NewMockShopReturnEmitter returns a new mock of ShopReturnEmitter.
+func NewMockShopReturnEmitter(ctrl *gomock.Controller) *MockShopReturnEmitter {
+	mock := &MockShopReturnEmitter{ctrl: ctrl}
+	mock.recorder = &MockShopReturnEmitterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockShopReturnEmitter) EXPECT() *MockShopReturnEmitterMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.ShopReturnEmitter = (*MockShopReturnEmitter)(nil)
+
+// EmitTally mocks the method of the same name.
+func (m *MockShopReturnEmitter) EmitTally(ctx context.Context, msg *testapp.Tally) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "EmitTally", ctx, msg)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// EmitTally declares an expected call of EmitTally.
+func (mr *MockShopReturnEmitterMockRecorder) EmitTally(ctx, msg any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitTally", reflect.TypeOf((*MockShopReturnEmitter)(nil).EmitTally), ctx, msg)
+}
+
+// Balances mocks the method of the same name.
+func (m *MockShopReturnEmitter) Balances() testapp.ShopBalancesTable {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Balances")
+	ret0, _ := ret[0].(testapp.ShopBalancesTable)
+	return ret0
+}
+
+// Balances declares an expected call of Balances.
+func (mr *MockShopReturnEmitterMockRecorder) Balances() *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Balances", reflect.TypeOf((*MockShopReturnEmitter)(nil).Balances))
+}
