@@ -882,19 +882,24 @@ func (r result) holdText(hold time.Duration) string {
 	return fmt.Sprintf("  RSS after %v idle %6.1f MiB", hold, r.holdMiB)
 }
 
-// vmRSS reads a process's resident set size from /proc (Linux).
+// vmRSS reads a process's resident set size from /proc (Linux), in MiB.
 func vmRSS(pid int) (float64, error) {
+	kb, err := procStatus(pid, "VmRSS:")
+	return float64(kb) / 1024, err
+}
+
+// procStatus reads a field in kB of /proc/<pid>/status (Linux).
+func procStatus(pid int, field string) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
-			return kb / 1024, err
+		if v, ok := strings.CutPrefix(line, field); ok {
+			return strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 		}
 	}
-	return 0, errors.New("no VmRSS in /proc status")
+	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
 }
 
 func runOne(ctx context.Context, self, addr string, adm *kadm.Client, name string, n int64, hold time.Duration, memLimit string) (result, error) {
@@ -954,6 +959,26 @@ func runOne(ctx context.Context, self, addr string, adm *kadm.Client, name strin
 	}()
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
+	// The peak RSS is the process's VmHWM, read until it exits. (Not
+	// getrusage's ru_maxrss: Linux carries it over exec from the forked
+	// harness, so it is never below the harness's own RSS — it reported
+	// 97.4 MiB for every small contender of one run.)
+	var hwm atomic.Int64 // KiB
+	stopHWM := make(chan struct{})
+	hwmDone := make(chan struct{})
+	go func() {
+		defer close(hwmDone)
+		for {
+			if kb, err := procStatus(cmd.Process.Pid, "VmHWM:"); err == nil && kb > hwm.Load() {
+				hwm.Store(kb)
+			}
+			select {
+			case <-stopHWM:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
 	topic := "bench-out-" + name
 	var start time.Time
 	deadline := time.Now().Add(10 * time.Minute)
@@ -993,14 +1018,20 @@ func runOne(ctx context.Context, self, addr string, adm *kadm.Client, name strin
 		_ = cmd.Process.Kill()
 		<-exited
 	}
+	close(stopHWM)
+	<-hwmDone
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	elapsed := done.Sub(start)
+	rss := float64(hwm.Load()) / 1024
+	if rss == 0 {
+		rss = float64(ru.Maxrss) / 1024 // no /proc
+	}
 	return result{
 		name:    name,
 		rate:    float64(n) / elapsed.Seconds(),
 		cpuPer:  cpu / time.Duration(n),
-		rssMiB:  float64(ru.Maxrss) / 1024,
+		rssMiB:  rss,
 		holdMiB: holdMiB,
 		elapsed: elapsed,
 	}, nil

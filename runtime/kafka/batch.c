@@ -1,3 +1,4 @@
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -330,4 +331,10 @@ int sg_pause(sg_client *c, char **topics, int32_t *parts, int n, int pause) {
   int err = pause ? rd_kafka_pause_partitions(c->rk, l) : rd_kafka_resume_partitions(c->rk, l);
   rd_kafka_topic_partition_list_destroy(l);
   return err;
+}
+
+void sg_limit_arenas(int n) {
+#ifdef M_ARENA_MAX
+  mallopt(M_ARENA_MAX, n);
+#endif
 }

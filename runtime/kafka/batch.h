@@ -69,6 +69,9 @@ const char *sg_rebalance_apply(sg_client *c, rd_kafka_topic_partition_list_t *pa
 int sg_store(sg_client *c, char **topics, int32_t *parts, int64_t *offs, int n);
 int sg_commit(sg_client *c);
 void sg_close(sg_client *c);
+
+// sg_limit_arenas caps glibc's malloc arenas at n (no-op elsewhere).
+void sg_limit_arenas(int n);
 int sg_produce_batch(sg_client *c, rd_kafka_topic_t **rkts, int32_t *parts, uint64_t *ids,
                      char *buf, int64_t *offs, int n, int *done);
 int sg_produce_headers(sg_client *c, rd_kafka_topic_t *rkt, int32_t part, uint64_t id,
