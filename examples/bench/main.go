@@ -28,65 +28,58 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
-	"math/rand/v2"
 	"os"
-	"os/exec"
 	"os/signal"
-	"path/filepath"
 	goruntime "runtime"
 	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
-	"github.com/IBM/sarama"
-	ck "github.com/confluentinc/confluent-kafka-go/v2/kafka"
-	"github.com/lovoo/goka"
-	"github.com/lovoo/goka/codec"
-	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kgo"
-
 	benchv1 "github.com/streamgen/streamgen/examples/bench/gen/bench/v1"
 	"github.com/streamgen/streamgen/runtime"
-	"github.com/streamgen/streamgen/runtime/broker"
 	"github.com/streamgen/streamgen/runtime/worker"
 )
 
 const inTopic = "bench-in"
 
-func main() {
-	if len(os.Args) > 1 {
-		switch os.Args[1] {
-		case "broker":
-			os.Exit(runBroker(os.Args[2:]))
-		case "handwritten", "goka", "streamgen", "goka-count", "streamgen-count", "streamgen-count-eos", "streamgen-restore", "plain-consume":
-			os.Exit(runContender(os.Args[1], os.Args[2:]))
-		}
-	}
-	os.Exit(harness(os.Args[1:]))
+// contender runs one contender until ctx ends.
+type contender func(ctx context.Context, brokers, dataDir string) error
+
+// contenders are the programs the harness runs, by name: streamgen's here,
+// the peers' in peers.go. Built with -tags sgworker, the binary holds
+// streamgen's alone: the harness runs that build for them, so their RSS is
+// that of a streamgen worker, not of a binary that also links Goka and
+// Sarama.
+var contenders = map[string]contender{
+	"streamgen":           func(ctx context.Context, brokers, _ string) error { return streamgenWorker(ctx, brokers) },
+	"streamgen-count":     streamgenCount,
+	"streamgen-count-eos": streamgenCountEOS,
+	"streamgen-restore":   streamgenRestore,
 }
 
-func runBroker(args []string) int {
-	fs := flag.NewFlagSet("broker", flag.ExitOnError)
-	addrFile := fs.String("addr-file", "", "write the address here")
-	_ = fs.Parse(args)
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
-	err := broker.Run(ctx, func(addr string) {
-		_ = os.WriteFile(*addrFile+".tmp", []byte(addr), 0o644)
-		_ = os.Rename(*addrFile+".tmp", *addrFile)
-	}, broker.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+// commands are the harness and the broker (peers.go), absent from the
+// sgworker build.
+var commands = map[string]func(args []string) int{}
+
+func main() {
+	if len(os.Args) > 1 {
+		if c := contenders[os.Args[1]]; c != nil {
+			os.Exit(runContender(os.Args[1], c, os.Args[2:]))
+		}
+		if cmd := commands[os.Args[1]]; cmd != nil {
+			os.Exit(cmd(os.Args[2:]))
+		}
 	}
-	return 0
+	if h := commands["harness"]; h != nil {
+		os.Exit(h(os.Args[1:]))
+	}
+	fmt.Fprintln(os.Stderr, "usage: bench <streamgen contender> -brokers addr [-data-dir dir] (this build runs streamgen's contenders only)")
+	os.Exit(2)
 }
 
 // ---- contenders ----
@@ -98,144 +91,19 @@ func first() {
 	firstOnce.Do(func() { fmt.Printf("FIRST %d\n", time.Now().UnixNano()) })
 }
 
-func runContender(name string, args []string) int {
+func runContender(name string, c contender, args []string) int {
 	fs := flag.NewFlagSet(name, flag.ExitOnError)
 	brokers := fs.String("brokers", "", "bootstrap brokers")
 	dataDir := fs.String("data-dir", "", "table store directory")
 	_ = fs.Parse(args)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	var err error
-	switch name {
-	case "handwritten":
-		err = handwritten(ctx, *brokers)
-	case "goka":
-		err = gokaProcessor(ctx, *brokers)
-	case "streamgen":
-		err = streamgenWorker(ctx, *brokers)
-	case "goka-count":
-		err = gokaCount(ctx, *brokers)
-	case "streamgen-count":
-		err = streamgenCount(ctx, *brokers, *dataDir)
-	case "streamgen-count-eos":
-		err = streamgenCountEOS(ctx, *brokers, *dataDir)
-	case "streamgen-restore":
-		err = streamgenRestore(ctx, *brokers, *dataDir)
-	case "plain-consume":
-		err = plainConsume(ctx, *brokers)
-	}
+	err := c(ctx, *brokers, *dataDir)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(os.Stderr, name+":", err)
 		return 1
 	}
 	return 0
-}
-
-// handwritten is the loop a team writes by hand on confluent-kafka-go, with
-// the same tuned consumer settings streamgen uses, at least once: it
-// flushes its outputs before each commit.
-func handwritten(ctx context.Context, brokers string) error {
-	c, err := ck.NewConsumer(&ck.ConfigMap{
-		"bootstrap.servers":      brokers,
-		"group.id":               "bench-handwritten",
-		"auto.offset.reset":      "earliest",
-		"enable.auto.commit":     false,
-		"fetch.queue.backoff.ms": 10,
-		"enable.metrics.push":    false,
-	})
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	p, err := ck.NewProducer(&ck.ConfigMap{
-		"bootstrap.servers":         brokers,
-		"linger.ms":                 5,
-		"enable.idempotence":        true,
-		"go.delivery.report.fields": "none",
-		"enable.metrics.push":       false,
-	})
-	if err != nil {
-		return err
-	}
-	defer p.Close()
-	go func() {
-		for ev := range p.Events() {
-			if m, ok := ev.(*ck.Message); ok && m.TopicPartition.Error != nil {
-				fmt.Fprintln(os.Stderr, "delivery failed:", m.TopicPartition.Error)
-				os.Exit(1)
-			}
-		}
-	}()
-	if err := c.Subscribe(inTopic, nil); err != nil {
-		return err
-	}
-	out := "bench-out-handwritten"
-	n := 0
-	commit := func() error {
-		for p.Len() > 0 {
-			p.Flush(10)
-		}
-		if _, err := c.Commit(); err != nil {
-			var ke ck.Error
-			if !errors.As(err, &ke) || ke.Code() != ck.ErrNoOffset {
-				return err
-			}
-		}
-		return nil
-	}
-	last := time.Now()
-	for ctx.Err() == nil {
-		ev := c.Poll(100)
-		switch m := ev.(type) {
-		case *ck.Message:
-			first()
-			for {
-				err := p.Produce(&ck.Message{
-					TopicPartition: ck.TopicPartition{Topic: &out, Partition: ck.PartitionAny},
-					Key:            m.Key,
-					Value:          bytes.ToUpper(m.Value),
-				}, nil)
-				var ke ck.Error
-				if errors.As(err, &ke) && ke.Code() == ck.ErrQueueFull {
-					p.Flush(10)
-					continue
-				}
-				if err != nil {
-					return err
-				}
-				break
-			}
-			n++
-		}
-		if n >= 10000 || time.Since(last) > 100*time.Millisecond {
-			if err := commit(); err != nil {
-				return err
-			}
-			n, last = 0, time.Now()
-		}
-	}
-	return commit()
-}
-
-func gokaProcessor(ctx context.Context, brokers string) error {
-	cfg := goka.DefaultConfig()
-	// The input is written before the processor starts: read it from the
-	// start (Goka's default is the newest offset).
-	cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
-	goka.ReplaceGlobalConfig(cfg)
-	out := goka.Stream("bench-out-goka")
-	g := goka.DefineGroup("bench-goka",
-		goka.Input(goka.Stream(inTopic), new(codec.Bytes), func(gctx goka.Context, msg any) {
-			first()
-			gctx.Emit(out, gctx.Key(), bytes.ToUpper(msg.([]byte)))
-		}),
-		goka.Output(out, new(codec.Bytes)),
-	)
-	p, err := goka.NewProcessor(strings.Split(brokers, ","), g)
-	if err != nil {
-		return err
-	}
-	return p.Run(ctx)
 }
 
 type benchAgents struct {
@@ -292,34 +160,6 @@ func streamgenWorker(ctx context.Context, brokers string) error {
 		opts = append(opts, worker.WithKafkaConfig(props))
 	}
 	return worker.Run(ctx, app, opts...)
-}
-
-// gokaCount counts per key with Goka's default storage (LevelDB) and
-// emits each new count.
-func gokaCount(ctx context.Context, brokers string) error {
-	cfg := goka.DefaultConfig()
-	cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
-	goka.ReplaceGlobalConfig(cfg)
-	out := goka.Stream("bench-out-goka-count")
-	g := goka.DefineGroup("bench-goka-count",
-		goka.Input(goka.Stream(inTopic), new(codec.Bytes), func(gctx goka.Context, msg any) {
-			first()
-			var n int64
-			if v := gctx.Value(); v != nil {
-				n = v.(int64)
-			}
-			n++
-			gctx.SetValue(n)
-			gctx.Emit(out, gctx.Key(), n)
-		}),
-		goka.Output(out, new(codec.Int64)),
-		goka.Persist(new(codec.Int64)),
-	)
-	p, err := goka.NewProcessor(strings.Split(brokers, ","), g)
-	if err != nil {
-		return err
-	}
-	return p.Run(ctx)
 }
 
 type countAgents struct {
@@ -498,541 +338,4 @@ func streamgenRestore(ctx context.Context, brokers, dataDir string) error {
 	}
 	defer profile()()
 	return worker.Run(ctx, app, worker.WithBrokers(brokers), worker.WithDataDir(dataDir), worker.WithHooks(&restoreReport{}))
-}
-
-// plainConsume reads the count table's changelog with a plain
-// confluent-kafka-go consumer (tuned fetch.queue.backoff.ms) and reports
-// the rate, for comparison with the restore.
-func plainConsume(ctx context.Context, brokers string) error {
-	c, err := ck.NewConsumer(&ck.ConfigMap{
-		"bootstrap.servers":      brokers,
-		"group.id":               "bench-plain-consume",
-		"auto.offset.reset":      "earliest",
-		"enable.auto.commit":     false,
-		"fetch.queue.backoff.ms": 10,
-		"enable.metrics.push":    false,
-	})
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	topic := benchv1.BenchCountCountsChangelogTopicName
-	var total int64
-	for p := int32(0); p < 8; p++ {
-		_, hi, err := c.QueryWatermarkOffsets(topic, p, 5000)
-		if err != nil {
-			return err
-		}
-		total += hi
-	}
-	var tps []ck.TopicPartition
-	for p := int32(0); p < 8; p++ {
-		tps = append(tps, ck.TopicPartition{Topic: &topic, Partition: p, Offset: ck.OffsetBeginning})
-	}
-	if err := c.Assign(tps); err != nil {
-		return err
-	}
-	var n int64
-	var start time.Time
-	for n < total && ctx.Err() == nil {
-		if m, ok := c.Poll(100).(*ck.Message); ok && m.TopicPartition.Error == nil {
-			if n == 0 {
-				start = time.Now()
-			}
-			n++
-		}
-	}
-	fmt.Printf("RESTORED %d %d\n", n, time.Since(start).Nanoseconds())
-	<-ctx.Done()
-	return nil
-}
-
-// ---- harness ----
-
-type result struct {
-	name    string
-	rate    float64 // records/s
-	cpuPer  time.Duration
-	rssMiB  float64
-	holdMiB float64 // RSS after -hold idle, once all outputs are in (0: not measured)
-	elapsed time.Duration
-}
-
-func harness(args []string) int {
-	fs := flag.NewFlagSet("bench", flag.ExitOnError)
-	records := fs.Int("records", 1000000, "input records")
-	size := fs.Int("size", 100, "value bytes per record")
-	partitions := fs.Int("partitions", 8, "input partitions")
-	keys := fs.Int("keys", 10000, "distinct keys")
-	which := fs.String("contenders", "handwritten,goka,streamgen", "contenders to run, in order")
-	runs := fs.Int("runs", 3, "rounds; each contender runs once per round, and medians are reported")
-	memLimit := fs.String("memlimit", "", "if set, GOMEMLIMIT for the streamgen contenders' processes only (e.g. 80MiB)")
-	hold := fs.Duration("hold", 0, "if set, also report each contender's RSS after it has been idle this long with all outputs in (the memory it holds, e.g. a table of -keys keys)")
-	_ = fs.Parse(args)
-
-	self, err := os.Executable()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	dir, err := os.MkdirTemp("", "streamgen-bench-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	addrFile := filepath.Join(dir, "addr")
-	brokerCmd := exec.Command(self, "broker", "-addr-file", addrFile)
-	brokerCmd.Stderr = os.Stderr
-	if err := brokerCmd.Start(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() {
-		_ = brokerCmd.Process.Signal(syscall.SIGTERM)
-		_ = brokerCmd.Wait()
-	}()
-	var addr string
-	for i := 0; i < 300 && addr == ""; i++ {
-		if b, err := os.ReadFile(addrFile); err == nil {
-			addr = string(b)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if addr == "" {
-		fmt.Fprintln(os.Stderr, "broker did not start")
-		return 1
-	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ProducerLinger(5*time.Millisecond),
-		kgo.MaxBufferedRecords(100000))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer cl.Close()
-	adm := kadm.NewClient(cl)
-	ctx := context.Background()
-	names := strings.Split(*which, ",")
-	topics := []string{inTopic}
-	for _, n := range names {
-		topics = append(topics, "bench-out-"+n)
-	}
-	if _, err := adm.CreateTopics(ctx, int32(*partitions), 1, nil, topics...); err != nil {
-		fmt.Fprintln(os.Stderr, "create topics:", err)
-		return 1
-	}
-	if err := createStateTopics(ctx, adm, names, int32(*partitions)); err != nil {
-		fmt.Fprintln(os.Stderr, "create state topics:", err)
-		return 1
-	}
-	fmt.Printf("broker %s (kfake, its own process); writing %d records of %d bytes over %d partitions, %d keys\n",
-		addr, *records, *size, *partitions, *keys)
-	if err := fill(ctx, cl, *records, *size, *keys); err != nil {
-		fmt.Fprintln(os.Stderr, "produce input:", err)
-		return 1
-	}
-	all := map[string][]result{}
-	for round := 1; round <= *runs; round++ {
-		if round > 1 {
-			if err := reset(ctx, adm, names, int32(*partitions)); err != nil {
-				fmt.Fprintln(os.Stderr, "reset between rounds:", err)
-				return 1
-			}
-		}
-		for _, n := range names {
-			r, err := runOne(ctx, self, addr, adm, n, int64(*records), *hold, *memLimit)
-			if err != nil {
-				fmt.Fprintf(os.Stderr, "%s: %v\n", n, err)
-				return 1
-			}
-			fmt.Printf("round %d  %-12s %9.0f records/s  %6.2f µs CPU/record  peak RSS %6.1f MiB  (%v)%s\n",
-				round, r.name, r.rate, float64(r.cpuPer.Nanoseconds())/1000, r.rssMiB, r.elapsed.Round(time.Millisecond), r.holdText(*hold))
-			all[n] = append(all[n], r)
-		}
-	}
-	med := map[string]result{}
-	fmt.Printf("\nmedians of %d rounds:\n", *runs)
-	for _, n := range names {
-		rs := all[n]
-		m := result{name: n, rate: median(rs, func(r result) float64 { return r.rate }),
-			cpuPer:  time.Duration(median(rs, func(r result) float64 { return float64(r.cpuPer) })),
-			rssMiB:  median(rs, func(r result) float64 { return r.rssMiB }),
-			holdMiB: median(rs, func(r result) float64 { return r.holdMiB })}
-		med[n] = m
-		fmt.Printf("%-12s %9.0f records/s  %6.2f µs CPU/record  peak RSS %6.1f MiB%s\n",
-			n, m.rate, float64(m.cpuPer.Nanoseconds())/1000, m.rssMiB, m.holdText(*hold))
-	}
-	if e, ok := med["streamgen-count-eos"]; ok {
-		if k, ok := med["kstream-count"]; ok {
-			fmt.Printf("streamgen-count-eos / kstream-count (both exactly once) rate %.2fx\n", e.rate/k.rate)
-		}
-		if c, ok := med["streamgen-count"]; ok {
-			fmt.Printf("streamgen-count-eos / streamgen-count (exactly once vs at least once) rate %.2fx\n", e.rate/c.rate)
-			var ratios []string
-			for i := range all["streamgen-count-eos"] {
-				ratios = append(ratios, fmt.Sprintf("%.2fx", all["streamgen-count-eos"][i].rate/all["streamgen-count"][i].rate))
-			}
-			fmt.Printf("streamgen-count-eos / streamgen-count rate per round: %s\n", strings.Join(ratios, " "))
-		}
-	}
-	if c, ok := med["streamgen-count"]; ok {
-		if sg, ok := med["streamgen"]; ok {
-			fmt.Printf("streamgen-count / streamgen (stateful vs stateless) rate %.2fx\n", c.rate/sg.rate)
-		}
-		if g, ok := med["goka-count"]; ok {
-			fmt.Printf("streamgen-count / goka-count rate %.2fx\n", c.rate/g.rate)
-		}
-		// The last round's changelog is in place: restore it, and read it
-		// plainly, alternating.
-		var rr, pr []float64
-		var recs int64
-		for i := 0; i < *runs; i++ {
-			r, n, err := runRestore(self, addr, "streamgen-restore")
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "restore:", err)
-				return 1
-			}
-			p, _, err := runRestore(self, addr, "plain-consume")
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "plain consume:", err)
-				return 1
-			}
-			fmt.Printf("restore %d  streamgen restore %9.0f records/s   plain consume %9.0f records/s  (%d changelog records)\n", i+1, r, p, n)
-			rr, pr, recs = append(rr, r), append(pr, p), n
-		}
-		sort.Float64s(rr)
-		sort.Float64s(pr)
-		fmt.Printf("restore / plain consume of the changelog (%d records, medians): %.2fx\n", recs, rr[len(rr)/2]/pr[len(pr)/2])
-	}
-	if sg, ok := med["streamgen"]; ok {
-		for _, n := range names {
-			if n == "streamgen" {
-				continue
-			}
-			r := med[n]
-			fmt.Printf("streamgen / %-12s rate %.2fx  CPU per record %.2fx\n", n, sg.rate/r.rate, float64(sg.cpuPer)/float64(r.cpuPer))
-		}
-		// Ratios within each round, where noise hits both alike.
-		for _, n := range names {
-			if n == "streamgen" {
-				continue
-			}
-			var ratios []string
-			for i := range all[n] {
-				ratios = append(ratios, fmt.Sprintf("%.2fx", all["streamgen"][i].rate/all[n][i].rate))
-			}
-			fmt.Printf("streamgen / %-12s rate per round: %s\n", n, strings.Join(ratios, " "))
-		}
-	}
-	return 0
-}
-
-// stateTopics are the state topics of the stateful contenders, deleted
-// between rounds.
-var stateTopics = []string{"bench-goka-count-table", benchv1.BenchCountCountsChangelogTopicName, benchv1.BenchCountEosCountsChangelogTopicName,
-	"bench-kstream-count-counts-changelog"}
-
-// createStateTopics creates Goka's group table topic (Goka would ask for
-// replication 2, which one broker cannot give); streamgen creates its
-// changelog itself.
-func createStateTopics(ctx context.Context, adm *kadm.Client, names []string, partitions int32) error {
-	for _, n := range names {
-		if n != "goka-count" {
-			continue
-		}
-		compact := "compact"
-		for attempt := 0; ; attempt++ {
-			res, err := adm.CreateTopics(ctx, partitions, 1, map[string]*string{"cleanup.policy": &compact}, "bench-goka-count-table")
-			if err == nil && res.Error() == nil {
-				break
-			}
-			if attempt == 50 {
-				if err == nil {
-					err = res.Error()
-				}
-				return err
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	return nil
-}
-
-// runRestore starts a contender that prints "RESTORED <records> <ns>" and
-// returns its rate.
-func runRestore(self, addr, name string) (float64, int64, error) {
-	dir, err := os.MkdirTemp("", "streamgen-bench-restore-")
-	if err != nil {
-		return 0, 0, err
-	}
-	defer os.RemoveAll(dir)
-	cmd := exec.Command(self, name, "-brokers", addr, "-data-dir", dir)
-	cmd.Stderr = os.Stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return 0, 0, err
-	}
-	if err := cmd.Start(); err != nil {
-		return 0, 0, err
-	}
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-	}()
-	buf := make([]byte, 64<<10)
-	var acc []byte
-	deadline := time.Now().Add(5 * time.Minute)
-	for time.Now().Before(deadline) {
-		k, err := stdout.Read(buf)
-		acc = append(acc, buf[:k]...)
-		if i := bytes.Index(acc, []byte("RESTORED ")); i >= 0 {
-			if j := bytes.IndexByte(acc[i:], '\n'); j > 0 {
-				var recs, ns int64
-				if _, err := fmt.Sscanf(string(acc[i:i+j]), "RESTORED %d %d", &recs, &ns); err != nil {
-					return 0, 0, err
-				}
-				return float64(recs) / (float64(ns) / 1e9), recs, nil
-			}
-		}
-		if err != nil {
-			return 0, 0, fmt.Errorf("%s ended without reporting: %v", name, err)
-		}
-	}
-	return 0, 0, errors.New("no report within 5 minutes")
-}
-
-func median(rs []result, f func(result) float64) float64 {
-	vs := make([]float64, len(rs))
-	for i, r := range rs {
-		vs[i] = f(r)
-	}
-	sort.Float64s(vs)
-	if len(vs)%2 == 1 {
-		return vs[len(vs)/2]
-	}
-	return (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2
-}
-
-// reset forgets every contender's progress: their groups' offsets and
-// their outputs, so the next round processes the same input from the start.
-func reset(ctx context.Context, adm *kadm.Client, names []string, partitions int32) error {
-	var groups, outs []string
-	for _, n := range names {
-		groups = append(groups, "bench-"+n)
-		outs = append(outs, "bench-out-"+n)
-	}
-	if _, err := adm.DeleteGroups(ctx, groups...); err != nil {
-		return err
-	}
-	if _, err := adm.DeleteTopics(ctx, append(outs, stateTopics...)...); err != nil {
-		return err
-	}
-	if err := createStateTopics(ctx, adm, names, partitions); err != nil {
-		return err
-	}
-	for attempt := 0; ; attempt++ {
-		res, err := adm.CreateTopics(ctx, partitions, 1, nil, outs...)
-		if err == nil && res.Error() == nil {
-			return nil
-		}
-		if attempt == 50 {
-			if err == nil {
-				err = res.Error()
-			}
-			return err
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-func fill(ctx context.Context, cl *kgo.Client, n, size, keys int) error {
-	// Each record gets its own random letters: with one value shared by all
-	// records (as before 2026-11-25), each compressed input batch held up
-	// to ~100,000 records, which every librdkafka consumer decompresses at
-	// once (~55 MiB of its memory per batch), far from real data.
-	rng := rand.New(rand.NewPCG(1, 2))
-	var failed atomic.Value
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		value := make([]byte, size)
-		for j := range value {
-			value[j] = byte('a' + rng.IntN(26))
-		}
-		wg.Add(1)
-		cl.Produce(ctx, &kgo.Record{Topic: inTopic, Key: []byte(fmt.Sprintf("key-%05d", i%keys)), Value: value},
-			func(_ *kgo.Record, err error) {
-				if err != nil {
-					failed.Store(err)
-				}
-				wg.Done()
-			})
-	}
-	wg.Wait()
-	if err, ok := failed.Load().(error); ok {
-		return err
-	}
-	return nil
-}
-
-// holdText is the idle RSS for a result line, if measured.
-func (r result) holdText(hold time.Duration) string {
-	if r.holdMiB == 0 {
-		return ""
-	}
-	return fmt.Sprintf("  RSS after %v idle %6.1f MiB", hold, r.holdMiB)
-}
-
-// vmRSS reads a process's resident set size from /proc (Linux), in MiB.
-func vmRSS(pid int) (float64, error) {
-	kb, err := procStatus(pid, "VmRSS:")
-	return float64(kb) / 1024, err
-}
-
-// procStatus reads a field in kB of /proc/<pid>/status (Linux).
-func procStatus(pid int, field string) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, field); ok {
-			return strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-		}
-	}
-	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
-}
-
-func runOne(ctx context.Context, self, addr string, adm *kadm.Client, name string, n int64, hold time.Duration, memLimit string) (result, error) {
-	args := []string{name, "-brokers", addr}
-	if strings.HasPrefix(name, "streamgen") || name == "kstream-count" {
-		dir, err := os.MkdirTemp("", "streamgen-bench-data-")
-		if err != nil {
-			return result{}, err
-		}
-		defer os.RemoveAll(dir)
-		args = append(args, "-data-dir", dir)
-	}
-	if name == "goka-count" {
-		_ = os.RemoveAll(goka.DefaultProcessorStoragePath("bench-goka-count"))
-	}
-	cmd := exec.Command(self, args...)
-	if name == "kstream-count" {
-		// A module of its own (its librdkafka cannot be linked with ours).
-		bin := filepath.Join(os.TempDir(), "streamgen-bench-kstream")
-		build := exec.Command("go", "build", "-o", bin, ".")
-		build.Dir = "kstream"
-		if out, err := build.CombinedOutput(); err != nil {
-			return result{}, fmt.Errorf("building the kstream contender: %v\n%s", err, out)
-		}
-		cmd = exec.Command(bin, args...)
-	}
-	if memLimit != "" && strings.HasPrefix(name, "streamgen") {
-		cmd.Env = append(os.Environ(), "GOMEMLIMIT="+memLimit)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return result{}, err
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		return result{}, err
-	}
-	firstCh := make(chan time.Time, 1)
-	go func() {
-		buf := make([]byte, 4096)
-		var acc []byte
-		for {
-			k, err := stdout.Read(buf)
-			acc = append(acc, buf[:k]...)
-			if i := bytes.Index(acc, []byte("FIRST ")); i >= 0 {
-				if j := bytes.IndexByte(acc[i:], '\n'); j > 0 {
-					ns, _ := strconv.ParseInt(string(acc[i+6:i+j]), 10, 64)
-					firstCh <- time.Unix(0, ns)
-					_, _ = io.Copy(io.Discard, stdout)
-					return
-				}
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	// The peak RSS is the process's VmHWM, read until it exits. (Not
-	// getrusage's ru_maxrss: Linux carries it over exec from the forked
-	// harness, so it is never below the harness's own RSS — it reported
-	// 97.4 MiB for every small contender of one run.)
-	var hwm atomic.Int64 // KiB
-	stopHWM := make(chan struct{})
-	hwmDone := make(chan struct{})
-	go func() {
-		defer close(hwmDone)
-		for {
-			if kb, err := procStatus(cmd.Process.Pid, "VmHWM:"); err == nil && kb > hwm.Load() {
-				hwm.Store(kb)
-			}
-			select {
-			case <-stopHWM:
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-	}()
-	topic := "bench-out-" + name
-	var start time.Time
-	deadline := time.Now().Add(10 * time.Minute)
-	for {
-		select {
-		case err := <-exited:
-			return result{}, fmt.Errorf("exited early: %v", err)
-		case start = <-firstCh:
-		default:
-		}
-		ends, err := adm.ListEndOffsets(ctx, topic)
-		if err == nil {
-			var total int64
-			ends.Each(func(o kadm.ListedOffset) { total += o.Offset })
-			if total >= n && !start.IsZero() {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			return result{}, errors.New("did not finish within 10 minutes")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	done := time.Now()
-	var holdMiB float64
-	if hold > 0 {
-		time.Sleep(hold)
-		if v, err := vmRSS(cmd.Process.Pid); err == nil {
-			holdMiB = v
-		}
-	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-exited:
-	case <-time.After(60 * time.Second):
-		_ = cmd.Process.Kill()
-		<-exited
-	}
-	close(stopHWM)
-	<-hwmDone
-	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	elapsed := done.Sub(start)
-	rss := float64(hwm.Load()) / 1024
-	if rss == 0 {
-		rss = float64(ru.Maxrss) / 1024 // no /proc
-	}
-	return result{
-		name:    name,
-		rate:    float64(n) / elapsed.Seconds(),
-		cpuPer:  cpu / time.Duration(n),
-		rssMiB:  rss,
-		holdMiB: holdMiB,
-		elapsed: elapsed,
-	}, nil
 }

@@ -67,7 +67,7 @@ type Badger struct {
 // defaults reserve a sparse 2 GiB value log, 64 MiB memtables and 2 MiB
 // tables per store, whose builders take twice the table size each). Here:
 // 512 KiB memtables and 256 KiB tables (a worker holding 1,000,000 keys in
-// 8 stores peaked near 140 MiB with these, ~350 MiB with 4 MiB memtables
+// 8 stores peaked near 145 MiB with these, ~350 MiB with 4 MiB memtables
 // and 2 MiB tables; BENCHMARKS.md), 16 MiB value-log files, no
 // compression and so no block cache, no index cache (table indexes are
 // read from the memory-mapped files); no fsync per write, because the
