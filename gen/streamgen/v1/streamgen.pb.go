@@ -790,6 +790,10 @@ type Agent struct {
 	// tables lists, by name, the app's tables the agent reads and writes.
 	// Every topic an agent with tables consumes must have the same number of
 	// partitions as the table's other writers' topics (co-partitioning).
+	// Several agents, of one topic or of several, may write a table: they
+	// take turns per record, so none loses another's update, and when their
+	// topics differ the worker assigns partition p of each to the same
+	// worker (librdkafka's range assignor). A windowed table has one writer.
 	Tables []string `protobuf:"bytes,5,rep,name=tables,proto3" json:"tables,omitempty"`
 	// on_window_close names a windowed table of the app: the agent is then
 	// called once with the final value of each of the table's windows when
