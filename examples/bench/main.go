@@ -274,6 +274,26 @@ func memstats() {
 	fmt.Fprintf(os.Stderr, "go heap: sys %d MiB, inuse %d MiB, total sys %d MiB\n", m.HeapSys>>20, m.HeapInuse>>20, m.Sys>>20)
 }
 
+// heapProfileLater writes a heap profile to path (if set) after
+// $BENCH_HEAPPROFILE_AT (default 4 s).
+func heapProfileLater(path string) {
+	if path == "" {
+		return
+	}
+	go func() {
+		at := 4 * time.Second
+		if d, err := time.ParseDuration(os.Getenv("BENCH_HEAPPROFILE_AT")); err == nil {
+			at = d
+		}
+		time.Sleep(at)
+		goruntime.GC() // the profile shows the live heap as of the last GC
+		if f, err := os.Create(path); err == nil {
+			_ = pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+	}()
+}
+
 func streamgenCount(ctx context.Context, brokers, dataDir string) error {
 	app, err := countApp()
 	if err != nil {
@@ -281,20 +301,7 @@ func streamgenCount(ctx context.Context, brokers, dataDir string) error {
 	}
 	defer profile()()
 	defer memstats()
-	if path := os.Getenv("BENCH_HEAPPROFILE"); path != "" {
-		go func() {
-			at := 4 * time.Second
-			if d, err := time.ParseDuration(os.Getenv("BENCH_HEAPPROFILE_AT")); err == nil {
-				at = d
-			}
-			time.Sleep(at)
-			goruntime.GC() // the profile shows the live heap as of the last GC
-			if f, err := os.Create(path); err == nil {
-				_ = pprof.WriteHeapProfile(f)
-				f.Close()
-			}
-		}()
-	}
+	heapProfileLater(os.Getenv("BENCH_HEAPPROFILE"))
 	opts := []worker.Option{worker.WithBrokers(brokers), worker.WithDataDir(dataDir)}
 	if v := os.Getenv("BENCH_KAFKA"); v != "" {
 		props := map[string]string{}
@@ -337,5 +344,6 @@ func streamgenRestore(ctx context.Context, brokers, dataDir string) error {
 		return err
 	}
 	defer profile()()
+	heapProfileLater(os.Getenv("BENCH_RESTORE_HEAPPROFILE"))
 	return worker.Run(ctx, app, worker.WithBrokers(brokers), worker.WithDataDir(dataDir), worker.WithHooks(&restoreReport{}))
 }

@@ -382,17 +382,17 @@ func harness(args []string) int {
 		var rr, pr []float64
 		var recs int64
 		for i := 0; i < *runs; i++ {
-			r, n, err := runRestore(self, addr, "streamgen-restore")
+			r, n, rss, err := runRestore(self, addr, "streamgen-restore")
 			if err != nil {
 				fmt.Fprintln(os.Stderr, "restore:", err)
 				return 1
 			}
-			p, _, err := runRestore(self, addr, "plain-consume")
+			p, _, _, err := runRestore(self, addr, "plain-consume")
 			if err != nil {
 				fmt.Fprintln(os.Stderr, "plain consume:", err)
 				return 1
 			}
-			fmt.Printf("restore %d  streamgen restore %9.0f records/s   plain consume %9.0f records/s  (%d changelog records)\n", i+1, r, p, n)
+			fmt.Printf("restore %d  streamgen restore %9.0f records/s   plain consume %9.0f records/s  (%d changelog records; restoring worker's peak RSS %.1f MiB)\n", i+1, r, p, n, rss)
 			rr, pr, recs = append(rr, r), append(pr, p), n
 		}
 		sort.Float64s(rr)
@@ -455,25 +455,26 @@ func createStateTopics(ctx context.Context, adm *kadm.Client, names []string, pa
 
 // runRestore starts a contender that prints "RESTORED <records> <ns>" and
 // returns its rate.
-func runRestore(self, addr, name string) (float64, int64, error) {
+func runRestore(self, addr, name string) (float64, int64, float64, error) {
 	dir, err := os.MkdirTemp("", "streamgen-bench-restore-")
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	defer os.RemoveAll(dir)
 	bin, err := binaryFor(self, name)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	cmd := exec.Command(bin, name, "-brokers", addr, "-data-dir", dir)
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	if err := cmd.Start(); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
+	peak := watchHWM(cmd.Process.Pid)
 	defer func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		_ = cmd.Wait()
@@ -488,16 +489,16 @@ func runRestore(self, addr, name string) (float64, int64, error) {
 			if j := bytes.IndexByte(acc[i:], '\n'); j > 0 {
 				var recs, ns int64
 				if _, err := fmt.Sscanf(string(acc[i:i+j]), "RESTORED %d %d", &recs, &ns); err != nil {
-					return 0, 0, err
+					return 0, 0, 0, err
 				}
-				return float64(recs) / (float64(ns) / 1e9), recs, nil
+				return float64(recs) / (float64(ns) / 1e9), recs, peak(), nil
 			}
 		}
 		if err != nil {
-			return 0, 0, fmt.Errorf("%s ended without reporting: %v", name, err)
+			return 0, 0, 0, fmt.Errorf("%s ended without reporting: %v", name, err)
 		}
 	}
-	return 0, 0, errors.New("no report within 5 minutes")
+	return 0, 0, 0, errors.New("no report within 5 minutes")
 }
 
 func median(rs []result, f func(result) float64) float64 {
@@ -585,6 +586,32 @@ func (r result) holdText(hold time.Duration) string {
 func vmRSS(pid int) (float64, error) {
 	kb, err := procStatus(pid, "VmRSS:")
 	return float64(kb) / 1024, err
+}
+
+// watchHWM polls pid's peak resident set (VmHWM) every 20 ms; the
+// function it returns stops polling and returns the peak seen, in MiB (0
+// without /proc).
+func watchHWM(pid int) func() float64 {
+	var hwm atomic.Int64 // KiB
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			if kb, err := procStatus(pid, "VmHWM:"); err == nil && kb > hwm.Load() {
+				hwm.Store(kb)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	return func() float64 {
+		close(stop)
+		<-done
+		return float64(hwm.Load()) / 1024
+	}
 }
 
 // procStatus reads a field in kB of /proc/<pid>/status (Linux).
@@ -690,22 +717,7 @@ func runOne(ctx context.Context, self, addr string, adm *kadm.Client, name strin
 	// getrusage's ru_maxrss: Linux carries it over exec from the forked
 	// harness, so it is never below the harness's own RSS — it reported
 	// 97.4 MiB for every small contender of one run.)
-	var hwm atomic.Int64 // KiB
-	stopHWM := make(chan struct{})
-	hwmDone := make(chan struct{})
-	go func() {
-		defer close(hwmDone)
-		for {
-			if kb, err := procStatus(cmd.Process.Pid, "VmHWM:"); err == nil && kb > hwm.Load() {
-				hwm.Store(kb)
-			}
-			select {
-			case <-stopHWM:
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-	}()
+	peak := watchHWM(cmd.Process.Pid)
 	topic := "bench-out-" + name
 	var start time.Time
 	deadline := time.Now().Add(10 * time.Minute)
@@ -745,12 +757,10 @@ func runOne(ctx context.Context, self, addr string, adm *kadm.Client, name strin
 		_ = cmd.Process.Kill()
 		<-exited
 	}
-	close(stopHWM)
-	<-hwmDone
+	rss := peak()
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	elapsed := done.Sub(start)
-	rss := float64(hwm.Load()) / 1024
 	if rss == 0 {
 		rss = float64(ru.Maxrss) / 1024 // no /proc
 	}

@@ -885,6 +885,9 @@ type PartitionStart struct {
 	From int64
 }
 
+// readBatch is the most records a restore or follower poll hands over.
+const readBatch = 4000
+
 // ReadPartitions reads each partition from its start offset up to its end
 // as of the call (the high watermark), with one consumer of its own outside
 // any group, reading committed records only, and calls fn with each batch
@@ -916,15 +919,17 @@ func readPartitions(ctx context.Context, cfg Config, parts []PartitionStart, end
 		return read, nil
 	}
 	props := cfg.props(map[string]string{
-		"group.id":                  "streamgen-restore",
-		"enable.auto.commit":        "false",
-		"fetch.queue.backoff.ms":    "10",
-		"enable.partition.eof":      "false",
-		"fetch.max.bytes":           "104857600",
-		"max.partition.fetch.bytes": "16777216",
+		"group.id":                   "streamgen-restore",
+		"enable.auto.commit":         "false",
+		"fetch.queue.backoff.ms":     "10",
+		"enable.partition.eof":       "false",
+		"fetch.max.bytes":            "1048576",
+		"max.partition.fetch.bytes":  "262144",
+		"queued.min.messages":        "10000",
+		"queued.max.messages.kbytes": "1024",
 	})
 	kc := &Consumer{topics: map[string]string{}}
-	b, err := newBase(C.SG_RD_KAFKA_CONSUMER, props, 10000, cfg.Logger)
+	b, err := newBase(C.SG_RD_KAFKA_CONSUMER, props, readBatch, cfg.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("restore consumer: %w", err)
 	}
@@ -985,7 +990,7 @@ func readPartitions(ctx context.Context, cfg Config, parts []PartitionStart, end
 		if err := ctx.Err(); err != nil {
 			return read, err
 		}
-		batch, err = kc.Poll(100*time.Millisecond, 10000, batch[:0])
+		batch, err = kc.Poll(100*time.Millisecond, readBatch, batch[:0])
 		if err != nil {
 			return read, err
 		}
