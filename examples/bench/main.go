@@ -17,7 +17,11 @@
 // (`make bench` from the repository root). The rate is records over the
 // time from the contender's first input record to the moment the broker
 // holds all of its outputs, so process start-up and group join are not
-// counted for anyone.
+// counted for anyone; the peak RSS is the process's VmHWM. This file holds
+// streamgen's contenders; peers.go the others, the harness and the broker,
+// all left out of the `-tags sgworker` build the harness runs streamgen's
+// contenders with (so that binary links streamgen alone, as a team's
+// worker would).
 package main
 
 //go:generate go tool streamgen -I proto -paths import -module github.com/streamgen/streamgen/examples/bench -mock none proto/bench/v1/bench.proto
