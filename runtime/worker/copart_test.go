@@ -14,6 +14,7 @@ import (
 
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/internal/testapp"
+	"github.com/streamgen/streamgen/runtime/streamtest"
 	"github.com/streamgen/streamgen/runtime/worker"
 )
 
@@ -195,5 +196,39 @@ func TestCoPartitionedTablesNeedTheRangeAssignor(t *testing.T) {
 	want := `table "balances" is written from topics orders, refunds: partition p of each of these topics must go to the same worker, which needs partition.assignment.strategy=range`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("got %v, want an error containing %q", err, want)
+	}
+}
+
+// The test driver runs the same two-topic table: orders and refunds of an
+// account land on one partition of the table, whichever topic they come
+// from.
+func TestDriverTableFromTwoTopics(t *testing.T) {
+	app := runtime.NewApp()
+	if err := testapp.RegisterShopAgents(app, shop{}); err != nil {
+		t.Fatal(err)
+	}
+	d := streamtest.New(app)
+	for i := 0; i < 30; i++ {
+		acct := fmt.Sprintf("acct-%d", i%3)
+		if err := streamtest.Send(d, testapp.OrderTopic, &testapp.Order{AccountId: acct, AmountCents: 3}); err != nil {
+			t.Fatal(err)
+		}
+		if err := streamtest.Send(d, testapp.RefundTopic, &testapp.Refund{AccountId: acct, AmountCents: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tallies, err := streamtest.Output(d, testapp.TallyTopic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := map[string]*testapp.Tally{}
+	for _, tl := range tallies {
+		last[tl.GetAccountId()] = tl
+	}
+	for i := 0; i < 3; i++ {
+		acct := fmt.Sprintf("acct-%d", i)
+		if got := last[acct]; got.GetCount() != 20 || got.GetSumCents() != 20 {
+			t.Errorf("%s: count %d sum %d, want 20 and 20", acct, got.GetCount(), got.GetSumCents())
+		}
 	}
 }
