@@ -155,15 +155,7 @@ func streamgenWorker(ctx context.Context, brokers string) error {
 		n, _ := strconv.Atoi(v)
 		opts = append(opts, worker.WithThreads(n))
 	}
-	if v := os.Getenv("BENCH_KAFKA"); v != "" {
-		props := map[string]string{}
-		for _, kv := range strings.Split(v, ",") {
-			k, val, _ := strings.Cut(kv, "=")
-			props[k] = val
-		}
-		opts = append(opts, worker.WithKafkaConfig(props))
-	}
-	return worker.Run(ctx, app, opts...)
+	return worker.Run(ctx, app, append(opts, benchKafka()...)...)
 }
 
 type countAgents struct {
@@ -278,6 +270,21 @@ func memstats() {
 	fmt.Fprintf(os.Stderr, "go heap: sys %d MiB, inuse %d MiB, total sys %d MiB\n", m.HeapSys>>20, m.HeapInuse>>20, m.Sys>>20)
 }
 
+// benchKafka returns the librdkafka properties of $BENCH_KAFKA
+// (k=v,k=v), as a worker option, for investigations.
+func benchKafka() []worker.Option {
+	v := os.Getenv("BENCH_KAFKA")
+	if v == "" {
+		return nil
+	}
+	props := map[string]string{}
+	for _, kv := range strings.Split(v, ",") {
+		k, val, _ := strings.Cut(kv, "=")
+		props[k] = val
+	}
+	return []worker.Option{worker.WithKafkaConfig(props)}
+}
+
 // heapProfileLater writes a heap profile to path (if set) after
 // $BENCH_HEAPPROFILE_AT (default 4 s).
 func heapProfileLater(path string) {
@@ -307,15 +314,7 @@ func streamgenCount(ctx context.Context, brokers, dataDir string) error {
 	defer memstats()
 	heapProfileLater(os.Getenv("BENCH_HEAPPROFILE"))
 	opts := []worker.Option{worker.WithBrokers(brokers), worker.WithDataDir(dataDir)}
-	if v := os.Getenv("BENCH_KAFKA"); v != "" {
-		props := map[string]string{}
-		for _, kv := range strings.Split(v, ",") {
-			k, val, _ := strings.Cut(kv, "=")
-			props[k] = val
-		}
-		opts = append(opts, worker.WithKafkaConfig(props))
-	}
-	return worker.Run(ctx, app, opts...)
+	return worker.Run(ctx, app, append(opts, benchKafka()...)...)
 }
 
 // restoreReport prints the total restore once every partition is done.

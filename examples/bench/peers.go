@@ -249,7 +249,6 @@ type result struct {
 	rate    float64 // records/s
 	cpuPer  time.Duration
 	rssMiB  float64
-	holdMiB float64 // RSS after -hold idle, once all outputs are in (0: not measured)
 	elapsed time.Duration
 }
 
@@ -262,7 +261,6 @@ func harness(args []string) int {
 	which := fs.String("contenders", "handwritten,goka,streamgen", "contenders to run, in order")
 	runs := fs.Int("runs", 3, "rounds; each contender runs once per round, and medians are reported")
 	memLimit := fs.String("memlimit", "", "if set, GOMEMLIMIT for the streamgen contenders' processes only (e.g. 80MiB)")
-	hold := fs.Duration("hold", 0, "if set, also report each contender's RSS after it has been idle this long with all outputs in (the memory it holds, e.g. a table of -keys keys)")
 	_ = fs.Parse(args)
 
 	self, err := os.Executable()
@@ -335,13 +333,13 @@ func harness(args []string) int {
 			}
 		}
 		for _, n := range names {
-			r, err := runOne(ctx, self, addr, adm, n, int64(*records), *hold, *memLimit)
+			r, err := runOne(ctx, self, addr, adm, n, int64(*records), *memLimit)
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "%s: %v\n", n, err)
 				return 1
 			}
-			fmt.Printf("round %d  %-12s %9.0f records/s  %6.2f µs CPU/record  peak RSS %6.1f MiB  (%v)%s\n",
-				round, r.name, r.rate, float64(r.cpuPer.Nanoseconds())/1000, r.rssMiB, r.elapsed.Round(time.Millisecond), r.holdText(*hold))
+			fmt.Printf("round %d  %-12s %9.0f records/s  %6.2f µs CPU/record  peak RSS %6.1f MiB  (%v)\n",
+				round, r.name, r.rate, float64(r.cpuPer.Nanoseconds())/1000, r.rssMiB, r.elapsed.Round(time.Millisecond))
 			all[n] = append(all[n], r)
 		}
 	}
@@ -350,12 +348,11 @@ func harness(args []string) int {
 	for _, n := range names {
 		rs := all[n]
 		m := result{name: n, rate: median(rs, func(r result) float64 { return r.rate }),
-			cpuPer:  time.Duration(median(rs, func(r result) float64 { return float64(r.cpuPer) })),
-			rssMiB:  median(rs, func(r result) float64 { return r.rssMiB }),
-			holdMiB: median(rs, func(r result) float64 { return r.holdMiB })}
+			cpuPer: time.Duration(median(rs, func(r result) float64 { return float64(r.cpuPer) })),
+			rssMiB: median(rs, func(r result) float64 { return r.rssMiB })}
 		med[n] = m
-		fmt.Printf("%-12s %9.0f records/s  %6.2f µs CPU/record  peak RSS %6.1f MiB%s\n",
-			n, m.rate, float64(m.cpuPer.Nanoseconds())/1000, m.rssMiB, m.holdText(*hold))
+		fmt.Printf("%-12s %9.0f records/s  %6.2f µs CPU/record  peak RSS %6.1f MiB\n",
+			n, m.rate, float64(m.cpuPer.Nanoseconds())/1000, m.rssMiB)
 	}
 	if e, ok := med["streamgen-count-eos"]; ok {
 		if k, ok := med["kstream-count"]; ok {
@@ -574,20 +571,6 @@ func fill(ctx context.Context, cl *kgo.Client, n, size, keys int) error {
 	return nil
 }
 
-// holdText is the idle RSS for a result line, if measured.
-func (r result) holdText(hold time.Duration) string {
-	if r.holdMiB == 0 {
-		return ""
-	}
-	return fmt.Sprintf("  RSS after %v idle %6.1f MiB", hold, r.holdMiB)
-}
-
-// vmRSS reads a process's resident set size from /proc (Linux), in MiB.
-func vmRSS(pid int) (float64, error) {
-	kb, err := procStatus(pid, "VmRSS:")
-	return float64(kb) / 1024, err
-}
-
 // watchHWM polls pid's peak resident set (VmHWM) every 20 ms; the
 // function it returns stops polling and returns the peak seen, in MiB (0
 // without /proc).
@@ -652,7 +635,7 @@ var (
 	sgworkerErr  error
 )
 
-func runOne(ctx context.Context, self, addr string, adm *kadm.Client, name string, n int64, hold time.Duration, memLimit string) (result, error) {
+func runOne(ctx context.Context, self, addr string, adm *kadm.Client, name string, n int64, memLimit string) (result, error) {
 	args := []string{name, "-brokers", addr}
 	if strings.HasPrefix(name, "streamgen") || name == "kstream-count" {
 		dir, err := os.MkdirTemp("", "streamgen-bench-data-")
@@ -743,13 +726,6 @@ func runOne(ctx context.Context, self, addr string, adm *kadm.Client, name strin
 		time.Sleep(20 * time.Millisecond)
 	}
 	done := time.Now()
-	var holdMiB float64
-	if hold > 0 {
-		time.Sleep(hold)
-		if v, err := vmRSS(cmd.Process.Pid); err == nil {
-			holdMiB = v
-		}
-	}
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-exited:
@@ -769,7 +745,6 @@ func runOne(ctx context.Context, self, addr string, adm *kadm.Client, name strin
 		rate:    float64(n) / elapsed.Seconds(),
 		cpuPer:  cpu / time.Duration(n),
 		rssMiB:  rss,
-		holdMiB: holdMiB,
 		elapsed: elapsed,
 	}, nil
 }

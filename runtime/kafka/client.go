@@ -42,7 +42,6 @@ var limitArenas = sync.OnceFunc(func() {
 })
 
 func checkVersion() error {
-	limitArenas()
 	v := int(C.rd_kafka_version())
 	if v>>24 != 2 {
 		return fmt.Errorf("streamgen kafka: linked librdkafka is version %d.%d.%d; streamgen's batched client needs 2.x",
@@ -100,6 +99,7 @@ func newBase(typ C.int, props map[string]string, batch int, logger *slog.Logger)
 	if err := checkVersion(); err != nil {
 		return nil, err
 	}
+	limitArenas() // before librdkafka starts its threads
 	keys := make([]string, 0, len(props))
 	for k := range props {
 		keys = append(keys, k)
@@ -636,10 +636,7 @@ func (kp *Producer) ProduceBatch(recs []runtime.Record, tokens []any) error {
 	}
 	sc := produceScratch.Get().(*scratch)
 	defer sc.put()
-	ids := sc.ids[:0]
-	for range recs {
-		ids = append(ids, 0)
-	}
+	ids := slices.Grow(sc.ids[:0], len(recs))[:len(recs)]
 	kp.tokens.mu.Lock()
 	for i := range recs {
 		ids[i] = C.uint64_t(kp.tokens.putLocked(tokens[i]))

@@ -119,21 +119,11 @@ func OpenBadgerInMemory(logger *slog.Logger) (*Badger, error) {
 	return &Badger{db: db}, nil
 }
 
-// Get returns the value of key.
+// Get returns the value of key, in a read transaction of its own.
 func (b *Badger) Get(key []byte) ([]byte, bool, error) {
-	var out []byte
-	err := b.db.View(func(txn *badger.Txn) error {
-		it, err := txn.Get(dataKey(key))
-		if err != nil {
-			return err
-		}
-		out, err = it.ValueCopy(nil)
-		return err
-	})
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return nil, false, nil
-	}
-	return out, err == nil, err
+	s := b.Snapshot()
+	defer s.Close()
+	return s.Get(key)
 }
 
 // Snapshot is a read view of a store for many reads in a row: it sees the

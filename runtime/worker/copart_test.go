@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -55,25 +54,7 @@ func (shop) Return(ctx context.Context, in *testapp.Refund, out testapp.ShopRetu
 
 func runShop(t *testing.T, addr, dir string, opts ...worker.Option) *ledgerRun {
 	t.Helper()
-	app := runtime.NewApp()
-	if err := testapp.RegisterShopAgents(app, shop{}); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan struct{})
-	r := &ledgerRun{cancel: cancel, done: make(chan error, 1)}
-	go func() {
-		r.done <- worker.Run(ctx, app, append([]worker.Option{worker.WithBrokers(addr), worker.WithLogger(testLogger(t)),
-			worker.WithSessionTimeout(3 * time.Second), worker.WithDataDir(dir),
-			worker.WithReady(func(string) { close(ready) })}, opts...)...)
-	}()
-	select {
-	case <-ready:
-	case err := <-r.done:
-		t.Fatalf("worker stopped before it was ready: %v", err)
-	}
-	t.Cleanup(func() { r.stop(t) })
-	return r
+	return runStateful(t, addr, dir, func(app *runtime.App) error { return testapp.RegisterShopAgents(app, shop{}) }, opts...)
 }
 
 // shopRecords interleaves n orders of 3 cents and n refunds of 1 cent over

@@ -102,7 +102,6 @@ type tableStore struct {
 	// shared is the cache of every lane writing the table, when more than
 	// one agent writes it; nil otherwise.
 	shared *tableCache
-	eos    bool // exactly once: store writes wait for the commit
 }
 
 // storeKey names a table partition's store.
@@ -192,7 +191,6 @@ func (w *worker) openTables(ps []*partition) ([]*tableStore, error) {
 							return fail(err)
 						}
 						ts.users.Store(1)
-						ts.eos = w.eos
 						if w.writers[td.Name] > 1 {
 							ts.shared = newTableCache(true)
 						}
@@ -517,6 +515,19 @@ func newTableCache(shared bool) *tableCache {
 	return &tableCache{shared: shared, entries: map[string]*cached{}}
 }
 
+// lock takes a shared cache's lock; a lane's own cache needs none.
+func (c *tableCache) lock() {
+	if c.shared {
+		c.mu.Lock()
+	}
+}
+
+func (c *tableCache) unlock() {
+	if c.shared {
+		c.mu.Unlock()
+	}
+}
+
 // reset drops every entry (the lanes are stopped): after an aborted
 // transaction, or once the store holds every write.
 func (c *tableCache) reset() {
@@ -640,16 +651,14 @@ func (s *laneState) write(i int, key, value []byte) *cached {
 	return e
 }
 
-// flushed is called once the lane's writes of table i are in its store
-// (at least once: right after the flush, under a shared table's lock;
-// exactly once: after the commit, where a shared table's cache is reset by
-// the coordinator instead, while every lane is stopped).
+// flushed is called once the lane's writes of table i are in its store:
+// at least once right after the flush (under a shared table's lock),
+// exactly once after the commit (for the lane's own caches only: the
+// coordinator resets shared ones while every lane is stopped).
 func (s *laneState) flushed(i int) {
 	c := s.caches[i]
 	if c.shared {
-		if !s.tables[i].eos {
-			clear(c.entries) // every entry is in the store now
-		}
+		clear(c.entries) // every entry is in the store now
 		return
 	}
 	if len(c.entries) > laneCacheKeys {

@@ -96,8 +96,15 @@ func runLedger(t *testing.T, addr, dir string, hooks ...any) *ledgerRun {
 
 func runLedgerWith(t *testing.T, addr, dir string, opts ...worker.Option) *ledgerRun {
 	t.Helper()
+	return runStateful(t, addr, dir, func(app *runtime.App) error { return testapp.RegisterLedgerAgents(app, ledger{}) }, opts...)
+}
+
+// runStateful runs a worker of the app register builds, with its tables
+// in dir, until the test ends; it returns once the worker is ready.
+func runStateful(t *testing.T, addr, dir string, register func(*runtime.App) error, opts ...worker.Option) *ledgerRun {
+	t.Helper()
 	app := runtime.NewApp()
-	if err := testapp.RegisterLedgerAgents(app, ledger{}); err != nil {
+	if err := register(app); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

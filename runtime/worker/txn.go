@@ -291,6 +291,7 @@ func (w *worker) recoverTxn(b *barrier, cause error, gone map[kafka.TopicPartiti
 		}
 	}
 	// Stop every running partition without letting anything more out.
+	shared := w.sharedStores()
 	var old []*partition
 	for tp, p := range w.parts {
 		p.discard.Store(true)
@@ -301,12 +302,8 @@ func (w *worker) recoverTxn(b *barrier, cause error, gone map[kafka.TopicPartiti
 		close(b.release)
 	}
 	stopLanes(old)
-	for _, p := range old {
-		for _, ts := range p.stores {
-			if ts.shared != nil {
-				ts.shared.reset() // uncommitted: the replay writes it again
-			}
-		}
+	for _, ts := range shared {
+		ts.shared.reset() // uncommitted: the replay writes it again
 	}
 	w.produceMu.Lock()
 	w.produceErr = nil

@@ -841,9 +841,6 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 	// its outputs and its table writes are in Kafka.
 	var out []runtime.Record
 	var toks []any
-	// write records a table write in the lane's cache, pending until the
-	// next flush (only the last value of a key per flush goes out).
-	write := func(i int, key, value []byte) *cached { return ls.write(i, key, value) }
 	var deferred []storeWrite              // exactly-once: store writes waiting for the commit
 	unflushed := make([]bool, len(tables)) // exactly-once: tables with cached writes not yet in the store
 	produce := func() {
@@ -863,65 +860,65 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 		clear(toks)
 		out, toks = out[:0], toks[:0]
 	}
+	// flushTable sends table i's pending writes to the store (at least
+	// once) or to the commit (exactly once), and to the changelog.
+	flushTable := func(i int, c *tableCache) {
+		c.lock()
+		defer c.unlock()
+		pws := c.pending
+		if len(pws) == 0 {
+			return
+		}
+		ts := tables[i]
+		batch := make([]state.KV, 0, len(pws))
+		for _, pw := range pws {
+			batch = append(batch, state.KV{Key: pw.key, Value: pw.v, Delete: pw.v == nil})
+		}
+		switch {
+		case w.eos && c.shared:
+			// Exactly-once, several writers: the store gets the batches
+			// after the commit, in the order they were flushed (by any
+			// writer's lane); until then the shared cache serves every
+			// writer.
+			c.deferred = append(c.deferred, batch)
+		case w.eos:
+			// Exactly-once: the store gets the batch only after the
+			// transaction carrying its changelog records commits; until
+			// then the lane's cache serves the lane's reads.
+			deferred = append(deferred, storeWrite{ts: ts, batch: batch})
+			unflushed[i] = true
+		default:
+			// The store first: a changelog offset is acknowledged only
+			// after the store holds its write, which checkpoints rely on.
+			if err := ts.store.Write(batch); err != nil {
+				w.fail(fmt.Errorf("streamgen worker: writing table %q: %w", ts.desc.Name, err))
+			}
+			ls.flushed(i)
+		}
+		// Then the changelog, in chunks, so the lane's output buffer stays
+		// small however many keys a flush carries.
+		for _, pw := range pws {
+			out = append(out, runtime.Record{Topic: ts.desc.Changelog.Name, Partition: ts.partition, Key: pw.key, Value: pw.v})
+			toks = append(toks, &changelogToken{fs: pw.fs, ts: ts})
+			pw.pending, pw.fs = false, nil
+			if len(out) >= maxProduceBatch {
+				produce()
+			}
+		}
+		clear(pws)
+		c.pending = pws[:0]
+		if c.shared {
+			// Produced before the lock goes, so the changelog holds the
+			// writers' flushes in the order the store got them.
+			produce()
+		}
+	}
 	flushTables := func() {
 		if ls == nil || ls.npend == 0 {
 			return
 		}
 		for i, c := range ls.caches {
-			if c.shared {
-				c.mu.Lock()
-			}
-			pws := c.pending
-			if len(pws) == 0 {
-				if c.shared {
-					c.mu.Unlock()
-				}
-				continue
-			}
-			ts := tables[i]
-			batch := make([]state.KV, 0, len(pws))
-			for _, pw := range pws {
-				batch = append(batch, state.KV{Key: pw.key, Value: pw.v, Delete: pw.v == nil})
-			}
-			switch {
-			case w.eos && c.shared:
-				// Exactly-once, several writers: the store gets the
-				// batches after the commit, in the order they were
-				// flushed (by any writer's lane); until then the shared
-				// cache serves every writer.
-				c.deferred = append(c.deferred, batch)
-			case w.eos:
-				// Exactly-once: the store gets the batch only after the
-				// transaction carrying its changelog records commits; until
-				// then the lane's cache serves the lane's reads.
-				deferred = append(deferred, storeWrite{ts: ts, batch: batch})
-				unflushed[i] = true
-			default:
-				// The store first: a changelog offset is acknowledged only
-				// after the store holds its write, which checkpoints rely on.
-				if err := ts.store.Write(batch); err != nil {
-					w.fail(fmt.Errorf("streamgen worker: writing table %q: %w", ts.desc.Name, err))
-				}
-				ls.flushed(i)
-			}
-			// Then the changelog, in chunks, so the lane's output buffer
-			// stays small however many keys a flush carries.
-			for _, pw := range pws {
-				out = append(out, runtime.Record{Topic: ts.desc.Changelog.Name, Partition: ts.partition, Key: pw.key, Value: pw.v})
-				toks = append(toks, &changelogToken{fs: pw.fs, ts: ts})
-				pw.pending, pw.fs = false, nil
-				if len(out) >= maxProduceBatch {
-					produce()
-				}
-			}
-			clear(pws)
-			c.pending = pws[:0]
-			if c.shared {
-				// Produced before the lock goes, so the changelog holds
-				// the writers' flushes in the order the store got them.
-				produce()
-				c.mu.Unlock()
-			}
+			flushTable(i, c)
 		}
 		ls.npend = 0
 		produce()
@@ -951,8 +948,8 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 					continue
 				}
 				delete(idx, k)
-				write(i, []byte(k), nil)
-				write(i, runtime.ClosedMarkerKey([]byte(k)), nil)
+				ls.write(i, []byte(k), nil)
+				ls.write(i, runtime.ClosedMarkerKey([]byte(k)), nil)
 			}
 		}
 	}
@@ -1020,7 +1017,7 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 						out = append(out, r)
 						toks = append(toks, nil)
 					}
-					write(i, g.marker, []byte{1})
+					ls.write(i, g.marker, []byte{1})
 					continue
 				}
 				g.remaining.Store(int32(len(recs) + 1))
@@ -1124,7 +1121,7 @@ func (w *worker) runLane(p *partition, agentIdx, laneIdx int, ag *runtime.Agent,
 						idx[string(wr.Key)] = &winEntry{end: start.Add(tables[wr.Table].desc.Window.Size).UnixMilli()}
 					}
 				}
-				pw := write(wr.Table, wr.Key, wr.Value)
+				pw := ls.write(wr.Table, wr.Key, wr.Value)
 				pw.fs = append(pw.fs, f)
 			}
 			ls.unlockShared()
