@@ -1,8 +1,3 @@
-// Package dsl reads streamgen's schema options into a checked topology
-// model: topics, apps and agents. The generator and the runtime's tooling
-// share it, so a schema is validated by one set of rules. Build collects
-// every problem at once, each with its file:line:col, a path to the
-// offending element, and what to do about it.
 package dsl
 
 import (

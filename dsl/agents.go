@@ -1,0 +1,236 @@
+package dsl
+
+import (
+	"fmt"
+	"strings"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	streamgenv1 "github.com/streamgen/streamgen/gen/streamgen/v1"
+)
+
+const emptyName = "google.protobuf.Empty"
+
+// agentBuilder reads one rpc of an app and its agent option into an Agent.
+// Every problem it finds makes the rpc unusable: ok turns false.
+type agentBuilder struct {
+	b     *builder
+	app   *App
+	m     protoreflect.MethodDescriptor
+	opt   *streamgenv1.Agent
+	ag    *Agent
+	where string // "service S > rpc M"
+	ok    bool
+}
+
+// fail records a problem at the rpc's option field at and marks the agent
+// unusable.
+func (a *agentBuilder) fail(at optionAt, path, format string, args ...any) {
+	a.b.errorf(a.m, at, path, format, args...)
+	a.ok = false
+}
+
+// agent reads rpc m of app into an Agent with its defaults filled in, and
+// adds it to the writers of its tables. It returns nil when the rpc is
+// unusable.
+func (b *builder) agent(app *App, m protoreflect.MethodDescriptor) *Agent {
+	where := "service " + string(app.Service.Name()) + " > rpc " + string(m.Name())
+	opt, _, err := AgentOf(m)
+	if err != nil {
+		b.errorf(m, inAgent(), where, "%v", err)
+		return nil
+	}
+	a := &agentBuilder{b: b, app: app, m: m, opt: opt, where: where, ok: true,
+		ag: &Agent{Name: string(m.Name()), Method: m, Concurrency: opt.GetConcurrency(), OnError: opt.GetOnError()}}
+	if m.IsStreamingClient() || m.IsStreamingServer() {
+		a.fail(onElement, where, "agents are declared as unary rpcs: remove \"stream\"; an agent is called once per record and emits any number of records")
+	}
+	a.input()
+	a.outputs()
+	a.distinctOutputs()
+	a.concurrency()
+	a.onError()
+	dlq := a.deadLetterName()
+	a.tables()
+	ag := a.ag
+	// A window-closing agent has no input: partitionInternalTopics sets its
+	// dead-letter topic's partitions once the table's writers are known.
+	partitions := int32(1)
+	if ag.Input != nil {
+		partitions = ag.Input.Partitions
+	}
+	ag.DeadLetter = &Topic{Name: dlq, Partitions: partitions, ReplicationFactor: -1, Codec: streamgenv1.Codec_CODEC_UNSPECIFIED, Config: map[string]string{}}
+	if ag.Input != nil {
+		ag.DeadLetter.ReplicationFactor = ag.Input.ReplicationFactor
+	}
+	if !a.ok {
+		return nil
+	}
+	for _, t := range ag.Tables {
+		t.Writers = append(t.Writers, ag)
+	}
+	return ag
+}
+
+// input resolves what the agent consumes: the windowed table named by
+// on_window_close, or else the topic of the request message.
+func (a *agentBuilder) input() {
+	in := a.m.Input()
+	name := a.opt.GetOnWindowClose()
+	if name == "" {
+		if t := a.b.model.ByMessage[in.FullName()]; t != nil {
+			a.ag.Input = t
+			return
+		}
+		a.fail(onElement, a.where,
+			"input %s is not bound to a topic, so the agent has nothing to consume; add option (streamgen.v1.topic) = { name: \"...\" } to message %s",
+			in.FullName(), in.Name())
+		return
+	}
+	at, path := inAgent(agentField.onWindowClose), a.where+" > option agent.on_window_close"
+	t := a.app.table(name)
+	switch {
+	case t == nil:
+		a.fail(at, path, "table %q is not declared in the app option", name)
+	case t.Window == nil:
+		a.fail(at, path, "table %q is not windowed: only windows close; add a window to it", name)
+	case t.Value.FullName() != in.FullName():
+		a.fail(at, path, "the agent receives the final values of table %q, of type %s, but takes %s; make its request type %s",
+			name, t.Value.FullName(), in.FullName(), t.Value.Name())
+	case len(a.opt.GetTables()) > 0:
+		a.fail(inAgent(agentField.tables), a.where+" > option agent.tables",
+			"an on_window_close agent cannot use tables; it receives the window's final value")
+	default:
+		a.ag.WindowClose = t
+	}
+}
+
+// outputs resolves the topics the agent emits to: the response message's,
+// unless it is google.protobuf.Empty, then the declared further outputs.
+func (a *agentBuilder) outputs() {
+	out := a.m.Output()
+	seen := map[protoreflect.FullName]bool{}
+	if out.FullName() != emptyName {
+		if t := a.b.model.ByMessage[out.FullName()]; t != nil {
+			a.ag.Outputs = append(a.ag.Outputs, t)
+			seen[out.FullName()] = true
+		} else {
+			a.fail(onElement, a.where,
+				"output %s is not bound to a topic; add a topic option to it, or return google.protobuf.Empty for an agent that emits nothing (or only further outputs)",
+				out.FullName())
+		}
+	}
+	for i, name := range a.opt.GetOutputs() {
+		at, path := inAgent(agentField.outputs, int32(i)), fmt.Sprintf("%s > option agent.outputs[%d]", a.where, i)
+		full := protoreflect.FullName(strings.TrimPrefix(name, "."))
+		switch {
+		case seen[full]:
+			a.fail(at, path, "output %s is listed twice (or is also the response type); list it once", name)
+		case a.b.model.ByMessage[full] != nil:
+			a.ag.Outputs = append(a.ag.Outputs, a.b.model.ByMessage[full])
+			seen[full] = true
+		default:
+			a.fail(at, path,
+				"output %q is not a message bound to a topic; give the full name (package.Message) of a message with a topic option", name)
+		}
+	}
+}
+
+// distinctOutputs rejects outputs whose messages share a name (their Emit
+// methods would collide) and an output that is the agent's own input.
+func (a *agentBuilder) distinctOutputs() {
+	names := map[protoreflect.Name]protoreflect.FullName{}
+	for _, t := range a.ag.Outputs {
+		if prev, dup := names[t.Message.Name()]; dup {
+			a.fail(inAgent(agentField.outputs), a.where+" > option agent.outputs",
+				"outputs %s and %s share the name %s, so their Emit methods would collide; rename one message", prev, t.Message.FullName(), t.Message.Name())
+		}
+		names[t.Message.Name()] = t.Message.FullName()
+		if a.ag.Input != nil && t == a.ag.Input {
+			a.fail(onElement, a.where,
+				"agent emits to its own input topic %q, which would feed its outputs back to itself without end; emit to another topic", t.Name)
+		}
+	}
+}
+
+// concurrency checks the concurrency and defaults it to 1.
+func (a *agentBuilder) concurrency() {
+	at, path := inAgent(agentField.concurrency), a.where+" > option agent.concurrency"
+	switch c := a.ag.Concurrency; {
+	case c < 0:
+		a.fail(at, path, "concurrency is %d; use a positive number, or leave it out for 1", c)
+	case c == 0:
+		a.ag.Concurrency = 1
+	case c > 1024:
+		a.fail(at, path, "concurrency is %d; at most 1024 records of a partition may run at once", c)
+	}
+}
+
+// onError checks the error policy and defaults it to ON_ERROR_DEAD_LETTER.
+func (a *agentBuilder) onError() {
+	switch a.ag.OnError {
+	case streamgenv1.OnError_ON_ERROR_UNSPECIFIED:
+		a.ag.OnError = streamgenv1.OnError_ON_ERROR_DEAD_LETTER
+	case streamgenv1.OnError_ON_ERROR_DEAD_LETTER, streamgenv1.OnError_ON_ERROR_STOP:
+	default:
+		a.fail(inAgent(agentField.onError), a.where+" > option agent.on_error",
+			"unknown on_error %d; use ON_ERROR_DEAD_LETTER or ON_ERROR_STOP", a.ag.OnError)
+	}
+}
+
+// deadLetterName returns the declared dead-letter topic, or the default
+// one, and checks that it is a valid topic name.
+func (a *agentBuilder) deadLetterName() string {
+	dlq := a.opt.GetDeadLetterTopic()
+	if dlq == "" {
+		dlq = DefaultDeadLetterTopic(a.app.ID, a.ag.Name)
+	}
+	if why := ValidTopicName(dlq); why != "" {
+		a.fail(inAgent(agentField.deadLetterTopic), a.where+" > option agent.dead_letter_topic",
+			"dead-letter topic %q %s", dlq, why)
+	}
+	return dlq
+}
+
+// tables resolves the tables the agent lists. A table keyed by a field
+// must be keyed like the agent's input topic, or one key's state would be
+// split across partitions.
+func (a *agentBuilder) tables() {
+	ag := a.ag
+	for i, name := range a.opt.GetTables() {
+		at, p := inAgent(agentField.tables, int32(i)), fmt.Sprintf("%s > option agent.tables[%d]", a.where, i)
+		t := a.app.table(name)
+		switch {
+		case t == nil:
+			a.fail(at, p, "table %q is not declared; declare it in the service's app option (tables: [{ name: %q value: \"...\" }])", name, name)
+			continue
+		case ag.Input == nil:
+			continue
+		}
+		for _, u := range ag.Tables {
+			if u == t {
+				a.fail(at, p, "table %q is listed twice", name)
+			}
+		}
+		if t.KeyField != "" && !t.Global {
+			fd := ag.Input.Message.Fields().ByName(protoreflect.Name(t.KeyField))
+			switch {
+			case fd == nil:
+				a.fail(at, p, "table %q is keyed by field %q, which input %s does not have", name, t.KeyField, ag.Input.Message.FullName())
+			case ag.Input.Key == nil || ag.Input.Key.Name() != fd.Name():
+				a.fail(at, p,
+					"table %q is keyed by %q but topic %q is not (its key is %s): records with one %s would land on several partitions and split its state; key the topic by %q",
+					name, t.KeyField, ag.Input.Name, keyName(ag.Input), t.KeyField, t.KeyField)
+			}
+		}
+		ag.Tables = append(ag.Tables, t)
+	}
+}
+
+// keyName describes a topic's key for error messages.
+func keyName(t *Topic) string {
+	if t.Key == nil {
+		return "the record key, no field"
+	}
+	return "field " + string(t.Key.Name())
+}

@@ -1,0 +1,95 @@
+package dsl
+
+import "fmt"
+
+// The checks below read a built model and report the problems they find;
+// they never change the model.
+
+// checkTables checks app's tables against their writers: every table has
+// one (a global table, a reader), a windowed table has only one, and the
+// writers of a table consume topics with one partition count.
+func (b *builder) checkTables(app *App) {
+	for _, t := range app.Tables {
+		if t.Global && len(t.Writers) > 0 {
+			continue // read anywhere: no co-partitioning
+		}
+		if len(t.Writers) == 0 {
+			b.errorf(app.Service, inApp(appField.tables, int32(t.optIndex)),
+				fmt.Sprintf("service %s > option app.tables[%d]", app.Service.Name(), t.optIndex),
+				"no agent uses table %q; list it in an agent's tables option, or remove it", t.Name)
+			continue
+		}
+		first := t.Writers[0]
+		if t.Window != nil && len(t.Writers) > 1 {
+			// A window's closing and expiry are driven by the lanes of the
+			// agent that writes it; two writers would each close it.
+			w := t.Writers[1]
+			b.errorf(w.Method, inAgent(agentField.tables), agentTablesPath(app, w),
+				"windowed table %q is written by %s and by %s: a windowed table has one writer agent (it closes and expires the windows); have the other agents emit to a topic that agent consumes, or give each its own table",
+				t.Name, first.Name, w.Name)
+		}
+		for _, w := range t.Writers[1:] {
+			if w.Input.Partitions != first.Input.Partitions {
+				b.errorf(w.Method, inAgent(agentField.tables), agentTablesPath(app, w),
+					"table %q is written by %s, whose input %q has %d partitions, and by %s, whose input %q has %d: a table's writers must consume topics with the same partition count (co-partitioning), or one key's state would be split",
+					t.Name, first.Name, first.Input.Name, first.Input.Partitions, w.Name, w.Input.Name, w.Input.Partitions)
+			}
+		}
+	}
+}
+
+// agentTablesPath is the element path of agent ag's tables option.
+func agentTablesPath(app *App, ag *Agent) string {
+	return "service " + string(app.Service.Name()) + " > rpc " + ag.Name + " > option agent.tables"
+}
+
+// checkInternalTopics checks, across apps, that every dead-letter and
+// changelog topic is its owner's own: not a declared topic, and not used
+// by another agent or table.
+func (b *builder) checkInternalTopics() {
+	owner := map[string]string{} // topic name -> who uses it, for errors
+	for _, app := range b.model.Apps {
+		for _, ag := range app.Agents {
+			b.checkDeadLetter(app, ag, owner)
+			owner[ag.DeadLetter.Name] = string(app.Service.FullName()) + "." + ag.Name
+		}
+		for _, t := range app.Tables {
+			if t.Global {
+				continue
+			}
+			b.checkChangelog(app, t, owner)
+			owner[t.Changelog.Name] = "table " + t.Name
+		}
+	}
+}
+
+// checkDeadLetter checks that ag's dead-letter topic is neither a declared
+// topic nor in owner.
+func (b *builder) checkDeadLetter(app *App, ag *Agent, owner map[string]string) {
+	at := inAgent(agentField.deadLetterTopic)
+	path := "service " + string(app.Service.Name()) + " > rpc " + ag.Name + " > option agent.dead_letter_topic"
+	name := ag.DeadLetter.Name
+	if t := b.model.Topics[name]; t != nil {
+		b.errorf(ag.Method, at, path,
+			"dead-letter topic %q is also the topic of %s; dead letters are copies of any input record, so the topic must be the agent's own: choose another dead_letter_topic",
+			name, t.Message.FullName())
+	}
+	if prev, dup := owner[name]; dup {
+		b.errorf(ag.Method, at, path, "dead-letter topic %q is also used by %s; give each agent its own", name, prev)
+	}
+}
+
+// checkChangelog checks that table t's changelog topic is neither a
+// declared topic nor in owner.
+func (b *builder) checkChangelog(app *App, t *Table, owner map[string]string) {
+	at := inApp(appField.tables, int32(t.optIndex), tableField.name)
+	path := fmt.Sprintf("service %s > option app.tables[%d].name", app.Service.Name(), t.optIndex)
+	name := t.Changelog.Name
+	if d := b.model.Topics[name]; d != nil {
+		b.errorf(app.Service, at, path,
+			"changelog topic %q of table %q is also the topic of %s; rename the table or the topic", name, t.Name, d.Message.FullName())
+	}
+	if prev, dup := owner[name]; dup {
+		b.errorf(app.Service, at, path, "changelog topic %q of table %q is also used by %s", name, t.Name, prev)
+	}
+}
