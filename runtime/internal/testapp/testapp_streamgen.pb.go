@@ -10,9 +10,9 @@ import (
 	time "time"
 )
 
-// This is a compile-time assertion that this generated file and the
-// streamgen runtime it is built with fit together. If it fails, upgrade
-// github.com/streamgen/streamgen or regenerate with the matching version.
+// This is a compile-time assertion that this generated file and the streamgen runtime it is built
+// with fit together. If it fails, upgrade github.com/streamgen/streamgen or regenerate with the
+// matching version.
 const _ = runtime.SupportPackageIsVersion1
 
 // Names of the topics bound to this file's messages.
@@ -47,9 +47,8 @@ var _Order_TopicDesc = runtime.TopicDesc{
 	Key:               _Order_Key,
 }
 
-// OrderTopic is a typed handle on topic "orders", which holds Order messages
-// (proto codec, 4 partitions, keyed by account_id). Send to it from outside an agent
-// with its Send method.
+// OrderTopic is a typed handle on topic "orders", which holds Order messages (proto codec, 4
+// partitions, keyed by account_id). Send to it from outside an agent with its Send method.
 var OrderTopic = runtime.NewTopic[*Order](&_Order_TopicDesc)
 
 func _Receipt_Key(m proto.Message) []byte {
@@ -66,9 +65,8 @@ var _Receipt_TopicDesc = runtime.TopicDesc{
 	Key:               _Receipt_Key,
 }
 
-// ReceiptTopic is a typed handle on topic "receipts", which holds Receipt messages
-// (json codec, 4 partitions, keyed by account_id). Send to it from outside an agent
-// with its Send method.
+// ReceiptTopic is a typed handle on topic "receipts", which holds Receipt messages (json codec, 4
+// partitions, keyed by account_id). Send to it from outside an agent with its Send method.
 var ReceiptTopic = runtime.NewTopic[*Receipt](&_Receipt_TopicDesc)
 
 func _Alert_Key(m proto.Message) []byte {
@@ -88,9 +86,8 @@ var _Alert_TopicDesc = runtime.TopicDesc{
 	Key:         _Alert_Key,
 }
 
-// AlertTopic is a typed handle on topic "alerts", which holds Alert messages
-// (proto codec, 2 partitions, keyed by account_id). Send to it from outside an agent
-// with its Send method.
+// AlertTopic is a typed handle on topic "alerts", which holds Alert messages (proto codec, 2
+// partitions, keyed by account_id). Send to it from outside an agent with its Send method.
 var AlertTopic = runtime.NewTopic[*Alert](&_Alert_TopicDesc)
 
 func _Tally_Key(m proto.Message) []byte {
@@ -107,9 +104,8 @@ var _Tally_TopicDesc = runtime.TopicDesc{
 	Key:               _Tally_Key,
 }
 
-// TallyTopic is a typed handle on topic "tallies", which holds Tally messages
-// (json codec, 4 partitions, keyed by account_id). Send to it from outside an agent
-// with its Send method.
+// TallyTopic is a typed handle on topic "tallies", which holds Tally messages (json codec, 4
+// partitions, keyed by account_id). Send to it from outside an agent with its Send method.
 var TallyTopic = runtime.NewTopic[*Tally](&_Tally_TopicDesc)
 
 var _Limit_TopicDesc = runtime.TopicDesc{
@@ -124,9 +120,9 @@ var _Limit_TopicDesc = runtime.TopicDesc{
 	New:         func() proto.Message { return new(Limit) },
 }
 
-// LimitTopic is a typed handle on topic "limits", which holds Limit messages
-// (proto codec, 3 partitions, keeping the input record's key). Send to it from outside an agent
-// with its Send method.
+// LimitTopic is a typed handle on topic "limits", which holds Limit messages (proto codec, 3
+// partitions, keeping the input record's key). Send to it from outside an agent with its Send
+// method.
 var LimitTopic = runtime.NewTopic[*Limit](&_Limit_TopicDesc)
 
 func _MinuteTotal_Key(m proto.Message) []byte {
@@ -144,8 +140,8 @@ var _MinuteTotal_TopicDesc = runtime.TopicDesc{
 }
 
 // MinuteTotalTopic is a typed handle on topic "minute-totals", which holds MinuteTotal messages
-// (json codec, 4 partitions, keyed by account_id). Send to it from outside an agent
-// with its Send method.
+// (json codec, 4 partitions, keyed by account_id). Send to it from outside an agent with its Send
+// method.
 var MinuteTotalTopic = runtime.NewTopic[*MinuteTotal](&_MinuteTotal_TopicDesc)
 
 func _Refund_Key(m proto.Message) []byte {
@@ -162,9 +158,8 @@ var _Refund_TopicDesc = runtime.TopicDesc{
 	Key:               _Refund_Key,
 }
 
-// RefundTopic is a typed handle on topic "refunds", which holds Refund messages
-// (proto codec, 4 partitions, keyed by account_id). Send to it from outside an agent
-// with its Send method.
+// RefundTopic is a typed handle on topic "refunds", which holds Refund messages (proto codec, 4
+// partitions, keyed by account_id). Send to it from outside an agent with its Send method.
 var RefundTopic = runtime.NewTopic[*Refund](&_Refund_TopicDesc)
 
 // CheckoutAppID is the app id of service streamgen.testapp.v1.Checkout: its consumer group.
@@ -185,9 +180,9 @@ type CheckoutAgents interface {
 	Check(ctx context.Context, in *Order, out CheckoutCheckEmitter) error
 }
 
-// UnimplementedCheckoutAgents can be embedded to have forward compatible
-// implementations: its methods return runtime.ErrUnimplemented, so a record
-// that reaches an agent not implemented yet goes to the agent's error policy.
+// UnimplementedCheckoutAgents can be embedded to have forward compatible implementations: its
+// methods return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet
+// goes to the agent's error policy.
 type UnimplementedCheckoutAgents struct{}
 
 // Check returns runtime.ErrUnimplemented.
@@ -195,9 +190,9 @@ func (UnimplementedCheckoutAgents) Check(context.Context, *Order, CheckoutCheckE
 	return runtime.ErrUnimplemented
 }
 
-// CheckoutCheckEmitter emits the records of agent Check. Emitted records are produced
-// after the handler returns nil; when it returns an error, they are dropped
-// and the input record goes to the error policy.
+// CheckoutCheckEmitter emits the records of agent Check. Emitted records are produced after the
+// handler returns nil; when it returns an error, they are dropped and the input record goes to the
+// error policy.
 type CheckoutCheckEmitter interface {
 	// EmitReceipt emits to topic "receipts", keyed by account_id.
 	EmitReceipt(ctx context.Context, m *Receipt) error
@@ -244,9 +239,8 @@ var _Checkout_AppDesc = runtime.AppDesc{
 	},
 }
 
-// RegisterCheckoutAgents registers the agents of app "checkout", implemented by
-// impl, on app. Run the app with package worker, or test it with package
-// streamtest.
+// RegisterCheckoutAgents registers the agents of app "checkout", implemented by impl, on app. Run
+// the app with package worker, or test it with package streamtest.
 func RegisterCheckoutAgents(app *runtime.App, impl CheckoutAgents) error {
 	return app.Register(&_Checkout_AppDesc, impl)
 }
@@ -269,9 +263,9 @@ type AuditAgents interface {
 	Record(ctx context.Context, in *Alert, out AuditRecordEmitter) error
 }
 
-// UnimplementedAuditAgents can be embedded to have forward compatible
-// implementations: its methods return runtime.ErrUnimplemented, so a record
-// that reaches an agent not implemented yet goes to the agent's error policy.
+// UnimplementedAuditAgents can be embedded to have forward compatible implementations: its methods
+// return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet goes to
+// the agent's error policy.
 type UnimplementedAuditAgents struct{}
 
 // Record returns runtime.ErrUnimplemented.
@@ -279,9 +273,9 @@ func (UnimplementedAuditAgents) Record(context.Context, *Alert, AuditRecordEmitt
 	return runtime.ErrUnimplemented
 }
 
-// AuditRecordEmitter emits the records of agent Record. Emitted records are produced
-// after the handler returns nil; when it returns an error, they are dropped
-// and the input record goes to the error policy.
+// AuditRecordEmitter emits the records of agent Record. Emitted records are produced after the
+// handler returns nil; when it returns an error, they are dropped and the input record goes to the
+// error policy.
 type AuditRecordEmitter interface {
 }
 
@@ -312,9 +306,8 @@ var _Audit_AppDesc = runtime.AppDesc{
 	},
 }
 
-// RegisterAuditAgents registers the agents of app "audit", implemented by
-// impl, on app. Run the app with package worker, or test it with package
-// streamtest.
+// RegisterAuditAgents registers the agents of app "audit", implemented by impl, on app. Run the app
+// with package worker, or test it with package streamtest.
 func RegisterAuditAgents(app *runtime.App, impl AuditAgents) error {
 	return app.Register(&_Audit_AppDesc, impl)
 }
@@ -324,7 +317,8 @@ const LedgerAppID = "ledger"
 
 // Dead-letter topics of the Ledger app's agents.
 const (
-	// LedgerMinuteClosedDeadLetterTopicName is where agent MinuteClosed writes records it cannot process.
+	// LedgerMinuteClosedDeadLetterTopicName is where agent MinuteClosed writes records it cannot
+	// process.
 	LedgerMinuteClosedDeadLetterTopicName = "ledger-minute-closed-dlq"
 	// LedgerAddDeadLetterTopicName is where agent Add writes records it cannot process.
 	LedgerAddDeadLetterTopicName = "ledger-add-dlq"
@@ -357,9 +351,8 @@ var _Ledger_Tallies_TableDesc = runtime.TableDesc{
 	KeyFromField: true,
 }
 
-// LedgerTalliesTable is typed access to table "tallies" for the key of the record
-// being handled. Writes take effect, in the store and the changelog, only if
-// the handler returns nil.
+// LedgerTalliesTable is typed access to table "tallies" for the key of the record being handled.
+// Writes take effect, in the store and the changelog, only if the handler returns nil.
 type LedgerTalliesTable interface {
 	// Get returns the key's value, or the table's default if it has none.
 	Get(ctx context.Context) (*Tally, error)
@@ -410,11 +403,10 @@ var _Ledger_Limits_TableDesc = runtime.TableDesc{
 	New:    func() proto.Message { return new(Limit) },
 }
 
-// LedgerLimitsTable reads global table "limits", fed from topic "limits":
-// every worker holds all of it. Reads are eventually consistent.
+// LedgerLimitsTable reads global table "limits", fed from topic "limits": every worker holds all of
+// it. Reads are eventually consistent.
 type LedgerLimitsTable interface {
-	// Get returns the value of key, or the table's default, and whether the
-	// key has a value.
+	// Get returns the value of key, or the table's default, and whether the key has a value.
 	Get(ctx context.Context, key string) (*Limit, bool, error)
 }
 
@@ -451,25 +443,23 @@ var _Ledger_MinuteSums_TableDesc = runtime.TableDesc{
 }
 
 // LedgerMinuteSumsTable is typed access to windowed table "minute-sums" (tumbling windows of 1m0s)
-// for the key of the record being handled. Writes take effect, in the store and the
-// changelog, only if the handler returns nil.
+// for the key of the record being handled. Writes take effect, in the store and the changelog, only
+// if the handler returns nil.
 type LedgerMinuteSumsTable interface {
-	// Update applies fn to the value of every open window that contains the
-	// record's event time, and stores the results.
+	// Update applies fn to the value of every open window that contains the record's event time,
+	// and stores the results.
 	Update(ctx context.Context, fn func(v *Tally) error) error
-	// Current returns the value of the window a read at the record's event time
-	// returns: the newest containing it (sliding windows: the one ending first
-	// after it, covering the last window size).
+	// Current returns the value of the window a read at the record's event time returns: the newest
+	// containing it (sliding windows: the one ending first after it, covering the last window
+	// size).
 	Current(ctx context.Context) (*Tally, error)
 	// Now is Current at the partition's stream time.
 	Now(ctx context.Context) (*Tally, error)
 	// At is Current at time t.
 	At(ctx context.Context, t time.Time) (*Tally, error)
-	// Delta is Current at the record's event time minus d: compare the two
-	// for the change.
+	// Delta is Current at the record's event time minus d: compare the two for the change.
 	Delta(ctx context.Context, d time.Duration) (*Tally, error)
-	// Range returns the windows that start in [from, to) and hold a value,
-	// oldest first.
+	// Range returns the windows that start in [from, to) and hold a value, oldest first.
 	Range(ctx context.Context, from, to time.Time) ([]runtime.Window[*Tally], error)
 }
 
@@ -537,9 +527,9 @@ type LedgerAgents interface {
 	Add(ctx context.Context, in *Order, out LedgerAddEmitter) error
 }
 
-// UnimplementedLedgerAgents can be embedded to have forward compatible
-// implementations: its methods return runtime.ErrUnimplemented, so a record
-// that reaches an agent not implemented yet goes to the agent's error policy.
+// UnimplementedLedgerAgents can be embedded to have forward compatible implementations: its methods
+// return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet goes to
+// the agent's error policy.
 type UnimplementedLedgerAgents struct{}
 
 // MinuteClosed returns runtime.ErrUnimplemented.
@@ -553,8 +543,8 @@ func (UnimplementedLedgerAgents) Add(context.Context, *Order, LedgerAddEmitter) 
 }
 
 // LedgerMinuteClosedEmitter emits the records of agent MinuteClosed. Emitted records are produced
-// after the handler returns nil; when it returns an error, they are dropped
-// and the input record goes to the error policy.
+// after the handler returns nil; when it returns an error, they are dropped and the input record
+// goes to the error policy.
 type LedgerMinuteClosedEmitter interface {
 	// EmitMinuteTotal emits to topic "minute-totals", keyed by account_id.
 	EmitMinuteTotal(ctx context.Context, m *MinuteTotal) error
@@ -570,9 +560,9 @@ func _Ledger_MinuteClosed_Handler(ctx context.Context, impl any, in proto.Messag
 	return impl.(LedgerAgents).MinuteClosed(ctx, in.(*Tally), _LedgerMinuteClosedEmitter{out})
 }
 
-// LedgerAddEmitter emits the records of agent Add. Emitted records are produced
-// after the handler returns nil; when it returns an error, they are dropped
-// and the input record goes to the error policy.
+// LedgerAddEmitter emits the records of agent Add. Emitted records are produced after the handler
+// returns nil; when it returns an error, they are dropped and the input record goes to the error
+// policy.
 type LedgerAddEmitter interface {
 	// EmitTally emits to topic "tallies", keyed by account_id.
 	EmitTally(ctx context.Context, m *Tally) error
@@ -656,9 +646,8 @@ var _Ledger_AppDesc = runtime.AppDesc{
 	},
 }
 
-// RegisterLedgerAgents registers the agents of app "ledger", implemented by
-// impl, on app. Run the app with package worker, or test it with package
-// streamtest.
+// RegisterLedgerAgents registers the agents of app "ledger", implemented by impl, on app. Run the
+// app with package worker, or test it with package streamtest.
 func RegisterLedgerAgents(app *runtime.App, impl LedgerAgents) error {
 	return app.Register(&_Ledger_AppDesc, impl)
 }
@@ -695,9 +684,8 @@ var _Shop_Balances_TableDesc = runtime.TableDesc{
 	KeyFromField: true,
 }
 
-// ShopBalancesTable is typed access to table "balances" for the key of the record
-// being handled. Writes take effect, in the store and the changelog, only if
-// the handler returns nil.
+// ShopBalancesTable is typed access to table "balances" for the key of the record being handled.
+// Writes take effect, in the store and the changelog, only if the handler returns nil.
 type ShopBalancesTable interface {
 	// Get returns the key's value, or the table's default if it has none.
 	Get(ctx context.Context) (*Tally, error)
@@ -755,9 +743,9 @@ type ShopAgents interface {
 	Return(ctx context.Context, in *Refund, out ShopReturnEmitter) error
 }
 
-// UnimplementedShopAgents can be embedded to have forward compatible
-// implementations: its methods return runtime.ErrUnimplemented, so a record
-// that reaches an agent not implemented yet goes to the agent's error policy.
+// UnimplementedShopAgents can be embedded to have forward compatible implementations: its methods
+// return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet goes to
+// the agent's error policy.
 type UnimplementedShopAgents struct{}
 
 // Buy returns runtime.ErrUnimplemented.
@@ -770,9 +758,9 @@ func (UnimplementedShopAgents) Return(context.Context, *Refund, ShopReturnEmitte
 	return runtime.ErrUnimplemented
 }
 
-// ShopBuyEmitter emits the records of agent Buy. Emitted records are produced
-// after the handler returns nil; when it returns an error, they are dropped
-// and the input record goes to the error policy.
+// ShopBuyEmitter emits the records of agent Buy. Emitted records are produced after the handler
+// returns nil; when it returns an error, they are dropped and the input record goes to the error
+// policy.
 type ShopBuyEmitter interface {
 	// EmitTally emits to topic "tallies", keyed by account_id.
 	EmitTally(ctx context.Context, m *Tally) error
@@ -794,9 +782,9 @@ func _Shop_Buy_Handler(ctx context.Context, impl any, in proto.Message, out *run
 	return impl.(ShopAgents).Buy(ctx, in.(*Order), _ShopBuyEmitter{out})
 }
 
-// ShopReturnEmitter emits the records of agent Return. Emitted records are produced
-// after the handler returns nil; when it returns an error, they are dropped
-// and the input record goes to the error policy.
+// ShopReturnEmitter emits the records of agent Return. Emitted records are produced after the
+// handler returns nil; when it returns an error, they are dropped and the input record goes to the
+// error policy.
 type ShopReturnEmitter interface {
 	// EmitTally emits to topic "tallies", keyed by account_id.
 	EmitTally(ctx context.Context, m *Tally) error
@@ -867,9 +855,8 @@ var _Shop_AppDesc = runtime.AppDesc{
 	},
 }
 
-// RegisterShopAgents registers the agents of app "shop", implemented by
-// impl, on app. Run the app with package worker, or test it with package
-// streamtest.
+// RegisterShopAgents registers the agents of app "shop", implemented by impl, on app. Run the app
+// with package worker, or test it with package streamtest.
 func RegisterShopAgents(app *runtime.App, impl ShopAgents) error {
 	return app.Register(&_Shop_AppDesc, impl)
 }

@@ -9,9 +9,9 @@ import (
 	proto "google.golang.org/protobuf/proto"
 )
 
-// This is a compile-time assertion that this generated file and the
-// streamgen runtime it is built with fit together. If it fails, upgrade
-// github.com/streamgen/streamgen or regenerate with the matching version.
+// This is a compile-time assertion that this generated file and the streamgen runtime it is built
+// with fit together. If it fails, upgrade github.com/streamgen/streamgen or regenerate with the
+// matching version.
 const _ = runtime.SupportPackageIsVersion1
 
 // Names of the topics bound to this file's messages.
@@ -41,9 +41,9 @@ var _Event_TopicDesc = runtime.TopicDesc{
 	RawSet:            _Event_RawSet,
 }
 
-// EventTopic is a typed handle on topic "my-topic", which holds Event messages
-// (raw codec, 4 partitions, keeping the input record's key). Send to it from outside an agent
-// with its Send method.
+// EventTopic is a typed handle on topic "my-topic", which holds Event messages (raw codec, 4
+// partitions, keeping the input record's key). Send to it from outside an agent with its Send
+// method.
 var EventTopic = runtime.NewTopic[*Event](&_Event_TopicDesc)
 
 func _Processed_RawGet(m proto.Message) []byte {
@@ -65,9 +65,9 @@ var _Processed_TopicDesc = runtime.TopicDesc{
 	RawSet:            _Processed_RawSet,
 }
 
-// ProcessedTopic is a typed handle on topic "processed-topic", which holds Processed messages
-// (raw codec, 4 partitions, keeping the input record's key). Send to it from outside an agent
-// with its Send method.
+// ProcessedTopic is a typed handle on topic "processed-topic", which holds Processed messages (raw
+// codec, 4 partitions, keeping the input record's key). Send to it from outside an agent with its
+// Send method.
 var ProcessedTopic = runtime.NewTopic[*Processed](&_Processed_TopicDesc)
 
 // UppercaseAppID is the app id of service uppercase.v1.Uppercase: its consumer group.
@@ -75,7 +75,8 @@ const UppercaseAppID = "uppercase"
 
 // Dead-letter topics of the Uppercase app's agents.
 const (
-	// UppercaseUppercaseDeadLetterTopicName is where agent Uppercase writes records it cannot process.
+	// UppercaseUppercaseDeadLetterTopicName is where agent Uppercase writes records it cannot
+	// process.
 	UppercaseUppercaseDeadLetterTopicName = "uppercase-uppercase-dlq"
 )
 
@@ -88,9 +89,9 @@ type UppercaseAgents interface {
 	Uppercase(ctx context.Context, in *Event, out UppercaseUppercaseEmitter) error
 }
 
-// UnimplementedUppercaseAgents can be embedded to have forward compatible
-// implementations: its methods return runtime.ErrUnimplemented, so a record
-// that reaches an agent not implemented yet goes to the agent's error policy.
+// UnimplementedUppercaseAgents can be embedded to have forward compatible implementations: its
+// methods return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet
+// goes to the agent's error policy.
 type UnimplementedUppercaseAgents struct{}
 
 // Uppercase returns runtime.ErrUnimplemented.
@@ -99,8 +100,8 @@ func (UnimplementedUppercaseAgents) Uppercase(context.Context, *Event, Uppercase
 }
 
 // UppercaseUppercaseEmitter emits the records of agent Uppercase. Emitted records are produced
-// after the handler returns nil; when it returns an error, they are dropped
-// and the input record goes to the error policy.
+// after the handler returns nil; when it returns an error, they are dropped and the input record
+// goes to the error policy.
 type UppercaseUppercaseEmitter interface {
 	// EmitProcessed emits to topic "processed-topic", keeping the input record's key.
 	EmitProcessed(ctx context.Context, m *Processed) error
@@ -140,9 +141,8 @@ var _Uppercase_AppDesc = runtime.AppDesc{
 	},
 }
 
-// RegisterUppercaseAgents registers the agents of app "uppercase", implemented by
-// impl, on app. Run the app with package worker, or test it with package
-// streamtest.
+// RegisterUppercaseAgents registers the agents of app "uppercase", implemented by impl, on app. Run
+// the app with package worker, or test it with package streamtest.
 func RegisterUppercaseAgents(app *runtime.App, impl UppercaseAgents) error {
 	return app.Register(&_Uppercase_AppDesc, impl)
 }

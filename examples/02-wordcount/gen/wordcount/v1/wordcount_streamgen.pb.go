@@ -9,9 +9,9 @@ import (
 	proto "google.golang.org/protobuf/proto"
 )
 
-// This is a compile-time assertion that this generated file and the
-// streamgen runtime it is built with fit together. If it fails, upgrade
-// github.com/streamgen/streamgen or regenerate with the matching version.
+// This is a compile-time assertion that this generated file and the streamgen runtime it is built
+// with fit together. If it fails, upgrade github.com/streamgen/streamgen or regenerate with the
+// matching version.
 const _ = runtime.SupportPackageIsVersion1
 
 // Names of the topics bound to this file's messages.
@@ -43,9 +43,9 @@ var _Sentence_TopicDesc = runtime.TopicDesc{
 	RawSet:            _Sentence_RawSet,
 }
 
-// SentenceTopic is a typed handle on topic "sentences", which holds Sentence messages
-// (raw codec, 4 partitions, keeping the input record's key). Send to it from outside an agent
-// with its Send method.
+// SentenceTopic is a typed handle on topic "sentences", which holds Sentence messages (raw codec, 4
+// partitions, keeping the input record's key). Send to it from outside an agent with its Send
+// method.
 var SentenceTopic = runtime.NewTopic[*Sentence](&_Sentence_TopicDesc)
 
 func _Word_Key(m proto.Message) []byte {
@@ -62,9 +62,8 @@ var _Word_TopicDesc = runtime.TopicDesc{
 	Key:               _Word_Key,
 }
 
-// WordTopic is a typed handle on topic "words", which holds Word messages
-// (proto codec, 4 partitions, keyed by word). Send to it from outside an agent
-// with its Send method.
+// WordTopic is a typed handle on topic "words", which holds Word messages (proto codec, 4
+// partitions, keyed by word). Send to it from outside an agent with its Send method.
 var WordTopic = runtime.NewTopic[*Word](&_Word_TopicDesc)
 
 func _WordCount_Key(m proto.Message) []byte {
@@ -81,9 +80,8 @@ var _WordCount_TopicDesc = runtime.TopicDesc{
 	Key:               _WordCount_Key,
 }
 
-// WordCountTopic is a typed handle on topic "word-counts", which holds WordCount messages
-// (json codec, 4 partitions, keyed by word). Send to it from outside an agent
-// with its Send method.
+// WordCountTopic is a typed handle on topic "word-counts", which holds WordCount messages (json
+// codec, 4 partitions, keyed by word). Send to it from outside an agent with its Send method.
 var WordCountTopic = runtime.NewTopic[*WordCount](&_WordCount_TopicDesc)
 
 // WordCounterAppID is the app id of service wordcount.v1.WordCounter: its consumer group.
@@ -118,9 +116,8 @@ var _WordCounter_Counts_TableDesc = runtime.TableDesc{
 	KeyFromField: true,
 }
 
-// WordCounterCountsTable is typed access to table "counts" for the key of the record
-// being handled. Writes take effect, in the store and the changelog, only if
-// the handler returns nil.
+// WordCounterCountsTable is typed access to table "counts" for the key of the record being handled.
+// Writes take effect, in the store and the changelog, only if the handler returns nil.
 type WordCounterCountsTable interface {
 	// Get returns the key's value, or the table's default if it has none.
 	Get(ctx context.Context) (*WordCount, error)
@@ -175,9 +172,9 @@ type WordCounterAgents interface {
 	Count(ctx context.Context, in *Word, out WordCounterCountEmitter) error
 }
 
-// UnimplementedWordCounterAgents can be embedded to have forward compatible
-// implementations: its methods return runtime.ErrUnimplemented, so a record
-// that reaches an agent not implemented yet goes to the agent's error policy.
+// UnimplementedWordCounterAgents can be embedded to have forward compatible implementations: its
+// methods return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet
+// goes to the agent's error policy.
 type UnimplementedWordCounterAgents struct{}
 
 // Split returns runtime.ErrUnimplemented.
@@ -190,9 +187,9 @@ func (UnimplementedWordCounterAgents) Count(context.Context, *Word, WordCounterC
 	return runtime.ErrUnimplemented
 }
 
-// WordCounterSplitEmitter emits the records of agent Split. Emitted records are produced
-// after the handler returns nil; when it returns an error, they are dropped
-// and the input record goes to the error policy.
+// WordCounterSplitEmitter emits the records of agent Split. Emitted records are produced after the
+// handler returns nil; when it returns an error, they are dropped and the input record goes to the
+// error policy.
 type WordCounterSplitEmitter interface {
 	// EmitWord emits to topic "words", keyed by word.
 	EmitWord(ctx context.Context, m *Word) error
@@ -208,9 +205,9 @@ func _WordCounter_Split_Handler(ctx context.Context, impl any, in proto.Message,
 	return impl.(WordCounterAgents).Split(ctx, in.(*Sentence), _WordCounterSplitEmitter{out})
 }
 
-// WordCounterCountEmitter emits the records of agent Count. Emitted records are produced
-// after the handler returns nil; when it returns an error, they are dropped
-// and the input record goes to the error policy.
+// WordCounterCountEmitter emits the records of agent Count. Emitted records are produced after the
+// handler returns nil; when it returns an error, they are dropped and the input record goes to the
+// error policy.
 type WordCounterCountEmitter interface {
 	// EmitWordCount emits to topic "word-counts", keyed by word.
 	EmitWordCount(ctx context.Context, m *WordCount) error
@@ -278,9 +275,8 @@ var _WordCounter_AppDesc = runtime.AppDesc{
 	},
 }
 
-// RegisterWordCounterAgents registers the agents of app "wordcount", implemented by
-// impl, on app. Run the app with package worker, or test it with package
-// streamtest.
+// RegisterWordCounterAgents registers the agents of app "wordcount", implemented by impl, on app.
+// Run the app with package worker, or test it with package streamtest.
 func RegisterWordCounterAgents(app *runtime.App, impl WordCounterAgents) error {
 	return app.Register(&_WordCounter_AppDesc, impl)
 }

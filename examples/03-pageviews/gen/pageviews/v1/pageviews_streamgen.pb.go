@@ -10,9 +10,9 @@ import (
 	time "time"
 )
 
-// This is a compile-time assertion that this generated file and the
-// streamgen runtime it is built with fit together. If it fails, upgrade
-// github.com/streamgen/streamgen or regenerate with the matching version.
+// This is a compile-time assertion that this generated file and the streamgen runtime it is built
+// with fit together. If it fails, upgrade github.com/streamgen/streamgen or regenerate with the
+// matching version.
 const _ = runtime.SupportPackageIsVersion1
 
 // Names of the topics bound to this file's messages.
@@ -45,9 +45,8 @@ var _PageView_TopicDesc = runtime.TopicDesc{
 	EventTime:         _PageView_EventTime,
 }
 
-// PageViewTopic is a typed handle on topic "page-views", which holds PageView messages
-// (json codec, 4 partitions, keyed by page). Send to it from outside an agent
-// with its Send method.
+// PageViewTopic is a typed handle on topic "page-views", which holds PageView messages (json codec,
+// 4 partitions, keyed by page). Send to it from outside an agent with its Send method.
 var PageViewTopic = runtime.NewTopic[*PageView](&_PageView_TopicDesc)
 
 func _PageViewWindow_Key(m proto.Message) []byte {
@@ -64,9 +63,9 @@ var _PageViewWindow_TopicDesc = runtime.TopicDesc{
 	Key:               _PageViewWindow_Key,
 }
 
-// PageViewWindowTopic is a typed handle on topic "page-view-windows", which holds PageViewWindow messages
-// (json codec, 4 partitions, keyed by page). Send to it from outside an agent
-// with its Send method.
+// PageViewWindowTopic is a typed handle on topic "page-view-windows", which holds PageViewWindow
+// messages (json codec, 4 partitions, keyed by page). Send to it from outside an agent with its
+// Send method.
 var PageViewWindowTopic = runtime.NewTopic[*PageViewWindow](&_PageViewWindow_TopicDesc)
 
 // PageViewsAppID is the app id of service pageviews.v1.PageViews: its consumer group.
@@ -107,26 +106,24 @@ var _PageViews_Views_TableDesc = runtime.TableDesc{
 	},
 }
 
-// PageViewsViewsTable is typed access to windowed table "views" (tumbling windows of 1m0s)
-// for the key of the record being handled. Writes take effect, in the store and the
-// changelog, only if the handler returns nil.
+// PageViewsViewsTable is typed access to windowed table "views" (tumbling windows of 1m0s) for the
+// key of the record being handled. Writes take effect, in the store and the changelog, only if the
+// handler returns nil.
 type PageViewsViewsTable interface {
-	// Update applies fn to the value of every open window that contains the
-	// record's event time, and stores the results.
+	// Update applies fn to the value of every open window that contains the record's event time,
+	// and stores the results.
 	Update(ctx context.Context, fn func(v *ViewCount) error) error
-	// Current returns the value of the window a read at the record's event time
-	// returns: the newest containing it (sliding windows: the one ending first
-	// after it, covering the last window size).
+	// Current returns the value of the window a read at the record's event time returns: the newest
+	// containing it (sliding windows: the one ending first after it, covering the last window
+	// size).
 	Current(ctx context.Context) (*ViewCount, error)
 	// Now is Current at the partition's stream time.
 	Now(ctx context.Context) (*ViewCount, error)
 	// At is Current at time t.
 	At(ctx context.Context, t time.Time) (*ViewCount, error)
-	// Delta is Current at the record's event time minus d: compare the two
-	// for the change.
+	// Delta is Current at the record's event time minus d: compare the two for the change.
 	Delta(ctx context.Context, d time.Duration) (*ViewCount, error)
-	// Range returns the windows that start in [from, to) and hold a value,
-	// oldest first.
+	// Range returns the windows that start in [from, to) and hold a value, oldest first.
 	Range(ctx context.Context, from, to time.Time) ([]runtime.Window[*ViewCount], error)
 }
 
@@ -194,9 +191,9 @@ type PageViewsAgents interface {
 	Closed(ctx context.Context, in *ViewCount, out PageViewsClosedEmitter) error
 }
 
-// UnimplementedPageViewsAgents can be embedded to have forward compatible
-// implementations: its methods return runtime.ErrUnimplemented, so a record
-// that reaches an agent not implemented yet goes to the agent's error policy.
+// UnimplementedPageViewsAgents can be embedded to have forward compatible implementations: its
+// methods return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet
+// goes to the agent's error policy.
 type UnimplementedPageViewsAgents struct{}
 
 // Count returns runtime.ErrUnimplemented.
@@ -209,9 +206,9 @@ func (UnimplementedPageViewsAgents) Closed(context.Context, *ViewCount, PageView
 	return runtime.ErrUnimplemented
 }
 
-// PageViewsCountEmitter emits the records of agent Count. Emitted records are produced
-// after the handler returns nil; when it returns an error, they are dropped
-// and the input record goes to the error policy.
+// PageViewsCountEmitter emits the records of agent Count. Emitted records are produced after the
+// handler returns nil; when it returns an error, they are dropped and the input record goes to the
+// error policy.
 type PageViewsCountEmitter interface {
 	// Views reads and writes table "views" for the current record's key.
 	Views() PageViewsViewsTable
@@ -227,9 +224,9 @@ func _PageViews_Count_Handler(ctx context.Context, impl any, in proto.Message, o
 	return impl.(PageViewsAgents).Count(ctx, in.(*PageView), _PageViewsCountEmitter{out})
 }
 
-// PageViewsClosedEmitter emits the records of agent Closed. Emitted records are produced
-// after the handler returns nil; when it returns an error, they are dropped
-// and the input record goes to the error policy.
+// PageViewsClosedEmitter emits the records of agent Closed. Emitted records are produced after the
+// handler returns nil; when it returns an error, they are dropped and the input record goes to the
+// error policy.
 type PageViewsClosedEmitter interface {
 	// EmitPageViewWindow emits to topic "page-view-windows", keyed by page.
 	EmitPageViewWindow(ctx context.Context, m *PageViewWindow) error
@@ -288,9 +285,8 @@ var _PageViews_AppDesc = runtime.AppDesc{
 	},
 }
 
-// RegisterPageViewsAgents registers the agents of app "pageviews", implemented by
-// impl, on app. Run the app with package worker, or test it with package
-// streamtest.
+// RegisterPageViewsAgents registers the agents of app "pageviews", implemented by impl, on app. Run
+// the app with package worker, or test it with package streamtest.
 func RegisterPageViewsAgents(app *runtime.App, impl PageViewsAgents) error {
 	return app.Register(&_PageViews_AppDesc, impl)
 }

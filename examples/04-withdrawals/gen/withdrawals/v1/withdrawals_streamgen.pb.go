@@ -10,9 +10,9 @@ import (
 	time "time"
 )
 
-// This is a compile-time assertion that this generated file and the
-// streamgen runtime it is built with fit together. If it fails, upgrade
-// github.com/streamgen/streamgen or regenerate with the matching version.
+// This is a compile-time assertion that this generated file and the streamgen runtime it is built
+// with fit together. If it fails, upgrade github.com/streamgen/streamgen or regenerate with the
+// matching version.
 const _ = runtime.SupportPackageIsVersion1
 
 // Names of the topics bound to this file's messages.
@@ -45,9 +45,8 @@ var _Withdrawal_TopicDesc = runtime.TopicDesc{
 	EventTime:         _Withdrawal_EventTime,
 }
 
-// WithdrawalTopic is a typed handle on topic "withdrawals", which holds Withdrawal messages
-// (json codec, 4 partitions, keyed by user). Send to it from outside an agent
-// with its Send method.
+// WithdrawalTopic is a typed handle on topic "withdrawals", which holds Withdrawal messages (json
+// codec, 4 partitions, keyed by user). Send to it from outside an agent with its Send method.
 var WithdrawalTopic = runtime.NewTopic[*Withdrawal](&_Withdrawal_TopicDesc)
 
 func _UserTotal_Key(m proto.Message) []byte {
@@ -64,9 +63,8 @@ var _UserTotal_TopicDesc = runtime.TopicDesc{
 	Key:               _UserTotal_Key,
 }
 
-// UserTotalTopic is a typed handle on topic "user-totals", which holds UserTotal messages
-// (json codec, 4 partitions, keyed by user). Send to it from outside an agent
-// with its Send method.
+// UserTotalTopic is a typed handle on topic "user-totals", which holds UserTotal messages (json
+// codec, 4 partitions, keyed by user). Send to it from outside an agent with its Send method.
 var UserTotalTopic = runtime.NewTopic[*UserTotal](&_UserTotal_TopicDesc)
 
 // WithdrawalsAppID is the app id of service withdrawals.v1.Withdrawals: its consumer group.
@@ -82,11 +80,13 @@ const (
 const (
 	// WithdrawalsUserTotalsTableName is the name of table "user-totals".
 	WithdrawalsUserTotalsTableName = "user-totals"
-	// WithdrawalsUserTotalsChangelogTopicName is the compacted changelog topic of table "user-totals".
+	// WithdrawalsUserTotalsChangelogTopicName is the compacted changelog topic of table
+	// "user-totals".
 	WithdrawalsUserTotalsChangelogTopicName = "withdrawals-user-totals-changelog"
 	// WithdrawalsLastMinuteTableName is the name of table "last-minute".
 	WithdrawalsLastMinuteTableName = "last-minute"
-	// WithdrawalsLastMinuteChangelogTopicName is the compacted changelog topic of table "last-minute".
+	// WithdrawalsLastMinuteChangelogTopicName is the compacted changelog topic of table
+	// "last-minute".
 	WithdrawalsLastMinuteChangelogTopicName = "withdrawals-last-minute-changelog"
 )
 
@@ -109,26 +109,24 @@ var _Withdrawals_UserTotals_TableDesc = runtime.TableDesc{
 	},
 }
 
-// WithdrawalsUserTotalsTable is typed access to windowed table "user-totals" (hopping windows of 10s)
-// for the key of the record being handled. Writes take effect, in the store and the
-// changelog, only if the handler returns nil.
+// WithdrawalsUserTotalsTable is typed access to windowed table "user-totals" (hopping windows of
+// 10s) for the key of the record being handled. Writes take effect, in the store and the changelog,
+// only if the handler returns nil.
 type WithdrawalsUserTotalsTable interface {
-	// Update applies fn to the value of every open window that contains the
-	// record's event time, and stores the results.
+	// Update applies fn to the value of every open window that contains the record's event time,
+	// and stores the results.
 	Update(ctx context.Context, fn func(v *UserTotal) error) error
-	// Current returns the value of the window a read at the record's event time
-	// returns: the newest containing it (sliding windows: the one ending first
-	// after it, covering the last window size).
+	// Current returns the value of the window a read at the record's event time returns: the newest
+	// containing it (sliding windows: the one ending first after it, covering the last window
+	// size).
 	Current(ctx context.Context) (*UserTotal, error)
 	// Now is Current at the partition's stream time.
 	Now(ctx context.Context) (*UserTotal, error)
 	// At is Current at time t.
 	At(ctx context.Context, t time.Time) (*UserTotal, error)
-	// Delta is Current at the record's event time minus d: compare the two
-	// for the change.
+	// Delta is Current at the record's event time minus d: compare the two for the change.
 	Delta(ctx context.Context, d time.Duration) (*UserTotal, error)
-	// Range returns the windows that start in [from, to) and hold a value,
-	// oldest first.
+	// Range returns the windows that start in [from, to) and hold a value, oldest first.
 	Range(ctx context.Context, from, to time.Time) ([]runtime.Window[*UserTotal], error)
 }
 
@@ -205,26 +203,24 @@ var _Withdrawals_LastMinute_TableDesc = runtime.TableDesc{
 	},
 }
 
-// WithdrawalsLastMinuteTable is typed access to windowed table "last-minute" (sliding windows of 1m0s)
-// for the key of the record being handled. Writes take effect, in the store and the
+// WithdrawalsLastMinuteTable is typed access to windowed table "last-minute" (sliding windows of
+// 1m0s) for the key of the record being handled. Writes take effect, in the store and the
 // changelog, only if the handler returns nil.
 type WithdrawalsLastMinuteTable interface {
-	// Update applies fn to the value of every open window that contains the
-	// record's event time, and stores the results.
+	// Update applies fn to the value of every open window that contains the record's event time,
+	// and stores the results.
 	Update(ctx context.Context, fn func(v *UserTotal) error) error
-	// Current returns the value of the window a read at the record's event time
-	// returns: the newest containing it (sliding windows: the one ending first
-	// after it, covering the last window size).
+	// Current returns the value of the window a read at the record's event time returns: the newest
+	// containing it (sliding windows: the one ending first after it, covering the last window
+	// size).
 	Current(ctx context.Context) (*UserTotal, error)
 	// Now is Current at the partition's stream time.
 	Now(ctx context.Context) (*UserTotal, error)
 	// At is Current at time t.
 	At(ctx context.Context, t time.Time) (*UserTotal, error)
-	// Delta is Current at the record's event time minus d: compare the two
-	// for the change.
+	// Delta is Current at the record's event time minus d: compare the two for the change.
 	Delta(ctx context.Context, d time.Duration) (*UserTotal, error)
-	// Range returns the windows that start in [from, to) and hold a value,
-	// oldest first.
+	// Range returns the windows that start in [from, to) and hold a value, oldest first.
 	Range(ctx context.Context, from, to time.Time) ([]runtime.Window[*UserTotal], error)
 }
 
@@ -291,9 +287,9 @@ type WithdrawalsAgents interface {
 	Track(ctx context.Context, in *Withdrawal, out WithdrawalsTrackEmitter) error
 }
 
-// UnimplementedWithdrawalsAgents can be embedded to have forward compatible
-// implementations: its methods return runtime.ErrUnimplemented, so a record
-// that reaches an agent not implemented yet goes to the agent's error policy.
+// UnimplementedWithdrawalsAgents can be embedded to have forward compatible implementations: its
+// methods return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet
+// goes to the agent's error policy.
 type UnimplementedWithdrawalsAgents struct{}
 
 // Track returns runtime.ErrUnimplemented.
@@ -301,9 +297,9 @@ func (UnimplementedWithdrawalsAgents) Track(context.Context, *Withdrawal, Withdr
 	return runtime.ErrUnimplemented
 }
 
-// WithdrawalsTrackEmitter emits the records of agent Track. Emitted records are produced
-// after the handler returns nil; when it returns an error, they are dropped
-// and the input record goes to the error policy.
+// WithdrawalsTrackEmitter emits the records of agent Track. Emitted records are produced after the
+// handler returns nil; when it returns an error, they are dropped and the input record goes to the
+// error policy.
 type WithdrawalsTrackEmitter interface {
 	// EmitUserTotal emits to topic "user-totals", keyed by user.
 	EmitUserTotal(ctx context.Context, m *UserTotal) error
@@ -363,9 +359,8 @@ var _Withdrawals_AppDesc = runtime.AppDesc{
 	},
 }
 
-// RegisterWithdrawalsAgents registers the agents of app "withdrawals", implemented by
-// impl, on app. Run the app with package worker, or test it with package
-// streamtest.
+// RegisterWithdrawalsAgents registers the agents of app "withdrawals", implemented by impl, on app.
+// Run the app with package worker, or test it with package streamtest.
 func RegisterWithdrawalsAgents(app *runtime.App, impl WithdrawalsAgents) error {
 	return app.Register(&_Withdrawals_AppDesc, impl)
 }

@@ -10,9 +10,9 @@ import (
 	time "time"
 )
 
-// This is a compile-time assertion that this generated file and the
-// streamgen runtime it is built with fit together. If it fails, upgrade
-// github.com/streamgen/streamgen or regenerate with the matching version.
+// This is a compile-time assertion that this generated file and the streamgen runtime it is built
+// with fit together. If it fails, upgrade github.com/streamgen/streamgen or regenerate with the
+// matching version.
 const _ = runtime.SupportPackageIsVersion1
 
 // Names of the topics bound to this file's messages.
@@ -45,9 +45,8 @@ var _Deposit_TopicDesc = runtime.TopicDesc{
 	EventTime:         _Deposit_EventTime,
 }
 
-// DepositTopic is a typed handle on topic "deposits", which holds Deposit messages
-// (proto codec, 8 partitions, keyed by account_id). Send to it from outside an agent
-// with its Send method.
+// DepositTopic is a typed handle on topic "deposits", which holds Deposit messages (proto codec, 8
+// partitions, keyed by account_id). Send to it from outside an agent with its Send method.
 var DepositTopic = runtime.NewTopic[*Deposit](&_Deposit_TopicDesc)
 
 func _Balance_Key(m proto.Message) []byte {
@@ -64,9 +63,8 @@ var _Balance_TopicDesc = runtime.TopicDesc{
 	Key:               _Balance_Key,
 }
 
-// BalanceTopic is a typed handle on topic "balances", which holds Balance messages
-// (proto codec, 8 partitions, keyed by account_id). Send to it from outside an agent
-// with its Send method.
+// BalanceTopic is a typed handle on topic "balances", which holds Balance messages (proto codec, 8
+// partitions, keyed by account_id). Send to it from outside an agent with its Send method.
 var BalanceTopic = runtime.NewTopic[*Balance](&_Balance_TopicDesc)
 
 // AccountsAppID is the app id of service accounts.v1.Accounts: its consumer group.
@@ -86,7 +84,8 @@ const (
 	AccountsBalancesChangelogTopicName = "accounts-balances-changelog"
 	// AccountsMinuteDepositsTableName is the name of table "minute-deposits".
 	AccountsMinuteDepositsTableName = "minute-deposits"
-	// AccountsMinuteDepositsChangelogTopicName is the compacted changelog topic of table "minute-deposits".
+	// AccountsMinuteDepositsChangelogTopicName is the compacted changelog topic of table
+	// "minute-deposits".
 	AccountsMinuteDepositsChangelogTopicName = "accounts-minute-deposits-changelog"
 )
 
@@ -103,9 +102,8 @@ var _Accounts_Balances_TableDesc = runtime.TableDesc{
 	KeyFromField: true,
 }
 
-// AccountsBalancesTable is typed access to table "balances" for the key of the record
-// being handled. Writes take effect, in the store and the changelog, only if
-// the handler returns nil.
+// AccountsBalancesTable is typed access to table "balances" for the key of the record being
+// handled. Writes take effect, in the store and the changelog, only if the handler returns nil.
 type AccountsBalancesTable interface {
 	// Get returns the key's value, or the table's default if it has none.
 	Get(ctx context.Context) (*Balance, error)
@@ -168,26 +166,24 @@ var _Accounts_MinuteDeposits_TableDesc = runtime.TableDesc{
 	},
 }
 
-// AccountsMinuteDepositsTable is typed access to windowed table "minute-deposits" (tumbling windows of 1m0s)
-// for the key of the record being handled. Writes take effect, in the store and the
+// AccountsMinuteDepositsTable is typed access to windowed table "minute-deposits" (tumbling windows
+// of 1m0s) for the key of the record being handled. Writes take effect, in the store and the
 // changelog, only if the handler returns nil.
 type AccountsMinuteDepositsTable interface {
-	// Update applies fn to the value of every open window that contains the
-	// record's event time, and stores the results.
+	// Update applies fn to the value of every open window that contains the record's event time,
+	// and stores the results.
 	Update(ctx context.Context, fn func(v *Count) error) error
-	// Current returns the value of the window a read at the record's event time
-	// returns: the newest containing it (sliding windows: the one ending first
-	// after it, covering the last window size).
+	// Current returns the value of the window a read at the record's event time returns: the newest
+	// containing it (sliding windows: the one ending first after it, covering the last window
+	// size).
 	Current(ctx context.Context) (*Count, error)
 	// Now is Current at the partition's stream time.
 	Now(ctx context.Context) (*Count, error)
 	// At is Current at time t.
 	At(ctx context.Context, t time.Time) (*Count, error)
-	// Delta is Current at the record's event time minus d: compare the two
-	// for the change.
+	// Delta is Current at the record's event time minus d: compare the two for the change.
 	Delta(ctx context.Context, d time.Duration) (*Count, error)
-	// Range returns the windows that start in [from, to) and hold a value,
-	// oldest first.
+	// Range returns the windows that start in [from, to) and hold a value, oldest first.
 	Range(ctx context.Context, from, to time.Time) ([]runtime.Window[*Count], error)
 }
 
@@ -252,9 +248,9 @@ type AccountsAgents interface {
 	Apply(ctx context.Context, in *Deposit, out AccountsApplyEmitter) error
 }
 
-// UnimplementedAccountsAgents can be embedded to have forward compatible
-// implementations: its methods return runtime.ErrUnimplemented, so a record
-// that reaches an agent not implemented yet goes to the agent's error policy.
+// UnimplementedAccountsAgents can be embedded to have forward compatible implementations: its
+// methods return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet
+// goes to the agent's error policy.
 type UnimplementedAccountsAgents struct{}
 
 // Apply returns runtime.ErrUnimplemented.
@@ -262,9 +258,9 @@ func (UnimplementedAccountsAgents) Apply(context.Context, *Deposit, AccountsAppl
 	return runtime.ErrUnimplemented
 }
 
-// AccountsApplyEmitter emits the records of agent Apply. Emitted records are produced
-// after the handler returns nil; when it returns an error, they are dropped
-// and the input record goes to the error policy.
+// AccountsApplyEmitter emits the records of agent Apply. Emitted records are produced after the
+// handler returns nil; when it returns an error, they are dropped and the input record goes to the
+// error policy.
 type AccountsApplyEmitter interface {
 	// EmitBalance emits to topic "balances", keyed by account_id.
 	EmitBalance(ctx context.Context, m *Balance) error
@@ -326,9 +322,8 @@ var _Accounts_AppDesc = runtime.AppDesc{
 	CommitInterval: 100000000, // 100ms
 }
 
-// RegisterAccountsAgents registers the agents of app "accounts", implemented by
-// impl, on app. Run the app with package worker, or test it with package
-// streamtest.
+// RegisterAccountsAgents registers the agents of app "accounts", implemented by impl, on app. Run
+// the app with package worker, or test it with package streamtest.
 func RegisterAccountsAgents(app *runtime.App, impl AccountsAgents) error {
 	return app.Register(&_Accounts_AppDesc, impl)
 }

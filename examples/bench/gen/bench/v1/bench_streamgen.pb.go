@@ -9,9 +9,9 @@ import (
 	proto "google.golang.org/protobuf/proto"
 )
 
-// This is a compile-time assertion that this generated file and the
-// streamgen runtime it is built with fit together. If it fails, upgrade
-// github.com/streamgen/streamgen or regenerate with the matching version.
+// This is a compile-time assertion that this generated file and the streamgen runtime it is built
+// with fit together. If it fails, upgrade github.com/streamgen/streamgen or regenerate with the
+// matching version.
 const _ = runtime.SupportPackageIsVersion1
 
 // Names of the topics bound to this file's messages.
@@ -45,9 +45,9 @@ var _Line_TopicDesc = runtime.TopicDesc{
 	RawSet:            _Line_RawSet,
 }
 
-// LineTopic is a typed handle on topic "bench-in", which holds Line messages
-// (raw codec, 8 partitions, keeping the input record's key). Send to it from outside an agent
-// with its Send method.
+// LineTopic is a typed handle on topic "bench-in", which holds Line messages (raw codec, 8
+// partitions, keeping the input record's key). Send to it from outside an agent with its Send
+// method.
 var LineTopic = runtime.NewTopic[*Line](&_Line_TopicDesc)
 
 func _Upper_RawGet(m proto.Message) []byte {
@@ -69,9 +69,9 @@ var _Upper_TopicDesc = runtime.TopicDesc{
 	RawSet:            _Upper_RawSet,
 }
 
-// UpperTopic is a typed handle on topic "bench-out-streamgen", which holds Upper messages
-// (raw codec, 8 partitions, keeping the input record's key). Send to it from outside an agent
-// with its Send method.
+// UpperTopic is a typed handle on topic "bench-out-streamgen", which holds Upper messages (raw
+// codec, 8 partitions, keeping the input record's key). Send to it from outside an agent with its
+// Send method.
 var UpperTopic = runtime.NewTopic[*Upper](&_Upper_TopicDesc)
 
 var _Tally_TopicDesc = runtime.TopicDesc{
@@ -97,9 +97,9 @@ var _TallyEos_TopicDesc = runtime.TopicDesc{
 	New:               func() proto.Message { return new(TallyEos) },
 }
 
-// TallyEosTopic is a typed handle on topic "bench-out-streamgen-count-eos", which holds TallyEos messages
-// (proto codec, 8 partitions, keeping the input record's key). Send to it from outside an agent
-// with its Send method.
+// TallyEosTopic is a typed handle on topic "bench-out-streamgen-count-eos", which holds TallyEos
+// messages (proto codec, 8 partitions, keeping the input record's key). Send to it from outside an
+// agent with its Send method.
 var TallyEosTopic = runtime.NewTopic[*TallyEos](&_TallyEos_TopicDesc)
 
 // BenchAppID is the app id of service bench.v1.Bench: its consumer group.
@@ -120,9 +120,9 @@ type BenchAgents interface {
 	Uppercase(ctx context.Context, in *Line, out BenchUppercaseEmitter) error
 }
 
-// UnimplementedBenchAgents can be embedded to have forward compatible
-// implementations: its methods return runtime.ErrUnimplemented, so a record
-// that reaches an agent not implemented yet goes to the agent's error policy.
+// UnimplementedBenchAgents can be embedded to have forward compatible implementations: its methods
+// return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet goes to
+// the agent's error policy.
 type UnimplementedBenchAgents struct{}
 
 // Uppercase returns runtime.ErrUnimplemented.
@@ -130,9 +130,9 @@ func (UnimplementedBenchAgents) Uppercase(context.Context, *Line, BenchUppercase
 	return runtime.ErrUnimplemented
 }
 
-// BenchUppercaseEmitter emits the records of agent Uppercase. Emitted records are produced
-// after the handler returns nil; when it returns an error, they are dropped
-// and the input record goes to the error policy.
+// BenchUppercaseEmitter emits the records of agent Uppercase. Emitted records are produced after
+// the handler returns nil; when it returns an error, they are dropped and the input record goes to
+// the error policy.
 type BenchUppercaseEmitter interface {
 	// EmitUpper emits to topic "bench-out-streamgen", keeping the input record's key.
 	EmitUpper(ctx context.Context, m *Upper) error
@@ -172,9 +172,8 @@ var _Bench_AppDesc = runtime.AppDesc{
 	},
 }
 
-// RegisterBenchAgents registers the agents of app "bench-streamgen", implemented by
-// impl, on app. Run the app with package worker, or test it with package
-// streamtest.
+// RegisterBenchAgents registers the agents of app "bench-streamgen", implemented by impl, on app.
+// Run the app with package worker, or test it with package streamtest.
 func RegisterBenchAgents(app *runtime.App, impl BenchAgents) error {
 	return app.Register(&_Bench_AppDesc, impl)
 }
@@ -208,9 +207,8 @@ var _BenchCount_Counts_TableDesc = runtime.TableDesc{
 	New: func() proto.Message { return new(Tally) },
 }
 
-// BenchCountCountsTable is typed access to table "counts" for the key of the record
-// being handled. Writes take effect, in the store and the changelog, only if
-// the handler returns nil.
+// BenchCountCountsTable is typed access to table "counts" for the key of the record being handled.
+// Writes take effect, in the store and the changelog, only if the handler returns nil.
 type BenchCountCountsTable interface {
 	// Get returns the key's value, or the table's default if it has none.
 	Get(ctx context.Context) (*Tally, error)
@@ -263,9 +261,9 @@ type BenchCountAgents interface {
 	Count(ctx context.Context, in *Line, out BenchCountCountEmitter) error
 }
 
-// UnimplementedBenchCountAgents can be embedded to have forward compatible
-// implementations: its methods return runtime.ErrUnimplemented, so a record
-// that reaches an agent not implemented yet goes to the agent's error policy.
+// UnimplementedBenchCountAgents can be embedded to have forward compatible implementations: its
+// methods return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet
+// goes to the agent's error policy.
 type UnimplementedBenchCountAgents struct{}
 
 // Count returns runtime.ErrUnimplemented.
@@ -273,9 +271,9 @@ func (UnimplementedBenchCountAgents) Count(context.Context, *Line, BenchCountCou
 	return runtime.ErrUnimplemented
 }
 
-// BenchCountCountEmitter emits the records of agent Count. Emitted records are produced
-// after the handler returns nil; when it returns an error, they are dropped
-// and the input record goes to the error policy.
+// BenchCountCountEmitter emits the records of agent Count. Emitted records are produced after the
+// handler returns nil; when it returns an error, they are dropped and the input record goes to the
+// error policy.
 type BenchCountCountEmitter interface {
 	// EmitTally emits to topic "bench-out-streamgen-count", keeping the input record's key.
 	EmitTally(ctx context.Context, m *Tally) error
@@ -328,8 +326,7 @@ var _BenchCount_AppDesc = runtime.AppDesc{
 }
 
 // RegisterBenchCountAgents registers the agents of app "bench-streamgen-count", implemented by
-// impl, on app. Run the app with package worker, or test it with package
-// streamtest.
+// impl, on app. Run the app with package worker, or test it with package streamtest.
 func RegisterBenchCountAgents(app *runtime.App, impl BenchCountAgents) error {
 	return app.Register(&_BenchCount_AppDesc, impl)
 }
@@ -363,9 +360,8 @@ var _BenchCountEos_Counts_TableDesc = runtime.TableDesc{
 	New: func() proto.Message { return new(TallyEos) },
 }
 
-// BenchCountEosCountsTable is typed access to table "counts" for the key of the record
-// being handled. Writes take effect, in the store and the changelog, only if
-// the handler returns nil.
+// BenchCountEosCountsTable is typed access to table "counts" for the key of the record being
+// handled. Writes take effect, in the store and the changelog, only if the handler returns nil.
 type BenchCountEosCountsTable interface {
 	// Get returns the key's value, or the table's default if it has none.
 	Get(ctx context.Context) (*TallyEos, error)
@@ -419,9 +415,9 @@ type BenchCountEosAgents interface {
 	Count(ctx context.Context, in *Line, out BenchCountEosCountEmitter) error
 }
 
-// UnimplementedBenchCountEosAgents can be embedded to have forward compatible
-// implementations: its methods return runtime.ErrUnimplemented, so a record
-// that reaches an agent not implemented yet goes to the agent's error policy.
+// UnimplementedBenchCountEosAgents can be embedded to have forward compatible implementations: its
+// methods return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet
+// goes to the agent's error policy.
 type UnimplementedBenchCountEosAgents struct{}
 
 // Count returns runtime.ErrUnimplemented.
@@ -429,9 +425,9 @@ func (UnimplementedBenchCountEosAgents) Count(context.Context, *Line, BenchCount
 	return runtime.ErrUnimplemented
 }
 
-// BenchCountEosCountEmitter emits the records of agent Count. Emitted records are produced
-// after the handler returns nil; when it returns an error, they are dropped
-// and the input record goes to the error policy.
+// BenchCountEosCountEmitter emits the records of agent Count. Emitted records are produced after
+// the handler returns nil; when it returns an error, they are dropped and the input record goes to
+// the error policy.
 type BenchCountEosCountEmitter interface {
 	// EmitTallyEos emits to topic "bench-out-streamgen-count-eos", keeping the input record's key.
 	EmitTallyEos(ctx context.Context, m *TallyEos) error
@@ -484,9 +480,8 @@ var _BenchCountEos_AppDesc = runtime.AppDesc{
 	ExactlyOnce: true,
 }
 
-// RegisterBenchCountEosAgents registers the agents of app "bench-streamgen-count-eos", implemented by
-// impl, on app. Run the app with package worker, or test it with package
-// streamtest.
+// RegisterBenchCountEosAgents registers the agents of app "bench-streamgen-count-eos", implemented
+// by impl, on app. Run the app with package worker, or test it with package streamtest.
 func RegisterBenchCountEosAgents(app *runtime.App, impl BenchCountEosAgents) error {
 	return app.Register(&_BenchCountEos_AppDesc, impl)
 }

@@ -1,0 +1,228 @@
+package generate
+
+import (
+	"strconv"
+
+	"google.golang.org/protobuf/compiler/protogen"
+
+	"github.com/streamgen/streamgen/dsl"
+	streamgenv1 "github.com/streamgen/streamgen/gen/streamgen/v1"
+)
+
+// generateApp writes everything of one app service: its constants, tables,
+// the agents interface with its Unimplemented struct, one emitter per
+// agent, the AppDesc and the Register function.
+func (r *renderer) generateApp(g *protogen.GeneratedFile, a fileApp) {
+	generateAppConstants(g, a)
+	r.generateTables(g, a)
+	generateAgentsInterface(g, a)
+	generateUnimplemented(g, a)
+	for _, ag := range a.Agents {
+		r.generateEmitter(g, a, ag)
+		generateHandler(g, a, ag)
+	}
+	r.generateAppDesc(g, a)
+	generateRegister(g, a)
+}
+
+// generateAppConstants writes the app id and the dead-letter topic names.
+func generateAppConstants(g *protogen.GeneratedFile, a fileApp) {
+	n := a.names
+	comment(g, 0, n.AppID, " is the app id of service ", a.svc.Desc.FullName(), ": its consumer group.")
+	g.P("const ", n.AppID, " = ", strconv.Quote(a.ID))
+	g.P()
+	comment(g, 0, "Dead-letter topics of the ", n.Base, " app's agents.")
+	g.P("const (")
+	for _, ag := range a.Agents {
+		an := n.agent(ag)
+		comment(g, 1, an.DeadLetter, " is where agent ", an.Method, " writes records it cannot process.")
+		g.P(an.DeadLetter, " = ", strconv.Quote(ag.DeadLetter.Name))
+	}
+	g.P(")")
+	g.P()
+}
+
+// generateAgentsInterface writes the interface users implement, one method
+// per agent. The service's and the rpcs' comments become its docs.
+func generateAgentsInterface(g *protogen.GeneratedFile, a fileApp) {
+	n := a.names
+	implemented := []any{n.Agents, " is implemented by the agents of app ", strconv.Quote(a.ID), "."}
+	leadingComment(g, 0, a.svc.Comments.Leading, implemented...)
+	if hasText(a.svc.Comments.Leading) {
+		g.P("//")
+		comment(g, 0, implemented...)
+	}
+	comment(g, 0, "Embed ", n.Unimplemented, " in implementations for forward compatibility.")
+	g.P("type ", n.Agents, " interface {")
+	for _, ag := range a.Agents {
+		m, an := methodOf(a.svc, ag), n.agent(ag)
+		if ag.WindowClose != nil {
+			leadingComment(g, 1, m.Comments.Leading, an.Method, " is called once with the final value ",
+				"of each closed window of table ", strconv.Quote(ag.WindowClose.Name), ".")
+		} else {
+			leadingComment(g, 1, m.Comments.Leading, an.Method, " is called once per record of topic ",
+				strconv.Quote(ag.Input.Name), ".")
+		}
+		g.P(an.Method, "(ctx ", contextPkg.Ident("Context"), ", in *", m.Input.GoIdent, ", out ", an.Emitter, ") error")
+	}
+	g.P("}")
+	g.P()
+}
+
+// generateUnimplemented writes the struct to embed for forward
+// compatibility.
+func generateUnimplemented(g *protogen.GeneratedFile, a fileApp) {
+	n := a.names
+	comment(g, 0, n.Unimplemented, " can be embedded to have forward compatible implementations: ",
+		"its methods return runtime.ErrUnimplemented, so a record that reaches an agent not ",
+		"implemented yet goes to the agent's error policy.")
+	g.P("type ", n.Unimplemented, " struct{}")
+	g.P()
+	for _, ag := range a.Agents {
+		m, an := methodOf(a.svc, ag), n.agent(ag)
+		comment(g, 0, an.Method, " returns runtime.ErrUnimplemented.")
+		g.P("func (", n.Unimplemented, ") ", an.Method, "(", contextPkg.Ident("Context"), ", *", m.Input.GoIdent,
+			", ", an.Emitter, ") error {")
+		g.P("return ", runtimePkg.Ident("ErrUnimplemented"))
+		g.P("}")
+		g.P()
+	}
+}
+
+// generateEmitter writes the typed emitter of an agent: the interface, and
+// its implementation over *runtime.Emitter.
+func (r *renderer) generateEmitter(g *protogen.GeneratedFile, a fileApp, ag *dsl.Agent) {
+	an := a.names.agent(ag)
+	comment(g, 0, an.Emitter, " emits the records of agent ", an.Method, ". Emitted records are ",
+		"produced after the handler returns nil; when it returns an error, they are dropped and ",
+		"the input record goes to the error policy.")
+	g.P("type ", an.Emitter, " interface {")
+	for _, t := range ag.Outputs {
+		tn := r.topic(t)
+		comment(g, 1, tn.Emit, " emits to topic ", strconv.Quote(t.Name), keyDoc(t), ".")
+		g.P(tn.Emit, "(ctx ", contextPkg.Ident("Context"), ", m *", tn.Message, ") error")
+	}
+	for _, t := range ag.Tables {
+		tn := a.names.table(t)
+		if t.Global {
+			comment(g, 1, tn.Accessor, " reads global table ", strconv.Quote(t.Name), ".")
+		} else {
+			comment(g, 1, tn.Accessor, " reads and writes table ", strconv.Quote(t.Name),
+				" for the current record's key.")
+		}
+		g.P(tn.Accessor, "() ", tn.Iface)
+	}
+	g.P("}")
+	g.P()
+	g.P("type ", an.EmitterImpl, " struct{ e *", runtimePkg.Ident("Emitter"), " }")
+	g.P()
+	for i, t := range ag.Tables {
+		tn := a.names.table(t)
+		g.P("func (x ", an.EmitterImpl, ") ", tn.Accessor, "() ", tn.Iface, " {")
+		g.P("return ", tn.Impl, "{x.e, ", i, "}")
+		g.P("}")
+		g.P()
+	}
+	for i, t := range ag.Outputs {
+		tn := r.topic(t)
+		g.P("func (x ", an.EmitterImpl, ") ", tn.Emit, "(ctx ", contextPkg.Ident("Context"), ", m *", tn.Message, ") error {")
+		g.P("return x.e.Emit(ctx, ", i, ", m)")
+		g.P("}")
+		g.P()
+	}
+}
+
+// generateHandler writes the function the runtime calls with each record
+// of an agent.
+func generateHandler(g *protogen.GeneratedFile, a fileApp, ag *dsl.Agent) {
+	an := a.names.agent(ag)
+	m := methodOf(a.svc, ag)
+	g.P("func ", an.Handler, "(ctx ", contextPkg.Ident("Context"), ", impl any, in ", protoPkg.Ident("Message"),
+		", out *", runtimePkg.Ident("Emitter"), ") error {")
+	g.P("return impl.(", a.names.Agents, ").", an.Method, "(ctx, in.(*", m.Input.GoIdent, "), ", an.EmitterImpl, "{out})")
+	g.P("}")
+	g.P()
+}
+
+// generateAppDesc writes the runtime.AppDesc handed to App.Register.
+func (r *renderer) generateAppDesc(g *protogen.GeneratedFile, a fileApp) {
+	n := a.names
+	g.P("var ", n.Desc, " = ", runtimePkg.Ident("AppDesc"), "{")
+	g.P("ID: ", n.AppID, ",")
+	g.P("ServiceName: ", strconv.Quote(string(a.svc.Desc.FullName())), ",")
+	g.P("Check: func(impl any) bool { _, ok := impl.(", n.Agents, "); return ok },")
+	g.P("Agents: []*", runtimePkg.Ident("AgentDesc"), "{")
+	for _, ag := range a.Agents {
+		r.generateAgentDesc(g, a, ag)
+	}
+	g.P("},")
+	generateTableDescRefs(g, a, a.Tables)
+	if a.ExactlyOnce {
+		g.P("ExactlyOnce: true,")
+	}
+	if a.CommitInterval > 0 {
+		g.P("CommitInterval: ", int64(a.CommitInterval), ", // ", a.CommitInterval.String())
+	}
+	g.P("}")
+	g.P()
+}
+
+// generateAgentDesc writes one runtime.AgentDesc of an AppDesc.
+func (r *renderer) generateAgentDesc(g *protogen.GeneratedFile, a fileApp, ag *dsl.Agent) {
+	an := a.names.agent(ag)
+	g.P("{")
+	g.P("Name: ", strconv.Quote(ag.Name), ",")
+	if ag.WindowClose != nil {
+		g.P("WindowClose: &", a.names.table(ag.WindowClose).Desc, ",")
+	} else {
+		g.P("Input: ", r.topicRef(g, ag.Input), ",")
+	}
+	if len(ag.Outputs) > 0 {
+		g.P("Outputs: []*", runtimePkg.Ident("TopicDesc"), "{")
+		for _, t := range ag.Outputs {
+			g.P(r.topicRef(g, t), ",")
+		}
+		g.P("},")
+	}
+	g.P("Concurrency: ", ag.Concurrency, ",")
+	g.P("OnError: ", policyIdent(ag.OnError), ",")
+	g.P("DeadLetter: &", runtimePkg.Ident("TopicDesc"), "{")
+	g.P("Name: ", an.DeadLetter, ",")
+	g.P("Partitions: ", ag.DeadLetter.Partitions, ",")
+	g.P("ReplicationFactor: ", ag.DeadLetter.ReplicationFactor, ",")
+	g.P("Codec: ", runtimePkg.Ident("CodecBytes"), ",")
+	g.P("},")
+	g.P("Handler: ", an.Handler, ",")
+	generateTableDescRefs(g, a, ag.Tables)
+	g.P("},")
+}
+
+// generateTableDescRefs writes a Tables field listing tables, if any.
+func generateTableDescRefs(g *protogen.GeneratedFile, a fileApp, tables []*dsl.Table) {
+	if len(tables) == 0 {
+		return
+	}
+	g.P("Tables: []*", runtimePkg.Ident("TableDesc"), "{")
+	for _, t := range tables {
+		g.P("&", a.names.table(t).Desc, ",")
+	}
+	g.P("},")
+}
+
+// generateRegister writes the function that registers an implementation.
+func generateRegister(g *protogen.GeneratedFile, a fileApp) {
+	n := a.names
+	comment(g, 0, n.Register, " registers the agents of app ", strconv.Quote(a.ID), ", implemented by ",
+		"impl, on app. Run the app with package worker, or test it with package streamtest.")
+	g.P("func ", n.Register, "(app *", runtimePkg.Ident("App"), ", impl ", n.Agents, ") error {")
+	g.P("return app.Register(&", n.Desc, ", impl)")
+	g.P("}")
+	g.P()
+}
+
+func policyIdent(p streamgenv1.OnError) protogen.GoIdent {
+	if p == streamgenv1.OnError_ON_ERROR_STOP {
+		return runtimePkg.Ident("OnErrorStop")
+	}
+	return runtimePkg.Ident("OnErrorDeadLetter")
+}

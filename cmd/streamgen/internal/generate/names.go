@@ -1,0 +1,160 @@
+package generate
+
+import (
+	"google.golang.org/protobuf/compiler/protogen"
+
+	"github.com/streamgen/streamgen/dsl"
+)
+
+// This file computes every Go identifier the generated code declares, once
+// per topic, app, agent and table, as connect-go's newNames does for a
+// service. Renderers read fields of these structs; they never build an
+// identifier by concatenation.
+
+// topicNames are the identifiers of one topic, named after its message.
+type topicNames struct {
+	Message   protogen.GoIdent // Order
+	Const     string           // OrderTopicName: the topic name constant
+	Handle    protogen.GoIdent // OrderTopic: the typed handle, in the message's package
+	Desc      string           // _Order_TopicDesc
+	KeyFunc   string           // _Order_Key
+	RawGet    string           // _Order_RawGet
+	RawSet    string           // _Order_RawSet
+	EventTime string           // _Order_EventTime
+	Emit      string           // EmitOrder: the emitter method that sends to the topic
+}
+
+func newTopicNames(m *protogen.Message) topicNames {
+	base := m.GoIdent.GoName
+	return topicNames{
+		Message:   m.GoIdent,
+		Const:     base + "TopicName",
+		Handle:    m.GoIdent.GoImportPath.Ident(base + "Topic"),
+		Desc:      "_" + base + "_TopicDesc",
+		KeyFunc:   "_" + base + "_Key",
+		RawGet:    "_" + base + "_RawGet",
+		RawSet:    "_" + base + "_RawSet",
+		EventTime: "_" + base + "_EventTime",
+		Emit:      "Emit" + base,
+	}
+}
+
+// appNames are the identifiers of one app (a service), with those of its
+// agents and tables.
+type appNames struct {
+	Base          string // Shop: the service's Go name
+	AppID         string // ShopAppID: the app id constant
+	Agents        string // ShopAgents: the interface users implement
+	Unimplemented string // UnimplementedShopAgents
+	Register      string // RegisterShopAgents
+	Desc          string // _Shop_AppDesc
+	Mock          mockNames
+	agents        map[string]agentNames // by agent name
+	tables        map[string]tableNames // by table name
+}
+
+func newAppNames(s *protogen.Service, a *dsl.App) appNames {
+	base := s.GoName
+	n := appNames{
+		Base:          base,
+		AppID:         base + "AppID",
+		Agents:        base + "Agents",
+		Unimplemented: "Unimplemented" + base + "Agents",
+		Register:      "Register" + base + "Agents",
+		Desc:          "_" + base + "_AppDesc",
+		Mock:          newMockNames(base + "Agents"),
+		agents:        map[string]agentNames{},
+		tables:        map[string]tableNames{},
+	}
+	for _, ag := range a.Agents {
+		n.agents[ag.Name] = newAgentNames(base, methodOf(s, ag))
+	}
+	for _, t := range a.Tables {
+		n.tables[t.Name] = newTableNames(base, t)
+	}
+	return n
+}
+
+// agent returns the names of one of the app's agents.
+func (n appNames) agent(ag *dsl.Agent) agentNames { return n.agents[ag.Name] }
+
+// table returns the names of one of the app's tables.
+func (n appNames) table(t *dsl.Table) tableNames { return n.tables[t.Name] }
+
+// agentNames are the identifiers of one agent (an rpc).
+type agentNames struct {
+	Method      string // Total: the method of the agents interface
+	Emitter     string // ShopTotalEmitter: the interface handed to the method
+	EmitterImpl string // _ShopTotalEmitter
+	Handler     string // _Shop_Total_Handler
+	DeadLetter  string // ShopTotalDeadLetterTopicName: the dead-letter topic constant
+	Mock        mockNames
+}
+
+func newAgentNames(app string, m *protogen.Method) agentNames {
+	emitter := app + m.GoName + "Emitter"
+	return agentNames{
+		Method:      m.GoName,
+		Emitter:     emitter,
+		EmitterImpl: "_" + emitter,
+		Handler:     "_" + app + "_" + m.GoName + "_Handler",
+		DeadLetter:  app + m.GoName + "DeadLetterTopicName",
+		Mock:        newMockNames(emitter),
+	}
+}
+
+// tableNames are the identifiers of one table of an app.
+type tableNames struct {
+	Accessor  string // AccountTotals: the emitter method that returns the table
+	Iface     string // ShopAccountTotalsTable: the typed accessor interface
+	Impl      string // _ShopAccountTotalsTable
+	Desc      string // _Shop_AccountTotals_TableDesc
+	Const     string // ShopAccountTotalsTableName: the table name constant
+	Changelog string // ShopAccountTotalsChangelogTopicName: the changelog topic constant
+	Mock      mockNames
+}
+
+func newTableNames(app string, t *dsl.Table) tableNames {
+	c := camel(t.Name)
+	iface := app + c + "Table"
+	return tableNames{
+		Accessor:  c,
+		Iface:     iface,
+		Impl:      "_" + iface,
+		Desc:      "_" + app + "_" + c + "_TableDesc",
+		Const:     app + c + "TableName",
+		Changelog: app + c + "ChangelogTopicName",
+		Mock:      newMockNames(iface),
+	}
+}
+
+// mockNames are the identifiers of the gomock mock of one interface.
+type mockNames struct {
+	Iface    string // ShopAgents: the mocked interface, in the parent package
+	Type     string // MockShopAgents
+	Recorder string // MockShopAgentsMockRecorder
+	New      string // NewMockShopAgents
+}
+
+func newMockNames(iface string) mockNames {
+	typ := "Mock" + iface
+	return mockNames{Iface: iface, Type: typ, Recorder: typ + "MockRecorder", New: "New" + typ}
+}
+
+// camel turns a table name such as "page-views" into "PageViews".
+func camel(name string) string {
+	b := make([]rune, 0, len(name))
+	up := true
+	for _, c := range name {
+		if c == '-' || c == '_' {
+			up = true
+			continue
+		}
+		if up && c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		up = false
+		b = append(b, c)
+	}
+	return string(b)
+}

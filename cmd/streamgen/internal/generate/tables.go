@@ -1,0 +1,274 @@
+package generate
+
+import (
+	"strconv"
+
+	"google.golang.org/protobuf/compiler/protogen"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/dynamicpb"
+
+	"github.com/streamgen/streamgen/dsl"
+)
+
+// generateTables writes an app's table constants, then, per table, its
+// runtime.TableDesc and its typed accessor: plain, windowed or global.
+func (r *renderer) generateTables(g *protogen.GeneratedFile, a fileApp) {
+	if len(a.Tables) == 0 {
+		return
+	}
+	generateTableConstants(g, a)
+	for _, t := range a.Tables {
+		n := a.names.table(t)
+		switch {
+		case t.Global:
+			r.generateGlobalTableDesc(g, t, n)
+			r.generateGlobalTable(g, t, n)
+		case t.Window != nil:
+			r.generateTableDesc(g, t, n)
+			r.generateWindowedTable(g, t, n)
+		default:
+			r.generateTableDesc(g, t, n)
+			r.generateTable(g, t, n)
+		}
+	}
+}
+
+// generateTableConstants writes the names of an app's tables and of their
+// changelog topics.
+func generateTableConstants(g *protogen.GeneratedFile, a fileApp) {
+	comment(g, 0, "Tables of the ", a.names.Base, " app, and their changelog topics.")
+	g.P("const (")
+	for _, t := range a.Tables {
+		n := a.names.table(t)
+		comment(g, 1, n.Const, " is the name of table ", strconv.Quote(t.Name), ".")
+		g.P(n.Const, " = ", strconv.Quote(t.Name))
+		if t.Global {
+			continue
+		}
+		comment(g, 1, n.Changelog, " is the compacted changelog topic of table ", strconv.Quote(t.Name), ".")
+		g.P(n.Changelog, " = ", strconv.Quote(t.Changelog.Name))
+	}
+	g.P(")")
+	g.P()
+}
+
+// generateTableDesc writes the runtime.TableDesc of a table kept in a
+// changelog topic.
+func (r *renderer) generateTableDesc(g *protogen.GeneratedFile, t *dsl.Table, n tableNames) {
+	g.P("var ", n.Desc, " = ", runtimePkg.Ident("TableDesc"), "{")
+	g.P("Name: ", n.Const, ",")
+	g.P("Changelog: &", runtimePkg.Ident("TopicDesc"), "{")
+	g.P("Name: ", n.Changelog, ",")
+	g.P("Partitions: ", t.Changelog.Partitions, ",")
+	g.P("ReplicationFactor: ", t.Changelog.ReplicationFactor, ",")
+	g.P("Config: map[string]string{\"cleanup.policy\": \"compact\"},")
+	g.P("Codec: ", runtimePkg.Ident("CodecBytes"), ",")
+	g.P("},")
+	r.generateTableValue(g, t)
+	if t.KeyField != "" {
+		g.P("KeyFromField: true,")
+	}
+	if w := t.Window; w != nil {
+		g.P("Window: &", runtimePkg.Ident("WindowSpec"), "{")
+		g.P("Size: ", int64(w.Size), ", // ", w.Size.String())
+		g.P("Step: ", int64(w.Step), ", // ", w.Step.String())
+		g.P("Expires: ", int64(w.Expires), ", // ", w.Expires.String())
+		g.P("Grace: ", int64(w.Grace), ", // ", w.Grace.String())
+		if w.Sliding {
+			g.P("Sliding: true,")
+		}
+		g.P("},")
+	}
+	g.P("}")
+	g.P()
+}
+
+// generateGlobalTableDesc writes the runtime.TableDesc of a global table.
+func (r *renderer) generateGlobalTableDesc(g *protogen.GeneratedFile, t *dsl.Table, n tableNames) {
+	g.P("var ", n.Desc, " = ", runtimePkg.Ident("TableDesc"), "{")
+	g.P("Name: ", n.Const, ",")
+	g.P("Global: true,")
+	g.P("Source: ", r.topicRef(g, t.Source), ",")
+	r.generateTableValue(g, t)
+	g.P("}")
+	g.P()
+}
+
+// generateTableValue writes the New and Default fields of a TableDesc.
+func (r *renderer) generateTableValue(g *protogen.GeneratedFile, t *dsl.Table) {
+	g.P("New: func() ", protoPkg.Ident("Message"), " { return new(", r.message(t.Value), ") },")
+	if def := defaultBytes(t); len(def) > 0 {
+		g.P("Default: []byte(", strconv.Quote(string(def)), "),")
+	}
+}
+
+// generateTable writes the typed accessor of a plain table.
+func (r *renderer) generateTable(g *protogen.GeneratedFile, t *dsl.Table, n tableNames) {
+	ctx := g.QualifiedGoIdent(contextPkg.Ident("Context"))
+	v := "*" + g.QualifiedGoIdent(r.message(t.Value))
+	comment(g, 0, n.Iface, " is typed access to table ", strconv.Quote(t.Name), " for the key of the ",
+		"record being handled. Writes take effect, in the store and the changelog, only if the handler ",
+		"returns nil.")
+	g.P("type ", n.Iface, " interface {")
+	comment(g, 1, "Get returns the key's value, or the table's default if it has none.")
+	g.P("Get(ctx ", ctx, ") (", v, ", error)")
+	comment(g, 1, "Put sets the key's value.")
+	g.P("Put(ctx ", ctx, ", v ", v, ") error")
+	comment(g, 1, "Delete removes the key.")
+	g.P("Delete(ctx ", ctx, ") error")
+	comment(g, 1, "Update gets the key's value, lets fn change it, and puts it back.")
+	g.P("Update(ctx ", ctx, ", fn func(v ", v, ") error) error")
+	g.P("}")
+	g.P()
+	generateTableImpl(g, n)
+	generateTableRead(g, n, "Get", "", "TableGet(ctx, x.i)", v)
+	g.P("func (x ", n.Impl, ") Put(ctx ", ctx, ", v ", v, ") error {")
+	g.P("return x.e.TablePut(ctx, x.i, v)")
+	g.P("}")
+	g.P()
+	g.P("func (x ", n.Impl, ") Delete(ctx ", ctx, ") error {")
+	g.P("return x.e.TableDelete(ctx, x.i)")
+	g.P("}")
+	g.P()
+	g.P("func (x ", n.Impl, ") Update(ctx ", ctx, ", fn func(v ", v, ") error) error {")
+	g.P("v, err := x.Get(ctx)")
+	g.P("if err != nil {")
+	g.P("return err")
+	g.P("}")
+	g.P("if err := fn(v); err != nil {")
+	g.P("return err")
+	g.P("}")
+	g.P("return x.Put(ctx, v)")
+	g.P("}")
+	g.P()
+}
+
+// generateTableImpl writes the struct that implements a table accessor:
+// the emitter, and the table's index in the agent's tables.
+func generateTableImpl(g *protogen.GeneratedFile, n tableNames) {
+	g.P("type ", n.Impl, " struct {")
+	g.P("e *", runtimePkg.Ident("Emitter"))
+	g.P("i int")
+	g.P("}")
+	g.P()
+}
+
+// generateTableRead writes an accessor method that returns one value of
+// type v, read by the Emitter method call.
+func generateTableRead(g *protogen.GeneratedFile, n tableNames, name, params, call, v string) {
+	g.P("func (x ", n.Impl, ") ", name, "(ctx ", contextPkg.Ident("Context"), params, ") (", v, ", error) {")
+	g.P("m, err := x.e.", call)
+	g.P("if err != nil {")
+	g.P("return nil, err")
+	g.P("}")
+	g.P("return m.(", v, "), nil")
+	g.P("}")
+	g.P()
+}
+
+// generateWindowedTable writes the typed accessor of a windowed table.
+func (r *renderer) generateWindowedTable(g *protogen.GeneratedFile, t *dsl.Table, n tableNames) {
+	v := "*" + g.QualifiedGoIdent(r.message(t.Value))
+	tm := g.QualifiedGoIdent(timePkg.Ident("Time"))
+	dur := g.QualifiedGoIdent(timePkg.Ident("Duration"))
+	generateWindowedTableInterface(g, t, n, v)
+	generateTableImpl(g, n)
+	g.P("func (x ", n.Impl, ") Update(ctx ", contextPkg.Ident("Context"), ", fn func(v ", v, ") error) error {")
+	g.P("return x.e.TableWindowUpdate(ctx, x.i, func(m ", protoPkg.Ident("Message"), ") error { return fn(m.(", v, ")) })")
+	g.P("}")
+	g.P()
+	generateTableRead(g, n, "Current", "", "TableWindowCurrent(ctx, x.i)", v)
+	generateTableRead(g, n, "Now", "", "TableWindowNow(ctx, x.i)", v)
+	generateTableRead(g, n, "At", ", t "+tm, "TableWindowAt(ctx, x.i, t)", v)
+	generateTableRead(g, n, "Delta", ", d "+dur, "TableWindowAt(ctx, x.i, x.e.EventTime().Add(-d))", v)
+	window := g.QualifiedGoIdent(runtimePkg.Ident("Window")) + "[" + v + "]"
+	g.P("func (x ", n.Impl, ") Range(ctx ", contextPkg.Ident("Context"), ", from, to ", tm, ") ([]", window, ", error) {")
+	g.P("ws, err := x.e.TableWindowRange(ctx, x.i, from, to)")
+	g.P("if err != nil {")
+	g.P("return nil, err")
+	g.P("}")
+	g.P("out := make([]", window, ", len(ws))")
+	g.P("for i, w := range ws {")
+	g.P("out[i] = ", window, "{Start: w.Start, End: w.End, Value: w.Value.(", v, ")}")
+	g.P("}")
+	g.P("return out, nil")
+	g.P("}")
+	g.P()
+}
+
+// generateWindowedTableInterface writes the interface of a windowed table's
+// accessor; v is the value type.
+func generateWindowedTableInterface(g *protogen.GeneratedFile, t *dsl.Table, n tableNames, v string) {
+	ctx := g.QualifiedGoIdent(contextPkg.Ident("Context"))
+	tm := g.QualifiedGoIdent(timePkg.Ident("Time"))
+	comment(g, 0, n.Iface, " is typed access to windowed table ", strconv.Quote(t.Name), " (", windowKind(t.Window),
+		" windows of ", t.Window.Size.String(), ") for the key of the record being handled. Writes take ",
+		"effect, in the store and the changelog, only if the handler returns nil.")
+	g.P("type ", n.Iface, " interface {")
+	comment(g, 1, "Update applies fn to the value of every open window that contains the record's ",
+		"event time, and stores the results.")
+	g.P("Update(ctx ", ctx, ", fn func(v ", v, ") error) error")
+	comment(g, 1, "Current returns the value of the window a read at the record's event time returns: ",
+		"the newest containing it (sliding windows: the one ending first after it, covering the last ",
+		"window size).")
+	g.P("Current(ctx ", ctx, ") (", v, ", error)")
+	comment(g, 1, "Now is Current at the partition's stream time.")
+	g.P("Now(ctx ", ctx, ") (", v, ", error)")
+	comment(g, 1, "At is Current at time t.")
+	g.P("At(ctx ", ctx, ", t ", tm, ") (", v, ", error)")
+	comment(g, 1, "Delta is Current at the record's event time minus d: compare the two for the change.")
+	g.P("Delta(ctx ", ctx, ", d ", g.QualifiedGoIdent(timePkg.Ident("Duration")), ") (", v, ", error)")
+	comment(g, 1, "Range returns the windows that start in [from, to) and hold a value, oldest first.")
+	g.P("Range(ctx ", ctx, ", from, to ", tm, ") ([]", runtimePkg.Ident("Window"), "[", v, "], error)")
+	g.P("}")
+	g.P()
+}
+
+// windowKind names a table's windows: tumbling, hopping or sliding.
+func windowKind(w *dsl.Window) string {
+	switch {
+	case w.Sliding:
+		return "sliding"
+	case w.Step != w.Size:
+		return "hopping"
+	}
+	return "tumbling"
+}
+
+// generateGlobalTable writes the typed accessor of a global table.
+func (r *renderer) generateGlobalTable(g *protogen.GeneratedFile, t *dsl.Table, n tableNames) {
+	v := "*" + g.QualifiedGoIdent(r.message(t.Value))
+	comment(g, 0, n.Iface, " reads global table ", strconv.Quote(t.Name), ", fed from topic ",
+		strconv.Quote(t.Source.Name), ": every worker holds all of it. Reads are eventually consistent.")
+	g.P("type ", n.Iface, " interface {")
+	comment(g, 1, "Get returns the value of key, or the table's default, and whether the key has a value.")
+	g.P("Get(ctx ", contextPkg.Ident("Context"), ", key string) (", v, ", bool, error)")
+	g.P("}")
+	g.P()
+	generateTableImpl(g, n)
+	g.P("func (x ", n.Impl, ") Get(ctx ", contextPkg.Ident("Context"), ", key string) (", v, ", bool, error) {")
+	g.P("m, ok, err := x.e.TableLookup(ctx, x.i, []byte(key))")
+	g.P("if err != nil {")
+	g.P("return nil, false, err")
+	g.P("}")
+	g.P("return m.(", v, "), ok, nil")
+	g.P("}")
+	g.P()
+}
+
+// defaultBytes encodes a table's default_json deterministically.
+func defaultBytes(t *dsl.Table) []byte {
+	if t.DefaultJSON == "" {
+		return nil
+	}
+	m := dynamicpb.NewMessage(t.Value)
+	if err := protojson.Unmarshal([]byte(t.DefaultJSON), m); err != nil {
+		panic("streamgen: default_json checked by dsl.Build: " + err.Error())
+	}
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
