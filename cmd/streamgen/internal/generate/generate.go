@@ -209,7 +209,7 @@ func (r *renderer) generateFile(gen *protogen.Plugin) {
 		return
 	}
 	f := r.file
-	g := gen.NewGeneratedFile(f.GeneratedFilenamePrefix+"_streamgen.pb.go", f.GoImportPath)
+	g := gen.NewGeneratedFile(newFileNames(f).Streamgen, f.GoImportPath)
 	generateHeader(g, f)
 	g.P("package ", f.GoPackageName)
 	g.P()

@@ -1,7 +1,6 @@
 package generate
 
 import (
-	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,19 +36,16 @@ func (r *renderer) generateMockFile(gen *protogen.Plugin, lib string) {
 	if len(r.apps) == 0 {
 		return
 	}
-	f := r.file
-	pkgName := string(f.GoPackageName) + "mock"
-	importPath := protogen.GoImportPath(path.Join(string(f.GoImportPath), pkgName))
-	name := path.Join(path.Dir(f.GeneratedFilenamePrefix), pkgName, path.Base(f.GeneratedFilenamePrefix)+"_streamgen_mock.pb.go")
-	g := gen.NewGeneratedFile(name, importPath)
+	f, n := r.file, newFileNames(r.file)
+	g := gen.NewGeneratedFile(n.Mock, n.MockImportPath)
 	gomock := protogen.GoImportPath("github.com/golang/mock/gomock")
 	if lib == MockUber {
 		gomock = "go.uber.org/mock/gomock"
 	}
 	generateHeader(g, f)
-	comment(g, 0, "Package ", pkgName, " holds gomock mocks of the interfaces streamgen generated in ",
+	comment(g, 0, "Package ", n.MockPackage, " holds gomock mocks of the interfaces streamgen generated in ",
 		"package ", f.GoPackageName, " (", f.GoImportPath, ").")
-	g.P("package ", pkgName)
+	g.P("package ", n.MockPackage)
 	g.P()
 	var all []mocked
 	for _, a := range r.apps {

@@ -1,6 +1,8 @@
 package generate
 
 import (
+	"path"
+
 	"google.golang.org/protobuf/compiler/protogen"
 
 	"github.com/streamgen/streamgen/dsl"
@@ -10,6 +12,25 @@ import (
 // per topic, app, agent and table, as connect-go's newNames does for a
 // service. Renderers read fields of these structs; they never build an
 // identifier by concatenation.
+
+// fileNames are the names of the files generated for one .proto file.
+type fileNames struct {
+	Streamgen      string                 // shop/v1/shop_streamgen.pb.go
+	MockPackage    protogen.GoPackageName // shopv1mock
+	MockImportPath protogen.GoImportPath  // example.com/shop/gen/shop/v1/shopv1mock
+	Mock           string                 // shop/v1/shopv1mock/shop_streamgen_mock.pb.go
+}
+
+func newFileNames(f *protogen.File) fileNames {
+	pkg := f.GoPackageName + "mock"
+	prefix := f.GeneratedFilenamePrefix
+	return fileNames{
+		Streamgen:      prefix + "_streamgen.pb.go",
+		MockPackage:    pkg,
+		MockImportPath: protogen.GoImportPath(path.Join(string(f.GoImportPath), string(pkg))),
+		Mock:           path.Join(path.Dir(prefix), string(pkg), path.Base(prefix)+"_streamgen_mock.pb.go"),
+	}
+}
 
 // topicNames are the identifiers of one topic, named after its message.
 type topicNames struct {
