@@ -18,6 +18,12 @@ import (
 // compile compiles testdata files as the generator does, with source info.
 func compile(t *testing.T, files ...string) []protoreflect.FileDescriptor {
 	t.Helper()
+	return compileWith(t, protocompile.SourceInfoStandard|protocompile.SourceInfoExtraOptionLocations, files...)
+}
+
+// compileWith compiles testdata files with the given source info.
+func compileWith(t *testing.T, mode protocompile.SourceInfoMode, files ...string) []protoreflect.FileDescriptor {
+	t.Helper()
 	c := protocompile.Compiler{
 		Resolver: protocompile.WithStandardImports(protocompile.CompositeResolver{
 			&protocompile.SourceResolver{ImportPaths: []string{"testdata"}},
@@ -29,7 +35,7 @@ func compile(t *testing.T, files ...string) []protoreflect.FileDescriptor {
 				return protocompile.SearchResult{Source: f.(io.Reader)}, nil
 			}),
 		}),
-		SourceInfoMode: protocompile.SourceInfoStandard | protocompile.SourceInfoExtraOptionLocations,
+		SourceInfoMode: mode,
 	}
 	res, err := c.Compile(context.Background(), files...)
 	if err != nil {
