@@ -1,3 +1,7 @@
+// batch.c: the C side of streamgen's batched client (declared in batch.h):
+// client creation with its callbacks (rebalance and log into Go, delivery
+// reports into a C array), batched consume and produce, offsets,
+// transactions and reader calls, each a thin wrapper of librdkafka.
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +74,17 @@ sg_client *sg_new(int type, uint64_t id, char **keys, char **vals, int n, size_t
   return c;
 }
 
+// sg_list builds the partition list topics[i], parts[i] (offset offs[i]
+// unless offs is NULL); the caller destroys it.
+static rd_kafka_topic_partition_list_t *sg_list(char **topics, int32_t *parts, int64_t *offs, int n) {
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
+  for (int i = 0; i < n; i++) {
+    rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_add(l, topics[i], parts[i]);
+    if (offs) p->offset = offs[i];
+  }
+  return l;
+}
+
 int sg_subscribe(sg_client *c, char **topics, int n) {
   rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
   for (int i = 0; i < n; i++) rd_kafka_topic_partition_list_add(l, topics[i], -1);
@@ -136,8 +151,7 @@ const char *sg_rebalance_apply(sg_client *c, rd_kafka_topic_partition_list_t *pa
 }
 
 int sg_store(sg_client *c, char **topics, int32_t *parts, int64_t *offs, int n) {
-  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
-  for (int i = 0; i < n; i++) rd_kafka_topic_partition_list_add(l, topics[i], parts[i])->offset = offs[i];
+  rd_kafka_topic_partition_list_t *l = sg_list(topics, parts, offs, n);
   int err = rd_kafka_offsets_store(c->rk, l);
   rd_kafka_topic_partition_list_destroy(l);
   return err;
@@ -227,13 +241,13 @@ static int sg_txn_fill(rd_kafka_error_t *err, sg_txn_err *e) {
   return e->code ? e->code : -1;
 }
 
-int sg_txn(sg_client *c, int op, int timeout_ms, sg_txn_err *e) {
+int sg_txn(sg_client *c, sg_txn_op op, int timeout_ms, sg_txn_err *e) {
   rd_kafka_error_t *err = NULL;
   switch (op) {
-  case 0: err = rd_kafka_init_transactions(c->rk, timeout_ms); break;
-  case 1: err = rd_kafka_begin_transaction(c->rk); break;
-  case 2: err = rd_kafka_commit_transaction(c->rk, timeout_ms); break;
-  case 3: err = rd_kafka_abort_transaction(c->rk, timeout_ms); break;
+  case SG_TXN_INIT: err = rd_kafka_init_transactions(c->rk, timeout_ms); break;
+  case SG_TXN_BEGIN: err = rd_kafka_begin_transaction(c->rk); break;
+  case SG_TXN_COMMIT: err = rd_kafka_commit_transaction(c->rk, timeout_ms); break;
+  case SG_TXN_ABORT: err = rd_kafka_abort_transaction(c->rk, timeout_ms); break;
   }
   return sg_txn_fill(err, e);
 }
@@ -249,8 +263,7 @@ int sg_send_offsets(sg_client *p, sg_client *consumer, char **topics, int32_t *p
     strcpy(e->msg, "the consumer has no group metadata");
     return -1;
   }
-  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
-  for (int i = 0; i < n; i++) rd_kafka_topic_partition_list_add(l, topics[i], parts[i])->offset = offs[i];
+  rd_kafka_topic_partition_list_t *l = sg_list(topics, parts, offs, n);
   rd_kafka_error_t *err = rd_kafka_send_offsets_to_transaction(p->rk, l, md, timeout_ms);
   rd_kafka_topic_partition_list_destroy(l);
   rd_kafka_consumer_group_metadata_destroy(md);
@@ -258,8 +271,7 @@ int sg_send_offsets(sg_client *p, sg_client *consumer, char **topics, int32_t *p
 }
 
 int sg_rewind(sg_client *c, char **topics, int32_t *parts, int64_t *offs, int n, int timeout_ms, char *errstr, size_t errlen) {
-  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
-  for (int i = 0; i < n; i++) rd_kafka_topic_partition_list_add(l, topics[i], parts[i]);
+  rd_kafka_topic_partition_list_t *l = sg_list(topics, parts, NULL, n);
   int code = rd_kafka_committed(c->rk, l, timeout_ms);
   if (code) {
     strncpy(errstr, rd_kafka_err2str(code), errlen - 1);
@@ -296,14 +308,6 @@ int sg_rewind(sg_client *c, char **topics, int32_t *parts, int64_t *offs, int n,
 
 int sg_fatal(sg_client *c, char *errstr, size_t errlen) { return rd_kafka_fatal_error(c->rk, errstr, errlen); }
 
-int sg_assign_from(sg_client *c, const char *topic, int32_t partition, int64_t offset) {
-  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(l, topic, partition)->offset = offset;
-  int err = rd_kafka_assign(c->rk, l);
-  rd_kafka_topic_partition_list_destroy(l);
-  return err;
-}
-
 int sg_watermarks(sg_client *c, const char *topic, int32_t partition, int64_t *lo, int64_t *hi, int timeout_ms) {
   return rd_kafka_query_watermark_offsets(c->rk, topic, partition, lo, hi, timeout_ms);
 }
@@ -318,16 +322,14 @@ int64_t sg_position(sg_client *c, const char *topic, int32_t partition) {
 }
 
 int sg_assign_many(sg_client *c, char **topics, int32_t *parts, int64_t *offs, int n) {
-  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
-  for (int i = 0; i < n; i++) rd_kafka_topic_partition_list_add(l, topics[i], parts[i])->offset = offs[i];
+  rd_kafka_topic_partition_list_t *l = sg_list(topics, parts, offs, n);
   int err = rd_kafka_assign(c->rk, l);
   rd_kafka_topic_partition_list_destroy(l);
   return err;
 }
 
 int sg_pause(sg_client *c, char **topics, int32_t *parts, int n, int pause) {
-  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
-  for (int i = 0; i < n; i++) rd_kafka_topic_partition_list_add(l, topics[i], parts[i]);
+  rd_kafka_topic_partition_list_t *l = sg_list(topics, parts, NULL, n);
   int err = pause ? rd_kafka_pause_partitions(c->rk, l) : rd_kafka_resume_partitions(c->rk, l);
   rd_kafka_topic_partition_list_destroy(l);
   return err;

@@ -61,37 +61,61 @@ typedef struct {
   char msg[512];
 } sg_txn_err;
 
+// Clients. sg_new creates a consumer or a producer (type
+// SG_RD_KAFKA_CONSUMER or SG_RD_KAFKA_PRODUCER) with n librdkafka
+// properties, carrying id for callbacks into Go; batch is a consumer's
+// most records per sg_consume. NULL on failure, with errstr filled in.
 sg_client *sg_new(int type, uint64_t id, char **keys, char **vals, int n, size_t batch, char *errstr, size_t errlen);
+void sg_close(sg_client *c);
+int sg_fatal(sg_client *c, char *errstr, size_t errlen);
+// sg_limit_arenas caps glibc's malloc arenas at n (no-op elsewhere).
+void sg_limit_arenas(int n);
+
+// Consumers. Functions returning int return librdkafka's error code (0:
+// none). Partition lists come as arrays: topics[i], parts[i], offs[i].
 int sg_subscribe(sg_client *c, char **topics, int n);
 ssize_t sg_consume(sg_client *c, int timeout_ms);
 int sg_header(sg_client *c, size_t i, size_t idx, const char **name, const void **val, size_t *size);
+// sg_rebalance_apply applies a rebalance (assign 1: an assignment, 0: a
+// revocation), incrementally under the cooperative protocol; it returns
+// NULL or an error message.
 const char *sg_rebalance_apply(sg_client *c, rd_kafka_topic_partition_list_t *parts, int assign);
 int sg_store(sg_client *c, char **topics, int32_t *parts, int64_t *offs, int n);
 int sg_commit(sg_client *c);
-void sg_close(sg_client *c);
+int sg_pause(sg_client *c, char **topics, int32_t *parts, int n, int pause);
+// sg_rewind seeks every partition in the list to its committed offset
+// (the beginning when it has none), and writes the offsets to offs.
+int sg_rewind(sg_client *c, char **topics, int32_t *parts, int64_t *offs, int n, int timeout_ms, char *errstr, size_t errlen);
 
-// sg_limit_arenas caps glibc's malloc arenas at n (no-op elsewhere).
-void sg_limit_arenas(int n);
+// Readers: consumers outside a group, assigned to offsets.
+int sg_assign_many(sg_client *c, char **topics, int32_t *parts, int64_t *offs, int n);
+int64_t sg_position(sg_client *c, const char *topic, int32_t partition);
+int sg_watermarks(sg_client *c, const char *topic, int32_t partition, int64_t *lo, int64_t *hi, int timeout_ms);
+
+// Producers. buf holds keys, values and header names and values; offs
+// describes them as (start, length) pairs, length -1 for NULL.
 int sg_produce_batch(sg_client *c, rd_kafka_topic_t **rkts, int32_t *parts, uint64_t *ids,
                      char *buf, int64_t *offs, int n, int *done);
 int sg_produce_headers(sg_client *c, rd_kafka_topic_t *rkt, int32_t part, uint64_t id,
                        char *buf, int64_t *offs, int nhdrs, int64_t ts_ms);
+// sg_poll_acks serves the producer's queue for up to timeout_ms and moves
+// the delivery reports collected so far to c->out; it returns their count.
 int sg_poll_acks(sg_client *c, int timeout_ms);
-int sg_fatal(sg_client *c, char *errstr, size_t errlen);
-int64_t sg_position(sg_client *c, const char *topic, int32_t partition);
-int sg_pause(sg_client *c, char **topics, int32_t *parts, int n, int pause);
-int sg_assign_many(sg_client *c, char **topics, int32_t *parts, int64_t *offs, int n);
-int sg_assign_from(sg_client *c, const char *topic, int32_t partition, int64_t offset);
-// Transactions: op 0 init, 1 begin, 2 commit, 3 abort. 0 on success,
-// else the error code with e filled in.
-int sg_txn(sg_client *c, int op, int timeout_ms, sg_txn_err *e);
+
+// Transactions. sg_txn_op names the calls of librdkafka's transactional
+// API that sg_txn makes; Go mirrors them as txnOp.
+typedef enum {
+  SG_TXN_INIT = 0,   // rd_kafka_init_transactions
+  SG_TXN_BEGIN = 1,  // rd_kafka_begin_transaction
+  SG_TXN_COMMIT = 2, // rd_kafka_commit_transaction
+  SG_TXN_ABORT = 3,  // rd_kafka_abort_transaction
+} sg_txn_op;
+// sg_txn makes the call op: 0 on success, else the error code (-1 if
+// librdkafka gave none) with e filled in.
+int sg_txn(sg_client *c, sg_txn_op op, int timeout_ms, sg_txn_err *e);
 // sg_send_offsets adds offsets to the producer's open transaction, with
 // the consumer's current group metadata (EOS v2).
 int sg_send_offsets(sg_client *p, sg_client *consumer, char **topics, int32_t *parts, int64_t *offs, int n,
                     int timeout_ms, sg_txn_err *e);
-// sg_rewind seeks every partition in the list to its committed offset
-// (the beginning when it has none).
-int sg_rewind(sg_client *c, char **topics, int32_t *parts, int64_t *offs, int n, int timeout_ms, char *errstr, size_t errlen);
-int sg_watermarks(sg_client *c, const char *topic, int32_t partition, int64_t *lo, int64_t *hi, int timeout_ms);
 
 #endif

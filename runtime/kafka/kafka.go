@@ -1,32 +1,67 @@
-// Package kafka is streamgen's Kafka I/O on librdkafka (confluent-kafka-go,
-// cgo): a consumer that hands over records in batches and reports
-// rebalances to a handler, a producer that reports each record's
-// acknowledgement against a token, topic creation and checks, and the
-// routing of librdkafka's logs into slog. It is the only package of the
-// runtime that uses cgo; the rest of the runtime sees batches of
-// runtime.Record and never librdkafka's types, so another client (say, a
-// batched C path) can replace this package's internals alone.
+// Package kafka is streamgen's Kafka I/O, and the only package of the
+// runtime that uses cgo: a batched Kafka client written against
+// librdkafka's C API. The rest of the runtime sees batches of
+// runtime.Record and never librdkafka's types.
+//
+// A Consumer is a group member that hands over records in batches: one C
+// call (rd_kafka_consume_batch_queue) fetches up to a batch and describes
+// it in a C array that Go reads without further calls, copying every key
+// and value of the batch into one allocation. librdkafka's rebalance
+// callback calls back into Go, so a RebalanceHandler runs inside
+// Consumer.Poll before the assignment changes.
+//
+// A Producer queues a batch of records in one C call (rd_kafka_produce in a
+// C loop; librdkafka copies the bytes). Its delivery-report callback is C:
+// it appends (id, error, offset) to a C array that a goroutine of the
+// producer swaps out after each rd_kafka_poll. Tokens never cross into C:
+// C carries small integer ids of a Go table. A transactional Producer wraps
+// librdkafka's transactional API (EOS v2, KIP-447) and reports its errors
+// as *TxnError, classified as librdkafka classifies them.
+//
+// ReadPartitions and FollowPartitions read partitions from given offsets
+// with a consumer outside any group: tables restore and follow their
+// topics with them.
+//
+// librdkafka's log callback also calls back into Go: its logs become slog
+// records (component=librdkafka) at the level logLevel maps them to.
+//
+// The C side is linked against the static librdkafka that
+// confluent-kafka-go bundles, so a binary holds one copy of the library.
+// Every C client (NewConsumer, NewProducer, ReadPartitions,
+// FollowPartitions) checks before it starts that the linked librdkafka is
+// 2.x, the ABI rdk.h declares. confluent-kafka-go itself is used only by
+// EnsureTopics: its admin client (derived from one of its producers, whose
+// log channel feeds slog) creates topics and checks their partition
+// counts.
+//
+// Files:
+//   - kafka.go: this comment; TopicPartition, Offset, Config; the
+//     syslog-to-slog level mapping.
+//   - cgo.go: what every C client shares: the version check, the malloc
+//     arena cap, creation and closing, the callbacks C calls into Go (logs,
+//     rebalances), C arrays of strings and partitions, the token table.
+//   - consumer.go: Consumer: subscription, rebalances, Poll, pause and
+//     resume, offset store and commit.
+//   - producer.go: Producer: batched and single produce, delivery reports,
+//     Send, Flush, Close.
+//   - txn.go: transactions: TxnError, init/begin/commit/abort, SendOffsets,
+//     Consumer.Rewind.
+//   - reader.go: ReadPartitions and FollowPartitions.
+//   - admin.go: EnsureTopics, through confluent-kafka-go's admin client.
+//   - rdk.h: the part of librdkafka's C API the client calls.
+//   - batch.h, batch.c: the C side of the client (sg_* functions).
 package kafka
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
-	"strings"
-	"time"
-
-	ck "github.com/confluentinc/confluent-kafka-go/v2/kafka"
-
-	"github.com/streamgen/streamgen/runtime"
 )
 
 // TopicPartition names a partition.
 type TopicPartition struct {
 	// Topic is the topic name.
 	Topic string
-	// Partition is the partition number.
+	// Partition is the partition number, from 0.
 	Partition int32
 }
 
@@ -48,159 +83,39 @@ type Config struct {
 	ClientID string
 	// Logger receives librdkafka's logs.
 	Logger *slog.Logger
-	// Extra sets further librdkafka properties, overriding streamgen's.
+	// Extra sets further librdkafka properties (CONFIGURATION.md of
+	// librdkafka), overriding streamgen's.
 	Extra map[string]string
 }
 
-func (c Config) base() ck.ConfigMap {
-	m := ck.ConfigMap{
-		"bootstrap.servers":      c.Brokers,
-		"client.id":              c.ClientID,
-		"enable.metrics.push":    false,
-		"go.logs.channel.enable": true,
-		"log.connection.close":   false,
+// props returns the librdkafka properties of a Config: its own, then
+// defaults, then Extra, each overriding the one before.
+func (c Config) props(defaults map[string]string) map[string]string {
+	m := map[string]string{
+		"bootstrap.servers":    c.Brokers,
+		"client.id":            c.ClientID,
+		"enable.metrics.push":  "false",
+		"log.connection.close": "false",
+	}
+	for k, v := range defaults {
+		m[k] = v
+	}
+	for k, v := range c.Extra {
+		m[k] = v
 	}
 	return m
 }
 
-func (c Config) apply(m ck.ConfigMap) error {
-	for k, v := range c.Extra {
-		if err := m.SetKey(k, v); err != nil {
-			return err
-		}
+// logLevel maps a librdkafka log level (syslog's: 0-3 emergency to error,
+// 4 warning, 5-6 notice and info, 7 debug) to a slog level.
+func logLevel(syslog int) slog.Level {
+	switch {
+	case syslog <= 3:
+		return slog.LevelError
+	case syslog == 4:
+		return slog.LevelWarn
+	case syslog <= 6:
+		return slog.LevelInfo
 	}
-	return nil
-}
-
-// routeLogs forwards librdkafka's log events into slog until ch closes.
-func routeLogs(l *slog.Logger, ch chan ck.LogEvent) {
-	for ev := range ch {
-		// syslog levels: 0-3 error, 4 warning, 5-6 info/notice, 7 debug.
-		lvl := slog.LevelDebug
-		switch {
-		case ev.Level <= 3:
-			lvl = slog.LevelError
-		case ev.Level == 4:
-			lvl = slog.LevelWarn
-		case ev.Level <= 6:
-			lvl = slog.LevelInfo
-		}
-		l.Log(context.Background(), lvl, ev.Message, "component", "librdkafka", "client", ev.Name, "tag", ev.Tag)
-	}
-}
-
-// ErrPartitionMismatch is wrapped by EnsureTopics' error when an existing
-// topic's partition count differs from the schema's.
-var ErrPartitionMismatch = errors.New("partition count differs from the schema")
-
-// EnsureTopics creates the topics that do not exist, with their declared
-// partitions, replication factor and config, and checks that those that
-// exist have the declared partition count.
-func EnsureTopics(ctx context.Context, cfg Config, topics []*runtime.TopicDesc) error {
-	m := cfg.base()
-	if err := cfg.apply(m); err != nil {
-		return err
-	}
-	// The admin client is derived from a producer because only producers
-	// and consumers can route librdkafka's logs into a Go channel.
-	logs := make(chan ck.LogEvent, 64)
-	_ = m.SetKey("go.logs.channel", logs)
-	p, err := ck.NewProducer(&m)
-	if err != nil {
-		return fmt.Errorf("kafka admin client: %w", err)
-	}
-	go routeLogs(cfg.Logger, logs)
-	admin, err := ck.NewAdminClientFromProducer(p)
-	if err != nil {
-		p.Close()
-		close(logs)
-		return fmt.Errorf("kafka admin client: %w", err)
-	}
-	defer func() {
-		admin.Close()
-		p.Close()
-		close(logs)
-	}()
-	specs := make([]ck.TopicSpecification, 0, len(topics))
-	byName := map[string]*runtime.TopicDesc{}
-	for _, t := range topics {
-		rf := int(t.ReplicationFactor)
-		if rf <= 0 {
-			rf = -1
-		}
-		byName[t.Name] = t
-		specs = append(specs, ck.TopicSpecification{
-			Topic: t.Name, NumPartitions: int(t.Partitions), ReplicationFactor: rf, Config: t.Config,
-		})
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		res, err := admin.CreateTopics(cctx, specs, ck.SetAdminOperationTimeout(10*time.Second))
-		cancel()
-		if err != nil {
-			if ctx.Err() == nil && time.Now().Before(deadline) {
-				cfg.Logger.Warn("creating topics failed; retrying", "error", err, "brokers", cfg.Brokers)
-				time.Sleep(time.Second)
-				continue
-			}
-			return fmt.Errorf("creating topics on %s: %w", cfg.Brokers, err)
-		}
-		var created []string
-		for _, r := range res {
-			switch r.Error.Code() {
-			case ck.ErrNoError:
-				created = append(created, r.Topic)
-			case ck.ErrTopicAlreadyExists:
-			default:
-				return fmt.Errorf("creating topic %q: %w", r.Topic, r.Error)
-			}
-		}
-		if len(created) > 0 {
-			sort.Strings(created)
-			cfg.Logger.Info("created topics", "topics", strings.Join(created, ","))
-		}
-		break
-	}
-	// Check partition counts: a mismatch means keys land on other
-	// partitions than existing data and tables expect.
-	names := make([]string, 0, len(topics))
-	for _, t := range topics {
-		names = append(names, t.Name)
-	}
-	sort.Strings(names)
-	for attempt := 0; ; attempt++ {
-		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		desc, err := admin.DescribeTopics(dctx, ck.NewTopicCollectionOfTopicNames(names))
-		cancel()
-		if err != nil {
-			if attempt < 5 && ctx.Err() == nil {
-				time.Sleep(500 * time.Millisecond)
-				continue
-			}
-			return fmt.Errorf("describing topics: %w", err)
-		}
-		var errs []error
-		retry := false
-		for _, d := range desc.TopicDescriptions {
-			t := byName[d.Name]
-			if d.Error.Code() != ck.ErrNoError {
-				retry = true
-				continue
-			}
-			if t != nil && len(d.Partitions) != int(t.Partitions) {
-				errs = append(errs, fmt.Errorf("topic %q has %d partitions but the schema declares %d (%s): %w; "+
-					"either change partitions in the schema to %d, or recreate the topic (its data and any state keyed by it must then be migrated)",
-					d.Name, len(d.Partitions), t.Partitions, t.MessageName, ErrPartitionMismatch, len(d.Partitions)))
-			}
-		}
-		if len(errs) > 0 {
-			return errors.Join(errs...)
-		}
-		if retry && attempt < 5 {
-			time.Sleep(500 * time.Millisecond)
-			continue
-		}
-		return nil
-	}
+	return slog.LevelDebug
 }

@@ -85,7 +85,6 @@ void rd_kafka_conf_destroy(rd_kafka_conf_t *conf);
 rd_kafka_t *rd_kafka_new(int type, rd_kafka_conf_t *conf, char *errstr, size_t errstr_size);
 void rd_kafka_destroy(rd_kafka_t *rk);
 void *rd_kafka_opaque(const rd_kafka_t *rk);
-const char *rd_kafka_name(const rd_kafka_t *rk);
 rd_kafka_resp_err_t rd_kafka_fatal_error(rd_kafka_t *rk, char *errstr, size_t errstr_size);
 
 rd_kafka_resp_err_t rd_kafka_poll_set_consumer(rd_kafka_t *rk);
@@ -146,6 +145,5 @@ int rd_kafka_error_txn_requires_abort(const rd_kafka_error_t *error);
 rd_kafka_resp_err_t rd_kafka_committed(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *partitions, int timeout_ms);
 rd_kafka_error_t *rd_kafka_seek_partitions(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *partitions, int timeout_ms);
 #define SG_RD_KAFKA_OFFSET_BEGINNING (-2)
-rd_kafka_resp_err_t rd_kafka_flush(rd_kafka_t *rk, int timeout_ms);
 
 #endif

@@ -1,0 +1,222 @@
+package kafka
+
+// #include <stdlib.h>
+// #include "batch.h"
+import "C"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+	"unsafe"
+
+	"github.com/streamgen/streamgen/runtime"
+)
+
+// PartitionStart names a partition to read and the offset to start at.
+type PartitionStart struct {
+	TopicPartition
+	// From is the first offset to read; an offset before the partition's
+	// start (its low watermark) reads from the start.
+	From int64
+}
+
+// ErrPastEnd is wrapped by ReadPartitions' and FollowPartitions' error
+// when a start offset is past its partition's end.
+var ErrPastEnd = errors.New("offset past the end of the partition")
+
+// PastEndError is returned, wrapped, by ReadPartitions and
+// FollowPartitions when a start offset is past its partition's end; it
+// wraps ErrPastEnd.
+type PastEndError struct {
+	// Partition is the partition.
+	Partition TopicPartition
+}
+
+// Error names the partition and says its start is past its end.
+func (e *PastEndError) Error() string { return e.Partition.String() + ": " + ErrPastEnd.Error() }
+
+// Unwrap returns ErrPastEnd.
+func (e *PastEndError) Unwrap() error { return ErrPastEnd }
+
+// readBatch is the most records a restore or follower poll hands over.
+const readBatch = 4000
+
+// ReadPartitions reads each partition from its start offset up to its end
+// as of the call (the high watermark), with one consumer of its own outside
+// any group, reading committed records only, and calls fn with each batch
+// of records (all of one partition, in offset order). It returns how many
+// records it read per partition; an error once reading started (fn's,
+// ctx's, the client's) comes with the counts so far, one before (creating
+// the client, watermarks, assignment) with nil. If a start is past its
+// partition's end, the error wraps *PastEndError (and ErrPastEnd) naming
+// the partition, before anything is read. Tables restore their stores with
+// it.
+//
+// end, if not nil, is told each partition's end offset (the offset the
+// next record written will get) before any record is handed over.
+func ReadPartitions(ctx context.Context, cfg Config, parts []PartitionStart, end func(TopicPartition, int64),
+	fn func(TopicPartition, []*runtime.Record) error) (map[TopicPartition]int64, error) {
+	return readPartitions(ctx, cfg, parts, end, fn, false)
+}
+
+// FollowPartitions is ReadPartitions that does not stop at the end: with
+// one consumer, it hands over records as they arrive until ctx ends (then
+// it returns ctx's error) or reading fails. Global tables follow their
+// topics with it.
+func FollowPartitions(ctx context.Context, cfg Config, parts []PartitionStart, fn func(TopicPartition, []*runtime.Record) error) error {
+	_, err := readPartitions(ctx, cfg, parts, nil, fn, true)
+	return err
+}
+
+// readPartitions is ReadPartitions, or FollowPartitions if follow.
+func readPartitions(ctx context.Context, cfg Config, parts []PartitionStart, end func(TopicPartition, int64),
+	fn func(TopicPartition, []*runtime.Record) error, follow bool) (map[TopicPartition]int64, error) {
+	read := map[TopicPartition]int64{}
+	if len(parts) == 0 {
+		return read, nil
+	}
+	kc, err := newReader(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("restore consumer: %w", err)
+	}
+	defer kc.Close()
+	ends := map[TopicPartition]int64{} // partitions to read up to their end
+	var todo []Offset
+	for _, p := range parts {
+		lo, hi, err := kc.watermarks(ctx, p.TopicPartition)
+		if err != nil {
+			return nil, err
+		}
+		from := max(p.From, lo)
+		if p.From > hi {
+			return nil, fmt.Errorf("%s ends at %d, before offset %d: %w", p.TopicPartition, hi, p.From, &PastEndError{Partition: p.TopicPartition})
+		}
+		read[p.TopicPartition] = 0
+		if end != nil {
+			end(p.TopicPartition, hi)
+		}
+		if from < hi || follow {
+			ends[p.TopicPartition] = hi
+			todo = append(todo, Offset{TopicPartition: p.TopicPartition, Offset: from})
+		}
+	}
+	if len(todo) == 0 {
+		return read, nil
+	}
+	a := offsetArrays(todo)
+	code := C.sg_assign_many(kc.b.c, a.topics, &a.parts[0], &a.offs[0], C.int(len(todo)))
+	a.free()
+	if code != 0 {
+		return nil, fmt.Errorf("assigning restore partitions: %s", errString(code))
+	}
+	return read, kc.read(ctx, ends, follow, read, fn)
+}
+
+// newReader returns a consumer outside any group (nothing subscribes it,
+// so its group.id never joins) that reads from explicitly assigned
+// offsets and commits nothing.
+func newReader(cfg Config) (*Consumer, error) {
+	props := cfg.props(map[string]string{
+		"group.id":                   "streamgen-restore",
+		"enable.auto.commit":         "false",
+		"fetch.queue.backoff.ms":     "10",
+		"enable.partition.eof":       "false",
+		"fetch.max.bytes":            "1048576",
+		"max.partition.fetch.bytes":  "262144",
+		"queued.min.messages":        "10000",
+		"queued.max.messages.kbytes": "1024",
+	})
+	b, err := newBase(C.SG_RD_KAFKA_CONSUMER, props, readBatch, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
+	b.rebal = func(int, *C.rd_kafka_topic_partition_list_t) {}
+	return &Consumer{b: b, topics: map[string]string{}}, nil
+}
+
+// watermarks returns a partition's low and high watermarks
+// (rd_kafka_query_watermark_offsets, 5 s each try), trying up to 11 times,
+// 200 ms apart, while ctx lasts.
+func (kc *Consumer) watermarks(ctx context.Context, tp TopicPartition) (lo, hi int64, err error) {
+	ct := C.CString(tp.Topic)
+	defer C.free(unsafe.Pointer(ct))
+	var clo, chi C.int64_t
+	var code C.int
+	for attempt := 0; ; attempt++ {
+		code = C.sg_watermarks(kc.b.c, ct, C.int32_t(tp.Partition), &clo, &chi, 5000)
+		if code == 0 || attempt == 10 || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if code != 0 {
+		return 0, 0, fmt.Errorf("watermarks of %s: %s", tp, errString(code))
+	}
+	return int64(clo), int64(chi), nil
+}
+
+// read polls the assigned partitions and hands their records to fn until
+// every partition in ends has reached its end (forever if follow), adding
+// the counts to read.
+func (kc *Consumer) read(ctx context.Context, ends map[TopicPartition]int64, follow bool, read map[TopicPartition]int64,
+	fn func(TopicPartition, []*runtime.Record) error) error {
+	var batch []*runtime.Record
+	var err error
+	idle := 0
+	for follow || len(ends) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		batch, err = kc.Poll(100*time.Millisecond, readBatch, batch[:0])
+		if err != nil {
+			return err
+		}
+		if err := handOver(ctx, batch, ends, read, fn); err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			idle++
+		} else {
+			idle = 0
+		}
+		// Transaction markers and compacted-away records leave gaps: a
+		// partition whose consumer position passed its end is done too.
+		if idle > 0 {
+			for tp, hi := range ends {
+				if kc.position(tp.Topic, tp.Partition) >= hi {
+					delete(ends, tp)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// handOver calls fn with each run of one partition's records in batch,
+// counts them in read, and drops from ends the partitions whose end it
+// reached.
+func handOver(ctx context.Context, batch []*runtime.Record, ends, read map[TopicPartition]int64,
+	fn func(TopicPartition, []*runtime.Record) error) error {
+	for start := 0; start < len(batch); {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		tp := TopicPartition{Topic: batch[start].Topic, Partition: batch[start].Partition}
+		end := start
+		for end < len(batch) && batch[end].Partition == tp.Partition && batch[end].Topic == tp.Topic {
+			end++
+		}
+		run := batch[start:end]
+		read[tp] += int64(len(run))
+		if err := fn(tp, run); err != nil {
+			return err
+		}
+		if hi, ok := ends[tp]; ok && run[len(run)-1].Offset >= hi-1 {
+			delete(ends, tp)
+		}
+		start = end
+	}
+	return nil
+}
