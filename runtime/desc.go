@@ -212,36 +212,6 @@ type WindowSpec struct {
 	Sliding bool
 }
 
-// ReadStart returns the start of the window a read at t returns: the
-// newest window containing t, or for sliding windows the one ending first
-// after t.
-func (w *WindowSpec) ReadStart(t time.Time) time.Time {
-	starts := w.Starts(t)
-	if w.Sliding {
-		return starts[len(starts)-1]
-	}
-	return starts[0]
-}
-
-// Starts returns the starts of the windows that contain t, newest first.
-func (w *WindowSpec) Starts(t time.Time) []time.Time {
-	ms, size, step := t.UnixMilli(), w.Size.Milliseconds(), w.Step.Milliseconds()
-	newest := floorDiv(ms, step) * step
-	var out []time.Time
-	for s := newest; s > ms-size; s -= step {
-		out = append(out, time.UnixMilli(s).UTC())
-	}
-	return out
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && (a < 0) != (b < 0) {
-		q--
-	}
-	return q
-}
-
 // AppDesc describes an app: generated code fills it in from the schema and
 // passes it to App.Register.
 type AppDesc struct {

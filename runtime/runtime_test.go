@@ -96,8 +96,7 @@ func TestUnimplementedGoesToErrorPolicy(t *testing.T) {
 	}
 	rec, _ := testapp.OrderTopic.Record(&testapp.Order{AccountId: "x"})
 	rec.Topic = "orders"
-	var em runtime.Emitter
-	err := app.Agents()[0].Process(context.Background(), rec, &em)
+	_, err := app.Agents()[0].NewProcessor(nil, nil).Process(context.Background(), rec)
 	if !errors.Is(err, runtime.ErrUnimplemented) {
 		t.Errorf("Process = %v, want ErrUnimplemented", err)
 	}

@@ -130,6 +130,17 @@ func runWorker(ctx context.Context, app *runtime.App, args []string, stderr io.W
 	slog.SetDefault(log)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *brokers == "" {
+		// The embedded broker is the command line's choice: the worker
+		// package never starts (or links) one on its own.
+		b, err := broker.Start(broker.WithLogger(log))
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+		log.Info("no brokers configured: started an embedded broker in-process (set --brokers or "+worker.EnvBrokers+" for a real cluster)", "addr", b.Addr())
+		opts = append(opts, worker.WithBrokers(b.Addr()))
+	}
 	return worker.Run(ctx, app, append(opts, worker.WithLogger(log))...)
 }
 

@@ -90,23 +90,53 @@ func BadgerOptions(dir string, logger *slog.Logger) badger.Options {
 		WithDetectConflicts(false)
 }
 
-// OpenBadger opens (or creates) the store in dir. If another process holds
-// the directory (a worker on the same host that still owns the partition),
-// it retries for up to wait.
+// OpenBadger opens (or creates) the store in dir with BadgerOptions. If
+// another process holds the directory (a worker on the same host that
+// still owns the partition), it retries for up to wait.
 func OpenBadger(dir string, logger *slog.Logger, wait time.Duration) (*Badger, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	return openBadger(BadgerOptions(dir, logger), wait)
+}
+
+func openBadger(opts badger.Options, wait time.Duration) (*Badger, error) {
+	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return nil, err
 	}
 	deadline := time.Now().Add(wait)
 	for {
-		db, err := badger.Open(BadgerOptions(dir, logger))
+		db, err := badger.Open(opts)
 		if err == nil {
 			return &Badger{db: db}, nil
 		}
 		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("opening store %s: %w", dir, err)
+			return nil, fmt.Errorf("opening store %s: %w", opts.Dir, err)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// Builder opens the store of one table partition in dir, a directory of
+// its own under the worker's data directory (created if missing), with
+// logger receiving the store's logs. It is how a worker opens every store
+// (owned partitions, standby replicas, global tables), as goka's
+// storage.Builder; worker.WithStorage sets it.
+type Builder func(dir string, logger *slog.Logger) (Store, error)
+
+// LockWait is how long BadgerBuilder's stores wait for a directory that
+// another process still holds (a worker on the same host that has not yet
+// let go of the partition) before failing.
+const LockWait = 30 * time.Second
+
+// BadgerBuilder returns the default Builder: Badger with BadgerOptions,
+// passed through tune first when it is not nil (e.g. to raise the
+// memtable size for a few large partitions), waiting up to LockWait for a
+// held directory.
+func BadgerBuilder(tune func(badger.Options) badger.Options) Builder {
+	return func(dir string, logger *slog.Logger) (Store, error) {
+		opts := BadgerOptions(dir, logger)
+		if tune != nil {
+			opts = tune(opts)
+		}
+		return openBadger(opts, LockWait)
 	}
 }
 

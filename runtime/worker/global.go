@@ -8,25 +8,27 @@ import (
 	"time"
 
 	"github.com/streamgen/streamgen/runtime"
+	"github.com/streamgen/streamgen/runtime/internal/lane"
 	"github.com/streamgen/streamgen/runtime/kafka"
-	"github.com/streamgen/streamgen/runtime/state"
 )
 
 // globalTable is a table every worker holds whole: one store per
 // partition of its source topic, loaded at start and then followed.
 type globalTable struct {
 	desc   *runtime.TableDesc
-	stores []*tableStore
+	stores []*lane.Table
 }
 
-func (g *globalTable) get(key []byte) ([]byte, bool, error) {
+// Get reads key from the store of its partition (the producer's
+// partitioner, runtime.Partition).
+func (g *globalTable) Get(key []byte) ([]byte, bool, error) {
 	p := runtime.Partition(key, int32(len(g.stores)))
-	return g.stores[p].store.Get(key)
+	return g.stores[p].Store.Get(key)
 }
 
 // globals are the app's global tables, shared by a worker's threads.
 type globals struct {
-	w      *worker // for options, logger and Kafka config
+	w      *worker
 	tables map[string]*globalTable
 }
 
@@ -40,22 +42,16 @@ func openGlobals(w *worker) (*globals, error) {
 				continue
 			}
 			g := &globalTable{desc: td}
+			gs.tables[td.Name] = g
 			for p := int32(0); p < td.Source.Partitions; p++ {
 				dir := filepath.Join(w.cfg.dataDir, "global", td.Name, strconv.Itoa(int(p)))
-				st, err := state.OpenBadger(dir, w.log, 30*time.Second)
+				ts, err := openStore(w, w.log, td, p, dir)
 				if err != nil {
 					gs.close()
 					return nil, fmt.Errorf("global table %q: %w", td.Name, err)
 				}
-				from, _, err := st.Checkpoint()
-				if err != nil {
-					st.Close()
-					gs.close()
-					return nil, err
-				}
-				g.stores = append(g.stores, &tableStore{desc: td, partition: p, store: st, dir: dir, from: from})
+				g.stores = append(g.stores, ts)
 			}
-			gs.tables[td.Name] = g
 		}
 	}
 	start := time.Now()
@@ -74,34 +70,20 @@ func openGlobals(w *worker) (*globals, error) {
 // to the current end; with follow, it goes on reading as records arrive,
 // with the same consumer, until ctx ends.
 func (gs *globals) catchUp(ctx context.Context, follow bool) (int64, error) {
+	f := newFollower()
 	var starts []kafka.PartitionStart
-	byTP := map[kafka.TopicPartition]*tableStore{}
 	for _, g := range gs.tables {
 		for _, ts := range g.stores {
-			tp := kafka.TopicPartition{Topic: g.desc.Source.Name, Partition: ts.partition}
-			byTP[tp] = ts
-			starts = append(starts, kafka.PartitionStart{TopicPartition: tp, From: ts.from})
+			starts = append(starts, f.add(kafka.TopicPartition{Topic: g.desc.Source.Name, Partition: ts.Partition}, ts))
 		}
 	}
 	if len(starts) == 0 {
 		return 0, nil
 	}
-	last := map[string]int{}
-	var batch []state.KV
-	apply := func(tp kafka.TopicPartition, recs []*runtime.Record) error {
-		ts := byTP[tp]
-		var next int64
-		batch, next = coalesce(recs, last, batch[:0])
-		if err := ts.store.Write(batch); err != nil {
-			return err
-		}
-		ts.from = next
-		return ts.store.SetCheckpoint(next)
-	}
 	if follow {
-		return 0, kafka.FollowPartitions(ctx, gs.w.kcfg, starts, apply)
+		return 0, kafka.FollowPartitions(ctx, gs.w.kcfg, starts, f.apply)
 	}
-	read, err := kafka.ReadPartitions(ctx, gs.w.kcfg, starts, nil, apply)
+	read, err := kafka.ReadPartitions(ctx, gs.w.kcfg, starts, nil, f.apply)
 	var n int64
 	for _, c := range read {
 		n += c
@@ -127,7 +109,7 @@ func (gs *globals) follow(ctx context.Context) {
 func (gs *globals) close() {
 	for _, g := range gs.tables {
 		for _, ts := range g.stores {
-			_ = ts.store.Close()
+			_ = ts.Store.Close()
 		}
 	}
 }

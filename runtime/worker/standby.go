@@ -7,20 +7,9 @@ import (
 	"time"
 
 	"github.com/streamgen/streamgen/runtime"
+	"github.com/streamgen/streamgen/runtime/internal/lane"
 	"github.com/streamgen/streamgen/runtime/kafka"
-	"github.com/streamgen/streamgen/runtime/state"
 )
-
-// WithStandbyReplicas makes each stream thread keep warm copies of up to n
-// partitions per table that it does not own: it follows their changelogs
-// into stores under the data directory, so that when the group gives it
-// one of them (a failover), it restores only the tail written since its
-// last catch-up instead of the whole changelog. It picks, for each
-// partition it owns, the partitions that follow it in ring order (with 8
-// partitions, owning 0 and 1 and n = 2, it follows 2 and 3). Default: 0.
-func WithStandbyReplicas(n int) Option {
-	return optionFunc(func(c *config) { c.standbys = n })
-}
 
 type standbyKey struct {
 	table     string
@@ -32,23 +21,23 @@ type standbyKey struct {
 // follower is replaced only when the set changes (an assignment or a
 // revocation) or after it failed.
 type standbys struct {
-	w      *worker
+	t      *thread
 	n      int
 	tables []*runtime.TableDesc
 
 	mu      sync.Mutex // guards what follows; Assigned waits for it
 	owned   map[int32]int
-	stores  map[standbyKey]*tableStore
+	stores  map[standbyKey]*lane.Table
 	cancel  context.CancelFunc // the running follower, or nil
 	done    chan struct{}      // closed when the follower returns
 	failed  atomic.Bool        // the follower returned on its own
 	changed chan struct{}      // the owned set changed
 }
 
-func newStandbys(w *worker, n int) *standbys {
+func newStandbys(t *thread, n int) *standbys {
 	seen := map[string]bool{}
 	var tables []*runtime.TableDesc
-	for _, ag := range w.app.Agents() {
+	for _, ag := range t.w.app.Agents() {
 		for _, t := range ag.Desc.Tables {
 			if !seen[t.Name] && !t.Global {
 				seen[t.Name] = true
@@ -56,7 +45,7 @@ func newStandbys(w *worker, n int) *standbys {
 			}
 		}
 	}
-	return &standbys{w: w, n: n, tables: tables, owned: map[int32]int{}, stores: map[standbyKey]*tableStore{},
+	return &standbys{t: t, n: n, tables: tables, owned: map[int32]int{}, stores: map[standbyKey]*lane.Table{},
 		changed: make(chan struct{}, 1)}
 }
 
@@ -87,8 +76,8 @@ func (s *standbys) assigned(tps []kafka.TopicPartition) {
 		s.owned[tp.Partition]++
 		for k, ts := range s.stores {
 			if k.partition == tp.Partition {
-				if err := ts.store.Close(); err != nil {
-					s.w.log.Warn("closing standby store failed", "table", k.table, "partition", k.partition, "error", err)
+				if err := ts.Store.Close(); err != nil {
+					s.t.log.Warn("closing standby store failed", "table", k.table, "partition", k.partition, "error", err)
 				}
 				delete(s.stores, k)
 			}
@@ -130,7 +119,7 @@ func (s *standbys) close() {
 	defer s.mu.Unlock()
 	s.stopLocked()
 	for k, ts := range s.stores {
-		_ = ts.store.Close()
+		_ = ts.Store.Close()
 		delete(s.stores, k)
 	}
 }
@@ -182,27 +171,25 @@ func (s *standbys) refresh(ctx context.Context) {
 				td = t
 			}
 		}
-		ts, err := s.w.openStore(td, k.partition)
+		ts, err := openStore(s.t.w, s.t.log, td, k.partition, s.t.w.tableDir(td.Name, k.partition))
 		if err != nil {
-			s.w.log.Warn("opening standby store failed", "table", k.table, "partition", k.partition, "error", err)
+			s.t.log.Warn("opening standby store failed", "table", k.table, "partition", k.partition, "error", err)
 			continue
 		}
 		s.stores[k] = ts
 	}
 	var starts []kafka.PartitionStart
-	byTP := map[kafka.TopicPartition]*tableStore{}
+	f := newFollower()
 	for k, ts := range s.stores {
 		if !keep[k] {
-			_ = ts.store.Close()
+			_ = ts.Store.Close()
 			delete(s.stores, k)
 			continue
 		}
-		if cp, ok, err := ts.store.Checkpoint(); err == nil && ok {
-			ts.from = cp
+		if cp, ok, err := ts.Store.Checkpoint(); err == nil && ok {
+			ts.From = cp
 		}
-		tp := kafka.TopicPartition{Topic: ts.desc.Changelog.Name, Partition: ts.partition}
-		byTP[tp] = ts
-		starts = append(starts, kafka.PartitionStart{TopicPartition: tp, From: ts.from})
+		starts = append(starts, f.add(kafka.TopicPartition{Topic: ts.Desc.Changelog.Name, Partition: ts.Partition}, ts))
 	}
 	if len(starts) == 0 {
 		return
@@ -212,20 +199,9 @@ func (s *standbys) refresh(ctx context.Context) {
 	s.cancel, s.done = cancel, done
 	go func() {
 		defer close(done)
-		last := map[string]int{}
-		var batch []state.KV
-		err := kafka.FollowPartitions(fctx, s.w.kcfg, starts, func(tp kafka.TopicPartition, recs []*runtime.Record) error {
-			ts := byTP[tp]
-			var next int64
-			batch, next = coalesce(recs, last, batch[:0])
-			if err := ts.store.Write(batch); err != nil {
-				return err
-			}
-			ts.from = next
-			return ts.store.SetCheckpoint(next)
-		})
+		err := kafka.FollowPartitions(fctx, s.t.kcfg, starts, f.apply)
 		if fctx.Err() == nil {
-			s.w.log.Warn("standby follower stopped; restarting it", "error", err)
+			s.t.log.Warn("standby follower stopped; restarting it", "error", err)
 			s.failed.Store(true) // not the mutex: stopLocked may hold it, waiting for done
 		}
 	}()

@@ -89,7 +89,7 @@ type ledgerRun struct {
 	once   sync.Once
 }
 
-func runLedger(t *testing.T, addr, dir string, hooks ...any) *ledgerRun {
+func runLedger(t *testing.T, addr, dir string, hooks ...worker.Hook) *ledgerRun {
 	t.Helper()
 	return runLedgerWith(t, addr, dir, worker.WithHooks(hooks...))
 }

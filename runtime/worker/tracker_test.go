@@ -1,11 +1,12 @@
 package worker
 
 import (
-	"encoding/binary"
 	"testing"
 	"time"
 
 	"github.com/streamgen/streamgen/runtime"
+	"github.com/streamgen/streamgen/runtime/internal/lane"
+	"github.com/streamgen/streamgen/runtime/internal/windows"
 	"github.com/streamgen/streamgen/runtime/state"
 )
 
@@ -13,52 +14,52 @@ import (
 // (concurrency > 1, outputs acknowledged in any order); the committable
 // offset only ever moves past a contiguous run of finished records.
 func TestAdvanceNeverPassesUnfinishedWork(t *testing.T) {
-	p := &partition{stored: -1}
-	var fs []*inflight
+	k := newTracker()
+	var fs []*lane.Input
 	for off := int64(10); off < 15; off++ {
-		f := &inflight{rec: &runtime.Record{Offset: off}, off: off}
-		f.pending.Store(2) // the handler and one output
+		f := lane.NewInput(&runtime.Record{Offset: off}, 1)
+		f.Pending.Store(2) // the handler and one output
 		fs = append(fs, f)
-		p.queue = append(p.queue, f)
+		k.push(f)
 	}
-	if _, moved := p.advance(); moved {
+	if _, moved := k.advance(); moved {
 		t.Fatal("advanced with nothing finished")
 	}
 	// Records 11 and 12 finish first: nothing is committable, 10 is not done.
-	fs[1].pending.Store(0)
-	fs[2].pending.Store(0)
-	if _, moved := p.advance(); moved {
+	fs[1].Pending.Store(0)
+	fs[2].Pending.Store(0)
+	if _, moved := k.advance(); moved {
 		t.Fatal("advanced past offset 10, which is still in flight")
 	}
 	// Record 10's handler is done but its output is not acknowledged.
-	fs[0].pending.Store(1)
-	if _, moved := p.advance(); moved {
+	fs[0].Pending.Store(1)
+	if _, moved := k.advance(); moved {
 		t.Fatal("advanced past offset 10, whose output is unacknowledged")
 	}
-	fs[0].pending.Store(0)
-	next, moved := p.advance()
+	fs[0].Pending.Store(0)
+	next, moved := k.advance()
 	if !moved || next != 13 {
 		t.Fatalf("advance = %d, %v; want 13 (after 10, 11, 12)", next, moved)
 	}
-	if _, moved := p.advance(); moved {
+	if _, moved := k.advance(); moved {
 		t.Fatal("advanced again with nothing new finished")
 	}
-	fs[4].pending.Store(0)
-	if next, _ := p.advance(); next != 13 {
+	fs[4].Pending.Store(0)
+	if next, _ := k.advance(); next != 13 {
 		t.Fatalf("advanced to %d past unfinished 13", next)
 	}
-	fs[3].pending.Store(0)
-	if next, moved := p.advance(); !moved || next != 15 {
+	fs[3].Pending.Store(0)
+	if next, moved := k.advance(); !moved || next != 15 {
 		t.Fatalf("advance = %d, %v; want 15", next, moved)
 	}
 }
 
-func TestLaneOfKeepsKeysTogether(t *testing.T) {
+func TestSlotKeepsKeysTogether(t *testing.T) {
 	seen := map[int]bool{}
 	for i := 0; i < 100; i++ {
 		k := []byte{byte(i)}
-		a := laneOf(&runtime.Record{Key: k, Offset: int64(i)}, 4)
-		b := laneOf(&runtime.Record{Key: k, Offset: int64(i + 1000)}, 4)
+		a := lane.Slot(&runtime.Record{Key: k, Offset: int64(i)}, 4)
+		b := lane.Slot(&runtime.Record{Key: k, Offset: int64(i + 1000)}, 4)
 		if a != b {
 			t.Fatalf("key %v on lanes %d and %d", k, a, b)
 		}
@@ -74,30 +75,27 @@ func TestLaneOfKeepsKeysTogether(t *testing.T) {
 // from there (so windows close without a new event after a restart).
 func TestStreamTimeResumesFromStores(t *testing.T) {
 	st := state.NewMemory()
-	if err := st.SetMeta(streamTimeMeta, 1_000_000); err != nil {
+	if err := st.SetMeta(windows.StreamTimeMeta, 1_000_000); err != nil {
 		t.Fatal(err)
 	}
-	p := &partition{stores: []*tableStore{{store: st}}}
-	p.resumeStreamTime()
-	if got := p.streamMs.Load(); got != 1_000_000 {
+	p := &partition{stores: []*lane.Table{{Store: st}}}
+	resumeStreamTime(p)
+	if got := p.clock.Now(); got != 1_000_000 {
 		t.Fatalf("stream time %d after resume, want 1000000", got)
 	}
 	// A store restored from the changelog alone has no meta entry, but the
 	// stream time record a windowed table's changelog carries.
 	restored := state.NewMemory()
-	v := make([]byte, 8)
-	binary.BigEndian.PutUint64(v, 2_000_000)
-	if err := restored.Write([]state.KV{{Key: streamTimeKey, Value: v}}); err != nil {
+	if err := restored.Write([]state.KV{{Key: windows.StreamTimeKey, Value: windows.EncodeStreamTime(2_000_000)}}); err != nil {
 		t.Fatal(err)
 	}
-	q := &partition{stores: []*tableStore{{store: restored, desc: &runtime.TableDesc{Window: &runtime.WindowSpec{Size: time.Minute}}}}}
-	q.resumeStreamTime()
-	if got := q.streamMs.Load(); got != 2_000_000 {
+	q := &partition{stores: []*lane.Table{{Store: restored, Desc: &runtime.TableDesc{Window: &runtime.WindowSpec{Size: time.Minute}}}}}
+	resumeStreamTime(q)
+	if got := q.clock.Now(); got != 2_000_000 {
 		t.Errorf("stream time %d after resuming from a restored store, want 2000000", got)
 	}
-	p.lastWall.Store(time.Now().Add(-3 * time.Second).UnixMilli()) // idle for 3 s
-	p.idleAdvance()
-	if got := p.streamMs.Load(); got < 1_002_900 || got > 1_004_000 {
+	p.clock.IdleAdvance(time.Now().Add(3 * time.Second).UnixMilli()) // idle for 3 s
+	if got := p.clock.Now(); got < 1_002_900 || got > 1_004_000 {
 		t.Errorf("stream time %d after 3 s idle, want about 1003000", got)
 	}
 }
@@ -105,19 +103,20 @@ func TestStreamTimeResumesFromStores(t *testing.T) {
 // An input record is let go once every agent of its partition has
 // processed it (its poll batch is then free while outputs wait for
 // acknowledgements); its offset stays for the commit.
-func TestInflightDropsRecordAfterEveryAgent(t *testing.T) {
-	f := &inflight{rec: &runtime.Record{Offset: 7}, off: 7}
-	f.left.Store(2)
-	f.processed()
-	if f.rec == nil {
+func TestInputDropsRecordAfterEveryAgent(t *testing.T) {
+	f := lane.NewInput(&runtime.Record{Offset: 7}, 2)
+	f.Processed()
+	if f.Rec == nil {
 		t.Fatal("record dropped while an agent has yet to process it")
 	}
-	f.processed()
-	if f.rec != nil {
+	f.Processed()
+	if f.Rec != nil {
 		t.Fatal("record still held after both agents processed it")
 	}
-	p := &partition{stored: -1, queue: []*inflight{f}}
-	if next, moved := p.advance(); !moved || next != 8 {
+	f.Pending.Store(0)
+	k := newTracker()
+	k.push(f)
+	if next, moved := k.advance(); !moved || next != 8 {
 		t.Fatalf("advance = %d, %v; want 8, true", next, moved)
 	}
 }

@@ -3,10 +3,13 @@ package worker
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/streamgen/streamgen/runtime"
+	"github.com/streamgen/streamgen/runtime/internal/lane"
+	"github.com/streamgen/streamgen/runtime/internal/windows"
 	"github.com/streamgen/streamgen/runtime/kafka"
 	"github.com/streamgen/streamgen/runtime/state"
 )
@@ -42,430 +45,156 @@ import (
 // committed state; a fatal error (e.g. the producer was fenced) does the
 // same with a new producer under the same transactional id.
 
-// barrier is one commit's stop of every lane of a stream thread.
-type barrier struct {
-	ready   sync.WaitGroup
-	release chan struct{}
-	ok      bool // the commit succeeded; set before release is closed
+type exactlyOnce struct {
+	t     *thread
+	txnID string      // "<app id>-<instance id>-<thread>"
+	dirty atomic.Bool // something was produced in the open transaction
 
-	mu     sync.Mutex
-	writes []storeWrite
+	produceMu  sync.Mutex // guards produceErr
+	produceErr error      // a record of the open transaction was refused
+
+	fatalAt time.Time    // when the producer was last replaced
+	rewinds []*partition // stopped after an abort, to rewind and start after Poll
+	// committed is, per running partition, the offset last committed
+	// (absent: -1) and the stream time at that commit.
+	committed       map[kafka.TopicPartition]int64
+	committedStream map[kafka.TopicPartition]int64
 }
 
-// storeWrite is a batch of table writes waiting for its transaction.
-type storeWrite struct {
-	ts    *tableStore
-	batch []state.KV
-}
-
-func (b *barrier) add(ws []storeWrite) {
-	if len(ws) == 0 {
-		return
-	}
-	b.mu.Lock()
-	b.writes = append(b.writes, ws...)
-	b.mu.Unlock()
+func newExactlyOnce(t *thread) *exactlyOnce {
+	return &exactlyOnce{t: t, txnID: fmt.Sprintf("%s-%s-%d", t.w.app.ID(), t.w.cfg.instanceID, t.id),
+		committed: map[kafka.TopicPartition]int64{}, committedStream: map[kafka.TopicPartition]int64{}}
 }
 
 // txnTimeout bounds each transactional call.
 const txnTimeout = 30 * time.Second
 
-func (w *worker) newProducer() (*kafka.Producer, error) {
-	p, err := kafka.NewProducer(kafka.ProducerConfig{Config: w.kcfg, TransactionalID: w.txnID}, w.ack)
-	if err != nil || !w.eos {
-		return p, err
+// newProducer returns a transactional producer with an open transaction.
+// init_transactions: retriable errors may be retried (librdkafka: "the
+// application may retry"); anything else is fatal here.
+func (c *exactlyOnce) newProducer() (*kafka.Producer, error) {
+	p, err := kafka.NewProducer(kafka.ProducerConfig{Config: c.t.kcfg, TransactionalID: c.txnID}, c.ack)
+	if err != nil {
+		return nil, err
 	}
-	// init_transactions: retriable errors may be retried (librdkafka:
-	// "the application may retry"); anything else is fatal here.
 	for attempt := 0; ; attempt++ {
 		err = p.InitTransactions(txnTimeout)
 		var te *kafka.TxnError
-		if err == nil || !errors.As(err, &te) || !te.Retriable || attempt == 5 || w.procCtx.Err() != nil {
+		if err == nil || !errors.As(err, &te) || !te.Retriable || attempt == 5 || c.t.w.procCtx.Err() != nil {
 			break
 		}
-		w.log.Warn("initialising transactions failed; retrying", "error", err)
+		c.t.log.Warn("initialising transactions failed; retrying", "error", err)
 	}
 	if err == nil {
 		err = p.BeginTransaction()
 	}
 	if err != nil {
 		p.Abandon()
-		return nil, fmt.Errorf("streamgen worker: transactional producer %q: %w", w.txnID, err)
+		return nil, fmt.Errorf("streamgen worker: transactional producer %q: %w", c.txnID, err)
 	}
 	return p, nil
 }
 
-// txnProduceFailed records that a record of the open transaction was
-// refused (a produce call or its delivery report): the transaction must
-// not commit.
-func (w *worker) txnProduceFailed(err error) {
-	w.produceMu.Lock()
-	if w.produceErr == nil {
-		w.produceErr = err
+// Produce hands records to the producer in the open transaction; a
+// refusal makes the transaction abort at its commit.
+func (c *exactlyOnce) Produce(recs []runtime.Record, toks []any) {
+	if err := c.t.producer.ProduceBatch(recs, toks); err != nil {
+		c.produceFailed(err)
+		return
 	}
-	w.produceMu.Unlock()
+	c.dirty.Store(true)
 }
 
-// barrier stops every running lane after the records handed to it. A
-// lane working through a backlog of slow records holds the barrier (and
-// the poll loop) until it is done with them — unless the worker stops
-// meanwhile: then stopping is set, the lanes skip what they still hold
-// (which marks their partitions skipped, so the interval aborts) and the
-// barrier waits for one record's handling at most.
-func (w *worker) barrier() *barrier {
-	b := &barrier{release: make(chan struct{})}
-	for _, p := range w.parts {
-		for _, ls := range p.lanes {
-			for _, l := range ls {
-				b.ready.Add(1)
-				bar := &inflight{bar: b}
-				select {
-				case l.ch <- bar:
-				case <-w.loopDone:
-					w.stopping.Store(true)
-					l.ch <- bar
-				}
-			}
-		}
-	}
-	ready := make(chan struct{})
-	go func() { b.ready.Wait(); close(ready) }()
-	select {
-	case <-ready:
-	case <-w.loopDone:
-		w.stopping.Store(true)
-		<-ready
-	}
-	return b
-}
-
-// commitTxn commits the open transaction with the input offsets of every
-// record handed out so far, then begins the next one. beforeRelease, if
-// set, runs after a successful commit while the lanes are still stopped.
-// On failure the transaction is aborted and the partitions replay from
-// their committed offsets; commitTxn then returns the error.
-func (w *worker) commitTxn(beforeRelease func(), gone map[kafka.TopicPartition]bool) error {
-	if w.failure() != nil {
-		return w.failure()
-	}
-	b := w.barrier()
-	var offs []kafka.Offset
-	for _, p := range w.parts {
-		if p.next > p.committed {
-			offs = append(offs, kafka.Offset{TopicPartition: p.tp, Offset: p.next})
-		}
-	}
-	w.produceMu.Lock()
-	perr := w.produceErr
-	w.produceMu.Unlock()
-	var err error
-	if perr != nil {
-		err = fmt.Errorf("a record of the transaction was refused: %w", perr)
-		if ferr := w.producer.FatalError(); ferr != nil {
-			err = ferr // the refusal came from a fatal state: a new producer is needed
-		}
-	}
-	for _, p := range w.parts {
-		if p.skipped.Load() && err == nil {
-			// A stopping lane left records of the interval unprocessed
-			// (with concurrency > 1, records after them may be done): the
-			// interval cannot commit; its records are processed again.
-			err = fmt.Errorf("stopping: partition %s has records not processed; the next owner processes the interval again", p.tp)
-		}
-	}
-	if len(offs) == 0 && !w.dirty.Load() && len(b.writes) == 0 && err == nil {
-		if beforeRelease != nil {
-			beforeRelease()
-		}
-		b.ok = true
-		close(b.release)
-		return nil
-	}
-	// Every changelog record acknowledged so far belongs to this
-	// transaction or an earlier one: once it commits, these offsets are
-	// safe checkpoints (acknowledgements still on their way only make the
-	// checkpoint lag, never lead).
-	acked := map[*tableStore]int64{}
-	for _, p := range w.parts {
-		for _, ts := range p.stores {
-			acked[ts] = ts.ackedNext.Load()
-		}
-	}
-	start := time.Now()
+func (c *exactlyOnce) produceAside(recs []runtime.Record) error {
+	err := c.t.producer.ProduceBatch(recs, make([]any, len(recs)))
 	if err == nil {
-		err = w.retry(func() error { return w.producer.SendOffsets(offs, w.consumer, txnTimeout) })
+		c.dirty.Store(true)
 	}
-	if err == nil {
-		err = w.retry(func() error { return w.producer.CommitTransaction(txnTimeout) })
+	return err
+}
+
+// Flushed keeps a flushed batch until the transaction carrying its
+// changelog records commits: in the lane (its own cache serves its reads
+// meanwhile), or, for a table of several writers, in the shared cache in
+// flush order (which serves every writer).
+func (c *exactlyOnce) Flushed(l *lane.Lane, t int, cache *lane.Cache, batch []state.KV) {
+	if cache.IsShared() {
+		cache.Deferred = append(cache.Deferred, batch)
+		return
 	}
+	l.Defer(t, batch)
+}
+
+// WindowClosed produces the window's records in the open transaction and
+// writes its closed marker as a table write: it reaches the store, as any
+// table write, only when the transaction commits.
+func (c *exactlyOnce) WindowClosed(l *lane.Lane, t int, marker []byte, recs []runtime.Record) {
+	for _, r := range recs {
+		l.Emit(r, nil)
+	}
+	l.Write(t, marker, windows.ClosedValue)
+}
+
+// ack applies an acknowledgement; a refused record fails the
+// transaction's commit, which aborts it and processes its inputs again.
+func (c *exactlyOnce) ack(token any, offset int64, err error) {
 	if err != nil {
-		w.commitHooks(Commit{Took: time.Since(start), Partitions: len(offs), Err: err})
-		w.recoverTxn(b, err, gone)
-		return err
-	}
-	for _, sw := range b.writes {
-		if err := sw.ts.store.Write(sw.batch); err != nil {
-			w.fail(fmt.Errorf("streamgen worker: writing table %q: %w", sw.ts.desc.Name, err))
-		}
-	}
-	for _, ts := range w.sharedStores() {
-		// A table of several writers: its flushed batches, in order; then
-		// the store holds everything and the shared cache starts over
-		// (every lane is stopped at the barrier, nothing is pending).
-		for _, batch := range ts.shared.deferred {
-			if err := ts.store.Write(batch); err != nil {
-				w.fail(fmt.Errorf("streamgen worker: writing table %q: %w", ts.desc.Name, err))
-			}
-		}
-		ts.shared.reset()
-	}
-	for ts, next := range acked {
-		if next > ts.committedNext.Load() {
-			ts.committedNext.Store(next)
-		}
-	}
-	for _, p := range w.parts {
-		p.committed = p.next
-		p.committedStream.Store(p.streamMs.Load())
-	}
-	w.dirty.Store(false)
-	w.commitHooks(Commit{Took: time.Since(start), Partitions: len(offs)})
-	if err := w.producer.BeginTransaction(); err != nil {
-		w.fail(fmt.Errorf("streamgen worker: %w", err))
-	}
-	if beforeRelease != nil {
-		beforeRelease()
-	}
-	b.ok = true
-	close(b.release)
-	return nil
-}
-
-// sharedStores returns the open stores of the running partitions that
-// several agents write, each once.
-func (w *worker) sharedStores() []*tableStore {
-	var out []*tableStore
-	for _, p := range w.parts {
-		for _, ts := range p.stores {
-			if ts.shared != nil && !slices.Contains(out, ts) {
-				out = append(out, ts)
-			}
-		}
-	}
-	return out
-}
-
-// retry runs a transactional call again while librdkafka says the error
-// is retriable (rd_kafka_error_is_retriable: "the operation may be
-// retried"), a few times.
-func (w *worker) retry(call func() error) error {
-	for attempt := 0; ; attempt++ {
-		err := call()
-		var te *kafka.TxnError
-		if err == nil || !errors.As(err, &te) || !te.Retriable || attempt == 10 || w.procCtx.Err() != nil {
-			return err
-		}
-		w.log.Warn("transactional call failed; retrying", "error", err)
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// recoverTxn handles a transaction that cannot commit: it aborts it (or,
-// when the producer failed fatally, replaces the producer, whose
-// initialisation aborts it), drops the in-memory state of every running
-// partition (lanes, their caches and window indexes), starts the
-// partitions again on their stores, which hold exactly the committed
-// state, and rewinds the consumer to the committed offsets — except
-// partitions in gone, which are leaving: their stores close.
-func (w *worker) recoverTxn(b *barrier, cause error, gone map[kafka.TopicPartition]bool) {
-	w.log.Warn("exactly-once: transaction aborted; replaying from the committed offsets", "error", cause)
-	var te *kafka.TxnError
-	fatal := errors.As(cause, &te) && te.Fatal
-	if !fatal {
-		// abort_transaction: retriable errors may be retried; a fatal
-		// error means a new producer.
-		if err := w.retry(func() error { return w.producer.AbortTransaction(txnTimeout) }); err != nil {
-			w.log.Warn("aborting the transaction failed; replacing the producer", "error", err)
-			w.commitHooks(Commit{Err: err})
-			fatal = true
-		}
-	}
-	// Stop every running partition without letting anything more out.
-	shared := w.sharedStores()
-	var old []*partition
-	for tp, p := range w.parts {
-		p.discard.Store(true)
-		old = append(old, p)
-		delete(w.parts, tp)
-	}
-	if b != nil {
-		close(b.release)
-	}
-	stopLanes(old)
-	for _, ts := range shared {
-		ts.shared.reset() // uncommitted: the replay writes it again
-	}
-	w.produceMu.Lock()
-	w.produceErr = nil
-	w.produceMu.Unlock()
-	w.dirty.Store(false)
-	if fatal {
-		if !w.fatalAt.IsZero() && time.Since(w.fatalAt) < 30*time.Second {
-			w.fail(fmt.Errorf("streamgen worker: the transactional producer failed fatally twice within 30 s (is another live worker using instance id %q?): %w", w.cfg.instanceID, cause))
-		} else {
-			w.fatalAt = time.Now()
-			w.producer.Abandon()
-			p, err := w.newProducer()
-			if err != nil {
-				w.fail(err)
-			} else {
-				w.producer = p
-			}
-		}
-	} else if err := w.producer.BeginTransaction(); err != nil {
-		w.fail(fmt.Errorf("streamgen worker: %w", err))
-	}
-	for _, p := range old {
-		if gone[p.tp] || w.failure() != nil {
-			w.closeTables(p, true)
-			continue
-		}
-		w.rewinds = append(w.rewinds, p)
-	}
-	if !w.inCallback {
-		w.finishRewinds()
-	}
-	// Inside a rebalance callback the committed offsets cannot be fetched
-	// (the group is rebalancing; the fetch waited until it timed out): the
-	// poll loop rewinds right after Poll returns.
-}
-
-// finishRewinds rewinds the consumer to the committed offsets of the
-// partitions stopped by an abort and starts them again on their stores.
-// A rewind that fails three times stops the worker: its partitions go to
-// another (or to it, restarted), from the committed offsets.
-func (w *worker) finishRewinds() {
-	ps := w.rewinds
-	w.rewinds = nil
-	if len(ps) == 0 {
+		c.produceFailed(err)
 		return
 	}
-	var tps []kafka.TopicPartition
-	for _, p := range ps {
-		tps = append(tps, p.tp)
-	}
-	var offs []int64
-	var err error
-	for attempt := 0; attempt < 3 && w.procCtx.Err() == nil; attempt++ {
-		// librdkafka's transactional example rewinds the same way:
-		// committed offsets, then seek; records fetched before the seek
-		// are dropped.
-		if offs, err = w.consumer.Rewind(tps, 10*time.Second); err == nil {
-			break
-		}
-		w.log.Warn("rewinding to the committed offsets failed; retrying", "partitions", fmt.Sprint(tps), "error", err)
-	}
-	if err != nil || offs == nil {
-		for _, p := range ps {
-			w.closeTables(p, true)
-		}
-		w.fail(fmt.Errorf("streamgen worker: after an aborted transaction: %w", err))
-		return
-	}
-	w.log.Info("exactly-once: rewound to the committed offsets", "partitions", fmt.Sprint(tps), "offsets", fmt.Sprint(offs))
-	for i, p := range ps {
-		// next guards the committed offset: librdkafka was seen to fetch
-		// a partition from its beginning after the seek (an offset query
-		// for BEGINNING armed at its assignment fired later); records
-		// before the committed offset are done and are dropped.
-		np := &partition{tp: p.tp, agents: p.agents, tables: p.tables, stores: p.stores, stored: -1,
-			next: max(offs[i], -1), committed: max(offs[i], -1)}
-		np.committedStream.Store(p.committedStream.Load())
-		np.observe(p.committedStream.Load())
-		w.start(np)
+	if err := lane.Ack(token, offset); err != nil {
+		c.t.log.Warn("applying an acknowledgement failed", "error", err)
 	}
 }
 
-// dropRewinds closes the stores of partitions waiting for a rewind that
-// are revoked (all of them when tps is nil).
-func (w *worker) dropRewinds(tps []kafka.TopicPartition) {
-	if len(w.rewinds) == 0 {
-		return
+// produceFailed records that a record of the open transaction was
+// refused (a produce call or its delivery report): it must not commit.
+func (c *exactlyOnce) produceFailed(err error) {
+	c.produceMu.Lock()
+	if c.produceErr == nil {
+		c.produceErr = err
 	}
-	gone := map[kafka.TopicPartition]bool{}
-	for _, tp := range tps {
-		gone[tp] = true
-	}
-	keep := w.rewinds[:0]
-	for _, p := range w.rewinds {
-		if tps == nil || gone[p.tp] {
-			w.closeTables(p, true)
-			continue
-		}
-		keep = append(keep, p)
-	}
-	w.rewinds = keep
+	c.produceMu.Unlock()
 }
 
-// revokedTxn hands partitions back under exactly-once: the open
-// transaction commits first (so the next owner starts exactly after it),
-// then the partitions' lanes stop and their stores close. Lost partitions
-// (the group moved on without us) cannot commit: the transaction aborts
-// and the partitions this thread keeps replay from their committed offsets.
-func (w *worker) revokedTxn(tps []kafka.TopicPartition, lost bool) {
-	gone := map[kafka.TopicPartition]bool{}
-	for _, tp := range tps {
-		gone[tp] = true
-	}
-	if lost {
-		w.recoverTxn(w.barrier(), errors.New("partitions lost"), gone)
-		return
-	}
-	var ps []*partition
-	err := w.commitTxn(func() {
-		for _, tp := range tps {
-			if p := w.parts[tp]; p != nil {
-				p.discard.Store(true)
-				ps = append(ps, p)
-				delete(w.parts, tp)
-			}
-		}
-	}, gone)
-	if err != nil {
-		return // recoverTxn dropped them
-	}
-	stopLanes(ps)
-	for _, p := range ps {
-		w.closeTables(p, true)
+func (c *exactlyOnce) dispatched(*partition, *lane.Input) {}
+
+func (c *exactlyOnce) afterPoll() {
+	if len(c.rewinds) > 0 {
+		c.finishRewinds()
 	}
 }
 
-// Commit describes one committed transaction (exactly-once), for
-// CommitHooks.
-type Commit struct {
-	// Took is how long sending the offsets and committing took, after the
-	// lanes stopped.
-	Took time.Duration
-	// Partitions is how many input partitions' offsets moved.
-	Partitions int
-	// Err is set when the transaction could not commit: it was aborted and
-	// its records are processed again.
-	Err error
+func (c *exactlyOnce) commit() { _ = c.commitTxn(nil, nil) }
+
+func (c *exactlyOnce) revoke(tps []kafka.TopicPartition, lost bool) {
+	c.dropRewinds(tps)
+	c.revokedTxn(tps, lost)
 }
 
-// CommitHook is implemented by hooks (WithHooks) that want to observe
-// exactly-once commits, e.g. to export commit latency as a metric. It is
-// called from the poll goroutine after each commit, after each
-// transaction that failed to commit (Commit.Err), and when aborting one
-// failed too (Commit.Err, then the producer is replaced).
-type CommitHook interface {
-	OnCommit(Commit)
+// stop commits what every partition has done (or aborts, when the worker
+// failed) and hands them back.
+func (c *exactlyOnce) stop() {
+	c.dropRewinds(nil)
+	c.revokedTxn(c.t.running(), c.t.failure() != nil)
 }
 
-func (w *worker) commitHooks(c Commit) {
-	for _, h := range w.cfg.hooks {
-		if ch, ok := h.(CommitHook); ok {
-			ch.OnCommit(c)
-		}
+func (c *exactlyOnce) checkpoint(ts *lane.Table) int64 { return ts.CommittedNext.Load() }
+
+// streamTime is the stream time of p's last commit.
+func (c *exactlyOnce) streamTime(p *partition) int64 { return c.committedStream[p.tp] }
+
+func (c *exactlyOnce) committedOf(tp kafka.TopicPartition) int64 {
+	if off, ok := c.committed[tp]; ok {
+		return off
 	}
+	return -1
 }
+
+// forget drops what the committer knows of a partition that closed.
+func (c *exactlyOnce) forget(p *partition) {
+	delete(c.committed, p.tp)
+	delete(c.committedStream, p.tp)
+}
+
+func (c *exactlyOnce) commitHooks(cm Commit) { c.t.w.hooks.onCommit(cm) }

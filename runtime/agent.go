@@ -1,0 +1,220 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+)
+
+// Agent is a registered agent.
+type Agent struct {
+	// Desc is the agent's descriptor.
+	Desc *AgentDesc
+	app  *App
+}
+
+// ProcessError is a record that failed: it did not decode, or its handler
+// returned an error or panicked.
+type ProcessError struct {
+	// Agent names the agent as "app-id/Agent".
+	Agent string
+	// Topic, Partition and Offset locate the record.
+	Topic string
+	// Partition is the record's partition.
+	Partition int32
+	// Offset is the record's offset.
+	Offset int64
+	// Err is the decode error (a *DecodeError), the handler's error, or a
+	// *PanicError.
+	Err error
+}
+
+// Error names the agent and the record, and the cause.
+func (e *ProcessError) Error() string {
+	return fmt.Sprintf("agent %s: record %s/%d@%d: %v", e.Agent, e.Topic, e.Partition, e.Offset, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *ProcessError) Unwrap() error { return e.Err }
+
+// PanicError is a handler's panic, turned into an error.
+type PanicError struct {
+	// Value is what the handler panicked with.
+	Value any
+	// Stack is the goroutine's stack at the panic.
+	Stack []byte
+}
+
+// Error describes the panic.
+func (e *PanicError) Error() string { return fmt.Sprintf("handler panicked: %v", e.Value) }
+
+// Name returns "app-id/Agent".
+func (ag *Agent) Name() string { return ag.app.id + "/" + ag.Desc.Name }
+
+// Processor runs one agent's handler on records for the engine hosting
+// it: a worker's lane, or the test driver. Handlers never see it; they get
+// the generated typed emitter, which wraps the processor's Emitter. A
+// Processor is used by one goroutine.
+type Processor struct {
+	ag *Agent
+	em Emitter
+}
+
+// NewProcessor returns a processor of ag whose handlers read the agent's
+// tables through st (nil for an agent without tables) and stream time
+// from streamTime (the partition's; the zero time before any event).
+func (ag *Agent) NewProcessor(st State, streamTime func() time.Time) *Processor {
+	return &Processor{ag: ag, em: Emitter{state: st, streamTime: streamTime}}
+}
+
+// Result is what one handler call produced. Its slices are valid until
+// the processor's next call.
+type Result struct {
+	// Records are the records to produce, in emit order.
+	Records []Record
+	// Writes are the table writes, in order.
+	Writes []TableWrite
+	// EventTime is the record's event time: its event_time field, else
+	// its timestamp (a closed window's end for ProcessClosed).
+	EventTime time.Time
+	// Late is how many window writes were skipped because their window
+	// had closed (past its end plus grace).
+	Late int
+}
+
+// State is what the engine gives a Processor to read an agent's tables
+// in the input record's partition.
+type State interface {
+	// Get returns the stored value of key in the agent's table number
+	// table, as of the writes applied before this record.
+	Get(table int, key []byte) ([]byte, bool, error)
+}
+
+// TableWrite is a table write a handler made: Value nil deletes the key.
+type TableWrite struct {
+	// Table is the index into the agent's tables.
+	Table int
+	// Key is the table key.
+	Key []byte
+	// Value is the encoded value, nil for a delete.
+	Value []byte
+}
+
+// Process runs the agent on one input record: decode with the topic's
+// codec, call the handler, recover a panic. On failure it returns a
+// *ProcessError and an empty Result; the caller applies the error policy,
+// for dead letters with Agent.DeadLetter.
+func (p *Processor) Process(ctx context.Context, rec *Record) (res Result, err error) {
+	ag, out := p.ag, &p.em
+	out.reset(ag.Desc, rec)
+	in, err := ag.Desc.Input.Decode(rec.Value)
+	if err != nil {
+		return Result{}, ag.fail(rec, err)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			out.reset(ag.Desc, rec)
+			res, err = Result{}, ag.fail(rec, &PanicError{Value: r, Stack: debug.Stack()})
+		}
+	}()
+	out.msg = in
+	out.eventTime = rec.Timestamp
+	if f := ag.Desc.Input.EventTime; f != nil {
+		if t := f(in); !t.IsZero() {
+			out.eventTime = t
+		}
+	}
+	if err := ag.Desc.Handler(context.WithValue(ctx, recordKey{}, rec), ag.app.impl, in, out); err != nil {
+		out.reset(ag.Desc, rec)
+		return Result{}, ag.fail(rec, err)
+	}
+	return out.result(), nil
+}
+
+func (ag *Agent) fail(rec *Record, err error) error {
+	return &ProcessError{Agent: ag.Name(), Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset, Err: err}
+}
+
+// DeadLetter returns the dead-letter record for a failed input record: the
+// same key, value and headers, plus headers naming the source and error.
+func (ag *Agent) DeadLetter(rec *Record, err error) *Record {
+	var cause error = err
+	var pe *ProcessError
+	if errors.As(err, &pe) {
+		cause = pe.Err
+	}
+	headers := make([]Header, 0, len(rec.Headers)+5)
+	headers = append(headers, rec.Headers...)
+	headers = append(headers,
+		Header{Key: HeaderSourceTopic, Value: []byte(rec.Topic)},
+		Header{Key: HeaderSourcePartition, Value: strconv.AppendInt(nil, int64(rec.Partition), 10)},
+		Header{Key: HeaderSourceOffset, Value: strconv.AppendInt(nil, rec.Offset, 10)},
+		Header{Key: HeaderError, Value: []byte(cause.Error())},
+		Header{Key: HeaderAgent, Value: []byte(ag.Name())},
+	)
+	return &Record{
+		Topic:     ag.Desc.DeadLetter.Name,
+		Partition: rec.Partition,
+		Key:       rec.Key,
+		Value:     rec.Value,
+		Headers:   headers,
+		Timestamp: rec.Timestamp,
+	}
+}
+
+// ClosedWindow identifies a window an on_window_close agent is called for.
+type ClosedWindow struct {
+	// Table is the windowed table.
+	Table string
+	// Key is the table key.
+	Key []byte
+	// Start and End bound the window: [Start, End).
+	Start, End time.Time
+}
+
+type closedKey struct{}
+
+// ClosedWindowFrom returns the window an on_window_close agent's handler
+// was called for.
+func ClosedWindowFrom(ctx context.Context) (ClosedWindow, bool) {
+	w, ok := ctx.Value(closedKey{}).(ClosedWindow)
+	return w, ok
+}
+
+// ProcessClosed runs an on_window_close agent on a window's final value
+// (its table's encoding, nil for the default). The record the error policy
+// sees is the window's changelog record: topic, partition, table key,
+// value, and the window's end as timestamp.
+func (p *Processor) ProcessClosed(ctx context.Context, w ClosedWindow, partition int32, value []byte) (res Result, err error) {
+	ag, out := p.ag, &p.em
+	t := ag.Desc.WindowClose
+	rec := &Record{Topic: t.Changelog.Name, Partition: partition, Offset: -1, Key: w.Key, Value: value, Timestamp: w.End}
+	out.reset(ag.Desc, rec)
+	m := t.New()
+	raw := value
+	if raw == nil {
+		raw = t.Default
+	}
+	if err := proto.Unmarshal(raw, m); err != nil {
+		return Result{}, ag.fail(rec, &DecodeError{Topic: t.Changelog.Name, Codec: CodecProto, Err: err})
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			out.reset(ag.Desc, rec)
+			res, err = Result{}, ag.fail(rec, &PanicError{Value: r, Stack: debug.Stack()})
+		}
+	}()
+	out.msg = m
+	out.eventTime = w.End
+	cctx := context.WithValue(context.WithValue(ctx, recordKey{}, rec), closedKey{}, w)
+	if err := ag.Desc.Handler(cctx, ag.app.impl, m, out); err != nil {
+		out.reset(ag.Desc, rec)
+		return Result{}, ag.fail(rec, err)
+	}
+	return out.result(), nil
+}

@@ -1,0 +1,77 @@
+package lane
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/streamgen/streamgen/runtime"
+)
+
+// Process runs the lane's agent on input f: on failure the error policy
+// applies (a dead letter, or Fail with ON_ERROR_STOP, which leaves f
+// pending forever: nothing from it on is committed); on success its
+// outputs are gathered and its table writes cached, each counted in f's
+// Pending. Then f's own count is released.
+func (l *Lane) Process(f *Input) {
+	if l.view != nil {
+		// A table with several writer agents: their lanes take turns, a
+		// record at a time (its reads and its writes), on one cache.
+		l.view.lockShared()
+	}
+	res, err := l.proc.Process(l.cfg.Ctx, f.Rec)
+	if err == nil {
+		l.accept(f, res)
+	}
+	if l.view != nil {
+		l.view.unlockShared()
+	}
+	if err != nil && !l.deadLetter(f, err) {
+		return
+	}
+	f.Pending.Add(-1)
+	if l.view != nil && l.view.npend >= MaxPendingKeys {
+		l.FlushTables()
+	}
+	if len(l.out) >= MaxProduceBatch {
+		l.Produce()
+	}
+}
+
+// deadLetter applies the agent's error policy to a failed input; false
+// means the agent stops (ON_ERROR_STOP).
+func (l *Lane) deadLetter(f *Input, err error) bool {
+	ag := l.cfg.Agent
+	if ag.Desc.OnError == runtime.OnErrorStop {
+		l.fail(fmt.Errorf("streamgen worker: %w (on_error: ON_ERROR_STOP; nothing from this record on is committed)", err))
+		return false
+	}
+	dl := ag.DeadLetter(f.Rec, err)
+	f.Processed()
+	l.cfg.Log.Warn("record sent to dead-letter topic", "error", err, "dead_letter_topic", dl.Topic)
+	f.Pending.Add(1)
+	l.Emit(*dl, f)
+	return true
+}
+
+// accept gathers a handled input's outputs and caches its table writes.
+func (l *Lane) accept(f *Input, res runtime.Result) {
+	rec := f.Rec
+	f.Processed()
+	f.Pending.Add(int32(len(res.Records) + len(res.Writes)))
+	for _, r := range res.Records {
+		l.Emit(r, f)
+	}
+	l.cfg.Clock.Observe(res.EventTime.UnixMilli(), time.Now().UnixMilli())
+	if res.Late > 0 {
+		l.cfg.Log.Warn("late record: window writes skipped, their windows closed (past end plus grace)",
+			"topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "windows", res.Late,
+			"event_time", res.EventTime, "stream_time", l.streamTime())
+	}
+	for _, wr := range res.Writes {
+		if ix := l.indexes[wr.Table]; ix != nil {
+			ix.Add(wr.Key)
+		}
+		e := l.view.write(wr.Table, wr.Key, wr.Value)
+		e.inputs = append(e.inputs, f)
+	}
+}

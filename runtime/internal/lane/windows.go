@@ -1,0 +1,82 @@
+package lane
+
+import (
+	"fmt"
+
+	"github.com/streamgen/streamgen/runtime"
+	"github.com/streamgen/streamgen/runtime/internal/windows"
+)
+
+// CloseWindows hands the final value of every window of the lane past its
+// end plus grace (by stream time), oldest first, to the table's
+// on_window_close agents, once; the Guarantee produces their outputs and
+// records the window's closed marker.
+func (l *Lane) CloseWindows() {
+	now := l.cfg.Clock.Now()
+	if now == 0 {
+		return
+	}
+	for t, ix := range l.indexes {
+		if ix == nil || len(l.closers[t]) == 0 {
+			continue
+		}
+		for _, k := range ix.Close(now) {
+			if !l.closeWindow(t, []byte(k)) {
+				return
+			}
+		}
+	}
+	l.Produce()
+}
+
+// closeWindow runs the closers of table t on window key wk; false means
+// the lane failed.
+func (l *Lane) closeWindow(t int, wk []byte) bool {
+	tb := l.tables[t]
+	value, found, err := l.view.Get(t, wk)
+	if err != nil {
+		l.fail(fmt.Errorf("streamgen worker: reading window of table %q: %w", tb.Desc.Name, err))
+		return false
+	}
+	if !found {
+		return true
+	}
+	key, start, _ := windows.SplitKey(wk)
+	cw := runtime.ClosedWindow{Table: tb.Desc.Name, Key: key, Start: start, End: start.Add(tb.Desc.Window.Size)}
+	var recs []runtime.Record
+	for _, c := range l.closers[t] {
+		res, err := c.proc.ProcessClosed(l.cfg.Ctx, cw, tb.Partition, value)
+		if err == nil {
+			recs = append(recs, res.Records...)
+			continue
+		}
+		if c.ag.Desc.OnError == runtime.OnErrorStop {
+			l.fail(fmt.Errorf("streamgen worker: %w (on_error: ON_ERROR_STOP)", err))
+			return false
+		}
+		src := &runtime.Record{Topic: tb.Desc.Changelog.Name, Partition: tb.Partition, Offset: -1, Key: key, Value: value, Timestamp: cw.End}
+		dl := c.ag.DeadLetter(src, err)
+		l.cfg.Log.Warn("closed window sent to dead-letter topic", "error", err, "dead_letter_topic", dl.Topic)
+		recs = append(recs, *dl)
+	}
+	l.cfg.Guarantee.WindowClosed(l, t, windows.ClosedMarker(wk), recs)
+	return true
+}
+
+// Expire deletes the lane's windows past their end plus expires (by
+// stream time), and the closed markers of those that were closed:
+// tombstones in the store and the changelog at the next flush.
+func (l *Lane) Expire() {
+	now := l.cfg.Clock.Now()
+	for t, ix := range l.indexes {
+		if ix == nil {
+			continue
+		}
+		for _, e := range ix.Expire(now) {
+			l.view.write(t, []byte(e.Key), nil)
+			if e.Closed {
+				l.view.write(t, windows.ClosedMarker([]byte(e.Key)), nil)
+			}
+		}
+	}
+}

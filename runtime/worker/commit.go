@@ -1,0 +1,162 @@
+package worker
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/streamgen/streamgen/runtime"
+	"github.com/streamgen/streamgen/runtime/internal/lane"
+	"github.com/streamgen/streamgen/runtime/kafka"
+)
+
+// committer is how a stream thread commits under its processing
+// guarantee: atLeastOnce (this file) or exactlyOnce (txn.go). Nothing
+// outside the two asks which guarantee runs. The poll goroutine calls
+// every method but ack and the lane.Guarantee ones, which lanes and the
+// producer's delivery goroutine call.
+type committer interface {
+	lane.Guarantee
+	// newProducer returns the thread's producer, delivering to ack.
+	newProducer() (*kafka.Producer, error)
+	// ack is the producer's delivery callback.
+	ack(token any, offset int64, err error)
+	// produceAside produces records that no input waits for (stream-time
+	// records), in the open transaction under exactly-once.
+	produceAside(recs []runtime.Record) error
+	// dispatched is told of each record handed to a partition's lanes.
+	dispatched(p *partition, in *lane.Input)
+	// afterPoll runs after each poll, outside rebalance callbacks.
+	afterPoll()
+	// commit runs every commit interval.
+	commit()
+	// revoke hands partitions back (lost: the group moved on, nothing may
+	// be committed): their lanes stop and their stores close.
+	revoke(tps []kafka.TopicPartition, lost bool)
+	// stop hands every partition back when the thread stops.
+	stop()
+	// checkpoint returns the changelog offset below which ts's store holds
+	// every write, and no write that may not commit.
+	checkpoint(ts *lane.Table) int64
+	// streamTime returns p's stream time to record with a checkpoint.
+	streamTime(p *partition) int64
+}
+
+// atLeastOnce commits input offsets that every output and table write
+// before them reached the broker: outputs are produced as lanes go, table
+// writes reach the store before their changelog records are produced
+// (lane.StoreNow), and each partition's tracker stores the offset after
+// its finished prefix every commit interval; librdkafka commits stored
+// offsets every second and on revocation and close.
+type atLeastOnce struct {
+	lane.StoreNow
+	t        *thread
+	trackers map[kafka.TopicPartition]*tracker
+}
+
+func newAtLeastOnce(t *thread) *atLeastOnce {
+	return &atLeastOnce{StoreNow: lane.StoreNow{Fail: t.fail}, t: t, trackers: map[kafka.TopicPartition]*tracker{}}
+}
+
+func (c *atLeastOnce) newProducer() (*kafka.Producer, error) {
+	return kafka.NewProducer(kafka.ProducerConfig{Config: c.t.kcfg}, c.ack)
+}
+
+// Produce hands records to the producer; a refusal stops the worker.
+func (c *atLeastOnce) Produce(recs []runtime.Record, toks []any) {
+	if err := c.t.producer.ProduceBatch(recs, toks); err != nil {
+		c.t.fail(fmt.Errorf("streamgen worker: producing outputs: %w", err))
+	}
+}
+
+func (c *atLeastOnce) produceAside(recs []runtime.Record) error {
+	return c.t.producer.ProduceBatch(recs, make([]any, len(recs)))
+}
+
+// ack applies an acknowledgement; a refused record stops the worker, and
+// its input is never committed.
+func (c *atLeastOnce) ack(token any, offset int64, err error) {
+	if err != nil {
+		c.t.fail(lane.Refused(token, err))
+		return
+	}
+	if err := lane.Ack(token, offset); err != nil {
+		c.t.log.Warn("acknowledgement", "error", err)
+	}
+}
+
+func (c *atLeastOnce) dispatched(p *partition, in *lane.Input) {
+	k := c.trackers[p.tp]
+	if k == nil {
+		k = newTracker()
+		c.trackers[p.tp] = k
+	}
+	k.push(in)
+}
+
+func (c *atLeastOnce) afterPoll() {}
+
+// commit stores the offsets after each running partition's finished
+// prefix.
+func (c *atLeastOnce) commit() {
+	var offs []kafka.Offset
+	for tp := range c.t.parts {
+		if k := c.trackers[tp]; k != nil {
+			if next, ok := k.advance(); ok {
+				offs = append(offs, kafka.Offset{TopicPartition: tp, Offset: next})
+			}
+		}
+	}
+	if err := c.t.consumer.StoreOffsets(offs); err != nil {
+		c.t.log.Warn("storing offsets failed", "error", err)
+	}
+}
+
+func (c *atLeastOnce) revoke(tps []kafka.TopicPartition, lost bool) { c.drain(tps, !lost) }
+
+// stop drains every partition and commits what is done, then the thread
+// leaves the group.
+func (c *atLeastOnce) stop() {
+	c.drain(c.t.running(), true)
+	if err := c.t.consumer.Commit(); err != nil {
+		c.t.log.Warn("final commit failed", "error", err)
+	}
+}
+
+func (c *atLeastOnce) checkpoint(ts *lane.Table) int64 { return ts.AckedNext.Load() }
+func (c *atLeastOnce) streamTime(p *partition) int64   { return p.clock.Now() }
+
+// drain stops the partitions' lanes after the records already handed to
+// them, waits until their outputs are acknowledged (bounded by the
+// shutdown timeout), closes their stores, and stores their final offsets
+// when store is set.
+func (c *atLeastOnce) drain(tps []kafka.TopicPartition, store bool) {
+	t := c.t
+	ps := t.takeParts(tps)
+	deadline := time.Now().Add(t.w.cfg.shutdownTimeout)
+	stopLanes(ps)
+	busy := func(p *partition) bool { k := c.trackers[p.tp]; return k != nil && k.busy() }
+	for _, p := range ps {
+		for t.failure() == nil && busy(p) && time.Now().Before(deadline) {
+			time.Sleep(2 * time.Millisecond)
+		}
+		if busy(p) && t.failure() == nil {
+			t.log.Warn("partition still has unacknowledged work after the shutdown timeout; its offset stays before it", "partition", p.tp.String())
+		}
+	}
+	var offs []kafka.Offset
+	for _, p := range ps {
+		t.closeTables(p, t.failure() == nil && !busy(p))
+		if k := c.trackers[p.tp]; k != nil && store {
+			if next, ok := k.advance(); ok {
+				offs = append(offs, kafka.Offset{TopicPartition: p.tp, Offset: next})
+			}
+		}
+		delete(c.trackers, p.tp)
+	}
+	if !store {
+		return
+	}
+	if err := t.consumer.StoreOffsets(offs); err != nil {
+		t.log.Warn("storing offsets of revoked partitions failed", "error", err)
+	}
+}

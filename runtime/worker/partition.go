@@ -1,0 +1,119 @@
+package worker
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/streamgen/streamgen/runtime"
+	"github.com/streamgen/streamgen/runtime/internal/lane"
+	"github.com/streamgen/streamgen/runtime/internal/windows"
+	"github.com/streamgen/streamgen/runtime/kafka"
+)
+
+// partition is one owned input partition (Kafka Streams' task, goka's
+// PartitionProcessor): its agents' lanes, its tables' stores and its
+// stream time. What a commit needs of it is the committer's (commit.go,
+// txn.go).
+type partition struct {
+	tp     kafka.TopicPartition
+	agents []*runtime.Agent
+	lanes  [][]*laneRunner // per agent, per concurrency slot
+	wg     sync.WaitGroup  // the running lanes
+
+	tables [][]*lane.Table // per agent, per agent table
+	stores []*lane.Table   // each once
+	clock  windows.Clock
+
+	// next is the offset after the last record handed to the lanes;
+	// records before it are dropped (polled twice, or before the committed
+	// offset after a rewind). Poll goroutine only.
+	next int64
+	// discard makes the lanes stop without letting anything more out: the
+	// partition was aborted or moved under exactly-once.
+	discard atomic.Bool
+	// skipped is set when a stopping lane skipped a record.
+	skipped atomic.Bool
+	// publishedStream is the stream time last written to the changelogs.
+	publishedStream int64
+}
+
+func newPartition(tp kafka.TopicPartition, agents []*runtime.Agent) *partition {
+	return &partition{tp: tp, agents: agents, next: -1}
+}
+
+// start runs a partition: its stream time from its stores, its lanes.
+func (t *thread) start(p *partition) {
+	resumeStreamTime(p)
+	p.lanes = make([][]*laneRunner, len(p.agents))
+	for i, ag := range p.agents {
+		n := max(ag.Desc.Concurrency, 1)
+		p.lanes[i] = make([]*laneRunner, n)
+		for j := range n {
+			l := lane.New(lane.Config{Ctx: t.w.procCtx, App: t.w.app, Agent: ag, Tables: p.tables[i],
+				Slot: j, Slots: n, Clock: &p.clock, Guarantee: t.commit, Fail: t.fail, Log: t.log})
+			r := &laneRunner{Lane: l, ch: make(chan laneMsg, laneQueue), ticks: len(p.tables[i]) > 0}
+			p.lanes[i][j] = r
+			p.wg.Add(1)
+			go t.runLane(p, r)
+		}
+	}
+	t.parts[p.tp] = p
+}
+
+// laneQueue is how many messages a lane's channel holds: how far the poll
+// loop may run ahead of a slow handler before it waits.
+const laneQueue = 256
+
+// stopLanes closes the partitions' lanes and waits until each has
+// finished (or skipped) what it was handed.
+func stopLanes(ps []*partition) {
+	for _, p := range ps {
+		for _, ls := range p.lanes {
+			for _, l := range ls {
+				close(l.ch)
+			}
+		}
+	}
+	for _, p := range ps {
+		p.wg.Wait()
+	}
+}
+
+// resumeStreamTime sets a partition's stream time from its stores: the
+// meta entry written with each checkpoint, and the stream-time record a
+// windowed table's changelog carries (a store restored from the changelog
+// alone has only that).
+//
+// The resumed time counts as seen now, so the idle timer moves it on and
+// windows close without a new event.
+func resumeStreamTime(p *partition) {
+	now := time.Now().UnixMilli()
+	for _, ts := range p.stores {
+		if ms, ok, err := ts.Store.Meta(windows.StreamTimeMeta); err == nil && ok {
+			p.clock.Observe(ms, now)
+		}
+		if ts.Desc != nil && ts.Desc.Window != nil {
+			if v, ok, err := ts.Store.Get(windows.StreamTimeKey); err == nil && ok {
+				if ms, ok := windows.DecodeStreamTime(v); ok {
+					p.clock.Observe(ms, now)
+				}
+			}
+		}
+	}
+}
+
+// closeTables releases the partition's stores: the last partition using
+// a store records its checkpoint (when checkpoint is set: every write
+// before it is acknowledged, since the partition was drained) and its
+// stream time, and closes it.
+func (t *thread) closeTables(p *partition, checkpoint bool) {
+	ms := t.commit.streamTime(p)
+	for _, ts := range p.stores {
+		cp := int64(-1)
+		if checkpoint {
+			cp = t.commit.checkpoint(ts)
+		}
+		t.stores.release(ts, cp, ms)
+	}
+}

@@ -1,0 +1,81 @@
+package worker
+
+import (
+	"fmt"
+
+	"github.com/streamgen/streamgen/runtime/kafka"
+)
+
+// Assigned implements kafka.RebalanceHandler: it runs inside Poll. The new
+// partitions' stores are opened (their checkpoints read) here; partitions
+// without tables start at once, the others are returned to be assigned
+// paused and are restored in the background (restore.go).
+func (t *thread) Assigned(tps []kafka.TopicPartition) (pause []kafka.TopicPartition) {
+	if t.standby != nil {
+		t.standby.assigned(tps)
+	}
+	var ps []*partition
+	for _, tp := range tps {
+		if t.parts[tp] != nil || t.restoring[tp] != nil {
+			continue
+		}
+		ps = append(ps, newPartition(tp, t.w.topo.byTopic[tp.Topic]))
+	}
+	if len(tps) > 0 {
+		t.log.Info("partitions assigned", "partitions", fmt.Sprint(tps))
+	}
+	stores, err := t.stores.openTables(ps)
+	if err != nil {
+		t.fail(fmt.Errorf("streamgen worker: partitions %v: %w", tps, err))
+		return nil
+	}
+	var stateful []*partition
+	for _, p := range ps {
+		if len(p.stores) == 0 {
+			t.start(p)
+		} else {
+			stateful = append(stateful, p)
+			pause = append(pause, p.tp)
+		}
+	}
+	if len(stateful) > 0 {
+		t.startRestore(stateful, stores)
+	}
+	return pause
+}
+
+// Revoked implements kafka.RebalanceHandler: it runs inside Poll. Restores
+// of the partitions stop; the committer hands running partitions back
+// (lost: without committing); standby replicas follow the new ownership.
+func (t *thread) Revoked(tps []kafka.TopicPartition, lost bool) {
+	if len(tps) > 0 {
+		t.log.Info("partitions revoked", "partitions", fmt.Sprint(tps), "lost", lost)
+	}
+	t.stopRestores(tps)
+	t.commit.revoke(tps, lost)
+	if t.standby != nil {
+		t.standby.revoked(tps)
+	}
+}
+
+// takeParts removes the running partitions of tps from the thread and
+// returns them.
+func (t *thread) takeParts(tps []kafka.TopicPartition) []*partition {
+	var ps []*partition
+	for _, tp := range tps {
+		if p := t.parts[tp]; p != nil {
+			ps = append(ps, p)
+			delete(t.parts, tp)
+		}
+	}
+	return ps
+}
+
+// running returns the running partitions' names.
+func (t *thread) running() []kafka.TopicPartition {
+	tps := make([]kafka.TopicPartition, 0, len(t.parts))
+	for tp := range t.parts {
+		tps = append(tps, tp)
+	}
+	return tps
+}

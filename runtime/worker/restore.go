@@ -1,0 +1,313 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/streamgen/streamgen/runtime"
+	"github.com/streamgen/streamgen/runtime/internal/lane"
+	"github.com/streamgen/streamgen/runtime/kafka"
+	"github.com/streamgen/streamgen/runtime/state"
+)
+
+// restoreJob restores the stores of newly assigned partitions while they
+// are paused, in a goroutine of its own, so the poll loop goes on serving
+// the other partitions and the group.
+type restoreJob struct {
+	ps     []*partition
+	stores []*lane.Table
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func (t *thread) startRestore(ps []*partition, stores []*lane.Table) {
+	ctx, cancel := context.WithCancel(t.w.procCtx)
+	j := &restoreJob{ps: ps, stores: stores, cancel: cancel, done: make(chan error, 1)}
+	for _, p := range ps {
+		t.restoring[p.tp] = j
+	}
+	r := &restorer{w: t.w, log: t.log, kcfg: t.kcfg}
+	go func() { j.done <- r.restoreStores(ctx, stores) }()
+}
+
+// finishRestores starts the partitions whose restore is done and resumes
+// their fetching. It runs in the poll goroutine, after each poll.
+func (t *thread) finishRestores() {
+	seen := map[*restoreJob]bool{}
+	for _, j := range t.restoring {
+		if seen[j] {
+			continue
+		}
+		seen[j] = true
+		select {
+		case err := <-j.done:
+			t.restored(j, err)
+		default:
+		}
+	}
+}
+
+func (t *thread) restored(j *restoreJob, err error) {
+	j.cancel()
+	var tps []kafka.TopicPartition
+	for _, p := range j.ps {
+		delete(t.restoring, p.tp)
+		tps = append(tps, p.tp)
+	}
+	if err != nil {
+		for _, ts := range j.stores {
+			t.stores.drop(ts)
+		}
+		t.fail(fmt.Errorf("streamgen worker: partitions %v: %w", tps, err))
+		return
+	}
+	for _, p := range j.ps {
+		t.start(p)
+	}
+	if err := t.consumer.Resume(tps); err != nil {
+		t.fail(fmt.Errorf("streamgen worker: %w", err))
+	}
+}
+
+// restoringPartitions returns the partitions being restored.
+func (t *thread) restoringPartitions() []kafka.TopicPartition {
+	var tps []kafka.TopicPartition
+	for tp := range t.restoring {
+		tps = append(tps, tp)
+	}
+	return tps
+}
+
+// stopRestores cancels the restores of tps (whole jobs: the job's other
+// partitions restart in a job of their own) and closes their stores.
+func (t *thread) stopRestores(tps []kafka.TopicPartition) {
+	gone := map[kafka.TopicPartition]bool{}
+	jobs := map[*restoreJob]bool{}
+	for _, tp := range tps {
+		if j := t.restoring[tp]; j != nil {
+			jobs[j] = true
+			gone[tp] = true
+		}
+	}
+	for j := range jobs {
+		j.cancel()
+		<-j.done
+		var keep []*partition
+		var keepStores []*lane.Table
+		for _, p := range j.ps {
+			delete(t.restoring, p.tp)
+			if gone[p.tp] {
+				t.closeTables(p, false)
+				continue
+			}
+			keep = append(keep, p)
+			for _, ts := range p.stores {
+				if !slices.Contains(keepStores, ts) { // co-partitioned partitions share stores
+					keepStores = append(keepStores, ts)
+				}
+			}
+		}
+		if len(keep) > 0 {
+			t.startRestore(keep, keepStores)
+		}
+	}
+}
+
+// restorer brings stores up to date from their changelogs.
+type restorer struct {
+	w    *worker
+	log  *slog.Logger
+	kcfg kafka.Config
+}
+
+// restoreStores restores stores from their changelogs, all partitions with
+// one reader. On error the caller closes the stores.
+func (r *restorer) restoreStores(ctx context.Context, all []*lane.Table) error {
+	err := r.restore(ctx, all)
+	var pe *kafka.PastEndError
+	if errors.As(err, &pe) {
+		// A store has seen more of its changelog than the changelog holds:
+		// it belongs to another cluster, or the changelog was recreated. It
+		// cannot be trusted: rebuild it from the changelog.
+		for _, ts := range all {
+			if ts.Desc.Changelog.Name == pe.Partition.Topic && ts.Partition == pe.Partition.Partition {
+				if err := r.discard(ts); err != nil {
+					return err
+				}
+			}
+		}
+		err = r.restore(ctx, all)
+	}
+	return err
+}
+
+// discard empties a store that cannot be trusted.
+func (r *restorer) discard(ts *lane.Table) error {
+	r.log.Warn("table store is ahead of its changelog; discarding it and restoring from the changelog",
+		"table", ts.Desc.Name, "partition", ts.Partition, "dir", ts.Dir)
+	ts.Store.Close()
+	if err := os.RemoveAll(ts.Dir); err != nil {
+		return err
+	}
+	st, err := r.w.cfg.storage(ts.Dir, r.w.log)
+	if err != nil {
+		return err
+	}
+	ts.Store, ts.From = st, 0
+	return nil
+}
+
+// restoreState is one store's restore: where it reads to, how far it got.
+type restoreState struct {
+	ts       *lane.Table
+	next     int64 // restore position
+	end      int64 // restore end
+	restored int64 // records read
+	writes   chan []state.KV
+}
+
+// restore reads every store's changelog partition from its checkpoint to
+// the end. Within each fetched batch only the last write of a key reaches
+// the store (the changelog is a log of puts: the last one wins). Each
+// store gets a writer goroutine, so Badger writes of different partitions
+// run in parallel with each other and with the fetching.
+func (r *restorer) restore(ctx context.Context, stores []*lane.Table) error {
+	if len(stores) == 0 {
+		return nil
+	}
+	start := time.Now()
+	byTP := map[kafka.TopicPartition]*restoreState{}
+	var starts []kafka.PartitionStart
+	var wg sync.WaitGroup
+	var werr error
+	var werrMu sync.Mutex
+	for _, ts := range stores {
+		tp := kafka.TopicPartition{Topic: ts.Desc.Changelog.Name, Partition: ts.Partition}
+		// One batch waiting per store: each pins its poll batch, and a
+		// restore of 1,000,000 keys held ~40 MiB more with four.
+		rs := &restoreState{ts: ts, next: ts.From, writes: make(chan []state.KV, 1)}
+		byTP[tp] = rs
+		starts = append(starts, kafka.PartitionStart{TopicPartition: tp, From: ts.From})
+		wg.Go(func() {
+			for batch := range rs.writes {
+				if err := ts.Store.Write(batch); err != nil {
+					werrMu.Lock()
+					werr = err
+					werrMu.Unlock()
+				}
+			}
+		})
+	}
+	var last map[string]int
+	lastLog := time.Now()
+	read, err := kafka.ReadPartitions(ctx, r.kcfg, starts, func(tp kafka.TopicPartition, end int64) {
+		byTP[tp].end = end
+	}, func(tp kafka.TopicPartition, recs []*runtime.Record) error {
+		rs := byTP[tp]
+		var batch []state.KV
+		batch, rs.next, last = coalesce(recs, last, nil)
+		rs.writes <- batch
+		rs.restored += int64(len(recs))
+		p := RestoreProgress{Table: rs.ts.Desc.Name, Partition: rs.ts.Partition, From: rs.ts.From, End: rs.end,
+			Records: rs.restored, Elapsed: time.Since(start)}
+		r.w.hooks.onRestore(p)
+		if time.Since(lastLog) >= 5*time.Second {
+			lastLog = time.Now()
+			r.log.Info("restoring table partition", "table", p.Table, "partition", p.Partition, "records", p.Records,
+				"percent", int(p.Percent()), "records_per_s", int(p.Rate()))
+		}
+		return nil
+	})
+	for _, rs := range byTP {
+		close(rs.writes)
+	}
+	wg.Wait()
+	if err == nil {
+		err = werr
+	}
+	if err != nil {
+		return fmt.Errorf("restoring tables from their changelogs: %w", err)
+	}
+	for tp, rs := range byTP {
+		if err := r.finish(rs, read[tp], start); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finish records a restored store's checkpoint and reports it done.
+func (r *restorer) finish(rs *restoreState, n int64, start time.Time) error {
+	ts := rs.ts
+	if n > 0 {
+		if err := ts.Store.SetCheckpoint(rs.next); err != nil {
+			return err
+		}
+	}
+	ts.AckedNext.Store(rs.next)
+	ts.CommittedNext.Store(rs.next)
+	p := RestoreProgress{Table: ts.Desc.Name, Partition: ts.Partition, From: ts.From, End: max(rs.end, rs.next),
+		Records: n, Done: true, Elapsed: time.Since(start)}
+	r.w.hooks.onRestore(p)
+	r.log.Info("table partition restored", "table", ts.Desc.Name, "partition", ts.Partition, "from_offset", ts.From,
+		"to_offset", rs.next, "records", n, "records_per_s", int(p.Rate()), "took", p.Elapsed.Round(time.Millisecond))
+	return nil
+}
+
+// coalesce turns a batch of changelog records into store writes, keeping
+// only the last write of each key (a changelog is a log of puts: the last
+// one wins), appended to into. last is scratch space (nil: made here),
+// returned for the next call. It also returns the offset after the batch.
+func coalesce(recs []*runtime.Record, last map[string]int, into []state.KV) ([]state.KV, int64, map[string]int) {
+	if last == nil {
+		last = map[string]int{}
+	}
+	clear(last)
+	var next int64
+	for _, rec := range recs {
+		kv := state.KV{Key: rec.Key, Value: rec.Value, Delete: rec.Value == nil}
+		if i, ok := last[string(rec.Key)]; ok {
+			into[i] = kv
+		} else {
+			last[string(rec.Key)] = len(into)
+			into = append(into, kv)
+		}
+		next = rec.Offset + 1
+	}
+	return into, next, last
+}
+
+// follower applies a followed topic's batches to stores (standby replicas,
+// global tables): the last write of each key, then the store's
+// checkpoint, so a follower that stops resumes where it was.
+type follower struct {
+	byTP  map[kafka.TopicPartition]*lane.Table
+	last  map[string]int
+	batch []state.KV
+}
+
+func newFollower() *follower { return &follower{byTP: map[kafka.TopicPartition]*lane.Table{}} }
+
+// add makes ts follow tp from its checkpoint and returns where it starts.
+func (f *follower) add(tp kafka.TopicPartition, ts *lane.Table) kafka.PartitionStart {
+	f.byTP[tp] = ts
+	return kafka.PartitionStart{TopicPartition: tp, From: ts.From}
+}
+
+// apply is the batch callback of kafka.ReadPartitions/FollowPartitions.
+func (f *follower) apply(tp kafka.TopicPartition, recs []*runtime.Record) error {
+	ts := f.byTP[tp]
+	var next int64
+	f.batch, next, f.last = coalesce(recs, f.last, f.batch[:0])
+	if err := ts.Store.Write(f.batch); err != nil {
+		return err
+	}
+	ts.From = next
+	return ts.Store.SetCheckpoint(next)
+}

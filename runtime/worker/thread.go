@@ -1,0 +1,161 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/streamgen/streamgen/runtime"
+	"github.com/streamgen/streamgen/runtime/internal/lane"
+	"github.com/streamgen/streamgen/runtime/kafka"
+)
+
+// thread is one stream thread (Kafka Streams' StreamThread): a consumer
+// (a group member) and a producer of its own, the partitions the group
+// gave that consumer, and its committer. Its poll goroutine polls, hands
+// records to the partitions' lanes, runs rebalance callbacks (inside
+// Poll), starts restored partitions and commits.
+type thread struct {
+	w        *worker
+	id       int
+	log      *slog.Logger
+	kcfg     kafka.Config // the thread's client id
+	consumer *kafka.Consumer
+	producer *kafka.Producer // replaced by the exactly-once committer after a fatal error
+	commit   committer
+
+	parts     map[kafka.TopicPartition]*partition  // running; touched only by the poll goroutine
+	restoring map[kafka.TopicPartition]*restoreJob // assigned, paused, restoring
+	stores    *storeSet
+	standby   *standbys // nil without standby replicas
+
+	stopping   atomic.Bool // the thread stops: lanes skip queued records
+	inCallback bool        // in Poll, where rebalance callbacks run
+	loopDone   <-chan struct{}
+}
+
+func newThread(w *worker, id int) (*thread, error) {
+	t := &thread{w: w, id: id, log: w.log.With("thread", id), kcfg: w.kcfg,
+		parts: map[kafka.TopicPartition]*partition{}, restoring: map[kafka.TopicPartition]*restoreJob{}}
+	t.kcfg.ClientID = fmt.Sprintf("%s-%d", w.kcfg.ClientID, id)
+	t.stores = newStoreSet(w, t.log)
+	if w.exactlyOnce {
+		t.commit = newExactlyOnce(t)
+	} else {
+		t.commit = newAtLeastOnce(t)
+	}
+	var err error
+	if t.producer, err = t.commit.newProducer(); err != nil {
+		return nil, err
+	}
+	ccfg := kafka.ConsumerConfig{Config: t.kcfg, Group: w.app.ID(), Topics: w.topo.inputs,
+		SessionTimeout: w.cfg.sessionTimeout, Transactional: w.exactlyOnce, Assignor: w.topo.assignor()}
+	if w.cfg.static {
+		ccfg.InstanceID = fmt.Sprintf("%s-%d", w.cfg.instanceID, id)
+	}
+	if t.consumer, err = kafka.NewConsumer(ccfg, t); err != nil {
+		t.producer.Close()
+		return nil, err
+	}
+	if w.cfg.standbys > 0 {
+		t.standby = newStandbys(t, w.cfg.standbys)
+	}
+	return t, nil
+}
+
+// close releases a thread that never ran.
+func (t *thread) close() {
+	_ = t.consumer.Close()
+	t.producer.Close()
+}
+
+// run starts the thread's goroutines in wg: the poll loop, then the stop
+// (lanes skip what is still queued, what was done is committed, the
+// thread leaves the group), and the standby follower.
+func (t *thread) run(ctx context.Context, wg *sync.WaitGroup) {
+	t.loopDone = ctx.Done()
+	if t.standby != nil {
+		wg.Go(func() { t.standby.run(ctx, 500*time.Millisecond) })
+	}
+	wg.Go(func() {
+		if err := t.loop(ctx); err != nil {
+			t.fail(err)
+		}
+		t.stopping.Store(true)
+		t.stopRestores(t.restoringPartitions())
+		t.commit.stop()
+		if err := t.consumer.Close(); err != nil {
+			t.log.Warn("leaving the group failed", "error", err)
+		}
+		t.producer.Close()
+	})
+}
+
+func (t *thread) failure() error { return t.w.failure() }
+func (t *thread) fail(err error) { t.w.fail(err) }
+
+// loop polls until ctx ends: each batch is dispatched to the lanes; every
+// commit interval the committer commits, every second the stores record
+// their checkpoints.
+func (t *thread) loop(ctx context.Context) error {
+	var batch []*runtime.Record
+	lastCommit, lastCheckpoint := time.Now(), time.Now()
+	for ctx.Err() == nil {
+		if err := t.failure(); err != nil {
+			return err
+		}
+		var err error
+		t.inCallback = true // rebalance callbacks run inside Poll
+		batch, err = t.consumer.Poll(100*time.Millisecond, t.w.cfg.maxBatch, batch[:0])
+		t.inCallback = false
+		if err != nil {
+			return err
+		}
+		t.commit.afterPoll()
+		for _, rec := range batch {
+			t.dispatch(rec)
+		}
+		t.finishRestores()
+		clear(batch)
+		if time.Since(lastCommit) >= t.w.cfg.commitInterval {
+			t.commit.commit()
+			lastCommit = time.Now()
+		}
+		if time.Since(lastCheckpoint) >= time.Second {
+			t.checkpointTables()
+			lastCheckpoint = time.Now()
+		}
+	}
+	return nil
+}
+
+// dispatch hands rec to one lane of each agent of its partition: lane
+// lane.Slot(rec), so one key is always on one lane, in order.
+func (t *thread) dispatch(rec *runtime.Record) {
+	p := t.parts[kafka.TopicPartition{Topic: rec.Topic, Partition: rec.Partition}]
+	if p == nil {
+		// Polled before its partition was revoked: the new owner reads it
+		// again from the committed offset, which is before it.
+		return
+	}
+	if rec.Offset < p.next {
+		return // already handed over, or before the committed offset after a rewind
+	}
+	p.next = rec.Offset + 1
+	in := lane.NewInput(rec, len(p.agents))
+	t.commit.dispatched(p, in)
+	for _, ls := range p.lanes {
+		l := ls[lane.Slot(rec, len(ls))]
+		select {
+		case l.ch <- laneMsg{in: in}:
+		case <-t.loopDone:
+			// Stopping while a slow lane is full: the record is left to
+			// the next owner, never committed.
+			in.Skipped.Store(true)
+			p.skipped.Store(true)
+		}
+	}
+}
