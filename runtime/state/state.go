@@ -2,7 +2,9 @@
 // table and partition, on disk with Badger (the worker's default) or in
 // memory (for the test driver and unit tests). A store keeps the changelog
 // offset it reflects, its checkpoint, next to the data, so a worker that
-// reopens it restores only the changelog tail it has not seen.
+// reopens it restores only the changelog tail it has not seen. A Builder
+// opens a partition's store (BadgerBuilder by default; worker.WithStorage
+// tunes Badger or plugs in another Store).
 package state
 
 import (

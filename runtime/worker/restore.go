@@ -185,8 +185,7 @@ func (r *restorer) restore(ctx context.Context, stores []*lane.Table) error {
 	byTP := map[kafka.TopicPartition]*restoreState{}
 	var starts []kafka.PartitionStart
 	var wg sync.WaitGroup
-	var werr error
-	var werrMu sync.Mutex
+	var werr errOnce
 	for _, ts := range stores {
 		tp := kafka.TopicPartition{Topic: ts.Desc.Changelog.Name, Partition: ts.Partition}
 		// One batch waiting per store: each pins its poll batch, and a
@@ -196,19 +195,38 @@ func (r *restorer) restore(ctx context.Context, stores []*lane.Table) error {
 		starts = append(starts, kafka.PartitionStart{TopicPartition: tp, From: ts.From})
 		wg.Go(func() {
 			for batch := range rs.writes {
-				if err := ts.Store.Write(batch); err != nil {
-					werrMu.Lock()
-					werr = err
-					werrMu.Unlock()
-				}
+				werr.set(ts.Store.Write(batch))
 			}
 		})
 	}
-	var last map[string]int
-	lastLog := time.Now()
 	read, err := kafka.ReadPartitions(ctx, r.kcfg, starts, func(tp kafka.TopicPartition, end int64) {
 		byTP[tp].end = end
-	}, func(tp kafka.TopicPartition, recs []*runtime.Record) error {
+	}, r.reading(byTP, start))
+	for _, rs := range byTP {
+		close(rs.writes)
+	}
+	wg.Wait()
+	if err == nil {
+		err = werr.get()
+	}
+	if err != nil {
+		return fmt.Errorf("restoring tables from their changelogs: %w", err)
+	}
+	for tp, rs := range byTP {
+		if err := r.finish(rs, read[tp], start); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reading returns the batch callback of a restore: the batch, coalesced,
+// goes to its store's writer; progress goes to the hooks, and every 5 s to
+// the log.
+func (r *restorer) reading(byTP map[kafka.TopicPartition]*restoreState, start time.Time) func(kafka.TopicPartition, []*runtime.Record) error {
+	var last map[string]int
+	lastLog := time.Now()
+	return func(tp kafka.TopicPartition, recs []*runtime.Record) error {
 		rs := byTP[tp]
 		var batch []state.KV
 		batch, rs.next, last = coalesce(recs, last, nil)
@@ -223,23 +241,27 @@ func (r *restorer) restore(ctx context.Context, stores []*lane.Table) error {
 				"percent", int(p.Percent()), "records_per_s", int(p.Rate()))
 		}
 		return nil
-	})
-	for _, rs := range byTP {
-		close(rs.writes)
 	}
-	wg.Wait()
-	if err == nil {
-		err = werr
+}
+
+// errOnce keeps the first error set from several goroutines.
+type errOnce struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (e *errOnce) set(err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.err == nil {
+		e.err = err
 	}
-	if err != nil {
-		return fmt.Errorf("restoring tables from their changelogs: %w", err)
-	}
-	for tp, rs := range byTP {
-		if err := r.finish(rs, read[tp], start); err != nil {
-			return err
-		}
-	}
-	return nil
+}
+
+func (e *errOnce) get() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.err
 }
 
 // finish records a restored store's checkpoint and reports it done.

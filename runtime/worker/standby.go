@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -146,12 +147,7 @@ func (s *standbys) desired(t *runtime.TableDesc) map[int32]bool {
 func (s *standbys) refresh(ctx context.Context) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	keep := map[standbyKey]bool{}
-	for _, t := range s.tables {
-		for p := range s.desired(t) {
-			keep[standbyKey{t.Name, p}] = true
-		}
-	}
+	keep := s.wanted()
 	same := s.cancel != nil && !s.failed.Load() && len(keep) == len(s.stores)
 	for k := range keep {
 		same = same && s.stores[k] != nil
@@ -161,23 +157,7 @@ func (s *standbys) refresh(ctx context.Context) {
 	}
 	s.stopLocked()
 	s.failed.Store(false)
-	for k := range keep {
-		if s.stores[k] != nil {
-			continue
-		}
-		var td *runtime.TableDesc
-		for _, t := range s.tables {
-			if t.Name == k.table {
-				td = t
-			}
-		}
-		ts, err := openStore(s.t.w, s.t.log, td, k.partition, s.t.w.tableDir(td.Name, k.partition))
-		if err != nil {
-			s.t.log.Warn("opening standby store failed", "table", k.table, "partition", k.partition, "error", err)
-			continue
-		}
-		s.stores[k] = ts
-	}
+	s.openWanted(keep)
 	var starts []kafka.PartitionStart
 	f := newFollower()
 	for k, ts := range s.stores {
@@ -191,9 +171,43 @@ func (s *standbys) refresh(ctx context.Context) {
 		}
 		starts = append(starts, f.add(kafka.TopicPartition{Topic: ts.Desc.Changelog.Name, Partition: ts.Partition}, ts))
 	}
-	if len(starts) == 0 {
-		return
+	if len(starts) > 0 {
+		s.follow(ctx, starts, f)
 	}
+}
+
+// wanted returns the standby stores the owned partitions call for.
+func (s *standbys) wanted() map[standbyKey]bool {
+	keep := map[standbyKey]bool{}
+	for _, t := range s.tables {
+		for p := range s.desired(t) {
+			keep[standbyKey{t.Name, p}] = true
+		}
+	}
+	return keep
+}
+
+// openWanted opens the wanted stores not open yet; one that fails to open
+// is logged and left out until the next refresh.
+func (s *standbys) openWanted(keep map[standbyKey]bool) {
+	for k := range keep {
+		if s.stores[k] != nil {
+			continue
+		}
+		i := slices.IndexFunc(s.tables, func(t *runtime.TableDesc) bool { return t.Name == k.table })
+		td := s.tables[i]
+		ts, err := openStore(s.t.w, s.t.log, td, k.partition, s.t.w.tableDir(td.Name, k.partition))
+		if err != nil {
+			s.t.log.Warn("opening standby store failed", "table", k.table, "partition", k.partition, "error", err)
+			continue
+		}
+		s.stores[k] = ts
+	}
+}
+
+// follow starts the follower of starts; it runs until its context is
+// cancelled (stopLocked) or it fails (then the next refresh replaces it).
+func (s *standbys) follow(ctx context.Context, starts []kafka.PartitionStart, f *follower) {
 	fctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	s.cancel, s.done = cancel, done
