@@ -139,6 +139,26 @@ func TestKebabAndTopicNames(t *testing.T) {
 	}
 }
 
+// TestStrictJSON: strict_json reaches the model of a CODEC_JSON topic,
+// is off by default, and is an error on a topic of another codec.
+func TestStrictJSON(t *testing.T) {
+	m, err := dsl.Build(compile(t, "good.proto"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := m.Topics["alerts"]; a.Codec != streamgenv1.Codec_CODEC_JSON || !a.StrictJSON {
+		t.Errorf("alerts: codec %v, strict %v; want CODEC_JSON, strict", a.Codec, a.StrictJSON)
+	}
+	if m.Topics["orders"].StrictJSON {
+		t.Error("orders is strict without declaring strict_json")
+	}
+	_, err = dsl.Build(compile(t, "rules.proto"))
+	want := `rules.proto:30:68: message D > option topic.strict_json: strict_json is set but the topic's codec is CODEC_PROTO; strict_json only applies to CODEC_JSON: remove it, or set codec: CODEC_JSON`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("got %v\nwant an error containing %s", err, want)
+	}
+}
+
 func TestDeadLetterTopicMustBeOwn(t *testing.T) {
 	_, err := dsl.Build(compile(t, "dlq.proto"))
 	if err == nil || !strings.Contains(err.Error(), `dlq.proto:23:7: service Shop > rpc Check > option agent.dead_letter_topic: dead-letter topic "receipts" is also the topic of dlq.v1.Receipt`) {

@@ -26,6 +26,9 @@ type Topic struct {
 	Key protoreflect.FieldDescriptor
 	// Codec is the value encoding, never CODEC_UNSPECIFIED.
 	Codec streamgenv1.Codec
+	// StrictJSON makes a CODEC_JSON topic reject records holding fields
+	// its message does not declare; by default they are skipped.
+	StrictJSON bool
 	// RawField is the single string or bytes field of a CODEC_RAW message.
 	RawField protoreflect.FieldDescriptor
 	// Config is the topic config to create the topic with, including

@@ -31,7 +31,7 @@ var (
 // topicField holds the field numbers of streamgen.v1.Topic that errors
 // point at.
 var topicField = struct {
-	name, partitions, replicationFactor, key, codec, retentionMs, config int32
+	name, partitions, replicationFactor, key, codec, retentionMs, config, strictJSON int32
 }{
 	name:              fieldNumber(&streamgenv1.Topic{}, "name"),
 	partitions:        fieldNumber(&streamgenv1.Topic{}, "partitions"),
@@ -40,6 +40,7 @@ var topicField = struct {
 	codec:             fieldNumber(&streamgenv1.Topic{}, "codec"),
 	retentionMs:       fieldNumber(&streamgenv1.Topic{}, "retention_ms"),
 	config:            fieldNumber(&streamgenv1.Topic{}, "config"),
+	strictJSON:        fieldNumber(&streamgenv1.Topic{}, "strict_json"),
 }
 
 // appField holds the field numbers of streamgen.v1.App that errors point

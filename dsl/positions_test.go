@@ -23,6 +23,7 @@ func TestOptionFieldNumbers(t *testing.T) {
 		{"Topic.codec", topicField.codec, 5},
 		{"Topic.retention_ms", topicField.retentionMs, 7},
 		{"Topic.config", topicField.config, 8},
+		{"Topic.strict_json", topicField.strictJSON, 9},
 		{"App.id", appField.id, 1},
 		{"App.tables", appField.tables, 2},
 		{"App.commit_interval", appField.commitInterval, 4},

@@ -38,6 +38,7 @@ func (b *builder) topic(md protoreflect.MessageDescriptor) {
 		Partitions:        opt.GetPartitions(),
 		ReplicationFactor: opt.GetReplicationFactor(),
 		Codec:             opt.GetCodec(),
+		StrictJSON:        opt.GetStrictJson(),
 		Message:           md,
 		Config:            map[string]string{},
 	}
@@ -108,8 +109,9 @@ func (b *builder) topicKey(t *Topic, where, k string) {
 	}
 }
 
-// topicCodec checks the codec, defaults it to CODEC_PROTO, and resolves a
-// CODEC_RAW message's single field.
+// topicCodec checks the codec, defaults it to CODEC_PROTO, resolves a
+// CODEC_RAW message's single field, and checks that strict_json is only
+// set on a CODEC_JSON topic.
 func (b *builder) topicCodec(t *Topic, where string) {
 	md := t.Message
 	at, path := inTopic(topicField.codec), where+" > option topic.codec"
@@ -129,6 +131,10 @@ func (b *builder) topicCodec(t *Topic, where string) {
 		}
 	default:
 		b.errorf(md, at, path, "unknown codec %d; use CODEC_PROTO, CODEC_JSON or CODEC_RAW", t.Codec)
+	}
+	if t.StrictJSON && t.Codec != streamgenv1.Codec_CODEC_JSON {
+		b.errorf(md, inTopic(topicField.strictJSON), where+" > option topic.strict_json",
+			"strict_json is set but the topic's codec is %s; strict_json only applies to CODEC_JSON: remove it, or set codec: CODEC_JSON", t.Codec)
 	}
 }
 

@@ -58,6 +58,11 @@ type TopicDesc struct {
 	Config map[string]string
 	// Codec is the value encoding.
 	Codec Codec
+	// StrictJSON makes Decode of a CodecJSON topic fail on a field the
+	// message does not declare. By default such fields are skipped, as
+	// protobuf binary skips them, so producers may add fields before their
+	// readers know them. The schema sets it with the topic's strict_json.
+	StrictJSON bool
 	// MessageName is the full name of the message type, empty for
 	// dead-letter topics.
 	MessageName string
@@ -90,7 +95,10 @@ func (t *TopicDesc) Encode(m proto.Message) ([]byte, error) {
 	return nil, fmt.Errorf("topic %q: cannot encode a message with codec %v", t.Name, t.Codec)
 }
 
-// Decode decodes a record value of the topic into a new message.
+// Decode decodes a record value of the topic into a new message. Fields
+// the message does not declare are skipped, unless the topic is a
+// CodecJSON topic with StrictJSON set. A value that does not decode is a
+// *DecodeError.
 func (t *TopicDesc) Decode(value []byte) (proto.Message, error) {
 	if t.New == nil {
 		return nil, fmt.Errorf("topic %q holds no message type", t.Name)
@@ -101,7 +109,7 @@ func (t *TopicDesc) Decode(value []byte) (proto.Message, error) {
 	case CodecProto:
 		err = proto.Unmarshal(value, m)
 	case CodecJSON:
-		err = protojson.Unmarshal(value, m)
+		err = protojson.UnmarshalOptions{DiscardUnknown: !t.StrictJSON}.Unmarshal(value, m)
 	case CodecRaw:
 		t.RawSet(m, value)
 	default:

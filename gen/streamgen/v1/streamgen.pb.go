@@ -28,6 +28,13 @@
 // has exactly one field of type string or bytes: the value is that field's
 // bytes, as written by any producer (kcat, a shell script, another language).
 //
+// Readers skip fields they do not know, with either codec, so a producer
+// may add a field before its readers are upgraded: `{"amount_cents": 5,
+// "tip": 3}` decodes as an Order with the tip ignored. A CODEC_JSON topic
+// that must reject such records declares `strict_json: true`; a record with
+// an unknown field then fails to decode and goes to the agent's error
+// policy (see Errors).
+//
 // A topic name is written once, in the schema. It never depends on Go package
 // paths or code order, so renaming or moving code never orphans a topic.
 // streamgen creates declared topics at start-up with the declared partition
@@ -356,7 +363,13 @@ type Topic struct {
 	RetentionMs int64 `protobuf:"varint,7,opt,name=retention_ms,json=retentionMs,proto3" json:"retention_ms,omitempty"`
 	// config holds further topic configs, e.g. {key: "segment.bytes" value: "1048576"}.
 	// It may not repeat cleanup.policy or retention.ms.
-	Config        map[string]string `protobuf:"bytes,8,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Config map[string]string `protobuf:"bytes,8,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// strict_json makes a CODEC_JSON topic reject a record holding a field
+	// its message does not declare: the record fails to decode and goes to
+	// the agent's error policy. Default false: unknown fields are skipped,
+	// as protobuf binary skips them, so a producer may add a field before
+	// its readers know it. Only valid with CODEC_JSON.
+	StrictJson    bool `protobuf:"varint,9,opt,name=strict_json,json=strictJson,proto3" json:"strict_json,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -445,6 +458,13 @@ func (x *Topic) GetConfig() map[string]string {
 		return x.Config
 	}
 	return nil
+}
+
+func (x *Topic) GetStrictJson() bool {
+	if x != nil {
+		return x.StrictJson
+	}
+	return false
 }
 
 // App declares a service to be a streamgen app.
@@ -949,7 +969,7 @@ var File_streamgen_v1_streamgen_proto protoreflect.FileDescriptor
 
 const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\n" +
-	"\x1cstreamgen/v1/streamgen.proto\x12\fstreamgen.v1\x1a google/protobuf/descriptor.proto\x1a\x1egoogle/protobuf/duration.proto\"\xdc\x02\n" +
+	"\x1cstreamgen/v1/streamgen.proto\x12\fstreamgen.v1\x1a google/protobuf/descriptor.proto\x1a\x1egoogle/protobuf/duration.proto\"\xfd\x02\n" +
 	"\x05Topic\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1e\n" +
 	"\n" +
@@ -960,7 +980,9 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\x05codec\x18\x05 \x01(\x0e2\x13.streamgen.v1.CodecR\x05codec\x12\x1c\n" +
 	"\tcompacted\x18\x06 \x01(\bR\tcompacted\x12!\n" +
 	"\fretention_ms\x18\a \x01(\x03R\vretentionMs\x127\n" +
-	"\x06config\x18\b \x03(\v2\x1f.streamgen.v1.Topic.ConfigEntryR\x06config\x1a9\n" +
+	"\x06config\x18\b \x03(\v2\x1f.streamgen.v1.Topic.ConfigEntryR\x06config\x12\x1f\n" +
+	"\vstrict_json\x18\t \x01(\bR\n" +
+	"strictJson\x1a9\n" +
 	"\vConfigEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xbd\x01\n" +

@@ -124,6 +124,9 @@ func generateTopicDesc(g *protogen.GeneratedFile, t *dsl.Topic, n topicNames) {
 		g.P("},")
 	}
 	g.P("Codec: ", codecIdent(t.Codec), ",")
+	if t.StrictJSON {
+		g.P("StrictJSON: true,")
+	}
 	g.P("MessageName: ", strconv.Quote(string(t.Message.FullName())), ",")
 	g.P("New: func() ", protoPkg.Ident("Message"), " { return new(", n.Message, ") },")
 	if t.Key != nil {
