@@ -3,12 +3,25 @@
 //
 //	func main() { os.Exit(cli.Main(app)) }
 //
-// and the binary gets these subcommands:
+// and the binary gets these subcommands (`help` lists each one's flags):
 //
 //	worker  run a worker (--brokers or STREAMGEN_BROKERS; none: an embedded broker)
 //	send    encode values with a topic's codec and produce them
-//	tail    print a topic's records, decoded
+//	tail    print a topic's records, keys and values decoded (tables' changelogs too)
 //	demo    start an embedded broker and a worker, send values, print outputs
+//
+// worker, send and tail take librdkafka settings (SASL, TLS, ...) as
+// repeated -X key=value and from a properties file (--kafka-config or
+// STREAMGEN_KAFKA_CONFIG); -X wins over the file.
+//
+// The files:
+//
+//	cli.go          Main, Run, the table of subcommands and the usage generated from their flag sets
+//	worker.go       the worker subcommand
+//	send.go         the send subcommand and Encode
+//	tail.go         the tail subcommand and Format: how keys, values and changelog records print
+//	demo.go         the demo subcommand
+//	kafkaconfig.go  -X, --kafka-config and STREAMGEN_KAFKA_CONFIG, and their mapping onto tail's client
 package cli
 
 import (
@@ -19,17 +32,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
-	"time"
-
-	"github.com/twmb/franz-go/pkg/kgo"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/streamgen/streamgen/runtime"
-	"github.com/streamgen/streamgen/runtime/broker"
-	"github.com/streamgen/streamgen/runtime/kafka"
 	"github.com/streamgen/streamgen/runtime/worker"
 )
 
@@ -38,53 +43,100 @@ func Main(app *runtime.App) int {
 	return Run(context.Background(), app, os.Args[1:], os.Stdout, os.Stderr)
 }
 
-func usage(w io.Writer, app *runtime.App) {
-	fmt.Fprintf(w, `usage: %s <command> [flags]
+// runFunc runs a subcommand once its flags are parsed, with the
+// arguments left after them.
+type runFunc func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
-commands:
-  worker [--brokers host:port] [--session-timeout 10s] [--data-dir dir] [--log-level info]
-      run a worker of app %q; with no brokers (flag or %s) it starts an
-      embedded broker in-process. More workers with the same brokers share
-      the partitions.
-  send --topic name [--brokers host:port] value...
-      encode each value with the topic's codec (text for raw topics, JSON
-      for protobuf and JSON topics) and produce it.
-  tail --topic name [--brokers host:port] [-n count] [--timeout 10s]
-      print the topic's records from the start, decoded (text or JSON).
-  demo [value...]
-      start an embedded broker and a worker, send the values to the first
-      agent's input topic, and print what the agent emitted.
-`, os.Args[0], app.ID(), worker.EnvBrokers)
+// command is a subcommand. define declares its flags on fs and returns the
+// function that runs it: Run and the usage text both call define, so the
+// usage lists exactly the flags a command parses.
+type command struct {
+	name    string
+	args    string // positional arguments, for the synopsis
+	summary string
+	define  func(fs *flag.FlagSet, app *runtime.App) runFunc
 }
 
-// Run runs one subcommand with args and returns the exit code.
+var commands = []command{
+	{"worker", "", "run a worker of the app; with no brokers (flag, " + worker.EnvBrokers + " or bootstrap.servers)\n" +
+		"it starts an embedded broker in-process. More workers with the same brokers\nshare the partitions.", defineWorker},
+	{"send", "value...", "encode each value with the topic's codec (text for raw topics, JSON for\n" +
+		"protobuf and JSON topics) and produce it.", defineSend},
+	{"tail", "", "print the topic's records from the start, one per line: the key, a tab, the\n" +
+		"value decoded (text or JSON). A table's changelog prints its values as\n" +
+		"JSON, a windowed key as key@window-start, deletes as <tombstone>, and the\n" +
+		"runtime's own records (closed windows, stream time) by name.", defineTail},
+	{"demo", "value...", "start an embedded broker and a worker, send the values to the first\n" +
+		"agent's input topic, and print what the app emitted on the topics no agent\n" +
+		"reads; fails, saying why, when nothing arrives.", defineDemo},
+}
+
+// usage writes the usage of every command, flags included.
+func usage(w io.Writer, app *runtime.App) {
+	fmt.Fprintf(w, "usage: %s <command> [flags]    (app %q)\n\ncommands:\n", os.Args[0], app.ID())
+	for _, c := range commands {
+		fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+		c.define(fs, app)
+		c.usage(w, fs)
+	}
+	fmt.Fprintf(w, "  help\n      print this text.\n")
+}
+
+// usage writes the synopsis, summary and flags of c, whose flags fs holds.
+func (c command) usage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprintln(w, strings.TrimRight("  "+c.name+" [flags] "+c.args, " "))
+	for _, l := range strings.Split(c.summary, "\n") {
+		fmt.Fprintf(w, "      %s\n", l)
+	}
+	fs.VisitAll(func(f *flag.Flag) {
+		typ, help := flag.UnquoteUsage(f)
+		dash := "--"
+		if len(f.Name) == 1 {
+			dash = "-"
+		}
+		fmt.Fprintf(w, "    %s%s %s\n", dash, f.Name, typ)
+		fmt.Fprintf(w, "        %s", help)
+		if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "0s" && f.DefValue != "false" && f.DefValue != "[]" {
+			fmt.Fprintf(w, " (default %s)", f.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
+}
+
+// Run runs one subcommand with args and returns the exit code: 0, 1 when
+// the command failed, 2 for a usage error.
 func Run(ctx context.Context, app *runtime.App, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		usage(stderr, app)
 		return 2
 	}
-	var err error
 	switch args[0] {
-	case "worker":
-		err = runWorker(ctx, app, args[1:], stderr)
-	case "send":
-		err = runSend(ctx, app, args[1:], stderr)
-	case "tail":
-		err = runTail(ctx, app, args[1:], stdout, stderr)
-	case "demo":
-		err = runDemo(ctx, app, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout, app)
 		return 0
-	default:
-		fmt.Fprintf(stderr, "unknown command %q\n", args[0])
-		usage(stderr, app)
-		return 2
 	}
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
+	for _, c := range commands {
+		if c.name == args[0] {
+			return runCommand(ctx, app, c, args[1:], stdout, stderr)
+		}
 	}
-	if err != nil {
+	fmt.Fprintf(stderr, "unknown command %q\n", args[0])
+	usage(stderr, app)
+	return 2
+}
+
+func runCommand(ctx context.Context, app *runtime.App, c command, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	run := c.define(fs, app)
+	fs.Usage = func() { c.usage(stderr, fs) }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2 // the flag package has printed the error and the usage
+	}
+	if err := run(ctx, fs.Args(), stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, "error:", err)
 		return 1
 	}
@@ -99,51 +151,6 @@ func logger(w io.Writer, level string) (*slog.Logger, error) {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }
 
-func runWorker(ctx context.Context, app *runtime.App, args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	brokers := fs.String("brokers", os.Getenv(worker.EnvBrokers), "bootstrap brokers (default $"+worker.EnvBrokers+"; empty: embedded broker)")
-	session := fs.Duration("session-timeout", 10*time.Second, "how long the group waits for a silent worker")
-	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
-	dataDir := fs.String("data-dir", os.Getenv("STREAMGEN_DATA_DIR"), "directory of the table stores (default $STREAMGEN_DATA_DIR, else $TMPDIR/streamgen/<app id>)")
-	instance := fs.String("instance-id", os.Getenv(worker.EnvInstanceID), "this worker's stable name among the app's workers; exactly-once transactional ids derive from it (default $"+worker.EnvInstanceID+", else host and pid)")
-	guarantee := fs.String("guarantee", "", "override the schema's processing guarantee: at-least-once or exactly-once")
-	static := fs.Bool("static-membership", false, "join the group as a static member (group.instance.id from --instance-id): a restart within the session timeout keeps its partitions without a rebalance")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	opts := []worker.Option{worker.WithBrokers(*brokers), worker.WithSessionTimeout(*session), worker.WithDataDir(*dataDir),
-		worker.WithInstanceID(*instance), worker.WithStaticMembership(*static)}
-	switch *guarantee {
-	case "":
-	case "at-least-once":
-		opts = append(opts, worker.WithExactlyOnce(false))
-	case "exactly-once":
-		opts = append(opts, worker.WithExactlyOnce(true))
-	default:
-		return fmt.Errorf("--guarantee %q: use at-least-once or exactly-once", *guarantee)
-	}
-	log, err := logger(stderr, *level)
-	if err != nil {
-		return err
-	}
-	slog.SetDefault(log)
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if *brokers == "" {
-		// The embedded broker is the command line's choice: the worker
-		// package never starts (or links) one on its own.
-		b, err := broker.Start(broker.WithLogger(log))
-		if err != nil {
-			return err
-		}
-		defer b.Close()
-		log.Info("no brokers configured: started an embedded broker in-process (set --brokers or "+worker.EnvBrokers+" for a real cluster)", "addr", b.Addr())
-		opts = append(opts, worker.WithBrokers(b.Addr()))
-	}
-	return worker.Run(ctx, app, append(opts, worker.WithLogger(log))...)
-}
-
 func topicOf(app *runtime.App, name string) (*runtime.TopicDesc, error) {
 	var names []string
 	for _, t := range app.Topics() {
@@ -152,218 +159,8 @@ func topicOf(app *runtime.App, name string) (*runtime.TopicDesc, error) {
 		}
 		names = append(names, t.Name)
 	}
+	if name == "" {
+		return nil, fmt.Errorf("name a topic with --topic; app %q's topics: %s", app.ID(), strings.Join(names, ", "))
+	}
 	return nil, fmt.Errorf("app %q has no topic %q; its topics: %s", app.ID(), name, strings.Join(names, ", "))
-}
-
-// Encode turns a command-line value into a record value: text for raw
-// topics, JSON (protojson) for protobuf and JSON topics.
-func Encode(t *runtime.TopicDesc, value string) (*runtime.Record, error) {
-	rec := &runtime.Record{Topic: t.Name, Partition: -1}
-	if t.New == nil {
-		rec.Value = []byte(value)
-		return rec, nil
-	}
-	m := t.New()
-	if t.Codec == runtime.CodecRaw {
-		t.RawSet(m, []byte(value))
-	} else if err := protojson.Unmarshal([]byte(value), m); err != nil {
-		return nil, fmt.Errorf("topic %q holds %s: %q is not its JSON form: %w", t.Name, t.MessageName, value, err)
-	}
-	v, err := t.Encode(m)
-	if err != nil {
-		return nil, err
-	}
-	rec.Value = v
-	if t.Key != nil {
-		rec.Key = t.Key(m)
-	}
-	return rec, nil
-}
-
-// Format renders a record value of t as text (raw topics) or JSON.
-func Format(t *runtime.TopicDesc, value []byte) string {
-	if t.New == nil {
-		return string(value)
-	}
-	m, err := t.Decode(value)
-	if err != nil {
-		return fmt.Sprintf("<undecodable: %v> %q", err, value)
-	}
-	if t.Codec == runtime.CodecRaw {
-		return string(t.RawGet(m))
-	}
-	b, err := protojson.MarshalOptions{}.Marshal(m)
-	if err != nil {
-		return fmt.Sprintf("<%v>", err)
-	}
-	return string(b)
-}
-
-func runSend(ctx context.Context, app *runtime.App, args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("send", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	brokers := fs.String("brokers", os.Getenv(worker.EnvBrokers), "bootstrap brokers (default $"+worker.EnvBrokers+")")
-	topic := fs.String("topic", "", "topic to send to")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *brokers == "" {
-		return errors.New("send needs --brokers or " + worker.EnvBrokers + ": an embedded broker lives inside one process; run `streamgen dev-broker` to share one")
-	}
-	t, err := topicOf(app, *topic)
-	if err != nil {
-		return err
-	}
-	return send(ctx, app, *brokers, t, fs.Args())
-}
-
-func send(ctx context.Context, app *runtime.App, brokers string, t *runtime.TopicDesc, values []string) error {
-	p, err := kafka.NewProducer(kafka.ProducerConfig{Config: kafka.Config{Brokers: brokers, ClientID: app.ID() + "-send", Logger: app.Logger()}}, nil)
-	if err != nil {
-		return err
-	}
-	defer p.Close()
-	for _, v := range values {
-		rec, err := Encode(t, v)
-		if err != nil {
-			return err
-		}
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err = p.Send(sctx, rec)
-		cancel()
-		if err != nil {
-			return fmt.Errorf("sending to %q: %w", t.Name, err)
-		}
-	}
-	return nil
-}
-
-func runTail(ctx context.Context, app *runtime.App, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("tail", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	brokers := fs.String("brokers", os.Getenv(worker.EnvBrokers), "bootstrap brokers (default $"+worker.EnvBrokers+")")
-	topic := fs.String("topic", "", "topic to print")
-	n := fs.Int("n", 0, "stop after this many records (0: until interrupted or --timeout)")
-	timeout := fs.Duration("timeout", 0, "stop after this long without a new record (0: never)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *brokers == "" {
-		return errors.New("tail needs --brokers or " + worker.EnvBrokers)
-	}
-	t, err := topicOf(app, *topic)
-	if err != nil {
-		return err
-	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return tail(ctx, *brokers, t, *n, *timeout, func(s string) { fmt.Fprintln(stdout, s) })
-}
-
-// tail reads t from the start with an independent client (franz-go) and
-// calls print for each record, until n records, ctx's end, or idle
-// without records.
-func tail(ctx context.Context, brokers string, t *runtime.TopicDesc, n int, idle time.Duration, print func(string)) error {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(brokers, ",")...), kgo.ConsumeTopics(t.Name),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	seen := 0
-	for n == 0 || seen < n {
-		pctx, cancel := ctx, context.CancelFunc(func() {})
-		if idle > 0 {
-			pctx, cancel = context.WithTimeout(ctx, idle)
-		}
-		fetches := cl.PollFetches(pctx)
-		idleOut := pctx.Err() != nil
-		cancel()
-		if ctx.Err() != nil {
-			return nil
-		}
-		if idleOut {
-			if n > 0 {
-				return fmt.Errorf("tail %q: read %d of %d records before %v passed without one", t.Name, seen, n, idle)
-			}
-			return nil
-		}
-		for _, fe := range fetches.Errors() {
-			return fmt.Errorf("tail %q: %w", t.Name, fe.Err)
-		}
-		fetches.EachRecord(func(r *kgo.Record) {
-			if n == 0 || seen < n {
-				print(Format(t, r.Value))
-				seen++
-			}
-		})
-	}
-	return nil
-}
-
-func runDemo(ctx context.Context, app *runtime.App, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	level := fs.String("log-level", "warn", "log level: debug, info, warn, error")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	values := fs.Args()
-	if len(values) == 0 {
-		return errors.New("demo needs values to send, e.g. demo hello world")
-	}
-	log, err := logger(stderr, *level)
-	if err != nil {
-		return err
-	}
-	ag := app.Agents()[0]
-	last := app.Agents()[len(app.Agents())-1]
-	if len(last.Desc.Outputs) == 0 {
-		return fmt.Errorf("agent %s emits nothing to show", last.Name())
-	}
-	dataDir, err := os.MkdirTemp("", "streamgen-demo-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dataDir)
-	b, err := broker.Start(broker.WithLogger(log))
-	if err != nil {
-		return err
-	}
-	defer b.Close()
-	fmt.Fprintf(stdout, "embedded broker on %s\n", b.Addr())
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	ready := make(chan struct{})
-	done := make(chan error, 1)
-	go func() {
-		done <- worker.Run(ctx, app, worker.WithBrokers(b.Addr()), worker.WithLogger(log), worker.WithDataDir(dataDir),
-			worker.WithReady(func(string) { close(ready) }))
-	}()
-	select {
-	case <-ready:
-	case err := <-done:
-		return err
-	}
-	in, out := ag.Desc.Input, last.Desc.Outputs[0]
-	for _, v := range values {
-		fmt.Fprintf(stdout, "sent to %s: %s\n", in.Name, v)
-	}
-	if err := send(ctx, app, b.Addr(), in, values); err != nil {
-		return err
-	}
-	// A one-agent app emits one record per value; a longer pipeline may
-	// emit any number: read until the output has been quiet for a while.
-	n, idle := len(values), 30*time.Second
-	if len(app.Agents()) > 1 {
-		n, idle = 0, 3*time.Second
-	}
-	err = tail(ctx, b.Addr(), out, n, idle, func(s string) {
-		fmt.Fprintf(stdout, "read from %s: %s\n", out.Name, s)
-	})
-	cancel()
-	if werr := <-done; werr != nil && err == nil {
-		err = werr
-	}
-	return err
 }
