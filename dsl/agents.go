@@ -50,6 +50,7 @@ func (b *builder) agent(app *App, m protoreflect.MethodDescriptor) *Agent {
 	a.distinctOutputs()
 	a.concurrency()
 	a.onError()
+	a.futureEvents()
 	dlq := a.deadLetterName()
 	a.tables()
 	ag := a.ag
@@ -175,6 +176,41 @@ func (a *agentBuilder) onError() {
 	default:
 		a.fail(inAgent(agentField.onError), a.where+" > option agent.on_error",
 			"unknown on_error %d; use ON_ERROR_DEAD_LETTER or ON_ERROR_STOP", a.ag.OnError)
+	}
+}
+
+// futureEvents checks the bound on event time running ahead and its
+// policy, and fills in their defaults: one hour, FUTURE_EVENT_DEAD_LETTER.
+// An on_window_close agent consumes no records, so it declares neither.
+func (a *agentBuilder) futureEvents() {
+	ahead, policy := a.opt.GetMaxEventTimeAhead(), a.opt.GetOnFutureEvent()
+	aheadAt, aheadPath := inAgent(agentField.maxEventTimeAhead), a.where+" > option agent.max_event_time_ahead"
+	policyAt, policyPath := inAgent(agentField.onFutureEvent), a.where+" > option agent.on_future_event"
+	if a.opt.GetOnWindowClose() != "" {
+		if ahead != nil {
+			a.fail(aheadAt, aheadPath, "an on_window_close agent consumes no topic, so no event of its own runs ahead; remove max_event_time_ahead (the table's writer agent bounds its input)")
+		}
+		if policy != streamgenv1.FutureEvent_FUTURE_EVENT_UNSPECIFIED {
+			a.fail(policyAt, policyPath, "an on_window_close agent consumes no topic, so no event of its own runs ahead; remove on_future_event (the table's writer agent sets it for its input)")
+		}
+	}
+	a.ag.MaxEventTimeAhead = DefaultMaxEventTimeAhead
+	if ahead != nil {
+		d := ahead.AsDuration()
+		if !ahead.IsValid() || d <= 0 {
+			a.fail(aheadAt, aheadPath,
+				"max_event_time_ahead is %v; use a positive duration, e.g. {seconds: 600}, or leave it out for 1 hour", d)
+		} else {
+			a.ag.MaxEventTimeAhead = d
+		}
+	}
+	switch policy {
+	case streamgenv1.FutureEvent_FUTURE_EVENT_UNSPECIFIED:
+		a.ag.OnFutureEvent = streamgenv1.FutureEvent_FUTURE_EVENT_DEAD_LETTER
+	case streamgenv1.FutureEvent_FUTURE_EVENT_DEAD_LETTER, streamgenv1.FutureEvent_FUTURE_EVENT_CLAMP:
+		a.ag.OnFutureEvent = policy
+	default:
+		a.fail(policyAt, policyPath, "unknown on_future_event %d; use FUTURE_EVENT_DEAD_LETTER or FUTURE_EVENT_CLAMP", policy)
 	}
 }
 

@@ -6,8 +6,10 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bufbuild/protocompile"
+	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/streamgen/streamgen/dsl"
@@ -231,5 +233,45 @@ func TestGuarantee(t *testing.T) {
 	want := `guarantee.proto:30:5: service TooSlow > option app.commit_interval: commit_interval 2m0s is out of range: use 1 ms to 1 min`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("got %v, want an error containing %q", err, want)
+	}
+}
+
+// TestFutureEvents: an agent's bound on event time running ahead and its
+// policy reach the model, default to one hour and dead-lettering, and are
+// checked: the bound is positive, the policy known, and an on_window_close
+// agent, which consumes no records, declares neither.
+func TestFutureEvents(t *testing.T) {
+	m, err := dsl.Build(compile(t, "future.proto"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ag := range m.Apps[0].Agents {
+		ahead, policy := dsl.DefaultMaxEventTimeAhead, streamgenv1.FutureEvent_FUTURE_EVENT_DEAD_LETTER
+		if ag.Name == "Tally" {
+			ahead, policy = 10*time.Minute, streamgenv1.FutureEvent_FUTURE_EVENT_CLAMP
+		}
+		if ag.MaxEventTimeAhead != ahead || ag.OnFutureEvent != policy {
+			t.Errorf("%s: max_event_time_ahead %v, on_future_event %v; want %v, %v", ag.Name, ag.MaxEventTimeAhead, ag.OnFutureEvent, ahead, policy)
+		}
+	}
+	if dsl.DefaultMaxEventTimeAhead != time.Hour {
+		t.Errorf("DefaultMaxEventTimeAhead is %v, want the documented 1h", dsl.DefaultMaxEventTimeAhead)
+	}
+
+	_, err = dsl.Build(compile(t, "futurebad.proto"))
+	var errs dsl.Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Build returned %v, want dsl.Errors", err)
+	}
+	want := []string{
+		`futurebad.proto:27:14: service Bad > option app.tables[0]: no agent uses table "per-minute"; list it in an agent's tables option, or remove it`,
+		`futurebad.proto:31:59: service Bad > rpc Zero > option agent.max_event_time_ahead: max_event_time_ahead is 0s; use a positive duration, e.g. {seconds: 600}, or leave it out for 1 hour`,
+		`futurebad.proto:35:36: service Bad > rpc Negative > option agent.max_event_time_ahead: max_event_time_ahead is -5s; use a positive duration, e.g. {seconds: 600}, or leave it out for 1 hour`,
+		`futurebad.proto:35:72: service Bad > rpc Negative > option agent.on_future_event: unknown on_future_event 9; use FUTURE_EVENT_DEAD_LETTER or FUTURE_EVENT_CLAMP`,
+		`futurebad.proto:39:66: service Bad > rpc Closed > option agent.max_event_time_ahead: an on_window_close agent consumes no topic, so no event of its own runs ahead; remove max_event_time_ahead (the table's writer agent bounds its input)`,
+		`futurebad.proto:39:101: service Bad > rpc Closed > option agent.on_future_event: an on_window_close agent consumes no topic, so no event of its own runs ahead; remove on_future_event (the table's writer agent sets it for its input)`,
+	}
+	if d := cmp.Diff(want, strings.Split(errs.Error(), "\n")); d != "" {
+		t.Errorf("errors differ (-want +got):\n%s", d)
 	}
 }

@@ -77,7 +77,19 @@ type Agent struct {
 	// WindowClose is the windowed table whose closed windows the agent
 	// receives; Input is nil then.
 	WindowClose *Table
+	// MaxEventTimeAhead is how far an input record's event time may be
+	// past the later of its partition's stream time and the wall clock;
+	// DefaultMaxEventTimeAhead unless declared (always, for an agent with
+	// WindowClose, which consumes no records).
+	MaxEventTimeAhead time.Duration
+	// OnFutureEvent is what happens to a record further ahead, never
+	// FUTURE_EVENT_UNSPECIFIED.
+	OnFutureEvent streamgenv1.FutureEvent
 }
+
+// DefaultMaxEventTimeAhead is an agent's max_event_time_ahead when its
+// schema declares none.
+const DefaultMaxEventTimeAhead = time.Hour
 
 // Table is keyed state of an app, backed by a changelog topic.
 type Table struct {

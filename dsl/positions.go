@@ -65,14 +65,16 @@ var tableField = struct{ name, value, key, defaultJSON, global, window int32 }{
 // agentField holds the field numbers of streamgen.v1.Agent that errors
 // point at.
 var agentField = struct {
-	outputs, concurrency, onError, deadLetterTopic, tables, onWindowClose int32
+	outputs, concurrency, onError, deadLetterTopic, tables, onWindowClose, maxEventTimeAhead, onFutureEvent int32
 }{
-	outputs:         fieldNumber(&streamgenv1.Agent{}, "outputs"),
-	concurrency:     fieldNumber(&streamgenv1.Agent{}, "concurrency"),
-	onError:         fieldNumber(&streamgenv1.Agent{}, "on_error"),
-	deadLetterTopic: fieldNumber(&streamgenv1.Agent{}, "dead_letter_topic"),
-	tables:          fieldNumber(&streamgenv1.Agent{}, "tables"),
-	onWindowClose:   fieldNumber(&streamgenv1.Agent{}, "on_window_close"),
+	outputs:           fieldNumber(&streamgenv1.Agent{}, "outputs"),
+	concurrency:       fieldNumber(&streamgenv1.Agent{}, "concurrency"),
+	onError:           fieldNumber(&streamgenv1.Agent{}, "on_error"),
+	deadLetterTopic:   fieldNumber(&streamgenv1.Agent{}, "dead_letter_topic"),
+	tables:            fieldNumber(&streamgenv1.Agent{}, "tables"),
+	onWindowClose:     fieldNumber(&streamgenv1.Agent{}, "on_window_close"),
+	maxEventTimeAhead: fieldNumber(&streamgenv1.Agent{}, "max_event_time_ahead"),
+	onFutureEvent:     fieldNumber(&streamgenv1.Agent{}, "on_future_event"),
 }
 
 // fieldNumber returns the number of m's field called name. A name that is

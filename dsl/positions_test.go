@@ -39,6 +39,8 @@ func TestOptionFieldNumbers(t *testing.T) {
 		{"Agent.dead_letter_topic", agentField.deadLetterTopic, 4},
 		{"Agent.tables", agentField.tables, 5},
 		{"Agent.on_window_close", agentField.onWindowClose, 6},
+		{"Agent.max_event_time_ahead", agentField.maxEventTimeAhead, 7},
+		{"Agent.on_future_event", agentField.onFutureEvent, 8},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s is field %d, want %d", c.name, c.got, c.want)

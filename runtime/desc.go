@@ -153,6 +153,34 @@ const (
 	OnErrorStop
 )
 
+// FutureEventPolicy says what happens to an input record from the future:
+// one whose event time is more than its agent's MaxEventTimeAhead past the
+// later of its partition's stream time and the wall clock.
+type FutureEventPolicy int
+
+// The future-event policies, as declared in the schema's agent option
+// on_future_event.
+const (
+	// FutureEventDeadLetter writes a record from the future to the agent's
+	// dead-letter topic, counts and logs it, and continues; the record
+	// moves neither stream time nor any window.
+	FutureEventDeadLetter FutureEventPolicy = 1
+	// FutureEventClamp handles a record from the future with its record
+	// timestamp as its event time.
+	FutureEventClamp FutureEventPolicy = 2
+)
+
+// String returns the policy's schema name.
+func (p FutureEventPolicy) String() string {
+	switch p {
+	case FutureEventDeadLetter:
+		return "FUTURE_EVENT_DEAD_LETTER"
+	case FutureEventClamp:
+		return "FUTURE_EVENT_CLAMP"
+	}
+	return fmt.Sprintf("FutureEventPolicy(%d)", int(p))
+}
+
 // HandlerFunc calls an agent's typed method on impl. Generated code
 // provides one per agent.
 type HandlerFunc func(ctx context.Context, impl any, in proto.Message, out *Emitter) error
@@ -180,6 +208,15 @@ type AgentDesc struct {
 	// WindowClose is the windowed table whose closed windows the agent
 	// receives, one call per window with its final value; Input is nil then.
 	WindowClose *TableDesc
+	// MaxEventTimeAhead is how far an input record's event time may be
+	// past the later of its partition's stream time and the wall clock
+	// before the record is from the future. Generated code sets the
+	// schema's max_event_time_ahead, or its default of one hour.
+	MaxEventTimeAhead time.Duration
+	// OnFutureEvent is what happens to an input record from the future.
+	// Generated code sets the schema's on_future_event, or its default,
+	// FutureEventDeadLetter.
+	OnFutureEvent FutureEventPolicy
 }
 
 // TableDesc describes a table: generated code fills it in from the schema.

@@ -38,3 +38,21 @@ func TestDecodeJSONSkipsUnknownFields(t *testing.T) {
 		t.Errorf("strict Decode of known fields: %v", err)
 	}
 }
+
+// TestFutureEventPolicy pins the policies' values, which generated code
+// and the schema's FutureEvent enum share, and their schema names.
+func TestFutureEventPolicy(t *testing.T) {
+	for _, c := range []struct {
+		p    runtime.FutureEventPolicy
+		n    int
+		name string
+	}{
+		{runtime.FutureEventDeadLetter, 1, "FUTURE_EVENT_DEAD_LETTER"},
+		{runtime.FutureEventClamp, 2, "FUTURE_EVENT_CLAMP"},
+		{runtime.FutureEventPolicy(0), 0, "FutureEventPolicy(0)"},
+	} {
+		if int(c.p) != c.n || c.p.String() != c.name {
+			t.Errorf("policy %d: value %d, String %q; want %d, %q", c.n, int(c.p), c.p.String(), c.n, c.name)
+		}
+	}
+}

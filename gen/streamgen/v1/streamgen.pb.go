@@ -108,6 +108,32 @@
 // Windows use the record's event time: a field marked
 // `[(streamgen.v1.field).event_time = true]`, else the record timestamp.
 //
+// ## Events from the future
+//
+// Stream time, per partition, is the highest event time seen, and a window
+// closes when stream time passes its end plus grace. One event stamped far
+// in the future (a producer's clock set to the wrong year, a field in
+// microseconds read as milliseconds) would close every open window of its
+// partition at once, and every event after it would be dropped as late.
+// So an agent bounds how far ahead event time may run:
+//
+//     rpc Count(PageView) returns (google.protobuf.Empty) {
+//       option (streamgen.v1.agent) = {
+//         tables: ["views"]
+//         max_event_time_ahead { seconds: 600 }  // default 1 hour
+//         on_future_event: FUTURE_EVENT_CLAMP    // default FUTURE_EVENT_DEAD_LETTER
+//       };
+//     }
+//
+// An input record whose event time is more than max_event_time_ahead past
+// the later of its partition's stream time and the wall clock is "from the
+// future". With FUTURE_EVENT_DEAD_LETTER it goes to the agent's dead-letter
+// topic (see Errors), counted and logged, and moves nothing. With
+// FUTURE_EVENT_CLAMP it is handled with its record timestamp as its event
+// time. Every agent that consumes a topic has the bound, whether or not it
+// uses windows; an on_window_close agent consumes none and takes neither
+// option.
+//
 // ## Errors
 //
 // A record the agent cannot decode, or for which the handler returns an
@@ -335,6 +361,65 @@ func (x OnError) Number() protoreflect.EnumNumber {
 // Deprecated: Use OnError.Descriptor instead.
 func (OnError) EnumDescriptor() ([]byte, []int) {
 	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{2}
+}
+
+// FutureEvent says what happens to an input record whose event time is
+// more than the agent's max_event_time_ahead past the later of its
+// partition's stream time and the wall clock.
+type FutureEvent int32
+
+const (
+	// FUTURE_EVENT_UNSPECIFIED means FUTURE_EVENT_DEAD_LETTER.
+	FutureEvent_FUTURE_EVENT_UNSPECIFIED FutureEvent = 0
+	// FUTURE_EVENT_DEAD_LETTER writes the record unchanged to the agent's
+	// dead-letter topic, as ON_ERROR_DEAD_LETTER does a failed record, and
+	// continues, whatever on_error says; the record moves neither stream time
+	// nor any window.
+	FutureEvent_FUTURE_EVENT_DEAD_LETTER FutureEvent = 1
+	// FUTURE_EVENT_CLAMP handles the record with its record timestamp as its
+	// event time.
+	FutureEvent_FUTURE_EVENT_CLAMP FutureEvent = 2
+)
+
+// Enum value maps for FutureEvent.
+var (
+	FutureEvent_name = map[int32]string{
+		0: "FUTURE_EVENT_UNSPECIFIED",
+		1: "FUTURE_EVENT_DEAD_LETTER",
+		2: "FUTURE_EVENT_CLAMP",
+	}
+	FutureEvent_value = map[string]int32{
+		"FUTURE_EVENT_UNSPECIFIED": 0,
+		"FUTURE_EVENT_DEAD_LETTER": 1,
+		"FUTURE_EVENT_CLAMP":       2,
+	}
+)
+
+func (x FutureEvent) Enum() *FutureEvent {
+	p := new(FutureEvent)
+	*p = x
+	return p
+}
+
+func (x FutureEvent) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (FutureEvent) Descriptor() protoreflect.EnumDescriptor {
+	return file_streamgen_v1_streamgen_proto_enumTypes[3].Descriptor()
+}
+
+func (FutureEvent) Type() protoreflect.EnumType {
+	return &file_streamgen_v1_streamgen_proto_enumTypes[3]
+}
+
+func (x FutureEvent) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use FutureEvent.Descriptor instead.
+func (FutureEvent) EnumDescriptor() ([]byte, []int) {
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{3}
 }
 
 // Topic describes the Kafka topic a message lives on.
@@ -822,6 +907,14 @@ type Agent struct {
 	// Stream time also moves with the wall clock while a partition is idle,
 	// so windows close without waiting for the next event.
 	OnWindowClose string `protobuf:"bytes,6,opt,name=on_window_close,json=onWindowClose,proto3" json:"on_window_close,omitempty"`
+	// max_event_time_ahead bounds how far an input record's event time may
+	// be past the later of its partition's stream time and the wall clock:
+	// a record further ahead is from the future, and on_future_event says
+	// what happens to it. Must be positive. Default: 1 hour.
+	MaxEventTimeAhead *durationpb.Duration `protobuf:"bytes,7,opt,name=max_event_time_ahead,json=maxEventTimeAhead,proto3" json:"max_event_time_ahead,omitempty"`
+	// on_future_event says what happens to an input record from the future
+	// (see max_event_time_ahead). Default FUTURE_EVENT_DEAD_LETTER.
+	OnFutureEvent FutureEvent `protobuf:"varint,8,opt,name=on_future_event,json=onFutureEvent,proto3,enum=streamgen.v1.FutureEvent" json:"on_future_event,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -896,6 +989,20 @@ func (x *Agent) GetOnWindowClose() string {
 		return x.OnWindowClose
 	}
 	return ""
+}
+
+func (x *Agent) GetMaxEventTimeAhead() *durationpb.Duration {
+	if x != nil {
+		return x.MaxEventTimeAhead
+	}
+	return nil
+}
+
+func (x *Agent) GetOnFutureEvent() FutureEvent {
+	if x != nil {
+		return x.OnFutureEvent
+	}
+	return FutureEvent_FUTURE_EVENT_UNSPECIFIED
 }
 
 var file_streamgen_v1_streamgen_proto_extTypes = []protoimpl.ExtensionInfo{
@@ -1006,14 +1113,16 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\asliding\x18\x05 \x01(\bR\asliding\"&\n" +
 	"\x05Field\x12\x1d\n" +
 	"\n" +
-	"event_time\x18\x01 \x01(\bR\teventTime\"\xe1\x01\n" +
+	"event_time\x18\x01 \x01(\bR\teventTime\"\xf0\x02\n" +
 	"\x05Agent\x12\x18\n" +
 	"\aoutputs\x18\x01 \x03(\tR\aoutputs\x12 \n" +
 	"\vconcurrency\x18\x02 \x01(\x05R\vconcurrency\x120\n" +
 	"\bon_error\x18\x03 \x01(\x0e2\x15.streamgen.v1.OnErrorR\aonError\x12*\n" +
 	"\x11dead_letter_topic\x18\x04 \x01(\tR\x0fdeadLetterTopic\x12\x16\n" +
 	"\x06tables\x18\x05 \x03(\tR\x06tables\x12&\n" +
-	"\x0fon_window_close\x18\x06 \x01(\tR\ronWindowClose*N\n" +
+	"\x0fon_window_close\x18\x06 \x01(\tR\ronWindowClose\x12J\n" +
+	"\x14max_event_time_ahead\x18\a \x01(\v2\x19.google.protobuf.DurationR\x11maxEventTimeAhead\x12A\n" +
+	"\x0fon_future_event\x18\b \x01(\x0e2\x19.streamgen.v1.FutureEventR\ronFutureEvent*N\n" +
 	"\x05Codec\x12\x15\n" +
 	"\x11CODEC_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vCODEC_PROTO\x10\x01\x12\x0e\n" +
@@ -1027,7 +1136,11 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\aOnError\x12\x18\n" +
 	"\x14ON_ERROR_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14ON_ERROR_DEAD_LETTER\x10\x01\x12\x11\n" +
-	"\rON_ERROR_STOP\x10\x02:L\n" +
+	"\rON_ERROR_STOP\x10\x02*a\n" +
+	"\vFutureEvent\x12\x1c\n" +
+	"\x18FUTURE_EVENT_UNSPECIFIED\x10\x00\x12\x1c\n" +
+	"\x18FUTURE_EVENT_DEAD_LETTER\x10\x01\x12\x16\n" +
+	"\x12FUTURE_EVENT_CLAMP\x10\x02:L\n" +
 	"\x05topic\x12\x1f.google.protobuf.MessageOptions\x18\xa6\x94\x03 \x01(\v2\x13.streamgen.v1.TopicR\x05topic:F\n" +
 	"\x03app\x12\x1f.google.protobuf.ServiceOptions\x18\xa6\x94\x03 \x01(\v2\x11.streamgen.v1.AppR\x03app:J\n" +
 	"\x05field\x12\x1d.google.protobuf.FieldOptions\x18\xa6\x94\x03 \x01(\v2\x13.streamgen.v1.FieldR\x05field:K\n" +
@@ -1045,50 +1158,53 @@ func file_streamgen_v1_streamgen_proto_rawDescGZIP() []byte {
 	return file_streamgen_v1_streamgen_proto_rawDescData
 }
 
-var file_streamgen_v1_streamgen_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_streamgen_v1_streamgen_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
 var file_streamgen_v1_streamgen_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_streamgen_v1_streamgen_proto_goTypes = []any{
 	(Codec)(0),                          // 0: streamgen.v1.Codec
 	(Guarantee)(0),                      // 1: streamgen.v1.Guarantee
 	(OnError)(0),                        // 2: streamgen.v1.OnError
-	(*Topic)(nil),                       // 3: streamgen.v1.Topic
-	(*App)(nil),                         // 4: streamgen.v1.App
-	(*Table)(nil),                       // 5: streamgen.v1.Table
-	(*Window)(nil),                      // 6: streamgen.v1.Window
-	(*Field)(nil),                       // 7: streamgen.v1.Field
-	(*Agent)(nil),                       // 8: streamgen.v1.Agent
-	nil,                                 // 9: streamgen.v1.Topic.ConfigEntry
-	(*durationpb.Duration)(nil),         // 10: google.protobuf.Duration
-	(*descriptorpb.MessageOptions)(nil), // 11: google.protobuf.MessageOptions
-	(*descriptorpb.ServiceOptions)(nil), // 12: google.protobuf.ServiceOptions
-	(*descriptorpb.FieldOptions)(nil),   // 13: google.protobuf.FieldOptions
-	(*descriptorpb.MethodOptions)(nil),  // 14: google.protobuf.MethodOptions
+	(FutureEvent)(0),                    // 3: streamgen.v1.FutureEvent
+	(*Topic)(nil),                       // 4: streamgen.v1.Topic
+	(*App)(nil),                         // 5: streamgen.v1.App
+	(*Table)(nil),                       // 6: streamgen.v1.Table
+	(*Window)(nil),                      // 7: streamgen.v1.Window
+	(*Field)(nil),                       // 8: streamgen.v1.Field
+	(*Agent)(nil),                       // 9: streamgen.v1.Agent
+	nil,                                 // 10: streamgen.v1.Topic.ConfigEntry
+	(*durationpb.Duration)(nil),         // 11: google.protobuf.Duration
+	(*descriptorpb.MessageOptions)(nil), // 12: google.protobuf.MessageOptions
+	(*descriptorpb.ServiceOptions)(nil), // 13: google.protobuf.ServiceOptions
+	(*descriptorpb.FieldOptions)(nil),   // 14: google.protobuf.FieldOptions
+	(*descriptorpb.MethodOptions)(nil),  // 15: google.protobuf.MethodOptions
 }
 var file_streamgen_v1_streamgen_proto_depIdxs = []int32{
 	0,  // 0: streamgen.v1.Topic.codec:type_name -> streamgen.v1.Codec
-	9,  // 1: streamgen.v1.Topic.config:type_name -> streamgen.v1.Topic.ConfigEntry
-	5,  // 2: streamgen.v1.App.tables:type_name -> streamgen.v1.Table
+	10, // 1: streamgen.v1.Topic.config:type_name -> streamgen.v1.Topic.ConfigEntry
+	6,  // 2: streamgen.v1.App.tables:type_name -> streamgen.v1.Table
 	1,  // 3: streamgen.v1.App.guarantee:type_name -> streamgen.v1.Guarantee
-	10, // 4: streamgen.v1.App.commit_interval:type_name -> google.protobuf.Duration
-	6,  // 5: streamgen.v1.Table.window:type_name -> streamgen.v1.Window
-	10, // 6: streamgen.v1.Window.size:type_name -> google.protobuf.Duration
-	10, // 7: streamgen.v1.Window.step:type_name -> google.protobuf.Duration
-	10, // 8: streamgen.v1.Window.expires:type_name -> google.protobuf.Duration
-	10, // 9: streamgen.v1.Window.grace:type_name -> google.protobuf.Duration
+	11, // 4: streamgen.v1.App.commit_interval:type_name -> google.protobuf.Duration
+	7,  // 5: streamgen.v1.Table.window:type_name -> streamgen.v1.Window
+	11, // 6: streamgen.v1.Window.size:type_name -> google.protobuf.Duration
+	11, // 7: streamgen.v1.Window.step:type_name -> google.protobuf.Duration
+	11, // 8: streamgen.v1.Window.expires:type_name -> google.protobuf.Duration
+	11, // 9: streamgen.v1.Window.grace:type_name -> google.protobuf.Duration
 	2,  // 10: streamgen.v1.Agent.on_error:type_name -> streamgen.v1.OnError
-	11, // 11: streamgen.v1.topic:extendee -> google.protobuf.MessageOptions
-	12, // 12: streamgen.v1.app:extendee -> google.protobuf.ServiceOptions
-	13, // 13: streamgen.v1.field:extendee -> google.protobuf.FieldOptions
-	14, // 14: streamgen.v1.agent:extendee -> google.protobuf.MethodOptions
-	3,  // 15: streamgen.v1.topic:type_name -> streamgen.v1.Topic
-	4,  // 16: streamgen.v1.app:type_name -> streamgen.v1.App
-	7,  // 17: streamgen.v1.field:type_name -> streamgen.v1.Field
-	8,  // 18: streamgen.v1.agent:type_name -> streamgen.v1.Agent
-	19, // [19:19] is the sub-list for method output_type
-	19, // [19:19] is the sub-list for method input_type
-	15, // [15:19] is the sub-list for extension type_name
-	11, // [11:15] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	11, // 11: streamgen.v1.Agent.max_event_time_ahead:type_name -> google.protobuf.Duration
+	3,  // 12: streamgen.v1.Agent.on_future_event:type_name -> streamgen.v1.FutureEvent
+	12, // 13: streamgen.v1.topic:extendee -> google.protobuf.MessageOptions
+	13, // 14: streamgen.v1.app:extendee -> google.protobuf.ServiceOptions
+	14, // 15: streamgen.v1.field:extendee -> google.protobuf.FieldOptions
+	15, // 16: streamgen.v1.agent:extendee -> google.protobuf.MethodOptions
+	4,  // 17: streamgen.v1.topic:type_name -> streamgen.v1.Topic
+	5,  // 18: streamgen.v1.app:type_name -> streamgen.v1.App
+	8,  // 19: streamgen.v1.field:type_name -> streamgen.v1.Field
+	9,  // 20: streamgen.v1.agent:type_name -> streamgen.v1.Agent
+	21, // [21:21] is the sub-list for method output_type
+	21, // [21:21] is the sub-list for method input_type
+	17, // [17:21] is the sub-list for extension type_name
+	13, // [13:17] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_streamgen_v1_streamgen_proto_init() }
@@ -1101,7 +1217,7 @@ func file_streamgen_v1_streamgen_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_streamgen_v1_streamgen_proto_rawDesc), len(file_streamgen_v1_streamgen_proto_rawDesc)),
-			NumEnums:      3,
+			NumEnums:      4,
 			NumMessages:   7,
 			NumExtensions: 4,
 			NumServices:   0,

@@ -226,8 +226,10 @@ var _Checkout_AppDesc = runtime.AppDesc{
 				ReceiptTopic.Desc(),
 				AlertTopic.Desc(),
 			},
-			Concurrency: 4,
-			OnError:     runtime.OnErrorDeadLetter,
+			Concurrency:       4,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
 			DeadLetter: &runtime.TopicDesc{
 				Name:              CheckoutCheckDeadLetterTopicName,
 				Partitions:        4,
@@ -291,10 +293,12 @@ var _Audit_AppDesc = runtime.AppDesc{
 	Check:       func(impl any) bool { _, ok := impl.(AuditAgents); return ok },
 	Agents: []*runtime.AgentDesc{
 		{
-			Name:        "Record",
-			Input:       AlertTopic.Desc(),
-			Concurrency: 1,
-			OnError:     runtime.OnErrorStop,
+			Name:              "Record",
+			Input:             AlertTopic.Desc(),
+			Concurrency:       1,
+			OnError:           runtime.OnErrorStop,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
 			DeadLetter: &runtime.TopicDesc{
 				Name:              AuditRecordDeadLetterTopicName,
 				Partitions:        2,
@@ -607,8 +611,10 @@ var _Ledger_AppDesc = runtime.AppDesc{
 			Outputs: []*runtime.TopicDesc{
 				MinuteTotalTopic.Desc(),
 			},
-			Concurrency: 1,
-			OnError:     runtime.OnErrorDeadLetter,
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
 			DeadLetter: &runtime.TopicDesc{
 				Name:              LedgerMinuteClosedDeadLetterTopicName,
 				Partitions:        4,
@@ -623,8 +629,10 @@ var _Ledger_AppDesc = runtime.AppDesc{
 			Outputs: []*runtime.TopicDesc{
 				TallyTopic.Desc(),
 			},
-			Concurrency: 2,
-			OnError:     runtime.OnErrorDeadLetter,
+			Concurrency:       2,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
 			DeadLetter: &runtime.TopicDesc{
 				Name:              LedgerAddDeadLetterTopicName,
 				Partitions:        4,
@@ -817,8 +825,10 @@ var _Shop_AppDesc = runtime.AppDesc{
 			Outputs: []*runtime.TopicDesc{
 				TallyTopic.Desc(),
 			},
-			Concurrency: 2,
-			OnError:     runtime.OnErrorDeadLetter,
+			Concurrency:       2,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
 			DeadLetter: &runtime.TopicDesc{
 				Name:              ShopBuyDeadLetterTopicName,
 				Partitions:        4,
@@ -836,8 +846,10 @@ var _Shop_AppDesc = runtime.AppDesc{
 			Outputs: []*runtime.TopicDesc{
 				TallyTopic.Desc(),
 			},
-			Concurrency: 1,
-			OnError:     runtime.OnErrorDeadLetter,
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
 			DeadLetter: &runtime.TopicDesc{
 				Name:              ShopReturnDeadLetterTopicName,
 				Partitions:        4,

@@ -186,6 +186,8 @@ func (r *renderer) generateAgentDesc(g *protogen.GeneratedFile, a fileApp, ag *d
 	}
 	g.P("Concurrency: ", ag.Concurrency, ",")
 	g.P("OnError: ", policyIdent(ag.OnError), ",")
+	g.P("MaxEventTimeAhead: ", int64(ag.MaxEventTimeAhead), ", // ", ag.MaxEventTimeAhead.String())
+	g.P("OnFutureEvent: ", futureEventIdent(ag.OnFutureEvent), ",")
 	g.P("DeadLetter: &", runtimePkg.Ident("TopicDesc"), "{")
 	g.P("Name: ", an.DeadLetter, ",")
 	g.P("Partitions: ", ag.DeadLetter.Partitions, ",")
@@ -220,6 +222,15 @@ func generateRegister(g *protogen.GeneratedFile, a fileApp) {
 	g.P()
 }
 
+// futureEventIdent is the runtime constant of a future-event policy.
+func futureEventIdent(p streamgenv1.FutureEvent) protogen.GoIdent {
+	if p == streamgenv1.FutureEvent_FUTURE_EVENT_CLAMP {
+		return runtimePkg.Ident("FutureEventClamp")
+	}
+	return runtimePkg.Ident("FutureEventDeadLetter")
+}
+
+// policyIdent is the runtime constant of an error policy.
 func policyIdent(p streamgenv1.OnError) protogen.GoIdent {
 	if p == streamgenv1.OnError_ON_ERROR_STOP {
 		return runtimePkg.Ident("OnErrorStop")

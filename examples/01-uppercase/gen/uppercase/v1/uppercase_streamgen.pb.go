@@ -128,8 +128,10 @@ var _Uppercase_AppDesc = runtime.AppDesc{
 			Outputs: []*runtime.TopicDesc{
 				ProcessedTopic.Desc(),
 			},
-			Concurrency: 1,
-			OnError:     runtime.OnErrorDeadLetter,
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
 			DeadLetter: &runtime.TopicDesc{
 				Name:              UppercaseUppercaseDeadLetterTopicName,
 				Partitions:        4,

@@ -240,8 +240,10 @@ var _WordCounter_AppDesc = runtime.AppDesc{
 			Outputs: []*runtime.TopicDesc{
 				WordTopic.Desc(),
 			},
-			Concurrency: 1,
-			OnError:     runtime.OnErrorDeadLetter,
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
 			DeadLetter: &runtime.TopicDesc{
 				Name:              WordCounterSplitDeadLetterTopicName,
 				Partitions:        4,
@@ -256,8 +258,10 @@ var _WordCounter_AppDesc = runtime.AppDesc{
 			Outputs: []*runtime.TopicDesc{
 				WordCountTopic.Desc(),
 			},
-			Concurrency: 1,
-			OnError:     runtime.OnErrorDeadLetter,
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
 			DeadLetter: &runtime.TopicDesc{
 				Name:              WordCounterCountDeadLetterTopicName,
 				Partitions:        4,

@@ -248,10 +248,12 @@ var _PageViews_AppDesc = runtime.AppDesc{
 	Check:       func(impl any) bool { _, ok := impl.(PageViewsAgents); return ok },
 	Agents: []*runtime.AgentDesc{
 		{
-			Name:        "Count",
-			Input:       PageViewTopic.Desc(),
-			Concurrency: 1,
-			OnError:     runtime.OnErrorDeadLetter,
+			Name:              "Count",
+			Input:             PageViewTopic.Desc(),
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
 			DeadLetter: &runtime.TopicDesc{
 				Name:              PageViewsCountDeadLetterTopicName,
 				Partitions:        4,
@@ -269,8 +271,10 @@ var _PageViews_AppDesc = runtime.AppDesc{
 			Outputs: []*runtime.TopicDesc{
 				PageViewWindowTopic.Desc(),
 			},
-			Concurrency: 1,
-			OnError:     runtime.OnErrorDeadLetter,
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
 			DeadLetter: &runtime.TopicDesc{
 				Name:              PageViewsClosedDeadLetterTopicName,
 				Partitions:        4,

@@ -338,8 +338,10 @@ var _Withdrawals_AppDesc = runtime.AppDesc{
 			Outputs: []*runtime.TopicDesc{
 				UserTotalTopic.Desc(),
 			},
-			Concurrency: 1,
-			OnError:     runtime.OnErrorDeadLetter,
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
 			DeadLetter: &runtime.TopicDesc{
 				Name:              WithdrawalsTrackDeadLetterTopicName,
 				Partitions:        4,

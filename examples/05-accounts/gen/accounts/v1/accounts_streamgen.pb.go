@@ -299,8 +299,10 @@ var _Accounts_AppDesc = runtime.AppDesc{
 			Outputs: []*runtime.TopicDesc{
 				BalanceTopic.Desc(),
 			},
-			Concurrency: 1,
-			OnError:     runtime.OnErrorDeadLetter,
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
 			DeadLetter: &runtime.TopicDesc{
 				Name:              AccountsApplyDeadLetterTopicName,
 				Partitions:        8,

@@ -159,8 +159,10 @@ var _Bench_AppDesc = runtime.AppDesc{
 			Outputs: []*runtime.TopicDesc{
 				UpperTopic.Desc(),
 			},
-			Concurrency: 1,
-			OnError:     runtime.OnErrorDeadLetter,
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
 			DeadLetter: &runtime.TopicDesc{
 				Name:              BenchUppercaseDeadLetterTopicName,
 				Partitions:        8,
@@ -306,8 +308,10 @@ var _BenchCount_AppDesc = runtime.AppDesc{
 			Outputs: []*runtime.TopicDesc{
 				TallyTopic.Desc(),
 			},
-			Concurrency: 1,
-			OnError:     runtime.OnErrorDeadLetter,
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
 			DeadLetter: &runtime.TopicDesc{
 				Name:              BenchCountCountDeadLetterTopicName,
 				Partitions:        8,
@@ -460,8 +464,10 @@ var _BenchCountEos_AppDesc = runtime.AppDesc{
 			Outputs: []*runtime.TopicDesc{
 				TallyEosTopic.Desc(),
 			},
-			Concurrency: 1,
-			OnError:     runtime.OnErrorDeadLetter,
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
 			DeadLetter: &runtime.TopicDesc{
 				Name:              BenchCountEosCountDeadLetterTopicName,
 				Partitions:        8,
