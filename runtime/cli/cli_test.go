@@ -168,6 +168,11 @@ func TestTailWithSASL(t *testing.T) {
 	if !strings.Contains(errOut, "ignoring librdkafka properties its client (franz-go) has no use for: linger.ms") {
 		t.Errorf("tail did not name the ignored property: %q", errOut)
 	}
+	code, _, errOut = run(t, ledgerApp(t), "tail", "--brokers", addr, "--topic", testapp.OrderTopicName, "-n", "1", "--timeout", "5s",
+		"--kafka-config", file)
+	if code != 1 || !strings.Contains(errOut, "error: tail: reaching brokers "+addr) {
+		t.Errorf("tail with a wrong password: exit %d, stderr %q", code, errOut)
+	}
 	code, _, errOut = run(t, ledgerApp(t), "tail", "--brokers", addr, "--topic", testapp.OrderTopicName, "--kafka-config", file,
 		"-X", "sasl.kerberos.keytab=/etc/k", "-X", "ssl.key.password=x")
 	if code != 1 || !strings.Contains(errOut, "no equivalent of librdkafka's sasl.kerberos.keytab, ssl.key.password;") {

@@ -80,6 +80,14 @@ func tail(ctx context.Context, s tailSpec, fn func(*kgo.Record)) (int, error) {
 		return 0, err
 	}
 	defer cl.Close()
+	// A wrong password or TLS setting would otherwise look like an empty
+	// topic: franz-go retries a failed connection quietly.
+	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	err = cl.Ping(pctx)
+	cancel()
+	if err != nil && ctx.Err() == nil {
+		return 0, fmt.Errorf("tail: reaching brokers %s: %w (check --brokers, and -X / --kafka-config for the cluster's security settings)", s.brokers, err)
+	}
 	seen := 0
 	for s.n == 0 || seen < s.n {
 		pctx, cancel := ctx, context.CancelFunc(func() {})
@@ -99,7 +107,7 @@ func tail(ctx context.Context, s tailSpec, fn func(*kgo.Record)) (int, error) {
 			return seen, nil
 		}
 		for _, fe := range fetches.Errors() {
-			return seen, fmt.Errorf("tail %q: %w", fe.Topic, fe.Err)
+			return seen, fmt.Errorf("tail %s: %w (check --brokers, and -X / --kafka-config for the cluster's security settings)", strings.Join(s.topics, ", "), fe.Err)
 		}
 		fetches.EachRecord(func(r *kgo.Record) {
 			if s.n == 0 || seen < s.n {
