@@ -30,6 +30,10 @@ func (a *agentBuilder) fail(at optionAt, path, format string, args ...any) {
 	a.ok = false
 }
 
+// drop marks the agent unusable without a problem of its own: it refers
+// to an element whose mistake is already reported there.
+func (a *agentBuilder) drop() { a.ok = false }
+
 // agent reads rpc m of app into an Agent with its defaults filled in, and
 // adds it to the writers of its tables. It returns nil when the rpc is
 // unusable.
@@ -63,6 +67,7 @@ func (b *builder) agent(app *App, m protoreflect.MethodDescriptor) *Agent {
 	ag.DeadLetter = &Topic{Name: dlq, Partitions: partitions, ReplicationFactor: -1, Codec: streamgenv1.Codec_CODEC_UNSPECIFIED, Config: map[string]string{}}
 	if ag.Input != nil {
 		ag.DeadLetter.ReplicationFactor = ag.Input.ReplicationFactor
+		ag.DeadLetter.PartitionsFrom = ag.Input
 	}
 	if !a.ok {
 		return nil
@@ -83,6 +88,10 @@ func (a *agentBuilder) input() {
 			a.ag.Input = t
 			return
 		}
+		if a.b.unbound[in.FullName()] {
+			a.drop()
+			return
+		}
 		a.fail(onElement, a.where,
 			"input %s is not bound to a topic, so the agent has nothing to consume; add option (streamgen.v1.topic) = { name: \"...\" } to message %s",
 			in.FullName(), in.Name())
@@ -91,6 +100,8 @@ func (a *agentBuilder) input() {
 	at, path := inAgent(agentField.onWindowClose), a.where+" > option agent.on_window_close"
 	t := a.app.table(name)
 	switch {
+	case t == nil && a.app.unusable[name]:
+		a.drop()
 	case t == nil:
 		a.fail(at, path, "table %q is not declared in the app option", name)
 	case t.Window == nil:
@@ -115,6 +126,8 @@ func (a *agentBuilder) outputs() {
 		if t := a.b.model.ByMessage[out.FullName()]; t != nil {
 			a.ag.Outputs = append(a.ag.Outputs, t)
 			seen[out.FullName()] = true
+		} else if a.b.unbound[out.FullName()] {
+			a.drop()
 		} else {
 			a.fail(onElement, a.where,
 				"output %s is not bound to a topic; add a topic option to it, or return google.protobuf.Empty for an agent that emits nothing (or only further outputs)",
@@ -130,6 +143,8 @@ func (a *agentBuilder) outputs() {
 		case a.b.model.ByMessage[full] != nil:
 			a.ag.Outputs = append(a.ag.Outputs, a.b.model.ByMessage[full])
 			seen[full] = true
+		case a.b.unbound[full]:
+			a.drop()
 		default:
 			a.fail(at, path,
 				"output %q is not a message bound to a topic; give the full name (package.Message) of a message with a topic option", name)
@@ -230,25 +245,31 @@ func (a *agentBuilder) deadLetterName() string {
 
 // tables resolves the tables the agent lists. A table keyed by a field
 // must be keyed like the agent's input topic, or one key's state would be
-// split across partitions.
+// split across partitions. Each table listed is marked listed, even when
+// the agent turns out unusable, so that it is not also reported unused.
 func (a *agentBuilder) tables() {
 	ag := a.ag
+	listed := map[string]bool{}
 	for i, name := range a.opt.GetTables() {
 		at, p := inAgent(agentField.tables, int32(i)), fmt.Sprintf("%s > option agent.tables[%d]", a.where, i)
 		t := a.app.table(name)
 		switch {
+		case t == nil && a.app.unusable[name]:
+			a.drop()
+			continue
 		case t == nil:
 			a.fail(at, p, "table %q is not declared; declare it in the service's app option (tables: [{ name: %q value: \"...\" }])", name, name)
 			continue
-		case ag.Input == nil:
+		case listed[name]:
+			a.fail(at, p, "table %q is listed twice", name)
 			continue
 		}
-		for _, u := range ag.Tables {
-			if u == t {
-				a.fail(at, p, "table %q is listed twice", name)
-			}
+		listed[name] = true
+		t.listed = true
+		if ag.Input == nil {
+			continue
 		}
-		if t.KeyField != "" && !t.Global {
+		if t.KeyField != "" && !t.Global && !a.b.badKey[ag.Input] {
 			fd := ag.Input.Message.Fields().ByName(protoreflect.Name(t.KeyField))
 			switch {
 			case fd == nil:

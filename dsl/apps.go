@@ -27,7 +27,7 @@ func (b *builder) app(sd protoreflect.ServiceDescriptor) *App {
 		b.agentsWithoutApp(sd, where)
 		return nil
 	}
-	app := &App{ID: opt.GetId(), Service: sd}
+	app := &App{ID: opt.GetId(), Service: sd, unusable: map[string]bool{}}
 	if !b.appID(app, where) {
 		return nil
 	}
@@ -93,12 +93,15 @@ func (b *builder) commitInterval(sd protoreflect.ServiceDescriptor, where string
 }
 
 // tables reads the app option's tables into app.Tables, skipping the
-// unusable ones.
+// unusable ones, whose names it keeps in app.unusable: their mistake is
+// reported, and agents that name them are not told they are undeclared.
 func (b *builder) tables(app *App, opt *streamgenv1.App) {
 	seen := map[string]bool{}
 	for i, spec := range opt.GetTables() {
 		if t := b.table(app, i, spec, seen); t != nil {
 			app.Tables = append(app.Tables, t)
+		} else {
+			app.unusable[spec.GetName()] = true
 		}
 	}
 }
@@ -210,6 +213,8 @@ func windowProblem(win *Window) string {
 func (b *builder) globalTable(sd protoreflect.ServiceDescriptor, i int, path string, spec *streamgenv1.Table, value protoreflect.MessageDescriptor) *Table {
 	src := b.model.ByMessage[value.FullName()]
 	switch {
+	case src == nil && b.unbound[value.FullName()]:
+		return nil // its topic option's mistake is reported
 	case src == nil:
 		b.errorf(sd, inApp(appField.tables, int32(i), tableField.global), path+".global",
 			"global table %q is fed from the topic of its value %s, which has no topic option; bind %s to a topic", spec.GetName(), value.FullName(), value.Name())
@@ -236,10 +241,12 @@ func partitionInternalTopics(app *App) {
 		in := t.Writers[0].Input
 		t.Changelog.Partitions = in.Partitions
 		t.Changelog.ReplicationFactor = in.ReplicationFactor
+		t.Changelog.PartitionsFrom = in
 	}
 	for _, ag := range app.Agents {
 		if ag.WindowClose != nil && ag.WindowClose.Changelog != nil {
 			ag.DeadLetter.Partitions = ag.WindowClose.Changelog.Partitions
+			ag.DeadLetter.PartitionsFrom = ag.WindowClose.Changelog.PartitionsFrom
 		}
 	}
 }

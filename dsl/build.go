@@ -76,10 +76,21 @@ func (es Errors) sort() {
 }
 
 // builder reads options into a model and collects the problems it finds.
+//
+// Each mistake is reported once, where it is made. An element left out of
+// the model for a reported mistake is remembered (unbound, badKey, and
+// App.unusable), so that what refers to it is not reported again as a
+// second mistake: an agent consuming a message whose topic option is
+// broken is not told the message has no topic.
 type builder struct {
 	errs     Errors
 	model    *Model
 	messages map[protoreflect.FullName]protoreflect.MessageDescriptor
+	// unbound holds the messages whose topic option has a reported
+	// mistake that kept the topic out of the model.
+	unbound map[protoreflect.FullName]bool
+	// badKey holds the topics whose key option has a reported mistake.
+	badKey map[*Topic]bool
 }
 
 // Build reads the streamgen options of files and of every message they can
@@ -94,6 +105,8 @@ func Build(files []protoreflect.FileDescriptor) (*Model, error) {
 	b := &builder{
 		model:    &Model{Topics: map[string]*Topic{}, ByMessage: map[protoreflect.FullName]*Topic{}},
 		messages: map[protoreflect.FullName]protoreflect.MessageDescriptor{},
+		unbound:  map[protoreflect.FullName]bool{},
+		badKey:   map[*Topic]bool{},
 	}
 	all := closure(files)
 	for _, f := range all {

@@ -264,12 +264,32 @@ func TestFutureEvents(t *testing.T) {
 		t.Fatalf("Build returned %v, want dsl.Errors", err)
 	}
 	want := []string{
-		`futurebad.proto:27:14: service Bad > option app.tables[0]: no agent uses table "per-minute"; list it in an agent's tables option, or remove it`,
 		`futurebad.proto:31:59: service Bad > rpc Zero > option agent.max_event_time_ahead: max_event_time_ahead is 0s; use a positive duration, e.g. {seconds: 600}, or leave it out for 1 hour`,
 		`futurebad.proto:35:36: service Bad > rpc Negative > option agent.max_event_time_ahead: max_event_time_ahead is -5s; use a positive duration, e.g. {seconds: 600}, or leave it out for 1 hour`,
 		`futurebad.proto:35:72: service Bad > rpc Negative > option agent.on_future_event: unknown on_future_event 9; use FUTURE_EVENT_DEAD_LETTER or FUTURE_EVENT_CLAMP`,
 		`futurebad.proto:39:66: service Bad > rpc Closed > option agent.max_event_time_ahead: an on_window_close agent consumes no topic, so no event of its own runs ahead; remove max_event_time_ahead (the table's writer agent bounds its input)`,
 		`futurebad.proto:39:101: service Bad > rpc Closed > option agent.on_future_event: an on_window_close agent consumes no topic, so no event of its own runs ahead; remove on_future_event (the table's writer agent sets it for its input)`,
+	}
+	if d := cmp.Diff(want, strings.Split(errs.Error(), "\n")); d != "" {
+		t.Errorf("errors differ (-want +got):\n%s", d)
+	}
+}
+
+// TestOneErrorPerMistake: each mistake is reported once, where it is made.
+// An element left out of the model for its mistake still counts where it
+// is referred to: a topic with a broken name or key, a table with a broken
+// name, a table listed only by agents with mistakes of their own.
+func TestOneErrorPerMistake(t *testing.T) {
+	_, err := dsl.Build(compile(t, "onemistake.proto"))
+	var errs dsl.Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Build returned %v, want dsl.Errors", err)
+	}
+	want := []string{
+		`onemistake.proto:13:63: message Order > option topic.key: key field "acount_id" does not exist in onemistake.v1.Order; name one of its fields (string account_id)`,
+		`onemistake.proto:20:34: message Rate > option topic.name: topic name "bad rates" may only hold the characters a-z, A-Z, 0-9, '.', '_' and '-'; set name to a valid Kafka topic name`,
+		`onemistake.proto:39:8: service Shop > option app.tables[2].name: table name "Per_Min" must be lower-case letters, digits and '-', starting with a letter or digit`,
+		`onemistake.proto:50:45: service Shop > rpc Pay > option agent.tables[0]: table "totals" is keyed by field "acount_id", which input onemistake.v1.Payment does not have`,
 	}
 	if d := cmp.Diff(want, strings.Split(errs.Error(), "\n")); d != "" {
 		t.Errorf("errors differ (-want +got):\n%s", d)

@@ -7,11 +7,16 @@ import "fmt"
 
 // checkTables checks app's tables against their writers: every table has
 // one (a global table, a reader), a windowed table has only one, and the
-// writers of a table consume topics with one partition count.
+// writers of a table consume topics with one partition count. A table
+// whose only writers were left out of the model for their own mistakes is
+// not reported unused.
 func (b *builder) checkTables(app *App) {
 	for _, t := range app.Tables {
 		if t.Global && len(t.Writers) > 0 {
 			continue // read anywhere: no co-partitioning
+		}
+		if len(t.Writers) == 0 && t.listed {
+			continue // every agent that lists it has a reported mistake
 		}
 		if len(t.Writers) == 0 {
 			b.errorf(app.Service, inApp(appField.tables, int32(t.optIndex)),

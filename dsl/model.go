@@ -40,6 +40,11 @@ type Topic struct {
 	// EventTime is the field holding the event time (a Timestamp or int64
 	// milliseconds), or nil: the record timestamp is the event time.
 	EventTime protoreflect.FieldDescriptor
+	// PartitionsFrom is, for a changelog or dead-letter topic, the declared
+	// topic whose partition count it follows (an input of its agent or of
+	// its table's first writer); nil for a declared topic. A change to the
+	// partition count of an internal topic is made there.
+	PartitionsFrom *Topic
 }
 
 // ConfigKeys returns the topic's config keys in sorted order.
@@ -116,7 +121,8 @@ type Table struct {
 	// Window is set for a windowed table.
 	Window *Window
 
-	optIndex int // position in the app option's tables, for errors
+	optIndex int  // position in the app option's tables, for errors
+	listed   bool // listed in some agent's tables, even one with a mistake
 }
 
 // Window is a windowed table's windows.
@@ -155,6 +161,10 @@ type App struct {
 	ExactlyOnce bool
 	// CommitInterval is the declared commit interval; 0: the default.
 	CommitInterval time.Duration
+
+	// unusable holds the names of the tables the app option declares that
+	// are not in Tables for a reported mistake; agents may still name them.
+	unusable map[string]bool
 }
 
 // table returns the app's table called name, or nil.

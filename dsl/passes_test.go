@@ -93,6 +93,35 @@ func TestDerivedPartitions(t *testing.T) {
 	}
 }
 
+// TestPartitionsFrom: a changelog and a dead-letter topic name the
+// declared topic whose partition count they follow (the input of the
+// table's writer, of the agent, or of the writer of the table a
+// window-closing agent closes), so an error about their partitions can say
+// which topic to change in the schema; a declared topic names none.
+func TestPartitionsFrom(t *testing.T) {
+	m, err := dsl.Build(compile(t, "winclose.proto"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clicks := m.Topics["clicks"]
+	app := m.Apps[1]
+	for _, tbl := range app.Tables[:2] {
+		if tbl.Changelog.PartitionsFrom != clicks {
+			t.Errorf("table %s: changelog partitions from %v, want clicks", tbl.Name, tbl.Changelog.PartitionsFrom)
+		}
+	}
+	for _, ag := range app.Agents {
+		if ag.DeadLetter.PartitionsFrom != clicks {
+			t.Errorf("agent %s: dead-letter partitions from %v, want clicks", ag.Name, ag.DeadLetter.PartitionsFrom)
+		}
+	}
+	for name, topic := range m.Topics {
+		if topic.PartitionsFrom != nil {
+			t.Errorf("declared topic %s: partitions from %s, want nil", name, topic.PartitionsFrom.Name)
+		}
+	}
+}
+
 // TestChecksOnlyRead runs the checks again over built models: they find
 // nothing new and leave the model as it was.
 func TestChecksOnlyRead(t *testing.T) {

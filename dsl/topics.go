@@ -28,6 +28,7 @@ func (b *builder) topic(md protoreflect.MessageDescriptor) {
 	where := "message " + string(md.Name())
 	if err != nil {
 		b.errorf(md, inTopic(), where, "%v", err)
+		b.unbound[md.FullName()] = true
 		return
 	}
 	if !ok {
@@ -54,12 +55,14 @@ func (b *builder) topic(md protoreflect.MessageDescriptor) {
 	b.topicConfig(t, where, opt)
 	b.eventTime(t, where)
 	if !valid {
+		b.unbound[md.FullName()] = true
 		return
 	}
 	if prev, dup := b.model.Topics[t.Name]; dup {
 		b.errorf(md, inTopic(topicField.name), where+" > option topic.name",
 			"topic %q is already bound to %s (%s); a topic holds one message type: rename one of the topics",
 			t.Name, prev.Message.FullName(), prev.Message.ParentFile().Path())
+		b.unbound[md.FullName()] = true
 		return
 	}
 	b.model.Topics[t.Name] = t
@@ -94,6 +97,9 @@ func (b *builder) topicKey(t *Topic, where, k string) {
 	md := t.Message
 	at, path := inTopic(topicField.key), where+" > option topic.key"
 	fd := md.Fields().ByName(protoreflect.Name(k))
+	if fd == nil || fd.IsList() || fd.IsMap() || !keyKind(fd.Kind()) {
+		b.badKey[t] = true
+	}
 	switch {
 	case fd == nil:
 		b.errorf(md, at, path,

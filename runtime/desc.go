@@ -80,6 +80,12 @@ type TopicDesc struct {
 	// EventTime returns a message's event time from its event_time field,
 	// or nil when the record timestamp is the event time.
 	EventTime func(proto.Message) time.Time
+	// PartitionsFrom is, for a changelog or dead-letter topic, the
+	// declared topic whose partition count (and replication factor) it
+	// follows; nil for a declared topic. The schema declares no partitions
+	// for an internal topic: an error about its partition count names this
+	// topic, whose partitions the schema does declare.
+	PartitionsFrom *TopicDesc
 }
 
 // Encode encodes m as a record value of the topic.

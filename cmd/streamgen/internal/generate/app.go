@@ -193,6 +193,9 @@ func (r *renderer) generateAgentDesc(g *protogen.GeneratedFile, a fileApp, ag *d
 	g.P("Partitions: ", ag.DeadLetter.Partitions, ",")
 	g.P("ReplicationFactor: ", ag.DeadLetter.ReplicationFactor, ",")
 	g.P("Codec: ", runtimePkg.Ident("CodecBytes"), ",")
+	if from := ag.DeadLetter.PartitionsFrom; from != nil {
+		g.P("PartitionsFrom: ", r.topicRef(g, from), ",")
+	}
 	g.P("},")
 	g.P("Handler: ", an.Handler, ",")
 	generateTableDescRefs(g, a, ag.Tables)

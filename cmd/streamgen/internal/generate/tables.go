@@ -64,6 +64,9 @@ func (r *renderer) generateTableDesc(g *protogen.GeneratedFile, t *dsl.Table, n 
 	g.P("ReplicationFactor: ", t.Changelog.ReplicationFactor, ",")
 	g.P("Config: map[string]string{\"cleanup.policy\": \"compact\"},")
 	g.P("Codec: ", runtimePkg.Ident("CodecBytes"), ",")
+	if from := t.Changelog.PartitionsFrom; from != nil {
+		g.P("PartitionsFrom: ", r.topicRef(g, from), ",")
+	}
 	g.P("},")
 	r.generateTableValue(g, t)
 	if t.KeyField != "" {

@@ -137,6 +137,7 @@ var _Uppercase_AppDesc = runtime.AppDesc{
 				Partitions:        4,
 				ReplicationFactor: -1,
 				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    EventTopic.Desc(),
 			},
 			Handler: _Uppercase_Uppercase_Handler,
 		},

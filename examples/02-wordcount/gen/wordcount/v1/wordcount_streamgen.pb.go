@@ -111,6 +111,7 @@ var _WordCounter_Counts_TableDesc = runtime.TableDesc{
 		ReplicationFactor: -1,
 		Config:            map[string]string{"cleanup.policy": "compact"},
 		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    WordTopic.Desc(),
 	},
 	New:          func() proto.Message { return new(WordCount) },
 	KeyFromField: true,
@@ -249,6 +250,7 @@ var _WordCounter_AppDesc = runtime.AppDesc{
 				Partitions:        4,
 				ReplicationFactor: -1,
 				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    SentenceTopic.Desc(),
 			},
 			Handler: _WordCounter_Split_Handler,
 		},
@@ -267,6 +269,7 @@ var _WordCounter_AppDesc = runtime.AppDesc{
 				Partitions:        4,
 				ReplicationFactor: -1,
 				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    WordTopic.Desc(),
 			},
 			Handler: _WordCounter_Count_Handler,
 			Tables: []*runtime.TableDesc{

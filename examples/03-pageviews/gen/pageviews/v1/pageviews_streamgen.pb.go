@@ -95,6 +95,7 @@ var _PageViews_Views_TableDesc = runtime.TableDesc{
 		ReplicationFactor: -1,
 		Config:            map[string]string{"cleanup.policy": "compact"},
 		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    PageViewTopic.Desc(),
 	},
 	New:          func() proto.Message { return new(ViewCount) },
 	KeyFromField: true,
@@ -259,6 +260,7 @@ var _PageViews_AppDesc = runtime.AppDesc{
 				Partitions:        4,
 				ReplicationFactor: -1,
 				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    PageViewTopic.Desc(),
 			},
 			Handler: _PageViews_Count_Handler,
 			Tables: []*runtime.TableDesc{
@@ -280,6 +282,7 @@ var _PageViews_AppDesc = runtime.AppDesc{
 				Partitions:        4,
 				ReplicationFactor: -1,
 				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    PageViewTopic.Desc(),
 			},
 			Handler: _PageViews_Closed_Handler,
 		},

@@ -98,6 +98,7 @@ var _Withdrawals_UserTotals_TableDesc = runtime.TableDesc{
 		ReplicationFactor: -1,
 		Config:            map[string]string{"cleanup.policy": "compact"},
 		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    WithdrawalTopic.Desc(),
 	},
 	New:          func() proto.Message { return new(UserTotal) },
 	KeyFromField: true,
@@ -191,6 +192,7 @@ var _Withdrawals_LastMinute_TableDesc = runtime.TableDesc{
 		ReplicationFactor: -1,
 		Config:            map[string]string{"cleanup.policy": "compact"},
 		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    WithdrawalTopic.Desc(),
 	},
 	New:          func() proto.Message { return new(UserTotal) },
 	KeyFromField: true,
@@ -347,6 +349,7 @@ var _Withdrawals_AppDesc = runtime.AppDesc{
 				Partitions:        4,
 				ReplicationFactor: -1,
 				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    WithdrawalTopic.Desc(),
 			},
 			Handler: _Withdrawals_Track_Handler,
 			Tables: []*runtime.TableDesc{

@@ -97,6 +97,7 @@ var _Accounts_Balances_TableDesc = runtime.TableDesc{
 		ReplicationFactor: -1,
 		Config:            map[string]string{"cleanup.policy": "compact"},
 		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    DepositTopic.Desc(),
 	},
 	New:          func() proto.Message { return new(Balance) },
 	KeyFromField: true,
@@ -155,6 +156,7 @@ var _Accounts_MinuteDeposits_TableDesc = runtime.TableDesc{
 		ReplicationFactor: -1,
 		Config:            map[string]string{"cleanup.policy": "compact"},
 		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    DepositTopic.Desc(),
 	},
 	New:          func() proto.Message { return new(Count) },
 	KeyFromField: true,
@@ -308,6 +310,7 @@ var _Accounts_AppDesc = runtime.AppDesc{
 				Partitions:        8,
 				ReplicationFactor: -1,
 				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    DepositTopic.Desc(),
 			},
 			Handler: _Accounts_Apply_Handler,
 			Tables: []*runtime.TableDesc{

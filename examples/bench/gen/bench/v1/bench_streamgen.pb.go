@@ -168,6 +168,7 @@ var _Bench_AppDesc = runtime.AppDesc{
 				Partitions:        8,
 				ReplicationFactor: -1,
 				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    LineTopic.Desc(),
 			},
 			Handler: _Bench_Uppercase_Handler,
 		},
@@ -205,6 +206,7 @@ var _BenchCount_Counts_TableDesc = runtime.TableDesc{
 		ReplicationFactor: -1,
 		Config:            map[string]string{"cleanup.policy": "compact"},
 		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    LineTopic.Desc(),
 	},
 	New: func() proto.Message { return new(Tally) },
 }
@@ -317,6 +319,7 @@ var _BenchCount_AppDesc = runtime.AppDesc{
 				Partitions:        8,
 				ReplicationFactor: -1,
 				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    LineTopic.Desc(),
 			},
 			Handler: _BenchCount_Count_Handler,
 			Tables: []*runtime.TableDesc{
@@ -360,6 +363,7 @@ var _BenchCountEos_Counts_TableDesc = runtime.TableDesc{
 		ReplicationFactor: -1,
 		Config:            map[string]string{"cleanup.policy": "compact"},
 		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    LineTopic.Desc(),
 	},
 	New: func() proto.Message { return new(TallyEos) },
 }
@@ -473,6 +477,7 @@ var _BenchCountEos_AppDesc = runtime.AppDesc{
 				Partitions:        8,
 				ReplicationFactor: -1,
 				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    LineTopic.Desc(),
 			},
 			Handler: _BenchCountEos_Count_Handler,
 			Tables: []*runtime.TableDesc{
