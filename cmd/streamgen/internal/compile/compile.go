@@ -30,7 +30,8 @@ import (
 // request a protoc plugin would receive for them with parameter. A file's
 // name in the request is its path relative to the first import path that
 // holds it. Every syntax or link error is returned, each as
-// "file:line:col: message", joined.
+// "file:line:col: message", joined; a message whose cause is known ends
+// with what to do (see hints.go).
 func Request(ctx context.Context, importPaths, files []string, parameter string) (*pluginpb.CodeGeneratorRequest, error) {
 	if len(importPaths) == 0 {
 		importPaths = []string{"."}
@@ -45,7 +46,7 @@ func Request(ctx context.Context, importPaths, files []string, parameter string)
 	}
 	var errs []error
 	rep := reporter.NewReporter(func(err reporter.ErrorWithPos) error {
-		errs = append(errs, err)
+		errs = append(errs, withHint(err))
 		return nil // keep going: report every error at once
 	}, nil)
 	src := &protocompile.SourceResolver{ImportPaths: importPaths}
