@@ -117,13 +117,21 @@ func (b *builder) table(app *App, i int, spec *streamgenv1.Table, seen map[strin
 	switch {
 	case !tableNameRE.MatchString(name):
 		b.errorf(sd, at(tableField.name), p+".name",
-			"table name %q must be lower-case letters, digits and '-', starting with a letter or digit", name)
+			"table name %q must be lower-case letters, digits and '-', starting with a letter (its Go accessor is named after it)", name)
 		return nil
 	case seen[name]:
 		b.errorf(sd, at(tableField.name), p+".name", "table %q is declared twice; give each table its own name", name)
 		return nil
 	}
 	seen[name] = true
+	for _, other := range app.Tables {
+		if TableGoName(other.Name) == TableGoName(name) {
+			b.errorf(sd, at(tableField.name), p+".name",
+				"tables %q and %q both get the Go name %s (the accessor %s() of the generated emitter): '-' is dropped and the letter after it upper-cased; rename one",
+				other.Name, name, TableGoName(name), TableGoName(name))
+			return nil
+		}
+	}
 	if why := ValidTopicName(changelog); why != "" {
 		b.errorf(sd, at(tableField.name), p+".name", "changelog topic %q %s; shorten the app id or table name", changelog, why)
 		return nil

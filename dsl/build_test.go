@@ -288,8 +288,31 @@ func TestOneErrorPerMistake(t *testing.T) {
 	want := []string{
 		`onemistake.proto:13:63: message Order > option topic.key: key field "acount_id" does not exist in onemistake.v1.Order; name one of its fields (string account_id)`,
 		`onemistake.proto:20:34: message Rate > option topic.name: topic name "bad rates" may only hold the characters a-z, A-Z, 0-9, '.', '_' and '-'; set name to a valid Kafka topic name`,
-		`onemistake.proto:39:8: service Shop > option app.tables[2].name: table name "Per_Min" must be lower-case letters, digits and '-', starting with a letter or digit`,
+		`onemistake.proto:39:8: service Shop > option app.tables[2].name: table name "Per_Min" must be lower-case letters, digits and '-', starting with a letter (its Go accessor is named after it)`,
 		`onemistake.proto:50:45: service Shop > rpc Pay > option agent.tables[0]: table "totals" is keyed by field "acount_id", which input onemistake.v1.Payment does not have`,
+	}
+	if d := cmp.Diff(want, strings.Split(errs.Error(), "\n")); d != "" {
+		t.Errorf("errors differ (-want +got):\n%s", d)
+	}
+}
+
+// TestTableGoNames: a table's Go name follows the rule the guide states,
+// and the names that would make no Go identifier, or the same one twice,
+// are errors.
+func TestTableGoNames(t *testing.T) {
+	for name, want := range map[string]string{"per-10s": "Per10s", "page-views": "PageViews", "counts": "Counts", "a-b-c": "ABC"} {
+		if got := dsl.TableGoName(name); got != want {
+			t.Errorf("TableGoName(%q) = %q, want %q", name, got, want)
+		}
+	}
+	_, err := dsl.Build(compile(t, "tablenames.proto"))
+	var errs dsl.Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Build returned %v, want dsl.Errors", err)
+	}
+	want := []string{
+		`tablenames.proto:24:8: service Pages > option app.tables[1].name: tables "per-10s" and "per10s" both get the Go name Per10s (the accessor Per10s() of the generated emitter): '-' is dropped and the letter after it upper-cased; rename one`,
+		`tablenames.proto:25:8: service Pages > option app.tables[2].name: table name "10s" must be lower-case letters, digits and '-', starting with a letter (its Go accessor is named after it)`,
 	}
 	if d := cmp.Diff(want, strings.Split(errs.Error(), "\n")); d != "" {
 		t.Errorf("errors differ (-want +got):\n%s", d)

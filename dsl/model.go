@@ -141,6 +141,29 @@ type Window struct {
 	Sliding bool
 }
 
+// TableGoName is the Go name generated code gives table name: each
+// '-'-separated word with its first letter upper-cased, joined, so
+// "page-views" is PageViews and "per-10s" is Per10s. The table's accessor
+// on the emitter is that name (out.PageViews()), and its interface,
+// descriptor and constants start with the service's Go name followed by
+// it (ShopPageViewsTable, ShopPageViewsTableName).
+func TableGoName(name string) string {
+	b := make([]rune, 0, len(name))
+	up := true
+	for _, c := range name {
+		if c == '-' || c == '_' {
+			up = true
+			continue
+		}
+		if up && c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		up = false
+		b = append(b, c)
+	}
+	return string(b)
+}
+
 // ChangelogTopic is the changelog topic of table name of app appID:
 // "<app id>-<table name>-changelog".
 func ChangelogTopic(appID, table string) string {
@@ -199,7 +222,7 @@ func (m *Model) AppFor(sd protoreflect.ServiceDescriptor) *App {
 
 var (
 	topicNameRE = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
-	tableNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+	tableNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
 )
 
 // ValidTopicName reports why name is not a valid Kafka topic name, or "".

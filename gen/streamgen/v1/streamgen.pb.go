@@ -84,7 +84,18 @@
 //
 // The handler reads and writes the value of the current record's key
 // through a typed accessor (`out.Counts().Update(ctx, func(c *Count) error
-// {...})`). Each partition's values live in a Badger store on the worker's
+// {...})`), named after the table: each '-'-separated word of the name
+// with its first letter upper-cased, joined. A table named "counts" gets
+// `Counts()`, "page-views" `PageViews()`, and "per-10s" `Per10s()`; the
+// generated interface, descriptor and constants of table "per-10s" of
+// service Pages are PagesPer10sTable, _Pages_Per10s_TableDesc,
+// PagesPer10sTableName and PagesPer10sChangelogTopicName. So a table name
+// starts with a letter, and two tables whose names differ only by '-'
+// ("per-10s" and "per10s") are an error. Messages, services and rpcs keep
+// the Go names protoc-gen-go gives them: message Order's topic handle is
+// OrderTopic, rpc Total of service Shop is method Total of ShopAgents, and
+// its emitter is ShopTotalEmitter, with one EmitX method per output message
+// X. Each partition's values live in a Badger store on the worker's
 // disk, and every write also goes to the table's compacted changelog topic,
 // "<app id>-<table name>-changelog", partitioned like the input. An input
 // offset is committed only after its table writes are in the changelog. A
@@ -635,8 +646,9 @@ func (x *App) GetCommitInterval() *durationpb.Duration {
 // handle; the generated emitter gets a typed accessor for it.
 type Table struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// name is the table's stable name: lower-case letters, digits and '-'.
-	// Its changelog topic is "<app id>-<name>-changelog", derived from the
+	// name is the table's stable name: lower-case letters, digits and '-',
+	// starting with a letter. Generated Go names the table after it (see the
+	// guide: "per-10s" gets the accessor Per10s()). Its changelog topic is "<app id>-<name>-changelog", derived from the
 	// schema only, so renaming Go code never orphans state. Required.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// value is the full name of the message type of the table's values, e.g.

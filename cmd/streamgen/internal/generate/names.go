@@ -136,7 +136,7 @@ type tableNames struct {
 }
 
 func newTableNames(app string, t *dsl.Table) tableNames {
-	c := camel(t.Name)
+	c := dsl.TableGoName(t.Name)
 	iface := app + c + "Table"
 	return tableNames{
 		Accessor:  c,
@@ -160,22 +160,4 @@ type mockNames struct {
 func newMockNames(iface string) mockNames {
 	typ := "Mock" + iface
 	return mockNames{Iface: iface, Type: typ, Recorder: typ + "MockRecorder", New: "New" + typ}
-}
-
-// camel turns a table name such as "page-views" into "PageViews".
-func camel(name string) string {
-	b := make([]rune, 0, len(name))
-	up := true
-	for _, c := range name {
-		if c == '-' || c == '_' {
-			up = true
-			continue
-		}
-		if up && c >= 'a' && c <= 'z' {
-			c -= 'a' - 'A'
-		}
-		up = false
-		b = append(b, c)
-	}
-	return string(b)
 }
