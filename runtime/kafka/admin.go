@@ -84,6 +84,21 @@ func newAdmin(cfg Config) (*ck.AdminClient, func(), error) {
 	}, nil
 }
 
+// mismatch describes an existing topic whose partition count (have)
+// differs from t's and says what to change: the topic's own declaration,
+// or, for a changelog or dead-letter topic, which follows the partitions
+// of an input topic (TopicDesc.PartitionsFrom), that input's.
+func mismatch(t *runtime.TopicDesc, have int) error {
+	if in := t.PartitionsFrom; in != nil {
+		return fmt.Errorf("topic %q has %d partitions but follows topic %q (%s), which the schema declares with %d: %w; "+
+			"either change partitions of %s in the schema to %d, or recreate topic %q with %d partitions (migrating the table state or dead letters it holds)",
+			t.Name, have, in.Name, in.MessageName, in.Partitions, ErrPartitionMismatch, in.MessageName, have, t.Name, in.Partitions)
+	}
+	return fmt.Errorf("topic %q has %d partitions but the schema declares %d (%s): %w; "+
+		"either change partitions in the schema to %d, or recreate the topic (its data and any state keyed by it must then be migrated)",
+		t.Name, have, t.Partitions, t.MessageName, ErrPartitionMismatch, have)
+}
+
 // routeLogs forwards confluent-kafka-go's log events into slog until ch
 // closes.
 func routeLogs(l *slog.Logger, ch chan ck.LogEvent) {
@@ -169,9 +184,7 @@ func checkPartitions(ctx context.Context, admin *ck.AdminClient, topics []*runti
 				continue
 			}
 			if t != nil && len(d.Partitions) != int(t.Partitions) {
-				errs = append(errs, fmt.Errorf("topic %q has %d partitions but the schema declares %d (%s): %w; "+
-					"either change partitions in the schema to %d, or recreate the topic (its data and any state keyed by it must then be migrated)",
-					d.Name, len(d.Partitions), t.Partitions, t.MessageName, ErrPartitionMismatch, len(d.Partitions)))
+				errs = append(errs, mismatch(t, len(d.Partitions)))
 			}
 		}
 		if len(errs) > 0 {

@@ -108,12 +108,20 @@ func (b *base) close() {
 	clients.Delete(b.id)
 }
 
-// fatal returns the client's fatal error (rd_kafka_fatal_error), or nil.
+// ErrFatal is wrapped by the errors of a client that librdkafka declared
+// fatal (rd_kafka_fatal_error: "the client instance is no longer usable"):
+// the caller must replace the client. Example: a static group member
+// fenced (FENCED_INSTANCE_ID) after a broker outage longer than its
+// session timeout; an idempotent producer whose sequence broke.
+var ErrFatal = errors.New("fatal client error (librdkafka): the client must be replaced")
+
+// fatal returns the client's fatal error (rd_kafka_fatal_error), wrapping
+// ErrFatal, or nil.
 func (b *base) fatal() error {
 	errstr := (*C.char)(C.malloc(errLen))
 	defer C.free(unsafe.Pointer(errstr))
 	if C.sg_fatal(b.c, errstr, errLen) != 0 {
-		return errors.New(C.GoString(errstr))
+		return fmt.Errorf("%w: %s", ErrFatal, C.GoString(errstr))
 	}
 	return nil
 }

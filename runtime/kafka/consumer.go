@@ -223,7 +223,7 @@ func (kc *Consumer) Poll(timeout time.Duration, max int, into []*runtime.Record)
 		r := &recs[i]
 		if r.err != 0 {
 			if err := kc.b.fatal(); err != nil {
-				return into, fmt.Errorf("kafka consumer: fatal: %w", err)
+				return into, fmt.Errorf("kafka consumer: %w", err)
 			}
 			if r.err != C.SG_ERR_PARTITION_EOF {
 				kc.b.logger.Warn("kafka consumer error; librdkafka retries", "error", errString(r.err),

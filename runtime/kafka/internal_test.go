@@ -1,8 +1,12 @@
 package kafka
 
 import (
+	"errors"
 	"log/slog"
+	"strings"
 	"testing"
+
+	"github.com/streamgen/streamgen/runtime"
 )
 
 // TestLogLevel: librdkafka's syslog levels map to slog levels as both log
@@ -41,5 +45,25 @@ func TestTxnOpNames(t *testing.T) {
 		if int(c.op) != c.code || c.op.String() != c.name {
 			t.Errorf("txnOp %d %q, want %d %q", int(c.op), c.op.String(), c.code, c.name)
 		}
+	}
+}
+
+// A changelog's partition mismatch names the input topic to change, not
+// the changelog (which the schema does not declare).
+func TestMismatchNamesTheInputTopic(t *testing.T) {
+	in := &runtime.TopicDesc{Name: "orders", Partitions: 4, MessageName: "shop.v1.Order"}
+	cl := &runtime.TopicDesc{Name: "shop-totals-changelog", Partitions: 4, PartitionsFrom: in}
+	msg := mismatch(cl, 6).Error()
+	for _, want := range []string{`topic "shop-totals-changelog" has 6 partitions`, `follows topic "orders" (shop.v1.Order)`,
+		"change partitions of shop.v1.Order in the schema to 6"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message %q lacks %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "()") {
+		t.Errorf("message %q has empty parentheses", msg)
+	}
+	if !errors.Is(mismatch(cl, 6), ErrPartitionMismatch) || !errors.Is(mismatch(in, 6), ErrPartitionMismatch) {
+		t.Error("mismatch errors do not wrap ErrPartitionMismatch")
 	}
 }

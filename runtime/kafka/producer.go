@@ -6,7 +6,6 @@ import "C"
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -108,7 +107,7 @@ func (kp *Producer) reports() {
 				tokens = append(tokens, kp.tokens.takeLocked(uint64(a.id)))
 				var err error
 				if a.err != 0 {
-					err = errors.New(errString(a.err))
+					err = &DeliveryError{Code: int(a.err), Msg: errString(a.err)}
 				}
 				errs = append(errs, err)
 				offsets = append(offsets, int64(a.offset))
@@ -207,10 +206,55 @@ func (kp *Producer) ProduceBatch(recs []runtime.Record, tokens []any) error {
 		&offs[0], C.int(len(plain)), &done)
 	if code != 0 {
 		kp.release(plain[int(done):])
-		return fmt.Errorf("produce: %s", errString(code))
+		return fmt.Errorf("produce: %w", &DeliveryError{Code: int(code), Msg: errString(code)})
 	}
 	return nil
 }
+
+// DeliveryError is a record librdkafka or the broker refused: in a
+// delivery report, or from the produce call itself. Code is librdkafka's
+// rd_kafka_resp_err_t (negative: local errors, e.g. -192
+// _MSG_TIMED_OUT; positive: the broker's error codes).
+type DeliveryError struct {
+	// Code is the rd_kafka_resp_err_t.
+	Code int
+	// Msg is librdkafka's description (rd_kafka_err2str).
+	Msg string
+}
+
+// Error returns librdkafka's description.
+func (e *DeliveryError) Error() string { return e.Msg }
+
+// librdkafka error codes (rdkafka.h, rd_kafka_resp_err_t) that
+// DeliveryError's classification uses.
+const (
+	errMsgTimedOut       = -192 // RD_KAFKA_RESP_ERR__MSG_TIMED_OUT
+	errTransport         = -195 // RD_KAFKA_RESP_ERR__TRANSPORT
+	errCorruptMessage    = 2    // RD_KAFKA_RESP_ERR_CORRUPT_MESSAGE
+	errMsgSizeTooLarge   = 10   // RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE
+	errRecordListTooBig  = 18   // RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE
+	errInvalidRecord     = 87   // RD_KAFKA_RESP_ERR_INVALID_RECORD
+	errInvalidTimestamp  = 32   // RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP
+	errPolicyViolation   = 44   // RD_KAFKA_RESP_ERR_POLICY_VIOLATION
+	errUnsupportedForMsg = 43   // RD_KAFKA_RESP_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT
+)
+
+// RecordRefused reports whether the record itself was refused (too large,
+// invalid, against a topic policy): producing it again fails the same way,
+// so it belongs in a dead-letter topic, not in a retry.
+func (e *DeliveryError) RecordRefused() bool {
+	switch e.Code {
+	case errMsgSizeTooLarge, errRecordListTooBig, errInvalidRecord, errCorruptMessage, errInvalidTimestamp,
+		errPolicyViolation, errUnsupportedForMsg:
+		return true
+	}
+	return false
+}
+
+// Transient reports whether the record failed because the cluster could
+// not be reached in time (message.timeout.ms passed, the connection
+// broke): producing it again later may succeed.
+func (e *DeliveryError) Transient() bool { return e.Code == errMsgTimedOut || e.Code == errTransport }
 
 // batchSize is the size of every key, value and header of recs.
 func batchSize(recs []runtime.Record) int {

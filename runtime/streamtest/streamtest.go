@@ -8,15 +8,17 @@
 //	shopv1.RegisterShopAgents(app, &myAgents{})
 //	d := streamtest.New(app)
 //	err := streamtest.Send(d, shopv1.OrderTopic, &shopv1.Order{AccountId: "a"})
-//	totals := streamtest.Output(d, shopv1.AccountTotalTopic)
+//	totals, err := streamtest.Output(d, shopv1.AccountTotalTopic)
 //
 // The driver runs the worker's own lane code (runtime/internal/lane: the
 // error policies, dead letters, table caches and flushes, window closing
 // and expiry, on the same window clock) with in-memory stores, one lane
-// per agent and partition, acknowledging every record at once; what it
-// does not show is Kafka itself: commits, rebalances and partition moves
-// are the worker's, and tested against a broker. Its virtual clock
-// (Advance) moves stream time with no sleeps.
+// per agent and input partition (stream time is per input partition, as
+// in the worker), acknowledging every record at once, with at-least-once's
+// table path. What it does not show is Kafka itself: commits, rebalances,
+// partition moves, concurrency within a partition, and the idle wall
+// clock are the worker's, and tested against a broker. Its virtual clock
+// (Advance) moves stream time with no sleeps. It logs nothing.
 //
 // Files: streamtest.go (the Driver, sending, the clock), records.go (the
 // topic logs and reading them back), tables.go (stores and table reads).
@@ -24,6 +26,7 @@ package streamtest
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sort"
 	"time"
@@ -70,15 +73,12 @@ type part struct {
 
 // New returns a driver for app, whose agents must be registered.
 func New(app *runtime.App) *Driver {
-	d := &Driver{app: app, log: app.Logger(), topics: map[string]*runtime.TopicDesc{}, logs: map[string][]*runtime.Record{},
+	d := &Driver{app: app, log: slog.New(slog.DiscardHandler), topics: map[string]*runtime.TopicDesc{}, logs: map[string][]*runtime.Record{},
 		read: map[string]int{}, offsets: map[partKey]int64{}, stores: map[storeKey]*lane.Table{},
-		tables: map[string]*runtime.TableDesc{}, writers: map[string]int{}, parts: map[partKey]*part{}}
+		tables: map[string]*runtime.TableDesc{}, writers: lane.Writers(app), parts: map[partKey]*part{}}
 	for _, ag := range app.Agents() {
 		for _, t := range ag.Desc.Tables {
 			d.tables[t.Name] = t
-			if ag.Desc.Input != nil && !t.Global {
-				d.writers[t.Name]++
-			}
 		}
 	}
 	for _, t := range app.Topics() {
@@ -105,10 +105,24 @@ func Send[T proto.Message](d *Driver, topic runtime.Topic[T], m T) error {
 // stamp it.
 func (d *Driver) SendRecord(rec *runtime.Record) error {
 	d.queue = append(d.queue, d.append(rec))
-	if err := d.run(); err != nil {
-		return err
+	err := d.run()
+	if err == nil {
+		err = d.settle()
 	}
-	return d.settle()
+	return d.done(err)
+}
+
+// done ends a Send or an Advance: an agent that stopped (ON_ERROR_STOP)
+// returns its record's *runtime.ProcessError, and what was still queued
+// is dropped, as a stopped worker leaves it uncommitted; the next Send
+// starts afresh.
+func (d *Driver) done(err error) error {
+	d.err, d.queue = nil, nil
+	var se *lane.StopError
+	if errors.As(err, &se) {
+		return se.Err
+	}
+	return err
 }
 
 // Now returns the driver's clock: the time Advance set, or the zero time.
@@ -126,7 +140,7 @@ func (d *Driver) Advance(t time.Time) error {
 	for _, p := range d.parts {
 		p.clock.AdvanceTo(d.clock.UnixMilli())
 	}
-	return d.settle()
+	return d.done(d.settle())
 }
 
 // run processes the queued records and everything they cause, in order.
@@ -207,9 +221,11 @@ func (d *Driver) part(topic string, partition int32) *part {
 	p := &part{}
 	p.clock.AdvanceTo(d.clock.UnixMilli())
 	for _, ag := range agents {
-		p.lanes = append(p.lanes, lane.New(lane.Config{Ctx: context.Background(), App: d.app, Agent: ag,
+		l := lane.New(lane.Config{Ctx: context.Background(), App: d.app, Agent: ag,
 			Tables: d.agentTables(ag, partition), Slot: 0, Slots: 1, Clock: &p.clock,
-			Guarantee: guarantee{d: d, StoreNow: lane.StoreNow{Fail: d.fail}}, Fail: d.fail, Log: d.log}))
+			Guarantee: guarantee{d: d, StoreNow: lane.StoreNow{Fail: d.fail}}, Fail: d.fail, Log: d.log})
+		l.Start()
+		p.lanes = append(p.lanes, l)
 	}
 	d.parts[k] = p
 	return p

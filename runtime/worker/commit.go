@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -72,10 +73,18 @@ func (c *atLeastOnce) produceAside(recs []runtime.Record) error {
 	return c.t.producer.ProduceBatch(recs, make([]any, len(recs)))
 }
 
-// ack applies an acknowledgement; a refused record stops the worker, and
-// its input is never committed.
+// ack applies an acknowledgement. A record that failed because the
+// producer failed fatally, or because the cluster was unreachable for
+// message.timeout.ms, makes the thread replace its clients (its input is
+// processed again); a record the broker refused stops the worker, and its
+// input is never committed.
 func (c *atLeastOnce) ack(token any, offset int64, err error) {
 	if err != nil {
+		var de *kafka.DeliveryError
+		if c.t.producer.FatalError() != nil || (errors.As(err, &de) && de.Transient()) {
+			c.t.requestReplace(fmt.Errorf("a record was not delivered: %w", err))
+			return
+		}
 		c.t.fail(lane.Refused(token, err))
 		return
 	}
@@ -136,10 +145,13 @@ func (c *atLeastOnce) drain(tps []kafka.TopicPartition, store bool) {
 	stopLanes(ps)
 	busy := func(p *partition) bool { k := c.trackers[p.tp]; return k != nil && k.busy() }
 	for _, p := range ps {
-		for t.failure() == nil && busy(p) && time.Now().Before(deadline) {
+		// Lost partitions store nothing: waiting for their acknowledgements
+		// would only hold the rebalance (or a client replacement while the
+		// cluster is unreachable).
+		for store && t.failure() == nil && busy(p) && time.Now().Before(deadline) {
 			time.Sleep(2 * time.Millisecond)
 		}
-		if busy(p) && t.failure() == nil {
+		if store && busy(p) && t.failure() == nil {
 			t.log.Warn("partition still has unacknowledged work after the shutdown timeout; its offset stays before it", "partition", p.tp.String())
 		}
 	}

@@ -6,10 +6,11 @@ import (
 )
 
 // Hook is an observability hook given to WithHooks: a value implementing
-// one or more of the hook interfaces below, which the worker calls. An
+// one or more of the hook interfaces below, which the worker calls (an
+// alias of any, so a []any of hooks can be passed as is). An
 // adapter (Prometheus, OpenTelemetry) plugs in without the worker
 // importing it, as franz-go's kgo.Hook.
-type Hook any
+type Hook = any
 
 // RestoreHook is implemented by hooks that want restore progress, e.g. to
 // export it as a metric. It is called from the goroutine that restores,

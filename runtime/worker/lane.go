@@ -26,6 +26,7 @@ type laneRunner struct {
 func (t *thread) runLane(p *partition, r *laneRunner) {
 	defer p.wg.Done()
 	defer func() { r.Close(!p.discard.Load()) }()
+	r.Start()
 	var tick <-chan time.Time
 	if r.ticks {
 		tk := time.NewTicker(lane.FlushInterval)
@@ -34,9 +35,9 @@ func (t *thread) runLane(p *partition, r *laneRunner) {
 	}
 	for {
 		select {
-		case now := <-tick:
+		case <-tick:
 			if !p.discard.Load() {
-				r.Tick(now)
+				r.Tick()
 			}
 		case m, ok := <-r.ch:
 			if !ok {

@@ -46,7 +46,7 @@ type config struct {
 	logger          *slog.Logger
 	instanceID      string
 	static          bool
-	eos             *bool
+	exactly         *bool // WithExactlyOnce; nil: as the app declares
 }
 
 // WithBrokers sets the bootstrap brokers, "host:port[,host:port]".
@@ -118,7 +118,7 @@ func WithThreads(n int) Option {
 // true runs it exactly once, false at least once. Default: as declared in
 // the schema (GUARANTEE_AT_LEAST_ONCE unless it says otherwise).
 func WithExactlyOnce(on bool) Option {
-	return optionFunc(func(c *config) { c.eos = &on })
+	return optionFunc(func(c *config) { c.exactly = &on })
 }
 
 // WithReady calls fn with the bootstrap brokers once the worker has
@@ -157,8 +157,9 @@ func WithStandbyReplicas(n int) Option {
 }
 
 // WithHooks adds observability hooks. Each must implement at least one
-// of the hook interfaces of hooks.go (RestoreHook, CommitHook); Run
-// returns an error naming any that implements none. Default: none.
+// of the hook interfaces of hooks.go (RestoreHook, CommitHook); Run checks
+// them before it starts anything and returns an error naming any that
+// implements none. Default: none.
 func WithHooks(hooks ...Hook) Option {
 	return optionFunc(func(c *config) { c.hooks = append(c.hooks, hooks...) })
 }
@@ -216,8 +217,8 @@ func newConfig(app *runtime.App, opts []Option) (config, error) {
 // exactlyOnce returns the guarantee the worker runs: the app's, unless
 // WithExactlyOnce overrides it.
 func (c *config) exactlyOnce(app *runtime.App) bool {
-	if c.eos != nil {
-		return *c.eos
+	if c.exactly != nil {
+		return *c.exactly
 	}
 	return app.ExactlyOnce()
 }

@@ -20,20 +20,34 @@ import (
 // are paused, in a goroutine of its own, so the poll loop goes on serving
 // the other partitions and the group.
 type restoreJob struct {
-	ps     []*partition
-	stores []*lane.Table
-	cancel context.CancelFunc
-	done   chan error
+	ps      []*partition
+	stores  []*lane.Table
+	cancel  context.CancelFunc
+	done    chan error
+	attempt int // failed attempts before this one
 }
 
-func (t *thread) startRestore(ps []*partition, stores []*lane.Table) {
+func (t *thread) startRestore(ps []*partition, stores []*lane.Table) { t.restoreAttempt(ps, stores, 0) }
+
+// restoreAttempt starts attempt number attempt (0: the first) of a
+// restore, after a pause that grows with the attempts.
+func (t *thread) restoreAttempt(ps []*partition, stores []*lane.Table, attempt int) {
 	ctx, cancel := context.WithCancel(t.w.procCtx)
-	j := &restoreJob{ps: ps, stores: stores, cancel: cancel, done: make(chan error, 1)}
+	j := &restoreJob{ps: ps, stores: stores, cancel: cancel, done: make(chan error, 1), attempt: attempt}
 	for _, p := range ps {
 		t.restoring[p.tp] = j
 	}
 	r := &restorer{w: t.w, log: t.log, kcfg: t.kcfg}
-	go func() { j.done <- r.restoreStores(ctx, stores) }()
+	pause := min(time.Duration(attempt)*time.Second, 30*time.Second)
+	go func() {
+		select {
+		case <-ctx.Done():
+			j.done <- ctx.Err()
+			return
+		case <-time.After(pause):
+		}
+		j.done <- r.restoreStores(ctx, stores)
+	}()
 }
 
 // finishRestores starts the partitions whose restore is done and resumes
@@ -61,10 +75,14 @@ func (t *thread) restored(j *restoreJob, err error) {
 		tps = append(tps, p.tp)
 	}
 	if err != nil {
+		// Most often the cluster is unreachable: a transient outage never
+		// ends a worker. The partitions stay assigned, paused, and their
+		// restore starts again from the stores' checkpoints.
+		t.log.Warn("restoring tables failed; trying again", "partitions", fmt.Sprint(tps), "attempt", j.attempt+1, "error", err)
 		for _, ts := range j.stores {
-			t.stores.drop(ts)
+			ts.From = checkpointOf(ts)
 		}
-		t.fail(fmt.Errorf("streamgen worker: partitions %v: %w", tps, err))
+		t.restoreAttempt(j.ps, j.stores, j.attempt+1)
 		return
 	}
 	for _, p := range j.ps {
@@ -73,6 +91,16 @@ func (t *thread) restored(j *restoreJob, err error) {
 	if err := t.consumer.Resume(tps); err != nil {
 		t.fail(fmt.Errorf("streamgen worker: %w", err))
 	}
+}
+
+// checkpointOf returns a store's checkpoint, where a new restore starts:
+// what an interrupted one wrote before it is in the store (the changelog
+// is a log of puts, so reading part of it again is harmless).
+func checkpointOf(ts *lane.Table) int64 {
+	if cp, ok, err := ts.Store.Checkpoint(); err == nil && ok {
+		return cp
+	}
+	return ts.From
 }
 
 // restoringPartitions returns the partitions being restored.

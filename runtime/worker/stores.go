@@ -20,7 +20,7 @@ import (
 type storeSet struct {
 	w    *worker
 	log  *slog.Logger
-	mu   sync.Mutex // guards open: standby replicas look too
+	mu   sync.Mutex // guards open
 	open map[storeKey]*lane.Table
 }
 

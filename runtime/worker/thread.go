@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -35,6 +36,11 @@ type thread struct {
 	stopping   atomic.Bool // the thread stops: lanes skip queued records
 	inCallback bool        // in Poll, where rebalance callbacks run
 	loopDone   <-chan struct{}
+
+	ccfg        kafka.ConsumerConfig // to create the consumer again (clients.go)
+	replaceMu   sync.Mutex
+	replaceWhy  error     // set when the clients must be replaced
+	lastReplace time.Time // when they were last replaced
 }
 
 func newThread(w *worker, id int) (*thread, error) {
@@ -56,6 +62,7 @@ func newThread(w *worker, id int) (*thread, error) {
 	if w.cfg.static {
 		ccfg.InstanceID = fmt.Sprintf("%s-%d", w.cfg.instanceID, id)
 	}
+	t.ccfg = ccfg
 	if t.consumer, err = kafka.NewConsumer(ccfg, t); err != nil {
 		t.producer.Close()
 		return nil, err
@@ -95,6 +102,20 @@ func (t *thread) run(ctx context.Context, wg *sync.WaitGroup) {
 }
 
 func (t *thread) failure() error { return t.w.failure() }
+
+// stopped reports whether the thread stops: its poll loop's context ended
+// or the worker failed.
+func (t *thread) stopped() bool {
+	if t.failure() != nil || t.w.procCtx.Err() != nil {
+		return true
+	}
+	select {
+	case <-t.loopDone:
+		return true
+	default:
+		return false
+	}
+}
 func (t *thread) fail(err error) { t.w.fail(err) }
 
 // loop polls until ctx ends: each batch is dispatched to the lanes; every
@@ -107,10 +128,19 @@ func (t *thread) loop(ctx context.Context) error {
 		if err := t.failure(); err != nil {
 			return err
 		}
+		if why := t.replaceRequested(); why != nil {
+			if err := t.replaceClients(why, true); err != nil {
+				return err
+			}
+		}
 		var err error
 		t.inCallback = true // rebalance callbacks run inside Poll
 		batch, err = t.consumer.Poll(100*time.Millisecond, t.w.cfg.maxBatch, batch[:0])
 		t.inCallback = false
+		if errors.Is(err, kafka.ErrFatal) {
+			err = t.replaceClients(err, false)
+			batch = batch[:0]
+		}
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/streamgen/streamgen/runtime"
+	"github.com/streamgen/streamgen/runtime/internal/lane"
 )
 
 // topology is what the worker derives from the app once: which agents
@@ -22,7 +23,7 @@ type topology struct {
 }
 
 func newTopology(app *runtime.App) *topology {
-	t := &topology{byTopic: map[string][]*runtime.Agent{}, writers: map[string]int{}}
+	t := &topology{byTopic: map[string][]*runtime.Agent{}, writers: lane.Writers(app)}
 	topics := map[string][]string{}
 	var names []string
 	for _, ag := range app.Agents() {
@@ -38,10 +39,9 @@ func newTopology(app *runtime.App) *topology {
 			if td.Global {
 				continue
 			}
-			if t.writers[td.Name] == 0 {
+			if topics[td.Name] == nil {
 				names = append(names, td.Name)
 			}
-			t.writers[td.Name]++
 			if !slices.Contains(topics[td.Name], in) {
 				topics[td.Name] = append(topics[td.Name], in)
 			}

@@ -53,8 +53,9 @@ type exactlyOnce struct {
 	produceMu  sync.Mutex // guards produceErr
 	produceErr error      // a record of the open transaction was refused
 
-	fatalAt time.Time    // when the producer was last replaced
-	rewinds []*partition // stopped after an abort, to rewind and start after Poll
+	fatalAt  time.Time    // when the producer was last replaced
+	rewinds  []*partition // stopped after an abort, to rewind and start after Poll
+	rewindAt time.Time    // not before: the last rewind failed
 	// committed is, per running partition, the offset last committed
 	// (absent: -1) and the stream time at that commit.
 	committed       map[kafka.TopicPartition]int64
@@ -71,7 +72,9 @@ const txnTimeout = 30 * time.Second
 
 // newProducer returns a transactional producer with an open transaction.
 // init_transactions: retriable errors may be retried (librdkafka: "the
-// application may retry"); anything else is fatal here.
+// application may retry"): they are, every second, for as long as the
+// thread runs (an unreachable cluster is transient); anything else is an
+// error that ends the worker.
 func (c *exactlyOnce) newProducer() (*kafka.Producer, error) {
 	p, err := kafka.NewProducer(kafka.ProducerConfig{Config: c.t.kcfg, TransactionalID: c.txnID}, c.ack)
 	if err != nil {
@@ -80,10 +83,11 @@ func (c *exactlyOnce) newProducer() (*kafka.Producer, error) {
 	for attempt := 0; ; attempt++ {
 		err = p.InitTransactions(txnTimeout)
 		var te *kafka.TxnError
-		if err == nil || !errors.As(err, &te) || !te.Retriable || attempt == 5 || c.t.w.procCtx.Err() != nil {
+		if err == nil || !errors.As(err, &te) || !te.Retriable || c.t.stopped() {
 			break
 		}
-		c.t.log.Warn("initialising transactions failed; retrying", "error", err)
+		c.t.log.Warn("initialising transactions failed; retrying", "error", err, "attempt", attempt+1)
+		time.Sleep(time.Second)
 	}
 	if err == nil {
 		err = p.BeginTransaction()
@@ -119,7 +123,7 @@ func (c *exactlyOnce) produceAside(recs []runtime.Record) error {
 // flush order (which serves every writer).
 func (c *exactlyOnce) Flushed(l *lane.Lane, t int, cache *lane.Cache, batch []state.KV) {
 	if cache.IsShared() {
-		cache.Deferred = append(cache.Deferred, batch)
+		cache.Defer(batch)
 		return
 	}
 	l.Defer(t, batch)

@@ -113,7 +113,7 @@ func (c *exactlyOnce) committedWrites(b *barrier, acked map[*lane.Table]int64) {
 	for _, ts := range c.sharedStores() {
 		// Every lane is stopped at the barrier, nothing is pending: the
 		// store holds everything and the shared cache starts over.
-		for _, batch := range ts.Shared.Deferred {
+		for _, batch := range ts.Shared.Deferred() {
 			write(ts, batch)
 		}
 		ts.Shared.Reset()

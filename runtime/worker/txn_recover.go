@@ -90,37 +90,32 @@ func (c *exactlyOnce) restartProducer(fatal bool, cause error) {
 
 // finishRewinds rewinds the consumer to the committed offsets of the
 // partitions stopped by an abort and starts them again on their stores.
-// A rewind that fails three times stops the worker: its partitions go to
-// another (or to it, restarted), from the committed offsets.
+// A rewind that fails (the cluster is unreachable) is tried again after
+// the next polls, every rewindRetry, while the poll loop keeps the thread
+// in its group; the partitions stay stopped meanwhile (their records are
+// dropped at dispatch and read again after the rewind).
 func (c *exactlyOnce) finishRewinds() {
 	t := c.t
 	ps := c.rewinds
-	c.rewinds = nil
-	if len(ps) == 0 {
+	if len(ps) == 0 || time.Now().Before(c.rewindAt) {
 		return
 	}
 	var tps []kafka.TopicPartition
 	for _, p := range ps {
 		tps = append(tps, p.tp)
 	}
-	var offs []int64
-	var err error
-	for attempt := 0; attempt < 3 && t.w.procCtx.Err() == nil; attempt++ {
-		// librdkafka's transactional example rewinds the same way:
-		// committed offsets, then seek; records fetched before the seek
-		// are dropped.
-		if offs, err = t.consumer.Rewind(tps, 10*time.Second); err == nil {
-			break
-		}
-		t.log.Warn("rewinding to the committed offsets failed; retrying", "partitions", fmt.Sprint(tps), "error", err)
+	// librdkafka's transactional example rewinds the same way: committed
+	// offsets, then seek; records fetched before the seek are dropped.
+	offs, err := t.consumer.Rewind(tps, 10*time.Second)
+	if err == nil && offs == nil {
+		err = errors.New("no committed offsets returned")
 	}
-	if err != nil || offs == nil {
-		for _, p := range ps {
-			c.close(p)
-		}
-		t.fail(fmt.Errorf("streamgen worker: after an aborted transaction: %w", err))
+	if err != nil {
+		c.rewindAt = time.Now().Add(rewindRetry)
+		t.log.Warn("rewinding to the committed offsets failed; retrying", "partitions", fmt.Sprint(tps), "error", err)
 		return
 	}
+	c.rewinds = nil
 	t.log.Info("exactly-once: rewound to the committed offsets", "partitions", fmt.Sprint(tps), "offsets", fmt.Sprint(offs))
 	now := time.Now().UnixMilli()
 	for i, p := range ps {
@@ -136,6 +131,9 @@ func (c *exactlyOnce) finishRewinds() {
 		t.start(np)
 	}
 }
+
+// rewindRetry is how soon a failed rewind is tried again.
+const rewindRetry = time.Second
 
 // dropRewinds closes the stores of partitions waiting for a rewind that
 // are revoked (all of them when tps is nil).

@@ -13,13 +13,17 @@
 //     state every stream thread shares;
 //   - options.go: every option and its default; hooks.go: the hook
 //     interfaces and their check;
-//   - thread.go: a stream thread, its poll loop and dispatch;
+//   - topology.go: what Run derives from the app once (agents by topic,
+//     tables' writers, co-assignment);
+//   - thread.go: a stream thread, its poll loop and dispatch; clients.go:
+//     replacing its Kafka clients after a fatal error;
 //   - partition.go: a partition's lanes, start and stop; lane.go: the
 //     goroutine feeding a lane (the lane's own code is in
 //     runtime/internal/lane, shared with the test driver);
 //   - rebalance.go: assignment and revocation;
 //   - commit.go: the committer interface and at-least-once; tracker.go: its
-//     offset tracker; txn.go: the exactly-once committer;
+//     offset tracker; txn.go, txn_commit.go, txn_recover.go, barrier.go:
+//     the exactly-once committer (commit, abort and rewind, the barrier);
 //   - stores.go: opening, sharing, checkpointing and closing table stores;
 //     restore.go: restoring them from changelogs; standby.go: standby
 //     replicas; global.go: global tables.

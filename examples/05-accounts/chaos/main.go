@@ -52,6 +52,7 @@ type config struct {
 	killEvery    time.Duration
 	guarantee    string // "exactly-once" or "at-least-once"
 	brokerOutage time.Duration
+	dynamic      bool // the workers are dynamic group members (default: static)
 	storm        bool
 	timeout      time.Duration
 	dir          string // work directory; empty: a temporary one
@@ -94,6 +95,7 @@ func main() {
 	flag.DurationVar(&cfg.killEvery, "kill-every", 3*time.Second, "SIGKILL a random worker this often while deposits flow (0: never)")
 	flag.StringVar(&cfg.guarantee, "guarantee", "exactly-once", "exactly-once or at-least-once")
 	flag.DurationVar(&cfg.brokerOutage, "broker-outage", 0, "stop the broker once for this long, mid-run (0: never)")
+	flag.BoolVar(&cfg.dynamic, "dynamic", false, "run the workers as dynamic group members (default: static, with their instance ids)")
 	flag.BoolVar(&cfg.storm, "storm", false, "start and stop extra workers in a loop (a rebalance storm)")
 	flag.DurationVar(&cfg.timeout, "timeout", 20*time.Minute, "give up after this long")
 	flag.StringVar(&cfg.dir, "dir", "", "work directory (default: a temporary one, removed afterwards)")
@@ -288,7 +290,7 @@ func run(ctx context.Context, cfg config, logw io.Writer) (rep report, err error
 	}
 	workers := make([]*proc, cfg.workers)
 	for i := range workers {
-		workers[i] = newWorker(fmt.Sprintf("w%d", i+1), true)
+		workers[i] = newWorker(fmt.Sprintf("w%d", i+1), !cfg.dynamic)
 		if err := workers[i].start(); err != nil {
 			return rep, err
 		}

@@ -71,14 +71,45 @@ func TestChaosAtLeastOnce(t *testing.T) {
 	t.Logf("at least once: %d duplicated, %d wrong outputs, %d wrong table values (replays after kills)", r.Duplicated, r.Wrong, r.TableWrong)
 }
 
-// TestChaosBrokerOutage stops the broker process for 30 s while the
-// exactly-once workers run, then restarts it on the same port and data
-// directory: the workers wait, reconnect and resume; nothing is lost or
-// duplicated.
+// TestChaosBrokerOutage stops the broker process for 15 s while the
+// exactly-once workers (static members) run (deposits flow for 20 s, so the
+// supervisor counts any worker that exits), then restarts it on the same
+// port and data directory: longer than the workers' session timeout (3 s)
+// and transaction timeout (10 s). The workers wait, replace clients the
+// outage made unusable (a static member fenced after its session
+// expired), rejoin and resume: none exits, nothing is lost or duplicated.
 func TestChaosBrokerOutage(t *testing.T) {
-	r := runHarness(t, config{events: 30000, accounts: 500, rate: 2000, workers: 3, brokerOutage: 30 * time.Second, guarantee: "exactly-once"})
+	r := runHarness(t, config{events: 30000, accounts: 500, rate: 1500, workers: 3, brokerOutage: 15 * time.Second, guarantee: "exactly-once"})
 	if err := r.failed("exactly-once"); err != nil {
 		t.Error(err)
+	}
+	if r.Exits != 0 {
+		t.Errorf("%d workers exited on their own during a broker outage", r.Exits)
+	}
+}
+
+// TestChaosShortBrokerOutage: an outage shorter than the session timeout
+// (2 s against 3 s), exactly once: no worker exits, all exact.
+func TestChaosShortBrokerOutage(t *testing.T) {
+	r := runHarness(t, config{events: 10000, accounts: 500, rate: 1000, workers: 3, brokerOutage: 2 * time.Second, guarantee: "exactly-once"})
+	if err := r.failed("exactly-once"); err != nil {
+		t.Error(err)
+	}
+	if r.Exits != 0 {
+		t.Errorf("%d workers exited on their own during a broker outage", r.Exits)
+	}
+}
+
+// TestChaosBrokerOutageAtLeastOnce: the 15 s outage with at-least-once
+// workers that are dynamic group members: none exits, nothing is lost.
+func TestChaosBrokerOutageAtLeastOnce(t *testing.T) {
+	r := runHarness(t, config{events: 30000, accounts: 500, rate: 1500, workers: 3, brokerOutage: 15 * time.Second,
+		guarantee: "at-least-once", dynamic: true})
+	if err := r.failed("at-least-once"); err != nil {
+		t.Error(err)
+	}
+	if r.Exits != 0 {
+		t.Errorf("%d workers exited on their own during a broker outage", r.Exits)
 	}
 }
 

@@ -20,9 +20,9 @@ type Cache struct {
 	mu      sync.Mutex // shared caches: held by a lane while it uses the cache
 	entries map[string]*entry
 	pending []*entry // entries written since the last flush, in first-write order
-	// Deferred are, under exactly-once, a shared cache's flushed batches
-	// waiting for the commit, in flush order.
-	Deferred [][]state.KV
+	// deferred are a shared cache's flushed batches waiting for a commit,
+	// in flush order (Defer).
+	deferred [][]state.KV
 }
 
 // NewCache returns an empty cache; shared is set for the one cache of a
@@ -55,8 +55,16 @@ func (c *Cache) Reset() {
 	clear(c.entries)
 	clear(c.pending)
 	c.pending = c.pending[:0]
-	c.Deferred = nil
+	c.deferred = nil
 }
+
+// Defer keeps a batch flushed from a shared cache until a commit; the
+// flushing lane holds the cache's lock (Guarantee.Flushed runs under it).
+func (c *Cache) Defer(batch []state.KV) { c.deferred = append(c.deferred, batch) }
+
+// Deferred returns the batches Defer kept, in flush order, while no lane
+// uses the cache (at a commit barrier); Reset drops them.
+func (c *Cache) Deferred() [][]state.KV { return c.deferred }
 
 // entry is a key's value as a lane knows it: read from the store, or
 // written by the lane (then pending until the next flush, with the inputs

@@ -41,7 +41,7 @@ type StoreNow struct {
 func (s StoreNow) Flushed(l *Lane, t int, _ *Cache, batch []state.KV) {
 	tb := l.tables[t]
 	if err := tb.Store.Write(batch); err != nil {
-		s.Fail(fmt.Errorf("streamgen worker: writing table %q: %w", tb.Desc.Name, err))
+		s.Fail(fmt.Errorf("streamgen: writing table %q: %w", tb.Desc.Name, err))
 	}
 	l.view.flushed(t)
 }

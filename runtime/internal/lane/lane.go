@@ -86,8 +86,7 @@ type StoreWrite struct {
 	Batch []state.KV
 }
 
-// New returns a lane of cfg, with the window index of its windowed tables
-// loaded from their stores.
+// New returns a lane of cfg; Start loads its window indexes.
 func New(cfg Config) *Lane {
 	l := &Lane{cfg: cfg, tables: cfg.Tables}
 	if len(cfg.Tables) > 0 {
@@ -105,12 +104,23 @@ func New(cfg Config) *Lane {
 		if t.Desc.Window == nil || t.Store == nil {
 			continue
 		}
-		l.indexes[i] = l.loadIndex(t)
 		for _, ag := range cfg.App.ClosersOf(t.Desc.Name) {
 			l.closers[i] = append(l.closers[i], &closer{ag: ag, proc: ag.NewProcessor(nil, l.streamTime)})
 		}
 	}
 	return l
+}
+
+// Start loads the window index of the lane's windowed tables from their
+// stores (a scan of each), with their closed markers; call it before the
+// first record, in the goroutine that runs the lane (so lanes scan in
+// parallel and not in the worker's poll loop).
+func (l *Lane) Start() {
+	for i, t := range l.tables {
+		if t.Desc.Window != nil && t.Store != nil {
+			l.indexes[i] = l.loadIndex(t)
+		}
+	}
 }
 
 func (l *Lane) streamTime() time.Time {
@@ -147,9 +157,6 @@ func Slot(rec *runtime.Record, n int) int {
 	_, _ = h.Write(rec.Key)
 	return int(h.Sum32() % uint32(n))
 }
-
-// Table returns the lane's table number t.
-func (l *Lane) Table(t int) *Table { return l.tables[t] }
 
 // Emit gathers a record to produce with its token.
 func (l *Lane) Emit(r runtime.Record, tok any) {
@@ -214,14 +221,11 @@ func (l *Lane) Close(flush bool) {
 // Tick is the lane's timer (every FlushInterval): stream time follows the
 // wall clock on an idle partition, due windows close, old ones expire,
 // table writes flush.
-func (l *Lane) Tick(wall time.Time) {
-	l.cfg.Clock.IdleAdvance(wall.UnixMilli())
+func (l *Lane) Tick() {
+	l.cfg.Clock.IdleAdvance(time.Now().UnixMilli())
 	l.CloseWindows() // before expiry, which deletes the values
 	l.Expire()
 	l.FlushTables()
 }
-
-// Gathered returns how many records wait to be produced.
-func (l *Lane) Gathered() int { return len(l.out) }
 
 func (l *Lane) fail(err error) { l.cfg.Fail(err) }

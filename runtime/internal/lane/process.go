@@ -40,18 +40,43 @@ func (l *Lane) Process(f *Input) {
 // deadLetter applies the agent's error policy to a failed input; false
 // means the agent stops (ON_ERROR_STOP).
 func (l *Lane) deadLetter(f *Input, err error) bool {
-	ag := l.cfg.Agent
-	if ag.Desc.OnError == runtime.OnErrorStop {
-		l.fail(fmt.Errorf("streamgen worker: %w (on_error: ON_ERROR_STOP; nothing from this record on is committed)", err))
+	dl := l.policy(l.cfg.Agent, f.Rec, err)
+	if dl == nil {
 		return false
 	}
-	dl := ag.DeadLetter(f.Rec, err)
 	f.Processed()
-	l.cfg.Log.Warn("record sent to dead-letter topic", "error", err, "dead_letter_topic", dl.Topic)
 	f.Pending.Add(1)
 	l.Emit(*dl, f)
 	return true
 }
+
+// policy applies ag's error policy to a failure of the record src: the
+// dead letter to produce, or nil when the agent stops (Fail is told,
+// with a *StopError).
+func (l *Lane) policy(ag *runtime.Agent, src *runtime.Record, err error) *runtime.Record {
+	if ag.Desc.OnError == runtime.OnErrorStop {
+		l.fail(&StopError{Err: err})
+		return nil
+	}
+	dl := ag.DeadLetter(src, err)
+	l.cfg.Log.Warn("record sent to dead-letter topic", "error", err, "dead_letter_topic", dl.Topic)
+	return dl
+}
+
+// StopError is what a lane's Fail gets when a record stops its agent
+// (ON_ERROR_STOP): Err is the *runtime.ProcessError.
+type StopError struct {
+	Err error
+}
+
+// Error says that the agent stopped and that nothing from the record on
+// is committed.
+func (e *StopError) Error() string {
+	return fmt.Sprintf("streamgen: %v (on_error: ON_ERROR_STOP; nothing from this record on is committed)", e.Err)
+}
+
+// Unwrap returns the record's error.
+func (e *StopError) Unwrap() error { return e.Err }
 
 // accept gathers a handled input's outputs and caches its table writes.
 func (l *Lane) accept(f *Input, res runtime.Result) {
@@ -61,7 +86,9 @@ func (l *Lane) accept(f *Input, res runtime.Result) {
 	for _, r := range res.Records {
 		l.Emit(r, f)
 	}
-	l.cfg.Clock.Observe(res.EventTime.UnixMilli(), time.Now().UnixMilli())
+	if ms := res.EventTime.UnixMilli(); ms > l.cfg.Clock.Now() {
+		l.cfg.Clock.Observe(ms, time.Now().UnixMilli()) // the wall clock only when stream time moves
+	}
 	if res.Late > 0 {
 		l.cfg.Log.Warn("late record: window writes skipped, their windows closed (past end plus grace)",
 			"topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "windows", res.Late,

@@ -2,12 +2,14 @@
 // agent takes, shared by the worker's lanes and the test driver so that
 // both run the same rules:
 //
-//   - table.go: Table, one table partition's store handle;
+//   - table.go: Table, one table partition's store handle; Writers;
 //   - cache.go: a lane's view of its tables (Cache, the cache of one table
 //     partition, and the read path through it to the store);
-//   - lane.go: Lane, one agent's records of one partition slot: process a
-//     record (policy, dead letters, outputs, table writes), flush table
-//     writes to stores and changelogs, close and expire windows;
+//   - lane.go: Lane, one agent's records of one partition slot, its
+//     configuration and batching limits; process.go: process a record
+//     (error policy, dead letters, outputs, table writes); flush.go: flush
+//     table writes to stores and changelogs; windows.go: close and expire
+//     windows;
 //   - tokens.go: the producer tokens a lane attaches to what it produces
 //     (Input, changelog and closed-window tokens) and Ack, which applies an
 //     acknowledgement to them;
@@ -61,6 +63,23 @@ type Table struct {
 type Reader interface {
 	// Get returns the value of key and whether it exists.
 	Get(key []byte) ([]byte, bool, error)
+}
+
+// Writers counts the agents that write each (non-global) table of app:
+// a table with more than one has one Cache all their lanes share.
+func Writers(app *runtime.App) map[string]int {
+	n := map[string]int{}
+	for _, ag := range app.Agents() {
+		if ag.Desc.Input == nil {
+			continue
+		}
+		for _, td := range ag.Desc.Tables {
+			if !td.Global {
+				n[td.Name]++
+			}
+		}
+	}
+	return n
 }
 
 // Changelog returns the table's changelog record of a write (nil value: a

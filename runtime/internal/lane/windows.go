@@ -35,7 +35,7 @@ func (l *Lane) closeWindow(t int, wk []byte) bool {
 	tb := l.tables[t]
 	value, found, err := l.view.Get(t, wk)
 	if err != nil {
-		l.fail(fmt.Errorf("streamgen worker: reading window of table %q: %w", tb.Desc.Name, err))
+		l.fail(fmt.Errorf("streamgen: reading a window of table %q: %w", tb.Desc.Name, err))
 		return false
 	}
 	if !found {
@@ -50,13 +50,12 @@ func (l *Lane) closeWindow(t int, wk []byte) bool {
 			recs = append(recs, res.Records...)
 			continue
 		}
-		if c.ag.Desc.OnError == runtime.OnErrorStop {
-			l.fail(fmt.Errorf("streamgen worker: %w (on_error: ON_ERROR_STOP)", err))
+		// The error policy sees the window's changelog record.
+		src := &runtime.Record{Topic: tb.Desc.Changelog.Name, Partition: tb.Partition, Offset: -1, Key: key, Value: value, Timestamp: cw.End}
+		dl := l.policy(c.ag, src, err)
+		if dl == nil {
 			return false
 		}
-		src := &runtime.Record{Topic: tb.Desc.Changelog.Name, Partition: tb.Partition, Offset: -1, Key: key, Value: value, Timestamp: cw.End}
-		dl := c.ag.DeadLetter(src, err)
-		l.cfg.Log.Warn("closed window sent to dead-letter topic", "error", err, "dead_letter_topic", dl.Topic)
 		recs = append(recs, *dl)
 	}
 	l.cfg.Guarantee.WindowClosed(l, t, windows.ClosedMarker(wk), recs)

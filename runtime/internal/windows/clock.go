@@ -30,8 +30,8 @@ func (c *Clock) Observe(ms, wall int64) {
 	}
 }
 
-// AdvanceTo raises stream time to ms, if later, without an event: the test
-// driver's virtual clock, a resumed checkpoint.
+// AdvanceTo raises stream time to ms, if later, without an event (the
+// idle timer does not move on from it): the test driver's virtual clock.
 func (c *Clock) AdvanceTo(ms int64) { c.raise(ms) }
 
 // IdleAdvance moves an idle partition's stream time with the wall clock

@@ -7,27 +7,45 @@ import (
 
 // Every key a table store or changelog holds besides the tables' own keys
 // is defined here. A windowed table's own keys are window keys (Key);
-// reserved keys start with 0xff and are shorter than any window key of a
-// non-empty table key or end in a window key, so they never collide:
+// reserved keys start with 0xff followed by a letter, and a window key
+// that would start with 0xff (a table key starting with it, or an empty
+// table key and a negative start) is escaped with one more 0xff in front,
+// so the two never collide (FuzzReservedKeysDisjoint):
 //
-//	key + 8-byte big-endian window start (ms)  a window's value
-//	0xff 'c' + window key                      the window was closed and its final value delivered
-//	0xff 's'                                   the partition's stream time (8 bytes, ms)
+//	[0xff] key + 8-byte big-endian window start (ms)  a window's value
+//	0xff 'c' + window key                             the window was closed and its final value delivered
+//	0xff 's'                                          the partition's stream time (8 bytes, ms)
 //
 // Store metadata (checkpoint, StreamTimeMeta) lives outside the data key
 // space of package state.
 
 // Key is the store and changelog key of key's window starting at start:
-// the key, then the start in milliseconds, big-endian.
+// the key, then the start in milliseconds, big-endian; escaped with a
+// leading 0xff when it would start with 0xff.
 func Key(key []byte, start time.Time) []byte {
-	out := make([]byte, len(key)+8)
-	copy(out, key)
-	binary.BigEndian.PutUint64(out[len(key):], uint64(start.UnixMilli()))
+	out := make([]byte, 1, len(key)+9)
+	out[0] = escape
+	out = append(out, key...)
+	out = binary.BigEndian.AppendUint64(out, uint64(start.UnixMilli()))
+	if out[1] != escape {
+		out = out[1:]
+	}
 	return out
 }
 
-// SplitKey undoes Key; ok is false for a key shorter than 8 bytes.
+// escape is the first byte of reserved keys, and of an escaped window key
+// (twice).
+const escape = 0xff
+
+// SplitKey undoes Key; ok is false for a key that is not a window key (a
+// reserved key, or one shorter than 8 bytes).
 func SplitKey(k []byte) (key []byte, start time.Time, ok bool) {
+	if len(k) > 0 && k[0] == escape {
+		if len(k) < 2 || k[1] != escape {
+			return nil, time.Time{}, false // reserved
+		}
+		k = k[1:]
+	}
 	if len(k) < 8 {
 		return nil, time.Time{}, false
 	}

@@ -1,0 +1,81 @@
+package worker
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/streamgen/streamgen/runtime/kafka"
+)
+
+// A Kafka client that librdkafka declares fatal (kafka.ErrFatal) cannot be
+// used again; neither can an at-least-once producer whose records timed
+// out (the cluster was unreachable for message.timeout.ms). The thread
+// then replaces its clients and rejoins the group: a transient outage
+// never ends a worker. Its partitions are handed back as lost, so nothing
+// done since the last commit is committed: the group's next owner (often
+// this thread again) processes it from the committed offsets — at least
+// once: again; exactly once: the open transaction is aborted first.
+
+// replaceGap is how soon after a replacement another fatal error stops
+// the worker instead: a client fenced again at once means another live
+// worker uses this worker's instance id (static membership, or the
+// transactional id under exactly-once).
+const replaceGap = 30 * time.Second
+
+// requestReplace asks the poll loop to replace the thread's clients
+// (any goroutine: the producer's delivery callback calls it).
+func (t *thread) requestReplace(why error) {
+	t.replaceMu.Lock()
+	defer t.replaceMu.Unlock()
+	if t.replaceWhy == nil {
+		t.replaceWhy = why
+	}
+}
+
+func (t *thread) replaceRequested() error {
+	t.replaceMu.Lock()
+	defer t.replaceMu.Unlock()
+	why := t.replaceWhy
+	t.replaceWhy = nil
+	return why
+}
+
+// replaceClients hands every partition back as lost, closes the consumer
+// (and, with producerToo, the producer), and creates new ones, which join
+// the group again. It runs in the poll goroutine, outside Poll. The error
+// is one that ends the worker: a second fatal error within replaceGap, or
+// a client that cannot be created (its configuration).
+func (t *thread) replaceClients(why error, producerToo bool) error {
+	if !t.lastReplace.IsZero() && time.Since(t.lastReplace) < replaceGap {
+		return fmt.Errorf("streamgen worker: the Kafka clients failed fatally twice within %v (is another live worker using instance id %q?): %w",
+			replaceGap, t.w.cfg.instanceID, why)
+	}
+	t.lastReplace = time.Now()
+	t.log.Warn("replacing the Kafka clients and rejoining the group; the partitions are handed back as lost and processed again from their committed offsets",
+		"error", why, "producer_too", producerToo)
+	owned := append(t.running(), t.restoringPartitions()...)
+	t.stopRestores(t.restoringPartitions())
+	t.commit.revoke(t.running(), true)
+	if t.standby != nil {
+		t.standby.revoked(owned)
+	}
+	// Close runs the revocation callback for what librdkafka still thinks
+	// is assigned: nothing is running any more, so it finds nothing.
+	if err := t.consumer.Close(); err != nil {
+		t.log.Warn("closing the failed consumer", "error", err)
+	}
+	if producerToo {
+		t.producer.Abandon()
+		p, err := t.commit.newProducer()
+		if err != nil {
+			return err
+		}
+		t.producer = p
+	}
+	c, err := kafka.NewConsumer(t.ccfg, t)
+	if err != nil {
+		return fmt.Errorf("streamgen worker: creating the consumer again: %w", err)
+	}
+	t.consumer = c
+	return nil
+}
