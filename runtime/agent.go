@@ -85,6 +85,9 @@ type Result struct {
 	// Late is how many window writes were skipped because their window
 	// had closed (past its end plus grace).
 	Late int
+	// Clamped is set when the record was from the future and its record
+	// timestamp became its event time (FutureEventClamp).
+	Clamped bool
 }
 
 // State is what the engine gives a Processor to read an agent's tables
@@ -129,11 +132,76 @@ func (p *Processor) Process(ctx context.Context, rec *Record) (res Result, err e
 			out.eventTime = t
 		}
 	}
+	if err := p.checkFuture(rec); err != nil {
+		return Result{}, ag.fail(rec, err)
+	}
 	if err := ag.Desc.Handler(context.WithValue(ctx, recordKey{}, rec), ag.app.impl, in, out); err != nil {
 		out.reset(ag.Desc, rec)
 		return Result{}, ag.fail(rec, err)
 	}
 	return out.result(), nil
+}
+
+// DefaultMaxEventTimeAhead is the bound on event time running ahead that
+// an AgentDesc without one (MaxEventTimeAhead 0) gets; the schema's
+// default (agent option max_event_time_ahead) is the same.
+const DefaultMaxEventTimeAhead = time.Hour
+
+// checkFuture applies the agent's bound on event time running ahead (the
+// kind of fault of Kafka's KIP-1334: one event far in the future would
+// move stream time past every open window of its partition, closing them
+// all and making every later event late). A record whose event time is
+// more than MaxEventTimeAhead past the later of the partition's stream
+// time and the wall clock is from the future: FutureEventClamp handles it
+// with its record timestamp as event time (or, if that is from the future
+// too, the later of stream time and the wall clock); FutureEventDeadLetter
+// (the default) returns a *FutureEventError, which goes to the dead-letter
+// topic whatever the agent's error policy.
+func (p *Processor) checkFuture(rec *Record) error {
+	d, out := p.ag.Desc, &p.em
+	bound := d.MaxEventTimeAhead
+	if bound <= 0 {
+		bound = DefaultMaxEventTimeAhead
+	}
+	ref := time.Now()
+	if out.streamTime != nil {
+		if st := out.streamTime(); st.After(ref) {
+			ref = st
+		}
+	}
+	if !out.eventTime.After(ref.Add(bound)) {
+		return nil
+	}
+	if d.OnFutureEvent == FutureEventClamp {
+		// The record timestamp, unless it is from the future too.
+		t := rec.Timestamp
+		if t.After(ref.Add(bound)) {
+			t = ref
+		}
+		out.eventTime, out.clamped = t, true
+		return nil
+	}
+	return &FutureEventError{EventTime: out.eventTime, Reference: ref, Bound: bound}
+}
+
+// FutureEventError is a record whose event time runs further ahead of the
+// partition's stream time and the wall clock than its agent allows
+// (AgentDesc.MaxEventTimeAhead).
+type FutureEventError struct {
+	// EventTime is the record's event time.
+	EventTime time.Time
+	// Reference is the later of the stream time and the wall clock when
+	// the record was handled.
+	Reference time.Time
+	// Bound is the agent's MaxEventTimeAhead.
+	Bound time.Duration
+}
+
+// Error says how far ahead the event time is, and how to allow it.
+func (e *FutureEventError) Error() string {
+	return fmt.Sprintf("event time %s is %v ahead of stream time and the wall clock (%s); the agent allows %v "+
+		"(raise max_event_time_ahead, or set on_future_event: FUTURE_EVENT_CLAMP to use the record timestamp)",
+		e.EventTime.Format(time.RFC3339Nano), e.EventTime.Sub(e.Reference).Round(time.Millisecond), e.Reference.Format(time.RFC3339Nano), e.Bound)
 }
 
 func (ag *Agent) fail(rec *Record, err error) error {

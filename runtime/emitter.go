@@ -25,6 +25,7 @@ type Emitter struct {
 	eventTime  time.Time
 	streamTime func() time.Time
 	late       int
+	clamped    bool // the event time was from the future and is the record timestamp
 }
 
 // EventTime returns the event time of the record being handled: its
@@ -38,11 +39,12 @@ func (e *Emitter) reset(d *AgentDesc, in *Record) {
 	clear(e.writes)
 	e.writes = e.writes[:0]
 	e.late = 0
+	e.clamped = false
 }
 
 // result returns what the emitter collected for the last record.
 func (e *Emitter) result() Result {
-	return Result{Records: e.recs, Writes: e.writes, EventTime: e.eventTime, Late: e.late}
+	return Result{Records: e.recs, Writes: e.writes, EventTime: e.eventTime, Late: e.late, Clamped: e.clamped}
 }
 
 func (e *Emitter) tableKey(i int) ([]byte, *TableDesc, error) {

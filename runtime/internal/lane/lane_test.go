@@ -47,7 +47,9 @@ func (r *recorder) ackAll(t *testing.T) {
 	r.toks, r.recs = nil, nil
 }
 
-type checkout struct{ testapp.UnimplementedCheckoutAgents }
+type checkout struct {
+	testapp.UnimplementedCheckoutAgents
+}
 
 func (checkout) Check(ctx context.Context, in *testapp.Order, out testapp.CheckoutCheckEmitter) error {
 	if in.GetNote() == "fail" {
@@ -59,7 +61,9 @@ func (checkout) Check(ctx context.Context, in *testapp.Order, out testapp.Checko
 	return out.EmitReceipt(ctx, &testapp.Receipt{AccountId: in.GetAccountId()})
 }
 
-type audit struct{ testapp.UnimplementedAuditAgents }
+type audit struct {
+	testapp.UnimplementedAuditAgents
+}
 
 func (audit) Record(context.Context, *testapp.Alert, testapp.AuditRecordEmitter) error {
 	return errors.New("cannot record")
@@ -141,7 +145,9 @@ func TestStopPolicyKeepsTheInputPending(t *testing.T) {
 	}
 }
 
-type ledger struct{ testapp.UnimplementedLedgerAgents }
+type ledger struct {
+	testapp.UnimplementedLedgerAgents
+}
 
 func (ledger) Add(ctx context.Context, in *testapp.Order, out testapp.LedgerAddEmitter) error {
 	return out.Tallies().Update(ctx, func(v *testapp.Tally) error {

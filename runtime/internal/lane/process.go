@@ -1,6 +1,7 @@
 package lane
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -54,7 +55,8 @@ func (l *Lane) deadLetter(f *Input, err error) bool {
 // dead letter to produce, or nil when the agent stops (Fail is told,
 // with a *StopError).
 func (l *Lane) policy(ag *runtime.Agent, src *runtime.Record, err error) *runtime.Record {
-	if ag.Desc.OnError == runtime.OnErrorStop {
+	var fe *runtime.FutureEventError
+	if ag.Desc.OnError == runtime.OnErrorStop && !errors.As(err, &fe) { // a record from the future goes to the dead letters anyway
 		l.fail(&StopError{Err: err})
 		return nil
 	}
@@ -88,6 +90,10 @@ func (l *Lane) accept(f *Input, res runtime.Result) {
 	}
 	if ms := res.EventTime.UnixMilli(); ms > l.cfg.Clock.Now() {
 		l.cfg.Clock.Observe(ms, time.Now().UnixMilli()) // the wall clock only when stream time moves
+	}
+	if res.Clamped {
+		l.cfg.Log.Warn("record from the future: its record timestamp is its event time (on_future_event: FUTURE_EVENT_CLAMP)",
+			"topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "event_time", res.EventTime)
 	}
 	if res.Late > 0 {
 		l.cfg.Log.Warn("late record: window writes skipped, their windows closed (past end plus grace)",
