@@ -12,12 +12,16 @@ NESTED := examples/01-uppercase examples/bench
 help: ## Lists the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-16s %s\n", $$1, $$2}'
 
+.PHONY: deps
+deps: ## Installs what the tests need when missing (kcat, protoc, gcc; apt-get)
+	.ci/deps
+
 .PHONY: demo
-demo: ## Runs the seed example on the embedded broker: sends lines, prints them uppercased
+demo: deps ## Runs the seed example on the embedded broker: sends lines, prints them uppercased
 	cd examples/01-uppercase && go run . demo "hello streamgen" "schema-first streams" "faust, but in go"
 
 .PHONY: test
-test: ## Runs every test: unit, golden, end-to-end on the broker (with -race)
+test: deps ## Runs every test: unit, golden, end-to-end on the broker (with -race)
 	go vet ./...
 	@test -z "$$(gofmt -l . | tee /dev/stderr)" || { echo "gofmt: the files above need formatting"; exit 1; }
 	go test -race -count=1 -timeout 15m ./...

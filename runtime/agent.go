@@ -247,8 +247,16 @@ type ClosedWindow struct {
 
 type closedKey struct{}
 
+// WithClosedWindow returns ctx carrying w, as an on_window_close handler's
+// context does: for unit tests of such handlers that read
+// ClosedWindowFrom.
+func WithClosedWindow(ctx context.Context, w ClosedWindow) context.Context {
+	return context.WithValue(ctx, closedKey{}, w)
+}
+
 // ClosedWindowFrom returns the window an on_window_close agent's handler
-// was called for.
+// was called for. The generated emitter's Window method returns the same,
+// and is what a unit test mocks; WithClosedWindow makes such a context.
 func ClosedWindowFrom(ctx context.Context) (ClosedWindow, bool) {
 	w, ok := ctx.Value(closedKey{}).(ClosedWindow)
 	return w, ok
@@ -279,7 +287,8 @@ func (p *Processor) ProcessClosed(ctx context.Context, w ClosedWindow, partition
 	}()
 	out.msg = m
 	out.eventTime = w.End
-	cctx := context.WithValue(context.WithValue(ctx, recordKey{}, rec), closedKey{}, w)
+	out.window = &w
+	cctx := WithClosedWindow(context.WithValue(ctx, recordKey{}, rec), w)
 	if err := ag.Desc.Handler(cctx, ag.app.impl, m, out); err != nil {
 		out.reset(ag.Desc, rec)
 		return Result{}, ag.fail(rec, err)

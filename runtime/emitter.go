@@ -25,7 +25,18 @@ type Emitter struct {
 	eventTime  time.Time
 	streamTime func() time.Time
 	late       int
-	clamped    bool // the event time was from the future and is the record timestamp
+	clamped    bool          // the event time was from the future and is the record timestamp
+	window     *ClosedWindow // the window an on_window_close handler is called for
+}
+
+// ClosedWindow returns the window an on_window_close handler is called for
+// (its table, key, start and end), and false in any other handler.
+// Generated emitters of such agents expose it as Window().
+func (e *Emitter) ClosedWindow() (ClosedWindow, bool) {
+	if e.window == nil {
+		return ClosedWindow{}, false
+	}
+	return *e.window, true
 }
 
 // EventTime returns the event time of the record being handled: its
@@ -40,6 +51,7 @@ func (e *Emitter) reset(d *AgentDesc, in *Record) {
 	e.writes = e.writes[:0]
 	e.late = 0
 	e.clamped = false
+	e.window = nil
 }
 
 // result returns what the emitter collected for the last record.

@@ -18,7 +18,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 
@@ -42,12 +41,10 @@ func (Agents) Count(ctx context.Context, in *pageviewsv1.PageView, out pageviews
 	})
 }
 
-// Closed emits a closed window's final count.
+// Closed emits a closed window's final count; out.Window() says which
+// window (its key is the page).
 func (Agents) Closed(ctx context.Context, in *pageviewsv1.ViewCount, out pageviewsv1.PageViewsClosedEmitter) error {
-	w, ok := runtime.ClosedWindowFrom(ctx)
-	if !ok {
-		return errors.New("called outside a window close")
-	}
+	w := out.Window()
 	return out.EmitPageViewWindow(ctx, &pageviewsv1.PageViewWindow{
 		Page:  string(w.Key),
 		Start: timestamppb.New(w.Start),

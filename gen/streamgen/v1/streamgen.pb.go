@@ -116,6 +116,10 @@
 //       option (streamgen.v1.agent) = { on_window_close: "views" };
 //     }
 //
+// The closing agent's emitter has a Window() method returning the window
+// the call is for (runtime.ClosedWindow: table, key, start, end); unit
+// tests set it on the generated mock (out.EXPECT().Window().Return(w)).
+//
 // Windows use the record's event time: a field marked
 // `[(streamgen.v1.field).event_time = true]`, else the record timestamp.
 //
@@ -915,7 +919,8 @@ type Agent struct {
 	// on_window_close names a windowed table of the app: the agent is then
 	// called once with the final value of each of the table's windows when
 	// the window closes (stream time passes its end plus grace), instead of
-	// consuming a topic. Its request type must be the table's value type.
+	// consuming a topic. Its request type must be the table's value type;
+	// its emitter's Window() says which window (key, start, end).
 	// Stream time also moves with the wall clock while a partition is idle,
 	// so windows close without waiting for the next event.
 	OnWindowClose string `protobuf:"bytes,6,opt,name=on_window_close,json=onWindowClose,proto3" json:"on_window_close,omitempty"`

@@ -556,9 +556,17 @@ func (UnimplementedLedgerAgents) Add(context.Context, *Order, LedgerAddEmitter) 
 type LedgerMinuteClosedEmitter interface {
 	// EmitMinuteTotal emits to topic "minute-totals", keyed by account_id.
 	EmitMinuteTotal(ctx context.Context, m *MinuteTotal) error
+	// Window returns the closed window of table "minute-sums" this call is for: its key, start and
+	// end.
+	Window() runtime.ClosedWindow
 }
 
 type _LedgerMinuteClosedEmitter struct{ e *runtime.Emitter }
+
+func (x _LedgerMinuteClosedEmitter) Window() runtime.ClosedWindow {
+	w, _ := x.e.ClosedWindow()
+	return w
+}
 
 func (x _LedgerMinuteClosedEmitter) EmitMinuteTotal(ctx context.Context, m *MinuteTotal) error {
 	return x.e.Emit(ctx, 0, m)

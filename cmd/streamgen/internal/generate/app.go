@@ -112,10 +112,22 @@ func (r *renderer) generateEmitter(g *protogen.GeneratedFile, a fileApp, ag *dsl
 		}
 		g.P(tn.Accessor, "() ", tn.Iface)
 	}
+	if ag.WindowClose != nil {
+		comment(g, 1, windowMethod, " returns the closed window of table ", strconv.Quote(ag.WindowClose.Name),
+			" this call is for: its key, start and end.")
+		g.P(windowMethod, "() ", runtimePkg.Ident("ClosedWindow"))
+	}
 	g.P("}")
 	g.P()
 	g.P("type ", an.EmitterImpl, " struct{ e *", runtimePkg.Ident("Emitter"), " }")
 	g.P()
+	if ag.WindowClose != nil {
+		g.P("func (x ", an.EmitterImpl, ") ", windowMethod, "() ", runtimePkg.Ident("ClosedWindow"), " {")
+		g.P("w, _ := x.e.ClosedWindow()")
+		g.P("return w")
+		g.P("}")
+		g.P()
+	}
 	for i, t := range ag.Tables {
 		tn := a.names.table(t)
 		g.P("func (x ", an.EmitterImpl, ") ", tn.Accessor, "() ", tn.Iface, " {")

@@ -98,6 +98,10 @@ func (r *renderer) emitterMock(g *protogen.GeneratedFile, a fileApp, ag *dsl.Age
 		em.methods = append(em.methods, mockMethod{name: tn.Accessor,
 			results: []string{g.QualifiedGoIdent(pkg.Ident(tn.Iface))}})
 	}
+	if ag.WindowClose != nil {
+		em.methods = append(em.methods, mockMethod{name: windowMethod,
+			results: []string{g.QualifiedGoIdent(runtimePkg.Ident("ClosedWindow"))}})
+	}
 	return em
 }
 

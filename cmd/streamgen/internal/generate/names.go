@@ -161,3 +161,7 @@ func newMockNames(iface string) mockNames {
 	typ := "Mock" + iface
 	return mockNames{Iface: iface, Type: typ, Recorder: typ + "MockRecorder", New: "New" + typ}
 }
+
+// windowMethod is the method of an on_window_close agent's emitter that
+// returns the closed window the call is for.
+const windowMethod = "Window"

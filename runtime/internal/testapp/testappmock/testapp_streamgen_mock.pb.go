@@ -385,6 +385,20 @@ func (mr *MockLedgerMinuteClosedEmitterMockRecorder) EmitMinuteTotal(ctx, msg an
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitMinuteTotal", reflect.TypeOf((*MockLedgerMinuteClosedEmitter)(nil).EmitMinuteTotal), ctx, msg)
 }
 
+// Window mocks the method of the same name.
+func (m *MockLedgerMinuteClosedEmitter) Window() runtime.ClosedWindow {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Window")
+	ret0, _ := ret[0].(runtime.ClosedWindow)
+	return ret0
+}
+
+// Window declares an expected call of Window.
+func (mr *MockLedgerMinuteClosedEmitterMockRecorder) Window() *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Window", reflect.TypeOf((*MockLedgerMinuteClosedEmitter)(nil).Window))
+}
+
 // MockLedgerMinuteSumsTable is a mock of testapp.LedgerMinuteSumsTable.
 type MockLedgerMinuteSumsTable struct {
 	ctrl     *gomock.Controller

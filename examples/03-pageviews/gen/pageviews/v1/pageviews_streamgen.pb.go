@@ -231,9 +231,16 @@ func _PageViews_Count_Handler(ctx context.Context, impl any, in proto.Message, o
 type PageViewsClosedEmitter interface {
 	// EmitPageViewWindow emits to topic "page-view-windows", keyed by page.
 	EmitPageViewWindow(ctx context.Context, m *PageViewWindow) error
+	// Window returns the closed window of table "views" this call is for: its key, start and end.
+	Window() runtime.ClosedWindow
 }
 
 type _PageViewsClosedEmitter struct{ e *runtime.Emitter }
+
+func (x _PageViewsClosedEmitter) Window() runtime.ClosedWindow {
+	w, _ := x.e.ClosedWindow()
+	return w
+}
 
 func (x _PageViewsClosedEmitter) EmitPageViewWindow(ctx context.Context, m *PageViewWindow) error {
 	return x.e.Emit(ctx, 0, m)

@@ -106,6 +106,20 @@ func (mr *MockPageViewsClosedEmitterMockRecorder) EmitPageViewWindow(ctx, msg an
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitPageViewWindow", reflect.TypeOf((*MockPageViewsClosedEmitter)(nil).EmitPageViewWindow), ctx, msg)
 }
 
+// Window mocks the method of the same name.
+func (m *MockPageViewsClosedEmitter) Window() runtime.ClosedWindow {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Window")
+	ret0, _ := ret[0].(runtime.ClosedWindow)
+	return ret0
+}
+
+// Window declares an expected call of Window.
+func (mr *MockPageViewsClosedEmitterMockRecorder) Window() *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Window", reflect.TypeOf((*MockPageViewsClosedEmitter)(nil).Window))
+}
+
 // MockPageViewsCountEmitter is a mock of v1.PageViewsCountEmitter.
 type MockPageViewsCountEmitter struct {
 	ctrl     *gomock.Controller
