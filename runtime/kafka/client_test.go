@@ -147,8 +147,8 @@ func readBack(ctx context.Context, t *testing.T, cfg kafka.Config) {
 	}
 	_, err = kafka.ReadPartitions(ctx, cfg, []kafka.PartitionStart{{TopicPartition: tp0, From: 4}}, nil,
 		func(kafka.TopicPartition, []*runtime.Record) error { return nil })
-	var pe *kafka.PastEndError
-	if !errors.As(err, &pe) || !errors.Is(err, kafka.ErrPastEnd) || pe.Partition != tp0 {
+	var pe *kafka.OutOfRangeError
+	if !errors.As(err, &pe) || !errors.Is(err, kafka.ErrOutOfRange) || pe.Partition != tp0 {
 		t.Errorf("reading past the end: %v", err)
 	}
 }

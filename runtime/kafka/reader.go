@@ -18,27 +18,41 @@ import (
 type PartitionStart struct {
 	TopicPartition
 	// From is the first offset to read; an offset before the partition's
-	// start (its low watermark) reads from the start.
+	// start (its low watermark, moved by retention or DeleteRecords) reads
+	// from the start, unless Exact is set.
 	From int64
+	// Exact says the reader must start at From: a From above 0 and before
+	// the partition's start is an *OutOfRangeError (the records in between
+	// are gone, so a store that reflects the partition up to From cannot
+	// be brought up to date). Table restores set it.
+	Exact bool
 }
 
-// ErrPastEnd is wrapped by ReadPartitions' and FollowPartitions' error
-// when a start offset is past its partition's end.
-var ErrPastEnd = errors.New("offset past the end of the partition")
+// ErrOutOfRange is wrapped by ReadPartitions' and FollowPartitions' error
+// when a start offset lies outside its partition's live range: past its
+// end, or (PartitionStart.Exact) before its start.
+var ErrOutOfRange = errors.New("offset outside the partition's live range")
 
-// PastEndError is returned, wrapped, by ReadPartitions and
-// FollowPartitions when a start offset is past its partition's end; it
-// wraps ErrPastEnd.
-type PastEndError struct {
+// OutOfRangeError is returned, wrapped, by ReadPartitions and
+// FollowPartitions, before anything is read, when a start offset lies
+// outside its partition's live range [Start, End]; it wraps ErrOutOfRange.
+type OutOfRangeError struct {
 	// Partition is the partition.
 	Partition TopicPartition
+	// Offset is the start offset asked for.
+	Offset int64
+	// Start and End are the partition's low and high watermarks: the
+	// offset of its first record and the one its next record will get.
+	Start, End int64
 }
 
-// Error names the partition and says its start is past its end.
-func (e *PastEndError) Error() string { return e.Partition.String() + ": " + ErrPastEnd.Error() }
+// Error names the partition, the offset and the live range.
+func (e *OutOfRangeError) Error() string {
+	return fmt.Sprintf("%s: offset %d: %v [%d, %d]", e.Partition, e.Offset, ErrOutOfRange, e.Start, e.End)
+}
 
-// Unwrap returns ErrPastEnd.
-func (e *PastEndError) Unwrap() error { return ErrPastEnd }
+// Unwrap returns ErrOutOfRange.
+func (e *OutOfRangeError) Unwrap() error { return ErrOutOfRange }
 
 // readBatch is the most records a restore or follower poll hands over.
 const readBatch = 4000
@@ -49,10 +63,10 @@ const readBatch = 4000
 // of records (all of one partition, in offset order). It returns how many
 // records it read per partition; an error once reading started (fn's,
 // ctx's, the client's) comes with the counts so far, one before (creating
-// the client, watermarks, assignment) with nil. If a start is past its
-// partition's end, the error wraps *PastEndError (and ErrPastEnd) naming
-// the partition, before anything is read. Tables restore their stores with
-// it.
+// the client, watermarks, assignment) with nil. If a start is outside its
+// partition's live range (past its end; before its start with Exact), the
+// error wraps *OutOfRangeError (and ErrOutOfRange) naming the partition,
+// before anything is read. Tables restore their stores with it.
 //
 // end, if not nil, is told each partition's end offset (the offset the
 // next record written will get) before any record is handed over.
@@ -90,8 +104,8 @@ func readPartitions(ctx context.Context, cfg Config, parts []PartitionStart, end
 			return nil, err
 		}
 		from := max(p.From, lo)
-		if p.From > hi {
-			return nil, fmt.Errorf("%s ends at %d, before offset %d: %w", p.TopicPartition, hi, p.From, &PastEndError{Partition: p.TopicPartition})
+		if p.From > hi || (p.Exact && p.From > 0 && p.From < lo) {
+			return nil, &OutOfRangeError{Partition: p.TopicPartition, Offset: p.From, Start: lo, End: hi}
 		}
 		read[p.TopicPartition] = 0
 		if end != nil {

@@ -44,6 +44,11 @@ type RestoreProgress struct {
 	Done bool
 	// Elapsed is the time since the restore started.
 	Elapsed time.Duration
+	// Rebuilt, when not empty, says why the store was discarded and is
+	// rebuilt from the whole changelog (its checkpoint lay outside the
+	// changelog's live range, or it was offline for longer than the
+	// changelog's delete.retention.ms).
+	Rebuilt string
 }
 
 // Percent returns how much of the changelog range [From, End) has been

@@ -7,11 +7,13 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/internal/lane"
+	"github.com/streamgen/streamgen/runtime/internal/windows"
 	"github.com/streamgen/streamgen/runtime/kafka"
 	"github.com/streamgen/streamgen/runtime/state"
 )
@@ -149,36 +151,75 @@ func (t *thread) stopRestores(tps []kafka.TopicPartition) {
 
 // restorer brings stores up to date from their changelogs.
 type restorer struct {
-	w    *worker
-	log  *slog.Logger
-	kcfg kafka.Config
+	w       *worker
+	log     *slog.Logger
+	kcfg    kafka.Config
+	rebuilt map[*lane.Table]string // stores discarded and rebuilt, and why
 }
 
 // restoreStores restores stores from their changelogs, all partitions with
-// one reader. On error the caller closes the stores.
+// one reader. A store that cannot be trusted is discarded and rebuilt from
+// the changelog: its checkpoint lies outside the changelog's live range
+// (past its end: another cluster's store, or a recreated changelog; before
+// its start: records it never saw were deleted), or it was offline for
+// longer than the changelog's delete.retention.ms (compaction may have
+// dropped tombstones it never saw, so deleted keys would come back). On
+// error the caller closes the stores.
 func (r *restorer) restoreStores(ctx context.Context, all []*lane.Table) error {
-	err := r.restore(ctx, all)
-	var pe *kafka.PastEndError
-	if errors.As(err, &pe) {
-		// A store has seen more of its changelog than the changelog holds:
-		// it belongs to another cluster, or the changelog was recreated. It
-		// cannot be trusted: rebuild it from the changelog.
+	r.rebuilt = map[*lane.Table]string{}
+	for _, ts := range all {
+		if why := staleness(ts); why != "" {
+			if err := r.discard(ts, why); err != nil {
+				return err
+			}
+		}
+	}
+	for range len(all) + 1 {
+		err := r.restore(ctx, all)
+		var oe *kafka.OutOfRangeError
+		if !errors.As(err, &oe) {
+			return err
+		}
 		for _, ts := range all {
-			if ts.Desc.Changelog.Name == pe.Partition.Topic && ts.Partition == pe.Partition.Partition {
-				if err := r.discard(ts); err != nil {
+			if ts.Desc.Changelog.Name == oe.Partition.Topic && ts.Partition == oe.Partition.Partition {
+				why := fmt.Sprintf("its checkpoint (changelog offset %d) lies outside the changelog's live range [%d, %d]", oe.Offset, oe.Start, oe.End)
+				if err := r.discard(ts, why); err != nil {
 					return err
 				}
 			}
 		}
-		err = r.restore(ctx, all)
 	}
-	return err
+	return errors.New("restoring tables: the changelogs' live ranges kept moving; try again")
 }
 
-// discard empties a store that cannot be trusted.
-func (r *restorer) discard(ts *lane.Table) error {
-	r.log.Warn("table store is ahead of its changelog; discarding it and restoring from the changelog",
-		"table", ts.Desc.Name, "partition", ts.Partition, "dir", ts.Dir)
+// staleness says why a store's contents cannot be trusted for its age, or
+// "" if they can.
+func staleness(ts *lane.Table) string {
+	at, ok, err := ts.Store.Meta(windows.SyncedAtMeta)
+	if err != nil || !ok || ts.From == 0 {
+		return ""
+	}
+	retention := deleteRetention(ts.Desc.Changelog)
+	if offline := time.Since(time.UnixMilli(at)); offline > retention {
+		return fmt.Sprintf("it was last in sync %v ago, longer than the changelog's delete.retention.ms (%v): tombstones it never saw may be gone",
+			offline.Round(time.Second), retention)
+	}
+	return ""
+}
+
+// deleteRetention is how long a compacted topic keeps tombstones: its
+// declared delete.retention.ms, else Kafka's default, one day.
+func deleteRetention(t *runtime.TopicDesc) time.Duration {
+	if v, err := strconv.ParseInt(t.Config["delete.retention.ms"], 10, 64); err == nil && v >= 0 {
+		return time.Duration(v) * time.Millisecond
+	}
+	return 24 * time.Hour
+}
+
+// discard empties a store that cannot be trusted, saying why.
+func (r *restorer) discard(ts *lane.Table, why string) error {
+	r.log.Warn("discarding a table store and rebuilding it from its changelog", "table", ts.Desc.Name,
+		"partition", ts.Partition, "dir", ts.Dir, "reason", why)
 	ts.Store.Close()
 	if err := os.RemoveAll(ts.Dir); err != nil {
 		return err
@@ -188,6 +229,7 @@ func (r *restorer) discard(ts *lane.Table) error {
 		return err
 	}
 	ts.Store, ts.From = st, 0
+	r.rebuilt[ts] = why
 	return nil
 }
 
@@ -220,7 +262,7 @@ func (r *restorer) restore(ctx context.Context, stores []*lane.Table) error {
 		// restore of 1,000,000 keys held ~40 MiB more with four.
 		rs := &restoreState{ts: ts, next: ts.From, writes: make(chan []state.KV, 1)}
 		byTP[tp] = rs
-		starts = append(starts, kafka.PartitionStart{TopicPartition: tp, From: ts.From})
+		starts = append(starts, kafka.PartitionStart{TopicPartition: tp, From: ts.From, Exact: true})
 		wg.Go(func() {
 			for batch := range rs.writes {
 				werr.set(ts.Store.Write(batch))
@@ -300,10 +342,11 @@ func (r *restorer) finish(rs *restoreState, n int64, start time.Time) error {
 			return err
 		}
 	}
+	_ = ts.Store.SetMeta(windows.SyncedAtMeta, time.Now().UnixMilli())
 	ts.AckedNext.Store(rs.next)
 	ts.CommittedNext.Store(rs.next)
 	p := RestoreProgress{Table: ts.Desc.Name, Partition: ts.Partition, From: ts.From, End: max(rs.end, rs.next),
-		Records: n, Done: true, Elapsed: time.Since(start)}
+		Records: n, Done: true, Elapsed: time.Since(start), Rebuilt: r.rebuilt[ts]}
 	r.w.hooks.onRestore(p)
 	r.log.Info("table partition restored", "table", ts.Desc.Name, "partition", ts.Partition, "from_offset", ts.From,
 		"to_offset", rs.next, "records", n, "records_per_s", int(p.Rate()), "took", p.Elapsed.Round(time.Millisecond))
@@ -359,5 +402,8 @@ func (f *follower) apply(tp kafka.TopicPartition, recs []*runtime.Record) error 
 		return err
 	}
 	ts.From = next
+	if err := ts.Store.SetMeta(windows.SyncedAtMeta, time.Now().UnixMilli()); err != nil {
+		return err
+	}
 	return ts.Store.SetCheckpoint(next)
 }

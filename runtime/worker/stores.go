@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/internal/lane"
@@ -139,6 +140,7 @@ func (s *storeSet) release(ts *lane.Table, checkpoint, streamMs int64) {
 		if err := ts.Store.SetCheckpoint(checkpoint); err != nil {
 			s.log.Warn("writing table checkpoint failed", "table", ts.Desc.Name, "partition", ts.Partition, "error", err)
 		}
+		_ = ts.Store.SetMeta(windows.SyncedAtMeta, time.Now().UnixMilli())
 	}
 	if streamMs != 0 {
 		_ = ts.Store.SetMeta(windows.StreamTimeMeta, streamMs)
@@ -166,12 +168,14 @@ func (s *storeSet) drop(ts *lane.Table) {
 // event.
 func (t *thread) checkpointTables() {
 	var recs []runtime.Record
+	now := time.Now().UnixMilli()
 	for _, p := range t.parts {
 		ms := t.commit.streamTime(p)
 		for _, ts := range p.stores {
 			if err := ts.Store.SetCheckpoint(t.commit.checkpoint(ts)); err != nil {
 				t.log.Warn("writing table checkpoint failed", "table", ts.Desc.Name, "error", err)
 			}
+			_ = ts.Store.SetMeta(windows.SyncedAtMeta, now)
 			if ms == 0 {
 				continue
 			}
