@@ -223,7 +223,8 @@ func (d *Driver) part(topic string, partition int32) *part {
 	for _, ag := range agents {
 		l := lane.New(lane.Config{Ctx: context.Background(), App: d.app, Agent: ag,
 			Tables: d.agentTables(ag, partition), Slot: 0, Slots: 1, Clock: &p.clock,
-			Guarantee: guarantee{d: d, StoreNow: lane.StoreNow{Fail: d.fail}}, Fail: d.fail, Log: d.log})
+			Guarantee: guarantee{d: d, StoreNow: lane.StoreNow{Fail: d.fail}}, Fail: d.fail, Log: d.log,
+			RecordLimit: lane.RecordLimits(d.app, lane.DefaultRecordLimit)})
 		l.Start()
 		p.lanes = append(p.lanes, l)
 	}

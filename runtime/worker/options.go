@@ -6,9 +6,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/streamgen/streamgen/runtime"
+	"github.com/streamgen/streamgen/runtime/internal/lane"
 	"github.com/streamgen/streamgen/runtime/state"
 )
 
@@ -221,4 +223,13 @@ func (c *config) exactlyOnce(app *runtime.App) bool {
 		return *c.exactly
 	}
 	return app.ExactlyOnce()
+}
+
+// maxRecordBytes is the producer's message.max.bytes: set with
+// WithKafkaConfig, else librdkafka's default.
+func (c *config) maxRecordBytes() int {
+	if v, err := strconv.Atoi(c.kafkaConfig["message.max.bytes"]); err == nil && v > 0 {
+		return v
+	}
+	return lane.DefaultRecordLimit
 }

@@ -39,6 +39,7 @@ import (
 	"sync"
 
 	"github.com/streamgen/streamgen/runtime"
+	"github.com/streamgen/streamgen/runtime/internal/lane"
 	"github.com/streamgen/streamgen/runtime/kafka"
 )
 
@@ -68,7 +69,8 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 	procCtx, procCancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer procCancel()
 	w := &worker{app: app, cfg: cfg, log: log, kcfg: kcfg, procCtx: procCtx, topo: topo,
-		hooks: hooks(cfg.hooks), exactlyOnce: cfg.exactlyOnce(app), stop: stopLoops}
+		hooks: hooks(cfg.hooks), exactlyOnce: cfg.exactlyOnce(app), stop: stopLoops,
+		recordLimit: lane.RecordLimits(app, cfg.maxRecordBytes())}
 	// Global tables load before anything is consumed.
 	if w.globals, err = openGlobals(w); err != nil {
 		return fmt.Errorf("streamgen worker: %w", err)
@@ -107,6 +109,7 @@ type worker struct {
 	hooks       hooks
 	globals     *globals
 	exactlyOnce bool
+	recordLimit func(topic string) int // the largest record each topic takes
 
 	stop  context.CancelFunc // ends every thread's poll loop
 	errMu sync.Mutex

@@ -47,6 +47,9 @@ type Config struct {
 	Fail func(error)
 	// Log receives warnings (dead letters, late records).
 	Log *slog.Logger
+	// RecordLimit returns the largest record (key plus value, in bytes) a
+	// topic takes (RecordLimits); nil: no limit.
+	RecordLimit func(topic string) int
 }
 
 // Lane runs one agent's records of one partition slot, in order: a key is

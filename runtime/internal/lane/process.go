@@ -3,6 +3,7 @@ package lane
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/streamgen/streamgen/runtime"
@@ -20,6 +21,9 @@ func (l *Lane) Process(f *Input) {
 		l.view.lockShared()
 	}
 	res, err := l.proc.Process(l.cfg.Ctx, f.Rec)
+	if err == nil {
+		err = l.checkSizes(f.Rec, res)
+	}
 	if err == nil {
 		l.accept(f, res)
 	}
@@ -107,4 +111,78 @@ func (l *Lane) accept(f *Input, res runtime.Result) {
 		e := l.view.write(wr.Table, wr.Key, wr.Value)
 		e.inputs = append(e.inputs, f)
 	}
+}
+
+// DefaultRecordLimit is librdkafka's default message.max.bytes: the
+// producer refuses a record whose key and value together are larger.
+const DefaultRecordLimit = 1_000_000
+
+// RecordLimits returns the largest record (key plus value, in bytes) each
+// of app's topics takes: the producer's message.max.bytes (clientMax;
+// librdkafka refuses larger records before sending them, "Message size too
+// large") or, when smaller, the topic's declared max.message.bytes (the
+// broker's limit).
+func RecordLimits(app *runtime.App, clientMax int) func(topic string) int {
+	limits := map[string]int{}
+	for _, t := range app.Topics() {
+		limits[t.Name] = clientMax
+		if v, err := strconv.Atoi(t.Config["max.message.bytes"]); err == nil && v > 0 && v < clientMax {
+			limits[t.Name] = v
+		}
+	}
+	return func(topic string) int {
+		if n, ok := limits[topic]; ok {
+			return n
+		}
+		return clientMax
+	}
+}
+
+// TooLargeError is a handler's output or table write too large for its
+// topic (RecordLimits): producing it would fail, and again after every
+// restart, so the input goes to the error policy instead.
+type TooLargeError struct {
+	// Topic is the output topic or the table's changelog.
+	Topic string
+	// Size is the record's key plus value, in bytes.
+	Size int
+	// Limit is the most the topic takes.
+	Limit int
+}
+
+// Error says which topic and how large, and what to do.
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("a record of %d bytes for topic %q is larger than the %d it takes (librdkafka's message.max.bytes, "+
+		"or the topic's max.message.bytes): keep values smaller, or raise both limits", e.Size, e.Topic, e.Limit)
+}
+
+// checkSizes fails a handled record whose outputs or table writes are too
+// large to produce, as the record's own failure: nothing of it is
+// produced or written, and the error policy applies (a dead letter, in
+// the same transaction as its offset under exactly-once).
+func (l *Lane) checkSizes(rec *runtime.Record, res runtime.Result) error {
+	if l.cfg.RecordLimit == nil {
+		return nil
+	}
+	check := func(topic string, size int) error {
+		if limit := l.cfg.RecordLimit(topic); size > limit {
+			ag := l.cfg.Agent
+			return &runtime.ProcessError{Agent: ag.Name(), Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset,
+				Err: &TooLargeError{Topic: topic, Size: size, Limit: limit}}
+		}
+		return nil
+	}
+	for i := range res.Records {
+		if err := check(res.Records[i].Topic, len(res.Records[i].Key)+len(res.Records[i].Value)); err != nil {
+			return err
+		}
+	}
+	for _, w := range res.Writes {
+		if tb := l.tables[w.Table]; tb.Desc.Changelog != nil {
+			if err := check(tb.Desc.Changelog.Name, len(w.Key)+len(w.Value)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

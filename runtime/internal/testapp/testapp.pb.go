@@ -435,6 +435,113 @@ func (x *Refund) GetAmountCents() int64 {
 	return 0
 }
 
+// Entry is a piece of text to append to an account's journal.
+type Entry struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AccountId     string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	Text          string                 `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Entry) Reset() {
+	*x = Entry{}
+	mi := &file_testapp_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Entry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Entry) ProtoMessage() {}
+
+func (x *Entry) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Entry.ProtoReflect.Descriptor instead.
+func (*Entry) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *Entry) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *Entry) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+// Journal is an account's text so far: a table value that grows with each
+// entry, and the output of each append.
+type Journal struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AccountId     string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	Text          string                 `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Journal) Reset() {
+	*x = Journal{}
+	mi := &file_testapp_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Journal) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Journal) ProtoMessage() {}
+
+func (x *Journal) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Journal.ProtoReflect.Descriptor instead.
+func (*Journal) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *Journal) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *Journal) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
 var File_testapp_proto protoreflect.FileDescriptor
 
 const file_testapp_proto_rawDesc = "" +
@@ -485,6 +592,18 @@ const file_testapp_proto_rawDesc = "" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12!\n" +
 	"\famount_cents\x18\x02 \x01(\x03R\vamountCents:\x1b\xb2\xa2\x19\x17\n" +
 	"\arefunds\x10\x04\"\n" +
+	"account_id\"W\n" +
+	"\x05Entry\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\x12\x12\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text:\x1b\xb2\xa2\x19\x17\n" +
+	"\aentries\x10\x02\"\n" +
+	"account_id\"Z\n" +
+	"\aJournal\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\x12\x12\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text:\x1c\xb2\xa2\x19\x18\n" +
+	"\bjournals\x10\x02\"\n" +
 	"account_id2\x83\x01\n" +
 	"\bCheckout\x12g\n" +
 	"\x05Check\x12\x1b.streamgen.testapp.v1.Order\x1a\x1d.streamgen.testapp.v1.Receipt\"\"\xb2\xa2\x19\x1e\n" +
@@ -510,6 +629,12 @@ const file_testapp_proto_rawDesc = "" +
 	"*\bbalances\x1a>\xb2\xa2\x19:\n" +
 	"\x04shop\x122\n" +
 	"\bbalances\x12\x1astreamgen.testapp.v1.Tally\x1a\n" +
+	"account_id2\xa0\x01\n" +
+	"\x05Notes\x12T\n" +
+	"\x06Append\x12\x1b.streamgen.testapp.v1.Entry\x1a\x1d.streamgen.testapp.v1.Journal\"\x0e\xb2\xa2\x19\n" +
+	"*\bjournals\x1aA\xb2\xa2\x19=\n" +
+	"\x05notes\x124\n" +
+	"\bjournals\x12\x1cstreamgen.testapp.v1.Journal\x1a\n" +
 	"account_idBAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
 
 var (
@@ -524,7 +649,7 @@ func file_testapp_proto_rawDescGZIP() []byte {
 	return file_testapp_proto_rawDescData
 }
 
-var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_testapp_proto_goTypes = []any{
 	(*Order)(nil),         // 0: streamgen.testapp.v1.Order
 	(*Receipt)(nil),       // 1: streamgen.testapp.v1.Receipt
@@ -533,7 +658,9 @@ var file_testapp_proto_goTypes = []any{
 	(*Limit)(nil),         // 4: streamgen.testapp.v1.Limit
 	(*MinuteTotal)(nil),   // 5: streamgen.testapp.v1.MinuteTotal
 	(*Refund)(nil),        // 6: streamgen.testapp.v1.Refund
-	(*emptypb.Empty)(nil), // 7: google.protobuf.Empty
+	(*Entry)(nil),         // 7: streamgen.testapp.v1.Entry
+	(*Journal)(nil),       // 8: streamgen.testapp.v1.Journal
+	(*emptypb.Empty)(nil), // 9: google.protobuf.Empty
 }
 var file_testapp_proto_depIdxs = []int32{
 	0, // 0: streamgen.testapp.v1.Checkout.Check:input_type -> streamgen.testapp.v1.Order
@@ -542,14 +669,16 @@ var file_testapp_proto_depIdxs = []int32{
 	0, // 3: streamgen.testapp.v1.Ledger.Add:input_type -> streamgen.testapp.v1.Order
 	0, // 4: streamgen.testapp.v1.Shop.Buy:input_type -> streamgen.testapp.v1.Order
 	6, // 5: streamgen.testapp.v1.Shop.Return:input_type -> streamgen.testapp.v1.Refund
-	1, // 6: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
-	7, // 7: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
-	5, // 8: streamgen.testapp.v1.Ledger.MinuteClosed:output_type -> streamgen.testapp.v1.MinuteTotal
-	3, // 9: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
-	3, // 10: streamgen.testapp.v1.Shop.Buy:output_type -> streamgen.testapp.v1.Tally
-	3, // 11: streamgen.testapp.v1.Shop.Return:output_type -> streamgen.testapp.v1.Tally
-	6, // [6:12] is the sub-list for method output_type
-	0, // [0:6] is the sub-list for method input_type
+	7, // 6: streamgen.testapp.v1.Notes.Append:input_type -> streamgen.testapp.v1.Entry
+	1, // 7: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
+	9, // 8: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
+	5, // 9: streamgen.testapp.v1.Ledger.MinuteClosed:output_type -> streamgen.testapp.v1.MinuteTotal
+	3, // 10: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
+	3, // 11: streamgen.testapp.v1.Shop.Buy:output_type -> streamgen.testapp.v1.Tally
+	3, // 12: streamgen.testapp.v1.Shop.Return:output_type -> streamgen.testapp.v1.Tally
+	8, // 13: streamgen.testapp.v1.Notes.Append:output_type -> streamgen.testapp.v1.Journal
+	7, // [7:14] is the sub-list for method output_type
+	0, // [0:7] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
 	0, // [0:0] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name
@@ -566,9 +695,9 @@ func file_testapp_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_testapp_proto_rawDesc), len(file_testapp_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   9,
 			NumExtensions: 0,
-			NumServices:   4,
+			NumServices:   5,
 		},
 		GoTypes:           file_testapp_proto_goTypes,
 		DependencyIndexes: file_testapp_proto_depIdxs,

@@ -31,6 +31,10 @@ const (
 	MinuteTotalTopicName = "minute-totals"
 	// RefundTopicName is the topic of Refund messages.
 	RefundTopicName = "refunds"
+	// EntryTopicName is the topic of Entry messages.
+	EntryTopicName = "entries"
+	// JournalTopicName is the topic of Journal messages.
+	JournalTopicName = "journals"
 )
 
 func _Order_Key(m proto.Message) []byte {
@@ -161,6 +165,42 @@ var _Refund_TopicDesc = runtime.TopicDesc{
 // RefundTopic is a typed handle on topic "refunds", which holds Refund messages (proto codec, 4
 // partitions, keyed by account_id). Send to it from outside an agent with its Send method.
 var RefundTopic = runtime.NewTopic[*Refund](&_Refund_TopicDesc)
+
+func _Entry_Key(m proto.Message) []byte {
+	return []byte(m.(*Entry).GetAccountId())
+}
+
+var _Entry_TopicDesc = runtime.TopicDesc{
+	Name:              EntryTopicName,
+	Partitions:        2,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecProto,
+	MessageName:       "streamgen.testapp.v1.Entry",
+	New:               func() proto.Message { return new(Entry) },
+	Key:               _Entry_Key,
+}
+
+// EntryTopic is a typed handle on topic "entries", which holds Entry messages (proto codec, 2
+// partitions, keyed by account_id). Send to it from outside an agent with its Send method.
+var EntryTopic = runtime.NewTopic[*Entry](&_Entry_TopicDesc)
+
+func _Journal_Key(m proto.Message) []byte {
+	return []byte(m.(*Journal).GetAccountId())
+}
+
+var _Journal_TopicDesc = runtime.TopicDesc{
+	Name:              JournalTopicName,
+	Partitions:        2,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecProto,
+	MessageName:       "streamgen.testapp.v1.Journal",
+	New:               func() proto.Message { return new(Journal) },
+	Key:               _Journal_Key,
+}
+
+// JournalTopic is a typed handle on topic "journals", which holds Journal messages (proto codec, 2
+// partitions, keyed by account_id). Send to it from outside an agent with its Send method.
+var JournalTopic = runtime.NewTopic[*Journal](&_Journal_TopicDesc)
 
 // CheckoutAppID is the app id of service streamgen.testapp.v1.Checkout: its consumer group.
 const CheckoutAppID = "checkout"
@@ -888,4 +928,164 @@ var _Shop_AppDesc = runtime.AppDesc{
 // with package worker, or test it with package streamtest.
 func RegisterShopAgents(app *runtime.App, impl ShopAgents) error {
 	return app.Register(&_Shop_AppDesc, impl)
+}
+
+// NotesAppID is the app id of service streamgen.testapp.v1.Notes: its consumer group.
+const NotesAppID = "notes"
+
+// Dead-letter topics of the Notes app's agents.
+const (
+	// NotesAppendDeadLetterTopicName is where agent Append writes records it cannot process.
+	NotesAppendDeadLetterTopicName = "notes-append-dlq"
+)
+
+// Tables of the Notes app, and their changelog topics.
+const (
+	// NotesJournalsTableName is the name of table "journals".
+	NotesJournalsTableName = "journals"
+	// NotesJournalsChangelogTopicName is the compacted changelog topic of table "journals".
+	NotesJournalsChangelogTopicName = "notes-journals-changelog"
+)
+
+var _Notes_Journals_TableDesc = runtime.TableDesc{
+	Name: NotesJournalsTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              NotesJournalsChangelogTopicName,
+		Partitions:        2,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    EntryTopic.Desc(),
+	},
+	New:          func() proto.Message { return new(Journal) },
+	KeyFromField: true,
+}
+
+// NotesJournalsTable is typed access to table "journals" for the key of the record being handled.
+// Writes take effect, in the store and the changelog, only if the handler returns nil.
+type NotesJournalsTable interface {
+	// Get returns the key's value, or the table's default if it has none.
+	Get(ctx context.Context) (*Journal, error)
+	// Put sets the key's value.
+	Put(ctx context.Context, v *Journal) error
+	// Delete removes the key.
+	Delete(ctx context.Context) error
+	// Update gets the key's value, lets fn change it, and puts it back.
+	Update(ctx context.Context, fn func(v *Journal) error) error
+}
+
+type _NotesJournalsTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _NotesJournalsTable) Get(ctx context.Context) (*Journal, error) {
+	m, err := x.e.TableGet(ctx, x.i)
+	if err != nil {
+		return nil, err
+	}
+	return m.(*Journal), nil
+}
+
+func (x _NotesJournalsTable) Put(ctx context.Context, v *Journal) error {
+	return x.e.TablePut(ctx, x.i, v)
+}
+
+func (x _NotesJournalsTable) Delete(ctx context.Context) error {
+	return x.e.TableDelete(ctx, x.i)
+}
+
+func (x _NotesJournalsTable) Update(ctx context.Context, fn func(v *Journal) error) error {
+	v, err := x.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if err := fn(v); err != nil {
+		return err
+	}
+	return x.Put(ctx, v)
+}
+
+// Notes appends entries to journals: a table value and an output that can
+// grow past the largest record Kafka takes.
+//
+// NotesAgents is implemented by the agents of app "notes".
+// Embed UnimplementedNotesAgents in implementations for forward compatibility.
+type NotesAgents interface {
+	// Append appends an entry to its account's journal and emits the
+	// journal.
+	Append(ctx context.Context, in *Entry, out NotesAppendEmitter) error
+}
+
+// UnimplementedNotesAgents can be embedded to have forward compatible implementations: its methods
+// return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet goes to
+// the agent's error policy.
+type UnimplementedNotesAgents struct{}
+
+// Append returns runtime.ErrUnimplemented.
+func (UnimplementedNotesAgents) Append(context.Context, *Entry, NotesAppendEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// NotesAppendEmitter emits the records of agent Append. Emitted records are produced after the
+// handler returns nil; when it returns an error, they are dropped and the input record goes to the
+// error policy.
+type NotesAppendEmitter interface {
+	// EmitJournal emits to topic "journals", keyed by account_id.
+	EmitJournal(ctx context.Context, m *Journal) error
+	// Journals reads and writes table "journals" for the current record's key.
+	Journals() NotesJournalsTable
+}
+
+type _NotesAppendEmitter struct{ e *runtime.Emitter }
+
+func (x _NotesAppendEmitter) Journals() NotesJournalsTable {
+	return _NotesJournalsTable{x.e, 0}
+}
+
+func (x _NotesAppendEmitter) EmitJournal(ctx context.Context, m *Journal) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _Notes_Append_Handler(ctx context.Context, impl any, in proto.Message, out *runtime.Emitter) error {
+	return impl.(NotesAgents).Append(ctx, in.(*Entry), _NotesAppendEmitter{out})
+}
+
+var _Notes_AppDesc = runtime.AppDesc{
+	ID:          NotesAppID,
+	ServiceName: "streamgen.testapp.v1.Notes",
+	Check:       func(impl any) bool { _, ok := impl.(NotesAgents); return ok },
+	Agents: []*runtime.AgentDesc{
+		{
+			Name:  "Append",
+			Input: EntryTopic.Desc(),
+			Outputs: []*runtime.TopicDesc{
+				JournalTopic.Desc(),
+			},
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              NotesAppendDeadLetterTopicName,
+				Partitions:        2,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    EntryTopic.Desc(),
+			},
+			Handler: _Notes_Append_Handler,
+			Tables: []*runtime.TableDesc{
+				&_Notes_Journals_TableDesc,
+			},
+		},
+	},
+	Tables: []*runtime.TableDesc{
+		&_Notes_Journals_TableDesc,
+	},
+}
+
+// RegisterNotesAgents registers the agents of app "notes", implemented by impl, on app. Run the app
+// with package worker, or test it with package streamtest.
+func RegisterNotesAgents(app *runtime.App, impl NotesAgents) error {
+	return app.Register(&_Notes_AppDesc, impl)
 }

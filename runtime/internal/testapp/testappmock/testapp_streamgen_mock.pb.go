@@ -595,6 +595,180 @@ func (mr *MockLedgerTalliesTableMockRecorder) Update(ctx, fn any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Update", reflect.TypeOf((*MockLedgerTalliesTable)(nil).Update), ctx, fn)
 }
 
+// MockNotesAgents is a mock of testapp.NotesAgents.
+type MockNotesAgents struct {
+	ctrl     *gomock.Controller
+	recorder *MockNotesAgentsMockRecorder
+}
+
+// MockNotesAgentsMockRecorder records expected calls on a MockNotesAgents.
+type MockNotesAgentsMockRecorder struct {
+	mock *MockNotesAgents
+}
+
+// NewMockNotesAgents returns a new mock of NotesAgents.
+func NewMockNotesAgents(ctrl *gomock.Controller) *MockNotesAgents {
+	mock := &MockNotesAgents{ctrl: ctrl}
+	mock.recorder = &MockNotesAgentsMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockNotesAgents) EXPECT() *MockNotesAgentsMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.NotesAgents = (*MockNotesAgents)(nil)
+
+// Append mocks the method of the same name.
+func (m *MockNotesAgents) Append(ctx context.Context, in *testapp.Entry, out testapp.NotesAppendEmitter) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Append", ctx, in, out)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Append declares an expected call of Append.
+func (mr *MockNotesAgentsMockRecorder) Append(ctx, in, out any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Append", reflect.TypeOf((*MockNotesAgents)(nil).Append), ctx, in, out)
+}
+
+// MockNotesAppendEmitter is a mock of testapp.NotesAppendEmitter.
+type MockNotesAppendEmitter struct {
+	ctrl     *gomock.Controller
+	recorder *MockNotesAppendEmitterMockRecorder
+}
+
+// MockNotesAppendEmitterMockRecorder records expected calls on a MockNotesAppendEmitter.
+type MockNotesAppendEmitterMockRecorder struct {
+	mock *MockNotesAppendEmitter
+}
+
+// NewMockNotesAppendEmitter returns a new mock of NotesAppendEmitter.
+func NewMockNotesAppendEmitter(ctrl *gomock.Controller) *MockNotesAppendEmitter {
+	mock := &MockNotesAppendEmitter{ctrl: ctrl}
+	mock.recorder = &MockNotesAppendEmitterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockNotesAppendEmitter) EXPECT() *MockNotesAppendEmitterMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.NotesAppendEmitter = (*MockNotesAppendEmitter)(nil)
+
+// EmitJournal mocks the method of the same name.
+func (m *MockNotesAppendEmitter) EmitJournal(ctx context.Context, msg *testapp.Journal) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "EmitJournal", ctx, msg)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// EmitJournal declares an expected call of EmitJournal.
+func (mr *MockNotesAppendEmitterMockRecorder) EmitJournal(ctx, msg any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitJournal", reflect.TypeOf((*MockNotesAppendEmitter)(nil).EmitJournal), ctx, msg)
+}
+
+// Journals mocks the method of the same name.
+func (m *MockNotesAppendEmitter) Journals() testapp.NotesJournalsTable {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Journals")
+	ret0, _ := ret[0].(testapp.NotesJournalsTable)
+	return ret0
+}
+
+// Journals declares an expected call of Journals.
+func (mr *MockNotesAppendEmitterMockRecorder) Journals() *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Journals", reflect.TypeOf((*MockNotesAppendEmitter)(nil).Journals))
+}
+
+// MockNotesJournalsTable is a mock of testapp.NotesJournalsTable.
+type MockNotesJournalsTable struct {
+	ctrl     *gomock.Controller
+	recorder *MockNotesJournalsTableMockRecorder
+}
+
+// MockNotesJournalsTableMockRecorder records expected calls on a MockNotesJournalsTable.
+type MockNotesJournalsTableMockRecorder struct {
+	mock *MockNotesJournalsTable
+}
+
+// NewMockNotesJournalsTable returns a new mock of NotesJournalsTable.
+func NewMockNotesJournalsTable(ctrl *gomock.Controller) *MockNotesJournalsTable {
+	mock := &MockNotesJournalsTable{ctrl: ctrl}
+	mock.recorder = &MockNotesJournalsTableMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockNotesJournalsTable) EXPECT() *MockNotesJournalsTableMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.NotesJournalsTable = (*MockNotesJournalsTable)(nil)
+
+// Get mocks the method of the same name.
+func (m *MockNotesJournalsTable) Get(ctx context.Context) (*testapp.Journal, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Get", ctx)
+	ret0, _ := ret[0].(*testapp.Journal)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Get declares an expected call of Get.
+func (mr *MockNotesJournalsTableMockRecorder) Get(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockNotesJournalsTable)(nil).Get), ctx)
+}
+
+// Put mocks the method of the same name.
+func (m *MockNotesJournalsTable) Put(ctx context.Context, v *testapp.Journal) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Put", ctx, v)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Put declares an expected call of Put.
+func (mr *MockNotesJournalsTableMockRecorder) Put(ctx, v any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Put", reflect.TypeOf((*MockNotesJournalsTable)(nil).Put), ctx, v)
+}
+
+// Delete mocks the method of the same name.
+func (m *MockNotesJournalsTable) Delete(ctx context.Context) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Delete", ctx)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Delete declares an expected call of Delete.
+func (mr *MockNotesJournalsTableMockRecorder) Delete(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Delete", reflect.TypeOf((*MockNotesJournalsTable)(nil).Delete), ctx)
+}
+
+// Update mocks the method of the same name.
+func (m *MockNotesJournalsTable) Update(ctx context.Context, fn func(*testapp.Journal) error) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Update", ctx, fn)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Update declares an expected call of Update.
+func (mr *MockNotesJournalsTableMockRecorder) Update(ctx, fn any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Update", reflect.TypeOf((*MockNotesJournalsTable)(nil).Update), ctx, fn)
+}
+
 // MockShopAgents is a mock of testapp.ShopAgents.
 type MockShopAgents struct {
 	ctrl     *gomock.Controller
