@@ -100,7 +100,20 @@ static void sg_release(sg_client *c) {
 
 ssize_t sg_consume(sg_client *c, int timeout_ms) {
   sg_release(c);
-  ssize_t n = rd_kafka_consume_batch_queue(c->q, timeout_ms, c->msgs, c->cap);
+  // What is queued now, without waiting: rd_kafka_consume_batch_queue
+  // waits until its batch is full or the timeout passes, so with a timeout
+  // a record arriving on a quiet stream waited up to the whole timeout
+  // (p50 58 ms end to end at 1,000 records/s). When nothing is queued, wait
+  // for the first record only, then take what arrived with it.
+  ssize_t n = rd_kafka_consume_batch_queue(c->q, 0, c->msgs, c->cap);
+  if (n == 0 && timeout_ms > 0) {
+    rd_kafka_message_t *first = rd_kafka_consume_queue(c->q, timeout_ms);
+    if (first) {
+      c->msgs[0] = first;
+      ssize_t more = c->cap > 1 ? rd_kafka_consume_batch_queue(c->q, 0, c->msgs + 1, c->cap - 1) : 0;
+      n = 1 + (more > 0 ? more : 0);
+    }
+  }
   if (n < 0) return n;
   c->nmsgs = (size_t)n;
   for (ssize_t i = 0; i < n; i++) {

@@ -91,6 +91,7 @@ rd_kafka_resp_err_t rd_kafka_poll_set_consumer(rd_kafka_t *rk);
 rd_kafka_queue_t *rd_kafka_queue_get_consumer(rd_kafka_t *rk);
 void rd_kafka_queue_destroy(rd_kafka_queue_t *rkqu);
 ssize_t rd_kafka_consume_batch_queue(rd_kafka_queue_t *rkqu, int timeout_ms, rd_kafka_message_t **rkmessages, size_t rkmessages_size);
+rd_kafka_message_t *rd_kafka_consume_queue(rd_kafka_queue_t *rkqu, int timeout_ms);
 void rd_kafka_message_destroy(rd_kafka_message_t *rkmessage);
 const char *rd_kafka_topic_name(const rd_kafka_topic_t *rkt);
 int64_t rd_kafka_message_timestamp(const rd_kafka_message_t *rkmessage, int *tstype);
