@@ -20,6 +20,8 @@
 // clock are the worker's, and tested against a broker. Its virtual clock
 // (Advance) moves stream time with no sleeps. It logs nothing.
 //
+// Example and ExampleDriver_SendRecord (example_test.go) run as tests.
+//
 // Files: streamtest.go (the Driver, sending, the clock), records.go (the
 // topic logs and reading them back), tables.go (stores and table reads).
 package streamtest
