@@ -11,7 +11,9 @@ import (
 
 // checkout is a handler under test: a receipt per order, an alert for
 // large ones.
-type checkout struct{ testapp.UnimplementedCheckoutAgents }
+type checkout struct {
+	testapp.UnimplementedCheckoutAgents
+}
 
 func (checkout) Check(ctx context.Context, in *testapp.Order, out testapp.CheckoutCheckEmitter) error {
 	if in.GetAmountCents() > 1000 {
