@@ -24,21 +24,10 @@ const replaceGap = 30 * time.Second
 
 // requestReplace asks the poll loop to replace the thread's clients
 // (any goroutine: the producer's delivery callback calls it).
-func (t *thread) requestReplace(why error) {
-	t.replaceMu.Lock()
-	defer t.replaceMu.Unlock()
-	if t.replaceWhy == nil {
-		t.replaceWhy = why
-	}
-}
+func (t *thread) requestReplace(why error) { t.replaceWhy.set(why) }
 
-func (t *thread) replaceRequested() error {
-	t.replaceMu.Lock()
-	defer t.replaceMu.Unlock()
-	why := t.replaceWhy
-	t.replaceWhy = nil
-	return why
-}
+// replaceRequested returns why the clients must be replaced, once, or nil.
+func (t *thread) replaceRequested() error { return t.replaceWhy.take() }
 
 // replaceClients hands every partition back as lost, closes the consumer
 // (and, with producerToo, the producer), and creates new ones, which join

@@ -314,7 +314,8 @@ func (r *restorer) reading(byTP map[kafka.TopicPartition]*restoreState, start ti
 	}
 }
 
-// errOnce keeps the first error set from several goroutines.
+// errOnce keeps the first error set from several goroutines (nil is
+// ignored).
 type errOnce struct {
 	mu  sync.Mutex
 	err error
@@ -323,7 +324,7 @@ type errOnce struct {
 func (e *errOnce) set(err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.err == nil {
+	if e.err == nil && err != nil {
 		e.err = err
 	}
 }
@@ -332,6 +333,15 @@ func (e *errOnce) get() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.err
+}
+
+// take returns the error kept and forgets it.
+func (e *errOnce) take() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	err := e.err
+	e.err = nil
+	return err
 }
 
 // finish records a restored store's checkpoint and reports it done.

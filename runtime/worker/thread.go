@@ -38,9 +38,8 @@ type thread struct {
 	loopDone   <-chan struct{}
 
 	ccfg        kafka.ConsumerConfig // to create the consumer again (clients.go)
-	replaceMu   sync.Mutex
-	replaceWhy  error     // set when the clients must be replaced
-	lastReplace time.Time // when they were last replaced
+	replaceWhy  errOnce              // set when the clients must be replaced
+	lastReplace time.Time            // when they were last replaced
 }
 
 func newThread(w *worker, id int) (*thread, error) {

@@ -14,7 +14,9 @@ import (
 	"github.com/streamgen/streamgen/runtime/worker"
 )
 
-type notes struct{ testapp.UnimplementedNotesAgents }
+type notes struct {
+	testapp.UnimplementedNotesAgents
+}
 
 func (notes) Append(ctx context.Context, in *testapp.Entry, out testapp.NotesAppendEmitter) error {
 	var j *testapp.Journal
