@@ -48,6 +48,24 @@ lint: ## go vet, gofmt, and buf lint when buf is installed
 bench: ## Measures streamgen against a hand-written loop and Goka (results: BENCHMARKS.md)
 	cd examples/bench && go run . -records $${RECORDS:-1000000} -contenders handwritten,goka,streamgen,goka-count,streamgen-count,streamgen-count-eos,kstream-count
 
+FUZZTIME ?= 60s
+# target:package, each run by `make fuzz` in turn
+FUZZ_TARGETS := \
+	FuzzDecodeProto:./runtime/ FuzzDecodeJSON:./runtime/ FuzzDecodeRaw:./runtime/ \
+	FuzzTableValue:./runtime/ FuzzDriverGlobalTableValue:./runtime/ \
+	FuzzWindowKey:./runtime/internal/windows/ FuzzSplitKeys:./runtime/internal/windows/ \
+	FuzzReservedKeysDisjoint:./runtime/internal/windows/ \
+	FuzzStores:./runtime/state/ FuzzMetaNames:./runtime/state/ \
+	FuzzSchema:./cmd/streamgen/
+
+.PHONY: fuzz
+fuzz: ## Runs every fuzz target for FUZZTIME (default 60s), one at a time; failures land in testdata/fuzz/ (RELIABILITY.md)
+	for t in $(FUZZ_TARGETS); do \
+		name=$${t%%:*}; pkg=$${t#*:}; \
+		echo "== $$name ($$pkg)"; \
+		go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 20x -parallel 1 "$$pkg"; \
+	done
+
 .PHONY: chaos
 chaos: ## Crash harness, full size: 1,000,000 deposits, a SIGKILL every 3 s (results: RELIABILITY.md)
 	go run ./examples/05-accounts/chaos -events $${EVENTS:-1000000} -rate $${RATE:-10000} -kill-every $${KILL_EVERY:-3s}

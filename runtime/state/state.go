@@ -226,10 +226,16 @@ func (b *Badger) SetCheckpoint(next int64) error { return b.setMeta(checkpoint, 
 func (b *Badger) Checkpoint() (int64, bool, error) { return b.meta(checkpoint) }
 
 // SetMeta records a named number beside the data.
-func (b *Badger) SetMeta(name string, v int64) error { return b.setMeta([]byte("m:"+name), v) }
+func (b *Badger) SetMeta(name string, v int64) error { return b.setMeta(metaKey(name), v) }
 
 // Meta returns a number SetMeta recorded.
-func (b *Badger) Meta(name string) (int64, bool, error) { return b.meta([]byte("m:" + name)) }
+func (b *Badger) Meta(name string) (int64, bool, error) { return b.meta(metaKey(name)) }
+
+// metaKey is where a named meta value lives: apart from the data keys
+// ('d' prefix) and from the checkpoint ("m:changelog-next"), whatever the
+// name (a meta value named "changelog-next" once overwrote the checkpoint;
+// FuzzMetaNames).
+func metaKey(name string) []byte { return []byte("n:" + name) }
 
 func (b *Badger) setMeta(key []byte, v int64) error {
 	return b.db.Update(func(txn *badger.Txn) error {

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/bufbuild/protocompile"
 	"github.com/bufbuild/protocompile/reporter"
@@ -49,6 +50,9 @@ func Request(ctx context.Context, importPaths, files []string, parameter string)
 		errs = append(errs, withHint(err))
 		return nil // keep going: report every error at once
 	}, nil)
+	if err := checkUTF8(files, names); err != nil {
+		return nil, err
+	}
 	src := &protocompile.SourceResolver{ImportPaths: importPaths}
 	embedded := protocompile.ResolverFunc(func(path string) (protocompile.SearchResult, error) {
 		f, err := streamgenproto.Files.Open(path)
@@ -100,6 +104,43 @@ func Request(ctx context.Context, importPaths, files []string, parameter string)
 		add(f)
 	}
 	return req, nil
+}
+
+// checkUTF8 fails for each file (on disk at files[i], named names[i])
+// that is not valid UTF-8, at the position of its first bad byte:
+// protocompile takes such bytes in comments and strings, and they would
+// reach the generated Go, which then does not compile ("illegal UTF-8
+// encoding"; found by FuzzSchema).
+func checkUTF8(files, names []string) error {
+	var errs []error
+	for i, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue // the compiler reports it
+		}
+		if line, col, bad := firstInvalidUTF8(b); bad >= 0 {
+			errs = append(errs, fmt.Errorf("%s:%d:%d: byte 0x%02x is not valid UTF-8: .proto files must be UTF-8 (save the file as UTF-8)",
+				names[i], line, col, bad))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// firstInvalidUTF8 returns the line and column (1-based, in bytes) of the
+// first byte of b that is not valid UTF-8 and that byte, or bad = -1.
+func firstInvalidUTF8(b []byte) (line, col, bad int) {
+	line, start := 1, 0
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return line, i - start + 1, int(b[i])
+		}
+		if b[i] == '\n' {
+			line, start = line+1, i+1
+		}
+		i += size
+	}
+	return 0, 0, -1
 }
 
 func relativeName(importPaths []string, file string) (string, error) {

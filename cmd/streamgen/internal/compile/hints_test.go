@@ -90,3 +90,17 @@ func TestErrorHints(t *testing.T) {
 		})
 	}
 }
+
+// A .proto file that is not valid UTF-8 is an error at its first bad byte,
+// not Go source that does not compile (FuzzSchema's finding).
+func TestInvalidUTF8IsAPositionedError(t *testing.T) {
+	dir := t.TempDir()
+	src := "syntax = \"proto3\";\npackage x.v1;\n// caf\xfe\nmessage M {}\n"
+	if err := os.WriteFile(filepath.Join(dir, "x.proto"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := compile.Request(context.Background(), []string{dir}, []string{filepath.Join(dir, "x.proto")}, "")
+	if err == nil || !strings.Contains(err.Error(), "x.proto:3:7: byte 0xfe is not valid UTF-8") {
+		t.Fatalf("Request = %v, want an error at x.proto:3:7 naming byte 0xfe", err)
+	}
+}
