@@ -228,28 +228,9 @@ func (e *DeliveryError) Error() string { return e.Msg }
 // librdkafka error codes (rdkafka.h, rd_kafka_resp_err_t) that
 // DeliveryError's classification uses.
 const (
-	errMsgTimedOut       = -192 // RD_KAFKA_RESP_ERR__MSG_TIMED_OUT
-	errTransport         = -195 // RD_KAFKA_RESP_ERR__TRANSPORT
-	errCorruptMessage    = 2    // RD_KAFKA_RESP_ERR_CORRUPT_MESSAGE
-	errMsgSizeTooLarge   = 10   // RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE
-	errRecordListTooBig  = 18   // RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE
-	errInvalidRecord     = 87   // RD_KAFKA_RESP_ERR_INVALID_RECORD
-	errInvalidTimestamp  = 32   // RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP
-	errPolicyViolation   = 44   // RD_KAFKA_RESP_ERR_POLICY_VIOLATION
-	errUnsupportedForMsg = 43   // RD_KAFKA_RESP_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT
+	errMsgTimedOut = -192 // RD_KAFKA_RESP_ERR__MSG_TIMED_OUT
+	errTransport   = -195 // RD_KAFKA_RESP_ERR__TRANSPORT
 )
-
-// RecordRefused reports whether the record itself was refused (too large,
-// invalid, against a topic policy): producing it again fails the same way,
-// so it belongs in a dead-letter topic, not in a retry.
-func (e *DeliveryError) RecordRefused() bool {
-	switch e.Code {
-	case errMsgSizeTooLarge, errRecordListTooBig, errInvalidRecord, errCorruptMessage, errInvalidTimestamp,
-		errPolicyViolation, errUnsupportedForMsg:
-		return true
-	}
-	return false
-}
 
 // Transient reports whether the record failed because the cluster could
 // not be reached in time (message.timeout.ms passed, the connection

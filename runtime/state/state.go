@@ -8,6 +8,7 @@
 package state
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -229,7 +230,16 @@ func (b *Badger) Checkpoint() (int64, bool, error) { return b.meta(checkpoint) }
 func (b *Badger) SetMeta(name string, v int64) error { return b.setMeta(metaKey(name), v) }
 
 // Meta returns a number SetMeta recorded.
-func (b *Badger) Meta(name string) (int64, bool, error) { return b.meta(metaKey(name)) }
+func (b *Badger) Meta(name string) (int64, bool, error) {
+	v, ok, err := b.meta(metaKey(name))
+	if err == nil && !ok && !bytes.Equal(legacyMetaKey(name), checkpoint) {
+		return b.meta(legacyMetaKey(name)) // a store written before meta values had their own prefix
+	}
+	return v, ok, err
+}
+
+// legacyMetaKey is where stores written before metaKey kept meta values.
+func legacyMetaKey(name string) []byte { return []byte("m:" + name) }
 
 // metaKey is where a named meta value lives: apart from the data keys
 // ('d' prefix) and from the checkpoint ("m:changelog-next"), whatever the

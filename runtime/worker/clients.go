@@ -36,8 +36,11 @@ func (t *thread) replaceRequested() error { return t.replaceWhy.take() }
 // a client that cannot be created (its configuration).
 func (t *thread) replaceClients(why error, producerToo bool) error {
 	if !t.lastReplace.IsZero() && time.Since(t.lastReplace) < replaceGap {
-		return fmt.Errorf("streamgen worker: the Kafka clients failed fatally twice within %v (is another live worker using instance id %q?): %w",
-			replaceGap, t.w.cfg.instanceID, why)
+		hint := ""
+		if t.w.cfg.static || t.w.exactlyOnce {
+			hint = fmt.Sprintf(" (is another live worker using instance id %q?)", t.w.cfg.instanceID)
+		}
+		return fmt.Errorf("streamgen worker: the Kafka clients failed fatally twice within %v%s: %w", replaceGap, hint, why)
 	}
 	t.lastReplace = time.Now()
 	t.log.Warn("replacing the Kafka clients and rejoining the group; the partitions are handed back as lost and processed again from their committed offsets",
@@ -45,16 +48,20 @@ func (t *thread) replaceClients(why error, producerToo bool) error {
 	owned := append(t.running(), t.restoringPartitions()...)
 	t.stopRestores(t.restoringPartitions())
 	t.commit.revoke(t.running(), true)
+	t.commit.dropAll() // exactly once: partitions waiting for a rewind
 	if t.standby != nil {
 		t.standby.revoked(owned)
 	}
 	// Close runs the revocation callback for what librdkafka still thinks
-	// is assigned: nothing is running any more, so it finds nothing.
+	// is assigned (if it does for a failed consumer): nothing is running
+	// any more, so it finds nothing.
 	if err := t.consumer.Close(); err != nil {
 		t.log.Warn("closing the failed consumer", "error", err)
 	}
+	t.consumer = nil // a client that failed to be created again is never used (run checks)
 	if producerToo {
 		t.producer.Abandon()
+		t.producer = nil
 		p, err := t.commit.newProducer()
 		if err != nil {
 			return err
@@ -66,5 +73,8 @@ func (t *thread) replaceClients(why error, producerToo bool) error {
 		return fmt.Errorf("streamgen worker: creating the consumer again: %w", err)
 	}
 	t.consumer = c
+	// Delivery reports of the old producer that arrived while it was
+	// replaced asked for this replacement again: forget them.
+	t.replaceWhy.take()
 	return nil
 }

@@ -35,6 +35,10 @@ type committer interface {
 	revoke(tps []kafka.TopicPartition, lost bool)
 	// stop hands every partition back when the thread stops.
 	stop()
+	// dropAll closes what the committer holds beyond the running
+	// partitions (exactly once: partitions waiting for a rewind), when the
+	// thread's clients are replaced.
+	dropAll()
 	// checkpoint returns the changelog offset below which ts's store holds
 	// every write, and no write that may not commit.
 	checkpoint(ts *lane.Table) int64
@@ -104,6 +108,8 @@ func (c *atLeastOnce) dispatched(p *partition, in *lane.Input) {
 
 func (c *atLeastOnce) afterPoll() {}
 
+func (c *atLeastOnce) dropAll() {}
+
 // commit stores the offsets after each running partition's finished
 // prefix.
 func (c *atLeastOnce) commit() {
@@ -142,6 +148,14 @@ func (c *atLeastOnce) drain(tps []kafka.TopicPartition, store bool) {
 	t := c.t
 	ps := t.takeParts(tps)
 	deadline := time.Now().Add(t.w.cfg.shutdownTimeout)
+	if !store {
+		// Lost: nothing of them is committed, so their lanes skip what is
+		// still queued (it would only go to a producer that may be failing,
+		// and be done again by the next owner).
+		for _, p := range ps {
+			p.discard.Store(true)
+		}
+	}
 	stopLanes(ps)
 	busy := func(p *partition) bool { k := c.trackers[p.tp]; return k != nil && k.busy() }
 	for _, p := range ps {

@@ -167,6 +167,9 @@ func (s *storeSet) drop(ts *lane.Table) {
 // from the changelog alone closes its windows on the timer without a new
 // event.
 func (t *thread) checkpointTables() {
+	if t.failure() != nil {
+		return // the thread stops; its clients may be gone
+	}
 	var recs []runtime.Record
 	now := time.Now().UnixMilli()
 	for _, p := range t.parts {

@@ -72,10 +72,16 @@ func newThread(w *worker, id int) (*thread, error) {
 	return t, nil
 }
 
-// close releases a thread that never ran.
+// close leaves the group and releases the clients the thread has.
 func (t *thread) close() {
-	_ = t.consumer.Close()
-	t.producer.Close()
+	if t.consumer != nil {
+		if err := t.consumer.Close(); err != nil {
+			t.log.Warn("leaving the group failed", "error", err)
+		}
+	}
+	if t.producer != nil {
+		t.producer.Close()
+	}
 }
 
 // run starts the thread's goroutines in wg: the poll loop, then the stop
@@ -92,11 +98,14 @@ func (t *thread) run(ctx context.Context, wg *sync.WaitGroup) {
 		}
 		t.stopping.Store(true)
 		t.stopRestores(t.restoringPartitions())
-		t.commit.stop()
-		if err := t.consumer.Close(); err != nil {
-			t.log.Warn("leaving the group failed", "error", err)
+		if t.consumer == nil || t.producer == nil {
+			// A client could not be created again after a fatal error: its
+			// partitions were handed back as lost already.
+			t.close()
+			return
 		}
-		t.producer.Close()
+		t.commit.stop()
+		t.close()
 	})
 }
 
@@ -105,7 +114,7 @@ func (t *thread) failure() error { return t.w.failure() }
 // stopped reports whether the thread stops: its poll loop's context ended
 // or the worker failed.
 func (t *thread) stopped() bool {
-	if t.failure() != nil || t.w.procCtx.Err() != nil {
+	if t.failure() != nil || t.w.ctx.Err() != nil {
 		return true
 	}
 	select {

@@ -163,6 +163,8 @@ func (c *exactlyOnce) produceFailed(err error) {
 
 func (c *exactlyOnce) dispatched(*partition, *lane.Input) {}
 
+func (c *exactlyOnce) dropAll() { c.dropRewinds(nil) }
+
 func (c *exactlyOnce) afterPoll() {
 	if len(c.rewinds) > 0 {
 		c.finishRewinds()

@@ -80,6 +80,7 @@ func (c *exactlyOnce) restartProducer(fatal bool, cause error) {
 	}
 	c.fatalAt = time.Now()
 	t.producer.Abandon()
+	t.producer = nil // never used again if the new one cannot be created (run checks)
 	p, err := c.newProducer()
 	if err != nil {
 		t.fail(err)

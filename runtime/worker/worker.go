@@ -68,7 +68,7 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 	// finishes the records in hand.
 	procCtx, procCancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer procCancel()
-	w := &worker{app: app, cfg: cfg, log: log, kcfg: kcfg, procCtx: procCtx, topo: topo,
+	w := &worker{app: app, cfg: cfg, log: log, kcfg: kcfg, ctx: loopCtx, procCtx: procCtx, topo: topo,
 		hooks: hooks(cfg.hooks), exactlyOnce: cfg.exactlyOnce(app), stop: stopLoops,
 		recordLimit: lane.RecordLimits(app, cfg.maxRecordBytes())}
 	// Global tables load before anything is consumed.
@@ -104,6 +104,7 @@ type worker struct {
 	cfg         config
 	log         *slog.Logger
 	kcfg        kafka.Config
+	ctx         context.Context // Run's: ends when the worker stops or fails
 	procCtx     context.Context // handlers and restores: outlives Run's ctx
 	topo        *topology
 	hooks       hooks

@@ -144,7 +144,8 @@ func RecordLimits(app *runtime.App, clientMax int) func(topic string) int {
 type TooLargeError struct {
 	// Topic is the output topic or the table's changelog.
 	Topic string
-	// Size is the record's key plus value, in bytes.
+	// Size is the record's size on the wire: key, value, headers and
+	// their framing, in bytes.
 	Size int
 	// Limit is the most the topic takes.
 	Limit int
@@ -173,16 +174,31 @@ func (l *Lane) checkSizes(rec *runtime.Record, res runtime.Result) error {
 		return nil
 	}
 	for i := range res.Records {
-		if err := check(res.Records[i].Topic, len(res.Records[i].Key)+len(res.Records[i].Value)); err != nil {
+		if err := check(res.Records[i].Topic, recordSize(&res.Records[i])); err != nil {
 			return err
 		}
 	}
 	for _, w := range res.Writes {
 		if tb := l.tables[w.Table]; tb.Desc.Changelog != nil {
-			if err := check(tb.Desc.Changelog.Name, len(w.Key)+len(w.Value)); err != nil {
+			if err := check(tb.Desc.Changelog.Name, recordOverhead+len(w.Key)+len(w.Value)); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// recordOverhead bounds what a record costs on the wire beyond its key,
+// value and headers (a v2 record's length, attributes, timestamp and
+// offset deltas and varint lengths), which librdkafka counts against
+// message.max.bytes too (rd_kafka_msg_max_wire_size).
+const recordOverhead = 64
+
+// recordSize is a record's size as the producer's limit sees it.
+func recordSize(r *runtime.Record) int {
+	n := recordOverhead + len(r.Key) + len(r.Value)
+	for _, h := range r.Headers {
+		n += len(h.Key) + len(h.Value) + 10
+	}
+	return n
 }

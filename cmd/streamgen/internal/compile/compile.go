@@ -50,9 +50,6 @@ func Request(ctx context.Context, importPaths, files []string, parameter string)
 		errs = append(errs, withHint(err))
 		return nil // keep going: report every error at once
 	}, nil)
-	if err := checkUTF8(files, names); err != nil {
-		return nil, err
-	}
 	src := &protocompile.SourceResolver{ImportPaths: importPaths}
 	embedded := protocompile.ResolverFunc(func(path string) (protocompile.SearchResult, error) {
 		f, err := streamgenproto.Files.Open(path)
@@ -77,6 +74,9 @@ func Request(ctx context.Context, importPaths, files []string, parameter string)
 		Reporter:       rep,
 	}
 	compiled, err := c.Compile(ctx, names...)
+	if uerr := checkUTF8(files, names); uerr != nil {
+		errs = append(errs, uerr) // with the compiler's errors: every mistake at once
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
