@@ -268,34 +268,13 @@ func harness(args []string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	dir, err := os.MkdirTemp("", "streamgen-bench-")
+	b, err := startBroker(self)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
-	addrFile := filepath.Join(dir, "addr")
-	brokerCmd := exec.Command(self, "broker", "-addr-file", addrFile)
-	brokerCmd.Stderr = os.Stderr
-	if err := brokerCmd.Start(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() {
-		_ = brokerCmd.Process.Signal(syscall.SIGTERM)
-		_ = brokerCmd.Wait()
-	}()
-	var addr string
-	for i := 0; i < 300 && addr == ""; i++ {
-		if b, err := os.ReadFile(addrFile); err == nil {
-			addr = string(b)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if addr == "" {
-		fmt.Fprintln(os.Stderr, "broker did not start")
-		return 1
-	}
+	defer b.stop()
+	addr := b.addr
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ProducerLinger(5*time.Millisecond),
 		kgo.MaxBufferedRecords(100000))
 	if err != nil {
@@ -417,6 +396,45 @@ func harness(args []string) int {
 		}
 	}
 	return 0
+}
+
+// brokerProcess is the broker command of the harness's binary, running.
+type brokerProcess struct {
+	addr string // its listener's address
+	pid  int
+	stop func() // stops it and waits for it to exit
+}
+
+// startBroker starts the broker command of self (kfake, as `streamgen
+// dev-broker` runs it) in a process of its own.
+func startBroker(self string) (*brokerProcess, error) {
+	dir, err := os.MkdirTemp("", "streamgen-bench-")
+	if err != nil {
+		return nil, err
+	}
+	addrFile := filepath.Join(dir, "addr")
+	cmd := exec.Command(self, "broker", "-addr-file", addrFile)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	b := &brokerProcess{pid: cmd.Process.Pid, stop: func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+		os.RemoveAll(dir)
+	}}
+	for i := 0; i < 300 && b.addr == ""; i++ {
+		if data, err := os.ReadFile(addrFile); err == nil {
+			b.addr = string(data)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if b.addr == "" {
+		b.stop()
+		return nil, errors.New("broker did not start")
+	}
+	return b, nil
 }
 
 // stateTopics are the state topics of the stateful contenders, deleted
