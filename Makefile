@@ -45,8 +45,13 @@ lint: ## go vet, gofmt, and buf lint when buf is installed
 	@if command -v buf >/dev/null; then buf lint; else echo "buf not installed; skipping buf lint"; fi
 
 .PHONY: bench
-bench: ## Measures streamgen against a hand-written loop and Goka (results: BENCHMARKS.md)
+bench: ## Measures streamgen against a hand-written loop and Goka, then its latency (results: BENCHMARKS.md)
 	cd examples/bench && go run . -records $${RECORDS:-1000000} -contenders handwritten,goka,streamgen,goka-count,streamgen-count,streamgen-count-eos,kstream-count
+	$(MAKE) --no-print-directory bench-latency
+
+.PHONY: bench-latency
+bench-latency: ## Measures end-to-end latency of the uppercase worker at fixed rates against the probe's floor (results: BENCHMARKS.md)
+	cd examples/bench && go run . latency -rates 1000,5000,50000,150000 -peak-records $${RECORDS:-1000000} -repeat $${REPEAT:-3}
 
 FUZZTIME ?= 60s
 # target:package, each run by `make fuzz` in turn
