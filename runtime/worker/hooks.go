@@ -49,6 +49,12 @@ type RestoreProgress struct {
 	// changelog's live range, or it was offline for longer than the
 	// changelog's delete.retention.ms).
 	Rebuilt string
+	// Err is set on the report of an attempt that failed (often: the
+	// cluster is unreachable); the restore is tried again, from the
+	// store's checkpoint, after a pause that grows with the attempts.
+	Err error
+	// Attempt counts the failed attempts before this report's.
+	Attempt int
 }
 
 // Percent returns how much of the changelog range [From, End) has been

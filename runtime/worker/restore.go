@@ -83,6 +83,8 @@ func (t *thread) restored(j *restoreJob, err error) {
 		t.log.Warn("restoring tables failed; trying again", "partitions", fmt.Sprint(tps), "attempt", j.attempt+1, "error", err)
 		for _, ts := range j.stores {
 			ts.From = checkpointOf(ts)
+			t.w.hooks.onRestore(RestoreProgress{Table: ts.Desc.Name, Partition: ts.Partition, From: ts.From,
+				Err: err, Attempt: j.attempt})
 		}
 		t.restoreAttempt(j.ps, j.stores, j.attempt+1)
 		return
