@@ -23,7 +23,7 @@ demo: deps ## Runs the seed example on the embedded broker: sends lines, prints 
 .PHONY: test
 test: deps ## Runs every test: unit, golden, end-to-end on the broker (with -race)
 	go vet ./...
-	@test -z "$$(gofmt -l . | tee /dev/stderr)" || { echo "gofmt: the files above need formatting"; exit 1; }
+	@unformatted="$$(gofmt -l .)"; test -z "$$unformatted" || { echo "$$unformatted"; echo "gofmt: the files above need formatting"; exit 1; }
 	go test -race -count=1 -timeout 15m ./...
 	for d in $(NESTED); do (cd $$d && go vet ./... && go test -race -count=1 ./...); done
 

@@ -32,6 +32,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/streamgen/streamgen/runtime"
@@ -73,7 +74,7 @@ var commands = []command{
 
 // usage writes the usage of every command, flags included.
 func usage(w io.Writer, app *runtime.App) {
-	fmt.Fprintf(w, "usage: %s <command> [flags]    (app %q)\n\ncommands:\n", os.Args[0], app.ID())
+	fmt.Fprintf(w, "usage: %s <command> [flags]    (app %q)\n\ncommands:\n", filepath.Base(os.Args[0]), app.ID())
 	for _, c := range commands {
 		fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 		c.define(fs, app)

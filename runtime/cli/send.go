@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -64,7 +66,9 @@ func Encode(t *runtime.TopicDesc, value string) (*runtime.Record, error) {
 	if t.Codec == runtime.CodecRaw {
 		t.RawSet(m, []byte(value))
 	} else if err := protojson.Unmarshal([]byte(value), m); err != nil {
-		return nil, fmt.Errorf("topic %q holds %s: %q is not its JSON form: %w", t.Name, t.MessageName, value, err)
+		shape, _ := protojson.MarshalOptions{EmitUnpopulated: true}.Marshal(t.New())
+		return nil, fmt.Errorf("topic %q holds %s: %q is not its JSON form: %w; write it as JSON, e.g. '%s'",
+			t.Name, t.MessageName, value, err, compactJSON(shape))
 	}
 	v, err := t.Encode(m)
 	if err != nil {
@@ -95,4 +99,15 @@ func send(ctx context.Context, app *runtime.App, brokers string, props map[strin
 		}
 	}
 	return nil
+}
+
+// compactJSON removes the whitespace protojson puts in (deliberately
+// varying from run to run) from a JSON text without strings holding
+// spaces: an example shape for an error message.
+func compactJSON(b []byte) string {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		return string(b)
+	}
+	return buf.String()
 }
