@@ -17,48 +17,6 @@ import (
 
 // fuzzLedger reads and writes every table of app "ledger": the plain
 // table, the global one and the windowed one (update, current, range).
-type fuzzLedger struct {
-	testapp.UnimplementedLedgerAgents
-}
-
-func (fuzzLedger) Add(ctx context.Context, in *testapp.Order, out testapp.LedgerAddEmitter) error {
-	limit, limited, err := out.Limits().Get(ctx, in.GetAccountId())
-	if err != nil {
-		return err
-	}
-	var tally *testapp.Tally
-	if err := out.Tallies().Update(ctx, func(v *testapp.Tally) error {
-		v.AccountId = in.GetAccountId()
-		v.Count++
-		v.SumCents += in.GetAmountCents()
-		v.OverLimit = limited && v.SumCents > limit.GetMaxCents()
-		tally = v
-		return nil
-	}); err != nil {
-		return err
-	}
-	if err := out.MinuteSums().Update(ctx, func(v *testapp.Tally) error {
-		v.SumCents += in.GetAmountCents()
-		return nil
-	}); err != nil {
-		return err
-	}
-	minute, err := out.MinuteSums().Current(ctx)
-	if err != nil {
-		return err
-	}
-	at := runtime.RecordFrom(ctx).Timestamp
-	if _, err := out.MinuteSums().Range(ctx, at.Add(-3*time.Minute), at.Add(time.Minute)); err != nil {
-		return err
-	}
-	tally.MinuteCents = minute.GetSumCents()
-	return out.EmitTally(ctx, tally)
-}
-
-func (fuzzLedger) MinuteClosed(ctx context.Context, in *testapp.Tally, out testapp.LedgerMinuteClosedEmitter) error {
-	w, _ := runtime.ClosedWindowFrom(ctx)
-	return out.EmitMinuteTotal(ctx, &testapp.MinuteTotal{AccountId: string(w.Key), SumCents: in.GetSumCents(), StartMs: w.Start.UnixMilli()})
-}
 
 // rawState answers every read of every table with the same bytes: a
 // changelog or store value nobody checked.
@@ -115,7 +73,7 @@ func FuzzTableValue(f *testing.F) {
 	f.Add([]byte{0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, int64(9_223_372_036_854_775_807))
 	f.Add([]byte{0x08, 0x01}, int64(-9_223_372_036_854_775_808)) // a Limit and a Tally
 	app := runtime.NewApp()
-	if err := testapp.RegisterLedgerAgents(app, fuzzLedger{}); err != nil {
+	if err := testapp.RegisterLedgerAgents(app, testapp.Ledger{}); err != nil {
 		f.Fatal(err)
 	}
 	var closer, adder *runtime.Agent
@@ -212,7 +170,7 @@ func FuzzDriverGlobalTableValue(f *testing.F) {
 	f.Add([]byte{0x12, 0x05, 'x'}) // unknown field 2, truncated
 	f.Fuzz(func(t *testing.T, value []byte) {
 		app := runtime.NewApp(runtime.WithLogger(slog.New(slog.DiscardHandler)))
-		if err := testapp.RegisterLedgerAgents(app, fuzzLedger{}); err != nil {
+		if err := testapp.RegisterLedgerAgents(app, testapp.Ledger{}); err != nil {
 			t.Fatal(err)
 		}
 		d := streamtest.New(app)

@@ -38,7 +38,8 @@ type Store interface {
 	// Write applies a batch of writes.
 	Write(batch []KV) error
 	// SetCheckpoint records that the store reflects the changelog up to
-	// (not including) offset next.
+	// (not including) offset next, and, as the meta value SyncedAtMeta,
+	// the wall-clock time (Unix ms) it did so.
 	SetCheckpoint(next int64) error
 	// Checkpoint returns the recorded offset, or false if none.
 	Checkpoint() (int64, bool, error)
@@ -221,7 +222,14 @@ func (b *Badger) Write(batch []KV) error {
 }
 
 // SetCheckpoint records the changelog offset the store reflects.
-func (b *Badger) SetCheckpoint(next int64) error { return b.setMeta(checkpoint, next) }
+func (b *Badger) SetCheckpoint(next int64) error {
+	return b.db.Update(func(txn *badger.Txn) error {
+		if err := txn.Set(checkpoint, fmt.Appendf(nil, "%d", next)); err != nil {
+			return err
+		}
+		return txn.Set(metaKey(SyncedAtMeta), fmt.Appendf(nil, "%d", time.Now().UnixMilli()))
+	})
+}
 
 // Checkpoint returns the recorded changelog offset.
 func (b *Badger) Checkpoint() (int64, bool, error) { return b.meta(checkpoint) }
@@ -240,6 +248,12 @@ func (b *Badger) Meta(name string) (int64, bool, error) {
 
 // legacyMetaKey is where stores written before metaKey kept meta values.
 func legacyMetaKey(name string) []byte { return []byte("m:" + name) }
+
+// SyncedAtMeta is the meta value SetCheckpoint records: the wall-clock
+// time (Unix ms) of the store's last checkpoint. A store offline for
+// longer than its changelog's delete.retention.ms may have missed
+// tombstones that compaction has since dropped: the worker rebuilds it.
+const SyncedAtMeta = "synced-at"
 
 // metaKey is where a named meta value lives: apart from the data keys
 // ('d' prefix) and from the checkpoint ("m:changelog-next"), whatever the
@@ -351,6 +365,10 @@ func (m *Memory) SetCheckpoint(next int64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.next, m.has = next, true
+	if m.meta == nil {
+		m.meta = map[string]int64{}
+	}
+	m.meta[SyncedAtMeta] = time.Now().UnixMilli()
 	return nil
 }
 

@@ -101,6 +101,7 @@ type model struct {
 	checkpoint int64
 	hasCP      bool
 	meta       map[string]int64
+	synced     bool // the last write of meta SyncedAtMeta was a checkpoint's (a wall-clock time)
 }
 
 func (m *model) apply(op storeOp) {
@@ -115,8 +116,13 @@ func (m *model) apply(op storeOp) {
 		}
 	case 'c':
 		m.checkpoint, m.hasCP = op.n, true
+		delete(m.meta, state.SyncedAtMeta)
+		m.synced = true
 	case 'm':
 		m.meta[op.name] = op.n
+		if op.name == state.SyncedAtMeta {
+			m.synced = false
+		}
 	}
 }
 
@@ -137,7 +143,8 @@ const checkpointName = "changelog-next"
 
 // reserved are names the stores use for their own entries, read back as
 // data keys and as meta names to catch a shared key space.
-var reserved = []string{"", "d", "m", "m:", "m:changelog-next", "changelog-next", "m:stream-time", "stream-time", "\xff", "\xffs", "\xffc"}
+var reserved = []string{"", "d", "m", "m:", "m:changelog-next", "changelog-next", "m:stream-time", "stream-time", state.SyncedAtMeta,
+	"n:" + state.SyncedAtMeta, "\xff", "\xffs", "\xffc"}
 
 // checkStore compares a store with the model: every key written, every
 // reserved name and every meta name reads as the model says, a scan
@@ -193,6 +200,12 @@ func checkStore(t *testing.T, name string, s state.Store, m *model, ordered bool
 	for _, k := range append(reserved, keysOf(m.meta, m.data)...) {
 		if k == checkpointName {
 			continue // meta against the checkpoint: FuzzMetaNames
+		}
+		if k == state.SyncedAtMeta && m.synced {
+			if got, ok, err := s.Meta(k); err != nil || !ok || got <= 0 {
+				t.Fatalf("%s: Meta(%q) = %d, %v, %v after a checkpoint; want the time it was taken", name, k, got, ok, err)
+			}
+			continue
 		}
 		want, wantOK := m.meta[k]
 		got, ok, err := s.Meta(k)

@@ -53,8 +53,9 @@ type Driver struct {
 	read    map[string]int               // per topic, how many Output has returned
 	offsets map[partKey]int64            // next offset per topic partition
 	clock   time.Time
-	queue   []*runtime.Record // produced, to be processed by the agents consuming their topic
-	err     error             // the error that stopped an agent (ON_ERROR_STOP)
+	limit   func(topic string) int // the largest record each topic takes, as the worker's default
+	queue   []*runtime.Record      // produced, to be processed by the agents consuming their topic
+	err     error                  // the error that stopped an agent (ON_ERROR_STOP)
 }
 
 type storeKey struct {
@@ -77,7 +78,8 @@ type part struct {
 func New(app *runtime.App) *Driver {
 	d := &Driver{app: app, log: slog.New(slog.DiscardHandler), topics: map[string]*runtime.TopicDesc{}, logs: map[string][]*runtime.Record{},
 		read: map[string]int{}, offsets: map[partKey]int64{}, stores: map[storeKey]*lane.Table{},
-		tables: map[string]*runtime.TableDesc{}, writers: lane.Writers(app), parts: map[partKey]*part{}}
+		tables: map[string]*runtime.TableDesc{}, writers: lane.Writers(app), parts: map[partKey]*part{},
+		limit: lane.RecordLimits(app, lane.DefaultRecordLimit)}
 	for _, ag := range app.Agents() {
 		for _, t := range ag.Desc.Tables {
 			d.tables[t.Name] = t
@@ -226,7 +228,7 @@ func (d *Driver) part(topic string, partition int32) *part {
 		l := lane.New(lane.Config{Ctx: context.Background(), App: d.app, Agent: ag,
 			Tables: d.agentTables(ag, partition), Slot: 0, Slots: 1, Clock: &p.clock,
 			Guarantee: guarantee{d: d, StoreNow: lane.StoreNow{Fail: d.fail}}, Fail: d.fail, Log: d.log,
-			RecordLimit: lane.RecordLimits(d.app, lane.DefaultRecordLimit)})
+			RecordLimit: d.limit})
 		l.Start()
 		p.lanes = append(p.lanes, l)
 	}

@@ -65,7 +65,7 @@ func TestDriverMatchesWorkerWindows(t *testing.T) {
 	input := ledgerInput()
 
 	app := runtime.NewApp()
-	if err := testapp.RegisterLedgerAgents(app, ledger{}); err != nil {
+	if err := testapp.RegisterLedgerAgents(app, testapp.Ledger{}); err != nil {
 		t.Fatal(err)
 	}
 	d := streamtest.New(app)

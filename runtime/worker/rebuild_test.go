@@ -12,7 +12,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 
 	"github.com/streamgen/streamgen/runtime/internal/testapp"
-	"github.com/streamgen/streamgen/runtime/internal/windows"
 	"github.com/streamgen/streamgen/runtime/state"
 	"github.com/streamgen/streamgen/runtime/worker"
 )
@@ -129,7 +128,7 @@ func TestStoreOfflineLongerThanTombstonesLastIsRebuilt(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := st.SetMeta(windows.SyncedAtMeta, time.Now().Add(-48*time.Hour).UnixMilli()); err != nil {
+		if err := st.SetMeta(state.SyncedAtMeta, time.Now().Add(-48*time.Hour).UnixMilli()); err != nil {
 			t.Fatal(err)
 		}
 		st.Close()

@@ -13,7 +13,6 @@ import (
 
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/internal/lane"
-	"github.com/streamgen/streamgen/runtime/internal/windows"
 	"github.com/streamgen/streamgen/runtime/kafka"
 	"github.com/streamgen/streamgen/runtime/state"
 )
@@ -197,7 +196,7 @@ func (r *restorer) restoreStores(ctx context.Context, all []*lane.Table) error {
 // staleness says why a store's contents cannot be trusted for its age, or
 // "" if they can.
 func staleness(ts *lane.Table) string {
-	at, ok, err := ts.Store.Meta(windows.SyncedAtMeta)
+	at, ok, err := ts.Store.Meta(state.SyncedAtMeta)
 	if err != nil || !ok || ts.From == 0 {
 		return ""
 	}
@@ -354,7 +353,6 @@ func (r *restorer) finish(rs *restoreState, n int64, start time.Time) error {
 			return err
 		}
 	}
-	_ = ts.Store.SetMeta(windows.SyncedAtMeta, time.Now().UnixMilli())
 	ts.AckedNext.Store(rs.next)
 	ts.CommittedNext.Store(rs.next)
 	p := RestoreProgress{Table: ts.Desc.Name, Partition: ts.Partition, From: ts.From, End: max(rs.end, rs.next),
@@ -414,8 +412,5 @@ func (f *follower) apply(tp kafka.TopicPartition, recs []*runtime.Record) error 
 		return err
 	}
 	ts.From = next
-	if err := ts.Store.SetMeta(windows.SyncedAtMeta, time.Now().UnixMilli()); err != nil {
-		return err
-	}
 	return ts.Store.SetCheckpoint(next)
 }

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"sync"
-	"time"
 
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/internal/lane"
@@ -140,7 +139,6 @@ func (s *storeSet) release(ts *lane.Table, checkpoint, streamMs int64) {
 		if err := ts.Store.SetCheckpoint(checkpoint); err != nil {
 			s.log.Warn("writing table checkpoint failed", "table", ts.Desc.Name, "partition", ts.Partition, "error", err)
 		}
-		_ = ts.Store.SetMeta(windows.SyncedAtMeta, time.Now().UnixMilli())
 	}
 	if streamMs != 0 {
 		_ = ts.Store.SetMeta(windows.StreamTimeMeta, streamMs)
@@ -171,14 +169,12 @@ func (t *thread) checkpointTables() {
 		return // the thread stops; its clients may be gone
 	}
 	var recs []runtime.Record
-	now := time.Now().UnixMilli()
 	for _, p := range t.parts {
 		ms := t.commit.streamTime(p)
 		for _, ts := range p.stores {
 			if err := ts.Store.SetCheckpoint(t.commit.checkpoint(ts)); err != nil {
 				t.log.Warn("writing table checkpoint failed", "table", ts.Desc.Name, "error", err)
 			}
-			_ = ts.Store.SetMeta(windows.SyncedAtMeta, now)
 			if ms == 0 {
 				continue
 			}

@@ -18,48 +18,6 @@ import (
 	"github.com/streamgen/streamgen/runtime/worker"
 )
 
-type ledger struct {
-	testapp.UnimplementedLedgerAgents
-}
-
-func (ledger) MinuteClosed(ctx context.Context, in *testapp.Tally, out testapp.LedgerMinuteClosedEmitter) error {
-	w, ok := runtime.ClosedWindowFrom(ctx)
-	if !ok {
-		return fmt.Errorf("no closed window in the context")
-	}
-	return out.EmitMinuteTotal(ctx, &testapp.MinuteTotal{AccountId: string(w.Key), SumCents: in.GetSumCents(), StartMs: w.Start.UnixMilli()})
-}
-
-func (ledger) Add(ctx context.Context, in *testapp.Order, out testapp.LedgerAddEmitter) error {
-	var t *testapp.Tally
-	limit, limited, err := out.Limits().Get(ctx, in.GetAccountId())
-	if err != nil {
-		return err
-	}
-	if err := out.Tallies().Update(ctx, func(v *testapp.Tally) error {
-		v.AccountId = in.GetAccountId()
-		v.Count++
-		v.SumCents += in.GetAmountCents()
-		v.OverLimit = limited && v.SumCents > limit.GetMaxCents()
-		t = v
-		return nil
-	}); err != nil {
-		return err
-	}
-	if err := out.MinuteSums().Update(ctx, func(v *testapp.Tally) error {
-		v.SumCents += in.GetAmountCents()
-		return nil
-	}); err != nil {
-		return err
-	}
-	minute, err := out.MinuteSums().Current(ctx)
-	if err != nil {
-		return err
-	}
-	t.MinuteCents = minute.GetSumCents()
-	return out.EmitTally(ctx, t)
-}
-
 // restores sums the records each restore read.
 type restores struct {
 	mu      sync.Mutex
@@ -96,7 +54,7 @@ func runLedger(t *testing.T, addr, dir string, hooks ...worker.Hook) *ledgerRun 
 
 func runLedgerWith(t *testing.T, addr, dir string, opts ...worker.Option) *ledgerRun {
 	t.Helper()
-	return runStateful(t, addr, dir, func(app *runtime.App) error { return testapp.RegisterLedgerAgents(app, ledger{}) }, opts...)
+	return runStateful(t, addr, dir, func(app *runtime.App) error { return testapp.RegisterLedgerAgents(app, testapp.Ledger{}) }, opts...)
 }
 
 // runStateful runs a worker of the app register builds, with its tables
@@ -322,7 +280,7 @@ func TestStandbyTakesOverWithoutFullRestore(t *testing.T) {
 	a := runLedger(t, addr, t.TempDir())
 	hb := &partitionRestores{last: map[int32]int64{}, done: map[int32]int{}}
 	app := runtime.NewApp()
-	if err := testapp.RegisterLedgerAgents(app, ledger{}); err != nil {
+	if err := testapp.RegisterLedgerAgents(app, testapp.Ledger{}); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

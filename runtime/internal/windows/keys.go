@@ -82,12 +82,6 @@ var StreamTimeKey = []byte{0xff, 's'}
 // partition gets no new event.
 const StreamTimeMeta = "stream-time"
 
-// SyncedAtMeta is the store meta entry holding the wall-clock time (Unix
-// ms) at which the store last recorded a checkpoint: a store offline for
-// longer than its changelog's delete.retention.ms may have missed
-// tombstones that compaction has since dropped, so it is rebuilt.
-const SyncedAtMeta = "synced-at"
-
 // EncodeStreamTime is the value of StreamTimeKey: ms, 8 bytes big-endian.
 func EncodeStreamTime(ms int64) []byte {
 	return binary.BigEndian.AppendUint64(nil, uint64(ms))
