@@ -199,6 +199,20 @@ func kcatProduce(t *testing.T, addr, topic string, lines []string) {
 	}
 }
 
+// kcatProduceKeyed produces each line with itself as key (kcat -K).
+func kcatProduceKeyed(t *testing.T, addr, topic string, lines []string) {
+	t.Helper()
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString(l + "\t" + l + "\n")
+	}
+	cmd := exec.Command("kcat", "-b", addr, "-t", topic, "-P", "-K", "\t")
+	cmd.Stdin = strings.NewReader(b.String())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("kcat -P -K: %v\n%s", err, out)
+	}
+}
+
 func kcatConsume(t *testing.T, addr, topic string, n int) []string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -272,7 +286,10 @@ func TestTakeoverAfterSIGKILL(t *testing.T) {
 	}
 	_ = a.cmd.Wait()
 	t.Logf("killed worker A after %d outputs were visible", len(seen))
-	kcatProduce(t, addr, "my-topic", lines[n/2:])
+	// Keyed, so the second half spreads over every partition, A's too
+	// (unkeyed, librdkafka's sticky partitioning may put a whole burst on
+	// B's partitions, and nothing would need taking over).
+	kcatProduceKeyed(t, addr, "my-topic", lines[n/2:])
 	deadline := time.Now().Add(90 * time.Second)
 	for len(seen) < n && time.Now().Before(deadline) {
 		read(time.Second)
