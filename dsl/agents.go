@@ -57,6 +57,7 @@ func (b *builder) agent(app *App, m protoreflect.MethodDescriptor) *Agent {
 	a.futureEvents()
 	dlq := a.deadLetterName()
 	a.tables()
+	a.repartition()
 	ag := a.ag
 	// A window-closing agent has no input: partitionInternalTopics sets its
 	// dead-letter topic's partitions once the table's writers are known.
@@ -282,6 +283,53 @@ func (a *agentBuilder) tables() {
 		}
 		ag.Tables = append(ag.Tables, t)
 	}
+}
+
+// repartition gives an agent with a table that is not global its
+// repartition topic and its misplaced-key policy (default
+// MISPLACED_KEY_REPARTITION); other agents keep no state per key, do not
+// check where keys are, and declare neither.
+func (a *agentBuilder) repartition() {
+	ag := a.ag
+	policy, name := a.opt.GetOnMisplacedKey(), a.opt.GetRepartitionTopic()
+	policyAt, policyPath := inAgent(agentField.onMisplacedKey), a.where+" > option agent.on_misplaced_key"
+	nameAt, namePath := inAgent(agentField.repartitionTopic), a.where+" > option agent.repartition_topic"
+	stateful := false
+	for _, t := range ag.Tables {
+		stateful = stateful || !t.Global
+	}
+	if ag.Input == nil || !stateful {
+		why := "the agent writes no table, so it keeps no state per key and does not check where keys are"
+		if a.opt.GetOnWindowClose() != "" {
+			why = "an on_window_close agent consumes no topic"
+		}
+		if policy != streamgenv1.MisplacedKey_MISPLACED_KEY_UNSPECIFIED {
+			a.fail(policyAt, policyPath, "%s; remove on_misplaced_key", why)
+		}
+		if name != "" {
+			a.fail(nameAt, namePath, "%s; remove repartition_topic", why)
+		}
+		return
+	}
+	switch policy {
+	case streamgenv1.MisplacedKey_MISPLACED_KEY_UNSPECIFIED:
+		ag.OnMisplacedKey = streamgenv1.MisplacedKey_MISPLACED_KEY_REPARTITION
+	case streamgenv1.MisplacedKey_MISPLACED_KEY_REPARTITION, streamgenv1.MisplacedKey_MISPLACED_KEY_DEAD_LETTER,
+		streamgenv1.MisplacedKey_MISPLACED_KEY_STOP:
+		ag.OnMisplacedKey = policy
+	default:
+		a.fail(policyAt, policyPath, "unknown on_misplaced_key %d; use MISPLACED_KEY_REPARTITION, MISPLACED_KEY_DEAD_LETTER or MISPLACED_KEY_STOP", policy)
+	}
+	if name == "" {
+		name = DefaultRepartitionTopic(a.app.ID, ag.Name)
+	}
+	if why := ValidTopicName(name); why != "" {
+		a.fail(nameAt, namePath, "repartition topic %q %s", name, why)
+	}
+	in := ag.Input
+	ag.Repartition = &Topic{Name: name, Partitions: in.Partitions, ReplicationFactor: in.ReplicationFactor,
+		Key: in.Key, Codec: in.Codec, StrictJSON: in.StrictJSON, RawField: in.RawField, Message: in.Message,
+		EventTime: in.EventTime, PartitionsFrom: in, Config: map[string]string{"cleanup.policy": "delete"}}
 }
 
 // keyName describes a topic's key for error messages.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+
 	"strings"
 	"testing"
 	"time"
@@ -272,6 +273,35 @@ func TestFutureEvents(t *testing.T) {
 	}
 	if d := cmp.Diff(want, strings.Split(errs.Error(), "\n")); d != "" {
 		t.Errorf("errors differ (-want +got):\n%s", d)
+	}
+}
+
+// TestMisplacedKeys: an agent with tables gets a repartition topic,
+// partitioned like its input and named by default from the app and the
+// rpc, and MISPLACED_KEY_REPARTITION unless it declares another policy
+// (the mistakes are in testdata/misplaced.errors).
+func TestMisplacedKeys(t *testing.T) {
+	m, err := dsl.Build(compile(t, "misplacedok.proto"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]struct {
+		topic      string
+		partitions int32
+		policy     streamgenv1.MisplacedKey
+	}{
+		"Clicks": {"site-clicks-repartition", 6, streamgenv1.MisplacedKey_MISPLACED_KEY_REPARTITION},
+		"Views":  {"site-views-moved", 1, streamgenv1.MisplacedKey_MISPLACED_KEY_STOP},
+	}
+	for _, ag := range m.Apps[0].Agents {
+		w := want[ag.Name]
+		if ag.Repartition == nil {
+			t.Fatalf("%s has no repartition topic", ag.Name)
+		}
+		if ag.Repartition.Name != w.topic || ag.Repartition.Partitions != w.partitions || ag.OnMisplacedKey != w.policy || ag.Repartition.PartitionsFrom != ag.Input {
+			t.Errorf("%s: repartition %q (%d partitions, from %v), %v; want %q (%d, from its input), %v", ag.Name, ag.Repartition.Name,
+				ag.Repartition.Partitions, ag.Repartition.PartitionsFrom, ag.OnMisplacedKey, w.topic, w.partitions, w.policy)
+		}
 	}
 }
 

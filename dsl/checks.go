@@ -57,6 +57,10 @@ func (b *builder) checkInternalTopics() {
 		for _, ag := range app.Agents {
 			b.checkDeadLetter(app, ag, owner)
 			owner[ag.DeadLetter.Name] = string(app.Service.FullName()) + "." + ag.Name
+			if ag.Repartition != nil {
+				b.checkRepartition(app, ag, owner)
+				owner[ag.Repartition.Name] = string(app.Service.FullName()) + "." + ag.Name + "'s repartition"
+			}
 		}
 		for _, t := range app.Tables {
 			if t.Global {
@@ -81,6 +85,21 @@ func (b *builder) checkDeadLetter(app *App, ag *Agent, owner map[string]string) 
 	}
 	if prev, dup := owner[name]; dup {
 		b.errorf(ag.Method, at, path, "dead-letter topic %q is also used by %s; give each agent its own", name, prev)
+	}
+}
+
+// checkRepartition checks that ag's repartition topic is neither a
+// declared topic nor in owner: the agent consumes it as its own.
+func (b *builder) checkRepartition(app *App, ag *Agent, owner map[string]string) {
+	at := inAgent(agentField.repartitionTopic)
+	path := "service " + string(app.Service.Name()) + " > rpc " + ag.Name + " > option agent.repartition_topic"
+	name := ag.Repartition.Name
+	if t := b.model.Topics[name]; t != nil {
+		b.errorf(ag.Method, at, path, "repartition topic %q is also the topic of %s; the agent consumes it as its own: choose another repartition_topic",
+			name, t.Message.FullName())
+	}
+	if prev, dup := owner[name]; dup {
+		b.errorf(ag.Method, at, path, "repartition topic %q is also used by %s; give each agent its own", name, prev)
 	}
 }
 

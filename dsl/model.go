@@ -90,6 +90,16 @@ type Agent struct {
 	// OnFutureEvent is what happens to a record further ahead, never
 	// FUTURE_EVENT_UNSPECIFIED.
 	OnFutureEvent streamgenv1.FutureEvent
+	// OnMisplacedKey is what happens to an input record whose key belongs
+	// to another partition, never MISPLACED_KEY_UNSPECIFIED for an agent
+	// with Repartition; UNSPECIFIED for the others (they do not check).
+	OnMisplacedKey streamgenv1.MisplacedKey
+	// Repartition is the topic carrying misplaced input records to the
+	// partition their key belongs to: partitioned like Input, and consumed
+	// by this agent too. Set for every agent with a table that is not
+	// global, whatever OnMisplacedKey says (so a policy change never
+	// renames it); nil for the others.
+	Repartition *Topic
 }
 
 // DefaultMaxEventTimeAhead is an agent's max_event_time_ahead when its
@@ -258,6 +268,12 @@ func Kebab(name string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// DefaultRepartitionTopic is the repartition topic of an agent that names
+// none: "<app id>-<agent in kebab case>-repartition".
+func DefaultRepartitionTopic(appID, agent string) string {
+	return appID + "-" + Kebab(agent) + "-repartition"
 }
 
 // DefaultDeadLetterTopic is the dead-letter topic of an agent that names

@@ -65,7 +65,8 @@ var tableField = struct{ name, value, key, defaultJSON, global, window int32 }{
 // agentField holds the field numbers of streamgen.v1.Agent that errors
 // point at.
 var agentField = struct {
-	outputs, concurrency, onError, deadLetterTopic, tables, onWindowClose, maxEventTimeAhead, onFutureEvent int32
+	outputs, concurrency, onError, deadLetterTopic, tables, onWindowClose, maxEventTimeAhead, onFutureEvent,
+	onMisplacedKey, repartitionTopic int32
 }{
 	outputs:           fieldNumber(&streamgenv1.Agent{}, "outputs"),
 	concurrency:       fieldNumber(&streamgenv1.Agent{}, "concurrency"),
@@ -75,6 +76,8 @@ var agentField = struct {
 	onWindowClose:     fieldNumber(&streamgenv1.Agent{}, "on_window_close"),
 	maxEventTimeAhead: fieldNumber(&streamgenv1.Agent{}, "max_event_time_ahead"),
 	onFutureEvent:     fieldNumber(&streamgenv1.Agent{}, "on_future_event"),
+	onMisplacedKey:    fieldNumber(&streamgenv1.Agent{}, "on_misplaced_key"),
+	repartitionTopic:  fieldNumber(&streamgenv1.Agent{}, "repartition_topic"),
 }
 
 // fieldNumber returns the number of m's field called name. A name that is

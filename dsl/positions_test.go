@@ -41,6 +41,8 @@ func TestOptionFieldNumbers(t *testing.T) {
 		{"Agent.on_window_close", agentField.onWindowClose, 6},
 		{"Agent.max_event_time_ahead", agentField.maxEventTimeAhead, 7},
 		{"Agent.on_future_event", agentField.onFutureEvent, 8},
+		{"Agent.on_misplaced_key", agentField.onMisplacedKey, 9},
+		{"Agent.repartition_topic", agentField.repartitionTopic, 10},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s is field %d, want %d", c.name, c.got, c.want)

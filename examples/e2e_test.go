@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"log/slog"
 	"os"
@@ -533,5 +534,60 @@ func TestWordCountSurvivesSIGKILL(t *testing.T) {
 	}
 	if !strings.Contains(b.Log(), "table partition restored") {
 		t.Errorf("worker B restored no table partition after the kill:\n%s", b.Log())
+	}
+}
+
+// TestMisplacedKeyWithKcat (hardening fault 3, as a user meets it): kcat's
+// default partitioner (consistent_random: CRC32 of the key) puts two
+// records of a word in another partition than the worker's murmur2 does;
+// a third is written with -X partitioner=murmur2_random. The wordcount
+// worker moves the two through its repartition topic to the word's
+// partition, and the word's count reaches 3 (before: 2 in one partition's
+// store, 1 in another's).
+func TestMisplacedKeyWithKcat(t *testing.T) {
+	addr := devBroker(t)
+	p := start(t, "wordcount", "worker", "--brokers", addr, "--session-timeout", "3s")
+	waitFor(t, 60*time.Second, "worker joins and gets partitions", func() bool {
+		return strings.Contains(p.Log(), "partitions assigned")
+	})
+	const parts = 4 // words' partitions (wordcount.proto)
+	word := ""
+	for _, w := range []string{"cat", "dog", "owl", "elk", "emu", "yak", "bee", "ant", "fox", "gnu"} {
+		if int32(crc32.ChecksumIEEE([]byte(w))%parts) != runtime.Partition([]byte(w), parts) {
+			word = w
+			break
+		}
+	}
+	if word == "" {
+		t.Fatal("no candidate word is placed differently by CRC32 and murmur2")
+	}
+	// A Word message {word: w}: field 1's tag (0x0a, a newline byte, so
+	// records are delimited by "|"), the length, the bytes.
+	line := word + "\t" + string(append([]byte{0x0a, byte(len(word))}, word...)) + "|"
+	for _, args := range [][]string{nil, nil, {"-X", "partitioner=murmur2_random"}} {
+		cmd := exec.Command("kcat", append([]string{"-b", addr, "-t", "words", "-P", "-K", "\t", "-D", "|"}, args...)...)
+		cmd.Stdin = strings.NewReader(line)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("kcat -P: %v\n%s", err, out)
+		}
+	}
+	got := kcatConsume(t, addr, "word-counts", 3)
+	counts := map[int64]bool{}
+	for _, l := range got {
+		var c struct {
+			Word  string `json:"word"`
+			Count string `json:"count"`
+		}
+		if err := json.Unmarshal([]byte(l), &c); err != nil {
+			t.Fatalf("count %q: %v", l, err)
+		}
+		n, _ := strconv.ParseInt(c.Count, 10, 64)
+		counts[n] = true
+	}
+	if !counts[1] || !counts[2] || !counts[3] {
+		t.Errorf("counts of %q: %q; want 1, 2 and 3 (one running count across partitions)", word, got)
+	}
+	if !strings.Contains(p.Log(), "repartitioned") {
+		t.Error("the worker did not log the misplaced records")
 	}
 }

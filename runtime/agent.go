@@ -132,6 +132,9 @@ func (p *Processor) Process(ctx context.Context, rec *Record) (res Result, err e
 			out.eventTime = t
 		}
 	}
+	if err := p.checkPlacement(rec, in); err != nil {
+		return Result{}, ag.fail(rec, err)
+	}
 	if err := p.checkFuture(rec); err != nil {
 		return Result{}, ag.fail(rec, err)
 	}
@@ -140,6 +143,53 @@ func (p *Processor) Process(ctx context.Context, rec *Record) (res Result, err e
 		return Result{}, ag.fail(rec, err)
 	}
 	return out.result(), nil
+}
+
+// checkPlacement returns a *MisplacedKeyError when the agent checks key
+// placement (OnMisplacedKey) and the key of rec, decoded as in, belongs to
+// another partition: a producer with another partitioner than murmur2
+// (kcat's default, librdkafka's consistent_random), or a record key that
+// is not the key field's encoding. Handled there, its writes would split
+// the key's state from its other records'. A record without a key has no
+// partition of its own and is not checked.
+func (p *Processor) checkPlacement(rec *Record, in proto.Message) error {
+	d := p.ag.Desc
+	if d.OnMisplacedKey == 0 || d.Input.Partitions <= 1 {
+		return nil
+	}
+	key := rec.Key
+	if d.Input.Key != nil {
+		key = d.Input.Key(in)
+	}
+	if len(key) == 0 {
+		return nil
+	}
+	if want := Partition(key, d.Input.Partitions); want != rec.Partition {
+		return &MisplacedKeyError{Key: key, Partition: rec.Partition, Want: want, Policy: d.OnMisplacedKey}
+	}
+	return nil
+}
+
+// MisplacedKeyError is an input record of an agent with tables whose key
+// belongs to another partition (AgentDesc.OnMisplacedKey says what
+// happens to it).
+type MisplacedKeyError struct {
+	// Key is the record's key: its key field's encoding when the topic
+	// declares one, else the record key.
+	Key []byte
+	// Partition is the record's partition; Want is the one its key
+	// belongs to (Partition of Key).
+	Partition, Want int32
+	// Policy is the agent's on_misplaced_key.
+	Policy MisplacedKeyPolicy
+}
+
+// Error says where the key belongs, why it matters, and how producers
+// place keys right.
+func (e *MisplacedKeyError) Error() string {
+	return fmt.Sprintf("key %q belongs to partition %d (murmur2), not %d: the agent keeps its state there (on_misplaced_key: %v); "+
+		"produce with a murmur2 partitioner (kcat -X partitioner=murmur2_random, the Java client's default) and key records by the key field",
+		e.Key, e.Want, e.Partition, e.Policy)
 }
 
 // DefaultMaxEventTimeAhead is the bound on event time running ahead that

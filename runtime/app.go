@@ -111,11 +111,16 @@ func (a *App) Logger() *slog.Logger { return a.cfg.logger }
 func (a *App) Agents() []*Agent { return a.agents }
 
 // Topics returns every topic the app reads or writes, dead-letter topics
-// included, sorted by name.
+// and the repartition topics in use (MisplacedKeyRepartition) included,
+// sorted by name.
 func (a *App) Topics() []*TopicDesc {
 	seen := map[string]*TopicDesc{}
 	for _, ag := range a.agents {
-		for _, t := range append([]*TopicDesc{ag.Desc.Input, ag.Desc.DeadLetter}, ag.Desc.Outputs...) {
+		var repartition *TopicDesc
+		if ag.Desc.OnMisplacedKey == MisplacedKeyRepartition {
+			repartition = ag.Desc.Repartition
+		}
+		for _, t := range append([]*TopicDesc{ag.Desc.Input, ag.Desc.DeadLetter, repartition}, ag.Desc.Outputs...) {
 			if t != nil {
 				seen[t.Name] = t
 			}

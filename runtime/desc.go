@@ -187,6 +187,52 @@ func (p FutureEventPolicy) String() string {
 	return fmt.Sprintf("FutureEventPolicy(%d)", int(p))
 }
 
+// MisplacedKeyPolicy says what happens to an input record of an agent
+// with tables whose key belongs to another partition than the record's:
+// Partition of its key (its topic's Key, when the topic has a key field)
+// among the topic's partitions is not the record's partition.
+type MisplacedKeyPolicy int
+
+// The misplaced-key policies, as declared in the schema's agent option
+// on_misplaced_key. The zero value checks nothing: agents without tables.
+const (
+	// MisplacedKeyRepartition writes the record, keyed by its key, to the
+	// agent's Repartition topic in the partition the key belongs to, as an
+	// output of the record; the agent consumes that topic too.
+	MisplacedKeyRepartition MisplacedKeyPolicy = 1
+	// MisplacedKeyDeadLetter writes the record to the dead-letter topic,
+	// whatever the error policy, and continues.
+	MisplacedKeyDeadLetter MisplacedKeyPolicy = 2
+	// MisplacedKeyStop stops the worker, whatever the error policy.
+	MisplacedKeyStop MisplacedKeyPolicy = 3
+)
+
+// String returns the policy's schema name.
+func (p MisplacedKeyPolicy) String() string {
+	switch p {
+	case MisplacedKeyRepartition:
+		return "MISPLACED_KEY_REPARTITION"
+	case MisplacedKeyDeadLetter:
+		return "MISPLACED_KEY_DEAD_LETTER"
+	case MisplacedKeyStop:
+		return "MISPLACED_KEY_STOP"
+	}
+	return fmt.Sprintf("MisplacedKeyPolicy(%d)", int(p))
+}
+
+// RepartitionTopic returns the descriptor of an agent's repartition topic
+// called name: the records of input, moved to the partitions their keys
+// belong to, so decoded like input and partitioned like it (an internal
+// topic: PartitionsFrom is input), with the delete cleanup policy.
+// Generated code calls it.
+func RepartitionTopic(input *TopicDesc, name string) *TopicDesc {
+	t := *input
+	t.Name = name
+	t.Config = map[string]string{"cleanup.policy": "delete"}
+	t.PartitionsFrom = input
+	return &t
+}
+
 // HandlerFunc calls an agent's typed method on impl. Generated code
 // provides one per agent.
 type HandlerFunc func(ctx context.Context, impl any, in proto.Message, out *Emitter) error
@@ -223,6 +269,16 @@ type AgentDesc struct {
 	// Generated code sets the schema's on_future_event, or its default,
 	// FutureEventDeadLetter.
 	OnFutureEvent FutureEventPolicy
+	// OnMisplacedKey is what happens to an input record whose key belongs
+	// to another partition. Generated code sets the schema's
+	// on_misplaced_key, or its default, MisplacedKeyRepartition, for an
+	// agent with tables; 0 (nothing checked) for the others.
+	OnMisplacedKey MisplacedKeyPolicy
+	// Repartition is the topic that carries the agent's misplaced records
+	// to their partitions (RepartitionTopic of Input); the worker consumes
+	// it for the agent, co-assigned with Input. Nil for agents without
+	// tables.
+	Repartition *TopicDesc
 }
 
 // TableDesc describes a table: generated code fills it in from the schema.

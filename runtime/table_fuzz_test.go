@@ -94,7 +94,8 @@ func FuzzTableValue(f *testing.F) {
 		tallyOK := proto.Unmarshal(value, stored) == nil
 		limitOK := proto.Unmarshal(value, &testapp.Limit{}) == nil
 
-		rec := &runtime.Record{Topic: testapp.OrderTopicName, Key: []byte("a1"), Value: order, Timestamp: time.UnixMilli(ms)}
+		rec := &runtime.Record{Topic: testapp.OrderTopicName, Partition: runtime.Partition([]byte("a1"), adder.Desc.Input.Partitions),
+			Key: []byte("a1"), Value: order, Timestamp: time.UnixMilli(ms)}
 		var res runtime.Result
 		var err error
 		within(t, 5*time.Second, func() {

@@ -70,8 +70,9 @@ type partKey struct {
 
 // part is one input partition: its stream time and one lane per agent.
 type part struct {
-	clock windows.Clock
-	lanes []*lane.Lane
+	clock  windows.Clock
+	lanes  []*lane.Lane
+	agents []*runtime.Agent // lanes[i] runs agents[i]
 }
 
 // New returns a driver for app, whose agents must be registered.
@@ -155,12 +156,12 @@ func (d *Driver) run() error {
 		if err := d.feedGlobals(in); err != nil {
 			return err
 		}
-		p := d.part(in.Topic, in.Partition)
-		if p == nil {
+		lanes := d.lanes(in.Topic, in.Partition)
+		if len(lanes) == 0 {
 			continue
 		}
-		f := lane.NewInput(in, len(p.lanes))
-		for _, l := range p.lanes {
+		f := lane.NewInput(in, len(lanes))
+		for _, l := range lanes {
 			l.Process(f)
 			if d.err != nil {
 				break
@@ -205,6 +206,27 @@ func (d *Driver) partKeys() []partKey {
 	return keys
 }
 
+// lanes returns the lanes that run a record of topic's partition: every
+// agent's of an input partition, or, for a repartition topic, its
+// agent's lane of the input partition with the same number (as the
+// worker runs it).
+func (d *Driver) lanes(topic string, partition int32) []*lane.Lane {
+	for _, ag := range d.app.Agents() {
+		if ag.Desc.OnMisplacedKey == runtime.MisplacedKeyRepartition && ag.Desc.Repartition != nil && ag.Desc.Repartition.Name == topic {
+			p := d.part(ag.Desc.Input.Name, partition)
+			for i, a := range p.agents {
+				if a == ag {
+					return p.lanes[i : i+1]
+				}
+			}
+		}
+	}
+	if p := d.part(topic, partition); p != nil {
+		return p.lanes
+	}
+	return nil
+}
+
 // part returns the input partition of topic, with a lane per agent
 // consuming it (created at its first record), or nil if no agent
 // consumes the topic.
@@ -231,6 +253,7 @@ func (d *Driver) part(topic string, partition int32) *part {
 			RecordLimit: d.limit})
 		l.Start()
 		p.lanes = append(p.lanes, l)
+		p.agents = append(p.agents, ag)
 	}
 	d.parts[k] = p
 	return p
@@ -262,11 +285,14 @@ func (g guarantee) Produce(recs []runtime.Record, toks []any) {
 	}
 }
 
-// consumed reports whether an agent of the app consumes topic, or a
-// global table is fed from it.
+// consumed reports whether an agent of the app consumes topic (its input
+// or its repartition topic), or a global table is fed from it.
 func (d *Driver) consumed(topic string) bool {
 	for _, ag := range d.app.Agents() {
 		if ag.Desc.Input != nil && ag.Desc.Input.Name == topic {
+			return true
+		}
+		if ag.Desc.OnMisplacedKey == runtime.MisplacedKeyRepartition && ag.Desc.Repartition != nil && ag.Desc.Repartition.Name == topic {
 			return true
 		}
 	}

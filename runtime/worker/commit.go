@@ -97,11 +97,14 @@ func (c *atLeastOnce) ack(token any, offset int64, err error) {
 	}
 }
 
-func (c *atLeastOnce) dispatched(p *partition, in *lane.Input) {
-	k := c.trackers[p.tp]
+// dispatched keeps in in the tracker of its topic-partition: the
+// partition's input, or a repartition topic's partition it runs.
+func (c *atLeastOnce) dispatched(_ *partition, in *lane.Input) {
+	tp := kafka.TopicPartition{Topic: in.Topic, Partition: in.Partition}
+	k := c.trackers[tp]
 	if k == nil {
 		k = newTracker()
-		c.trackers[p.tp] = k
+		c.trackers[tp] = k
 	}
 	k.push(in)
 }
@@ -110,16 +113,12 @@ func (c *atLeastOnce) afterPoll() {}
 
 func (c *atLeastOnce) dropAll() {}
 
-// commit stores the offsets after each running partition's finished
-// prefix.
+// commit stores the offsets after the finished prefix of each running
+// partition's sources.
 func (c *atLeastOnce) commit() {
 	var offs []kafka.Offset
-	for tp := range c.t.parts {
-		if k := c.trackers[tp]; k != nil {
-			if next, ok := k.advance(); ok {
-				offs = append(offs, kafka.Offset{TopicPartition: tp, Offset: next})
-			}
-		}
+	for _, p := range c.t.parts {
+		offs = c.advance(p, offs)
 	}
 	if err := c.t.consumer.StoreOffsets(offs); err != nil {
 		c.t.log.Warn("storing offsets failed", "error", err)
@@ -157,7 +156,14 @@ func (c *atLeastOnce) drain(tps []kafka.TopicPartition, store bool) {
 		}
 	}
 	stopLanes(ps)
-	busy := func(p *partition) bool { k := c.trackers[p.tp]; return k != nil && k.busy() }
+	busy := func(p *partition) bool {
+		for _, s := range p.srcs {
+			if k := c.trackers[s.tp]; k != nil && k.busy() {
+				return true
+			}
+		}
+		return false
+	}
 	for _, p := range ps {
 		// Lost partitions store nothing: waiting for their acknowledgements
 		// would only hold the rebalance (or a client replacement while the
@@ -172,12 +178,12 @@ func (c *atLeastOnce) drain(tps []kafka.TopicPartition, store bool) {
 	var offs []kafka.Offset
 	for _, p := range ps {
 		t.closeTables(p, t.failure() == nil && !busy(p))
-		if k := c.trackers[p.tp]; k != nil && store {
-			if next, ok := k.advance(); ok {
-				offs = append(offs, kafka.Offset{TopicPartition: p.tp, Offset: next})
-			}
+		if store {
+			offs = c.advance(p, offs)
 		}
-		delete(c.trackers, p.tp)
+		for _, s := range p.srcs {
+			delete(c.trackers, s.tp)
+		}
 	}
 	if !store {
 		return
@@ -185,4 +191,17 @@ func (c *atLeastOnce) drain(tps []kafka.TopicPartition, store bool) {
 	if err := t.consumer.StoreOffsets(offs); err != nil {
 		t.log.Warn("storing offsets of revoked partitions failed", "error", err)
 	}
+}
+
+// advance appends to offs the offset after the finished prefix of each of
+// p's sources that moved since it was last stored.
+func (c *atLeastOnce) advance(p *partition, offs []kafka.Offset) []kafka.Offset {
+	for _, s := range p.srcs {
+		if k := c.trackers[s.tp]; k != nil {
+			if next, ok := k.advance(); ok {
+				offs = append(offs, kafka.Offset{TopicPartition: s.tp, Offset: next})
+			}
+		}
+	}
+	return offs
 }

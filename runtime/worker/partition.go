@@ -13,10 +13,14 @@ import (
 
 // partition is one owned input partition (Kafka Streams' task, goka's
 // PartitionProcessor): its agents' lanes, its tables' stores and its
-// stream time. What a commit needs of it is the committer's (commit.go,
-// txn.go).
+// stream time. Its lanes also run partition p of the repartition topics
+// of its agents (misplaced records moved to the partition their key
+// belongs to): every record of a key meets the same stores, window index
+// and stream time. What a commit needs of it is the committer's
+// (commit.go, txn.go).
 type partition struct {
-	tp     kafka.TopicPartition
+	tp     kafka.TopicPartition // the input partition
+	srcs   []*source            // tp first, then the repartition topics' partitions
 	agents []*runtime.Agent
 	lanes  [][]*laneRunner // per agent, per concurrency slot
 	wg     sync.WaitGroup  // the running lanes
@@ -25,10 +29,6 @@ type partition struct {
 	stores []*lane.Table   // each once
 	clock  windows.Clock
 
-	// next is the offset after the last record handed to the lanes;
-	// records before it are dropped (polled twice, or before the committed
-	// offset after a rewind). Poll goroutine only.
-	next int64
 	// discard makes the lanes stop without letting anything more out: the
 	// partition was aborted or moved under exactly-once.
 	discard atomic.Bool
@@ -38,8 +38,54 @@ type partition struct {
 	publishedStream int64
 }
 
+// source is a topic-partition whose records a partition's lanes run.
+type source struct {
+	tp kafka.TopicPartition
+	// agent is the index of the agent whose repartition topic this is; -1
+	// for the input partition, whose records go to every agent.
+	agent int
+	// next is the offset after the last record handed to the lanes;
+	// records before it are dropped (polled twice, or before the committed
+	// offset after a rewind). Poll goroutine only.
+	next int64
+}
+
+// newPartition returns input partition tp of agents with its sources: tp,
+// and partition tp.Partition of each agent's repartition topic when the
+// agent repartitions misplaced records.
 func newPartition(tp kafka.TopicPartition, agents []*runtime.Agent) *partition {
-	return &partition{tp: tp, agents: agents, next: -1}
+	p := &partition{tp: tp, agents: agents, srcs: []*source{{tp: tp, agent: -1, next: -1}}}
+	for i, ag := range agents {
+		if repartitions(ag) {
+			p.srcs = append(p.srcs, &source{tp: kafka.TopicPartition{Topic: ag.Desc.Repartition.Name, Partition: tp.Partition}, agent: i, next: -1})
+		}
+	}
+	return p
+}
+
+// repartitions reports whether ag moves misplaced records through its
+// repartition topic, which the worker then consumes for it.
+func repartitions(ag *runtime.Agent) bool {
+	return ag.Desc.Repartition != nil && ag.Desc.OnMisplacedKey == runtime.MisplacedKeyRepartition
+}
+
+// source returns p's source of topic, nil if none.
+func (p *partition) source(topic string) *source {
+	for _, s := range p.srcs {
+		if s.tp.Topic == topic {
+			return s
+		}
+	}
+	return nil
+}
+
+// tps returns the topic-partitions of p's sources.
+func (p *partition) tps() []kafka.TopicPartition {
+	tps := make([]kafka.TopicPartition, len(p.srcs))
+	for i, s := range p.srcs {
+		tps[i] = s.tp
+	}
+	return tps
 }
 
 // start runs a partition: its stream time from its stores, its lanes.

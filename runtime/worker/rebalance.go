@@ -19,6 +19,11 @@ func (t *thread) Assigned(tps []kafka.TopicPartition) (pause []kafka.TopicPartit
 		if t.parts[tp] != nil || t.restoring[tp] != nil {
 			continue
 		}
+		if t.w.topo.inputOf(tp.Topic) != tp.Topic {
+			// A repartition topic's partition p runs in input partition p,
+			// assigned with it (range assignor).
+			continue
+		}
 		ps = append(ps, newPartition(tp, t.w.topo.byTopic[tp.Topic]))
 	}
 	if len(tps) > 0 {
@@ -35,7 +40,7 @@ func (t *thread) Assigned(tps []kafka.TopicPartition) (pause []kafka.TopicPartit
 			t.start(p)
 		} else {
 			stateful = append(stateful, p)
-			pause = append(pause, p.tp)
+			pause = append(pause, p.tps()...)
 		}
 	}
 	if len(stateful) > 0 {

@@ -73,7 +73,7 @@ func (t *thread) restored(j *restoreJob, err error) {
 	var tps []kafka.TopicPartition
 	for _, p := range j.ps {
 		delete(t.restoring, p.tp)
-		tps = append(tps, p.tp)
+		tps = append(tps, p.tps()...)
 	}
 	if err != nil {
 		// Most often the cluster is unreachable: a transient outage never

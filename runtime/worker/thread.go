@@ -171,21 +171,27 @@ func (t *thread) loop(ctx context.Context) error {
 }
 
 // dispatch hands rec to one lane of each agent of its partition: lane
-// lane.Slot(rec), so one key is always on one lane, in order.
+// lane.Slot(rec), so one key is always on one lane, in order. A record of
+// a repartition topic goes to its agent's lane only.
 func (t *thread) dispatch(rec *runtime.Record) {
-	p := t.parts[kafka.TopicPartition{Topic: rec.Topic, Partition: rec.Partition}]
+	p := t.parts[kafka.TopicPartition{Topic: t.w.topo.inputOf(rec.Topic), Partition: rec.Partition}]
 	if p == nil {
 		// Polled before its partition was revoked: the new owner reads it
 		// again from the committed offset, which is before it.
 		return
 	}
-	if rec.Offset < p.next {
+	src := p.source(rec.Topic)
+	if rec.Offset < src.next {
 		return // already handed over, or before the committed offset after a rewind
 	}
-	p.next = rec.Offset + 1
-	in := lane.NewInput(rec, len(p.agents))
+	src.next = rec.Offset + 1
+	lanes := p.lanes
+	if src.agent >= 0 {
+		lanes = p.lanes[src.agent : src.agent+1]
+	}
+	in := lane.NewInput(rec, len(lanes))
 	t.commit.dispatched(p, in)
-	for _, ls := range p.lanes {
+	for _, ls := range lanes {
 		l := ls[lane.Slot(rec, len(ls))]
 		select {
 		case l.ch <- laneMsg{in: in}:

@@ -1,7 +1,6 @@
 package worker_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -13,23 +12,6 @@ import (
 	"github.com/streamgen/streamgen/runtime/internal/testapp"
 	"github.com/streamgen/streamgen/runtime/worker"
 )
-
-type notes struct {
-	testapp.UnimplementedNotesAgents
-}
-
-func (notes) Append(ctx context.Context, in *testapp.Entry, out testapp.NotesAppendEmitter) error {
-	var j *testapp.Journal
-	if err := out.Journals().Update(ctx, func(v *testapp.Journal) error {
-		v.AccountId = in.GetAccountId()
-		v.Text += in.GetText()
-		j = v
-		return nil
-	}); err != nil {
-		return err
-	}
-	return out.EmitJournal(ctx, j)
-}
 
 func entry(t *testing.T, acct, text string) *kgo.Record {
 	t.Helper()
@@ -53,7 +35,7 @@ func testTooLarge(t *testing.T, exactlyOnce bool) {
 	if exactlyOnce {
 		read = func(topic string, n int) []*kgo.Record { return readCommitted(t, addr, topic, n, time.Second) }
 	}
-	register := func(app *runtime.App) error { return testapp.RegisterNotesAgents(app, notes{}) }
+	register := func(app *runtime.App) error { return testapp.RegisterNotesAgents(app, testapp.Notes{}) }
 	opts := []worker.Option{worker.WithExactlyOnce(exactlyOnce), worker.WithInstanceID("n1")}
 	w := runStateful(t, addr, t.TempDir(), register, opts...)
 	big := strings.Repeat("x", 600<<10)

@@ -11,19 +11,23 @@ import (
 )
 
 // topology is what the worker derives from the app once: which agents
-// consume which topic, and which tables are written by several agents or
-// from several topics.
+// consume which topic, which tables are written by several agents or
+// from several topics, and which repartition topics feed which input's
+// partitions.
 type topology struct {
 	byTopic map[string][]*runtime.Agent // input topic → its agents, in registration order
-	inputs  []string                    // the input topics, in registration order
-	writers map[string]int              // per (non-global) table: how many agents write it
+	inputs  []string                    // the topics consumed: inputs in registration order, then repartition topics
+	// repartition maps each repartition topic consumed to its agent's
+	// input topic: partition p of it runs in input partition p.
+	repartition map[string]string
+	writers     map[string]int // per (non-global) table: how many agents write it
 	// coAssign describes the tables written from more than one topic,
 	// whose partitions must be co-assigned.
 	coAssign []string
 }
 
 func newTopology(app *runtime.App) *topology {
-	t := &topology{byTopic: map[string][]*runtime.Agent{}, writers: lane.Writers(app)}
+	t := &topology{byTopic: map[string][]*runtime.Agent{}, writers: lane.Writers(app), repartition: map[string]string{}}
 	topics := map[string][]string{}
 	var names []string
 	for _, ag := range app.Agents() {
@@ -52,7 +56,25 @@ func newTopology(app *runtime.App) *topology {
 			t.coAssign = append(t.coAssign, fmt.Sprintf("table %q is written from topics %s", n, strings.Join(topics[n], ", ")))
 		}
 	}
+	for _, ag := range app.Agents() {
+		if ag.Desc.Input == nil || !repartitions(ag) {
+			continue
+		}
+		r := ag.Desc.Repartition.Name
+		t.repartition[r] = ag.Desc.Input.Name
+		t.inputs = append(t.inputs, r)
+		t.coAssign = append(t.coAssign, fmt.Sprintf("agent %s's repartition topic %s feeds topic %s's partitions", ag.Desc.Name, r, ag.Desc.Input.Name))
+	}
 	return t
+}
+
+// inputOf returns the input topic whose partitions run topic's records:
+// the agent's input for a repartition topic, else topic itself.
+func (t *topology) inputOf(topic string) string {
+	if in, ok := t.repartition[topic]; ok {
+		return in
+	}
+	return topic
 }
 
 // assignor returns the partition assignment strategy the consumers need,
@@ -65,7 +87,9 @@ func (t *topology) assignor() string {
 }
 
 // checkAssignor fails when the app needs co-assigned partitions and the
-// configuration asks for another assignor. Partition p of a table written
+// configuration asks for another assignor (an app may opt out of its
+// repartition topics with on_misplaced_key: MISPLACED_KEY_DEAD_LETTER or
+// MISPLACED_KEY_STOP). Partition p of a table written
 // from several topics is partition p of each: one worker thread must own
 // all of them. librdkafka's range assignor gives each member the same
 // partition numbers of every topic with the same partition count (all
@@ -75,8 +99,13 @@ func (t *topology) checkAssignor(props map[string]string, log *slog.Logger) erro
 		return nil
 	}
 	if s, ok := props["partition.assignment.strategy"]; ok && s != "range" {
-		return fmt.Errorf("streamgen worker: %s: partition p of each of these topics must go to the same worker, which needs partition.assignment.strategy=range, not %q", strings.Join(t.coAssign, "; "), s)
+		hint := ""
+		if len(t.repartition) > 0 {
+			hint = " (an agent's repartition topic is there only for misplaced records: on_misplaced_key: MISPLACED_KEY_DEAD_LETTER or MISPLACED_KEY_STOP in the schema drops it)"
+		}
+		return fmt.Errorf("streamgen worker: partition p of each of these topics must go to the same worker, which needs partition.assignment.strategy=range, not %q%s: %s",
+			s, hint, strings.Join(t.coAssign, "; "))
 	}
-	log.Info("co-partitioned inputs: partitions are assigned with the range assignor (eager rebalances)", "tables", strings.Join(t.coAssign, "; "))
+	log.Info("co-partitioned inputs: partitions are assigned with the range assignor (eager rebalances)", "why", strings.Join(t.coAssign, "; "))
 	return nil
 }

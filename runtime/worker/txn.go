@@ -199,7 +199,9 @@ func (c *exactlyOnce) committedOf(tp kafka.TopicPartition) int64 {
 
 // forget drops what the committer knows of a partition that closed.
 func (c *exactlyOnce) forget(p *partition) {
-	delete(c.committed, p.tp)
+	for _, s := range p.srcs {
+		delete(c.committed, s.tp)
+	}
 	delete(c.committedStream, p.tp)
 }
 

@@ -61,12 +61,14 @@ func (c *exactlyOnce) commitTxn(beforeRelease func(), gone map[kafka.TopicPartit
 }
 
 // offsets returns the offset after the last record handed out of every
-// partition that moved since its last commit.
+// running partition's source that moved since its last commit.
 func (c *exactlyOnce) offsets() []kafka.Offset {
 	var offs []kafka.Offset
 	for _, p := range c.t.parts {
-		if p.next > c.committedOf(p.tp) {
-			offs = append(offs, kafka.Offset{TopicPartition: p.tp, Offset: p.next})
+		for _, s := range p.srcs {
+			if s.next > c.committedOf(s.tp) {
+				offs = append(offs, kafka.Offset{TopicPartition: s.tp, Offset: s.next})
+			}
 		}
 	}
 	return offs
@@ -124,7 +126,9 @@ func (c *exactlyOnce) committedWrites(b *barrier, acked map[*lane.Table]int64) {
 		}
 	}
 	for _, p := range t.parts {
-		c.committed[p.tp] = p.next
+		for _, s := range p.srcs {
+			c.committed[s.tp] = s.next
+		}
 		c.committedStream[p.tp] = p.clock.Now()
 	}
 	c.dirty.Store(false)

@@ -103,7 +103,7 @@ func (c *exactlyOnce) finishRewinds() {
 	}
 	var tps []kafka.TopicPartition
 	for _, p := range ps {
-		tps = append(tps, p.tp)
+		tps = append(tps, p.tps()...)
 	}
 	// librdkafka's transactional example rewinds the same way: committed
 	// offsets, then seek; records fetched before the seek are dropped.
@@ -119,15 +119,19 @@ func (c *exactlyOnce) finishRewinds() {
 	c.rewinds = nil
 	t.log.Info("exactly-once: rewound to the committed offsets", "partitions", fmt.Sprint(tps), "offsets", fmt.Sprint(offs))
 	now := time.Now().UnixMilli()
-	for i, p := range ps {
+	i := 0
+	for _, p := range ps {
 		// next guards the committed offset: librdkafka was seen to fetch
 		// a partition from its beginning after the seek (an offset query
 		// for BEGINNING armed at its assignment fired later); records
 		// before the committed offset are done and are dropped.
 		np := newPartition(p.tp, p.agents)
 		np.tables, np.stores = p.tables, p.stores
-		np.next = max(offs[i], -1)
-		c.committed[p.tp] = np.next
+		for _, s := range np.srcs {
+			s.next = max(offs[i], -1)
+			c.committed[s.tp] = s.next
+			i++
+		}
 		np.clock.Observe(c.committedStream[p.tp], now)
 		t.start(np)
 	}

@@ -149,6 +149,37 @@
 // uses windows; an on_window_close agent consumes none and takes neither
 // option.
 //
+// ## Keys in the wrong partition
+//
+// A table or window keeps a key's state in the partition the key belongs
+// to: murmur2 of the record key (of the key field, when the topic declares
+// one), modulo the partition count, as Kafka's Java client and streamgen's
+// own producers place records. A producer with another partitioner (kcat's
+// default, librdkafka's default consistent_random) can put a key's record
+// in another partition; there its state would split from the key's other
+// records. So an agent with tables checks each input record's placement,
+// and a misplaced record follows on_misplaced_key:
+//
+//     rpc Count(PageView) returns (google.protobuf.Empty) {
+//       option (streamgen.v1.agent) = {
+//         tables: ["views"]
+//         on_misplaced_key: MISPLACED_KEY_DEAD_LETTER  // default MISPLACED_KEY_REPARTITION
+//       };
+//     }
+//
+// MISPLACED_KEY_REPARTITION (the default) writes the record to the agent's
+// repartition topic, "<app id>-<agent name in kebab case>-repartition"
+// unless `repartition_topic` names another, in the partition its key
+// belongs to; the agent consumes that topic too, and handles the record
+// in the right partition, with the same stores, windows and stream time
+// as the key's other records (the worker assigns partition p of both
+// topics together). The hop is an output of the record: committed with it
+// under exactly-once, before its offset under at-least-once.
+// MISPLACED_KEY_DEAD_LETTER writes it to the dead-letter topic, and
+// MISPLACED_KEY_STOP stops the worker, whatever on_error says. Each
+// misplaced record is logged. Agents without tables keep no state per key
+// and do not check.
+//
 // ## Errors
 //
 // A record the agent cannot decode, or for which the handler returns an
@@ -378,6 +409,69 @@ func (OnError) EnumDescriptor() ([]byte, []int) {
 	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{2}
 }
 
+// MisplacedKey says what happens to an input record of an agent with
+// tables whose key belongs to another partition: murmur2 of its key (the
+// key field's, when the topic declares one) modulo the topic's partition
+// count is not the record's partition.
+type MisplacedKey int32
+
+const (
+	// MISPLACED_KEY_UNSPECIFIED means MISPLACED_KEY_REPARTITION.
+	MisplacedKey_MISPLACED_KEY_UNSPECIFIED MisplacedKey = 0
+	// MISPLACED_KEY_REPARTITION writes the record, keyed by its key, to the
+	// agent's repartition topic in the partition its key belongs to; the
+	// agent handles it there, with the key's state.
+	MisplacedKey_MISPLACED_KEY_REPARTITION MisplacedKey = 1
+	// MISPLACED_KEY_DEAD_LETTER writes the record unchanged to the agent's
+	// dead-letter topic, whatever on_error says, and continues.
+	MisplacedKey_MISPLACED_KEY_DEAD_LETTER MisplacedKey = 2
+	// MISPLACED_KEY_STOP stops the worker with an error naming the record.
+	MisplacedKey_MISPLACED_KEY_STOP MisplacedKey = 3
+)
+
+// Enum value maps for MisplacedKey.
+var (
+	MisplacedKey_name = map[int32]string{
+		0: "MISPLACED_KEY_UNSPECIFIED",
+		1: "MISPLACED_KEY_REPARTITION",
+		2: "MISPLACED_KEY_DEAD_LETTER",
+		3: "MISPLACED_KEY_STOP",
+	}
+	MisplacedKey_value = map[string]int32{
+		"MISPLACED_KEY_UNSPECIFIED": 0,
+		"MISPLACED_KEY_REPARTITION": 1,
+		"MISPLACED_KEY_DEAD_LETTER": 2,
+		"MISPLACED_KEY_STOP":        3,
+	}
+)
+
+func (x MisplacedKey) Enum() *MisplacedKey {
+	p := new(MisplacedKey)
+	*p = x
+	return p
+}
+
+func (x MisplacedKey) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (MisplacedKey) Descriptor() protoreflect.EnumDescriptor {
+	return file_streamgen_v1_streamgen_proto_enumTypes[3].Descriptor()
+}
+
+func (MisplacedKey) Type() protoreflect.EnumType {
+	return &file_streamgen_v1_streamgen_proto_enumTypes[3]
+}
+
+func (x MisplacedKey) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use MisplacedKey.Descriptor instead.
+func (MisplacedKey) EnumDescriptor() ([]byte, []int) {
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{3}
+}
+
 // FutureEvent says what happens to an input record whose event time is
 // more than the agent's max_event_time_ahead past the later of its
 // partition's stream time and the wall clock.
@@ -421,11 +515,11 @@ func (x FutureEvent) String() string {
 }
 
 func (FutureEvent) Descriptor() protoreflect.EnumDescriptor {
-	return file_streamgen_v1_streamgen_proto_enumTypes[3].Descriptor()
+	return file_streamgen_v1_streamgen_proto_enumTypes[4].Descriptor()
 }
 
 func (FutureEvent) Type() protoreflect.EnumType {
-	return &file_streamgen_v1_streamgen_proto_enumTypes[3]
+	return &file_streamgen_v1_streamgen_proto_enumTypes[4]
 }
 
 func (x FutureEvent) Number() protoreflect.EnumNumber {
@@ -434,7 +528,7 @@ func (x FutureEvent) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use FutureEvent.Descriptor instead.
 func (FutureEvent) EnumDescriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{3}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{4}
 }
 
 // Topic describes the Kafka topic a message lives on.
@@ -932,8 +1026,17 @@ type Agent struct {
 	// on_future_event says what happens to an input record from the future
 	// (see max_event_time_ahead). Default FUTURE_EVENT_DEAD_LETTER.
 	OnFutureEvent FutureEvent `protobuf:"varint,8,opt,name=on_future_event,json=onFutureEvent,proto3,enum=streamgen.v1.FutureEvent" json:"on_future_event,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// on_misplaced_key says what happens to an input record of an agent with
+	// tables whose key belongs to another partition than the record's (see
+	// "Keys in the wrong partition"). Default MISPLACED_KEY_REPARTITION.
+	OnMisplacedKey MisplacedKey `protobuf:"varint,9,opt,name=on_misplaced_key,json=onMisplacedKey,proto3,enum=streamgen.v1.MisplacedKey" json:"on_misplaced_key,omitempty"`
+	// repartition_topic overrides the name of the topic that carries an
+	// agent's misplaced records to their partitions. Default
+	// "<app id>-<agent name in kebab case>-repartition". Only agents with
+	// tables have one.
+	RepartitionTopic string `protobuf:"bytes,10,opt,name=repartition_topic,json=repartitionTopic,proto3" json:"repartition_topic,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Agent) Reset() {
@@ -1020,6 +1123,20 @@ func (x *Agent) GetOnFutureEvent() FutureEvent {
 		return x.OnFutureEvent
 	}
 	return FutureEvent_FUTURE_EVENT_UNSPECIFIED
+}
+
+func (x *Agent) GetOnMisplacedKey() MisplacedKey {
+	if x != nil {
+		return x.OnMisplacedKey
+	}
+	return MisplacedKey_MISPLACED_KEY_UNSPECIFIED
+}
+
+func (x *Agent) GetRepartitionTopic() string {
+	if x != nil {
+		return x.RepartitionTopic
+	}
+	return ""
 }
 
 var file_streamgen_v1_streamgen_proto_extTypes = []protoimpl.ExtensionInfo{
@@ -1130,7 +1247,7 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\asliding\x18\x05 \x01(\bR\asliding\"&\n" +
 	"\x05Field\x12\x1d\n" +
 	"\n" +
-	"event_time\x18\x01 \x01(\bR\teventTime\"\xf0\x02\n" +
+	"event_time\x18\x01 \x01(\bR\teventTime\"\xe3\x03\n" +
 	"\x05Agent\x12\x18\n" +
 	"\aoutputs\x18\x01 \x03(\tR\aoutputs\x12 \n" +
 	"\vconcurrency\x18\x02 \x01(\x05R\vconcurrency\x120\n" +
@@ -1139,7 +1256,10 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\x06tables\x18\x05 \x03(\tR\x06tables\x12&\n" +
 	"\x0fon_window_close\x18\x06 \x01(\tR\ronWindowClose\x12J\n" +
 	"\x14max_event_time_ahead\x18\a \x01(\v2\x19.google.protobuf.DurationR\x11maxEventTimeAhead\x12A\n" +
-	"\x0fon_future_event\x18\b \x01(\x0e2\x19.streamgen.v1.FutureEventR\ronFutureEvent*N\n" +
+	"\x0fon_future_event\x18\b \x01(\x0e2\x19.streamgen.v1.FutureEventR\ronFutureEvent\x12D\n" +
+	"\x10on_misplaced_key\x18\t \x01(\x0e2\x1a.streamgen.v1.MisplacedKeyR\x0eonMisplacedKey\x12+\n" +
+	"\x11repartition_topic\x18\n" +
+	" \x01(\tR\x10repartitionTopic*N\n" +
 	"\x05Codec\x12\x15\n" +
 	"\x11CODEC_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vCODEC_PROTO\x10\x01\x12\x0e\n" +
@@ -1153,7 +1273,12 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\aOnError\x12\x18\n" +
 	"\x14ON_ERROR_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14ON_ERROR_DEAD_LETTER\x10\x01\x12\x11\n" +
-	"\rON_ERROR_STOP\x10\x02*a\n" +
+	"\rON_ERROR_STOP\x10\x02*\x83\x01\n" +
+	"\fMisplacedKey\x12\x1d\n" +
+	"\x19MISPLACED_KEY_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19MISPLACED_KEY_REPARTITION\x10\x01\x12\x1d\n" +
+	"\x19MISPLACED_KEY_DEAD_LETTER\x10\x02\x12\x16\n" +
+	"\x12MISPLACED_KEY_STOP\x10\x03*a\n" +
 	"\vFutureEvent\x12\x1c\n" +
 	"\x18FUTURE_EVENT_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18FUTURE_EVENT_DEAD_LETTER\x10\x01\x12\x16\n" +
@@ -1175,53 +1300,55 @@ func file_streamgen_v1_streamgen_proto_rawDescGZIP() []byte {
 	return file_streamgen_v1_streamgen_proto_rawDescData
 }
 
-var file_streamgen_v1_streamgen_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_streamgen_v1_streamgen_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
 var file_streamgen_v1_streamgen_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_streamgen_v1_streamgen_proto_goTypes = []any{
 	(Codec)(0),                          // 0: streamgen.v1.Codec
 	(Guarantee)(0),                      // 1: streamgen.v1.Guarantee
 	(OnError)(0),                        // 2: streamgen.v1.OnError
-	(FutureEvent)(0),                    // 3: streamgen.v1.FutureEvent
-	(*Topic)(nil),                       // 4: streamgen.v1.Topic
-	(*App)(nil),                         // 5: streamgen.v1.App
-	(*Table)(nil),                       // 6: streamgen.v1.Table
-	(*Window)(nil),                      // 7: streamgen.v1.Window
-	(*Field)(nil),                       // 8: streamgen.v1.Field
-	(*Agent)(nil),                       // 9: streamgen.v1.Agent
-	nil,                                 // 10: streamgen.v1.Topic.ConfigEntry
-	(*durationpb.Duration)(nil),         // 11: google.protobuf.Duration
-	(*descriptorpb.MessageOptions)(nil), // 12: google.protobuf.MessageOptions
-	(*descriptorpb.ServiceOptions)(nil), // 13: google.protobuf.ServiceOptions
-	(*descriptorpb.FieldOptions)(nil),   // 14: google.protobuf.FieldOptions
-	(*descriptorpb.MethodOptions)(nil),  // 15: google.protobuf.MethodOptions
+	(MisplacedKey)(0),                   // 3: streamgen.v1.MisplacedKey
+	(FutureEvent)(0),                    // 4: streamgen.v1.FutureEvent
+	(*Topic)(nil),                       // 5: streamgen.v1.Topic
+	(*App)(nil),                         // 6: streamgen.v1.App
+	(*Table)(nil),                       // 7: streamgen.v1.Table
+	(*Window)(nil),                      // 8: streamgen.v1.Window
+	(*Field)(nil),                       // 9: streamgen.v1.Field
+	(*Agent)(nil),                       // 10: streamgen.v1.Agent
+	nil,                                 // 11: streamgen.v1.Topic.ConfigEntry
+	(*durationpb.Duration)(nil),         // 12: google.protobuf.Duration
+	(*descriptorpb.MessageOptions)(nil), // 13: google.protobuf.MessageOptions
+	(*descriptorpb.ServiceOptions)(nil), // 14: google.protobuf.ServiceOptions
+	(*descriptorpb.FieldOptions)(nil),   // 15: google.protobuf.FieldOptions
+	(*descriptorpb.MethodOptions)(nil),  // 16: google.protobuf.MethodOptions
 }
 var file_streamgen_v1_streamgen_proto_depIdxs = []int32{
 	0,  // 0: streamgen.v1.Topic.codec:type_name -> streamgen.v1.Codec
-	10, // 1: streamgen.v1.Topic.config:type_name -> streamgen.v1.Topic.ConfigEntry
-	6,  // 2: streamgen.v1.App.tables:type_name -> streamgen.v1.Table
+	11, // 1: streamgen.v1.Topic.config:type_name -> streamgen.v1.Topic.ConfigEntry
+	7,  // 2: streamgen.v1.App.tables:type_name -> streamgen.v1.Table
 	1,  // 3: streamgen.v1.App.guarantee:type_name -> streamgen.v1.Guarantee
-	11, // 4: streamgen.v1.App.commit_interval:type_name -> google.protobuf.Duration
-	7,  // 5: streamgen.v1.Table.window:type_name -> streamgen.v1.Window
-	11, // 6: streamgen.v1.Window.size:type_name -> google.protobuf.Duration
-	11, // 7: streamgen.v1.Window.step:type_name -> google.protobuf.Duration
-	11, // 8: streamgen.v1.Window.expires:type_name -> google.protobuf.Duration
-	11, // 9: streamgen.v1.Window.grace:type_name -> google.protobuf.Duration
+	12, // 4: streamgen.v1.App.commit_interval:type_name -> google.protobuf.Duration
+	8,  // 5: streamgen.v1.Table.window:type_name -> streamgen.v1.Window
+	12, // 6: streamgen.v1.Window.size:type_name -> google.protobuf.Duration
+	12, // 7: streamgen.v1.Window.step:type_name -> google.protobuf.Duration
+	12, // 8: streamgen.v1.Window.expires:type_name -> google.protobuf.Duration
+	12, // 9: streamgen.v1.Window.grace:type_name -> google.protobuf.Duration
 	2,  // 10: streamgen.v1.Agent.on_error:type_name -> streamgen.v1.OnError
-	11, // 11: streamgen.v1.Agent.max_event_time_ahead:type_name -> google.protobuf.Duration
-	3,  // 12: streamgen.v1.Agent.on_future_event:type_name -> streamgen.v1.FutureEvent
-	12, // 13: streamgen.v1.topic:extendee -> google.protobuf.MessageOptions
-	13, // 14: streamgen.v1.app:extendee -> google.protobuf.ServiceOptions
-	14, // 15: streamgen.v1.field:extendee -> google.protobuf.FieldOptions
-	15, // 16: streamgen.v1.agent:extendee -> google.protobuf.MethodOptions
-	4,  // 17: streamgen.v1.topic:type_name -> streamgen.v1.Topic
-	5,  // 18: streamgen.v1.app:type_name -> streamgen.v1.App
-	8,  // 19: streamgen.v1.field:type_name -> streamgen.v1.Field
-	9,  // 20: streamgen.v1.agent:type_name -> streamgen.v1.Agent
-	21, // [21:21] is the sub-list for method output_type
-	21, // [21:21] is the sub-list for method input_type
-	17, // [17:21] is the sub-list for extension type_name
-	13, // [13:17] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	12, // 11: streamgen.v1.Agent.max_event_time_ahead:type_name -> google.protobuf.Duration
+	4,  // 12: streamgen.v1.Agent.on_future_event:type_name -> streamgen.v1.FutureEvent
+	3,  // 13: streamgen.v1.Agent.on_misplaced_key:type_name -> streamgen.v1.MisplacedKey
+	13, // 14: streamgen.v1.topic:extendee -> google.protobuf.MessageOptions
+	14, // 15: streamgen.v1.app:extendee -> google.protobuf.ServiceOptions
+	15, // 16: streamgen.v1.field:extendee -> google.protobuf.FieldOptions
+	16, // 17: streamgen.v1.agent:extendee -> google.protobuf.MethodOptions
+	5,  // 18: streamgen.v1.topic:type_name -> streamgen.v1.Topic
+	6,  // 19: streamgen.v1.app:type_name -> streamgen.v1.App
+	9,  // 20: streamgen.v1.field:type_name -> streamgen.v1.Field
+	10, // 21: streamgen.v1.agent:type_name -> streamgen.v1.Agent
+	22, // [22:22] is the sub-list for method output_type
+	22, // [22:22] is the sub-list for method input_type
+	18, // [18:22] is the sub-list for extension type_name
+	14, // [14:18] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_streamgen_v1_streamgen_proto_init() }
@@ -1234,7 +1361,7 @@ func file_streamgen_v1_streamgen_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_streamgen_v1_streamgen_proto_rawDesc), len(file_streamgen_v1_streamgen_proto_rawDesc)),
-			NumEnums:      4,
+			NumEnums:      5,
 			NumMessages:   7,
 			NumExtensions: 4,
 			NumServices:   0,

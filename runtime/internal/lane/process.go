@@ -30,7 +30,12 @@ func (l *Lane) Process(f *Input) {
 	if l.view != nil {
 		l.view.unlockShared()
 	}
-	if err != nil && !l.deadLetter(f, err) {
+	var me *runtime.MisplacedKeyError
+	switch {
+	case err == nil:
+	case errors.As(err, &me) && me.Policy == runtime.MisplacedKeyRepartition:
+		l.repartition(f, me)
+	case !l.deadLetter(f, err):
 		return
 	}
 	f.Pending.Add(-1)
@@ -55,12 +60,35 @@ func (l *Lane) deadLetter(f *Input, err error) bool {
 	return true
 }
 
+// repartition produces a misplaced input, keyed by its key, to the
+// agent's repartition topic in the partition the key belongs to, as the
+// input's one output; the agent handles it there (the worker consumes
+// that topic with the input's partitions).
+func (l *Lane) repartition(f *Input, me *runtime.MisplacedKeyError) {
+	rec := f.Rec
+	l.cfg.Log.Warn("record in the wrong partition for its key: repartitioned", "topic", rec.Topic, "partition", rec.Partition,
+		"offset", rec.Offset, "to_partition", me.Want, "repartition_topic", l.cfg.Agent.Desc.Repartition.Name)
+	f.Processed()
+	f.Pending.Add(1)
+	l.Emit(runtime.Record{Topic: l.cfg.Agent.Desc.Repartition.Name, Partition: me.Want, Key: me.Key, Value: rec.Value,
+		Headers: rec.Headers, Timestamp: rec.Timestamp}, f)
+}
+
 // policy applies ag's error policy to a failure of the record src: the
 // dead letter to produce, or nil when the agent stops (Fail is told,
-// with a *StopError).
+// with a *StopError). A record from the future, or one whose key is in
+// the wrong partition, follows its own policy instead.
 func (l *Lane) policy(ag *runtime.Agent, src *runtime.Record, err error) *runtime.Record {
+	stop := ag.Desc.OnError == runtime.OnErrorStop
 	var fe *runtime.FutureEventError
-	if ag.Desc.OnError == runtime.OnErrorStop && !errors.As(err, &fe) { // a record from the future goes to the dead letters anyway
+	var me *runtime.MisplacedKeyError
+	switch {
+	case errors.As(err, &fe):
+		stop = false // a record from the future goes to the dead letters anyway
+	case errors.As(err, &me):
+		stop = me.Policy == runtime.MisplacedKeyStop
+	}
+	if stop {
 		l.fail(&StopError{Err: err})
 		return nil
 	}
@@ -78,7 +106,12 @@ type StopError struct {
 // Error says that the agent stopped and that nothing from the record on
 // is committed.
 func (e *StopError) Error() string {
-	return fmt.Sprintf("streamgen: %v (on_error: ON_ERROR_STOP; nothing from this record on is committed)", e.Err)
+	why := "on_error: ON_ERROR_STOP"
+	var me *runtime.MisplacedKeyError
+	if errors.As(e.Err, &me) {
+		why = "on_misplaced_key: MISPLACED_KEY_STOP"
+	}
+	return fmt.Sprintf("streamgen: %v (%s; nothing from this record on is committed)", e.Err, why)
 }
 
 // Unwrap returns the record's error.

@@ -622,17 +622,15 @@ const file_testapp_proto_rawDesc = "" +
 	"\x06limits\x12\x1astreamgen.testapp.v1.Limit(\x01\x12?\n" +
 	"\vminute-sums\x12\x1astreamgen.testapp.v1.Tally\x1a\n" +
 	"account_id2\b\n" +
-	"\x02\b<\x1a\x02\b<2\xee\x01\n" +
+	"\x02\b<\x1a\x02\b<2\xf0\x01\n" +
 	"\x04Shop\x12Q\n" +
-	"\x03Buy\x12\x1b.streamgen.testapp.v1.Order\x1a\x1b.streamgen.testapp.v1.Tally\"\x10\xb2\xa2\x19\f\x10\x02*\bbalances\x12S\n" +
-	"\x06Return\x12\x1c.streamgen.testapp.v1.Refund\x1a\x1b.streamgen.testapp.v1.Tally\"\x0e\xb2\xa2\x19\n" +
-	"*\bbalances\x1a>\xb2\xa2\x19:\n" +
+	"\x03Buy\x12\x1b.streamgen.testapp.v1.Order\x1a\x1b.streamgen.testapp.v1.Tally\"\x10\xb2\xa2\x19\f\x10\x02*\bbalances\x12U\n" +
+	"\x06Return\x12\x1c.streamgen.testapp.v1.Refund\x1a\x1b.streamgen.testapp.v1.Tally\"\x10\xb2\xa2\x19\f*\bbalancesH\x03\x1a>\xb2\xa2\x19:\n" +
 	"\x04shop\x122\n" +
 	"\bbalances\x12\x1astreamgen.testapp.v1.Tally\x1a\n" +
-	"account_id2\xa0\x01\n" +
-	"\x05Notes\x12T\n" +
-	"\x06Append\x12\x1b.streamgen.testapp.v1.Entry\x1a\x1d.streamgen.testapp.v1.Journal\"\x0e\xb2\xa2\x19\n" +
-	"*\bjournals\x1aA\xb2\xa2\x19=\n" +
+	"account_id2\xa2\x01\n" +
+	"\x05Notes\x12V\n" +
+	"\x06Append\x12\x1b.streamgen.testapp.v1.Entry\x1a\x1d.streamgen.testapp.v1.Journal\"\x10\xb2\xa2\x19\f*\bjournalsH\x02\x1aA\xb2\xa2\x19=\n" +
 	"\x05notes\x124\n" +
 	"\bjournals\x12\x1cstreamgen.testapp.v1.Journal\x1a\n" +
 	"account_idBAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"

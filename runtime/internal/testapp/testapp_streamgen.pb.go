@@ -370,6 +370,13 @@ const (
 	LedgerAddDeadLetterTopicName = "ledger-add-dlq"
 )
 
+// Repartition topics of the Ledger app's agents with tables.
+const (
+	// LedgerAddRepartitionTopicName carries agent Add's input records whose key is in the wrong
+	// partition to the partition it belongs to.
+	LedgerAddRepartitionTopicName = "ledger-add-repartition"
+)
+
 // Tables of the Ledger app, and their changelog topics.
 const (
 	// LedgerTalliesTableName is the name of table "tallies".
@@ -693,7 +700,9 @@ var _Ledger_AppDesc = runtime.AppDesc{
 				Codec:             runtime.CodecBytes,
 				PartitionsFrom:    OrderTopic.Desc(),
 			},
-			Handler: _Ledger_Add_Handler,
+			OnMisplacedKey: runtime.MisplacedKeyRepartition,
+			Repartition:    runtime.RepartitionTopic(OrderTopic.Desc(), LedgerAddRepartitionTopicName),
+			Handler:        _Ledger_Add_Handler,
 			Tables: []*runtime.TableDesc{
 				&_Ledger_Tallies_TableDesc,
 				&_Ledger_Limits_TableDesc,
@@ -723,6 +732,16 @@ const (
 	ShopBuyDeadLetterTopicName = "shop-buy-dlq"
 	// ShopReturnDeadLetterTopicName is where agent Return writes records it cannot process.
 	ShopReturnDeadLetterTopicName = "shop-return-dlq"
+)
+
+// Repartition topics of the Shop app's agents with tables.
+const (
+	// ShopBuyRepartitionTopicName carries agent Buy's input records whose key is in the wrong
+	// partition to the partition it belongs to.
+	ShopBuyRepartitionTopicName = "shop-buy-repartition"
+	// ShopReturnRepartitionTopicName carries agent Return's input records whose key is in the wrong
+	// partition to the partition it belongs to.
+	ShopReturnRepartitionTopicName = "shop-return-repartition"
 )
 
 // Tables of the Shop app, and their changelog topics.
@@ -802,7 +821,7 @@ type ShopAgents interface {
 	// Buy adds an order to its account's balance and emits the new tally.
 	Buy(ctx context.Context, in *Order, out ShopBuyEmitter) error
 	// Return subtracts a refund from its account's balance and emits the new
-	// tally.
+	// tally. A refund in the wrong partition for its account stops it.
 	Return(ctx context.Context, in *Refund, out ShopReturnEmitter) error
 }
 
@@ -891,7 +910,9 @@ var _Shop_AppDesc = runtime.AppDesc{
 				Codec:             runtime.CodecBytes,
 				PartitionsFrom:    OrderTopic.Desc(),
 			},
-			Handler: _Shop_Buy_Handler,
+			OnMisplacedKey: runtime.MisplacedKeyRepartition,
+			Repartition:    runtime.RepartitionTopic(OrderTopic.Desc(), ShopBuyRepartitionTopicName),
+			Handler:        _Shop_Buy_Handler,
 			Tables: []*runtime.TableDesc{
 				&_Shop_Balances_TableDesc,
 			},
@@ -913,7 +934,9 @@ var _Shop_AppDesc = runtime.AppDesc{
 				Codec:             runtime.CodecBytes,
 				PartitionsFrom:    RefundTopic.Desc(),
 			},
-			Handler: _Shop_Return_Handler,
+			OnMisplacedKey: runtime.MisplacedKeyStop,
+			Repartition:    runtime.RepartitionTopic(RefundTopic.Desc(), ShopReturnRepartitionTopicName),
+			Handler:        _Shop_Return_Handler,
 			Tables: []*runtime.TableDesc{
 				&_Shop_Balances_TableDesc,
 			},
@@ -937,6 +960,13 @@ const NotesAppID = "notes"
 const (
 	// NotesAppendDeadLetterTopicName is where agent Append writes records it cannot process.
 	NotesAppendDeadLetterTopicName = "notes-append-dlq"
+)
+
+// Repartition topics of the Notes app's agents with tables.
+const (
+	// NotesAppendRepartitionTopicName carries agent Append's input records whose key is in the
+	// wrong partition to the partition it belongs to.
+	NotesAppendRepartitionTopicName = "notes-append-repartition"
 )
 
 // Tables of the Notes app, and their changelog topics.
@@ -1013,7 +1043,8 @@ func (x _NotesJournalsTable) Update(ctx context.Context, fn func(v *Journal) err
 // Embed UnimplementedNotesAgents in implementations for forward compatibility.
 type NotesAgents interface {
 	// Append appends an entry to its account's journal and emits the
-	// journal.
+	// journal. An entry in the wrong partition for its account goes to the
+	// dead letters.
 	Append(ctx context.Context, in *Entry, out NotesAppendEmitter) error
 }
 
@@ -1073,7 +1104,9 @@ var _Notes_AppDesc = runtime.AppDesc{
 				Codec:             runtime.CodecBytes,
 				PartitionsFrom:    EntryTopic.Desc(),
 			},
-			Handler: _Notes_Append_Handler,
+			OnMisplacedKey: runtime.MisplacedKeyDeadLetter,
+			Repartition:    runtime.RepartitionTopic(EntryTopic.Desc(), NotesAppendRepartitionTopicName),
+			Handler:        _Notes_Append_Handler,
 			Tables: []*runtime.TableDesc{
 				&_Notes_Journals_TableDesc,
 			},

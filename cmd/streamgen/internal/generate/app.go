@@ -25,7 +25,8 @@ func (r *renderer) generateApp(g *protogen.GeneratedFile, a fileApp) {
 	generateRegister(g, a)
 }
 
-// generateAppConstants writes the app id and the dead-letter topic names.
+// generateAppConstants writes the app id, the dead-letter topic names and
+// the repartition topic names.
 func generateAppConstants(g *protogen.GeneratedFile, a fileApp) {
 	n := a.names
 	comment(g, 0, n.AppID, " is the app id of service ", a.svc.Desc.FullName(), ": its consumer group.")
@@ -37,6 +38,24 @@ func generateAppConstants(g *protogen.GeneratedFile, a fileApp) {
 		an := n.agent(ag)
 		comment(g, 1, an.DeadLetter, " is where agent ", an.Method, " writes records it cannot process.")
 		g.P(an.DeadLetter, " = ", strconv.Quote(ag.DeadLetter.Name))
+	}
+	g.P(")")
+	g.P()
+	var repartitioned []*dsl.Agent
+	for _, ag := range a.Agents {
+		if ag.Repartition != nil {
+			repartitioned = append(repartitioned, ag)
+		}
+	}
+	if len(repartitioned) == 0 {
+		return
+	}
+	comment(g, 0, "Repartition topics of the ", n.Base, " app's agents with tables.")
+	g.P("const (")
+	for _, ag := range repartitioned {
+		an := n.agent(ag)
+		comment(g, 1, an.Repartition, " carries agent ", an.Method, "'s input records whose key is in the wrong partition to the partition it belongs to.")
+		g.P(an.Repartition, " = ", strconv.Quote(ag.Repartition.Name))
 	}
 	g.P(")")
 	g.P()
@@ -209,6 +228,10 @@ func (r *renderer) generateAgentDesc(g *protogen.GeneratedFile, a fileApp, ag *d
 		g.P("PartitionsFrom: ", r.topicRef(g, from), ",")
 	}
 	g.P("},")
+	if ag.Repartition != nil {
+		g.P("OnMisplacedKey: ", misplacedKeyIdent(ag.OnMisplacedKey), ",")
+		g.P("Repartition: ", runtimePkg.Ident("RepartitionTopic"), "(", r.topicRef(g, ag.Input), ", ", an.Repartition, "),")
+	}
 	g.P("Handler: ", an.Handler, ",")
 	generateTableDescRefs(g, a, ag.Tables)
 	g.P("},")
@@ -243,6 +266,17 @@ func futureEventIdent(p streamgenv1.FutureEvent) protogen.GoIdent {
 		return runtimePkg.Ident("FutureEventClamp")
 	}
 	return runtimePkg.Ident("FutureEventDeadLetter")
+}
+
+// misplacedKeyIdent is the runtime constant of a misplaced-key policy.
+func misplacedKeyIdent(p streamgenv1.MisplacedKey) protogen.GoIdent {
+	switch p {
+	case streamgenv1.MisplacedKey_MISPLACED_KEY_DEAD_LETTER:
+		return runtimePkg.Ident("MisplacedKeyDeadLetter")
+	case streamgenv1.MisplacedKey_MISPLACED_KEY_STOP:
+		return runtimePkg.Ident("MisplacedKeyStop")
+	}
+	return runtimePkg.Ident("MisplacedKeyRepartition")
 }
 
 // policyIdent is the runtime constant of an error policy.

@@ -109,6 +109,7 @@ type agentNames struct {
 	EmitterImpl string // _ShopTotalEmitter
 	Handler     string // _Shop_Total_Handler
 	DeadLetter  string // ShopTotalDeadLetterTopicName: the dead-letter topic constant
+	Repartition string // ShopTotalRepartitionTopicName: the repartition topic constant
 	Mock        mockNames
 }
 
@@ -120,6 +121,7 @@ func newAgentNames(app string, m *protogen.Method) agentNames {
 		EmitterImpl: "_" + emitter,
 		Handler:     "_" + app + "_" + m.GoName + "_Handler",
 		DeadLetter:  app + m.GoName + "DeadLetterTopicName",
+		Repartition: app + m.GoName + "RepartitionTopicName",
 		Mock:        newMockNames(emitter),
 	}
 }

@@ -95,6 +95,13 @@ const (
 	WordCounterCountDeadLetterTopicName = "wordcount-count-dlq"
 )
 
+// Repartition topics of the WordCounter app's agents with tables.
+const (
+	// WordCounterCountRepartitionTopicName carries agent Count's input records whose key is in the
+	// wrong partition to the partition it belongs to.
+	WordCounterCountRepartitionTopicName = "wordcount-count-repartition"
+)
+
 // Tables of the WordCounter app, and their changelog topics.
 const (
 	// WordCounterCountsTableName is the name of table "counts".
@@ -271,7 +278,9 @@ var _WordCounter_AppDesc = runtime.AppDesc{
 				Codec:             runtime.CodecBytes,
 				PartitionsFrom:    WordTopic.Desc(),
 			},
-			Handler: _WordCounter_Count_Handler,
+			OnMisplacedKey: runtime.MisplacedKeyRepartition,
+			Repartition:    runtime.RepartitionTopic(WordTopic.Desc(), WordCounterCountRepartitionTopicName),
+			Handler:        _WordCounter_Count_Handler,
 			Tables: []*runtime.TableDesc{
 				&_WordCounter_Counts_TableDesc,
 			},

@@ -79,6 +79,13 @@ const (
 	PageViewsClosedDeadLetterTopicName = "pageviews-closed-dlq"
 )
 
+// Repartition topics of the PageViews app's agents with tables.
+const (
+	// PageViewsCountRepartitionTopicName carries agent Count's input records whose key is in the
+	// wrong partition to the partition it belongs to.
+	PageViewsCountRepartitionTopicName = "pageviews-count-repartition"
+)
+
 // Tables of the PageViews app, and their changelog topics.
 const (
 	// PageViewsViewsTableName is the name of table "views".
@@ -269,7 +276,9 @@ var _PageViews_AppDesc = runtime.AppDesc{
 				Codec:             runtime.CodecBytes,
 				PartitionsFrom:    PageViewTopic.Desc(),
 			},
-			Handler: _PageViews_Count_Handler,
+			OnMisplacedKey: runtime.MisplacedKeyRepartition,
+			Repartition:    runtime.RepartitionTopic(PageViewTopic.Desc(), PageViewsCountRepartitionTopicName),
+			Handler:        _PageViews_Count_Handler,
 			Tables: []*runtime.TableDesc{
 				&_PageViews_Views_TableDesc,
 			},

@@ -76,6 +76,13 @@ const (
 	WithdrawalsTrackDeadLetterTopicName = "withdrawals-track-dlq"
 )
 
+// Repartition topics of the Withdrawals app's agents with tables.
+const (
+	// WithdrawalsTrackRepartitionTopicName carries agent Track's input records whose key is in the
+	// wrong partition to the partition it belongs to.
+	WithdrawalsTrackRepartitionTopicName = "withdrawals-track-repartition"
+)
+
 // Tables of the Withdrawals app, and their changelog topics.
 const (
 	// WithdrawalsUserTotalsTableName is the name of table "user-totals".
@@ -351,7 +358,9 @@ var _Withdrawals_AppDesc = runtime.AppDesc{
 				Codec:             runtime.CodecBytes,
 				PartitionsFrom:    WithdrawalTopic.Desc(),
 			},
-			Handler: _Withdrawals_Track_Handler,
+			OnMisplacedKey: runtime.MisplacedKeyRepartition,
+			Repartition:    runtime.RepartitionTopic(WithdrawalTopic.Desc(), WithdrawalsTrackRepartitionTopicName),
+			Handler:        _Withdrawals_Track_Handler,
 			Tables: []*runtime.TableDesc{
 				&_Withdrawals_UserTotals_TableDesc,
 				&_Withdrawals_LastMinute_TableDesc,

@@ -76,6 +76,13 @@ const (
 	AccountsApplyDeadLetterTopicName = "accounts-apply-dlq"
 )
 
+// Repartition topics of the Accounts app's agents with tables.
+const (
+	// AccountsApplyRepartitionTopicName carries agent Apply's input records whose key is in the
+	// wrong partition to the partition it belongs to.
+	AccountsApplyRepartitionTopicName = "accounts-apply-repartition"
+)
+
 // Tables of the Accounts app, and their changelog topics.
 const (
 	// AccountsBalancesTableName is the name of table "balances".
@@ -312,7 +319,9 @@ var _Accounts_AppDesc = runtime.AppDesc{
 				Codec:             runtime.CodecBytes,
 				PartitionsFrom:    DepositTopic.Desc(),
 			},
-			Handler: _Accounts_Apply_Handler,
+			OnMisplacedKey: runtime.MisplacedKeyRepartition,
+			Repartition:    runtime.RepartitionTopic(DepositTopic.Desc(), AccountsApplyRepartitionTopicName),
+			Handler:        _Accounts_Apply_Handler,
 			Tables: []*runtime.TableDesc{
 				&_Accounts_Balances_TableDesc,
 				&_Accounts_MinuteDeposits_TableDesc,

@@ -190,6 +190,13 @@ const (
 	BenchCountCountDeadLetterTopicName = "bench-streamgen-count-count-dlq"
 )
 
+// Repartition topics of the BenchCount app's agents with tables.
+const (
+	// BenchCountCountRepartitionTopicName carries agent Count's input records whose key is in the
+	// wrong partition to the partition it belongs to.
+	BenchCountCountRepartitionTopicName = "bench-streamgen-count-count-repartition"
+)
+
 // Tables of the BenchCount app, and their changelog topics.
 const (
 	// BenchCountCountsTableName is the name of table "counts".
@@ -321,7 +328,9 @@ var _BenchCount_AppDesc = runtime.AppDesc{
 				Codec:             runtime.CodecBytes,
 				PartitionsFrom:    LineTopic.Desc(),
 			},
-			Handler: _BenchCount_Count_Handler,
+			OnMisplacedKey: runtime.MisplacedKeyRepartition,
+			Repartition:    runtime.RepartitionTopic(LineTopic.Desc(), BenchCountCountRepartitionTopicName),
+			Handler:        _BenchCount_Count_Handler,
 			Tables: []*runtime.TableDesc{
 				&_BenchCount_Counts_TableDesc,
 			},
@@ -345,6 +354,13 @@ const BenchCountEosAppID = "bench-streamgen-count-eos"
 const (
 	// BenchCountEosCountDeadLetterTopicName is where agent Count writes records it cannot process.
 	BenchCountEosCountDeadLetterTopicName = "bench-streamgen-count-eos-count-dlq"
+)
+
+// Repartition topics of the BenchCountEos app's agents with tables.
+const (
+	// BenchCountEosCountRepartitionTopicName carries agent Count's input records whose key is in
+	// the wrong partition to the partition it belongs to.
+	BenchCountEosCountRepartitionTopicName = "bench-streamgen-count-eos-count-repartition"
 )
 
 // Tables of the BenchCountEos app, and their changelog topics.
@@ -479,7 +495,9 @@ var _BenchCountEos_AppDesc = runtime.AppDesc{
 				Codec:             runtime.CodecBytes,
 				PartitionsFrom:    LineTopic.Desc(),
 			},
-			Handler: _BenchCountEos_Count_Handler,
+			OnMisplacedKey: runtime.MisplacedKeyRepartition,
+			Repartition:    runtime.RepartitionTopic(LineTopic.Desc(), BenchCountEosCountRepartitionTopicName),
+			Handler:        _BenchCountEos_Count_Handler,
 			Tables: []*runtime.TableDesc{
 				&_BenchCountEos_Counts_TableDesc,
 			},
