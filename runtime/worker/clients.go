@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/streamgen/streamgen/runtime/kafka"
+	"github.com/streamgen/streamgen/runtime/observe"
 )
 
 // A Kafka client that librdkafka declares fatal (kafka.ErrFatal) cannot be
@@ -52,6 +53,9 @@ func (t *thread) replaceClients(why error, producerToo bool) error {
 	if t.standby != nil {
 		t.standby.revoked(owned)
 	}
+	t.joined = false
+	t.w.hooks.onRebalance(observe.Rebalance{Thread: t.id, Revoked: partitions(owned), Lost: true})
+	t.reportState()
 	// Close runs the revocation callback for what librdkafka still thinks
 	// is assigned (if it does for a failed consumer): nothing is running
 	// any more, so it finds nothing.

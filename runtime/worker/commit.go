@@ -131,9 +131,12 @@ func (c *atLeastOnce) revoke(tps []kafka.TopicPartition, lost bool) { c.drain(tp
 // leaves the group.
 func (c *atLeastOnce) stop() {
 	c.drain(c.t.running(), true)
-	if err := c.t.consumer.Commit(); err != nil {
+	start := time.Now()
+	err := c.t.consumer.Commit()
+	if err != nil {
 		c.t.log.Warn("final commit failed", "error", err)
 	}
+	c.t.w.hooks.onCommit(Commit{Thread: c.t.id, Took: time.Since(start), Err: err})
 }
 
 func (c *atLeastOnce) checkpoint(ts *lane.Table) int64 { return ts.AckedNext.Load() }

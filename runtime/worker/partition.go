@@ -97,7 +97,8 @@ func (t *thread) start(p *partition) {
 		p.lanes[i] = make([]*laneRunner, n)
 		for j := range n {
 			l := lane.New(lane.Config{Ctx: t.w.procCtx, App: t.w.app, Agent: ag, Tables: p.tables[i],
-				Slot: j, Slots: n, Clock: &p.clock, Guarantee: t.commit, Fail: t.fail, Log: t.log, RecordLimit: t.w.recordLimit})
+				Slot: j, Slots: n, Clock: &p.clock, Guarantee: t.commit, Fail: t.fail, Log: t.log, RecordLimit: t.w.recordLimit,
+				OnProcess: t.w.onProcess})
 			r := &laneRunner{Lane: l, ch: make(chan laneMsg, laneQueue), ticks: len(p.tables[i]) > 0}
 			p.lanes[i][j] = r
 			p.wg.Add(1)

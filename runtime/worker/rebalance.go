@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/streamgen/streamgen/runtime/kafka"
+	"github.com/streamgen/streamgen/runtime/observe"
 )
 
 // Assigned implements kafka.RebalanceHandler: it runs inside Poll. The new
@@ -14,6 +15,9 @@ func (t *thread) Assigned(tps []kafka.TopicPartition) (pause []kafka.TopicPartit
 	if t.standby != nil {
 		t.standby.assigned(tps)
 	}
+	t.joined = true
+	t.w.hooks.onRebalance(observe.Rebalance{Thread: t.id, Assigned: partitions(tps)})
+	defer t.reportState()
 	var ps []*partition
 	for _, tp := range tps {
 		if t.parts[tp] != nil || t.restoring[tp] != nil {
@@ -61,6 +65,11 @@ func (t *thread) Revoked(tps []kafka.TopicPartition, lost bool) {
 	if t.standby != nil {
 		t.standby.revoked(tps)
 	}
+	if lost {
+		t.joined = false // until the group gives the thread an assignment again
+	}
+	t.w.hooks.onRebalance(observe.Rebalance{Thread: t.id, Revoked: partitions(tps), Lost: lost})
+	t.reportState()
 }
 
 // takeParts removes the running partitions of tps from the thread and

@@ -94,6 +94,7 @@ func (t *thread) restored(j *restoreJob, err error) {
 	if err := t.consumer.Resume(tps); err != nil {
 		t.fail(fmt.Errorf("streamgen worker: %w", err))
 	}
+	t.reportState()
 }
 
 // checkpointOf returns a store's checkpoint, where a new restore starts:

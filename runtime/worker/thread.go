@@ -35,6 +35,7 @@ type thread struct {
 
 	stopping   atomic.Bool // the thread stops: lanes skip queued records
 	inCallback bool        // in Poll, where rebalance callbacks run
+	joined     bool        // the group gave the thread an assignment (observe.State)
 	loopDone   <-chan struct{}
 
 	ccfg        kafka.ConsumerConfig // to create the consumer again (clients.go)
@@ -106,6 +107,8 @@ func (t *thread) run(ctx context.Context, wg *sync.WaitGroup) {
 		}
 		t.commit.stop()
 		t.close()
+		t.joined = false
+		t.reportState()
 	})
 }
 
@@ -164,6 +167,7 @@ func (t *thread) loop(ctx context.Context) error {
 		}
 		if time.Since(lastCheckpoint) >= time.Second {
 			t.checkpointTables()
+			t.reportLag()
 			lastCheckpoint = time.Now()
 		}
 	}
@@ -190,6 +194,7 @@ func (t *thread) dispatch(rec *runtime.Record) {
 		lanes = p.lanes[src.agent : src.agent+1]
 	}
 	in := lane.NewInput(rec, len(lanes))
+	in.OnDone = t.w.onDone
 	t.commit.dispatched(p, in)
 	for _, ls := range lanes {
 		l := ls[lane.Slot(rec, len(ls))]

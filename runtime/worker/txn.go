@@ -205,4 +205,7 @@ func (c *exactlyOnce) forget(p *partition) {
 	delete(c.committedStream, p.tp)
 }
 
-func (c *exactlyOnce) commitHooks(cm Commit) { c.t.w.hooks.onCommit(cm) }
+func (c *exactlyOnce) commitHooks(cm Commit) {
+	cm.Thread = c.t.id
+	c.t.w.hooks.onCommit(cm)
+}

@@ -41,6 +41,7 @@ import (
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/internal/lane"
 	"github.com/streamgen/streamgen/runtime/kafka"
+	"github.com/streamgen/streamgen/runtime/observe"
 )
 
 // Run runs app until ctx ends or a record stops it (OnErrorStop, or a
@@ -69,8 +70,9 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 	procCtx, procCancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer procCancel()
 	w := &worker{app: app, cfg: cfg, log: log, kcfg: kcfg, ctx: loopCtx, procCtx: procCtx, topo: topo,
-		hooks: hooks(cfg.hooks), exactlyOnce: cfg.exactlyOnce(app), stop: stopLoops,
+		hooks: newHooks(cfg.hooks), exactlyOnce: cfg.exactlyOnce(app), stop: stopLoops,
 		recordLimit: lane.RecordLimits(app, cfg.maxRecordBytes())}
+	w.onProcess, w.onDone = w.hooks.processFunc(), w.hooks.doneFunc()
 	// Global tables load before anything is consumed.
 	if w.globals, err = openGlobals(w); err != nil {
 		return fmt.Errorf("streamgen worker: %w", err)
@@ -107,10 +109,12 @@ type worker struct {
 	ctx         context.Context // Run's: ends when the worker stops or fails
 	procCtx     context.Context // handlers and restores: outlives Run's ctx
 	topo        *topology
-	hooks       hooks
+	hooks       *hooks
 	globals     *globals
 	exactlyOnce bool
 	recordLimit func(topic string) int // the largest record each topic takes
+	onProcess   func(observe.Processed) // the lanes' ProcessHooks; nil without
+	onDone      func(*lane.Input)       // the inputs' DoneHooks; nil without
 
 	stop  context.CancelFunc // ends every thread's poll loop
 	errMu sync.Mutex

@@ -8,6 +8,7 @@ import (
 
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/internal/windows"
+	"github.com/streamgen/streamgen/runtime/observe"
 	"github.com/streamgen/streamgen/runtime/state"
 )
 
@@ -50,6 +51,9 @@ type Config struct {
 	// RecordLimit returns the largest record (key plus value, in bytes) a
 	// topic takes (RecordLimits); nil: no limit.
 	RecordLimit func(topic string) int
+	// OnProcess, if set, is told of every input record the lane handled
+	// (observe.ProcessHook).
+	OnProcess func(observe.Processed)
 }
 
 // Lane runs one agent's records of one partition slot, in order: a key is

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/streamgen/streamgen/runtime"
+	"github.com/streamgen/streamgen/runtime/observe"
 )
 
 // Process runs the lane's agent on input f: on failure the error policy
@@ -20,9 +21,14 @@ func (l *Lane) Process(f *Input) {
 		// record at a time (its reads and its writes), on one cache.
 		l.view.lockShared()
 	}
-	res, err := l.proc.Process(l.cfg.Ctx, f.Rec)
+	var start time.Time
+	if l.cfg.OnProcess != nil {
+		start = time.Now()
+	}
+	rec := f.Rec
+	res, err := l.proc.Process(l.cfg.Ctx, rec)
 	if err == nil {
-		err = l.checkSizes(f.Rec, res)
+		err = l.checkSizes(rec, res)
 	}
 	if err == nil {
 		l.accept(f, res)
@@ -36,15 +42,71 @@ func (l *Lane) Process(f *Input) {
 	case errors.As(err, &me) && me.Policy == runtime.MisplacedKeyRepartition:
 		l.repartition(f, me)
 	case !l.deadLetter(f, err):
+		l.observe(rec, start, len(res.Records), err, false)
 		return
 	}
-	f.Pending.Add(-1)
+	l.observe(rec, start, len(res.Records), err, true)
+	f.release()
 	if l.view != nil && l.view.npend >= MaxPendingKeys {
 		l.FlushTables()
 	}
 	if len(l.out) >= MaxProduceBatch {
 		l.Produce()
 	}
+}
+
+// observe tells Config.OnProcess how rec went (went on: the agent did not
+// stop), timed from start.
+func (l *Lane) observe(rec *runtime.Record, start time.Time, outputs int, err error, wentOn bool) {
+	if l.cfg.OnProcess == nil {
+		return
+	}
+	p := observe.Processed{Agent: l.cfg.Agent.Name(), Topic: rec.Topic, Partition: rec.Partition, Took: time.Since(start), Outputs: outputs}
+	if err != nil {
+		p.Reason = Reason(err)
+		switch {
+		case !wentOn:
+			p.Outcome = observe.OutcomeStopped
+		case misplacedPolicy(err) == runtime.MisplacedKeyRepartition:
+			p.Outcome = observe.OutcomeRepartitioned
+		default:
+			p.Outcome = observe.OutcomeDeadLetter
+		}
+	}
+	l.cfg.OnProcess(p)
+}
+
+func misplacedPolicy(err error) runtime.MisplacedKeyPolicy {
+	var me *runtime.MisplacedKeyError
+	if errors.As(err, &me) {
+		return me.Policy
+	}
+	return 0
+}
+
+// Reason classifies a failed record's error for metrics: one of the
+// observe.Reason constants.
+func Reason(err error) string {
+	var (
+		de *runtime.DecodeError
+		pe *runtime.PanicError
+		fe *runtime.FutureEventError
+		te *TooLargeError
+		me *runtime.MisplacedKeyError
+	)
+	switch {
+	case errors.As(err, &me):
+		return observe.ReasonMisplaced
+	case errors.As(err, &fe):
+		return observe.ReasonFutureEvent
+	case errors.As(err, &te):
+		return observe.ReasonTooLarge
+	case errors.As(err, &de):
+		return observe.ReasonDecode
+	case errors.As(err, &pe):
+		return observe.ReasonPanic
+	}
+	return observe.ReasonHandler
 }
 
 // deadLetter applies the agent's error policy to a failed input; false

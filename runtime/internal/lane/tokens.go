@@ -3,6 +3,7 @@ package lane
 import (
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/internal/windows"
@@ -27,15 +28,29 @@ type Input struct {
 	// Skipped is set when a stopping lane skipped the record: it is never
 	// committed.
 	Skipped atomic.Bool
-	left    atomic.Int32
+	// Timestamp is the record's timestamp (it outlives Rec).
+	Timestamp time.Time
+	// OnDone, if set before the input is handed to a lane, is called once
+	// when Pending reaches 0: every output, dead letter and table write of
+	// the record is acknowledged (from the goroutine that released the
+	// last one: a lane, or the producer's delivery goroutine).
+	OnDone func(*Input)
+	left   atomic.Int32
 }
 
 // NewInput returns rec on its way through agents agents.
 func NewInput(rec *runtime.Record, agents int) *Input {
-	f := &Input{Rec: rec, Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset}
+	f := &Input{Rec: rec, Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset, Timestamp: rec.Timestamp}
 	f.left.Store(int32(agents))
 	f.Pending.Store(int32(agents))
 	return f
+}
+
+// release drops Pending by one and calls OnDone when it reaches 0.
+func (f *Input) release() {
+	if f.Pending.Add(-1) == 0 && f.OnDone != nil {
+		f.OnDone(f)
+	}
 }
 
 // Processed is called by each agent's lane once it is done with Rec.
@@ -77,12 +92,12 @@ type closeToken struct {
 func Ack(token any, offset int64) error {
 	switch t := token.(type) {
 	case *Input:
-		t.Pending.Add(-1)
+		t.release()
 	case *changelogToken:
 		// Acknowledgements of one partition arrive in offset order.
 		t.table.AckedNext.Store(offset + 1)
 		for _, f := range t.inputs {
-			f.Pending.Add(-1)
+			f.release()
 		}
 	case *closeToken:
 		if t.changelog {
