@@ -101,7 +101,9 @@ func TestHooksSeeTheWorker(t *testing.T) {
 			t.Errorf("worker stopped with %v", err)
 		}
 	})
-	waitUntil(t, func() bool { return rec.get(func(r *recorder) bool { return r.state.Joined && len(r.state.Owned) == 4 }) })
+	waitUntil(t, func() bool {
+		return rec.get(func(r *recorder) bool { return r.state.Joined && len(r.state.Owned) == 4 })
+	})
 
 	var recs []*kgo.Record
 	for i := range 30 {

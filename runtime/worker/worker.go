@@ -112,7 +112,7 @@ type worker struct {
 	hooks       *hooks
 	globals     *globals
 	exactlyOnce bool
-	recordLimit func(topic string) int // the largest record each topic takes
+	recordLimit func(topic string) int  // the largest record each topic takes
 	onProcess   func(observe.Processed) // the lanes' ProcessHooks; nil without
 	onDone      func(*lane.Input)       // the inputs' DoneHooks; nil without
 
