@@ -50,7 +50,9 @@ type RestoreProgress struct {
 	Records int64
 	// End is the changelog offset the restore reads up to.
 	End int64
-	// Done is set on the last report of a restore.
+	// Done is set on the last report of a restore: it finished (Err nil),
+	// or it was cancelled because its partition left the worker (Err is
+	// context.Canceled).
 	Done bool
 	// Elapsed is the time since the restore started.
 	Elapsed time.Duration
@@ -110,9 +112,13 @@ type Commit struct {
 	Took time.Duration
 	// Partitions is how many input partitions' offsets moved.
 	Partitions int
-	// Err is set when the commit failed; under exactly-once the
-	// transaction was aborted and its records are processed again.
+	// Err is set when the commit failed.
 	Err error
+	// Aborted is set (exactly once) when the failed commit's transaction
+	// was aborted: its records are processed again. A report with Err and
+	// without Aborted is an abort that failed in turn (the producer is
+	// then replaced), or an at-least-once commit that failed.
+	Aborted bool
 }
 
 // Outcome is what became of an input record.

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sort"
 	"sync"
 	"time"
 
@@ -51,6 +52,39 @@ type Store interface {
 	Scan(fn func(key, value []byte) error) error
 	// Close releases the store; its data stays on disk.
 	Close() error
+}
+
+// Seeker is implemented by stores that can scan from a key on (Badger and
+// Memory do): table queries page through a partition with it. ScanFrom
+// calls fn with every key at or after start and its value, in key order,
+// until fn returns an error (returned, unless it is ErrStop).
+type Seeker interface {
+	ScanFrom(start []byte, fn func(key, value []byte) error) error
+}
+
+// ErrStop, returned by a Scan or ScanFrom callback, ends the scan without
+// an error.
+var ErrStop = errors.New("state: stop the scan")
+
+// ScanFrom scans st from start in key order: with st's ScanFrom when it is
+// a Seeker, else with Scan, skipping the keys before start (stores whose
+// Scan is not in key order give their keys in their own order).
+func ScanFrom(st Store, start []byte, fn func(key, value []byte) error) error {
+	var err error
+	if sk, ok := st.(Seeker); ok {
+		err = sk.ScanFrom(start, fn)
+	} else {
+		err = st.Scan(func(k, v []byte) error {
+			if bytes.Compare(k, start) < 0 {
+				return nil
+			}
+			return fn(k, v)
+		})
+	}
+	if errors.Is(err, ErrStop) {
+		return nil
+	}
+	return err
 }
 
 var (
@@ -309,6 +343,29 @@ func (b *Badger) Scan(fn func(key, value []byte) error) error {
 	})
 }
 
+// ScanFrom calls fn with every key at or after start and its value, in
+// key order (Seeker).
+func (b *Badger) ScanFrom(start []byte, fn func(key, value []byte) error) error {
+	return b.db.View(func(txn *badger.Txn) error {
+		opts := badger.DefaultIteratorOptions
+		opts.Prefix = dataPrefix
+		opts.PrefetchSize = 16
+		it := txn.NewIterator(opts)
+		defer it.Close()
+		for it.Seek(dataKey(start)); it.Valid(); it.Next() {
+			item := it.Item()
+			v, err := item.ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			if err := fn(item.KeyCopy(nil)[len(dataPrefix):], v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // Len counts the keys in the store (a full scan: for tests and tools).
 func (b *Badger) Len() (int, error) {
 	n := 0
@@ -409,6 +466,30 @@ func (m *Memory) Scan(fn func(key, value []byte) error) error {
 		keys = append(keys, k)
 	}
 	m.mu.Unlock()
+	for _, k := range keys {
+		v, ok, _ := m.Get([]byte(k))
+		if !ok {
+			continue
+		}
+		if err := fn([]byte(k), v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ScanFrom calls fn with every key at or after start and its value, in
+// key order (Seeker).
+func (m *Memory) ScanFrom(start []byte, fn func(key, value []byte) error) error {
+	m.mu.Lock()
+	keys := make([]string, 0, len(m.data))
+	for k := range m.data {
+		if k >= string(start) {
+			keys = append(keys, k)
+		}
+	}
+	m.mu.Unlock()
+	sort.Strings(keys)
 	for _, k := range keys {
 		v, ok, _ := m.Get([]byte(k))
 		if !ok {

@@ -3,6 +3,7 @@ package state_test
 import (
 	"fmt"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/streamgen/streamgen/runtime/state"
@@ -127,4 +128,34 @@ func TestBadgerSnapshot(t *testing.T) {
 	check("new", cur, "a", "10", true)
 	check("new", cur, "b", "", false)
 	check("new", cur, "c", "3", true)
+}
+
+// TestScanFrom: both stores scan from a key on, in key order, and stop
+// without an error on ErrStop.
+func TestScanFrom(t *testing.T) {
+	b, err := state.OpenBadgerInMemory(slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for _, st := range []state.Store{b, state.NewMemory()} {
+		var batch []state.KV
+		for _, k := range []string{"d", "a", "c", "b", "e"} {
+			batch = append(batch, state.KV{Key: []byte(k), Value: []byte("v" + k)})
+		}
+		if err := st.Write(batch); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		err := state.ScanFrom(st, []byte("b"), func(k, v []byte) error {
+			got = append(got, string(k)+"="+string(v))
+			if len(got) == 3 {
+				return state.ErrStop
+			}
+			return nil
+		})
+		if err != nil || strings.Join(got, ",") != "b=vb,c=vc,d=vd" {
+			t.Errorf("%T: ScanFrom(b) = %q, %v; want b, c, d then stop", st, got, err)
+		}
+	}
 }

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -62,7 +64,7 @@ var (
 //	streamgen_consumer_position{topic,partition}            gauge: offset of the next record to process
 //	streamgen_commits_total{result}                         counter: commits (result: ok, error)
 //	streamgen_commit_duration_seconds                       histogram: commit time, failed commits included
-//	streamgen_transaction_aborts_total                      counter: failed commits (under exactly-once a failed commit is an aborted transaction)
+//	streamgen_transaction_aborts_total                      counter: exactly-once transactions aborted because they could not commit (observe.Commit.Aborted)
 //	streamgen_rebalances_total                              counter: rebalance callbacks (assignments and revocations) over all threads
 //	streamgen_partitions_assigned_total{topic}              counter: partitions assigned to the threads
 //	streamgen_partitions_revoked_total{topic,lost}          counter: partitions revoked (lost: true when lost without a hand-over)
@@ -71,7 +73,7 @@ var (
 //	streamgen_restore_records_total{table,partition}        counter: changelog records read by restores
 //	streamgen_restore_remaining_records{table,partition}    gauge: changelog offsets left to read, while the restore runs
 //	streamgen_restore_records_per_second{table,partition}   gauge: the restore's rate so far, while it runs
-//	streamgen_restores_total{result}                        counter: restores done (result ok) and restore attempts failed (result error)
+//	streamgen_restores_total{result}                        counter: restores done (ok), restore attempts failed (error), restores cancelled by a revocation (canceled)
 //
 // An agent's series for a topic, every outcome's included, exist (at 0)
 // from its first record of the topic on, so rates and ratios have both
@@ -106,6 +108,7 @@ type Metrics struct {
 	commitsOK, commitsErr prometheus.Counter
 	restoresOK            prometheus.Counter
 	restoresErr           prometheus.Counter
+	restoresCanceled      prometheus.Counter
 
 	// agents caches the series of an agent and topic (procKey to
 	// *procSeries); topics those of a topic's latency (string to
@@ -203,7 +206,7 @@ func NewMetrics(c MetricsConfig) (*Metrics, error) {
 		restoreRecs: counter("streamgen_restore_records_total", "Changelog records read by table restores.", "table", "partition"),
 		restoreLeft: gauge("streamgen_restore_remaining_records", "Changelog offsets a running table restore has left to read.", "table", "partition"),
 		restoreRate: gauge("streamgen_restore_records_per_second", "Records per second read by a running table restore, since it started.", "table", "partition"),
-		restores:    counter("streamgen_restores_total", "Table restores done (result ok) and restore attempts that failed (result error).", "result"),
+		restores:    counter("streamgen_restores_total", "Table restores done (result ok), restore attempts that failed (result error), restores cancelled because their partition left (result canceled).", "result"),
 
 		lagSeries:   map[observe.Partition]lagSeries{},
 		lagOwner:    map[observe.Partition]int{},
@@ -221,6 +224,7 @@ func NewMetrics(c MetricsConfig) (*Metrics, error) {
 	}
 	m.commitsOK, m.commitsErr = m.commits.WithLabelValues("ok"), m.commits.WithLabelValues("error")
 	m.restoresOK, m.restoresErr = m.restores.WithLabelValues("ok"), m.restores.WithLabelValues("error")
+	m.restoresCanceled = m.restores.WithLabelValues("canceled")
 	return m, nil
 }
 
@@ -290,7 +294,9 @@ func (m *Metrics) OnCommit(c observe.Commit) {
 	m.commitTime.Observe(c.Took.Seconds())
 	if c.Err != nil {
 		m.commitsErr.Inc()
-		m.aborts.Inc()
+		if c.Aborted {
+			m.aborts.Inc()
+		}
 		return
 	}
 	m.commitsOK.Inc()
@@ -411,12 +417,16 @@ func (m *Metrics) OnRestore(p observe.RestoreProgress) {
 	}
 	r.lastRecords = p.Records
 	r.progress = p
-	if p.Err != nil {
+	canceled := errors.Is(p.Err, context.Canceled)
+	if p.Err != nil && !canceled {
 		m.restoresErr.Inc()
 	}
 	if p.Done {
-		if p.Err == nil {
+		switch {
+		case p.Err == nil:
 			m.restoresOK.Inc()
+		case canceled:
+			m.restoresCanceled.Inc()
 		}
 		delete(m.status.restores, k)
 		m.restoreLeft.DeleteLabelValues(p.Table, part)

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -240,12 +241,15 @@ func TestCommits(t *testing.T) {
 	m := newMetrics(t, web.MetricsConfig{App: "shop"})
 	m.OnCommit(observe.Commit{Thread: 0, Took: 10 * time.Millisecond, Partitions: 3})
 	m.OnCommit(observe.Commit{Thread: 1, Took: 30 * time.Millisecond, Partitions: 1})
-	m.OnCommit(observe.Commit{Thread: 1, Took: 2 * time.Second, Err: errors.New("fenced")})
+	m.OnCommit(observe.Commit{Thread: 1, Took: 2 * time.Second, Err: errors.New("fenced"), Aborted: true})
+	// The abort of that transaction failed in turn: a failed commit, not
+	// a second abort.
+	m.OnCommit(observe.Commit{Thread: 1, Err: errors.New("abort failed")})
 	want(t, scrape(t, m.Registry()), map[string]float64{
 		`streamgen_commits_total{app="shop",result="ok"}`:     2,
-		`streamgen_commits_total{app="shop",result="error"}`:  1,
+		`streamgen_commits_total{app="shop",result="error"}`:  2,
 		`streamgen_transaction_aborts_total{app="shop"}`:      1,
-		`streamgen_commit_duration_seconds_count{app="shop"}`: 3,
+		`streamgen_commit_duration_seconds_count{app="shop"}`: 4,
 		`streamgen_commit_duration_seconds_sum{app="shop"}`:   2.04,
 	})
 }
@@ -410,4 +414,18 @@ func BenchmarkOnDone(b *testing.B) {
 	for b.Loop() {
 		m.OnDone(d)
 	}
+}
+
+// TestRestoreCanceled: a restore cancelled because its partition left
+// counts as canceled, not as a failure, and leaves no gauges behind.
+func TestRestoreCanceled(t *testing.T) {
+	m := newMetrics(t, web.MetricsConfig{})
+	m.OnRestore(observe.RestoreProgress{Table: "t", Partition: 1, End: 100, Records: 10, Elapsed: time.Second})
+	m.OnRestore(observe.RestoreProgress{Table: "t", Partition: 1, End: 100, Done: true, Err: context.Canceled})
+	got := scrape(t, m.Registry())
+	want(t, got, map[string]float64{
+		`streamgen_restores_total{result="canceled"}`: 1,
+		`streamgen_restores_total{result="error"}`:    0,
+	})
+	absent(t, got, `streamgen_restore_remaining_records{partition="1",table="t"}`)
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/internal/lane"
 	"github.com/streamgen/streamgen/runtime/state"
@@ -23,6 +25,10 @@ const EnvBrokers = "STREAMGEN_BROKERS"
 // EnvInstanceID is the environment variable read for the worker's
 // instance id when WithInstanceID is not given.
 const EnvInstanceID = "STREAMGEN_INSTANCE_ID"
+
+// EnvHTTPAddr is the environment variable read for the worker's HTTP
+// address when WithHTTPAddr is not given ("off" or empty: none).
+const EnvHTTPAddr = "STREAMGEN_HTTP_ADDR"
 
 // Option configures a worker.
 type Option interface{ apply(*config) }
@@ -49,6 +55,9 @@ type config struct {
 	instanceID      string
 	static          bool
 	exactly         *bool // WithExactlyOnce; nil: as the app declares
+	httpAddr        string
+	httpReady       func(baseURL string)
+	registry        *prometheus.Registry
 }
 
 // WithBrokers sets the bootstrap brokers, "host:port[,host:port]".
@@ -158,8 +167,38 @@ func WithStandbyReplicas(n int) Option {
 	return optionFunc(func(c *config) { c.standbys = n })
 }
 
+// WithHTTPAddr makes the worker serve HTTP on addr ("host:port"; port 0
+// picks a free one) while it runs (package web): GET /healthz (the poll
+// loops turn), /readyz (in the group, every store restored; 503 with what
+// it waits for otherwise), /metrics (Prometheus), and table queries under
+// /tables/ (any worker answers: a key another worker owns is forwarded
+// to it). The worker advertises the address to the group in its
+// consumers' client ids, for that forwarding. "off" or "": no server.
+// Default: the STREAMGEN_HTTP_ADDR environment variable, else none (the
+// app's command line serves 127.0.0.1:6066 unless --http-addr says
+// otherwise). Bind to all interfaces (":6066") only where the network is
+// trusted: the endpoints have no authentication.
+func WithHTTPAddr(addr string) Option {
+	return optionFunc(func(c *config) { c.httpAddr = addr })
+}
+
+// WithHTTPReady calls fn with the HTTP server's base URL
+// ("http://127.0.0.1:6066") once it listens (WithHTTPAddr). Default: none.
+func WithHTTPReady(fn func(baseURL string)) Option {
+	return optionFunc(func(c *config) { c.httpReady = fn })
+}
+
+// WithMetricsRegistry registers the worker's Prometheus metrics on reg,
+// where the user's own collectors can live too; /metrics serves reg.
+// Default: a registry of the worker's own, with the Go runtime and
+// process collectors.
+func WithMetricsRegistry(reg *prometheus.Registry) Option {
+	return optionFunc(func(c *config) { c.registry = reg })
+}
+
 // WithHooks adds observability hooks. Each must implement at least one
-// of the hook interfaces of hooks.go (RestoreHook, CommitHook); Run checks
+// of the hook interfaces of package observe (RestoreHook, CommitHook,
+// ProcessHook, DoneHook, RebalanceHook, StateHook, LagHook); Run checks
 // them before it starts anything and returns an error naming any that
 // implements none. Default: none.
 func WithHooks(hooks ...Hook) Option {
@@ -172,6 +211,7 @@ func newConfig(app *runtime.App, opts []Option) (config, error) {
 	cfg := config{
 		brokers:         os.Getenv(EnvBrokers),
 		instanceID:      os.Getenv(EnvInstanceID),
+		httpAddr:        os.Getenv(EnvHTTPAddr),
 		sessionTimeout:  10 * time.Second,
 		commitInterval:  app.CommitInterval(),
 		shutdownTimeout: 30 * time.Second,
@@ -212,6 +252,9 @@ func newConfig(app *runtime.App, opts []Option) (config, error) {
 	}
 	if cfg.threads <= 0 {
 		cfg.threads = 1
+	}
+	if cfg.httpAddr == "off" {
+		cfg.httpAddr = ""
 	}
 	return cfg, nil
 }

@@ -91,6 +91,9 @@ func (p *partition) tps() []kafka.TopicPartition {
 // start runs a partition: its stream time from its stores, its lanes.
 func (t *thread) start(p *partition) {
 	resumeStreamTime(p)
+	for _, ts := range p.stores {
+		ts.Serve(true) // restored: table queries may read it
+	}
 	p.lanes = make([][]*laneRunner, len(p.agents))
 	for i, ag := range p.agents {
 		n := max(ag.Desc.Concurrency, 1)

@@ -135,6 +135,10 @@ func (t *thread) stopRestores(tps []kafka.TopicPartition) {
 		for _, p := range j.ps {
 			delete(t.restoring, p.tp)
 			if gone[p.tp] {
+				for _, ts := range p.stores {
+					t.w.hooks.onRestore(RestoreProgress{Table: ts.Desc.Name, Partition: ts.Partition, From: ts.From,
+						Done: true, Err: context.Canceled})
+				}
 				t.closeTables(p, false)
 				continue
 			}

@@ -77,6 +77,7 @@ func (s *standbys) assigned(tps []kafka.TopicPartition) {
 		s.owned[tp.Partition]++
 		for k, ts := range s.stores {
 			if k.partition == tp.Partition {
+				ts.Serve(false)
 				if err := ts.Store.Close(); err != nil {
 					s.t.log.Warn("closing standby store failed", "table", k.table, "partition", k.partition, "error", err)
 				}
@@ -120,9 +121,17 @@ func (s *standbys) close() {
 	defer s.mu.Unlock()
 	s.stopLocked()
 	for k, ts := range s.stores {
+		ts.Serve(false)
 		_ = ts.Store.Close()
 		delete(s.stores, k)
 	}
+}
+
+// lookup returns the standby store of a table partition, or nil.
+func (s *standbys) lookup(table string, partition int32) *lane.Table {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stores[standbyKey{table, partition}]
 }
 
 func (s *standbys) desired(t *runtime.TableDesc) map[int32]bool {
@@ -162,6 +171,7 @@ func (s *standbys) refresh(ctx context.Context) {
 	f := newFollower()
 	for k, ts := range s.stores {
 		if !keep[k] {
+			ts.Serve(false)
 			_ = ts.Store.Close()
 			delete(s.stores, k)
 			continue
@@ -201,6 +211,7 @@ func (s *standbys) openWanted(keep map[standbyKey]bool) {
 			s.t.log.Warn("opening standby store failed", "table", k.table, "partition", k.partition, "error", err)
 			continue
 		}
+		ts.Serve(true) // table queries that accept a standby may read it
 		s.stores[k] = ts
 	}
 }

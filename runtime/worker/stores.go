@@ -118,6 +118,13 @@ func (s *storeSet) acquire(td *runtime.TableDesc, partition int32) (ts *lane.Tab
 	return ts, true, nil
 }
 
+// lookup returns the open store of a table partition, or nil.
+func (s *storeSet) lookup(table string, partition int32) *lane.Table {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.open[storeKey{table, partition}]
+}
+
 // undo releases what a failed openTables acquired.
 func (s *storeSet) undo(opened, reused []*lane.Table) {
 	for _, ts := range reused {
@@ -148,6 +155,7 @@ func (s *storeSet) release(ts *lane.Table, checkpoint, streamMs int64) {
 
 // drop closes ts and forgets it, whoever uses it (after a failure).
 func (s *storeSet) drop(ts *lane.Table) {
+	ts.Serve(false)
 	key := storeKey{ts.Desc.Name, ts.Partition}
 	s.mu.Lock()
 	if s.open[key] == ts {

@@ -62,6 +62,11 @@ func newThread(w *worker, id int) (*thread, error) {
 	if w.cfg.static {
 		ccfg.InstanceID = fmt.Sprintf("%s-%d", w.cfg.instanceID, id)
 	}
+	if w.httpURL != "" {
+		// Advertised to the group: table queries find a partition's owner
+		// by its consumer's client id (query.go).
+		ccfg.ClientID += clientIDSep + w.httpURL
+	}
 	t.ccfg = ccfg
 	if t.consumer, err = kafka.NewConsumer(ccfg, t); err != nil {
 		t.producer.Close()

@@ -47,7 +47,7 @@ func (c *exactlyOnce) commitTxn(beforeRelease func(), gone map[kafka.TopicPartit
 		err = c.retry(func() error { return t.producer.CommitTransaction(txnTimeout) })
 	}
 	if err != nil {
-		c.commitHooks(Commit{Took: time.Since(start), Partitions: len(offs), Err: err})
+		c.commitHooks(Commit{Took: time.Since(start), Partitions: len(offs), Err: err, Aborted: true})
 		c.recoverTxn(b, err, gone)
 		return err
 	}

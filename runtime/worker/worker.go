@@ -69,6 +69,10 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 	// finishes the records in hand.
 	procCtx, procCancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer procCancel()
+	srv, err := listenHTTP(&cfg, app, log)
+	if err != nil {
+		return err
+	}
 	w := &worker{app: app, cfg: cfg, log: log, kcfg: kcfg, ctx: loopCtx, procCtx: procCtx, topo: topo,
 		hooks: newHooks(cfg.hooks), exactlyOnce: cfg.exactlyOnce(app), stop: stopLoops,
 		recordLimit: lane.RecordLimits(app, cfg.maxRecordBytes())}
@@ -78,9 +82,16 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 		return fmt.Errorf("streamgen worker: %w", err)
 	}
 	defer w.globals.close()
+	if srv != nil {
+		w.httpURL = "http://" + srv.Addr().String()
+	}
 	threads, err := w.newThreads()
 	if err != nil {
 		return err
+	}
+	if srv != nil {
+		stopHTTP := w.serveHTTP(srv, threads)
+		defer stopHTTP()
 	}
 	w.logStart()
 	if cfg.ready != nil {
@@ -115,6 +126,7 @@ type worker struct {
 	recordLimit func(topic string) int  // the largest record each topic takes
 	onProcess   func(observe.Processed) // the lanes' ProcessHooks; nil without
 	onDone      func(*lane.Input)       // the inputs' DoneHooks; nil without
+	httpURL     string                  // the HTTP server's base URL; "" without one
 
 	stop  context.CancelFunc // ends every thread's poll loop
 	errMu sync.Mutex

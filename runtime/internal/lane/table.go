@@ -22,6 +22,7 @@
 package lane
 
 import (
+	"sync"
 	"sync/atomic"
 
 	"github.com/streamgen/streamgen/runtime"
@@ -57,6 +58,33 @@ type Table struct {
 	// Shared is the cache of every lane writing the table when more than
 	// one agent writes it; nil otherwise.
 	Shared *Cache
+
+	// serveMu guards reads from outside the lanes (table queries) against
+	// the store closing: serving is set while they may read.
+	serveMu sync.RWMutex
+	serving bool
+}
+
+// Serve lets reads through Read in (on) or out: set it once the store is
+// restored and its partition runs (or, for a standby, once it follows),
+// and clear it before the store closes; clearing waits for reads under
+// way.
+func (t *Table) Serve(on bool) {
+	t.serveMu.Lock()
+	t.serving = on
+	t.serveMu.Unlock()
+}
+
+// Read runs fn on the store while it serves (Serve) and reports whether
+// it did; the store stays open until fn returns. fn must not keep the
+// store.
+func (t *Table) Read(fn func(state.Store) error) (bool, error) {
+	t.serveMu.RLock()
+	defer t.serveMu.RUnlock()
+	if !t.serving || t.Store == nil {
+		return false, nil
+	}
+	return true, fn(t.Store)
 }
 
 // Reader reads a table that is not the lane's own: a global table.

@@ -1,0 +1,522 @@
+package web
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/streamgen/streamgen/runtime"
+)
+
+// Table queries: every table of an app, read by key over plain HTTP/JSON
+// from any worker (the wire protocol is package tableclient's, which the
+// generated typed clients use). A request for a key whose partition
+// another worker owns is forwarded to that worker once (header
+// ForwardedHeader); during a rebalance or restore the answer is a 503
+// with Retry-After and "retryable": true, never a value from a store that
+// is not the partition's (a standby answers only when the request says
+// standby=true, and then it says how far behind it is).
+
+// ForwardedHeader marks a table request forwarded by another worker: it
+// is answered from local stores or refused as retryable, never forwarded
+// again (so ownership that moves mid-request cannot loop).
+const ForwardedHeader = "X-Streamgen-Forwarded"
+
+// ErrNotHere is what Tables returns for a partition this worker does not
+// serve (not owned, or still restoring).
+var ErrNotHere = errors.New("streamgen web: the partition is not served by this worker")
+
+// Tables is what a worker gives the table routes: reads of the table
+// partitions it serves and where the others are. Every method may be
+// called from many goroutines at once.
+type Tables interface {
+	// Table returns the app's table called name.
+	Table(name string) (*runtime.TableDesc, bool)
+	// Get reads key of partition of table: from the partition's active
+	// store, or, when standby is set and this worker keeps a standby of it,
+	// from the standby; global tables from the local copy. ErrNotHere when
+	// neither is here.
+	Get(t *runtime.TableDesc, partition int32, key []byte, standby bool) (TableValue, error)
+	// Scan returns up to limit keys of partition of table that start with
+	// prefix and sort after after (all when after is nil), in key order,
+	// with their values; more says whether keys are left. ErrNotHere as
+	// for Get.
+	Scan(t *runtime.TableDesc, partition int32, prefix, after []byte, limit int, standby bool) (entries []TableEntry, more bool, err error)
+	// Windows returns the windows of key in partition of a windowed table
+	// starting in [from, to), oldest first. ErrNotHere as for Get.
+	Windows(t *runtime.TableDesc, partition int32, key []byte, from, to time.Time, standby bool) ([]TableWindow, TableValue, error)
+	// Owner returns the HTTP base URL ("http://host:port") of the worker
+	// that owns partition of table, "" when no worker does right now
+	// (rebalancing).
+	Owner(ctx context.Context, t *runtime.TableDesc, partition int32) (string, error)
+}
+
+// TableValue is how a read was answered: Source is "active", "standby" or
+// "global"; LagRecords is, for a standby, how many changelog records it
+// has not applied yet (-1 unknown).
+type TableValue struct {
+	Found      bool
+	Value      []byte
+	Source     string
+	LagRecords int64
+}
+
+// TableEntry is one key of a scan and its value (the protobuf encoding of
+// the table's value message).
+type TableEntry struct {
+	Key, Value []byte
+}
+
+// TableWindow is one window of a key and its value.
+type TableWindow struct {
+	Start time.Time
+	Value []byte
+}
+
+// HandleTables mounts the table routes on the server:
+//
+//	GET /tables/{table}/keys/{key}[?standby=true]
+//	GET /tables/{table}/keys?prefix=&limit=&page_token=[&standby=true]
+//	GET /tables/{table}/keys/{key}/windows?at=|from=&to=
+//	GET /tables/{table}/partitions/{partition}/keys?prefix=&after=&limit=   (one partition; workers use it to scan each other's)
+func (s *Server) HandleTables(t Tables) {
+	q := &tableRoutes{t: t, client: &http.Client{Timeout: 10 * time.Second}}
+	s.Handle("GET /tables/{table}/keys/{key}", http.HandlerFunc(q.get))
+	s.Handle("GET /tables/{table}/keys", http.HandlerFunc(q.scan))
+	s.Handle("GET /tables/{table}/keys/{key}/windows", http.HandlerFunc(q.windows))
+	s.Handle("GET /tables/{table}/partitions/{partition}/keys", http.HandlerFunc(q.partitionScan))
+}
+
+type tableRoutes struct {
+	t      Tables
+	client *http.Client // forwards to owners
+}
+
+// tableError is the JSON body of a failed table request.
+type tableError struct {
+	Error     string `json:"error"`
+	Retryable bool   `json:"retryable"`
+}
+
+func tableFail(w http.ResponseWriter, status int, retryable bool, format string, args ...any) {
+	if retryable {
+		w.Header().Set("Retry-After", "1")
+	}
+	tableJSON(w, status, tableError{Error: fmt.Sprintf(format, args...), Retryable: retryable})
+}
+
+func tableJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// table resolves the request's table, or answers 404.
+func (q *tableRoutes) table(w http.ResponseWriter, r *http.Request) (*runtime.TableDesc, bool) {
+	name := r.PathValue("table")
+	td, ok := q.t.Table(name)
+	if !ok {
+		tableFail(w, http.StatusNotFound, false, "no table %q in this app", name)
+	}
+	return td, ok
+}
+
+// scannable resolves the request's table for a scan: windowed tables are
+// read per key (their store keys are window keys), answered 400.
+func (q *tableRoutes) scannable(w http.ResponseWriter, r *http.Request) (*runtime.TableDesc, bool) {
+	td, ok := q.table(w, r)
+	if ok && td.Window != nil {
+		tableFail(w, http.StatusBadRequest, false, "table %q is windowed: read a key's windows with GET /tables/%s/keys/{key}/windows?from=&to=", td.Name, td.Name)
+		return nil, false
+	}
+	return td, ok
+}
+
+// partitionOf is the partition of key in td (global tables: 0, read
+// locally).
+func partitionOf(td *runtime.TableDesc, key []byte) int32 {
+	if td.Global || td.Changelog == nil {
+		return 0
+	}
+	return runtime.Partition(key, td.Changelog.Partitions)
+}
+
+// value renders a stored value as protojson of the table's message.
+func value(td *runtime.TableDesc, raw []byte) (json.RawMessage, error) {
+	m := td.New()
+	if err := proto.Unmarshal(raw, m); err != nil {
+		return nil, fmt.Errorf("stored value does not decode as %s: %w", m.ProtoReflect().Descriptor().FullName(), err)
+	}
+	b, err := protojson.Marshal(m)
+	return b, err
+}
+
+// notHere answers a request for a partition not served here: forwarded
+// once to its owner, or refused as retryable.
+func (q *tableRoutes) notHere(w http.ResponseWriter, r *http.Request, td *runtime.TableDesc, partition int32) {
+	if r.Header.Get(ForwardedHeader) != "" {
+		tableFail(w, http.StatusServiceUnavailable, true, "partition %d of table %q moved from this worker (rebalance); retry", partition, td.Name)
+		return
+	}
+	owner, err := q.t.Owner(r.Context(), td, partition)
+	if err != nil || owner == "" {
+		tableFail(w, http.StatusServiceUnavailable, true, "partition %d of table %q has no owner right now (rebalance or restore); retry", partition, td.Name)
+		return
+	}
+	q.forward(w, r, owner)
+}
+
+// forward sends the request to base and copies the answer back.
+func (q *tableRoutes) forward(w http.ResponseWriter, r *http.Request, base string) {
+	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, base+r.URL.RequestURI(), nil)
+	if err != nil {
+		tableFail(w, http.StatusBadGateway, true, "forwarding to %s: %v", base, err)
+		return
+	}
+	req.Header.Set(ForwardedHeader, "1")
+	resp, err := q.client.Do(req)
+	if err != nil {
+		tableFail(w, http.StatusServiceUnavailable, true, "the partition's owner %s is unreachable: %v; retry", base, err)
+		return
+	}
+	defer resp.Body.Close()
+	for _, h := range []string{"Content-Type", "Retry-After"} {
+		if v := resp.Header.Get(h); v != "" {
+			w.Header().Set(h, v)
+		}
+	}
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, io.LimitReader(resp.Body, 64<<20))
+}
+
+// keyAnswer is the body of GET /tables/{table}/keys/{key}.
+type keyAnswer struct {
+	Table      string          `json:"table"`
+	Key        string          `json:"key"`
+	Partition  int32           `json:"partition"`
+	Found      bool            `json:"found"`
+	Value      json.RawMessage `json:"value,omitempty"`
+	Source     string          `json:"source"`
+	LagRecords int64           `json:"lag_records"`
+}
+
+func (q *tableRoutes) get(w http.ResponseWriter, r *http.Request) {
+	td, ok := q.table(w, r)
+	if !ok {
+		return
+	}
+	key := []byte(r.PathValue("key"))
+	p := partitionOf(td, key)
+	standby := r.URL.Query().Get("standby") == "true"
+	v, err := q.t.Get(td, p, key, standby)
+	switch {
+	case errors.Is(err, ErrNotHere):
+		q.notHere(w, r, td, p)
+		return
+	case err != nil:
+		tableFail(w, http.StatusInternalServerError, false, "reading table %q: %v", td.Name, err)
+		return
+	}
+	a := keyAnswer{Table: td.Name, Key: string(key), Partition: p, Found: v.Found, Source: v.Source, LagRecords: v.LagRecords}
+	if v.Found {
+		if a.Value, err = value(td, v.Value); err != nil {
+			tableFail(w, http.StatusInternalServerError, false, "table %q key %q: %v", td.Name, key, err)
+			return
+		}
+	}
+	tableJSON(w, http.StatusOK, a)
+}
+
+// scanEntry is one entry of a scan's answer.
+type scanEntry struct {
+	Key       string          `json:"key"`
+	Partition int32           `json:"partition"`
+	Value     json.RawMessage `json:"value"`
+}
+
+// scanAnswer is the body of a scan.
+type scanAnswer struct {
+	Entries       []scanEntry `json:"entries"`
+	NextPageToken string      `json:"next_page_token,omitempty"`
+	// More is set by the one-partition route when keys are left.
+	More bool `json:"more,omitempty"`
+}
+
+// pageToken is where the next page of a scan starts: a partition and the
+// last key returned in it.
+type pageToken struct {
+	P     int32  `json:"p"`
+	After []byte `json:"a,omitempty"`
+}
+
+func scanLimit(r *http.Request) (int, error) {
+	s := r.URL.Query().Get("limit")
+	if s == "" {
+		return 100, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 1000 {
+		return 0, fmt.Errorf("limit %q: use 1 to 1000", s)
+	}
+	return n, nil
+}
+
+// scan pages through every partition of a table in partition order,
+// reading each partition here or from its owner.
+func (q *tableRoutes) scan(w http.ResponseWriter, r *http.Request) {
+	td, ok := q.scannable(w, r)
+	if !ok {
+		return
+	}
+	limit, err := scanLimit(r)
+	if err != nil {
+		tableFail(w, http.StatusBadRequest, false, "%v", err)
+		return
+	}
+	var tok pageToken
+	if s := r.URL.Query().Get("page_token"); s != "" {
+		b, err := base64.RawURLEncoding.DecodeString(s)
+		if err == nil {
+			err = json.Unmarshal(b, &tok)
+		}
+		if err != nil {
+			tableFail(w, http.StatusBadRequest, false, "page_token %q is not one this API returned", s)
+			return
+		}
+	}
+	prefix := []byte(r.URL.Query().Get("prefix"))
+	standby := r.URL.Query().Get("standby") == "true"
+	parts := int32(1)
+	if !td.Global && td.Changelog != nil {
+		parts = td.Changelog.Partitions
+	}
+	out := scanAnswer{Entries: []scanEntry{}}
+	for p := tok.P; p < parts && len(out.Entries) < limit; p++ {
+		after := tok.After
+		if p != tok.P {
+			after = nil
+		}
+		entries, more, status, err := q.scanPartition(r, td, p, prefix, after, limit-len(out.Entries), standby)
+		if err != nil {
+			tableFail(w, status, status == http.StatusServiceUnavailable, "%v", err)
+			return
+		}
+		out.Entries = append(out.Entries, entries...)
+		if more || (len(out.Entries) == limit && p+1 < parts) {
+			next := pageToken{P: p}
+			if len(entries) > 0 {
+				next.After = []byte(entries[len(entries)-1].Key)
+			} else {
+				next.After = after
+			}
+			if !more {
+				next = pageToken{P: p + 1}
+			}
+			b, _ := json.Marshal(next)
+			out.NextPageToken = base64.RawURLEncoding.EncodeToString(b)
+			break
+		}
+	}
+	tableJSON(w, http.StatusOK, out)
+}
+
+// scanPartition reads one partition's page: here, or from its owner's
+// one-partition route. On failure it returns the status to answer.
+func (q *tableRoutes) scanPartition(r *http.Request, td *runtime.TableDesc, p int32, prefix, after []byte, limit int, standby bool) ([]scanEntry, bool, int, error) {
+	entries, more, err := q.t.Scan(td, p, prefix, after, limit, standby)
+	if err == nil {
+		out := make([]scanEntry, 0, len(entries))
+		for _, e := range entries {
+			v, err := value(td, e.Value)
+			if err != nil {
+				return nil, false, http.StatusInternalServerError, fmt.Errorf("table %q key %q: %w", td.Name, e.Key, err)
+			}
+			out = append(out, scanEntry{Key: string(e.Key), Partition: p, Value: v})
+		}
+		return out, more, 0, nil
+	}
+	if !errors.Is(err, ErrNotHere) {
+		return nil, false, http.StatusInternalServerError, fmt.Errorf("scanning table %q: %w", td.Name, err)
+	}
+	if r.Header.Get(ForwardedHeader) != "" {
+		return nil, false, http.StatusServiceUnavailable, fmt.Errorf("partition %d of table %q moved from this worker (rebalance); retry", p, td.Name)
+	}
+	owner, err := q.t.Owner(r.Context(), td, p)
+	if err != nil || owner == "" {
+		return nil, false, http.StatusServiceUnavailable, fmt.Errorf("partition %d of table %q has no owner right now (rebalance or restore); retry", p, td.Name)
+	}
+	v := url.Values{"prefix": {string(prefix)}, "after": {string(after)}, "limit": {strconv.Itoa(limit)}}
+	if standby {
+		v.Set("standby", "true")
+	}
+	u := fmt.Sprintf("%s/tables/%s/partitions/%d/keys?%s", owner, url.PathEscape(td.Name), p, v.Encode())
+	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, u, nil)
+	if err != nil {
+		return nil, false, http.StatusBadGateway, err
+	}
+	req.Header.Set(ForwardedHeader, "1")
+	resp, err := q.client.Do(req)
+	if err != nil {
+		return nil, false, http.StatusServiceUnavailable, fmt.Errorf("the owner %s of partition %d is unreachable: %v; retry", owner, p, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		var te tableError
+		_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&te)
+		return nil, false, resp.StatusCode, fmt.Errorf("partition %d from %s: %s", p, owner, te.Error)
+	}
+	var a scanAnswer
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&a); err != nil {
+		return nil, false, http.StatusBadGateway, fmt.Errorf("partition %d from %s: %v", p, owner, err)
+	}
+	return a.Entries, a.More, 0, nil
+}
+
+// partitionScan answers one partition's page from local stores only.
+func (q *tableRoutes) partitionScan(w http.ResponseWriter, r *http.Request) {
+	td, ok := q.scannable(w, r)
+	if !ok {
+		return
+	}
+	p64, err := strconv.ParseInt(r.PathValue("partition"), 10, 32)
+	if err != nil || p64 < 0 {
+		tableFail(w, http.StatusBadRequest, false, "partition %q is not a partition number", r.PathValue("partition"))
+		return
+	}
+	limit, err := scanLimit(r)
+	if err != nil {
+		tableFail(w, http.StatusBadRequest, false, "%v", err)
+		return
+	}
+	qv := r.URL.Query()
+	var after []byte
+	if a := qv.Get("after"); a != "" {
+		after = []byte(a)
+	}
+	entries, more, err := q.t.Scan(td, int32(p64), []byte(qv.Get("prefix")), after, limit, qv.Get("standby") == "true")
+	if errors.Is(err, ErrNotHere) {
+		tableFail(w, http.StatusServiceUnavailable, true, "partition %d of table %q is not served by this worker (rebalance); retry", p64, td.Name)
+		return
+	}
+	if err != nil {
+		tableFail(w, http.StatusInternalServerError, false, "scanning table %q: %v", td.Name, err)
+		return
+	}
+	out := scanAnswer{Entries: make([]scanEntry, 0, len(entries)), More: more}
+	for _, e := range entries {
+		v, err := value(td, e.Value)
+		if err != nil {
+			tableFail(w, http.StatusInternalServerError, false, "table %q key %q: %v", td.Name, e.Key, err)
+			return
+		}
+		out.Entries = append(out.Entries, scanEntry{Key: string(e.Key), Partition: int32(p64), Value: v})
+	}
+	tableJSON(w, http.StatusOK, out)
+}
+
+// windowAnswer is one window in a windows answer; windowAtAnswer the
+// answer for ?at=.
+type windowAnswer struct {
+	Start time.Time       `json:"start"`
+	End   time.Time       `json:"end"`
+	Value json.RawMessage `json:"value"`
+}
+
+type windowAtAnswer struct {
+	Table     string          `json:"table"`
+	Key       string          `json:"key"`
+	Partition int32           `json:"partition"`
+	Found     bool            `json:"found"`
+	Start     *time.Time      `json:"start,omitempty"`
+	End       *time.Time      `json:"end,omitempty"`
+	Value     json.RawMessage `json:"value,omitempty"`
+}
+
+func (q *tableRoutes) windows(w http.ResponseWriter, r *http.Request) {
+	td, ok := q.table(w, r)
+	if !ok {
+		return
+	}
+	if td.Window == nil {
+		tableFail(w, http.StatusBadRequest, false, "table %q is not windowed: read it with GET /tables/%s/keys/{key}", td.Name, td.Name)
+		return
+	}
+	key := []byte(r.PathValue("key"))
+	p := partitionOf(td, key)
+	qv := r.URL.Query()
+	parse := func(name string) (time.Time, bool) {
+		t, err := time.Parse(time.RFC3339Nano, qv.Get(name))
+		if err != nil {
+			tableFail(w, http.StatusBadRequest, false, "%s=%q: use an RFC 3339 time, e.g. 2026-11-30T12:00:00Z", name, qv.Get(name))
+			return time.Time{}, false
+		}
+		return t, true
+	}
+	spec := td.Window
+	var from, to, at time.Time
+	if qv.Has("at") {
+		if at, ok = parse("at"); !ok {
+			return
+		}
+		// Every window containing at starts in (at-size, at].
+		from, to = at.Add(-spec.Size+time.Millisecond), at.Add(time.Millisecond)
+	} else {
+		if from, ok = parse("from"); !ok {
+			return
+		}
+		if to, ok = parse("to"); !ok {
+			return
+		}
+	}
+	ws, _, err := q.t.Windows(td, p, key, from, to, qv.Get("standby") == "true")
+	if errors.Is(err, ErrNotHere) {
+		q.notHere(w, r, td, p)
+		return
+	}
+	if err != nil {
+		tableFail(w, http.StatusInternalServerError, false, "reading windows of table %q: %v", td.Name, err)
+		return
+	}
+	if !qv.Has("at") {
+		out := struct {
+			Windows []windowAnswer `json:"windows"`
+		}{Windows: []windowAnswer{}}
+		for _, win := range ws {
+			v, err := value(td, win.Value)
+			if err != nil {
+				tableFail(w, http.StatusInternalServerError, false, "%v", err)
+				return
+			}
+			out.Windows = append(out.Windows, windowAnswer{Start: win.Start, End: win.Start.Add(spec.Size), Value: v})
+		}
+		tableJSON(w, http.StatusOK, out)
+		return
+	}
+	a := windowAtAnswer{Table: td.Name, Key: string(key), Partition: p}
+	if len(ws) > 0 {
+		// The newest window containing at; sliding windows: the one that
+		// ends first after at (the last size up to at).
+		win := ws[len(ws)-1]
+		if spec.Sliding {
+			win = ws[0]
+		}
+		v, err := value(td, win.Value)
+		if err != nil {
+			tableFail(w, http.StatusInternalServerError, false, "%v", err)
+			return
+		}
+		end := win.Start.Add(spec.Size)
+		a.Found, a.Start, a.End, a.Value = true, &win.Start, &end, v
+	}
+	tableJSON(w, http.StatusOK, a)
+}

@@ -1,0 +1,202 @@
+package worker
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/streamgen/streamgen/runtime"
+	"github.com/streamgen/streamgen/runtime/internal/lane"
+	"github.com/streamgen/streamgen/runtime/internal/windows"
+	"github.com/streamgen/streamgen/runtime/kafka"
+	"github.com/streamgen/streamgen/runtime/state"
+	"github.com/streamgen/streamgen/runtime/web"
+)
+
+// Table queries (web.Tables): reads of the stores this worker serves,
+// and the owners of the other partitions. A store serves reads once its
+// partition is restored and running, until it closes (lane.Table.Serve):
+// during a rebalance or a restore a partition is served by no one and the
+// routes answer "retry". Reads see what the store holds: at least once,
+// writes flushed by the lanes (every 100 ms); exactly once, committed
+// transactions.
+//
+// Owners are found from the group itself: each stream thread's consumer
+// has the client id "<client id>-<thread>@<http base URL>" when the worker
+// serves HTTP, and librdkafka's DescribeConsumerGroups gives every
+// member's client id and assignment (librdkafka has no custom assignor in
+// which to put the address, as Kafka Streams' application.server does).
+
+// clientIDSep separates a consumer's client id from the HTTP base URL it
+// advertises.
+const clientIDSep = "@"
+
+// tableQueries is the worker's web.Tables.
+type tableQueries struct {
+	w       *worker
+	threads []*thread
+	groups  *kafka.Groups
+
+	mu     sync.Mutex
+	owners map[kafka.TopicPartition]string // input partition → HTTP base URL
+	at     time.Time                       // when owners was read
+}
+
+func newTableQueries(w *worker, threads []*thread) *tableQueries {
+	return &tableQueries{w: w, threads: threads, groups: kafka.NewGroups(w.kcfg)}
+}
+
+func (q *tableQueries) close() { q.groups.Close() }
+
+// Table returns the app's table called name.
+func (q *tableQueries) Table(name string) (*runtime.TableDesc, bool) {
+	for _, ag := range q.w.app.Agents() {
+		for _, td := range ag.Desc.Tables {
+			if td.Name == name {
+				return td, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// read runs fn on the store of a table partition this worker serves: a
+// global table's local copy, the owned partition's store, or, when
+// standby is set, a standby's (then lag is its changelog lag).
+func (q *tableQueries) read(td *runtime.TableDesc, partition int32, standby bool, fn func(state.Store) error) (source string, lag int64, err error) {
+	if td.Global {
+		g := q.w.globals.tables[td.Name]
+		if g == nil || int(partition) >= len(g.stores) {
+			return "", 0, web.ErrNotHere
+		}
+		return "global", 0, fn(g.stores[partition].Store)
+	}
+	for _, t := range q.threads {
+		if ts := t.stores.lookup(td.Name, partition); ts != nil {
+			if ok, err := ts.Read(fn); ok {
+				return "active", 0, err
+			}
+		}
+	}
+	if standby {
+		for _, t := range q.threads {
+			if t.standby == nil {
+				continue
+			}
+			if ts := t.standby.lookup(td.Name, partition); ts != nil {
+				if ok, err := ts.Read(fn); ok {
+					return "standby", q.standbyLag(ts), err
+				}
+			}
+		}
+	}
+	return "", 0, web.ErrNotHere
+}
+
+// standbyLag is how many changelog records a standby store has not
+// applied (one request to the partition's leader), -1 if unknown.
+func (q *tableQueries) standbyLag(ts *lane.Table) int64 {
+	hw, err := q.groups.HighWatermark(kafka.TopicPartition{Topic: ts.Desc.Changelog.Name, Partition: ts.Partition}, 2*time.Second)
+	if err != nil {
+		return -1
+	}
+	return max(hw-ts.From, 0)
+}
+
+// Get reads key from the partition's store (web.Tables).
+func (q *tableQueries) Get(td *runtime.TableDesc, partition int32, key []byte, standby bool) (web.TableValue, error) {
+	var v web.TableValue
+	source, lag, err := q.read(td, partition, standby, func(st state.Store) error {
+		var err error
+		v.Value, v.Found, err = st.Get(key)
+		return err
+	})
+	v.Source, v.LagRecords = source, lag
+	return v, err
+}
+
+// Scan reads a page of a partition's keys (web.Tables). A key-value
+// table's store holds its keys only; a windowed table's holds window keys
+// and markers, and is read per key with Windows (the routes refuse to
+// scan it).
+func (q *tableQueries) Scan(td *runtime.TableDesc, partition int32, prefix, after []byte, limit int, standby bool) ([]web.TableEntry, bool, error) {
+	var out []web.TableEntry
+	more := false
+	start := prefix
+	if after != nil && bytes.Compare(after, prefix) >= 0 {
+		start = append(append([]byte{}, after...), 0) // the first key after it
+	}
+	_, _, err := q.read(td, partition, standby, func(st state.Store) error {
+		return state.ScanFrom(st, start, func(k, v []byte) error {
+			if !bytes.HasPrefix(k, prefix) {
+				return state.ErrStop
+			}
+			if len(out) == limit {
+				more = true
+				return state.ErrStop
+			}
+			out = append(out, web.TableEntry{Key: k, Value: v})
+			return nil
+		})
+	})
+	return out, more, err
+}
+
+// Windows reads key's windows starting in [from, to) (web.Tables).
+func (q *tableQueries) Windows(td *runtime.TableDesc, partition int32, key []byte, from, to time.Time, standby bool) ([]web.TableWindow, web.TableValue, error) {
+	var out []web.TableWindow
+	begin, end := windows.Key(key, from), windows.Key(key, to)
+	source, lag, err := q.read(td, partition, standby, func(st state.Store) error {
+		return state.ScanFrom(st, begin, func(k, v []byte) error {
+			if bytes.Compare(k, end) >= 0 {
+				return state.ErrStop
+			}
+			wk, start, ok := windows.SplitKey(k)
+			if ok && bytes.Equal(wk, key) && !start.Before(from) {
+				out = append(out, web.TableWindow{Start: start, Value: v})
+			}
+			return nil
+		})
+	})
+	return out, web.TableValue{Source: source, LagRecords: lag}, err
+}
+
+// Owner returns the HTTP base URL of the worker owning partition of td:
+// the group member assigned partition p of a topic whose agents write
+// the table. The group's assignment is read at most once a second.
+func (q *tableQueries) Owner(ctx context.Context, td *runtime.TableDesc, partition int32) (string, error) {
+	var topics []string
+	for _, ag := range q.w.app.Agents() {
+		for _, t := range ag.Desc.Tables {
+			if t == td && ag.Desc.Input != nil {
+				topics = append(topics, ag.Desc.Input.Name)
+			}
+		}
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if time.Since(q.at) > time.Second {
+		members, err := q.groups.Describe(ctx, q.w.app.ID())
+		if err != nil {
+			return "", err
+		}
+		q.owners, q.at = map[kafka.TopicPartition]string{}, time.Now()
+		for _, m := range members {
+			i := strings.LastIndex(m.ClientID, clientIDSep)
+			if i < 0 {
+				continue // serves no HTTP
+			}
+			for _, tp := range m.Partitions {
+				q.owners[tp] = m.ClientID[i+len(clientIDSep):]
+			}
+		}
+	}
+	for _, topic := range topics {
+		if u := q.owners[kafka.TopicPartition{Topic: topic, Partition: partition}]; u != "" {
+			return u, nil
+		}
+	}
+	return "", nil
+}
