@@ -12,6 +12,7 @@ import (
 	"hash/crc32"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -589,5 +590,56 @@ func TestMisplacedKeyWithKcat(t *testing.T) {
 	}
 	if !strings.Contains(p.Log(), "repartitioned") {
 		t.Error("the worker did not log the misplaced records")
+	}
+}
+
+// TestWorkersServeHTTP: worker processes started from the command line
+// serve HTTP by default on 127.0.0.1:6066, or on a free port when that is
+// taken (a second worker on the machine); each answers /healthz, turns
+// ready, and serves Prometheus metrics; --http-addr off serves nothing.
+func TestWorkersServeHTTP(t *testing.T) {
+	addr := devBroker(t)
+	urlOf := func(p *proc) string {
+		var u string
+		waitFor(t, 60*time.Second, "the worker serves HTTP", func() bool {
+			for _, l := range strings.Split(p.Log(), "\n") {
+				if i := strings.Index(l, `msg="serving HTTP"`); i >= 0 {
+					if j := strings.Index(l, "url="); j >= 0 {
+						u = strings.Fields(l[j+4:])[0]
+						return true
+					}
+				}
+			}
+			return false
+		})
+		return u
+	}
+	a, b := worker(t, addr), worker(t, addr)
+	ua, ub := urlOf(a), urlOf(b)
+	if ua == ub {
+		t.Fatalf("both workers serve %s", ua)
+	}
+	status := func(u string) (int, string) {
+		resp, err := http.Get(u)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	for _, u := range []string{ua, ub} {
+		if st, body := status(u + "/healthz"); st != http.StatusOK {
+			t.Errorf("%s/healthz: %d %s", u, st, body)
+		}
+		waitFor(t, 60*time.Second, "the worker is ready", func() bool { st, _ := status(u + "/readyz"); return st == http.StatusOK })
+		if st, body := status(u + "/metrics"); st != http.StatusOK || !strings.Contains(body, "streamgen_partitions_owned") {
+			t.Errorf("%s/metrics: %d, no streamgen_partitions_owned", u, st)
+		}
+	}
+	off := start(t, "uppercase", "worker", "--brokers", addr, "--session-timeout", "3s", "--http-addr", "off")
+	waitFor(t, 60*time.Second, "the third worker joins", func() bool { return strings.Contains(off.Log(), "worker started") })
+	if strings.Contains(off.Log(), "serving HTTP") {
+		t.Error("--http-addr off served HTTP")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -25,6 +26,7 @@ func defineWorker(fs *flag.FlagSet, app *runtime.App) runFunc {
 	instance := fs.String("instance-id", os.Getenv(worker.EnvInstanceID), "this worker's stable name among the app's workers; exactly-once transactional ids derive from it (default $"+worker.EnvInstanceID+", else host and pid)")
 	guarantee := fs.String("guarantee", "", "override the schema's processing guarantee: at-least-once or exactly-once")
 	static := fs.Bool("static-membership", false, "join the group as a static member (group.instance.id from --instance-id): a restart within the session timeout keeps its partitions without a rebalance")
+	httpAddr := fs.String("http-addr", os.Getenv(worker.EnvHTTPAddr), "serve /healthz, /readyz, /metrics and table queries on host:port; off: none (default $"+worker.EnvHTTPAddr+", else "+DefaultHTTPAddr+", or a free port when that one is taken)")
 	return func(ctx context.Context, _ []string, _, stderr io.Writer) error {
 		brokers, props, err := k.resolve()
 		if err != nil {
@@ -46,8 +48,32 @@ func defineWorker(fs *flag.FlagSet, app *runtime.App) runFunc {
 			return err
 		}
 		slog.SetDefault(log)
+		opts = append(opts, worker.WithHTTPAddr(httpAddrOrDefault(*httpAddr, log)))
 		return runWorker(ctx, app, brokers, log, opts)
 	}
+}
+
+// DefaultHTTPAddr is where a worker started from the command line serves
+// HTTP (worker.WithHTTPAddr) unless --http-addr or STREAMGEN_HTTP_ADDR
+// says otherwise: loopback only, on Faust's web port.
+const DefaultHTTPAddr = "127.0.0.1:6066"
+
+// httpAddrOrDefault returns addr, or, when it is empty, DefaultHTTPAddr,
+// or a free loopback port when another process (often another worker on
+// the same machine) has that one: a default never stops a worker, while
+// an address asked for explicitly does (worker.Run fails on it).
+func httpAddrOrDefault(addr string, log *slog.Logger) string {
+	if addr != "" {
+		return addr
+	}
+	ln, err := net.Listen("tcp", DefaultHTTPAddr)
+	if err != nil {
+		log.Warn("the default HTTP address is taken; serving on a free port instead (see the serving HTTP line, or set --http-addr)",
+			"default", DefaultHTTPAddr, "error", err)
+		return "127.0.0.1:0"
+	}
+	_ = ln.Close()
+	return DefaultHTTPAddr
 }
 
 // runWorker runs a worker until SIGINT or SIGTERM, on an embedded broker
