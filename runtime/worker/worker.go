@@ -26,7 +26,10 @@
 //     the exactly-once committer (commit, abort and rewind, the barrier);
 //   - stores.go: opening, sharing, checkpointing and closing table stores;
 //     restore.go: restoring them from changelogs; standby.go: standby
-//     replicas; global.go: global tables.
+//     replicas; global.go: global tables;
+//   - observe.go: the thread's state and lag reports to the hooks of
+//     package observe; http.go: the HTTP server (package web) when
+//     WithHTTPAddr is given; query.go: table queries from its routes.
 //
 // Run needs brokers (WithBrokers or STREAMGEN_BROKERS); the app's command
 // line (package cli) starts an embedded broker when none is given.
