@@ -6,7 +6,9 @@ package testapp
 import (
 	context "context"
 	runtime "github.com/streamgen/streamgen/runtime"
+	tableclient "github.com/streamgen/streamgen/runtime/tableclient"
 	proto "google.golang.org/protobuf/proto"
+	iter "iter"
 	time "time"
 )
 
@@ -571,6 +573,63 @@ func (x _LedgerMinuteSumsTable) Range(ctx context.Context, from, to time.Time) (
 	return out, nil
 }
 
+// LedgerTablesClient reads the tables of app "ledger" over HTTP, from outside the app: one method
+// per table and read. It calls package tableclient, which links neither librdkafka nor Prometheus.
+//
+// Its base URL is the HTTP address of any worker of the app, the one the worker serves on (its
+// --http-addr), e.g. http://10.0.0.7:6066; the worker forwards reads of keys it does not own. It is
+// safe for concurrent use.
+type LedgerTablesClient struct {
+	c *tableclient.Client
+}
+
+// NewLedgerTablesClient returns a client of the tables of app "ledger" served by the worker at
+// baseURL. The options (tableclient.WithStandby, WithRetry, WithHTTPClient) apply to every call;
+// each method takes more.
+func NewLedgerTablesClient(baseURL string, opts ...tableclient.Option) *LedgerTablesClient {
+	return &LedgerTablesClient{c: tableclient.New(baseURL, opts...)}
+}
+
+// GetTallies reads key in table "tallies" from its partition's owner (or a standby, with
+// tableclient.WithStandby): its value, or the table's default when it has none, and whether it has
+// one.
+func (x *LedgerTablesClient) GetTallies(ctx context.Context, key string, opts ...tableclient.Option) (*Tally, bool, error) {
+	return tableclient.Get(ctx, x.c, LedgerTalliesTableName, key, func() *Tally { return new(Tally) }, opts...)
+}
+
+// ScanTallies reads one page of the keys of table "tallies" that start with prefix (all keys for
+// ""), in partition order, keys in byte order within a partition. pageToken is "" for the first
+// page, then the previous page's next; next is "" after the last page. limit caps the page: 0 for
+// the server's default (100), at most 1000.
+func (x *LedgerTablesClient) ScanTallies(ctx context.Context, prefix, pageToken string, limit int, opts ...tableclient.Option) (entries []tableclient.Entry[*Tally], next string, err error) {
+	return tableclient.Scan(ctx, x.c, LedgerTalliesTableName, prefix, pageToken, limit, func() *Tally { return new(Tally) }, opts...)
+}
+
+// AllTallies iterates over the keys of table "tallies" that start with prefix, as ScanTallies reads
+// them, page after page. An error ends the iteration.
+func (x *LedgerTablesClient) AllTallies(ctx context.Context, prefix string, opts ...tableclient.Option) iter.Seq2[tableclient.Entry[*Tally], error] {
+	return tableclient.All(ctx, x.c, LedgerTalliesTableName, prefix, func() *Tally { return new(Tally) }, opts...)
+}
+
+// GetLimits reads key in global table "limits", fed from topic "limits" and held whole by every
+// worker: its value, or the table's default when it has none, and whether it has one.
+func (x *LedgerTablesClient) GetLimits(ctx context.Context, key string, opts ...tableclient.Option) (*Limit, bool, error) {
+	return tableclient.Get(ctx, x.c, LedgerLimitsTableName, key, func() *Limit { return new(Limit) }, opts...)
+}
+
+// MinuteSumsAt reads the window of key in windowed table "minute-sums" (tumbling windows of 1m0s)
+// that a read at time at returns: the newest containing at (sliding windows: the one ending first
+// after it). found is false when the window holds no value; its Value is then the table's default.
+func (x *LedgerTablesClient) MinuteSumsAt(ctx context.Context, key string, at time.Time, opts ...tableclient.Option) (w tableclient.Window[*Tally], found bool, err error) {
+	return tableclient.WindowAt(ctx, x.c, LedgerMinuteSumsTableName, key, at, func() *Tally { return new(Tally) }, opts...)
+}
+
+// MinuteSumsRange reads the windows of key in windowed table "minute-sums" that start in [from, to)
+// and hold a value, oldest first.
+func (x *LedgerTablesClient) MinuteSumsRange(ctx context.Context, key string, from, to time.Time, opts ...tableclient.Option) ([]tableclient.Window[*Tally], error) {
+	return tableclient.WindowRange(ctx, x.c, LedgerMinuteSumsTableName, key, from, to, func() *Tally { return new(Tally) }, opts...)
+}
+
 // Ledger keeps a table of tallies.
 //
 // LedgerAgents is implemented by the agents of app "ledger".
@@ -811,6 +870,44 @@ func (x _ShopBalancesTable) Update(ctx context.Context, fn func(v *Tally) error)
 	return x.Put(ctx, v)
 }
 
+// ShopTablesClient reads the tables of app "shop" over HTTP, from outside the app: one method per
+// table and read. It calls package tableclient, which links neither librdkafka nor Prometheus.
+//
+// Its base URL is the HTTP address of any worker of the app, the one the worker serves on (its
+// --http-addr), e.g. http://10.0.0.7:6066; the worker forwards reads of keys it does not own. It is
+// safe for concurrent use.
+type ShopTablesClient struct {
+	c *tableclient.Client
+}
+
+// NewShopTablesClient returns a client of the tables of app "shop" served by the worker at baseURL.
+// The options (tableclient.WithStandby, WithRetry, WithHTTPClient) apply to every call; each method
+// takes more.
+func NewShopTablesClient(baseURL string, opts ...tableclient.Option) *ShopTablesClient {
+	return &ShopTablesClient{c: tableclient.New(baseURL, opts...)}
+}
+
+// GetBalances reads key in table "balances" from its partition's owner (or a standby, with
+// tableclient.WithStandby): its value, or the table's default when it has none, and whether it has
+// one.
+func (x *ShopTablesClient) GetBalances(ctx context.Context, key string, opts ...tableclient.Option) (*Tally, bool, error) {
+	return tableclient.Get(ctx, x.c, ShopBalancesTableName, key, func() *Tally { return new(Tally) }, opts...)
+}
+
+// ScanBalances reads one page of the keys of table "balances" that start with prefix (all keys for
+// ""), in partition order, keys in byte order within a partition. pageToken is "" for the first
+// page, then the previous page's next; next is "" after the last page. limit caps the page: 0 for
+// the server's default (100), at most 1000.
+func (x *ShopTablesClient) ScanBalances(ctx context.Context, prefix, pageToken string, limit int, opts ...tableclient.Option) (entries []tableclient.Entry[*Tally], next string, err error) {
+	return tableclient.Scan(ctx, x.c, ShopBalancesTableName, prefix, pageToken, limit, func() *Tally { return new(Tally) }, opts...)
+}
+
+// AllBalances iterates over the keys of table "balances" that start with prefix, as ScanBalances
+// reads them, page after page. An error ends the iteration.
+func (x *ShopTablesClient) AllBalances(ctx context.Context, prefix string, opts ...tableclient.Option) iter.Seq2[tableclient.Entry[*Tally], error] {
+	return tableclient.All(ctx, x.c, ShopBalancesTableName, prefix, func() *Tally { return new(Tally) }, opts...)
+}
+
 // Shop keeps one table of balances written from two topics: orders add,
 // refunds subtract. Partition p of the table belongs with partitions p of
 // both inputs.
@@ -1034,6 +1131,44 @@ func (x _NotesJournalsTable) Update(ctx context.Context, fn func(v *Journal) err
 		return err
 	}
 	return x.Put(ctx, v)
+}
+
+// NotesTablesClient reads the tables of app "notes" over HTTP, from outside the app: one method per
+// table and read. It calls package tableclient, which links neither librdkafka nor Prometheus.
+//
+// Its base URL is the HTTP address of any worker of the app, the one the worker serves on (its
+// --http-addr), e.g. http://10.0.0.7:6066; the worker forwards reads of keys it does not own. It is
+// safe for concurrent use.
+type NotesTablesClient struct {
+	c *tableclient.Client
+}
+
+// NewNotesTablesClient returns a client of the tables of app "notes" served by the worker at
+// baseURL. The options (tableclient.WithStandby, WithRetry, WithHTTPClient) apply to every call;
+// each method takes more.
+func NewNotesTablesClient(baseURL string, opts ...tableclient.Option) *NotesTablesClient {
+	return &NotesTablesClient{c: tableclient.New(baseURL, opts...)}
+}
+
+// GetJournals reads key in table "journals" from its partition's owner (or a standby, with
+// tableclient.WithStandby): its value, or the table's default when it has none, and whether it has
+// one.
+func (x *NotesTablesClient) GetJournals(ctx context.Context, key string, opts ...tableclient.Option) (*Journal, bool, error) {
+	return tableclient.Get(ctx, x.c, NotesJournalsTableName, key, func() *Journal { return new(Journal) }, opts...)
+}
+
+// ScanJournals reads one page of the keys of table "journals" that start with prefix (all keys for
+// ""), in partition order, keys in byte order within a partition. pageToken is "" for the first
+// page, then the previous page's next; next is "" after the last page. limit caps the page: 0 for
+// the server's default (100), at most 1000.
+func (x *NotesTablesClient) ScanJournals(ctx context.Context, prefix, pageToken string, limit int, opts ...tableclient.Option) (entries []tableclient.Entry[*Journal], next string, err error) {
+	return tableclient.Scan(ctx, x.c, NotesJournalsTableName, prefix, pageToken, limit, func() *Journal { return new(Journal) }, opts...)
+}
+
+// AllJournals iterates over the keys of table "journals" that start with prefix, as ScanJournals
+// reads them, page after page. An error ends the iteration.
+func (x *NotesTablesClient) AllJournals(ctx context.Context, prefix string, opts ...tableclient.Option) iter.Seq2[tableclient.Entry[*Journal], error] {
+	return tableclient.All(ctx, x.c, NotesJournalsTableName, prefix, func() *Journal { return new(Journal) }, opts...)
 }
 
 // Notes appends entries to journals: a table value and an output that can

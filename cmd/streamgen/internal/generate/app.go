@@ -10,11 +10,12 @@ import (
 )
 
 // generateApp writes everything of one app service: its constants, tables,
-// the agents interface with its Unimplemented struct, one emitter per
+// the typed client of its table queries, the agents interface with its Unimplemented struct, one emitter per
 // agent, the AppDesc and the Register function.
 func (r *renderer) generateApp(g *protogen.GeneratedFile, a fileApp) {
 	generateAppConstants(g, a)
 	r.generateTables(g, a)
+	r.generateTablesClient(g, a)
 	generateAgentsInterface(g, a)
 	generateUnimplemented(g, a)
 	for _, ag := range a.Agents {

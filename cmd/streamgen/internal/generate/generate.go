@@ -17,6 +17,8 @@
 //     typed emitters, handlers, the AppDesc and the Register function.
 //   - tables.go: table constants, TableDescs and typed table accessors
 //     (plain, windowed, global).
+//   - tablesclient.go: per app with tables, the typed client of its table
+//     queries over HTTP (package runtime/tableclient).
 //   - mocks.go: the gomock mocks of the generated interfaces.
 package generate
 

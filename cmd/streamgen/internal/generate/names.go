@@ -69,6 +69,8 @@ type appNames struct {
 	Unimplemented string // UnimplementedShopAgents
 	Register      string // RegisterShopAgents
 	Desc          string // _Shop_AppDesc
+	TablesClient  string // ShopTablesClient: the typed client of the app's table queries
+	NewClient     string // NewShopTablesClient
 	Mock          mockNames
 	agents        map[string]agentNames // by agent name
 	tables        map[string]tableNames // by table name
@@ -83,6 +85,8 @@ func newAppNames(s *protogen.Service, a *dsl.App) appNames {
 		Unimplemented: "Unimplemented" + base + "Agents",
 		Register:      "Register" + base + "Agents",
 		Desc:          "_" + base + "_AppDesc",
+		TablesClient:  base + "TablesClient",
+		NewClient:     "New" + base + "TablesClient",
 		Mock:          newMockNames(base + "Agents"),
 		agents:        map[string]agentNames{},
 		tables:        map[string]tableNames{},
@@ -134,7 +138,19 @@ type tableNames struct {
 	Desc      string // _Shop_AccountTotals_TableDesc
 	Const     string // ShopAccountTotalsTableName: the table name constant
 	Changelog string // ShopAccountTotalsChangelogTopicName: the changelog topic constant
+	Client    tableClientNames
 	Mock      mockNames
+}
+
+// tableClientNames are the methods of the app's tables client that read
+// one table: Get for every table, Scan and All for plain tables, At and
+// Range for windowed tables.
+type tableClientNames struct {
+	Get   string // GetAccountTotals
+	Scan  string // ScanAccountTotals
+	All   string // AllAccountTotals
+	At    string // AccountTotalsAt
+	Range string // AccountTotalsRange
 }
 
 func newTableNames(app string, t *dsl.Table) tableNames {
@@ -147,7 +163,14 @@ func newTableNames(app string, t *dsl.Table) tableNames {
 		Desc:      "_" + app + "_" + c + "_TableDesc",
 		Const:     app + c + "TableName",
 		Changelog: app + c + "ChangelogTopicName",
-		Mock:      newMockNames(iface),
+		Client: tableClientNames{
+			Get:   "Get" + c,
+			Scan:  "Scan" + c,
+			All:   "All" + c,
+			At:    c + "At",
+			Range: c + "Range",
+		},
+		Mock: newMockNames(iface),
 	}
 }
 

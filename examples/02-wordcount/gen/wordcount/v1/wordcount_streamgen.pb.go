@@ -6,7 +6,9 @@ package wordcountv1
 import (
 	context "context"
 	runtime "github.com/streamgen/streamgen/runtime"
+	tableclient "github.com/streamgen/streamgen/runtime/tableclient"
 	proto "google.golang.org/protobuf/proto"
+	iter "iter"
 )
 
 // This is a compile-time assertion that this generated file and the streamgen runtime it is built
@@ -167,6 +169,45 @@ func (x _WordCounterCountsTable) Update(ctx context.Context, fn func(v *WordCoun
 		return err
 	}
 	return x.Put(ctx, v)
+}
+
+// WordCounterTablesClient reads the tables of app "wordcount" over HTTP, from outside the app: one
+// method per table and read. It calls package tableclient, which links neither librdkafka nor
+// Prometheus.
+//
+// Its base URL is the HTTP address of any worker of the app, the one the worker serves on (its
+// --http-addr), e.g. http://10.0.0.7:6066; the worker forwards reads of keys it does not own. It is
+// safe for concurrent use.
+type WordCounterTablesClient struct {
+	c *tableclient.Client
+}
+
+// NewWordCounterTablesClient returns a client of the tables of app "wordcount" served by the worker
+// at baseURL. The options (tableclient.WithStandby, WithRetry, WithHTTPClient) apply to every call;
+// each method takes more.
+func NewWordCounterTablesClient(baseURL string, opts ...tableclient.Option) *WordCounterTablesClient {
+	return &WordCounterTablesClient{c: tableclient.New(baseURL, opts...)}
+}
+
+// GetCounts reads key in table "counts" from its partition's owner (or a standby, with
+// tableclient.WithStandby): its value, or the table's default when it has none, and whether it has
+// one.
+func (x *WordCounterTablesClient) GetCounts(ctx context.Context, key string, opts ...tableclient.Option) (*WordCount, bool, error) {
+	return tableclient.Get(ctx, x.c, WordCounterCountsTableName, key, func() *WordCount { return new(WordCount) }, opts...)
+}
+
+// ScanCounts reads one page of the keys of table "counts" that start with prefix (all keys for ""),
+// in partition order, keys in byte order within a partition. pageToken is "" for the first page,
+// then the previous page's next; next is "" after the last page. limit caps the page: 0 for the
+// server's default (100), at most 1000.
+func (x *WordCounterTablesClient) ScanCounts(ctx context.Context, prefix, pageToken string, limit int, opts ...tableclient.Option) (entries []tableclient.Entry[*WordCount], next string, err error) {
+	return tableclient.Scan(ctx, x.c, WordCounterCountsTableName, prefix, pageToken, limit, func() *WordCount { return new(WordCount) }, opts...)
+}
+
+// AllCounts iterates over the keys of table "counts" that start with prefix, as ScanCounts reads
+// them, page after page. An error ends the iteration.
+func (x *WordCounterTablesClient) AllCounts(ctx context.Context, prefix string, opts ...tableclient.Option) iter.Seq2[tableclient.Entry[*WordCount], error] {
+	return tableclient.All(ctx, x.c, WordCounterCountsTableName, prefix, func() *WordCount { return new(WordCount) }, opts...)
 }
 
 // WordCounter counts words.

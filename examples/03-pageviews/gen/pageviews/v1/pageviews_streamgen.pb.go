@@ -6,6 +6,7 @@ package pageviewsv1
 import (
 	context "context"
 	runtime "github.com/streamgen/streamgen/runtime"
+	tableclient "github.com/streamgen/streamgen/runtime/tableclient"
 	proto "google.golang.org/protobuf/proto"
 	time "time"
 )
@@ -186,6 +187,37 @@ func (x _PageViewsViewsTable) Range(ctx context.Context, from, to time.Time) ([]
 		out[i] = runtime.Window[*ViewCount]{Start: w.Start, End: w.End, Value: w.Value.(*ViewCount)}
 	}
 	return out, nil
+}
+
+// PageViewsTablesClient reads the tables of app "pageviews" over HTTP, from outside the app: one
+// method per table and read. It calls package tableclient, which links neither librdkafka nor
+// Prometheus.
+//
+// Its base URL is the HTTP address of any worker of the app, the one the worker serves on (its
+// --http-addr), e.g. http://10.0.0.7:6066; the worker forwards reads of keys it does not own. It is
+// safe for concurrent use.
+type PageViewsTablesClient struct {
+	c *tableclient.Client
+}
+
+// NewPageViewsTablesClient returns a client of the tables of app "pageviews" served by the worker
+// at baseURL. The options (tableclient.WithStandby, WithRetry, WithHTTPClient) apply to every call;
+// each method takes more.
+func NewPageViewsTablesClient(baseURL string, opts ...tableclient.Option) *PageViewsTablesClient {
+	return &PageViewsTablesClient{c: tableclient.New(baseURL, opts...)}
+}
+
+// ViewsAt reads the window of key in windowed table "views" (tumbling windows of 1m0s) that a read
+// at time at returns: the newest containing at (sliding windows: the one ending first after it).
+// found is false when the window holds no value; its Value is then the table's default.
+func (x *PageViewsTablesClient) ViewsAt(ctx context.Context, key string, at time.Time, opts ...tableclient.Option) (w tableclient.Window[*ViewCount], found bool, err error) {
+	return tableclient.WindowAt(ctx, x.c, PageViewsViewsTableName, key, at, func() *ViewCount { return new(ViewCount) }, opts...)
+}
+
+// ViewsRange reads the windows of key in windowed table "views" that start in [from, to) and hold a
+// value, oldest first.
+func (x *PageViewsTablesClient) ViewsRange(ctx context.Context, key string, from, to time.Time, opts ...tableclient.Option) ([]tableclient.Window[*ViewCount], error) {
+	return tableclient.WindowRange(ctx, x.c, PageViewsViewsTableName, key, from, to, func() *ViewCount { return new(ViewCount) }, opts...)
 }
 
 // PageViews counts views.

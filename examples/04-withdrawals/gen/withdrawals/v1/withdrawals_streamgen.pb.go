@@ -6,6 +6,7 @@ package withdrawalsv1
 import (
 	context "context"
 	runtime "github.com/streamgen/streamgen/runtime"
+	tableclient "github.com/streamgen/streamgen/runtime/tableclient"
 	proto "google.golang.org/protobuf/proto"
 	time "time"
 )
@@ -284,6 +285,50 @@ func (x _WithdrawalsLastMinuteTable) Range(ctx context.Context, from, to time.Ti
 		out[i] = runtime.Window[*UserTotal]{Start: w.Start, End: w.End, Value: w.Value.(*UserTotal)}
 	}
 	return out, nil
+}
+
+// WithdrawalsTablesClient reads the tables of app "withdrawals" over HTTP, from outside the app:
+// one method per table and read. It calls package tableclient, which links neither librdkafka nor
+// Prometheus.
+//
+// Its base URL is the HTTP address of any worker of the app, the one the worker serves on (its
+// --http-addr), e.g. http://10.0.0.7:6066; the worker forwards reads of keys it does not own. It is
+// safe for concurrent use.
+type WithdrawalsTablesClient struct {
+	c *tableclient.Client
+}
+
+// NewWithdrawalsTablesClient returns a client of the tables of app "withdrawals" served by the
+// worker at baseURL. The options (tableclient.WithStandby, WithRetry, WithHTTPClient) apply to
+// every call; each method takes more.
+func NewWithdrawalsTablesClient(baseURL string, opts ...tableclient.Option) *WithdrawalsTablesClient {
+	return &WithdrawalsTablesClient{c: tableclient.New(baseURL, opts...)}
+}
+
+// UserTotalsAt reads the window of key in windowed table "user-totals" (hopping windows of 10s)
+// that a read at time at returns: the newest containing at (sliding windows: the one ending first
+// after it). found is false when the window holds no value; its Value is then the table's default.
+func (x *WithdrawalsTablesClient) UserTotalsAt(ctx context.Context, key string, at time.Time, opts ...tableclient.Option) (w tableclient.Window[*UserTotal], found bool, err error) {
+	return tableclient.WindowAt(ctx, x.c, WithdrawalsUserTotalsTableName, key, at, func() *UserTotal { return new(UserTotal) }, opts...)
+}
+
+// UserTotalsRange reads the windows of key in windowed table "user-totals" that start in [from, to)
+// and hold a value, oldest first.
+func (x *WithdrawalsTablesClient) UserTotalsRange(ctx context.Context, key string, from, to time.Time, opts ...tableclient.Option) ([]tableclient.Window[*UserTotal], error) {
+	return tableclient.WindowRange(ctx, x.c, WithdrawalsUserTotalsTableName, key, from, to, func() *UserTotal { return new(UserTotal) }, opts...)
+}
+
+// LastMinuteAt reads the window of key in windowed table "last-minute" (sliding windows of 1m0s)
+// that a read at time at returns: the newest containing at (sliding windows: the one ending first
+// after it). found is false when the window holds no value; its Value is then the table's default.
+func (x *WithdrawalsTablesClient) LastMinuteAt(ctx context.Context, key string, at time.Time, opts ...tableclient.Option) (w tableclient.Window[*UserTotal], found bool, err error) {
+	return tableclient.WindowAt(ctx, x.c, WithdrawalsLastMinuteTableName, key, at, func() *UserTotal { return new(UserTotal) }, opts...)
+}
+
+// LastMinuteRange reads the windows of key in windowed table "last-minute" that start in [from, to)
+// and hold a value, oldest first.
+func (x *WithdrawalsTablesClient) LastMinuteRange(ctx context.Context, key string, from, to time.Time, opts ...tableclient.Option) ([]tableclient.Window[*UserTotal], error) {
+	return tableclient.WindowRange(ctx, x.c, WithdrawalsLastMinuteTableName, key, from, to, func() *UserTotal { return new(UserTotal) }, opts...)
 }
 
 // Withdrawals tracks withdrawals.

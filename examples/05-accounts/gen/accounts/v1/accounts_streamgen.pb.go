@@ -6,7 +6,9 @@ package accountsv1
 import (
 	context "context"
 	runtime "github.com/streamgen/streamgen/runtime"
+	tableclient "github.com/streamgen/streamgen/runtime/tableclient"
 	proto "google.golang.org/protobuf/proto"
+	iter "iter"
 	time "time"
 )
 
@@ -247,6 +249,59 @@ func (x _AccountsMinuteDepositsTable) Range(ctx context.Context, from, to time.T
 		out[i] = runtime.Window[*Count]{Start: w.Start, End: w.End, Value: w.Value.(*Count)}
 	}
 	return out, nil
+}
+
+// AccountsTablesClient reads the tables of app "accounts" over HTTP, from outside the app: one
+// method per table and read. It calls package tableclient, which links neither librdkafka nor
+// Prometheus.
+//
+// Its base URL is the HTTP address of any worker of the app, the one the worker serves on (its
+// --http-addr), e.g. http://10.0.0.7:6066; the worker forwards reads of keys it does not own. It is
+// safe for concurrent use.
+type AccountsTablesClient struct {
+	c *tableclient.Client
+}
+
+// NewAccountsTablesClient returns a client of the tables of app "accounts" served by the worker at
+// baseURL. The options (tableclient.WithStandby, WithRetry, WithHTTPClient) apply to every call;
+// each method takes more.
+func NewAccountsTablesClient(baseURL string, opts ...tableclient.Option) *AccountsTablesClient {
+	return &AccountsTablesClient{c: tableclient.New(baseURL, opts...)}
+}
+
+// GetBalances reads key in table "balances" from its partition's owner (or a standby, with
+// tableclient.WithStandby): its value, or the table's default when it has none, and whether it has
+// one.
+func (x *AccountsTablesClient) GetBalances(ctx context.Context, key string, opts ...tableclient.Option) (*Balance, bool, error) {
+	return tableclient.Get(ctx, x.c, AccountsBalancesTableName, key, func() *Balance { return new(Balance) }, opts...)
+}
+
+// ScanBalances reads one page of the keys of table "balances" that start with prefix (all keys for
+// ""), in partition order, keys in byte order within a partition. pageToken is "" for the first
+// page, then the previous page's next; next is "" after the last page. limit caps the page: 0 for
+// the server's default (100), at most 1000.
+func (x *AccountsTablesClient) ScanBalances(ctx context.Context, prefix, pageToken string, limit int, opts ...tableclient.Option) (entries []tableclient.Entry[*Balance], next string, err error) {
+	return tableclient.Scan(ctx, x.c, AccountsBalancesTableName, prefix, pageToken, limit, func() *Balance { return new(Balance) }, opts...)
+}
+
+// AllBalances iterates over the keys of table "balances" that start with prefix, as ScanBalances
+// reads them, page after page. An error ends the iteration.
+func (x *AccountsTablesClient) AllBalances(ctx context.Context, prefix string, opts ...tableclient.Option) iter.Seq2[tableclient.Entry[*Balance], error] {
+	return tableclient.All(ctx, x.c, AccountsBalancesTableName, prefix, func() *Balance { return new(Balance) }, opts...)
+}
+
+// MinuteDepositsAt reads the window of key in windowed table "minute-deposits" (tumbling windows of
+// 1m0s) that a read at time at returns: the newest containing at (sliding windows: the one ending
+// first after it). found is false when the window holds no value; its Value is then the table's
+// default.
+func (x *AccountsTablesClient) MinuteDepositsAt(ctx context.Context, key string, at time.Time, opts ...tableclient.Option) (w tableclient.Window[*Count], found bool, err error) {
+	return tableclient.WindowAt(ctx, x.c, AccountsMinuteDepositsTableName, key, at, func() *Count { return new(Count) }, opts...)
+}
+
+// MinuteDepositsRange reads the windows of key in windowed table "minute-deposits" that start in
+// [from, to) and hold a value, oldest first.
+func (x *AccountsTablesClient) MinuteDepositsRange(ctx context.Context, key string, from, to time.Time, opts ...tableclient.Option) ([]tableclient.Window[*Count], error) {
+	return tableclient.WindowRange(ctx, x.c, AccountsMinuteDepositsTableName, key, from, to, func() *Count { return new(Count) }, opts...)
 }
 
 // AccountsAgents is implemented by the agents of app "accounts".

@@ -6,7 +6,9 @@ package benchv1
 import (
 	context "context"
 	runtime "github.com/streamgen/streamgen/runtime"
+	tableclient "github.com/streamgen/streamgen/runtime/tableclient"
 	proto "google.golang.org/protobuf/proto"
+	iter "iter"
 )
 
 // This is a compile-time assertion that this generated file and the streamgen runtime it is built
@@ -263,6 +265,45 @@ func (x _BenchCountCountsTable) Update(ctx context.Context, fn func(v *Tally) er
 	return x.Put(ctx, v)
 }
 
+// BenchCountTablesClient reads the tables of app "bench-streamgen-count" over HTTP, from outside
+// the app: one method per table and read. It calls package tableclient, which links neither
+// librdkafka nor Prometheus.
+//
+// Its base URL is the HTTP address of any worker of the app, the one the worker serves on (its
+// --http-addr), e.g. http://10.0.0.7:6066; the worker forwards reads of keys it does not own. It is
+// safe for concurrent use.
+type BenchCountTablesClient struct {
+	c *tableclient.Client
+}
+
+// NewBenchCountTablesClient returns a client of the tables of app "bench-streamgen-count" served by
+// the worker at baseURL. The options (tableclient.WithStandby, WithRetry, WithHTTPClient) apply to
+// every call; each method takes more.
+func NewBenchCountTablesClient(baseURL string, opts ...tableclient.Option) *BenchCountTablesClient {
+	return &BenchCountTablesClient{c: tableclient.New(baseURL, opts...)}
+}
+
+// GetCounts reads key in table "counts" from its partition's owner (or a standby, with
+// tableclient.WithStandby): its value, or the table's default when it has none, and whether it has
+// one.
+func (x *BenchCountTablesClient) GetCounts(ctx context.Context, key string, opts ...tableclient.Option) (*Tally, bool, error) {
+	return tableclient.Get(ctx, x.c, BenchCountCountsTableName, key, func() *Tally { return new(Tally) }, opts...)
+}
+
+// ScanCounts reads one page of the keys of table "counts" that start with prefix (all keys for ""),
+// in partition order, keys in byte order within a partition. pageToken is "" for the first page,
+// then the previous page's next; next is "" after the last page. limit caps the page: 0 for the
+// server's default (100), at most 1000.
+func (x *BenchCountTablesClient) ScanCounts(ctx context.Context, prefix, pageToken string, limit int, opts ...tableclient.Option) (entries []tableclient.Entry[*Tally], next string, err error) {
+	return tableclient.Scan(ctx, x.c, BenchCountCountsTableName, prefix, pageToken, limit, func() *Tally { return new(Tally) }, opts...)
+}
+
+// AllCounts iterates over the keys of table "counts" that start with prefix, as ScanCounts reads
+// them, page after page. An error ends the iteration.
+func (x *BenchCountTablesClient) AllCounts(ctx context.Context, prefix string, opts ...tableclient.Option) iter.Seq2[tableclient.Entry[*Tally], error] {
+	return tableclient.All(ctx, x.c, BenchCountCountsTableName, prefix, func() *Tally { return new(Tally) }, opts...)
+}
+
 // BenchCount counts records per key in a table.
 //
 // BenchCountAgents is implemented by the agents of app "bench-streamgen-count".
@@ -427,6 +468,45 @@ func (x _BenchCountEosCountsTable) Update(ctx context.Context, fn func(v *TallyE
 		return err
 	}
 	return x.Put(ctx, v)
+}
+
+// BenchCountEosTablesClient reads the tables of app "bench-streamgen-count-eos" over HTTP, from
+// outside the app: one method per table and read. It calls package tableclient, which links neither
+// librdkafka nor Prometheus.
+//
+// Its base URL is the HTTP address of any worker of the app, the one the worker serves on (its
+// --http-addr), e.g. http://10.0.0.7:6066; the worker forwards reads of keys it does not own. It is
+// safe for concurrent use.
+type BenchCountEosTablesClient struct {
+	c *tableclient.Client
+}
+
+// NewBenchCountEosTablesClient returns a client of the tables of app "bench-streamgen-count-eos"
+// served by the worker at baseURL. The options (tableclient.WithStandby, WithRetry, WithHTTPClient)
+// apply to every call; each method takes more.
+func NewBenchCountEosTablesClient(baseURL string, opts ...tableclient.Option) *BenchCountEosTablesClient {
+	return &BenchCountEosTablesClient{c: tableclient.New(baseURL, opts...)}
+}
+
+// GetCounts reads key in table "counts" from its partition's owner (or a standby, with
+// tableclient.WithStandby): its value, or the table's default when it has none, and whether it has
+// one.
+func (x *BenchCountEosTablesClient) GetCounts(ctx context.Context, key string, opts ...tableclient.Option) (*TallyEos, bool, error) {
+	return tableclient.Get(ctx, x.c, BenchCountEosCountsTableName, key, func() *TallyEos { return new(TallyEos) }, opts...)
+}
+
+// ScanCounts reads one page of the keys of table "counts" that start with prefix (all keys for ""),
+// in partition order, keys in byte order within a partition. pageToken is "" for the first page,
+// then the previous page's next; next is "" after the last page. limit caps the page: 0 for the
+// server's default (100), at most 1000.
+func (x *BenchCountEosTablesClient) ScanCounts(ctx context.Context, prefix, pageToken string, limit int, opts ...tableclient.Option) (entries []tableclient.Entry[*TallyEos], next string, err error) {
+	return tableclient.Scan(ctx, x.c, BenchCountEosCountsTableName, prefix, pageToken, limit, func() *TallyEos { return new(TallyEos) }, opts...)
+}
+
+// AllCounts iterates over the keys of table "counts" that start with prefix, as ScanCounts reads
+// them, page after page. An error ends the iteration.
+func (x *BenchCountEosTablesClient) AllCounts(ctx context.Context, prefix string, opts ...tableclient.Option) iter.Seq2[tableclient.Entry[*TallyEos], error] {
+	return tableclient.All(ctx, x.c, BenchCountEosCountsTableName, prefix, func() *TallyEos { return new(TallyEos) }, opts...)
 }
 
 // BenchCountEos is BenchCount, exactly once: outputs, changelog writes and
