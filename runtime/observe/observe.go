@@ -274,16 +274,41 @@ func (l Lag) Records() int64 {
 	return max(l.HighWatermark-l.Position, 0)
 }
 
+// TableHook is implemented by hooks that want the size of the table
+// partitions a stream thread holds and how far its standby replicas are
+// behind. It is called from each thread's poll goroutine about every 10
+// seconds, with every store the thread holds (active and standby).
+type TableHook interface {
+	OnTables(thread int, tables []TableStats)
+}
+
+// TableStats describes one table partition's store on a worker.
+type TableStats struct {
+	// Table and Partition name the table partition.
+	Table     string
+	Partition int32
+	// Standby is set for a standby replica (a warm copy of a partition
+	// another worker owns).
+	Standby bool
+	// Keys estimates the keys in the store (Badger: the keys of its
+	// on-disk tables, which count a key's older versions until compaction
+	// and not the newest writes in memory); -1 when the store cannot say.
+	Keys int64
+	// LagRecords is, for a standby, how many changelog records it has not
+	// applied yet (-1 unknown); 0 for an active store.
+	LagRecords int64
+}
+
 // Check returns an error naming each hook that implements none of the
 // hook interfaces: a typo in a method name would otherwise be silently
 // ignored.
 func Check(hs []Hook) error {
 	for i, h := range hs {
 		switch h.(type) {
-		case RestoreHook, CommitHook, ProcessHook, DoneHook, RebalanceHook, StateHook, LagHook:
+		case RestoreHook, CommitHook, ProcessHook, DoneHook, RebalanceHook, StateHook, LagHook, TableHook:
 		default:
 			return fmt.Errorf("hook %d (%T) implements none of RestoreHook (OnRestore), CommitHook (OnCommit), ProcessHook (OnProcess), "+
-				"DoneHook (OnDone), RebalanceHook (OnRebalance), StateHook (OnState), LagHook (OnLag)", i, h)
+				"DoneHook (OnDone), RebalanceHook (OnRebalance), StateHook (OnState), LagHook (OnLag), TableHook (OnTables)", i, h)
 		}
 	}
 	return nil

@@ -62,6 +62,13 @@ type Seeker interface {
 	ScanFrom(start []byte, fn func(key, value []byte) error) error
 }
 
+// KeyEstimator is implemented by stores that can estimate their key
+// count cheaply (Badger and Memory do), for metrics.
+type KeyEstimator interface {
+	// EstimateKeys returns about how many keys the store holds.
+	EstimateKeys() int64
+}
+
 // ErrStop, returned by a Scan or ScanFrom callback, ends the scan without
 // an error.
 var ErrStop = errors.New("state: stop the scan")
@@ -366,6 +373,17 @@ func (b *Badger) ScanFrom(start []byte, fn func(key, value []byte) error) error 
 	})
 }
 
+// EstimateKeys returns the keys of Badger's on-disk tables (KeyEstimator):
+// no scan, but a key's older versions count until compaction drops them,
+// and the newest writes, still in memory, do not count yet.
+func (b *Badger) EstimateKeys() int64 {
+	var n int64
+	for _, t := range b.db.Tables() {
+		n += int64(t.KeyCount)
+	}
+	return n
+}
+
 // Len counts the keys in the store (a full scan: for tests and tools).
 func (b *Badger) Len() (int, error) {
 	n := 0
@@ -501,6 +519,9 @@ func (m *Memory) ScanFrom(start []byte, fn func(key, value []byte) error) error 
 	}
 	return nil
 }
+
+// EstimateKeys returns the number of keys (KeyEstimator).
+func (m *Memory) EstimateKeys() int64 { return int64(m.Keys()) }
 
 // Keys returns the number of keys.
 func (m *Memory) Keys() int {

@@ -74,6 +74,8 @@ var (
 //	streamgen_restore_remaining_records{table,partition}    gauge: changelog offsets left to read, while the restore runs
 //	streamgen_restore_records_per_second{table,partition}   gauge: the restore's rate so far, while it runs
 //	streamgen_restores_total{result}                        counter: restores done (ok), restore attempts failed (error), restores cancelled by a revocation (canceled)
+//	streamgen_table_keys{table,partition,replica}           gauge: estimated keys of a store (replica: active, standby), every ~10 s
+//	streamgen_standby_lag_records{table,partition}          gauge: changelog records a standby has not applied, every ~10 s
 //
 // An agent's series for a topic, every outcome's included, exist (at 0)
 // from its first record of the topic on, so rates and ratios have both
@@ -104,6 +106,8 @@ type Metrics struct {
 	restoreLeft   *prometheus.GaugeVec
 	restoreRate   *prometheus.GaugeVec
 	restores      *prometheus.CounterVec
+	tableKeys     *prometheus.GaugeVec
+	standbyLag    *prometheus.GaugeVec
 
 	commitsOK, commitsErr prometheus.Counter
 	restoresOK            prometheus.Counter
@@ -125,6 +129,8 @@ type Metrics struct {
 	// this worker keeps its series.
 	lagSeries map[observe.Partition]lagSeries
 	lagOwner  map[observe.Partition]int
+	// tableSeen is, per thread, the table series its last OnTables set.
+	tableSeen map[int]map[tableSeries]bool
 	// ownedTopics are the topics streamgen_partitions_owned has a series
 	// for.
 	ownedTopics map[string]bool
@@ -195,7 +201,7 @@ func NewMetrics(c MetricsConfig) (*Metrics, error) {
 		commitTime: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "streamgen_commit_duration_seconds",
 			Help: "Time a commit took, failed commits included.", Buckets: CommitBuckets, ConstLabels: cl}),
 		aborts: prometheus.NewCounter(prometheus.CounterOpts{Name: "streamgen_transaction_aborts_total",
-			Help: "Failed commits: under exactly-once each is an aborted transaction whose records are processed again.", ConstLabels: cl}),
+			Help: "Exactly-once transactions aborted because they could not commit; their records are processed again.", ConstLabels: cl}),
 		rebalances: prometheus.NewCounter(prometheus.CounterOpts{Name: "streamgen_rebalances_total",
 			Help: "Rebalance callbacks (assignments and revocations) seen by the stream threads.", ConstLabels: cl}),
 		assigned: counter("streamgen_partitions_assigned_total", "Input partitions assigned to the stream threads.", "topic"),
@@ -207,7 +213,10 @@ func NewMetrics(c MetricsConfig) (*Metrics, error) {
 		restoreLeft: gauge("streamgen_restore_remaining_records", "Changelog offsets a running table restore has left to read.", "table", "partition"),
 		restoreRate: gauge("streamgen_restore_records_per_second", "Records per second read by a running table restore, since it started.", "table", "partition"),
 		restores:    counter("streamgen_restores_total", "Table restores done (result ok), restore attempts that failed (result error), restores cancelled because their partition left (result canceled).", "result"),
+		tableKeys:   gauge("streamgen_table_keys", "Estimated keys in a table partition's store (Badger: keys of its on-disk tables), by replica (active, standby).", "table", "partition", "replica"),
+		standbyLag:  gauge("streamgen_standby_lag_records", "Changelog records a standby replica has not applied yet.", "table", "partition"),
 
+		tableSeen:   map[int]map[tableSeries]bool{},
 		lagSeries:   map[observe.Partition]lagSeries{},
 		lagOwner:    map[observe.Partition]int{},
 		ownedTopics: map[string]bool{},
@@ -216,7 +225,7 @@ func NewMetrics(c MetricsConfig) (*Metrics, error) {
 	for _, c := range []prometheus.Collector{
 		m.processed, m.emitted, m.handlerTime, m.deadLetters, m.repartitioned, m.latency, m.lag, m.position,
 		m.commits, m.commitTime, m.aborts, m.rebalances, m.assigned, m.revoked, m.owned, m.restoring,
-		m.restoreRecs, m.restoreLeft, m.restoreRate, m.restores,
+		m.restoreRecs, m.restoreLeft, m.restoreRate, m.restores, m.tableKeys, m.standbyLag,
 	} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("web: registering metrics: %w (is another web.Metrics with the same App registered in this registry?)", err)

@@ -429,3 +429,23 @@ func TestRestoreCanceled(t *testing.T) {
 	})
 	absent(t, got, `streamgen_restore_remaining_records{partition="1",table="t"}`)
 }
+
+// TestTables: store sizes by replica and standby lag, and the series of
+// a store the thread no longer reports disappear.
+func TestTables(t *testing.T) {
+	m := newMetrics(t, web.MetricsConfig{})
+	m.OnTables(0, []observe.TableStats{
+		{Table: "counts", Partition: 0, Keys: 120},
+		{Table: "counts", Partition: 3, Standby: true, Keys: 80, LagRecords: 7},
+	})
+	got := scrape(t, m.Registry())
+	want(t, got, map[string]float64{
+		`streamgen_table_keys{partition="0",replica="active",table="counts"}`:  120,
+		`streamgen_table_keys{partition="3",replica="standby",table="counts"}`: 80,
+		`streamgen_standby_lag_records{partition="3",table="counts"}`:          7,
+	})
+	m.OnTables(0, []observe.TableStats{{Table: "counts", Partition: 0, Keys: 130}})
+	got = scrape(t, m.Registry())
+	want(t, got, map[string]float64{`streamgen_table_keys{partition="0",replica="active",table="counts"}`: 130})
+	absent(t, got, `streamgen_table_keys{partition="3",replica="standby",table="counts"}`, `streamgen_standby_lag_records{partition="3",table="counts"}`)
+}

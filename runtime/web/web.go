@@ -1,6 +1,7 @@
 // Package web serves a worker's operational HTTP endpoints and exports its
 // metrics: a Prometheus adapter for the hooks of package observe, liveness
-// and readiness probes, and the HTTP server that serves them.
+// and readiness probes, table queries (HandleTables), and the HTTP server
+// that serves them.
 //
 // A worker creates a Metrics, registers it as a hook (it implements every
 // hook interface of package observe), and serves it with a Server:
@@ -19,6 +20,8 @@
 //	              partition restores its tables, 503 with a JSON body naming
 //	              what it waits for otherwise
 //	GET /metrics  the Prometheus text exposition of Metrics.Registry
+//	GET /tables/  table queries, with HandleTables (see tables.go): by key,
+//	              paginated scans, a key's windows; forwarded to the owner
 //
 // Other paths answer 404, other methods 405; Server.Handle adds routes.
 //
@@ -29,4 +32,6 @@
 //	status.go   the threads' heartbeats and states and the restores in flight, for the probes
 //	server.go   Server: listening, serving, graceful shutdown, limits, panic recovery
 //	probes.go   the /healthz and /readyz handlers and the readiness JSON
+//	tables.go   the table routes: Tables (what a worker provides), reads, scans, windows, forwarding
+//	tablestats.go  OnTables: store sizes and standby lag
 package web

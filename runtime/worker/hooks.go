@@ -48,6 +48,7 @@ type hooks struct {
 	rebalance []observe.RebalanceHook
 	state     []observe.StateHook
 	lag       []observe.LagHook
+	tables    []observe.TableHook
 }
 
 func newHooks(hs []Hook) *hooks {
@@ -73,6 +74,9 @@ func newHooks(hs []Hook) *hooks {
 		}
 		if v, ok := x.(observe.LagHook); ok {
 			h.lag = append(h.lag, v)
+		}
+		if v, ok := x.(observe.TableHook); ok {
+			h.tables = append(h.tables, v)
 		}
 	}
 	return h
@@ -130,6 +134,12 @@ func (hs *hooks) onState(s observe.State) {
 func (hs *hooks) onLag(thread int, lags []observe.Lag) {
 	for _, h := range hs.lag {
 		h.OnLag(thread, lags)
+	}
+}
+
+func (hs *hooks) onTables(thread int, ts []observe.TableStats) {
+	for _, h := range hs.tables {
+		h.OnTables(thread, ts)
 	}
 }
 

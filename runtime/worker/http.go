@@ -53,6 +53,5 @@ func (w *worker) serveHTTP(srv *web.Server, threads []*thread) (stop func()) {
 	return func() {
 		cancel()
 		<-done
-		q.close()
 	}
 }

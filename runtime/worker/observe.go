@@ -2,14 +2,18 @@ package worker
 
 import (
 	"slices"
+	"time"
 
+	"github.com/streamgen/streamgen/runtime/internal/lane"
 	"github.com/streamgen/streamgen/runtime/kafka"
 	"github.com/streamgen/streamgen/runtime/observe"
+	"github.com/streamgen/streamgen/runtime/state"
 )
 
 // What a stream thread reports to the hooks of package observe beyond the
 // record path: its state (joined, partitions owned and restoring) when it
-// changes, and its partitions' lag about every second.
+// changes, its partitions' lag about every second, and its stores' sizes
+// and standby lag about every 10 seconds.
 
 // reportState tells the StateHooks the thread's state. Poll goroutine
 // only.
@@ -46,6 +50,47 @@ func (t *thread) reportLag() {
 		}
 	}
 	t.w.hooks.onLag(t.id, lags)
+}
+
+// tableStatsEvery is how often reportTables runs: each standby store
+// costs one watermark request to its changelog's leader.
+const tableStatsEvery = 10 * time.Second
+
+// reportTables tells the TableHooks the size of every store the thread
+// holds and how far its standby stores are behind their changelogs. Poll
+// goroutine only.
+func (t *thread) reportTables() {
+	if len(t.w.hooks.tables) == 0 {
+		return
+	}
+	var stats []observe.TableStats
+	for _, ts := range t.stores.all() {
+		stats = append(stats, observe.TableStats{Table: ts.Desc.Name, Partition: ts.Partition, Keys: estimateKeys(ts)})
+	}
+	if t.standby != nil {
+		for _, ts := range t.standby.all() {
+			lag := int64(-1)
+			hw, err := t.w.groups.HighWatermark(kafka.TopicPartition{Topic: ts.Desc.Changelog.Name, Partition: ts.Partition}, 2*time.Second)
+			if err == nil {
+				lag = max(hw-ts.From, 0)
+			}
+			stats = append(stats, observe.TableStats{Table: ts.Desc.Name, Partition: ts.Partition, Standby: true,
+				Keys: estimateKeys(ts), LagRecords: lag})
+		}
+	}
+	t.w.hooks.onTables(t.id, stats)
+}
+
+// estimateKeys asks a store for its key count, -1 if it cannot say.
+func estimateKeys(ts *lane.Table) int64 {
+	n := int64(-1)
+	_, _ = ts.Read(func(st state.Store) error {
+		if e, ok := st.(state.KeyEstimator); ok {
+			n = e.EstimateKeys()
+		}
+		return nil
+	})
+	return n
 }
 
 func compareTP(a, b kafka.TopicPartition) int {

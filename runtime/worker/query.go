@@ -37,7 +37,7 @@ const clientIDSep = "@"
 type tableQueries struct {
 	w       *worker
 	threads []*thread
-	groups  *kafka.Groups
+	groups  *kafka.Groups // the worker's
 
 	mu     sync.Mutex
 	owners map[kafka.TopicPartition]string // input partition → HTTP base URL
@@ -45,10 +45,8 @@ type tableQueries struct {
 }
 
 func newTableQueries(w *worker, threads []*thread) *tableQueries {
-	return &tableQueries{w: w, threads: threads, groups: kafka.NewGroups(w.kcfg)}
+	return &tableQueries{w: w, threads: threads, groups: w.groups}
 }
-
-func (q *tableQueries) close() { q.groups.Close() }
 
 // Table returns the app's table called name.
 func (q *tableQueries) Table(name string) (*runtime.TableDesc, bool) {

@@ -127,6 +127,17 @@ func (s *standbys) close() {
 	}
 }
 
+// all returns the standby stores.
+func (s *standbys) all() []*lane.Table {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*lane.Table, 0, len(s.stores))
+	for _, ts := range s.stores {
+		out = append(out, ts)
+	}
+	return out
+}
+
 // lookup returns the standby store of a table partition, or nil.
 func (s *standbys) lookup(table string, partition int32) *lane.Table {
 	s.mu.Lock()

@@ -125,6 +125,17 @@ func (s *storeSet) lookup(table string, partition int32) *lane.Table {
 	return s.open[storeKey{table, partition}]
 }
 
+// all returns the open stores.
+func (s *storeSet) all() []*lane.Table {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*lane.Table, 0, len(s.open))
+	for _, ts := range s.open {
+		out = append(out, ts)
+	}
+	return out
+}
+
 // undo releases what a failed openTables acquired.
 func (s *storeSet) undo(opened, reused []*lane.Table) {
 	for _, ts := range reused {

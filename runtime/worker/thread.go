@@ -139,7 +139,7 @@ func (t *thread) fail(err error) { t.w.fail(err) }
 // their checkpoints.
 func (t *thread) loop(ctx context.Context) error {
 	var batch []*runtime.Record
-	lastCommit, lastCheckpoint := time.Now(), time.Now()
+	lastCommit, lastCheckpoint, lastStats := time.Now(), time.Now(), time.Time{}
 	for ctx.Err() == nil {
 		if err := t.failure(); err != nil {
 			return err
@@ -174,6 +174,10 @@ func (t *thread) loop(ctx context.Context) error {
 			t.checkpointTables()
 			t.reportLag()
 			lastCheckpoint = time.Now()
+		}
+		if time.Since(lastStats) >= tableStatsEvery {
+			t.reportTables()
+			lastStats = time.Now()
 		}
 	}
 	return nil

@@ -80,6 +80,8 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 		hooks: newHooks(cfg.hooks), exactlyOnce: cfg.exactlyOnce(app), stop: stopLoops,
 		recordLimit: lane.RecordLimits(app, cfg.maxRecordBytes())}
 	w.onProcess, w.onDone = w.hooks.processFunc(), w.hooks.doneFunc()
+	w.groups = kafka.NewGroups(kcfg)
+	defer w.groups.Close()
 	// Global tables load before anything is consumed.
 	if w.globals, err = openGlobals(w); err != nil {
 		return fmt.Errorf("streamgen worker: %w", err)
@@ -130,6 +132,7 @@ type worker struct {
 	onProcess   func(observe.Processed) // the lanes' ProcessHooks; nil without
 	onDone      func(*lane.Input)       // the inputs' DoneHooks; nil without
 	httpURL     string                  // the HTTP server's base URL; "" without one
+	groups      *kafka.Groups           // group descriptions and watermark queries (lazy)
 
 	stop  context.CancelFunc // ends every thread's poll loop
 	errMu sync.Mutex
