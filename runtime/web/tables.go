@@ -16,11 +16,13 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/streamgen/streamgen/runtime"
+	"github.com/streamgen/streamgen/runtime/tableclient"
 )
 
 // Table queries: every table of an app, read by key over plain HTTP/JSON
-// from any worker (the wire protocol is package tableclient's, which the
-// generated typed clients use). A request for a key whose partition
+// from any worker. The wire protocol and its JSON bodies are package
+// tableclient's (the generated typed clients use it); the routes encode
+// the same types. A request for a key whose partition
 // another worker owns is forwarded to that worker once (header
 // ForwardedHeader); during a rebalance or restore the answer is a 503
 // with Retry-After and "retryable": true, never a value from a store that
@@ -102,17 +104,11 @@ type tableRoutes struct {
 	client *http.Client // forwards to owners
 }
 
-// tableError is the JSON body of a failed table request.
-type tableError struct {
-	Error     string `json:"error"`
-	Retryable bool   `json:"retryable"`
-}
-
 func tableFail(w http.ResponseWriter, status int, retryable bool, format string, args ...any) {
 	if retryable {
 		w.Header().Set("Retry-After", "1")
 	}
-	tableJSON(w, status, tableError{Error: fmt.Sprintf(format, args...), Retryable: retryable})
+	tableJSON(w, status, tableclient.ErrorResponse{Error: fmt.Sprintf(format, args...), Retryable: retryable})
 }
 
 func tableJSON(w http.ResponseWriter, status int, v any) {
@@ -199,17 +195,6 @@ func (q *tableRoutes) forward(w http.ResponseWriter, r *http.Request, base strin
 	_, _ = io.Copy(w, io.LimitReader(resp.Body, 64<<20))
 }
 
-// keyAnswer is the body of GET /tables/{table}/keys/{key}.
-type keyAnswer struct {
-	Table      string          `json:"table"`
-	Key        string          `json:"key"`
-	Partition  int32           `json:"partition"`
-	Found      bool            `json:"found"`
-	Value      json.RawMessage `json:"value,omitempty"`
-	Source     string          `json:"source"`
-	LagRecords int64           `json:"lag_records"`
-}
-
 func (q *tableRoutes) get(w http.ResponseWriter, r *http.Request) {
 	td, ok := q.table(w, r)
 	if !ok {
@@ -227,7 +212,7 @@ func (q *tableRoutes) get(w http.ResponseWriter, r *http.Request) {
 		tableFail(w, http.StatusInternalServerError, false, "reading table %q: %v", td.Name, err)
 		return
 	}
-	a := keyAnswer{Table: td.Name, Key: string(key), Partition: p, Found: v.Found, Source: v.Source, LagRecords: v.LagRecords}
+	a := tableclient.KeyResponse{Table: td.Name, Key: string(key), Partition: p, Found: v.Found, Source: tableclient.Source(v.Source), LagRecords: v.LagRecords}
 	if v.Found {
 		if a.Value, err = value(td, v.Value); err != nil {
 			tableFail(w, http.StatusInternalServerError, false, "table %q key %q: %v", td.Name, key, err)
@@ -237,18 +222,10 @@ func (q *tableRoutes) get(w http.ResponseWriter, r *http.Request) {
 	tableJSON(w, http.StatusOK, a)
 }
 
-// scanEntry is one entry of a scan's answer.
-type scanEntry struct {
-	Key       string          `json:"key"`
-	Partition int32           `json:"partition"`
-	Value     json.RawMessage `json:"value"`
-}
-
-// scanAnswer is the body of a scan.
-type scanAnswer struct {
-	Entries       []scanEntry `json:"entries"`
-	NextPageToken string      `json:"next_page_token,omitempty"`
-	// More is set by the one-partition route when keys are left.
+// partitionAnswer is the body of the one-partition scan route: a scan's
+// page, and whether the partition has keys left.
+type partitionAnswer struct {
+	tableclient.ScanResponse
 	More bool `json:"more,omitempty"`
 }
 
@@ -300,7 +277,7 @@ func (q *tableRoutes) scan(w http.ResponseWriter, r *http.Request) {
 	if !td.Global && td.Changelog != nil {
 		parts = td.Changelog.Partitions
 	}
-	out := scanAnswer{Entries: []scanEntry{}}
+	out := tableclient.ScanResponse{Entries: []tableclient.ScanEntry{}}
 	for p := tok.P; p < parts && len(out.Entries) < limit; p++ {
 		after := tok.After
 		if p != tok.P {
@@ -332,16 +309,16 @@ func (q *tableRoutes) scan(w http.ResponseWriter, r *http.Request) {
 
 // scanPartition reads one partition's page: here, or from its owner's
 // one-partition route. On failure it returns the status to answer.
-func (q *tableRoutes) scanPartition(r *http.Request, td *runtime.TableDesc, p int32, prefix, after []byte, limit int, standby bool) ([]scanEntry, bool, int, error) {
+func (q *tableRoutes) scanPartition(r *http.Request, td *runtime.TableDesc, p int32, prefix, after []byte, limit int, standby bool) ([]tableclient.ScanEntry, bool, int, error) {
 	entries, more, err := q.t.Scan(td, p, prefix, after, limit, standby)
 	if err == nil {
-		out := make([]scanEntry, 0, len(entries))
+		out := make([]tableclient.ScanEntry, 0, len(entries))
 		for _, e := range entries {
 			v, err := value(td, e.Value)
 			if err != nil {
 				return nil, false, http.StatusInternalServerError, fmt.Errorf("table %q key %q: %w", td.Name, e.Key, err)
 			}
-			out = append(out, scanEntry{Key: string(e.Key), Partition: p, Value: v})
+			out = append(out, tableclient.ScanEntry{Key: string(e.Key), Partition: p, Value: v})
 		}
 		return out, more, 0, nil
 	}
@@ -371,11 +348,11 @@ func (q *tableRoutes) scanPartition(r *http.Request, td *runtime.TableDesc, p in
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		var te tableError
+		var te tableclient.ErrorResponse
 		_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&te)
 		return nil, false, resp.StatusCode, fmt.Errorf("partition %d from %s: %s", p, owner, te.Error)
 	}
-	var a scanAnswer
+	var a partitionAnswer
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&a); err != nil {
 		return nil, false, http.StatusBadGateway, fmt.Errorf("partition %d from %s: %v", p, owner, err)
 	}
@@ -412,34 +389,16 @@ func (q *tableRoutes) partitionScan(w http.ResponseWriter, r *http.Request) {
 		tableFail(w, http.StatusInternalServerError, false, "scanning table %q: %v", td.Name, err)
 		return
 	}
-	out := scanAnswer{Entries: make([]scanEntry, 0, len(entries)), More: more}
+	out := partitionAnswer{ScanResponse: tableclient.ScanResponse{Entries: make([]tableclient.ScanEntry, 0, len(entries))}, More: more}
 	for _, e := range entries {
 		v, err := value(td, e.Value)
 		if err != nil {
 			tableFail(w, http.StatusInternalServerError, false, "table %q key %q: %v", td.Name, e.Key, err)
 			return
 		}
-		out.Entries = append(out.Entries, scanEntry{Key: string(e.Key), Partition: int32(p64), Value: v})
+		out.Entries = append(out.Entries, tableclient.ScanEntry{Key: string(e.Key), Partition: int32(p64), Value: v})
 	}
 	tableJSON(w, http.StatusOK, out)
-}
-
-// windowAnswer is one window in a windows answer; windowAtAnswer the
-// answer for ?at=.
-type windowAnswer struct {
-	Start time.Time       `json:"start"`
-	End   time.Time       `json:"end"`
-	Value json.RawMessage `json:"value"`
-}
-
-type windowAtAnswer struct {
-	Table     string          `json:"table"`
-	Key       string          `json:"key"`
-	Partition int32           `json:"partition"`
-	Found     bool            `json:"found"`
-	Start     *time.Time      `json:"start,omitempty"`
-	End       *time.Time      `json:"end,omitempty"`
-	Value     json.RawMessage `json:"value,omitempty"`
 }
 
 func (q *tableRoutes) windows(w http.ResponseWriter, r *http.Request) {
@@ -488,21 +447,19 @@ func (q *tableRoutes) windows(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !qv.Has("at") {
-		out := struct {
-			Windows []windowAnswer `json:"windows"`
-		}{Windows: []windowAnswer{}}
+		out := tableclient.WindowsResponse{Windows: []tableclient.WindowEntry{}}
 		for _, win := range ws {
 			v, err := value(td, win.Value)
 			if err != nil {
 				tableFail(w, http.StatusInternalServerError, false, "%v", err)
 				return
 			}
-			out.Windows = append(out.Windows, windowAnswer{Start: win.Start, End: win.Start.Add(spec.Size), Value: v})
+			out.Windows = append(out.Windows, tableclient.WindowEntry{Start: win.Start, End: win.Start.Add(spec.Size), Value: v})
 		}
 		tableJSON(w, http.StatusOK, out)
 		return
 	}
-	a := windowAtAnswer{Table: td.Name, Key: string(key), Partition: p}
+	a := tableclient.WindowResponse{Table: td.Name, Key: string(key), Partition: p}
 	if len(ws) > 0 {
 		// The newest window containing at; sliding windows: the one that
 		// ends first after at (the last size up to at).
@@ -515,8 +472,7 @@ func (q *tableRoutes) windows(w http.ResponseWriter, r *http.Request) {
 			tableFail(w, http.StatusInternalServerError, false, "%v", err)
 			return
 		}
-		end := win.Start.Add(spec.Size)
-		a.Found, a.Start, a.End, a.Value = true, &win.Start, &end, v
+		a.Found, a.Start, a.End, a.Value = true, win.Start, win.Start.Add(spec.Size), v
 	}
 	tableJSON(w, http.StatusOK, a)
 }

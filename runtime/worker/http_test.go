@@ -1,16 +1,16 @@
 package worker_test
 
 import (
+	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/streamgen/streamgen/runtime/internal/testapp"
+	"github.com/streamgen/streamgen/runtime/tableclient"
 	"github.com/streamgen/streamgen/runtime/worker"
 )
 
@@ -41,22 +41,13 @@ func runLedgerHTTP(t *testing.T, addr string, opts ...worker.Option) (*ledgerRun
 	return r, <-urls
 }
 
-type tallyAnswer struct {
-	Found     bool   `json:"found"`
-	Partition int32  `json:"partition"`
-	Source    string `json:"source"`
-	Value     struct {
-		AccountID string `json:"accountId"`
-		Count     string `json:"count"`
-	} `json:"value"`
-}
-
 // TestTablesOverHTTP (operate part 1, on the broker): two ledger workers
 // serve HTTP. Once both are ready (/readyz), every account's tally read
 // through either worker is the model's count (the worker not owning the
 // key's partition forwards to the one that does); a scan through one
 // worker pages over every partition of both and returns every account
-// once; a key's minute window reads back; /metrics counts the records.
+// once; a key's minute window reads back (all through the generated
+// typed client); /metrics counts the records.
 func TestTablesOverHTTP(t *testing.T) {
 	addr := startBroker(t)
 	_, urlA := runLedgerHTTP(t, addr)
@@ -73,48 +64,46 @@ func TestTablesOverHTTP(t *testing.T) {
 	produce(t, cl, recs...)
 	consume(t, addr, testapp.TallyTopicName, 400)
 
-	partitions := map[string]bool{}
+	// Read through the generated typed client, from both workers: the
+	// one not owning a key's partition forwards to the one that does.
+	partitions := map[int32]bool{}
 	for acct, n := range want {
 		for _, u := range []string{urlA, urlB} {
-			var a tallyAnswer
-			ok := false
+			c := testapp.NewLedgerTablesClient(u)
+			var info tableclient.Info
+			var tally *testapp.Tally
 			waitUntil(t, func() bool { // the lanes flush to the store every 100 ms
-				st := getJSON(t, u+"/tables/"+testapp.LedgerTalliesTableName+"/keys/"+url.PathEscape(acct), &a)
-				ok = st == http.StatusOK && a.Found && a.Value.Count == fmt.Sprint(n)
-				return ok || st != http.StatusOK && st != http.StatusServiceUnavailable
+				v, found, err := c.GetTallies(context.Background(), acct, tableclient.WithInfo(&info))
+				tally = v
+				return err == nil && found && v.GetCount() == n
 			})
-			if !ok || a.Source != "active" || a.Value.AccountID != acct {
-				t.Errorf("%s via %s: %+v, want count %d from the active store", acct, u, a, n)
+			if tally.GetAccountId() != acct || info.Source != tableclient.SourceActive {
+				t.Errorf("%s via %s: %v from %q, want count %d from the active store", acct, u, tally, info.Source, n)
 			}
-			partitions[fmt.Sprint(a.Partition)] = true
+			partitions[info.Partition] = true
 		}
 	}
 	if len(partitions) < 2 {
 		t.Errorf("accounts in %d partitions; the test needs keys on both workers", len(partitions))
 	}
-	var none tallyAnswer
-	if st := getJSON(t, urlB+"/tables/"+testapp.LedgerTalliesTableName+"/keys/nobody", &none); st != http.StatusOK || none.Found {
-		t.Errorf("unknown key: %d %+v, want 200 found=false", st, none)
+	c := testapp.NewLedgerTablesClient(urlB)
+	if _, found, err := c.GetTallies(context.Background(), "nobody"); err != nil || found {
+		t.Errorf("unknown key: found %v, %v; want not found", found, err)
 	}
 
+	// A scan through one worker pages over every partition of both.
 	seen := map[string]int{}
 	token, pages := "", 0
 	for {
-		var page struct {
-			Entries []struct {
-				Key string `json:"key"`
-			} `json:"entries"`
-			Next string `json:"next_page_token"`
+		entries, next, err := testapp.NewLedgerTablesClient(urlA).ScanTallies(context.Background(), "acct-", token, 7)
+		if err != nil {
+			t.Fatalf("scan page %d: %v", pages, err)
 		}
-		u := urlA + "/tables/" + testapp.LedgerTalliesTableName + "/keys?limit=7&prefix=acct-&page_token=" + url.QueryEscape(token)
-		if st := getJSON(t, u, &page); st != http.StatusOK {
-			t.Fatalf("scan page %d: status %d", pages, st)
-		}
-		for _, e := range page.Entries {
+		for _, e := range entries {
 			seen[e.Key]++
 		}
 		pages++
-		if token = page.Next; token == "" || pages > 20 {
+		if token = next; token == "" || pages > 20 {
 			break
 		}
 	}
@@ -127,15 +116,9 @@ func TestTablesOverHTTP(t *testing.T) {
 		}
 	}
 
-	var win struct {
-		Windows []struct {
-			Start time.Time       `json:"start"`
-			Value json.RawMessage `json:"value"`
-		} `json:"windows"`
-	}
-	q := url.Values{"from": {base.Format(time.RFC3339)}, "to": {base.Add(time.Hour).Format(time.RFC3339)}}
-	if st := getJSON(t, urlB+"/tables/"+testapp.LedgerMinuteSumsTableName+"/keys/acct-3/windows?"+q.Encode(), &win); st != http.StatusOK || len(win.Windows) == 0 || !win.Windows[0].Start.Equal(base) {
-		t.Errorf("windows of acct-3: %d %+v, want the minute from %v", st, win, base)
+	ws, err := c.MinuteSumsRange(context.Background(), "acct-3", base, base.Add(time.Hour))
+	if err != nil || len(ws) == 0 || !ws[0].Start.Equal(base) || ws[0].Value.GetSumCents() == 0 {
+		t.Errorf("windows of acct-3: %v, %v; want the minute from %v with its sum", ws, err, base)
 	}
 	var bad struct {
 		Error     string `json:"error"`
