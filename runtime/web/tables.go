@@ -138,13 +138,21 @@ func (q *tableRoutes) scannable(w http.ResponseWriter, r *http.Request) (*runtim
 	return td, ok
 }
 
-// partitionOf is the partition of key in td (global tables: 0, read
-// locally).
-func partitionOf(td *runtime.TableDesc, key []byte) int32 {
-	if td.Global || td.Changelog == nil {
-		return 0
+// partitions is how many partitions td has: its changelog's, or, for a
+// global table (every worker holds all of them), its source topic's.
+func partitions(td *runtime.TableDesc) int32 {
+	switch {
+	case td.Changelog != nil:
+		return td.Changelog.Partitions
+	case td.Source != nil:
+		return td.Source.Partitions
 	}
-	return runtime.Partition(key, td.Changelog.Partitions)
+	return 1
+}
+
+// partitionOf is the partition of key in td.
+func partitionOf(td *runtime.TableDesc, key []byte) int32 {
+	return runtime.Partition(key, partitions(td))
 }
 
 // value renders a stored value as protojson of the table's message.
@@ -273,10 +281,7 @@ func (q *tableRoutes) scan(w http.ResponseWriter, r *http.Request) {
 	}
 	prefix := []byte(r.URL.Query().Get("prefix"))
 	standby := r.URL.Query().Get("standby") == "true"
-	parts := int32(1)
-	if !td.Global && td.Changelog != nil {
-		parts = td.Changelog.Partitions
-	}
+	parts := partitions(td)
 	out := tableclient.ScanResponse{Entries: []tableclient.ScanEntry{}}
 	for p := tok.P; p < parts && len(out.Entries) < limit; p++ {
 		after := tok.After

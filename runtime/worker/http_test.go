@@ -3,11 +3,14 @@ package worker_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamgen/streamgen/runtime/internal/testapp"
 	"github.com/streamgen/streamgen/runtime/tableclient"
@@ -113,6 +116,25 @@ func TestTablesOverHTTP(t *testing.T) {
 	for k, n := range seen {
 		if n != 1 {
 			t.Errorf("scan returned %s %d times", k, n)
+		}
+	}
+
+	// A global table is answered by any worker from its own copy.
+	var lims []*kgo.Record
+	for i := range 12 {
+		lims = append(lims, limit(t, fmt.Sprintf("acct-%d", i), int64(100+i)))
+	}
+	produce(t, cl, lims...)
+	for i := range 12 {
+		var lim *testapp.Limit
+		var info tableclient.Info
+		waitUntil(t, func() bool {
+			v, found, err := c.GetLimits(context.Background(), fmt.Sprintf("acct-%d", i), tableclient.WithInfo(&info))
+			lim = v
+			return err == nil && found
+		})
+		if lim.GetMaxCents() != int64(100+i) || info.Source != tableclient.SourceGlobal {
+			t.Errorf("limit of acct-%d: %v from %q, want %d from the global copy", i, lim, info.Source, 100+i)
 		}
 	}
 
