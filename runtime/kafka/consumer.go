@@ -64,6 +64,10 @@ type Consumer struct {
 	err     error             // a rebalance's failure, returned by the next Poll
 	topics  map[string]string // interned topic names
 	closed  bool
+	// subscribed is set for a group member (NewConsumer), which leaves
+	// the group before it closes; readers (newReader) assign partitions
+	// themselves.
+	subscribed bool
 
 	transactional bool // offsets go through a transactional producer only
 }
@@ -108,6 +112,7 @@ func NewConsumer(cfg ConsumerConfig, h RebalanceHandler) (*Consumer, error) {
 		kc.Close()
 		return nil, fmt.Errorf("subscribing to %v: %s", cfg.Topics, errString(code))
 	}
+	kc.subscribed = true
 	return kc, nil
 }
 
@@ -343,14 +348,18 @@ func (kc *Consumer) Commit() error {
 	return nil
 }
 
-// Close leaves the group, which revokes every partition through the
-// RebalanceHandler first, and releases the client. A second Close does
-// nothing. It always returns nil.
+// Close leaves the group (a NewConsumer's), which revokes every
+// partition through the RebalanceHandler first (in a Poll of its own, for
+// up to 10 s: see leave), and releases the client. A second Close does nothing. It always
+// returns nil.
 func (kc *Consumer) Close() error {
 	if kc.closed {
 		return nil
 	}
 	kc.closed = true
+	if kc.subscribed {
+		kc.leave(10 * time.Second)
+	}
 	kc.b.close()
 	return nil
 }
