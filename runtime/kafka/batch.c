@@ -70,6 +70,8 @@ sg_client *sg_new(int type, uint64_t id, char **keys, char **vals, int n, size_t
     c->cap = batch;
     c->msgs = calloc(batch, sizeof(rd_kafka_message_t *));
     c->recs = calloc(batch, sizeof(sg_rec));
+  } else {
+    c->main = rd_kafka_queue_get_main(c->rk);
   }
   return c;
 }
@@ -179,6 +181,7 @@ void sg_close(sg_client *c) {
     sg_release(c);
     rd_kafka_queue_destroy(c->q);
   }
+  if (c->main) rd_kafka_queue_destroy(c->main);
   rd_kafka_destroy(c->rk);
   free(c->msgs);
   free(c->recs);
@@ -227,8 +230,8 @@ int sg_produce_headers(sg_client *c, rd_kafka_topic_t *rkt, int32_t part, uint64
   return err;
 }
 
-int sg_poll_acks(sg_client *c, int timeout_ms) {
-  rd_kafka_poll(c->rk, timeout_ms);
+// sg_take_acks moves the delivery reports collected so far to c->out.
+static int sg_take_acks(sg_client *c) {
   pthread_mutex_lock(&c->mu);
   int n = (int)c->nacks;
   sg_ack *full = c->acks;
@@ -241,6 +244,21 @@ int sg_poll_acks(sg_client *c, int timeout_ms) {
   pthread_mutex_unlock(&c->mu);
   return n;
 }
+
+int sg_poll_acks(sg_client *c, int timeout_ms) {
+  rd_kafka_poll(c->rk, timeout_ms);
+  return sg_take_acks(c);
+}
+
+int sg_flush_acks(sg_client *c, int timeout_ms) {
+  // rd_kafka_flush serves the queue as rd_kafka_poll does (the delivery
+  // report callback fills c->acks) and, for as long as it runs, makes the
+  // broker threads treat linger.ms as elapsed (rk_flushing).
+  rd_kafka_flush(c->rk, timeout_ms);
+  return sg_take_acks(c);
+}
+
+void sg_wake(sg_client *c) { rd_kafka_queue_yield(c->main); }
 
 static int sg_txn_fill(rd_kafka_error_t *err, sg_txn_err *e) {
   if (!err) return 0;

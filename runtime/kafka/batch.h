@@ -34,6 +34,7 @@ typedef struct {
 typedef struct sg_client {
   rd_kafka_t *rk;
   rd_kafka_queue_t *q;
+  rd_kafka_queue_t *main; // a producer's main queue (delivery reports), for sg_wake
   uint64_t id;
   rd_kafka_message_t **msgs;
   size_t nmsgs;
@@ -101,6 +102,13 @@ int sg_produce_headers(sg_client *c, rd_kafka_topic_t *rkt, int32_t part, uint64
 // sg_poll_acks serves the producer's queue for up to timeout_ms and moves
 // the delivery reports collected so far to c->out; it returns their count.
 int sg_poll_acks(sg_client *c, int timeout_ms);
+// sg_flush_acks is sg_poll_acks through rd_kafka_flush: while it runs,
+// librdkafka sends what is queued without waiting for linger.ms. It
+// returns once nothing is outstanding or after timeout_ms.
+int sg_flush_acks(sg_client *c, int timeout_ms);
+// sg_wake makes a blocked sg_poll_acks return now (or the next one, if
+// none is blocked).
+void sg_wake(sg_client *c);
 
 // Transactions. sg_txn_op names the calls of librdkafka's transactional
 // API that sg_txn makes; Go mirrors them as txnOp.

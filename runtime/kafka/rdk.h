@@ -123,6 +123,9 @@ int rd_kafka_produce(rd_kafka_topic_t *rkt, int32_t partition, int msgflags, voi
 rd_kafka_resp_err_t rd_kafka_producev(rd_kafka_t *rk, ...);
 rd_kafka_resp_err_t rd_kafka_last_error(void);
 int rd_kafka_poll(rd_kafka_t *rk, int timeout_ms);
+rd_kafka_resp_err_t rd_kafka_flush(rd_kafka_t *rk, int timeout_ms);
+rd_kafka_queue_t *rd_kafka_queue_get_main(rd_kafka_t *rk);
+void rd_kafka_queue_yield(rd_kafka_queue_t *rkqu);
 rd_kafka_resp_err_t rd_kafka_pause_partitions(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *partitions);
 rd_kafka_resp_err_t rd_kafka_resume_partitions(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *partitions);
 rd_kafka_resp_err_t rd_kafka_position(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *partitions);
