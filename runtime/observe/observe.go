@@ -50,10 +50,11 @@ type RestoreProgress struct {
 	Records int64
 	// End is the changelog offset the restore reads up to.
 	End int64
-	// Done is set on the last report of a restore: it finished (Err nil),
-	// or it was cancelled because its partition left the worker (Err is
-	// context.Canceled).
+	// Done is set on the last report of a restore that finished.
 	Done bool
+	// Canceled is set on the last report of a restore that stopped
+	// because its partition left the worker (a revocation); Done is not.
+	Canceled bool
 	// Elapsed is the time since the restore started.
 	Elapsed time.Duration
 	// Rebuilt, when not empty, says why the store was discarded and is

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -426,15 +424,13 @@ func (m *Metrics) OnRestore(p observe.RestoreProgress) {
 	}
 	r.lastRecords = p.Records
 	r.progress = p
-	canceled := errors.Is(p.Err, context.Canceled)
-	if p.Err != nil && !canceled {
+	if p.Err != nil {
 		m.restoresErr.Inc()
 	}
-	if p.Done {
-		switch {
-		case p.Err == nil:
+	if p.Done || p.Canceled {
+		if p.Done {
 			m.restoresOK.Inc()
-		case canceled:
+		} else {
 			m.restoresCanceled.Inc()
 		}
 		delete(m.status.restores, k)

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -421,7 +420,7 @@ func BenchmarkOnDone(b *testing.B) {
 func TestRestoreCanceled(t *testing.T) {
 	m := newMetrics(t, web.MetricsConfig{})
 	m.OnRestore(observe.RestoreProgress{Table: "t", Partition: 1, End: 100, Records: 10, Elapsed: time.Second})
-	m.OnRestore(observe.RestoreProgress{Table: "t", Partition: 1, End: 100, Done: true, Err: context.Canceled})
+	m.OnRestore(observe.RestoreProgress{Table: "t", Partition: 1, End: 100, Canceled: true})
 	got := scrape(t, m.Registry())
 	want(t, got, map[string]float64{
 		`streamgen_restores_total{result="canceled"}`: 1,

@@ -136,8 +136,7 @@ func (t *thread) stopRestores(tps []kafka.TopicPartition) {
 			delete(t.restoring, p.tp)
 			if gone[p.tp] {
 				for _, ts := range p.stores {
-					t.w.hooks.onRestore(RestoreProgress{Table: ts.Desc.Name, Partition: ts.Partition, From: ts.From,
-						Done: true, Err: context.Canceled})
+					t.w.hooks.onRestore(RestoreProgress{Table: ts.Desc.Name, Partition: ts.Partition, From: ts.From, Canceled: true})
 				}
 				t.closeTables(p, false)
 				continue
