@@ -51,6 +51,19 @@
 // Add pbgo=true to have the plugin write the .pb.go files too, in place of
 // protoc-gen-go.
 //
+// # Topology
+//
+//	streamgen topology [-I dir]... [-format dot|mermaid|svg] [-app id] file.proto...
+//
+// compiles the files as generation does and prints their apps' topology
+// (topics with partitions, key and codec; agents with concurrency and
+// guarantee; tables, windows, changelogs, dead-letter and repartition
+// topics; global tables and their sources) to stdout as Graphviz DOT (the
+// default), Mermaid, or SVG laid out without Graphviz. -app draws one app
+// (its id or service name); by default every app the files declare is
+// drawn, in one picture. An app binary's `topology` command prints the
+// same picture from the registered app.
+//
 // # Development broker
 //
 //	streamgen dev-broker [-port 9092] [-data-dir dir] [-addr-file f]

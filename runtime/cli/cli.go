@@ -9,6 +9,7 @@
 //	send    encode values with a topic's codec and produce them
 //	tail    print a topic's records, keys and values decoded (tables' changelogs too)
 //	demo    start an embedded broker and a worker, send values, print outputs
+//	topology  print the app's topology as Graphviz DOT, Mermaid or SVG
 //
 // worker, send and tail take librdkafka settings (SASL, TLS, ...) as
 // repeated -X key=value and from a properties file (--kafka-config or
@@ -21,6 +22,7 @@
 //	send.go         the send subcommand and Encode
 //	tail.go         the tail subcommand and Format: how keys, values and changelog records print
 //	demo.go         the demo subcommand
+//	topology.go     the topology subcommand (package topology draws it)
 //	kafkaconfig.go  -X, --kafka-config and STREAMGEN_KAFKA_CONFIG, and their mapping onto tail's client
 package cli
 
@@ -70,6 +72,8 @@ var commands = []command{
 	{"demo", "value...", "start an embedded broker and a worker, send the values to the first\n" +
 		"agent's input topic, and print what the app emitted on the topics no agent\n" +
 		"reads; fails, saying why, when nothing arrives.", defineDemo},
+	{"topology", "", "print the app's topology (topics, agents, tables, internal topics) as\n" +
+		"Graphviz DOT, Mermaid or SVG; `streamgen topology` draws the same from\nthe .proto files.", defineTopology},
 }
 
 // usage writes the usage of every command, flags included.

@@ -24,6 +24,7 @@ import (
 
 const usage = `usage:
   streamgen [generate] [-I dir]... [-out dir] [-paths source_relative|import] [-module m] [-mock golang|uber|none] file.proto...
+  streamgen topology [-I dir]... [-format dot|mermaid|svg] [-app id] file.proto...
   streamgen dev-broker [-port n] [-data-dir dir] [-addr-file f]
   streamgen plugin      (protoc plugin mode: request on stdin, response on stdout)
 `
@@ -37,6 +38,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			return Generate(args[1:], stdout, stderr)
 		case "dev-broker":
 			return DevBroker(args[1:], stdout, stderr)
+		case "topology":
+			return Topology(args[1:], stdout, stderr)
 		case "plugin":
 			return Plugin(os.Stdin, stdout, stderr)
 		case "help", "-h", "-help", "--help":

@@ -1,0 +1,118 @@
+package topology
+
+import (
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/dynamicpb"
+
+	"github.com/streamgen/streamgen/dsl"
+	streamgenv1 "github.com/streamgen/streamgen/gen/streamgen/v1"
+	"github.com/streamgen/streamgen/runtime"
+)
+
+// FromApp returns the descriptor of the app registered on app, as Build
+// reads it: its id, guarantee and agents. Its tables are the ones its
+// agents list (the schema allows no other).
+func FromApp(app *runtime.App) *runtime.AppDesc {
+	d := &runtime.AppDesc{ID: app.ID(), ExactlyOnce: app.ExactlyOnce()}
+	for _, ag := range app.Agents() {
+		d.Agents = append(d.Agents, ag.Desc)
+	}
+	return d
+}
+
+// FromModel returns the runtime descriptor of a checked dsl app, as far as
+// Build reads it: names, partitions, codecs, policies, windows, and
+// message types as dynamicpb, so topic keys are read from the same topic
+// options as in an app binary. It holds no handlers, key or codec
+// functions: it is for drawing, not for running.
+func FromModel(app *dsl.App) *runtime.AppDesc {
+	c := converter{topics: map[*dsl.Topic]*runtime.TopicDesc{}, tables: map[*dsl.Table]*runtime.TableDesc{}}
+	d := &runtime.AppDesc{ID: app.ID, ServiceName: string(app.Service.FullName()), ExactlyOnce: app.ExactlyOnce,
+		CommitInterval: app.CommitInterval}
+	for _, t := range app.Tables {
+		d.Tables = append(d.Tables, c.table(t))
+	}
+	for _, ag := range app.Agents {
+		a := &runtime.AgentDesc{
+			Name:              ag.Name,
+			Input:             c.topic(ag.Input),
+			Concurrency:       int(ag.Concurrency),
+			OnError:           runtime.OnErrorDeadLetter,
+			DeadLetter:        c.topic(ag.DeadLetter),
+			WindowClose:       c.table(ag.WindowClose),
+			MaxEventTimeAhead: ag.MaxEventTimeAhead,
+			OnFutureEvent:     runtime.FutureEventPolicy(ag.OnFutureEvent),
+			OnMisplacedKey:    runtime.MisplacedKeyPolicy(ag.OnMisplacedKey),
+			Repartition:       c.topic(ag.Repartition),
+		}
+		if ag.OnError == streamgenv1.OnError_ON_ERROR_STOP {
+			a.OnError = runtime.OnErrorStop
+		}
+		for _, o := range ag.Outputs {
+			a.Outputs = append(a.Outputs, c.topic(o))
+		}
+		for _, t := range ag.Tables {
+			a.Tables = append(a.Tables, c.table(t))
+		}
+		d.Agents = append(d.Agents, a)
+	}
+	return d
+}
+
+// converter converts each dsl topic and table once.
+type converter struct {
+	topics map[*dsl.Topic]*runtime.TopicDesc
+	tables map[*dsl.Table]*runtime.TableDesc
+}
+
+func (c converter) topic(t *dsl.Topic) *runtime.TopicDesc {
+	if t == nil {
+		return nil
+	}
+	if d, ok := c.topics[t]; ok {
+		return d
+	}
+	d := &runtime.TopicDesc{Name: t.Name, Partitions: t.Partitions, ReplicationFactor: t.ReplicationFactor,
+		Config: t.Config, StrictJSON: t.StrictJSON, PartitionsFrom: c.topic(t.PartitionsFrom)}
+	switch t.Codec {
+	case streamgenv1.Codec_CODEC_PROTO:
+		d.Codec = runtime.CodecProto
+	case streamgenv1.Codec_CODEC_JSON:
+		d.Codec = runtime.CodecJSON
+	case streamgenv1.Codec_CODEC_RAW:
+		d.Codec = runtime.CodecRaw
+	default:
+		d.Codec = runtime.CodecBytes // changelogs and dead-letter topics
+	}
+	if t.Message != nil {
+		d.MessageName = string(t.Message.FullName())
+		d.New = newMessage(t.Message)
+	}
+	c.topics[t] = d
+	return d
+}
+
+func (c converter) table(t *dsl.Table) *runtime.TableDesc {
+	if t == nil {
+		return nil
+	}
+	if d, ok := c.tables[t]; ok {
+		return d
+	}
+	d := &runtime.TableDesc{Name: t.Name, Changelog: c.topic(t.Changelog), New: newMessage(t.Value),
+		KeyFromField: t.KeyField != "", Global: t.Global, Source: c.topic(t.Source)}
+	if w := t.Window; w != nil {
+		d.Window = &runtime.WindowSpec{Size: w.Size, Step: w.Step, Expires: w.Expires, Grace: w.Grace, Sliding: w.Sliding}
+	}
+	c.tables[t] = d
+	return d
+}
+
+func newMessage(md protoreflect.MessageDescriptor) func() proto.Message {
+	if md == nil {
+		return nil
+	}
+	typ := dynamicpb.NewMessageType(md)
+	return func() proto.Message { return typ.New().Interface() }
+}
