@@ -28,11 +28,12 @@ test: deps ## Runs every test: unit, golden, end-to-end on the broker (with -rac
 	for d in $(NESTED); do (cd $$d && go vet ./... && go test -race -count=1 ./...); done
 
 .PHONY: generate
-generate: ## Regenerates gen/, the test app, and the examples' generated code
+generate: ## Regenerates gen/, the test app, the examples' generated code, and the golden files (code, topology pictures)
 	go run ./cmd/streamgen/internal/bootstrap
 	go generate ./...
 	for d in $(NESTED); do (cd $$d && go generate ./...); done
-	go test ./cmd/streamgen/ -run Golden -update
+	go test ./cmd/streamgen/ -run 'Golden|Topology' -update
+	go test ./runtime/topology/ -update
 
 .PHONY: checkgenerate
 checkgenerate: generate ## Fails if generated code is stale
