@@ -151,6 +151,11 @@ func streamgenWorker(ctx context.Context, brokers string) error {
 		defer pprof.StopCPUProfile()
 	}
 	opts := []worker.Option{worker.WithBrokers(brokers)}
+	if os.Getenv("BENCH_OBSERVE") != "" {
+		// As the command line runs a worker: HTTP with Prometheus metrics
+		// fed by the hooks on the record path.
+		opts = append(opts, worker.WithHTTPAddr("127.0.0.1:0"))
+	}
 	if v := os.Getenv("BENCH_THREADS"); v != "" {
 		n, _ := strconv.Atoi(v)
 		opts = append(opts, worker.WithThreads(n))

@@ -191,6 +191,32 @@ type Processed struct {
 	Reason  string
 }
 
+// DeadLetterHook is implemented by hooks that want each record sent to a
+// dead-letter topic, e.g. to show the last ones. It is called from the
+// lane that failed the record, before the dead letter is produced.
+type DeadLetterHook interface {
+	OnDeadLetter(DeadLetter)
+}
+
+// DeadLetter is a record sent to an agent's dead-letter topic. Key and
+// Value are copies the hook may keep.
+type DeadLetter struct {
+	// Agent names the agent as "app-id/Agent"; Topic is its dead-letter
+	// topic.
+	Agent, Topic string
+	// Source locates the failed record (an on_window_close agent's: the
+	// window's changelog record, offset -1).
+	Source Partition
+	Offset int64
+	// Key and Value are the failed record's bytes.
+	Key, Value []byte
+	// Timestamp is the failed record's timestamp.
+	Timestamp time.Time
+	// Error says why it failed; Reason classifies it (the Reason
+	// constants).
+	Error, Reason string
+}
+
 // DoneHook is implemented by hooks that want each input record once every
 // output, dead letter and table write of it is acknowledged by the
 // broker, e.g. to measure end-to-end latency. It is called from the
@@ -306,10 +332,10 @@ type TableStats struct {
 func Check(hs []Hook) error {
 	for i, h := range hs {
 		switch h.(type) {
-		case RestoreHook, CommitHook, ProcessHook, DoneHook, RebalanceHook, StateHook, LagHook, TableHook:
+		case RestoreHook, CommitHook, ProcessHook, DoneHook, RebalanceHook, StateHook, LagHook, TableHook, DeadLetterHook:
 		default:
 			return fmt.Errorf("hook %d (%T) implements none of RestoreHook (OnRestore), CommitHook (OnCommit), ProcessHook (OnProcess), "+
-				"DoneHook (OnDone), RebalanceHook (OnRebalance), StateHook (OnState), LagHook (OnLag), TableHook (OnTables)", i, h)
+				"DoneHook (OnDone), RebalanceHook (OnRebalance), StateHook (OnState), LagHook (OnLag), TableHook (OnTables), DeadLetterHook (OnDeadLetter)", i, h)
 		}
 	}
 	return nil

@@ -49,6 +49,7 @@ type hooks struct {
 	state     []observe.StateHook
 	lag       []observe.LagHook
 	tables    []observe.TableHook
+	dead      []observe.DeadLetterHook
 }
 
 func newHooks(hs []Hook) *hooks {
@@ -78,6 +79,9 @@ func newHooks(hs []Hook) *hooks {
 		if v, ok := x.(observe.TableHook); ok {
 			h.tables = append(h.tables, v)
 		}
+		if v, ok := x.(observe.DeadLetterHook); ok {
+			h.dead = append(h.dead, v)
+		}
 	}
 	return h
 }
@@ -102,6 +106,19 @@ func (hs *hooks) processFunc() func(observe.Processed) {
 	return func(p observe.Processed) {
 		for _, h := range hs.process {
 			h.OnProcess(p)
+		}
+	}
+}
+
+// deadLetterFunc returns the lanes' OnDeadLetter, nil without
+// DeadLetterHooks.
+func (hs *hooks) deadLetterFunc() func(observe.DeadLetter) {
+	if len(hs.dead) == 0 {
+		return nil
+	}
+	return func(d observe.DeadLetter) {
+		for _, h := range hs.dead {
+			h.OnDeadLetter(d)
 		}
 	}
 }

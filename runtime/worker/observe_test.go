@@ -27,6 +27,13 @@ type recorder struct {
 	state      observe.State
 	lags       map[observe.Partition]observe.Lag
 	heartbeats int
+	dead       []observe.DeadLetter
+}
+
+func (r *recorder) OnDeadLetter(d observe.DeadLetter) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.dead = append(r.dead, d)
 }
 
 func newRecorder() *recorder {
@@ -131,6 +138,16 @@ func TestHooksSeeTheWorker(t *testing.T) {
 			if r.processed[k] != n {
 				t.Errorf("processed %s: %d, want %d (all: %v)", k, r.processed[k], n, r.processed)
 			}
+		}
+		reasons := map[string]string{}
+		for _, d := range r.dead {
+			reasons[string(d.Key)] = d.Reason
+			if d.Topic != testapp.CheckoutCheckDeadLetterTopicName || d.Source.Topic != testapp.OrderTopicName || d.Error == "" {
+				t.Errorf("dead letter %+v: want the agent's dead-letter topic, the source and the error", d)
+			}
+		}
+		if reasons["acct-bad"] != observe.ReasonDecode || reasons["acct-fail"] != observe.ReasonHandler {
+			t.Errorf("dead letters by key: %v, want acct-bad decode, acct-fail handler", reasons)
 		}
 		if r.outputs != 30 {
 			t.Errorf("%d outputs reported, want 30 receipts", r.outputs)

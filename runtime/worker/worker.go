@@ -79,7 +79,7 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 	w := &worker{app: app, cfg: cfg, log: log, kcfg: kcfg, ctx: loopCtx, procCtx: procCtx, topo: topo,
 		hooks: newHooks(cfg.hooks), exactlyOnce: cfg.exactlyOnce(app), stop: stopLoops,
 		recordLimit: lane.RecordLimits(app, cfg.maxRecordBytes())}
-	w.onProcess, w.onDone = w.hooks.processFunc(), w.hooks.doneFunc()
+	w.onProcess, w.onDone, w.onDead = w.hooks.processFunc(), w.hooks.doneFunc(), w.hooks.deadLetterFunc()
 	w.groups = kafka.NewGroups(kcfg)
 	defer w.groups.Close()
 	// Global tables load before anything is consumed.
@@ -128,11 +128,12 @@ type worker struct {
 	hooks       *hooks
 	globals     *globals
 	exactlyOnce bool
-	recordLimit func(topic string) int  // the largest record each topic takes
-	onProcess   func(observe.Processed) // the lanes' ProcessHooks; nil without
-	onDone      func(*lane.Input)       // the inputs' DoneHooks; nil without
-	httpURL     string                  // the HTTP server's base URL; "" without one
-	groups      *kafka.Groups           // group descriptions and watermark queries (lazy)
+	recordLimit func(topic string) int   // the largest record each topic takes
+	onProcess   func(observe.Processed)  // the lanes' ProcessHooks; nil without
+	onDone      func(*lane.Input)        // the inputs' DoneHooks; nil without
+	onDead      func(observe.DeadLetter) // the lanes' DeadLetterHooks; nil without
+	httpURL     string                   // the HTTP server's base URL; "" without one
+	groups      *kafka.Groups            // group descriptions and watermark queries (lazy)
 
 	stop  context.CancelFunc // ends every thread's poll loop
 	errMu sync.Mutex

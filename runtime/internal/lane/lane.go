@@ -54,6 +54,9 @@ type Config struct {
 	// OnProcess, if set, is told of every input record the lane handled
 	// (observe.ProcessHook).
 	OnProcess func(observe.Processed)
+	// OnDeadLetter, if set, is told of every dead letter the lane
+	// produces (observe.DeadLetterHook).
+	OnDeadLetter func(observe.DeadLetter)
 }
 
 // Lane runs one agent's records of one partition slot, in order: a key is

@@ -1,6 +1,7 @@
 package lane
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -156,6 +157,11 @@ func (l *Lane) policy(ag *runtime.Agent, src *runtime.Record, err error) *runtim
 	}
 	dl := ag.DeadLetter(src, err)
 	l.cfg.Log.Warn("record sent to dead-letter topic", "error", err, "dead_letter_topic", dl.Topic)
+	if l.cfg.OnDeadLetter != nil {
+		l.cfg.OnDeadLetter(observe.DeadLetter{Agent: ag.Name(), Topic: dl.Topic,
+			Source: observe.Partition{Topic: src.Topic, Partition: src.Partition}, Offset: src.Offset,
+			Key: bytes.Clone(src.Key), Value: bytes.Clone(src.Value), Timestamp: src.Timestamp, Error: err.Error(), Reason: Reason(err)})
+	}
 	return dl
 }
 
