@@ -330,25 +330,7 @@ func (b *Badger) meta(key []byte) (int64, bool, error) {
 func (b *Badger) Close() error { return b.db.Close() }
 
 // Scan calls fn with every key and value in key order.
-func (b *Badger) Scan(fn func(key, value []byte) error) error {
-	return b.db.View(func(txn *badger.Txn) error {
-		opts := badger.DefaultIteratorOptions
-		opts.Prefix = dataPrefix
-		it := txn.NewIterator(opts)
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			item := it.Item()
-			v, err := item.ValueCopy(nil)
-			if err != nil {
-				return err
-			}
-			if err := fn(item.KeyCopy(nil)[len(dataPrefix):], v); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
+func (b *Badger) Scan(fn func(key, value []byte) error) error { return b.ScanFrom(nil, fn) }
 
 // ScanFrom calls fn with every key at or after start and its value, in
 // key order (Seeker).
