@@ -338,7 +338,6 @@ func (b *Badger) ScanFrom(start []byte, fn func(key, value []byte) error) error 
 	return b.db.View(func(txn *badger.Txn) error {
 		opts := badger.DefaultIteratorOptions
 		opts.Prefix = dataPrefix
-		opts.PrefetchSize = 16
 		it := txn.NewIterator(opts)
 		defer it.Close()
 		for it.Seek(dataKey(start)); it.Valid(); it.Next() {
