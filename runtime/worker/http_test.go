@@ -160,3 +160,43 @@ func TestTablesOverHTTP(t *testing.T) {
 		t.Errorf("/metrics lacks streamgen's or the Go collector's metrics:\n%.2000s", body)
 	}
 }
+
+// TestStandbyAnswersWhenAsked: with standby replicas, a query that
+// accepts a standby's value is answered by a worker's standby store for a
+// partition the other worker owns, with the standby's value (it catches
+// up with the changelog) and how many changelog records it is behind;
+// without standby=true the same query is forwarded to the owner.
+func TestStandbyAnswersWhenAsked(t *testing.T) {
+	addr := startBroker(t)
+	_, urlA := runLedgerHTTP(t, addr, worker.WithStandbyReplicas(1))
+	_, urlB := runLedgerHTTP(t, addr, worker.WithStandbyReplicas(1))
+	for _, u := range []string{urlA, urlB} {
+		waitUntil(t, func() bool { return getJSON(t, u+"/readyz", nil) == http.StatusOK })
+	}
+	recs, want := orders(t, 0, 200, 16)
+	produce(t, client(t, addr), recs...)
+	consume(t, addr, testapp.TallyTopicName, 200)
+
+	standbys := 0
+	for acct, n := range want {
+		c := testapp.NewLedgerTablesClient(urlB)
+		var info tableclient.Info
+		waitUntil(t, func() bool {
+			v, found, err := c.GetTallies(context.Background(), acct, tableclient.WithStandby(), tableclient.WithInfo(&info))
+			return err == nil && found && v.GetCount() == n
+		})
+		if info.Source == tableclient.SourceStandby {
+			standbys++
+			if info.LagRecords < 0 {
+				t.Errorf("%s from a standby with lag %d, want a known lag", acct, info.LagRecords)
+			}
+			var active tableclient.Info
+			if _, _, err := c.GetTallies(context.Background(), acct, tableclient.WithInfo(&active)); err != nil || active.Source != tableclient.SourceActive {
+				t.Errorf("%s without standby: %v from %q, want the owner's active store", acct, err, active.Source)
+			}
+		}
+	}
+	if standbys == 0 {
+		t.Error("no answer came from a standby store")
+	}
+}
