@@ -24,7 +24,9 @@ type Hook = any
 
 // Partition names a topic partition.
 type Partition struct {
-	Topic     string
+	// Topic is the topic's name.
+	Topic string
+	// Partition is the partition number, from 0.
 	Partition int32
 }
 

@@ -36,7 +36,9 @@
 // "active" (the partition's owner answered), "standby" (a standby replica
 // answered; only with standby=true) or "global" (a global table, which
 // every worker holds whole). lag_records is how many changelog records a
-// standby is behind; 0 otherwise.
+// standby is behind (-1 when the leader could not be asked; under
+// exactly-once a caught-up standby may show 1: each transaction's commit
+// marker takes a changelog offset); 0 otherwise.
 //
 // Scan keys by prefix:
 //

@@ -132,17 +132,22 @@ type Metrics struct {
 	// ownedTopics are the topics streamgen_partitions_owned has a series
 	// for.
 	ownedTopics map[string]bool
+
+	// live is what the page shows beyond the series (live.go).
+	live *live
 }
 
 // The hook interfaces Metrics implements.
 var (
-	_ observe.RestoreHook   = (*Metrics)(nil)
-	_ observe.CommitHook    = (*Metrics)(nil)
-	_ observe.ProcessHook   = (*Metrics)(nil)
-	_ observe.DoneHook      = (*Metrics)(nil)
-	_ observe.RebalanceHook = (*Metrics)(nil)
-	_ observe.StateHook     = (*Metrics)(nil)
-	_ observe.LagHook       = (*Metrics)(nil)
+	_ observe.RestoreHook    = (*Metrics)(nil)
+	_ observe.CommitHook     = (*Metrics)(nil)
+	_ observe.ProcessHook    = (*Metrics)(nil)
+	_ observe.DoneHook       = (*Metrics)(nil)
+	_ observe.RebalanceHook  = (*Metrics)(nil)
+	_ observe.StateHook      = (*Metrics)(nil)
+	_ observe.LagHook        = (*Metrics)(nil)
+	_ observe.TableHook      = (*Metrics)(nil)
+	_ observe.DeadLetterHook = (*Metrics)(nil)
 )
 
 type procKey struct{ agent, topic string }
@@ -218,6 +223,7 @@ func NewMetrics(c MetricsConfig) (*Metrics, error) {
 		lagSeries:   map[observe.Partition]lagSeries{},
 		lagOwner:    map[observe.Partition]int{},
 		ownedTopics: map[string]bool{},
+		live:        newLive(),
 	}
 	m.status.init()
 	for _, c := range []prometheus.Collector{
@@ -296,9 +302,11 @@ func (m *Metrics) OnDone(d observe.Done) {
 }
 
 // OnCommit implements observe.CommitHook: it counts the commit by result,
-// times it, and counts a failed one as an aborted transaction.
+// times it, counts a failed one as an aborted transaction, and adds it to
+// the page's commit history.
 func (m *Metrics) OnCommit(c observe.Commit) {
 	m.commitTime.Observe(c.Took.Seconds())
+	m.live.commit(c, m.now())
 	if c.Err != nil {
 		m.commitsErr.Inc()
 		if c.Aborted {
@@ -359,8 +367,8 @@ func (m *Metrics) OnState(s observe.State) {
 
 // OnLag implements observe.LagHook: it sets the lag and position gauges of
 // the thread's running partitions, removes those of the partitions it
-// reported last time but not now, and stamps the thread's heartbeat for
-// /healthz.
+// reported last time but not now, stamps the thread's heartbeat for
+// /healthz, and keeps the positions for the page's throughput.
 func (m *Metrics) OnLag(thread int, lags []observe.Lag) {
 	now := m.now()
 	m.mu.Lock()
@@ -386,6 +394,7 @@ func (m *Metrics) OnLag(thread int, lags []observe.Lag) {
 			m.dropLagLocked(thread, p)
 		}
 	}
+	m.live.lag(thread, lags, now)
 }
 
 // dropLagLocked removes p's lag series if thread reported them last.

@@ -34,6 +34,10 @@ import (
 // again (so ownership that moves mid-request cannot loop).
 const ForwardedHeader = "X-Streamgen-Forwarded"
 
+// MaxWindows is the most windows a range read returns; a wider range is
+// answered 400.
+const MaxWindows = 1000
+
 // ErrNotHere is what Tables returns for a partition this worker does not
 // serve (not owned, or still restoring).
 var ErrNotHere = errors.New("streamgen web: the partition is not served by this worker")
@@ -55,7 +59,8 @@ type Tables interface {
 	// for Get.
 	Scan(t *runtime.TableDesc, partition int32, prefix, after []byte, limit int, standby bool) (entries []TableEntry, more bool, err error)
 	// Windows returns the windows of key in partition of a windowed table
-	// starting in [from, to), oldest first. ErrNotHere as for Get.
+	// starting in [from, to), oldest first; it may stop after
+	// MaxWindows+1 of them. ErrNotHere as for Get.
 	Windows(t *runtime.TableDesc, partition int32, key []byte, from, to time.Time, standby bool) ([]TableWindow, TableValue, error)
 	// Owner returns the HTTP base URL ("http://host:port") of the worker
 	// that owns partition of table, "" when no worker does right now
@@ -238,10 +243,13 @@ type partitionAnswer struct {
 }
 
 // pageToken is where the next page of a scan starts: a partition and the
-// last key returned in it.
+// last key returned in it (H: there is one; it may be the empty key), for
+// the prefix the scan was made with.
 type pageToken struct {
-	P     int32  `json:"p"`
-	After []byte `json:"a,omitempty"`
+	P      int32  `json:"p"`
+	After  []byte `json:"a,omitempty"`
+	H      bool   `json:"h,omitempty"`
+	Prefix string `json:"x,omitempty"`
 }
 
 func scanLimit(r *http.Request) (int, error) {
@@ -268,25 +276,28 @@ func (q *tableRoutes) scan(w http.ResponseWriter, r *http.Request) {
 		tableFail(w, http.StatusBadRequest, false, "%v", err)
 		return
 	}
+	prefix := []byte(r.URL.Query().Get("prefix"))
+	standby := r.URL.Query().Get("standby") == "true"
+	parts := partitions(td)
 	var tok pageToken
 	if s := r.URL.Query().Get("page_token"); s != "" {
 		b, err := base64.RawURLEncoding.DecodeString(s)
 		if err == nil {
 			err = json.Unmarshal(b, &tok)
 		}
+		if err == nil && (tok.P < 0 || tok.P >= parts || tok.Prefix != string(prefix)) {
+			err = errors.New("out of range")
+		}
 		if err != nil {
-			tableFail(w, http.StatusBadRequest, false, "page_token %q is not one this API returned", s)
+			tableFail(w, http.StatusBadRequest, false, "page_token %q is not one this API returned for this table and prefix", s)
 			return
 		}
 	}
-	prefix := []byte(r.URL.Query().Get("prefix"))
-	standby := r.URL.Query().Get("standby") == "true"
-	parts := partitions(td)
 	out := tableclient.ScanResponse{Entries: []tableclient.ScanEntry{}}
 	for p := tok.P; p < parts && len(out.Entries) < limit; p++ {
-		after := tok.After
-		if p != tok.P {
-			after = nil
+		var after []byte
+		if p == tok.P && tok.H {
+			after = append([]byte{}, tok.After...) // non-nil, even for the empty key
 		}
 		entries, more, status, err := q.scanPartition(r, td, p, prefix, after, limit-len(out.Entries), standby)
 		if err != nil {
@@ -295,14 +306,14 @@ func (q *tableRoutes) scan(w http.ResponseWriter, r *http.Request) {
 		}
 		out.Entries = append(out.Entries, entries...)
 		if more || (len(out.Entries) == limit && p+1 < parts) {
-			next := pageToken{P: p}
-			if len(entries) > 0 {
-				next.After = []byte(entries[len(entries)-1].Key)
-			} else {
-				next.After = after
-			}
-			if !more {
-				next = pageToken{P: p + 1}
+			next := pageToken{P: p, Prefix: string(prefix)}
+			switch {
+			case !more:
+				next.P = p + 1
+			case len(entries) > 0:
+				next.After, next.H = []byte(entries[len(entries)-1].Key), true
+			default:
+				next.After, next.H = after, after != nil
 			}
 			b, _ := json.Marshal(next)
 			out.NextPageToken = base64.RawURLEncoding.EncodeToString(b)
@@ -337,7 +348,10 @@ func (q *tableRoutes) scanPartition(r *http.Request, td *runtime.TableDesc, p in
 	if err != nil || owner == "" {
 		return nil, false, http.StatusServiceUnavailable, fmt.Errorf("partition %d of table %q has no owner right now (rebalance or restore); retry", p, td.Name)
 	}
-	v := url.Values{"prefix": {string(prefix)}, "after": {string(after)}, "limit": {strconv.Itoa(limit)}}
+	v := url.Values{"prefix": {string(prefix)}, "limit": {strconv.Itoa(limit)}}
+	if after != nil {
+		v.Set("after", string(after))
+	}
 	if standby {
 		v.Set("standby", "true")
 	}
@@ -382,8 +396,8 @@ func (q *tableRoutes) partitionScan(w http.ResponseWriter, r *http.Request) {
 	}
 	qv := r.URL.Query()
 	var after []byte
-	if a := qv.Get("after"); a != "" {
-		after = []byte(a)
+	if qv.Has("after") {
+		after = []byte(qv.Get("after")) // possibly the empty key
 	}
 	entries, more, err := q.t.Scan(td, int32(p64), []byte(qv.Get("prefix")), after, limit, qv.Get("standby") == "true")
 	if errors.Is(err, ErrNotHere) {
@@ -432,13 +446,20 @@ func (q *tableRoutes) windows(w http.ResponseWriter, r *http.Request) {
 		if at, ok = parse("at"); !ok {
 			return
 		}
-		// Every window containing at starts in (at-size, at].
-		from, to = at.Add(-spec.Size+time.Millisecond), at.Add(time.Millisecond)
+		// The window a handler's read at `at` returns (runtime.WindowSpec
+		// ReadStart: the newest window containing it; for sliding
+		// windows the one that ends first after it), stored or not.
+		from = spec.ReadStart(at)
+		to = from.Add(time.Millisecond)
 	} else {
 		if from, ok = parse("from"); !ok {
 			return
 		}
 		if to, ok = parse("to"); !ok {
+			return
+		}
+		if !from.Before(to) {
+			tableFail(w, http.StatusBadRequest, false, "from %s is not before to %s", from.Format(time.RFC3339Nano), to.Format(time.RFC3339Nano))
 			return
 		}
 	}
@@ -452,6 +473,11 @@ func (q *tableRoutes) windows(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !qv.Has("at") {
+		if len(ws) > MaxWindows {
+			tableFail(w, http.StatusBadRequest, false, "%d windows of key %q start in [%s, %s); ask for at most %d at a time (a shorter range)",
+				len(ws), key, from.Format(time.RFC3339), to.Format(time.RFC3339), MaxWindows)
+			return
+		}
 		out := tableclient.WindowsResponse{Windows: []tableclient.WindowEntry{}}
 		for _, win := range ws {
 			v, err := value(td, win.Value)
@@ -464,20 +490,14 @@ func (q *tableRoutes) windows(w http.ResponseWriter, r *http.Request) {
 		tableJSON(w, http.StatusOK, out)
 		return
 	}
-	a := tableclient.WindowResponse{Table: td.Name, Key: string(key), Partition: p}
+	a := tableclient.WindowResponse{Table: td.Name, Key: string(key), Partition: p, Start: from, End: from.Add(spec.Size)}
 	if len(ws) > 0 {
-		// The newest window containing at; sliding windows: the one that
-		// ends first after at (the last size up to at).
-		win := ws[len(ws)-1]
-		if spec.Sliding {
-			win = ws[0]
-		}
-		v, err := value(td, win.Value)
+		v, err := value(td, ws[0].Value)
 		if err != nil {
 			tableFail(w, http.StatusInternalServerError, false, "%v", err)
 			return
 		}
-		a.Found, a.Start, a.End, a.Value = true, win.Start, win.Start.Add(spec.Size), v
+		a.Found, a.Value = true, v
 	}
 	tableJSON(w, http.StatusOK, a)
 }

@@ -15,8 +15,9 @@ type tableSeries struct {
 }
 
 // OnTables implements observe.TableHook: it sets each store's estimated
-// key count and each standby's changelog lag, and removes the series of
-// the stores the thread no longer reports (moved, closed).
+// key count and each standby's changelog lag, removes the series of the
+// stores the thread no longer reports (moved, closed), and keeps the
+// report for the page (GET /status).
 func (m *Metrics) OnTables(thread int, tables []observe.TableStats) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -47,4 +48,5 @@ func (m *Metrics) OnTables(thread int, tables []observe.TableStats) {
 		}
 	}
 	m.tableSeen[thread] = seen
+	m.live.setTables(thread, tables)
 }

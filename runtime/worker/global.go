@@ -60,6 +60,11 @@ func openGlobals(w *worker) (*globals, error) {
 		gs.close()
 		return nil, err
 	}
+	for _, g := range gs.tables {
+		for _, ts := range g.stores {
+			ts.Serve(true) // loaded: table queries may read it
+		}
+	}
 	if len(gs.tables) > 0 {
 		w.log.Info("global tables loaded", "tables", len(gs.tables), "records", n, "took", time.Since(start).Round(time.Millisecond))
 	}
@@ -109,6 +114,7 @@ func (gs *globals) follow(ctx context.Context) {
 func (gs *globals) close() {
 	for _, g := range gs.tables {
 		for _, ts := range g.stores {
+			ts.Serve(false) // waits for table queries reading it
 			_ = ts.Store.Close()
 		}
 	}

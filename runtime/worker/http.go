@@ -4,6 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/streamgen/streamgen/runtime"
@@ -32,12 +36,31 @@ func listenHTTP(cfg *config, app *runtime.App, log *slog.Logger) (*web.Server, e
 	return srv, nil
 }
 
-// serveHTTP mounts the table queries and serves until the returned
-// function is called (when Run returns: the probes answer while the
-// worker drains).
+// advertisedURL is the base URL other workers reach this one at: the one
+// given (WithHTTPAdvertise), else the listening address, with the host's
+// name for an unspecified host (it listens on every interface).
+func advertisedURL(given string, addr net.Addr) string {
+	if given != "" {
+		return strings.TrimSuffix(given, "/")
+	}
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return "http://" + addr.String()
+	}
+	host, err := os.Hostname()
+	if err != nil {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(tcp.Port))
+}
+
+// serveHTTP mounts the table queries and the page, and serves until the
+// returned function is called (when Run returns: the probes answer while
+// the worker drains).
 func (w *worker) serveHTTP(srv *web.Server, threads []*thread) (stop func()) {
 	q := newTableQueries(w, threads)
 	srv.HandleTables(q)
+	srv.HandlePage(web.PageConfig{App: w.app, URL: w.httpURL, Members: w.groupMembers})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -54,4 +77,23 @@ func (w *worker) serveHTTP(srv *web.Server, threads []*thread) (stop func()) {
 		cancel()
 		<-done
 	}
+}
+
+// groupMembers describes the app's consumer group for the page: every
+// stream thread of every worker, with the HTTP base URL its client id
+// advertises (see query.go).
+func (w *worker) groupMembers(ctx context.Context) ([]web.Member, error) {
+	ms, err := w.groups.Describe(ctx, w.app.ID())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]web.Member, 0, len(ms))
+	for _, m := range ms {
+		wm := web.Member{ClientID: m.ClientID, Partitions: partitions(m.Partitions)}
+		if i := strings.LastIndex(m.ClientID, clientIDSep); i >= 0 {
+			wm.URL = m.ClientID[i+len(clientIDSep):]
+		}
+		out = append(out, wm)
+	}
+	return out, nil
 }

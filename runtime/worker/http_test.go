@@ -138,6 +138,14 @@ func TestTablesOverHTTP(t *testing.T) {
 		}
 	}
 
+	w, found, err := c.MinuteSumsAt(context.Background(), "acct-3", base.Add(30*time.Second))
+	if err != nil || !found || !w.Start.Equal(base) || !w.End.Equal(base.Add(time.Minute)) || w.Value.GetSumCents() == 0 {
+		t.Errorf("acct-3's window at %v: %+v found %v, %v; want the minute from %v", base.Add(30*time.Second), w, found, err, base)
+	}
+	later := base.Add(2*time.Hour + 10*time.Second)
+	if w, found, err := c.MinuteSumsAt(context.Background(), "acct-3", later); err != nil || found || !w.Start.Equal(later.Truncate(time.Minute)) {
+		t.Errorf("acct-3's window at %v: %+v found %v, %v; want none, the window [%v, +1m) named", later, w, found, err, later.Truncate(time.Minute))
+	}
 	ws, err := c.MinuteSumsRange(context.Background(), "acct-3", base, base.Add(time.Hour))
 	if err != nil || len(ws) == 0 || !ws[0].Start.Equal(base) || ws[0].Value.GetSumCents() == 0 {
 		t.Errorf("windows of acct-3: %v, %v; want the minute from %v with its sum", ws, err, base)

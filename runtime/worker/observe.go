@@ -57,28 +57,32 @@ func (t *thread) reportLag() {
 const tableStatsEvery = 10 * time.Second
 
 // reportTables tells the TableHooks the size of every store the thread
-// holds and how far its standby stores are behind their changelogs. Poll
-// goroutine only.
+// holds and how far its standby stores are behind their changelogs, in a
+// goroutine of its own (one request per standby store: the poll loop
+// must not wait for them); a report still running skips the next.
 func (t *thread) reportTables() {
-	if len(t.w.hooks.tables) == 0 {
+	if len(t.w.hooks.tables) == 0 || !t.reporting.CompareAndSwap(false, true) {
 		return
 	}
+	go func() {
+		defer t.reporting.Store(false)
+		t.w.hooks.onTables(t.id, t.tableStats())
+	}()
+}
+
+// tableStats gathers what reportTables reports.
+func (t *thread) tableStats() []observe.TableStats {
 	var stats []observe.TableStats
 	for _, ts := range t.stores.all() {
 		stats = append(stats, observe.TableStats{Table: ts.Desc.Name, Partition: ts.Partition, Keys: estimateKeys(ts)})
 	}
 	if t.standby != nil {
 		for _, ts := range t.standby.all() {
-			lag := int64(-1)
-			hw, err := t.w.groups.HighWatermark(kafka.TopicPartition{Topic: ts.Desc.Changelog.Name, Partition: ts.Partition}, 2*time.Second)
-			if err == nil {
-				lag = max(hw-ts.From, 0)
-			}
 			stats = append(stats, observe.TableStats{Table: ts.Desc.Name, Partition: ts.Partition, Standby: true,
-				Keys: estimateKeys(ts), LagRecords: lag})
+				Keys: estimateKeys(ts), LagRecords: standbyLag(t.w.groups, ts)})
 		}
 	}
-	t.w.hooks.onTables(t.id, stats)
+	return stats
 }
 
 // estimateKeys asks a store for its key count, -1 if it cannot say.

@@ -15,8 +15,9 @@ import (
 	"github.com/streamgen/streamgen/runtime/worker"
 )
 
-// recorder is a hook implementing every observe interface; it keeps what
-// it is told.
+// recorder is a hook implementing the observe interfaces of the record
+// path, the group and the lag (not RestoreHook, CommitHook, TableHook:
+// other tests cover those); it keeps what it is told.
 type recorder struct {
 	mu         sync.Mutex
 	processed  map[string]int // outcome/reason -> count

@@ -30,6 +30,10 @@ const EnvInstanceID = "STREAMGEN_INSTANCE_ID"
 // address when WithHTTPAddr is not given ("off" or empty: none).
 const EnvHTTPAddr = "STREAMGEN_HTTP_ADDR"
 
+// EnvHTTPAdvertise is the environment variable read for the URL other
+// workers reach this one at when WithHTTPAdvertise is not given.
+const EnvHTTPAdvertise = "STREAMGEN_HTTP_ADVERTISE"
+
 // Option configures a worker.
 type Option interface{ apply(*config) }
 
@@ -56,6 +60,7 @@ type config struct {
 	static          bool
 	exactly         *bool // WithExactlyOnce; nil: as the app declares
 	httpAddr        string
+	httpAdvertise   string
 	httpReady       func(baseURL string)
 	registry        *prometheus.Registry
 }
@@ -182,6 +187,18 @@ func WithHTTPAddr(addr string) Option {
 	return optionFunc(func(c *config) { c.httpAddr = addr })
 }
 
+// WithHTTPAdvertise sets the base URL other workers forward table queries
+// to, e.g. "http://10.0.3.7:6066" or a pod's DNS name: it must reach this
+// worker's HTTP server from the other workers' hosts. Default:
+// STREAMGEN_HTTP_ADVERTISE, else the listening address, with the host's
+// name (os.Hostname) in place of an unspecified host (":6066",
+// "0.0.0.0:6066"). A loopback listening address (the command line's
+// default) is reachable from the same host only: set this, or listen on a
+// routable address, when workers run on several hosts.
+func WithHTTPAdvertise(baseURL string) Option {
+	return optionFunc(func(c *config) { c.httpAdvertise = baseURL })
+}
+
 // WithHTTPReady calls fn with the HTTP server's base URL
 // ("http://127.0.0.1:6066") once it listens (WithHTTPAddr). Default: none.
 func WithHTTPReady(fn func(baseURL string)) Option {
@@ -198,7 +215,8 @@ func WithMetricsRegistry(reg *prometheus.Registry) Option {
 
 // WithHooks adds observability hooks. Each must implement at least one
 // of the hook interfaces of package observe (RestoreHook, CommitHook,
-// ProcessHook, DoneHook, RebalanceHook, StateHook, LagHook); Run checks
+// ProcessHook, DoneHook, DeadLetterHook, RebalanceHook, StateHook,
+// LagHook, TableHook); Run checks
 // them before it starts anything and returns an error naming any that
 // implements none. Default: none.
 func WithHooks(hooks ...Hook) Option {
@@ -212,6 +230,7 @@ func newConfig(app *runtime.App, opts []Option) (config, error) {
 		brokers:         os.Getenv(EnvBrokers),
 		instanceID:      os.Getenv(EnvInstanceID),
 		httpAddr:        os.Getenv(EnvHTTPAddr),
+		httpAdvertise:   os.Getenv(EnvHTTPAdvertise),
 		sessionTimeout:  10 * time.Second,
 		commitInterval:  app.CommitInterval(),
 		shutdownTimeout: 30 * time.Second,

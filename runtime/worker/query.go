@@ -39,7 +39,7 @@ type tableQueries struct {
 	threads []*thread
 	groups  *kafka.Groups // the worker's
 
-	mu     sync.Mutex
+	mu     sync.Mutex                      // guards owners and at
 	owners map[kafka.TopicPartition]string // input partition → HTTP base URL
 	at     time.Time                       // when owners was read
 }
@@ -66,10 +66,13 @@ func (q *tableQueries) Table(name string) (*runtime.TableDesc, bool) {
 func (q *tableQueries) read(td *runtime.TableDesc, partition int32, standby bool, fn func(state.Store) error) (source string, lag int64, err error) {
 	if td.Global {
 		g := q.w.globals.tables[td.Name]
-		if g == nil || int(partition) >= len(g.stores) {
+		if g == nil || partition < 0 || int(partition) >= len(g.stores) {
 			return "", 0, web.ErrNotHere
 		}
-		return "global", 0, fn(g.stores[partition].Store)
+		if ok, err := g.stores[partition].Read(fn); ok {
+			return "global", 0, err
+		}
+		return "", 0, web.ErrNotHere
 	}
 	for _, t := range q.threads {
 		if ts := t.stores.lookup(td.Name, partition); ts != nil {
@@ -94,13 +97,19 @@ func (q *tableQueries) read(td *runtime.TableDesc, partition int32, standby bool
 }
 
 // standbyLag is how many changelog records a standby store has not
-// applied (one request to the partition's leader), -1 if unknown.
+// applied (one request to the partition's leader), -1 if unknown. Under
+// exactly-once each transaction's commit marker takes an offset of the
+// changelog, so a standby that is caught up may show 1.
 func (q *tableQueries) standbyLag(ts *lane.Table) int64 {
-	hw, err := q.groups.HighWatermark(kafka.TopicPartition{Topic: ts.Desc.Changelog.Name, Partition: ts.Partition}, 2*time.Second)
+	return standbyLag(q.groups, ts)
+}
+
+func standbyLag(g *kafka.Groups, ts *lane.Table) int64 {
+	hw, err := g.HighWatermark(kafka.TopicPartition{Topic: ts.Desc.Changelog.Name, Partition: ts.Partition}, 2*time.Second)
 	if err != nil {
 		return -1
 	}
-	return max(hw-ts.From, 0)
+	return max(hw-ts.AckedNext.Load(), 0)
 }
 
 // Get reads key from the partition's store (web.Tables).
@@ -142,7 +151,8 @@ func (q *tableQueries) Scan(td *runtime.TableDesc, partition int32, prefix, afte
 	return out, more, err
 }
 
-// Windows reads key's windows starting in [from, to) (web.Tables).
+// Windows reads key's windows starting in [from, to) (web.Tables), at
+// most web.MaxWindows+1 of them.
 func (q *tableQueries) Windows(td *runtime.TableDesc, partition int32, key []byte, from, to time.Time, standby bool) ([]web.TableWindow, web.TableValue, error) {
 	var out []web.TableWindow
 	begin, end := windows.Key(key, from), windows.Key(key, to)
@@ -154,6 +164,9 @@ func (q *tableQueries) Windows(td *runtime.TableDesc, partition int32, key []byt
 			wk, start, ok := windows.SplitKey(k)
 			if ok && bytes.Equal(wk, key) && !start.Before(from) {
 				out = append(out, web.TableWindow{Start: start, Value: v})
+				if len(out) > web.MaxWindows {
+					return state.ErrStop // too many: the route refuses the range
+				}
 			}
 			return nil
 		})
@@ -173,28 +186,48 @@ func (q *tableQueries) Owner(ctx context.Context, td *runtime.TableDesc, partiti
 			}
 		}
 	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if time.Since(q.at) > time.Second {
-		members, err := q.groups.Describe(ctx, q.w.app.ID())
-		if err != nil {
-			return "", err
-		}
-		q.owners, q.at = map[kafka.TopicPartition]string{}, time.Now()
-		for _, m := range members {
-			i := strings.LastIndex(m.ClientID, clientIDSep)
-			if i < 0 {
-				continue // serves no HTTP
-			}
-			for _, tp := range m.Partitions {
-				q.owners[tp] = m.ClientID[i+len(clientIDSep):]
-			}
-		}
+	owners, err := q.ownersNow(ctx)
+	if err != nil {
+		return "", err
 	}
 	for _, topic := range topics {
-		if u := q.owners[kafka.TopicPartition{Topic: topic, Partition: partition}]; u != "" {
+		if u := owners[kafka.TopicPartition{Topic: topic, Partition: partition}]; u != "" {
+			if u == q.w.httpURL {
+				return "", nil // this worker: not served yet (restoring), or just moved here
+			}
 			return u, nil
 		}
 	}
 	return "", nil
+}
+
+// ownersNow returns the group's input partitions and their owners' HTTP
+// base URLs, read at most once a second; the group is described outside
+// the lock (concurrent misses may each describe it).
+func (q *tableQueries) ownersNow(ctx context.Context) (map[kafka.TopicPartition]string, error) {
+	q.mu.Lock()
+	owners, fresh := q.owners, time.Since(q.at) <= time.Second
+	q.mu.Unlock()
+	if fresh {
+		return owners, nil
+	}
+	members, err := q.groups.Describe(ctx, q.w.app.ID())
+	if err != nil {
+		q.w.log.Warn("table query: describing the group to find a partition's owner failed", "error", err)
+		return nil, err
+	}
+	owners = map[kafka.TopicPartition]string{}
+	for _, m := range members {
+		i := strings.LastIndex(m.ClientID, clientIDSep)
+		if i < 0 {
+			continue // serves no HTTP
+		}
+		for _, tp := range m.Partitions {
+			owners[tp] = m.ClientID[i+len(clientIDSep):]
+		}
+	}
+	q.mu.Lock()
+	q.owners, q.at = owners, time.Now()
+	q.mu.Unlock()
+	return owners, nil
 }

@@ -416,5 +416,6 @@ func (f *follower) apply(tp kafka.TopicPartition, recs []*runtime.Record) error 
 		return err
 	}
 	ts.From = next
+	ts.AckedNext.Store(next) // read by other goroutines (standby lag)
 	return ts.Store.SetCheckpoint(next)
 }

@@ -36,6 +36,7 @@ type thread struct {
 	stopping   atomic.Bool // the thread stops: lanes skip queued records
 	inCallback bool        // in Poll, where rebalance callbacks run
 	joined     bool        // the group gave the thread an assignment (observe.State)
+	reporting  atomic.Bool // a reportTables goroutine runs
 	loopDone   <-chan struct{}
 
 	ccfg        kafka.ConsumerConfig // to create the consumer again (clients.go)

@@ -88,7 +88,7 @@ func Run(ctx context.Context, app *runtime.App, opts ...Option) error {
 	}
 	defer w.globals.close()
 	if srv != nil {
-		w.httpURL = "http://" + srv.Addr().String()
+		w.httpURL = advertisedURL(cfg.httpAdvertise, srv.Addr())
 	}
 	threads, err := w.newThreads()
 	if err != nil {
