@@ -13,7 +13,7 @@ help: ## Lists the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-16s %s\n", $$1, $$2}'
 
 .PHONY: deps
-deps: ## Installs what the tests need when missing (kcat, protoc, gcc; apt-get)
+deps: ## Installs what the tests need when missing (kcat, protoc, gcc, chromium; apt-get)
 	.ci/deps
 
 .PHONY: demo

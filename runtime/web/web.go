@@ -1,7 +1,7 @@
 // Package web serves a worker's operational HTTP endpoints and exports its
 // metrics: a Prometheus adapter for the hooks of package observe, liveness
-// and readiness probes, table queries (HandleTables), and the HTTP server
-// that serves them.
+// and readiness probes, table queries (HandleTables), a live page of the
+// whole group (HandlePage), and the HTTP server that serves them.
 //
 // A worker creates a Metrics, registers it as a hook (it implements every
 // hook interface of package observe), and serves it with a Server:
@@ -22,6 +22,11 @@
 //	GET /metrics  the Prometheus text exposition of Metrics.Registry
 //	GET /tables/  table queries, with HandleTables (see tables.go): by key,
 //	              paginated scans, a key's windows; forwarded to the owner
+//	GET /         the page, with HandlePage (see page.go): the topology with
+//	              agents' rates, the workers, partitions, tables, commits,
+//	              dead letters; it polls the two JSON routes below
+//	GET /status   this worker's Status (JSON)
+//	GET /api/group  every worker of the group and its status: Group (JSON)
 //
 // Other paths answer 404, other methods 405; Server.Handle adds routes.
 //
@@ -34,4 +39,8 @@
 //	probes.go   the /healthz and /readyz handlers and the readiness JSON
 //	tables.go   the table routes: Tables (what a worker provides), reads, scans, windows, forwarding
 //	tablestats.go  OnTables: store sizes and standby lag
+//	page.go     HandlePage: the page, its embedded assets (assets/), the routes
+//	livestatus.go  Status, the JSON of GET /status, and how it is taken
+//	group.go    Group, the JSON of GET /api/group: the members and their statuses
+//	live.go     what the page keeps beyond the series: rates, commit history, dead letters (OnDeadLetter)
 package web
