@@ -2,12 +2,14 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/streamgen/streamgen/runtime"
@@ -26,11 +28,21 @@ func listenHTTP(cfg *config, app *runtime.App, log *slog.Logger) (*web.Server, e
 		return nil, fmt.Errorf("streamgen worker: metrics: %w", err)
 	}
 	cfg.hooks = append(cfg.hooks, m)
-	// A poll loop pauses while a rebalance drains partitions, up to the
-	// shutdown timeout: /healthz allows that and more before it fails.
-	srv := web.NewServer(web.ServerConfig{Addr: cfg.httpAddr, Metrics: m, Logger: log, Threads: cfg.threads,
-		StuckAfter: cfg.shutdownTimeout + 15*time.Second})
-	if err := srv.Listen(); err != nil {
+	listen := func(addr string) (*web.Server, error) {
+		// A poll loop pauses while a rebalance drains partitions, up to
+		// the shutdown timeout: /healthz allows that and more before it
+		// fails.
+		srv := web.NewServer(web.ServerConfig{Addr: addr, Metrics: m, Logger: log, Threads: cfg.threads,
+			StuckAfter: cfg.shutdownTimeout + 15*time.Second})
+		return srv, srv.Listen()
+	}
+	srv, err := listen(cfg.httpAddr)
+	if err != nil && cfg.httpFallback && errors.Is(err, syscall.EADDRINUSE) {
+		host, _, _ := net.SplitHostPort(cfg.httpAddr)
+		log.Warn("the default HTTP address is taken; serving on a free port instead (see the serving HTTP line)", "default", cfg.httpAddr)
+		srv, err = listen(net.JoinHostPort(host, "0"))
+	}
+	if err != nil {
 		return nil, fmt.Errorf("streamgen worker: %w", err)
 	}
 	return srv, nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/internal/testapp"
 	"github.com/streamgen/streamgen/runtime/tableclient"
 	"github.com/streamgen/streamgen/runtime/worker"
@@ -206,5 +208,33 @@ func TestStandbyAnswersWhenAsked(t *testing.T) {
 	}
 	if standbys == 0 {
 		t.Error("no answer came from a standby store")
+	}
+}
+
+// TestDefaultHTTPAddrFallsBack: a default address that another process
+// holds falls back to a free port (three workers started at once from the
+// command line all asked for 127.0.0.1:6066); an address asked for
+// explicitly fails the worker with an error saying so.
+func TestDefaultHTTPAddrFallsBack(t *testing.T) {
+	addr := startBroker(t)
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	urls := make(chan string, 1)
+	runLedgerWith(t, addr, t.TempDir(), worker.WithDefaultHTTPAddr(taken.Addr().String()),
+		worker.WithHTTPReady(func(u string) { urls <- u }))
+	if u := <-urls; u == "http://"+taken.Addr().String() || !strings.HasPrefix(u, "http://127.0.0.1:") {
+		t.Errorf("fell back to %s, want another port of 127.0.0.1", u)
+	}
+	app := runtime.NewApp()
+	if err := testapp.RegisterLedgerAgents(app, testapp.Ledger{}); err != nil {
+		t.Fatal(err)
+	}
+	err = worker.Run(context.Background(), app, worker.WithBrokers(addr), worker.WithLogger(testLogger(t)), worker.WithDataDir(t.TempDir()),
+		worker.WithDefaultHTTPAddr("127.0.0.1:1"), worker.WithHTTPAddr(taken.Addr().String()))
+	if err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Errorf("explicit taken address: %v, want an error saying it is in use", err)
 	}
 }

@@ -60,6 +60,7 @@ type config struct {
 	static          bool
 	exactly         *bool // WithExactlyOnce; nil: as the app declares
 	httpAddr        string
+	httpFallback    bool // httpAddr is a default: a taken port falls back to a free one
 	httpAdvertise   string
 	httpReady       func(baseURL string)
 	registry        *prometheus.Registry
@@ -184,7 +185,20 @@ func WithStandbyReplicas(n int) Option {
 // otherwise). Bind to all interfaces (":6066") only where the network is
 // trusted: the endpoints have no authentication.
 func WithHTTPAddr(addr string) Option {
-	return optionFunc(func(c *config) { c.httpAddr = addr })
+	return optionFunc(func(c *config) { c.httpAddr, c.httpFallback = addr, false })
+}
+
+// WithDefaultHTTPAddr is WithHTTPAddr for an address the user did not
+// choose (the command line's 127.0.0.1:6066): when another process (often
+// another worker on the machine) has the port, the worker serves on a free
+// port of the same host instead of failing, and logs it. An explicit
+// WithHTTPAddr or STREAMGEN_HTTP_ADDR overrides it.
+func WithDefaultHTTPAddr(addr string) Option {
+	return optionFunc(func(c *config) {
+		if c.httpAddr == "" {
+			c.httpAddr, c.httpFallback = addr, true
+		}
+	})
 }
 
 // WithHTTPAdvertise sets the base URL other workers forward table queries
