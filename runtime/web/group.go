@@ -31,8 +31,9 @@ type Member struct {
 type Group struct {
 	// App is the app id (the group); Self is the URL of the worker that
 	// answered.
-	App  string    `json:"app"`
-	Self string    `json:"self"`
+	App  string `json:"app"`
+	Self string `json:"self"`
+	// Time is when this worker's status was taken.
 	Time time.Time `json:"time"`
 	// Error is set when the group could not be described (the cluster is
 	// unreachable, or the group is rebalancing): Members then holds this
@@ -68,12 +69,9 @@ func (p *page) group(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	self := p.s.workerStatus(p.cfg.App, p.cfg.URL)
 	g := Group{App: self.App, Self: p.cfg.URL, Time: self.Time}
-	var members []Member
-	if p.cfg.Members != nil {
-		var err error
-		if members, err = p.cfg.Members(ctx); err != nil {
-			g.Error = fmt.Sprintf("describing consumer group %q: %v", self.App, err)
-		}
+	members, err := p.members(ctx)
+	if err != nil {
+		g.Error = fmt.Sprintf("describing consumer group %q: %v", self.App, err)
 	}
 	// Merge the group's members by URL.
 	byURL := map[string]*GroupMember{}
@@ -85,14 +83,14 @@ func (p *page) group(w http.ResponseWriter, r *http.Request) {
 		}
 		gm := byURL[key]
 		if gm == nil {
-			gm = &GroupMember{URL: m.URL, Assigned: []string{}}
+			gm = &GroupMember{URL: m.URL, ClientIDs: []string{}, Assigned: []string{}}
 			byURL[key] = gm
 		}
 		gm.ClientIDs = append(gm.ClientIDs, m.ClientID)
 		assigned[gm] = append(assigned[gm], m.Partitions...)
 	}
 	if byURL[p.cfg.URL] == nil {
-		byURL[p.cfg.URL] = &GroupMember{URL: p.cfg.URL, Assigned: []string{}}
+		byURL[p.cfg.URL] = &GroupMember{URL: p.cfg.URL, ClientIDs: []string{}, Assigned: []string{}}
 	}
 	var wg sync.WaitGroup
 	for _, gm := range byURL {
@@ -124,6 +122,21 @@ func (p *page) group(w http.ResponseWriter, r *http.Request) {
 		return cmp.Or(boolCompare(b.Self, a.Self), cmp.Compare(a.URL, b.URL), slices.Compare(a.ClientIDs, b.ClientIDs))
 	})
 	writeJSON(w, g)
+}
+
+// members returns the group's members, described at most once a second
+// however many pages poll.
+func (p *page) members(ctx context.Context) ([]Member, error) {
+	if p.cfg.Members == nil {
+		return nil, nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if now := time.Now(); now.Sub(p.describedAt) >= time.Second {
+		p.described, p.describeErr = p.cfg.Members(ctx)
+		p.describedAt = now
+	}
+	return p.described, p.describeErr
 }
 
 // memberStatus reads another worker's GET /status.

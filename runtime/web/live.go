@@ -241,7 +241,7 @@ func (m *Metrics) agentRates(now time.Time) []AgentStatus {
 	if len(l.counts) == 0 || now.Sub(l.counts[len(l.counts)-1].at) >= time.Second {
 		l.counts = append(l.counts, agentSample{at: now, counts: cur})
 	}
-	var out []AgentStatus
+	out := []AgentStatus{}
 	for agent, c := range cur {
 		a := AgentStatus{Agent: agent, Processed: int64(c.in), Emitted: int64(c.out), DeadLetters: int64(c.dead)}
 		if ref != nil {

@@ -48,6 +48,7 @@ type Status struct {
 
 // ThreadStatus is a stream thread as /status shows it.
 type ThreadStatus struct {
+	// Thread is the thread's number, from 0.
 	Thread int `json:"thread"`
 	// Joined is set once the thread has its assignment from the group.
 	Joined bool `json:"joined"`
@@ -76,6 +77,7 @@ type AgentStatus struct {
 
 // PartitionStatus is an owned input partition.
 type PartitionStatus struct {
+	// Topic and Partition name the partition.
 	Topic     string `json:"topic"`
 	Partition int32  `json:"partition"`
 	// Thread is the stream thread owning it.
@@ -97,6 +99,8 @@ type PartitionStatus struct {
 
 // StoreStatus is a table partition's store on this worker.
 type StoreStatus struct {
+	// Table and Partition name the table partition; Thread is the stream
+	// thread holding its store.
 	Table     string `json:"table"`
 	Partition int32  `json:"partition"`
 	Thread    int    `json:"thread"`
@@ -111,12 +115,14 @@ type StoreStatus struct {
 // CommitHistory is the commits of the last minutes in time buckets,
 // oldest first, empty buckets included.
 type CommitHistory struct {
+	// BucketSeconds is the width of a bucket (10 s; 30 buckets).
 	BucketSeconds int            `json:"bucket_seconds"`
 	Buckets       []CommitBucket `json:"buckets"`
 }
 
 // CommitBucket sums the commits that ended in [Start, Start+BucketSeconds).
 type CommitBucket struct {
+	// Start is the bucket's start.
 	Start time.Time `json:"start"`
 	// Commits counts the commits, failed ones included; Errors the failed
 	// ones; Aborts the exactly-once transactions aborted.
@@ -158,7 +164,9 @@ type DeadLetterStatus struct {
 func (s *Server) workerStatus(app *runtime.App, url string) Status {
 	m := s.cfg.Metrics
 	now := m.now()
-	st := Status{URL: url, Time: now}
+	// Empty lists are [] in the JSON, never null.
+	st := Status{URL: url, Time: now, Threads: []ThreadStatus{}, Partitions: []PartitionStatus{}, Stores: []StoreStatus{},
+		Restores: []RestoreStatus{}, DeadLetters: []DeadLetterStatus{}}
 	if app != nil {
 		st.App = app.ID()
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/streamgen/streamgen/runtime"
@@ -97,6 +98,12 @@ type page struct {
 	client *http.Client // reads the other workers' status
 	svg    []byte       // the topology, without the XML declaration
 	html   []byte       // the rendered page
+
+	// mu guards the last description of the group.
+	mu          sync.Mutex
+	described   []Member
+	describeErr error
+	describedAt time.Time
 }
 
 // pageTable is a table as the page's table browser lists it.
