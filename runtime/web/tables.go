@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -208,12 +209,26 @@ func (q *tableRoutes) forward(w http.ResponseWriter, r *http.Request, base strin
 	_, _ = io.Copy(w, io.LimitReader(resp.Body, 64<<20))
 }
 
+// key returns the request's key, or answers 400: keys are strings in the
+// schema (a key field, or the record key as text), so valid UTF-8.
+func requestKey(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	k := r.PathValue("key")
+	if !utf8.ValidString(k) {
+		tableFail(w, http.StatusBadRequest, false, "key %q is not valid UTF-8: table keys are strings; escape the key's UTF-8 bytes with percent-encoding", k)
+		return nil, false
+	}
+	return []byte(k), true
+}
+
 func (q *tableRoutes) get(w http.ResponseWriter, r *http.Request) {
 	td, ok := q.table(w, r)
 	if !ok {
 		return
 	}
-	key := []byte(r.PathValue("key"))
+	key, ok := requestKey(w, r)
+	if !ok {
+		return
+	}
 	p := partitionOf(td, key)
 	standby := r.URL.Query().Get("standby") == "true"
 	v, err := q.t.Get(td, p, key, standby)
@@ -429,7 +444,10 @@ func (q *tableRoutes) windows(w http.ResponseWriter, r *http.Request) {
 		tableFail(w, http.StatusBadRequest, false, "table %q is not windowed: read it with GET /tables/%s/keys/{key}", td.Name, td.Name)
 		return
 	}
-	key := []byte(r.PathValue("key"))
+	key, ok := requestKey(w, r)
+	if !ok {
+		return
+	}
 	p := partitionOf(td, key)
 	qv := r.URL.Query()
 	parse := func(name string) (time.Time, bool) {

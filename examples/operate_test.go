@@ -1,0 +1,194 @@
+package examples_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	wordcountv1 "github.com/streamgen/streamgen/examples/02-wordcount/gen/wordcount/v1"
+	"github.com/streamgen/streamgen/runtime/tableclient"
+)
+
+// httpURL waits for a worker process's "serving HTTP" log line and
+// returns its URL.
+func httpURL(t *testing.T, p *proc) string {
+	t.Helper()
+	var u string
+	waitFor(t, 60*time.Second, "the worker serves HTTP", func() bool {
+		for _, l := range strings.Split(p.Log(), "\n") {
+			if strings.Contains(l, `msg="serving HTTP"`) {
+				if j := strings.Index(l, "url="); j >= 0 {
+					u = strings.Fields(l[j+4:])[0]
+					return true
+				}
+			}
+		}
+		return false
+	})
+	return u
+}
+
+// scrape reads a worker's /metrics with Prometheus's own text parser and
+// sums each metric's samples whose labels include every pair of match.
+func scrape(t *testing.T, base string) func(name string, match ...string) float64 {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := p.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("%s/metrics does not parse: %v", base, err)
+	}
+	return func(name string, match ...string) float64 {
+		var sum float64
+		f := families[name]
+		if f == nil {
+			return 0
+		}
+	metrics:
+		for _, m := range f.GetMetric() {
+			for i := 0; i+1 < len(match); i += 2 {
+				found := false
+				for _, l := range m.GetLabel() {
+					found = found || l.GetName() == match[i] && l.GetValue() == match[i+1]
+				}
+				if !found {
+					continue metrics
+				}
+			}
+			switch {
+			case m.GetCounter() != nil:
+				sum += m.GetCounter().GetValue()
+			case m.GetGauge() != nil:
+				sum += m.GetGauge().GetValue()
+			}
+		}
+		return sum
+	}
+}
+
+// TestTablesAcrossWorkerProcesses (operate part 1, with workers as
+// processes): two wordcount workers on a dev-broker process; every word's
+// count, read through either worker with the generated client, is the
+// model's; their /metrics, parsed with Prometheus's parser, count the
+// sentences and words exactly and show no lag; bad requests get clear
+// 4xx answers; after SIGKILL of one worker, the other answers every word
+// right, and while the group moves the partitions a read is either right
+// or a retryable error, never a wrong count.
+func TestTablesAcrossWorkerProcesses(t *testing.T) {
+	addr := devBroker(t)
+	start := func() *proc {
+		return start(t, "wordcount", "worker", "--brokers", addr, "--session-timeout", "3s", "--http-addr", "127.0.0.1:0")
+	}
+	a, b := start(), start()
+	ua, ub := httpURL(t, a), httpURL(t, b)
+	waitFor(t, 60*time.Second, "the group is split over both workers", func() bool {
+		return strings.Contains(a.Log(), "partitions revoked") || strings.Contains(b.Log(), "partitions revoked")
+	})
+
+	vocabulary := strings.Fields("kafka stream table window agent topic partition offset commit record key value")
+	var sentences []string
+	want := map[string]int64{}
+	for i := range 300 {
+		var ws []string
+		for j := range 1 + i%5 {
+			w := vocabulary[(i*7+j*3)%len(vocabulary)]
+			ws = append(ws, strings.ToUpper(w[:1])+w[1:])
+			want[w]++
+		}
+		sentences = append(sentences, strings.Join(ws, " "))
+	}
+	words := 0
+	for _, n := range want {
+		words += int(n)
+	}
+	kcatProduce(t, addr, "sentences", sentences)
+
+	ctx := context.Background()
+	right := func(base, w string) bool {
+		v, found, err := wordcountv1.NewWordCounterTablesClient(base).GetCounts(ctx, w)
+		return err == nil && found && v.GetCount() == want[w]
+	}
+	for _, u := range []string{ua, ub} {
+		for w := range want {
+			waitFor(t, 60*time.Second, fmt.Sprintf("%s's count of %q via %s", w, w, u), func() bool { return right(u, w) })
+		}
+	}
+	waitFor(t, 30*time.Second, "the metrics count every sentence and word, with no lag", func() bool {
+		ma, mb := scrape(t, ua), scrape(t, ub)
+		split := ma("streamgen_records_processed_total", "agent", "wordcount/Split", "outcome", "ok") +
+			mb("streamgen_records_processed_total", "agent", "wordcount/Split", "outcome", "ok")
+		emitted := ma("streamgen_records_emitted_total", "agent", "wordcount/Split") + mb("streamgen_records_emitted_total", "agent", "wordcount/Split")
+		counted := ma("streamgen_records_processed_total", "agent", "wordcount/Count", "outcome", "ok") +
+			mb("streamgen_records_processed_total", "agent", "wordcount/Count", "outcome", "ok")
+		lag := ma("streamgen_consumer_lag_records") + mb("streamgen_consumer_lag_records")
+		return split == float64(len(sentences)) && emitted == float64(words) && counted == float64(words) && lag == 0
+	})
+
+	for _, c := range []struct {
+		path   string
+		header string
+		want   int
+	}{
+		{"/tables/no-such-table/keys/x", "", http.StatusNotFound},
+		{"/tables/counts/keys/%ff%fe", "", http.StatusBadRequest},
+		{"/tables/counts/keys?limit=-3", "", http.StatusBadRequest},
+		{"/tables/counts/keys/kafka", strings.Repeat("x", 64<<10), http.StatusRequestHeaderFieldsTooLarge},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, ua+c.path, nil)
+		if c.header != "" {
+			req.Header.Set("X-Big", c.header)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", c.path, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("GET %s: %d, want %d", c.path, resp.StatusCode, c.want)
+		}
+	}
+
+	if err := a.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = a.cmd.Wait()
+	// While the group moves A's partitions to B: right, or retryable.
+	one := wordcountv1.NewWordCounterTablesClient(ub, tableclient.WithRetry(1, 0))
+	wrong := 0
+	waitFor(t, 90*time.Second, "B answers every word after A's death", func() bool {
+		all := true
+		for w := range want {
+			v, found, err := one.GetCounts(ctx, w)
+			var te *tableclient.Error
+			switch {
+			case err == nil && found && v.GetCount() == want[w]:
+			case errors.As(err, &te) && te.Retryable:
+				all = false
+			default:
+				wrong++
+				all = false
+				t.Errorf("%q during the takeover: %v found %v, %v; want %d or a retryable error", w, v, found, err, want[w])
+			}
+		}
+		return all || wrong > 0
+	})
+	if wrong == 0 {
+		for w := range want {
+			if !right(ub, w) {
+				t.Errorf("%q not answered right by B after the takeover", w)
+			}
+		}
+	}
+}
