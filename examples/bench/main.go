@@ -4,8 +4,12 @@
 //
 //   - handwritten: a confluent-kafka-go consume → uppercase → produce loop
 //     that flushes its outputs before each commit;
+//   - franz-go: the same loop on franz-go (pure Go): this machine's
+//     practical limit for the work with a Go client;
 //   - goka: a Goka v1.1.17 processor (Sarama);
-//   - streamgen: the streamgen agent of proto/bench/v1/bench.proto.
+//   - streamgen: the streamgen agent of proto/bench/v1/bench.proto;
+//     streamgen-observed the same with the worker's HTTP server and
+//     Prometheus metrics on, as the command line runs it.
 //
 // It starts a broker process (the embedded kfake broker, as `streamgen
 // dev-broker` runs it), writes the input once, runs each contender on it
@@ -60,7 +64,8 @@ type contender func(ctx context.Context, brokers, dataDir string) error
 // that of a streamgen worker, not of a binary that also links Goka and
 // Sarama.
 var contenders = map[string]contender{
-	"streamgen":           func(ctx context.Context, brokers, _ string) error { return streamgenWorker(ctx, brokers) },
+	"streamgen":           func(ctx context.Context, brokers, _ string) error { return streamgenWorker(ctx, brokers, false) },
+	"streamgen-observed":  func(ctx context.Context, brokers, _ string) error { return streamgenWorker(ctx, brokers, true) },
 	"streamgen-count":     streamgenCount,
 	"streamgen-count-eos": streamgenCountEOS,
 	"streamgen-restore":   streamgenRestore,
@@ -119,11 +124,26 @@ func (benchAgents) Uppercase(ctx context.Context, in *benchv1.Line, out benchv1.
 	return out.EmitUpper(ctx, &benchv1.Upper{Data: bytes.ToUpper(in.GetData())})
 }
 
-func streamgenWorker(ctx context.Context, brokers string) error {
+// observedAgents is benchAgents' work in the app whose worker serves HTTP
+// with Prometheus metrics.
+type observedAgents struct{}
+
+func (observedAgents) Uppercase(ctx context.Context, in *benchv1.Line, out benchv1.BenchObservedUppercaseEmitter) error {
+	first()
+	return out.EmitUpperObserved(ctx, &benchv1.UpperObserved{Data: bytes.ToUpper(in.GetData())})
+}
+
+func streamgenWorker(ctx context.Context, brokers string, observed bool) error {
 	defer memstats()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	app := runtime.NewApp(runtime.WithLogger(log))
-	if err := benchv1.RegisterBenchAgents(app, benchAgents{}); err != nil {
+	var err error
+	if observed {
+		err = benchv1.RegisterBenchObservedAgents(app, observedAgents{})
+	} else {
+		err = benchv1.RegisterBenchAgents(app, benchAgents{})
+	}
+	if err != nil {
 		return err
 	}
 	if path := os.Getenv("BENCH_HEAPPROFILE"); path != "" {
@@ -151,7 +171,7 @@ func streamgenWorker(ctx context.Context, brokers string) error {
 		defer pprof.StopCPUProfile()
 	}
 	opts := []worker.Option{worker.WithBrokers(brokers)}
-	if os.Getenv("BENCH_OBSERVE") != "" {
+	if observed {
 		// As the command line runs a worker: HTTP with Prometheus metrics
 		// fed by the hooks on the record path.
 		opts = append(opts, worker.WithHTTPAddr("127.0.0.1:0"))

@@ -38,6 +38,7 @@ import (
 // sgworker build.
 func init() {
 	contenders["handwritten"] = func(ctx context.Context, brokers, _ string) error { return handwritten(ctx, brokers) }
+	contenders["franz-go"] = func(ctx context.Context, brokers, _ string) error { return franzLoop(ctx, brokers) }
 	contenders["goka"] = func(ctx context.Context, brokers, _ string) error { return gokaProcessor(ctx, brokers) }
 	contenders["goka-count"] = func(ctx context.Context, brokers, _ string) error { return gokaCount(ctx, brokers) }
 	contenders["plain-consume"] = func(ctx context.Context, brokers, _ string) error { return plainConsume(ctx, brokers) }
@@ -154,6 +155,41 @@ func handwritten(ctx context.Context, brokers string) error {
 		}
 	}
 	return commit()
+}
+
+// franzLoop is the same uppercase loop written on franz-go (pure Go, no
+// librdkafka), at least once: each polled batch is produced, flushed, then
+// its offsets are committed. It shows this machine's practical limit for
+// the work with a Go client.
+func franzLoop(ctx context.Context, brokers string) error {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers), kgo.ConsumerGroup("bench-franz-go"), kgo.ConsumeTopics(inTopic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.DisableAutoCommit(), kgo.ProducerLinger(5*time.Millisecond))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	var recs []*kgo.Record
+	for ctx.Err() == nil {
+		fs := cl.PollRecords(ctx, 10000)
+		if fs.IsClientClosed() || ctx.Err() != nil {
+			break
+		}
+		recs = recs[:0]
+		fs.EachRecord(func(r *kgo.Record) {
+			first()
+			recs = append(recs, &kgo.Record{Topic: "bench-out-franz-go", Key: r.Key, Value: bytes.ToUpper(r.Value)})
+		})
+		if len(recs) == 0 {
+			continue
+		}
+		if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+			return err
+		}
+		if err := cl.CommitUncommittedOffsets(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // runGoka runs a Goka processor of g from the oldest offset: the input is

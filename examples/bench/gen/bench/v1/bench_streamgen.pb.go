@@ -26,6 +26,8 @@ const (
 	TallyTopicName = "bench-out-streamgen-count"
 	// TallyEosTopicName is the topic of TallyEos messages.
 	TallyEosTopicName = "bench-out-streamgen-count-eos"
+	// UpperObservedTopicName is the topic of UpperObserved messages.
+	UpperObservedTopicName = "bench-out-streamgen-observed"
 )
 
 func _Line_RawGet(m proto.Message) []byte {
@@ -103,6 +105,30 @@ var _TallyEos_TopicDesc = runtime.TopicDesc{
 // messages (proto codec, 8 partitions, keeping the input record's key). Send to it from outside an
 // agent with its Send method.
 var TallyEosTopic = runtime.NewTopic[*TallyEos](&_TallyEos_TopicDesc)
+
+func _UpperObserved_RawGet(m proto.Message) []byte {
+	return m.(*UpperObserved).GetData()
+}
+
+func _UpperObserved_RawSet(m proto.Message, b []byte) {
+	m.(*UpperObserved).Data = append([]byte{}, b...)
+}
+
+var _UpperObserved_TopicDesc = runtime.TopicDesc{
+	Name:              UpperObservedTopicName,
+	Partitions:        8,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecRaw,
+	MessageName:       "bench.v1.UpperObserved",
+	New:               func() proto.Message { return new(UpperObserved) },
+	RawGet:            _UpperObserved_RawGet,
+	RawSet:            _UpperObserved_RawSet,
+}
+
+// UpperObservedTopic is a typed handle on topic "bench-out-streamgen-observed", which holds
+// UpperObserved messages (raw codec, 8 partitions, keeping the input record's key). Send to it from
+// outside an agent with its Send method.
+var UpperObservedTopic = runtime.NewTopic[*UpperObserved](&_UpperObserved_TopicDesc)
 
 // BenchAppID is the app id of service bench.v1.Bench: its consumer group.
 const BenchAppID = "bench-streamgen"
@@ -593,4 +619,87 @@ var _BenchCountEos_AppDesc = runtime.AppDesc{
 // by impl, on app. Run the app with package worker, or test it with package streamtest.
 func RegisterBenchCountEosAgents(app *runtime.App, impl BenchCountEosAgents) error {
 	return app.Register(&_BenchCountEos_AppDesc, impl)
+}
+
+// BenchObservedAppID is the app id of service bench.v1.BenchObserved: its consumer group.
+const BenchObservedAppID = "bench-streamgen-observed"
+
+// Dead-letter topics of the BenchObserved app's agents.
+const (
+	// BenchObservedUppercaseDeadLetterTopicName is where agent Uppercase writes records it cannot
+	// process.
+	BenchObservedUppercaseDeadLetterTopicName = "bench-streamgen-observed-uppercase-dlq"
+)
+
+// BenchObserved is the benchmark app with the worker's HTTP server and
+// Prometheus metrics on, as the command line runs a worker: the same
+// work as Bench, compared with it in one run.
+//
+// BenchObservedAgents is implemented by the agents of app "bench-streamgen-observed".
+// Embed UnimplementedBenchObservedAgents in implementations for forward compatibility.
+type BenchObservedAgents interface {
+	// Uppercase emits each line in upper case.
+	Uppercase(ctx context.Context, in *Line, out BenchObservedUppercaseEmitter) error
+}
+
+// UnimplementedBenchObservedAgents can be embedded to have forward compatible implementations: its
+// methods return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet
+// goes to the agent's error policy.
+type UnimplementedBenchObservedAgents struct{}
+
+// Uppercase returns runtime.ErrUnimplemented.
+func (UnimplementedBenchObservedAgents) Uppercase(context.Context, *Line, BenchObservedUppercaseEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// BenchObservedUppercaseEmitter emits the records of agent Uppercase. Emitted records are produced
+// after the handler returns nil; when it returns an error, they are dropped and the input record
+// goes to the error policy.
+type BenchObservedUppercaseEmitter interface {
+	// EmitUpperObserved emits to topic "bench-out-streamgen-observed", keeping the input record's
+	// key.
+	EmitUpperObserved(ctx context.Context, m *UpperObserved) error
+}
+
+type _BenchObservedUppercaseEmitter struct{ e *runtime.Emitter }
+
+func (x _BenchObservedUppercaseEmitter) EmitUpperObserved(ctx context.Context, m *UpperObserved) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _BenchObserved_Uppercase_Handler(ctx context.Context, impl any, in proto.Message, out *runtime.Emitter) error {
+	return impl.(BenchObservedAgents).Uppercase(ctx, in.(*Line), _BenchObservedUppercaseEmitter{out})
+}
+
+var _BenchObserved_AppDesc = runtime.AppDesc{
+	ID:          BenchObservedAppID,
+	ServiceName: "bench.v1.BenchObserved",
+	Check:       func(impl any) bool { _, ok := impl.(BenchObservedAgents); return ok },
+	Agents: []*runtime.AgentDesc{
+		{
+			Name:  "Uppercase",
+			Input: LineTopic.Desc(),
+			Outputs: []*runtime.TopicDesc{
+				UpperObservedTopic.Desc(),
+			},
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              BenchObservedUppercaseDeadLetterTopicName,
+				Partitions:        8,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    LineTopic.Desc(),
+			},
+			Handler: _BenchObserved_Uppercase_Handler,
+		},
+	},
+}
+
+// RegisterBenchObservedAgents registers the agents of app "bench-streamgen-observed", implemented
+// by impl, on app. Run the app with package worker, or test it with package streamtest.
+func RegisterBenchObservedAgents(app *runtime.App, impl BenchObservedAgents) error {
+	return app.Register(&_BenchObserved_AppDesc, impl)
 }
