@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/pflag"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamgen/streamgen/runtime"
@@ -18,7 +18,7 @@ import (
 	"github.com/streamgen/streamgen/runtime/worker"
 )
 
-func defineDemo(fs *flag.FlagSet, app *runtime.App) runFunc {
+func defineDemo(fs *pflag.FlagSet, app *runtime.App) runFunc {
 	level := fs.String("log-level", "warn", "log level: debug, info, warn, error")
 	wait := fs.Duration("wait", 5*time.Second, "stop once nothing has arrived for this long (a one-agent app stops as soon as each value has its output)")
 	return func(ctx context.Context, values []string, stdout, stderr io.Writer) error {
@@ -63,7 +63,7 @@ func planDemo(app *runtime.App, values []string) (*demoPlan, error) {
 		return nil, fmt.Errorf("app %q has no agent with an input topic to send the values to", app.ID())
 	}
 	var err error
-	if p.recs, err = encodeAll(p.in, values); err != nil {
+	if p.recs, err = encodeAll(p.in, values, nil); err != nil {
 		return nil, err
 	}
 	p.outs, p.emitters = sinks(app)

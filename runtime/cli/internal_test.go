@@ -1,12 +1,13 @@
 package cli
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/spf13/pflag"
 
 	"github.com/streamgen/streamgen/runtime"
 )
@@ -24,7 +25,7 @@ func TestResolveKafkaConfig(t *testing.T) {
 	path := writeFile(t, "# comment\n\n  sasl.username = alice \nsasl.password=a=b\nbootstrap.servers=file:9092\n")
 	t.Setenv(EnvKafkaConfig, path)
 	t.Setenv("STREAMGEN_BROKERS", "")
-	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
 	var k kafkaFlags
 	k.define(fs, "")
 	if err := fs.Parse([]string{"-X", "sasl.username=bob", "-X", "client.id=me"}); err != nil {
@@ -94,23 +95,35 @@ func TestFormatKey(t *testing.T) {
 // parses, in that command's section.
 func TestUsageIsEveryFlagSet(t *testing.T) {
 	var b strings.Builder
-	usage(&b, runtime.NewApp())
+	root := Root(runtime.NewApp())
+	writeUsage(&b, runtime.NewApp(), root)
 	text := b.String()
 	for i, c := range commands {
 		section := text[strings.Index(text, "\n  "+c.name+" "):]
 		if i+1 < len(commands) {
 			section = section[:strings.Index(section, "\n  "+commands[i+1].name+" ")]
 		}
-		fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+		fs := pflag.NewFlagSet(c.name, pflag.ContinueOnError)
 		c.define(fs, runtime.NewApp())
-		fs.VisitAll(func(f *flag.Flag) {
+		fs.VisitAll(func(f *pflag.Flag) {
 			dash := "--"
 			if len(f.Name) == 1 {
 				dash = "-"
 			}
-			if !strings.Contains(section, "\n    "+dash+f.Name+" ") {
+			if !strings.Contains(section, dash+f.Name+" ") && !strings.Contains(section, dash+f.Name+"\n") {
 				t.Errorf("usage of %s lacks %s%s:\n%s", c.name, dash, f.Name, section)
 			}
 		})
+	}
+}
+
+// TestSingleDashLongFlags: -name, as the flag package accepted, is
+// rewritten to --name for the command's long flags only.
+func TestSingleDashLongFlags(t *testing.T) {
+	root := Root(runtime.NewApp())
+	got := singleDashLongFlags(root, []string{"tail", "-brokers", "b:9092", "-n", "5", "-X", "a=b", "-keys=false", "-f", "-nope", "--", "-topic"})
+	want := []string{"tail", "--brokers", "b:9092", "-n", "5", "-X", "a=b", "--keys=false", "-f", "-nope", "--", "-topic"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }

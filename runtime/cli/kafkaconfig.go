@@ -6,12 +6,12 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"sort"
 	"strings"
 
+	"github.com/spf13/pflag"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
@@ -21,10 +21,10 @@ import (
 
 // EnvKafkaConfig is the environment variable holding the path of a
 // librdkafka properties file (key=value lines, # comments), read by
-// worker, send and tail when --kafka-config is not given.
+// worker, send, tail and reset when --kafka-config is not given.
 const EnvKafkaConfig = "STREAMGEN_KAFKA_CONFIG"
 
-// kafkaFlags are the connection flags of worker, send and tail.
+// kafkaFlags are the connection flags of worker, send, tail and reset.
 type kafkaFlags struct {
 	brokers string
 	file    string
@@ -32,11 +32,11 @@ type kafkaFlags struct {
 }
 
 // define declares --brokers, --kafka-config and -X on fs.
-func (k *kafkaFlags) define(fs *flag.FlagSet, brokersHelp string) {
+func (k *kafkaFlags) define(fs *pflag.FlagSet, brokersHelp string) {
 	fs.StringVar(&k.brokers, "brokers", os.Getenv(worker.EnvBrokers), brokersHelp)
 	fs.StringVar(&k.file, "kafka-config", os.Getenv(EnvKafkaConfig),
 		"librdkafka properties file: key=value lines, # comments (default $"+EnvKafkaConfig+")")
-	fs.Var(&k.x, "X", "a librdkafka property, `key=value` (repeat it: -X security.protocol=SASL_SSL -X sasl.mechanism=PLAIN); wins over --kafka-config")
+	fs.VarP(&k.x, "X", "X", "a librdkafka property, `key=value` (repeat it: -X security.protocol=SASL_SSL -X sasl.mechanism=PLAIN); wins over --kafka-config")
 }
 
 // resolve returns the bootstrap brokers and the librdkafka properties:
@@ -81,6 +81,9 @@ func (l *propList) String() string {
 	}
 	return strings.Join(keys, " ")
 }
+
+// Type is the value's name in pflag's messages.
+func (l *propList) Type() string { return "key=value" }
 
 func (l *propList) Set(s string) error {
 	k, v, ok := strings.Cut(s, "=")
@@ -144,6 +147,12 @@ func isSecurityKey(k string) bool {
 // kgoOptions maps librdkafka properties onto franz-go options, and
 // returns the properties it ignores, sorted.
 func kgoOptions(props map[string]string) (opts []kgo.Opt, ignored []string, err error) {
+	return kgoOptionsFor("tail", props)
+}
+
+// kgoOptionsFor is kgoOptions for the command named cmd (tail, reset),
+// which its errors name.
+func kgoOptionsFor(cmd string, props map[string]string) (opts []kgo.Opt, ignored []string, err error) {
 	var unsupported []string
 	for k := range props {
 		switch {
@@ -157,8 +166,8 @@ func kgoOptions(props map[string]string) (opts []kgo.Opt, ignored []string, err 
 	sort.Strings(unsupported)
 	sort.Strings(ignored)
 	if len(unsupported) > 0 {
-		return nil, nil, fmt.Errorf("tail reads with franz-go, which has no equivalent of librdkafka's %s; it maps security.protocol, sasl.mechanism, sasl.username, sasl.password (PLAIN, SCRAM-SHA-256/512), ssl.ca.location, ssl.certificate.location, ssl.key.location (unencrypted), enable.ssl.certificate.verification, ssl.endpoint.identification.algorithm, client.id and isolation.level",
-			strings.Join(unsupported, ", "))
+		return nil, nil, fmt.Errorf("%s talks to Kafka with franz-go, which has no equivalent of librdkafka's %s; it maps security.protocol, sasl.mechanism, sasl.username, sasl.password (PLAIN, SCRAM-SHA-256/512), ssl.ca.location, ssl.certificate.location, ssl.key.location (unencrypted), enable.ssl.certificate.verification, ssl.endpoint.identification.algorithm, client.id and isolation.level",
+			cmd, strings.Join(unsupported, ", "))
 	}
 	if v := props["client.id"]; v != "" {
 		opts = append(opts, kgo.ClientID(v))
@@ -170,13 +179,13 @@ func kgoOptions(props map[string]string) (opts []kgo.Opt, ignored []string, err 
 	default:
 		return nil, nil, fmt.Errorf("isolation.level %q: use read_committed or read_uncommitted", v)
 	}
-	sec, err := securityOptions(props)
+	sec, err := securityOptions(cmd, props)
 	return append(opts, sec...), ignored, err
 }
 
 // securityOptions maps security.protocol and the sasl.* and ssl.*
 // properties.
-func securityOptions(props map[string]string) ([]kgo.Opt, error) {
+func securityOptions(cmd string, props map[string]string) ([]kgo.Opt, error) {
 	protocol := strings.ToUpper(props["security.protocol"])
 	useTLS := protocol == "SSL" || protocol == "SASL_SSL"
 	useSASL := protocol == "SASL_PLAINTEXT" || protocol == "SASL_SSL"
@@ -206,7 +215,7 @@ func securityOptions(props map[string]string) ([]kgo.Opt, error) {
 		case "SCRAM-SHA-512":
 			opts = append(opts, kgo.SASL(scram.Auth{User: user, Pass: pass}.AsSha512Mechanism()))
 		default:
-			return nil, fmt.Errorf("sasl.mechanism %q: tail supports PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 (set one with -X sasl.mechanism=...)", mech)
+			return nil, fmt.Errorf("sasl.mechanism %q: %s supports PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 (set one with -X sasl.mechanism=...)", mech, cmd)
 		}
 	}
 	return opts, nil

@@ -5,23 +5,27 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"time"
 
+	"github.com/spf13/pflag"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/kafka"
 	"github.com/streamgen/streamgen/runtime/worker"
 )
 
-func defineSend(fs *flag.FlagSet, app *runtime.App) runFunc {
+func defineSend(fs *pflag.FlagSet, app *runtime.App) runFunc {
 	var k kafkaFlags
 	k.define(fs, "bootstrap brokers, host:port[,host:port] (default $"+worker.EnvBrokers+", else bootstrap.servers)")
 	topic := fs.String("topic", "", "topic to send to")
-	return func(ctx context.Context, values []string, _, _ io.Writer) error {
+	file := fs.String("file", "", "read one value per line from this file (-: standard input, also read when no values are given)")
+	keyField := fs.String("key-field", "", "take each record's key from this field of the message (its proto or JSON name) instead of the topic's key field")
+	keyed := fs.Bool("keyed", false, "lines are key, a tab, the value: the key is the text before the first tab")
+	return func(ctx context.Context, values []string, _, stderr io.Writer) error {
 		brokers, props, err := k.resolve()
 		if err != nil {
 			return err
@@ -33,7 +37,17 @@ func defineSend(fs *flag.FlagSet, app *runtime.App) runFunc {
 		if err != nil {
 			return err
 		}
-		recs, err := encodeAll(t, values)
+		key, err := keyOf(t, *keyField, *keyed)
+		if err != nil {
+			return err
+		}
+		if len(values) > 0 && *file != "" {
+			return errors.New("send takes values or --file, not both")
+		}
+		if len(values) == 0 {
+			return sendLines(ctx, app, brokers, props, t, lineSource{path: *file, keyed: *keyed, key: key, stdin: stdinOf(ctx)}, stderr)
+		}
+		recs, err := encodeAll(t, values, key)
 		if err != nil {
 			return err
 		}
@@ -42,10 +56,10 @@ func defineSend(fs *flag.FlagSet, app *runtime.App) runFunc {
 }
 
 // encodeAll encodes every value, or returns the first error.
-func encodeAll(t *runtime.TopicDesc, values []string) ([]*runtime.Record, error) {
+func encodeAll(t *runtime.TopicDesc, values []string, key keyFunc) ([]*runtime.Record, error) {
 	recs := make([]*runtime.Record, len(values))
 	for i, v := range values {
-		rec, err := Encode(t, v)
+		rec, err := encode(t, v, key)
 		if err != nil {
 			return nil, err
 		}
@@ -57,6 +71,14 @@ func encodeAll(t *runtime.TopicDesc, values []string) ([]*runtime.Record, error)
 // Encode turns a command-line value into a record value: text for raw
 // topics, JSON (protojson) for protobuf and JSON topics.
 func Encode(t *runtime.TopicDesc, value string) (*runtime.Record, error) {
+	return encode(t, value, nil)
+}
+
+// keyFunc returns a message's record key.
+type keyFunc func(proto.Message) []byte
+
+// encode is Encode with the key from key; nil: the topic's key.
+func encode(t *runtime.TopicDesc, value string, key keyFunc) (*runtime.Record, error) {
 	rec := &runtime.Record{Topic: t.Name, Partition: -1}
 	if t.New == nil {
 		rec.Value = []byte(value)
@@ -75,8 +97,11 @@ func Encode(t *runtime.TopicDesc, value string) (*runtime.Record, error) {
 		return nil, err
 	}
 	rec.Value = v
-	if t.Key != nil {
-		rec.Key = t.Key(m)
+	if key == nil {
+		key = t.Key
+	}
+	if key != nil {
+		rec.Key = key(m)
 	}
 	return rec, nil
 }

@@ -2,9 +2,10 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
+
+	"github.com/spf13/pflag"
 
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/topology"
@@ -13,7 +14,7 @@ import (
 // defineTopology is the topology subcommand: the registered app's
 // topology, drawn by package topology as `streamgen topology` draws it
 // from the schema.
-func defineTopology(fs *flag.FlagSet, app *runtime.App) runFunc {
+func defineTopology(fs *pflag.FlagSet, app *runtime.App) runFunc {
 	format := fs.String("format", string(topology.FormatDOT), "output format: dot (Graphviz), mermaid or svg (laid out without Graphviz)")
 	appID := fs.String("app", "", "the app to draw; a binary holds one, so only its id is accepted")
 	return func(_ context.Context, _ []string, stdout, _ io.Writer) error {

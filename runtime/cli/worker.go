@@ -2,22 +2,22 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/broker"
 	"github.com/streamgen/streamgen/runtime/worker"
 )
 
-func defineWorker(fs *flag.FlagSet, app *runtime.App) runFunc {
+func defineWorker(fs *pflag.FlagSet, app *runtime.App) runFunc {
 	var k kafkaFlags
 	k.define(fs, "bootstrap brokers, host:port[,host:port] (default $"+worker.EnvBrokers+", else bootstrap.servers; none: an embedded broker)")
 	session := fs.Duration("session-timeout", 10*time.Second, "how long the group waits for a silent worker")
@@ -48,33 +48,22 @@ func defineWorker(fs *flag.FlagSet, app *runtime.App) runFunc {
 			return err
 		}
 		slog.SetDefault(log)
-		opts = append(opts, worker.WithHTTPAddr(httpAddrOrDefault(*httpAddr, log)))
+		if *httpAddr != "" {
+			opts = append(opts, worker.WithHTTPAddr(*httpAddr))
+		} else {
+			opts = append(opts, worker.WithDefaultHTTPAddr(DefaultHTTPAddr))
+		}
 		return runWorker(ctx, app, brokers, log, opts)
 	}
 }
 
 // DefaultHTTPAddr is where a worker started from the command line serves
 // HTTP (worker.WithHTTPAddr) unless --http-addr or STREAMGEN_HTTP_ADDR
-// says otherwise: loopback only, on Faust's web port.
+// says otherwise: loopback only, on Faust's web port. When another
+// process (often another worker on the machine) has it, the worker serves
+// on a free loopback port instead (worker.WithDefaultHTTPAddr); an address
+// given explicitly fails the worker when taken.
 const DefaultHTTPAddr = "127.0.0.1:6066"
-
-// httpAddrOrDefault returns addr, or, when it is empty, DefaultHTTPAddr,
-// or a free loopback port when another process (often another worker on
-// the same machine) has that one: a default never stops a worker, while
-// an address asked for explicitly does (worker.Run fails on it).
-func httpAddrOrDefault(addr string, log *slog.Logger) string {
-	if addr != "" {
-		return addr
-	}
-	ln, err := net.Listen("tcp", DefaultHTTPAddr)
-	if err != nil {
-		log.Warn("the default HTTP address is taken; serving on a free port instead (see the serving HTTP line, or set --http-addr)",
-			"default", DefaultHTTPAddr, "error", err)
-		return "127.0.0.1:0"
-	}
-	_ = ln.Close()
-	return DefaultHTTPAddr
-}
 
 // runWorker runs a worker until SIGINT or SIGTERM, on an embedded broker
 // when brokers is empty.
