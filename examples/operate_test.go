@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -89,7 +92,7 @@ func scrape(t *testing.T, base string) func(name string, match ...string) float6
 func TestTablesAcrossWorkerProcesses(t *testing.T) {
 	addr := devBroker(t)
 	start := func() *proc {
-		return start(t, "wordcount", "worker", "--brokers", addr, "--session-timeout", "3s", "--http-addr", "127.0.0.1:0")
+		return start(t, "wordcount", "worker", "--brokers", addr, "--session-timeout", "3s", "--http-addr", "127.0.0.1:0", "--data-dir", t.TempDir())
 	}
 	a, b := start(), start()
 	ua, ub := httpURL(t, a), httpURL(t, b)
@@ -135,6 +138,36 @@ func TestTablesAcrossWorkerProcesses(t *testing.T) {
 		lag := ma("streamgen_consumer_lag_records") + mb("streamgen_consumer_lag_records")
 		return split == float64(len(sentences)) && emitted == float64(words) && counted == float64(words) && lag == 0
 	})
+
+	// The command line reads the same, through either way of finding a
+	// worker, and shows the agents and the group's lag.
+	run := func(args ...string) string {
+		out, err := exec.Command(filepath.Join(bin, "wordcount"), args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("wordcount %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	if got := run("tables", "get", "--table", "counts", "--url", ub, "kafka"); !strings.Contains(got, fmt.Sprintf(`"count":"%d"`, want["kafka"])) {
+		t.Errorf("tables get kafka: %q, want count %d", got, want["kafka"])
+	}
+	if got := strings.Split(strings.TrimSpace(run("tables", "scan", "--table", "counts", "--brokers", addr)), "\n"); len(got) != len(want) {
+		t.Errorf("tables scan: %d lines, want %d words:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	if got := run("tables", "list"); !strings.Contains(got, "counts") || !strings.Contains(got, "wordcount-counts-changelog") {
+		t.Errorf("tables list:\n%s", got)
+	}
+	if got := run("agents"); !strings.Contains(got, "wordcount/Count") || !strings.Contains(got, "wordcount-count-repartition") {
+		t.Errorf("agents:\n%s", got)
+	}
+	lag := ""
+	waitFor(t, 30*time.Second, "lag shows every offset committed (committed within a second)", func() bool {
+		lag = run("lag", "--brokers", addr)
+		return regexp.MustCompile(`total\s+0\s`).MatchString(lag)
+	})
+	if !strings.Contains(lag, "sentences") || !strings.Contains(lag, "@http://") {
+		t.Errorf("lag lacks the input topics or the members:\n%s", lag)
+	}
 
 	for _, c := range []struct {
 		path   string

@@ -11,6 +11,9 @@
 //	tail        print a topic's records: keys, values decoded (tables' changelogs too), optionally partitions, offsets, timestamps, headers, or JSON lines
 //	reset       move the app's committed input offsets (earliest, latest, a time, an offset) and wipe local table state; a dry run unless --execute
 //	demo        start an embedded broker and a worker, send values, print outputs
+//	tables      list the app's tables; get a key or scan a prefix through any worker's HTTP table queries
+//	agents      print each agent's input, outputs, tables, concurrency and policies
+//	lag         print the group's committed offset, end offset and lag per partition, from the brokers
 //	topology    print the app's topology as Graphviz DOT, Mermaid or SVG
 //	completion  print a shell completion script: bash, zsh, fish or powershell
 //
@@ -48,6 +51,7 @@
 // The files:
 //
 //	cli.go          Main, Run, Root, WithCommand, the table of subcommands
+//	tables.go       tables (list, get, scan through a worker's HTTP), agents, lag
 //	usage.go        the help text: every command's flags, in one format
 //	worker.go       the worker subcommand
 //	send.go         the send subcommand and Encode
@@ -154,6 +158,21 @@ var commands = []command{
 		"reads; fails, saying why, when nothing arrives.",
 		"app demo hello world\napp demo --wait 70s '{\"accountId\":\"a\",\"amountCents\":\"1\"}'",
 		defineDemo},
+	{"tables", "list | get KEY | scan", "list the app's tables, or read them through a worker's HTTP table queries\n" +
+		"(any worker answers; one that does not own the key's partition forwards\n" +
+		"to the one that does): get prints the key's value as JSON, scan every key\n" +
+		"with --prefix, a tab and its value. The worker is --url, else one found\n" +
+		"in the group with --brokers, else " + DefaultHTTPAddr + ".",
+		"app tables list\napp tables get --table counts streams\napp tables scan --table counts --prefix st --brokers localhost:9092",
+		defineTables},
+	{"agents", "", "print each agent: its input topic, outputs, tables, concurrency, error\n" +
+		"policy, dead-letter and repartition topics.",
+		"app agents",
+		defineAgents},
+	{"lag", "", "print the app's consumer group's committed offset, end offset and lag per\n" +
+		"partition, and its owner, from the brokers.",
+		"app lag --brokers localhost:9092",
+		defineLag},
 	{"topology", "", "print the app's topology (topics, agents, tables, internal topics) as\n" +
 		"Graphviz DOT, Mermaid or SVG; `streamgen topology` draws the same from\nthe .proto files.",
 		"app topology | dot -Tpng > topology.png\napp topology --format mermaid",
