@@ -66,6 +66,10 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
+		if err := build("..", "accounts", "./examples/05-accounts"); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
 		if err := build("01-uppercase", "uppercase", "."); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
