@@ -50,6 +50,13 @@ type Producer struct {
 	winCount atomic.Int64 // records produced since winStart
 	quiet    atomic.Bool  // below quietRate over the last window
 	kick     atomic.Bool  // reports flushes next (linger ignored)
+	// transactional producers never flush between commits: their records
+	// become visible at the commit, which flushes them anyway, and an
+	// rd_kafka_flush running beside commit_transaction or
+	// abort_transaction is not a use librdkafka documents. (A chaos run of
+	// the exactly-once example while it was on ended with 1,406 outputs of
+	// committed inputs missing in one partition; the cause is not proven.)
+	transactional bool
 
 	topicMu sync.Mutex
 	rkts    map[string]*C.rd_kafka_topic_t
@@ -92,7 +99,8 @@ func NewProducer(cfg ProducerConfig, onAck func(token any, offset int64, err err
 	if err != nil {
 		return nil, fmt.Errorf("kafka producer: %w", err)
 	}
-	kp := &Producer{b: b, onAck: onAck, done: make(chan struct{}), rkts: map[string]*C.rd_kafka_topic_t{}, started: time.Now()}
+	kp := &Producer{b: b, onAck: onAck, done: make(chan struct{}), rkts: map[string]*C.rd_kafka_topic_t{}, started: time.Now(),
+		transactional: cfg.TransactionalID != ""}
 	kp.quiet.Store(true)
 	go kp.reports()
 	return kp, nil
@@ -186,7 +194,7 @@ func (kp *Producer) ProduceBatch(recs []runtime.Record, tokens []any) error {
 	if len(recs) == 0 {
 		return nil
 	}
-	if kp.countQuiet(len(recs)) {
+	if !kp.transactional && kp.countQuiet(len(recs)) {
 		defer kp.kickNow()
 	}
 	sc := produceScratch.Get().(*scratch)
