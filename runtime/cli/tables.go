@@ -173,8 +173,8 @@ func workerURL(ctx context.Context, app *runtime.App, k *kafkaFlags, given strin
 		return "", fmt.Errorf("finding a worker of group %q on %s: %w (or give --url)", app.ID(), brokers, err)
 	}
 	for _, m := range members {
-		if i := strings.LastIndex(m.ClientID, "@"); i >= 0 {
-			return m.ClientID[i+1:], nil
+		if u, ok := worker.MemberURL(m.ClientID); ok {
+			return u, nil
 		}
 	}
 	return "", fmt.Errorf("no worker of group %q serves HTTP (%d members): start workers with --http-addr, or give --url", app.ID(), len(members))

@@ -185,15 +185,7 @@ func (s *status) readiness(threads int) Readiness {
 		return r
 	}
 	for _, x := range s.restores {
-		p := x.progress
-		rs := RestoreStatus{
-			Table: p.Table, Partition: p.Partition, Records: p.Records, End: p.End, Remaining: p.Remaining(),
-			Percent: p.Percent(), Rate: p.Rate(), ElapsedSeconds: p.Elapsed.Seconds(), Attempt: p.Attempt, Rebuilt: p.Rebuilt,
-		}
-		if p.Err != nil {
-			rs.Error = p.Err.Error()
-		}
-		r.Restores = append(r.Restores, rs)
+		r.Restores = append(r.Restores, restoreStatus(x.progress))
 	}
 	slices.SortFunc(r.Restores, func(a, b RestoreStatus) int {
 		return cmp.Or(cmp.Compare(a.Table, b.Table), cmp.Compare(a.Partition, b.Partition))

@@ -53,37 +53,28 @@ type hooks struct {
 }
 
 func newHooks(hs []Hook) *hooks {
-	h := &hooks{}
-	for _, x := range hs {
-		if v, ok := x.(observe.RestoreHook); ok {
-			h.restore = append(h.restore, v)
-		}
-		if v, ok := x.(observe.CommitHook); ok {
-			h.commit = append(h.commit, v)
-		}
-		if v, ok := x.(observe.ProcessHook); ok {
-			h.process = append(h.process, v)
-		}
-		if v, ok := x.(observe.DoneHook); ok {
-			h.done = append(h.done, v)
-		}
-		if v, ok := x.(observe.RebalanceHook); ok {
-			h.rebalance = append(h.rebalance, v)
-		}
-		if v, ok := x.(observe.StateHook); ok {
-			h.state = append(h.state, v)
-		}
-		if v, ok := x.(observe.LagHook); ok {
-			h.lag = append(h.lag, v)
-		}
-		if v, ok := x.(observe.TableHook); ok {
-			h.tables = append(h.tables, v)
-		}
-		if v, ok := x.(observe.DeadLetterHook); ok {
-			h.dead = append(h.dead, v)
+	return &hooks{
+		restore:   ofKind[observe.RestoreHook](hs),
+		commit:    ofKind[observe.CommitHook](hs),
+		process:   ofKind[observe.ProcessHook](hs),
+		done:      ofKind[observe.DoneHook](hs),
+		rebalance: ofKind[observe.RebalanceHook](hs),
+		state:     ofKind[observe.StateHook](hs),
+		lag:       ofKind[observe.LagHook](hs),
+		tables:    ofKind[observe.TableHook](hs),
+		dead:      ofKind[observe.DeadLetterHook](hs),
+	}
+}
+
+// ofKind returns the hooks of hs that implement T, in order.
+func ofKind[T any](hs []Hook) []T {
+	var out []T
+	for _, h := range hs {
+		if v, ok := h.(T); ok {
+			out = append(out, v)
 		}
 	}
-	return h
+	return out
 }
 
 func (hs *hooks) onRestore(p RestoreProgress) {

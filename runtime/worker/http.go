@@ -95,16 +95,14 @@ func (w *worker) serveHTTP(srv *web.Server, threads []*thread) (stop func()) {
 // stream thread of every worker, with the HTTP base URL its client id
 // advertises (see query.go).
 func (w *worker) groupMembers(ctx context.Context) ([]web.Member, error) {
-	ms, err := w.groups.Describe(ctx, w.app.ID())
+	ms, err := w.describeGroup(ctx)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]web.Member, 0, len(ms))
 	for _, m := range ms {
 		wm := web.Member{ClientID: m.ClientID, Partitions: partitions(m.Partitions)}
-		if i := strings.LastIndex(m.ClientID, clientIDSep); i >= 0 {
-			wm.URL = m.ClientID[i+len(clientIDSep):]
-		}
+		wm.URL, _ = MemberURL(m.ClientID)
 		out = append(out, wm)
 	}
 	return out, nil

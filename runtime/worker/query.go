@@ -33,15 +33,51 @@ import (
 // advertises.
 const clientIDSep = "@"
 
+// MemberURL returns the HTTP base URL a group member's client id
+// advertises ("<client id>-<thread>@<URL>", set when the worker serves
+// HTTP), and whether it advertises one.
+func MemberURL(clientID string) (string, bool) {
+	i := strings.LastIndex(clientID, clientIDSep)
+	if i < 0 {
+		return "", false
+	}
+	return clientID[i+len(clientIDSep):], true
+}
+
+// groupCache holds the app's group, described at most once a second:
+// table queries' owner lookups and the page's /api/group share it.
+type groupCache struct {
+	mu      sync.Mutex // guards members and at
+	members []kafka.GroupMember
+	at      time.Time
+}
+
+// describeGroup returns the app's group members and assignments, read
+// at most once a second (outside the lock: concurrent misses may each
+// describe it).
+func (w *worker) describeGroup(ctx context.Context) ([]kafka.GroupMember, error) {
+	c := &w.group
+	c.mu.Lock()
+	members, fresh := c.members, time.Since(c.at) <= time.Second
+	c.mu.Unlock()
+	if fresh {
+		return members, nil
+	}
+	members, err := w.groups.Describe(ctx, w.app.ID())
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.members, c.at = members, time.Now()
+	c.mu.Unlock()
+	return members, nil
+}
+
 // tableQueries is the worker's web.Tables.
 type tableQueries struct {
 	w       *worker
 	threads []*thread
 	groups  *kafka.Groups // the worker's
-
-	mu     sync.Mutex                      // guards owners and at
-	owners map[kafka.TopicPartition]string // input partition → HTTP base URL
-	at     time.Time                       // when owners was read
 }
 
 func newTableQueries(w *worker, threads []*thread) *tableQueries {
@@ -88,7 +124,7 @@ func (q *tableQueries) read(td *runtime.TableDesc, partition int32, standby bool
 			}
 			if ts := t.standby.lookup(td.Name, partition); ts != nil {
 				if ok, err := ts.Read(fn); ok {
-					return "standby", q.standbyLag(ts), err
+					return "standby", standbyLag(q.groups, ts), err
 				}
 			}
 		}
@@ -100,10 +136,6 @@ func (q *tableQueries) read(td *runtime.TableDesc, partition int32, standby bool
 // applied (one request to the partition's leader), -1 if unknown. Under
 // exactly-once each transaction's commit marker takes an offset of the
 // changelog, so a standby that is caught up may show 1.
-func (q *tableQueries) standbyLag(ts *lane.Table) int64 {
-	return standbyLag(q.groups, ts)
-}
-
 func standbyLag(g *kafka.Groups, ts *lane.Table) int64 {
 	hw, err := g.HighWatermark(kafka.TopicPartition{Topic: ts.Desc.Changelog.Name, Partition: ts.Partition}, 2*time.Second)
 	if err != nil {
@@ -202,32 +234,20 @@ func (q *tableQueries) Owner(ctx context.Context, td *runtime.TableDesc, partiti
 }
 
 // ownersNow returns the group's input partitions and their owners' HTTP
-// base URLs, read at most once a second; the group is described outside
-// the lock (concurrent misses may each describe it).
+// base URLs.
 func (q *tableQueries) ownersNow(ctx context.Context) (map[kafka.TopicPartition]string, error) {
-	q.mu.Lock()
-	owners, fresh := q.owners, time.Since(q.at) <= time.Second
-	q.mu.Unlock()
-	if fresh {
-		return owners, nil
-	}
-	members, err := q.groups.Describe(ctx, q.w.app.ID())
+	members, err := q.w.describeGroup(ctx)
 	if err != nil {
 		q.w.log.Warn("table query: describing the group to find a partition's owner failed", "error", err)
 		return nil, err
 	}
-	owners = map[kafka.TopicPartition]string{}
+	owners := map[kafka.TopicPartition]string{}
 	for _, m := range members {
-		i := strings.LastIndex(m.ClientID, clientIDSep)
-		if i < 0 {
-			continue // serves no HTTP
-		}
-		for _, tp := range m.Partitions {
-			owners[tp] = m.ClientID[i+len(clientIDSep):]
+		if u, ok := MemberURL(m.ClientID); ok {
+			for _, tp := range m.Partitions {
+				owners[tp] = u
+			}
 		}
 	}
-	q.mu.Lock()
-	q.owners, q.at = owners, time.Now()
-	q.mu.Unlock()
 	return owners, nil
 }

@@ -134,6 +134,7 @@ type worker struct {
 	onDead      func(observe.DeadLetter) // the lanes' DeadLetterHooks; nil without
 	httpURL     string                   // the HTTP server's base URL; "" without one
 	groups      *kafka.Groups            // group descriptions and watermark queries (lazy)
+	group       groupCache               // the group, described at most once a second (query.go)
 
 	stop  context.CancelFunc // ends every thread's poll loop
 	errMu sync.Mutex
