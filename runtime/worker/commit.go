@@ -26,8 +26,10 @@ type committer interface {
 	produceAside(recs []runtime.Record) error
 	// dispatched is told of each record handed to a partition's lanes.
 	dispatched(p *partition, in *lane.Input)
-	// afterPoll runs after each poll, outside rebalance callbacks.
-	afterPoll()
+	// afterPoll runs after each poll, outside rebalance callbacks, on the
+	// poll's records before they are dispatched; it returns those to
+	// dispatch.
+	afterPoll(batch []*runtime.Record) []*runtime.Record
 	// commit runs every commit interval.
 	commit()
 	// revoke hands partitions back (lost: the group moved on, nothing may
@@ -109,7 +111,7 @@ func (c *atLeastOnce) dispatched(_ *partition, in *lane.Input) {
 	k.push(in)
 }
 
-func (c *atLeastOnce) afterPoll() {}
+func (c *atLeastOnce) afterPoll(batch []*runtime.Record) []*runtime.Record { return batch }
 
 func (c *atLeastOnce) dropAll() {}
 

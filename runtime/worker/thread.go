@@ -161,7 +161,7 @@ func (t *thread) loop(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		t.commit.afterPoll()
+		batch = t.commit.afterPoll(batch)
 		for _, rec := range batch {
 			t.dispatch(rec)
 		}

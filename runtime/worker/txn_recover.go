@@ -55,7 +55,7 @@ func (c *exactlyOnce) recoverTxn(b *barrier, cause error, gone map[kafka.TopicPa
 		c.rewinds = append(c.rewinds, p)
 	}
 	if !t.inCallback {
-		c.finishRewinds()
+		c.finishRewinds() // the poll's records are all dispatched already
 	}
 	// Inside a rebalance callback the committed offsets cannot be fetched
 	// (the group is rebalancing; the fetch waited until it timed out): the
@@ -94,12 +94,13 @@ func (c *exactlyOnce) restartProducer(fatal bool, cause error) {
 // A rewind that fails (the cluster is unreachable) is tried again after
 // the next polls, every rewindRetry, while the poll loop keeps the thread
 // in its group; the partitions stay stopped meanwhile (their records are
-// dropped at dispatch and read again after the rewind).
-func (c *exactlyOnce) finishRewinds() {
+// dropped at dispatch and read again after the rewind). It returns the
+// topic-partitions it rewound.
+func (c *exactlyOnce) finishRewinds() map[kafka.TopicPartition]bool {
 	t := c.t
 	ps := c.rewinds
 	if len(ps) == 0 || time.Now().Before(c.rewindAt) {
-		return
+		return nil
 	}
 	var tps []kafka.TopicPartition
 	for _, p := range ps {
@@ -114,11 +115,12 @@ func (c *exactlyOnce) finishRewinds() {
 	if err != nil {
 		c.rewindAt = time.Now().Add(rewindRetry)
 		t.log.Warn("rewinding to the committed offsets failed; retrying", "partitions", fmt.Sprint(tps), "error", err)
-		return
+		return nil
 	}
 	c.rewinds = nil
 	t.log.Info("exactly-once: rewound to the committed offsets", "partitions", fmt.Sprint(tps), "offsets", fmt.Sprint(offs))
 	now := time.Now().UnixMilli()
+	rewound := make(map[kafka.TopicPartition]bool, len(tps))
 	i := 0
 	for _, p := range ps {
 		// next guards the committed offset: librdkafka was seen to fetch
@@ -130,11 +132,13 @@ func (c *exactlyOnce) finishRewinds() {
 		for _, s := range np.srcs {
 			s.next = max(offs[i], -1)
 			c.committed[s.tp] = s.next
+			rewound[s.tp] = true
 			i++
 		}
 		np.clock.Observe(c.committedStream[p.tp], now)
 		t.start(np)
 	}
+	return rewound
 }
 
 // rewindRetry is how soon a failed rewind is tried again.

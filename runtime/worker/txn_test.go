@@ -432,3 +432,111 @@ func TestExactlyOnceWindowClose(t *testing.T) {
 		t.Error("no committed closed marker in the windowed table's changelog")
 	}
 }
+
+// TestExactlyOnceFailedRewindLosesNothing: after an aborted transaction
+// the worker rewinds its consumer to the committed offsets. When fetching
+// them fails (here the broker refuses OffsetFetch for 3 s), the rewind is
+// tried again after later polls while the consumer keeps fetching; the
+// records it fetched meanwhile lie past the committed offset and must not
+// be taken as the next ones after the rewind (they were, once in the
+// crash harness: a gap of records whose offsets were committed with no
+// output). Every count is exact.
+func TestExactlyOnceFailedRewindLosesNothing(t *testing.T) {
+	b, err := broker.Start(broker.WithLogger(testLogger(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	addr := b.Addr()
+	cl := client(t, addr)
+	rewinds := &atomic.Int32{}
+	log := slog.New(messageCounter{testLogger(t).Handler(), "rewinding to the committed offsets failed; retrying", rewinds})
+	hooks := &commits{}
+	runLedgerWith(t, addr, t.TempDir(), worker.WithExactlyOnce(true), worker.WithInstanceID("a"), worker.WithHooks(hooks), worker.WithLogger(log))
+	recs, want := orders(t, 0, 1000, 20)
+	produce(t, cl, recs...)
+	readCommitted(t, addr, testapp.TallyTopicName, 1000, 0)
+
+	var refuseUntil atomic.Int64 // unix ms
+	b.Cluster().ControlKey(int16(kmsg.OffsetFetch), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		b.Cluster().KeepControl()
+		if time.Now().UnixMilli() >= refuseUntil.Load() {
+			return nil, nil, false
+		}
+		return refusedOffsetFetch(req.(*kmsg.OffsetFetchRequest)), nil, true
+	})
+	fired := make(chan struct{})
+	b.Cluster().ControlKey(int16(kmsg.TxnOffsetCommit), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		refuseUntil.Store(time.Now().Add(3 * time.Second).UnixMilli())
+		close(fired)
+		return illegalGeneration(req.(*kmsg.TxnOffsetCommitRequest)), nil, true
+	})
+	// Records keep coming while the rewind waits.
+	total := 1000
+	deadline := time.Now().Add(8 * time.Second)
+	for time.Now().Before(deadline) {
+		recs, more := orders(t, total, 100, 20)
+		add(want, more)
+		produce(t, cl, recs...)
+		total += 100
+		time.Sleep(50 * time.Millisecond)
+	}
+	select {
+	case <-fired:
+	default:
+		t.Fatal("no transactional offset commit reached the broker")
+	}
+	exactTallies(t, readCommitted(t, addr, testapp.TallyTopicName, total, 2*time.Second), want)
+	if rewinds.Load() == 0 {
+		t.Error("no rewind failed: the refused OffsetFetch did not reach the worker")
+	}
+}
+
+// illegalGeneration answers every partition of r with ILLEGAL_GENERATION.
+func illegalGeneration(r *kmsg.TxnOffsetCommitRequest) *kmsg.TxnOffsetCommitResponse {
+	resp := r.ResponseKind().(*kmsg.TxnOffsetCommitResponse)
+	for _, rt := range r.Topics {
+		st := kmsg.NewTxnOffsetCommitResponseTopic()
+		st.Topic = rt.Topic
+		for _, rp := range rt.Partitions {
+			sp := kmsg.NewTxnOffsetCommitResponseTopicPartition()
+			sp.Partition = rp.Partition
+			sp.ErrorCode = kerr.IllegalGeneration.Code
+			st.Partitions = append(st.Partitions, sp)
+		}
+		resp.Topics = append(resp.Topics, st)
+	}
+	return resp
+}
+
+// refusedOffsetFetch answers r with GROUP_AUTHORIZATION_FAILED, which
+// librdkafka does not retry.
+func refusedOffsetFetch(r *kmsg.OffsetFetchRequest) *kmsg.OffsetFetchResponse {
+	resp := r.ResponseKind().(*kmsg.OffsetFetchResponse)
+	resp.ErrorCode = kerr.GroupAuthorizationFailed.Code
+	for _, g := range r.Groups {
+		rg := kmsg.NewOffsetFetchResponseGroup()
+		rg.Group = g.Group
+		rg.ErrorCode = kerr.GroupAuthorizationFailed.Code
+		resp.Groups = append(resp.Groups, rg)
+	}
+	return resp
+}
+
+// messageCounter counts log records with one message.
+type messageCounter struct {
+	slog.Handler
+	msg string
+	n   *atomic.Int32
+}
+
+func (m messageCounter) Handle(ctx context.Context, rec slog.Record) error {
+	if rec.Message == m.msg {
+		m.n.Add(1)
+	}
+	return m.Handler.Handle(ctx, rec)
+}
+
+func (m messageCounter) WithAttrs(as []slog.Attr) slog.Handler {
+	return messageCounter{m.Handler.WithAttrs(as), m.msg, m.n}
+}
