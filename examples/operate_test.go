@@ -2,6 +2,7 @@ package examples_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 
 	wordcountv1 "github.com/streamgen/streamgen/examples/02-wordcount/gen/wordcount/v1"
 	"github.com/streamgen/streamgen/runtime/tableclient"
+	"github.com/streamgen/streamgen/runtime/web"
 )
 
 // httpURL waits for a worker process's "serving HTTP" log line and
@@ -224,4 +226,96 @@ func TestTablesAcrossWorkerProcesses(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestRestoringWorkerIsNotReady (operate part 1, with workers as
+// processes): a wordcount worker counts 200,000 distinct words and stops;
+// a second worker with an empty data directory restores the table from
+// its changelog. Its /readyz answers 503 until the restore is done, with
+// a body naming the partitions restoring and their progress, then 200;
+// and once ready, it answers the counts right.
+func TestRestoringWorkerIsNotReady(t *testing.T) {
+	addr := devBroker(t)
+	worker := func() *proc {
+		return start(t, "wordcount", "worker", "--brokers", addr, "--session-timeout", "3s", "--http-addr", "127.0.0.1:0", "--data-dir", t.TempDir())
+	}
+	a := worker()
+	ua := httpURL(t, a)
+	const sentences, perSentence = 2000, 100
+	lines := make([]string, sentences)
+	for i := range lines {
+		ws := make([]string, perSentence)
+		for j := range ws {
+			ws[j] = fmt.Sprintf("w%06d", i*perSentence+j)
+		}
+		lines[i] = strings.Join(ws, " ")
+	}
+	kcatProduce(t, addr, "sentences", lines)
+	waitFor(t, 120*time.Second, "the first worker counts every word", func() bool {
+		m := scrape(t, ua)
+		return m("streamgen_records_processed_total", "agent", "wordcount/Count", "outcome", "ok") == sentences*perSentence
+	})
+	if err := a.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.cmd.Wait(); err != nil {
+		t.Fatalf("the first worker exited with %v after SIGTERM", err)
+	}
+
+	b := worker()
+	ub := httpURL(t, b)
+	var restoring []web.Readiness // 503 answers naming restores
+	for deadline := time.Now().Add(120 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready within 120 s; %d answers named restores", len(restoring))
+		}
+		code, r := readiness(t, ub)
+		if code == http.StatusOK {
+			if !r.Ready || len(r.Restoring) > 0 {
+				t.Fatalf("200 with a body that is not ready: %+v", r)
+			}
+			break
+		}
+		if code != http.StatusServiceUnavailable || r.Ready || len(r.Waiting) == 0 {
+			t.Fatalf("/readyz answered %d with %+v; want 503, not ready, saying what it waits for", code, r)
+		}
+		if len(r.Restoring) > 0 {
+			restoring = append(restoring, r)
+		}
+	}
+	if len(restoring) == 0 {
+		t.Fatal("no 503 answer named a restoring partition: the worker was ready before its table was restored")
+	}
+	r := restoring[len(restoring)/2]
+	if len(r.Restores) == 0 || r.Restores[0].Table == "" || r.Restores[0].End <= 0 {
+		t.Errorf("a restoring answer without the restores' progress: %+v", r)
+	}
+	t.Logf("%d answers named restores; one: waiting %q, restoring %v, progress %+v", len(restoring), r.Waiting, r.Restoring, r.Restores)
+	m := scrape(t, ub)
+	if got := m("streamgen_restore_records_total"); got < sentences*perSentence {
+		t.Errorf("restored %v changelog records, want at least %d", got, sentences*perSentence)
+	}
+	cl := wordcountv1.NewWordCounterTablesClient(ub)
+	for _, i := range []int{0, 1, 99_999, 199_999} {
+		w := fmt.Sprintf("w%06d", i)
+		v, found, err := cl.GetCounts(context.Background(), w)
+		if err != nil || !found || v.GetCount() != 1 {
+			t.Errorf("%s after the restore: %v, found %v, %v; want 1", w, v, found, err)
+		}
+	}
+}
+
+// readiness reads a worker's /readyz: its status code and body.
+func readiness(t *testing.T, base string) (int, web.Readiness) {
+	t.Helper()
+	resp, err := http.Get(base + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r web.Readiness
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		t.Fatalf("/readyz body: %v", err)
+	}
+	return resp.StatusCode, r
 }

@@ -21,14 +21,18 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"google.golang.org/protobuf/proto"
 
 	benchv1 "github.com/streamgen/streamgen/examples/bench/gen/bench/v1"
 )
 
-// The latency probe: end-to-end latency of streamgen's stateless uppercase
-// contender at fixed input rates, from outside, as a user sees it.
+// The latency probe: end-to-end latency of a streamgen contender at fixed
+// input rates, from outside, as a user sees it. -agent picks it: the
+// stateless uppercase agent (default), the counting agent (a table and
+// its changelog, at least once), or the counting agent exactly once.
 //
 //	cd examples/bench && go run . latency -rates 1000,5000,50000,150000 -peak-records 1000000
+//	cd examples/bench && go run . latency -agent count-eos -rates 1000 -peak-records 1000000
 //
 // It starts the broker process as the harness does and the streamgen
 // contender (the harness's `-tags sgworker` build, or -worker: another
@@ -36,7 +40,12 @@ import (
 // records to the input topic at that fixed rate, each value starting with
 // its send time (UnixNano, in digits: they survive the uppercase); a
 // franz-go consumer of the output topic computes read time minus send
-// time. The first -warmup of each rate is not counted. Right after each
+// time (the counting agents' outputs carry a count, not the value: the
+// probe gives each phase keys of its own and matches the output with
+// key k and count n to the n-th record it sent with key k). Outputs are
+// read with isolation.level read_committed: under exactly-once a record
+// counts when a reader can see it. The first -warmup of each rate is not
+// counted. Right after each
 // rate, the probe measures its own floor at the same rate: the same
 // producer writing to a topic laid out as the input (8 partitions) and a
 // consumer reading it back directly, no worker in between (the worker
@@ -57,9 +66,21 @@ func init() {
 	commands["latency"] = latency
 }
 
+// probeAgent is a contender the probe can measure.
+type probeAgent struct {
+	contender string // the harness's contender name
+	out       string // its output topic
+	counts    bool   // its outputs are counts per key (benchv1.Tally), not the value
+}
+
+// probeAgents are the contenders of -agent.
+var probeAgents = map[string]probeAgent{
+	"uppercase": {contender: "streamgen", out: benchv1.UpperTopicName},
+	"count":     {contender: "streamgen-count", out: benchv1.TallyTopicName, counts: true},
+	"count-eos": {contender: "streamgen-count-eos", out: benchv1.TallyEosTopicName, counts: true},
+}
+
 const (
-	// probeOutTopic is the uppercase contender's output topic.
-	probeOutTopic = benchv1.UpperTopicName
 	// probeFloorTopic is the topic of the floor's phases: laid out as the
 	// input topic (8 partitions), written by the same producer and read
 	// back directly, while the worker, idle, waits on its input.
@@ -99,7 +120,13 @@ func latency(args []string) int {
 	peakRuns := fs.Int("peak-runs", 3, "rounds of the peak measurement (median)")
 	floor := fs.Bool("floor", true, "also measure the probe's floor after each rate: records read back from the topic they were written to, no worker in between")
 	repeat := fs.Int("repeat", 1, "passes over the rates; the summary reports the median of each percentile")
+	agentName := fs.String("agent", "uppercase", "the contender: uppercase (stateless), count (a table, at least once) or count-eos (a table, exactly once)")
 	_ = fs.Parse(args)
+	agent, ok := probeAgents[*agentName]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "unknown -agent %q: uppercase, count or count-eos\n", *agentName)
+		return 2
+	}
 
 	var rates []int
 	for _, s := range strings.Split(*ratesFlag, ",") {
@@ -135,7 +162,7 @@ func latency(args []string) int {
 	defer profile()()
 
 	if *peak == 0 && *peakRecords > 0 {
-		*peak, err = measurePeak(ctx, self, *peakRecords, *peakRuns)
+		*peak, err = measurePeak(ctx, self, agent, *peakRecords, *peakRuns)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "peak:", err)
 			return 1
@@ -154,16 +181,16 @@ func latency(args []string) int {
 		return 1
 	}
 	defer b.stop()
-	p, err := newProbe(ctx, b.addr, *size)
+	p, err := newProbe(ctx, b.addr, *size, agent)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	defer p.close()
-	fmt.Printf("broker %s (kfake, its own process); worker %s; %d B values over 8 partitions, %v per rate after %v warm-up\n",
-		b.addr, bin, *size, *duration, *warmup)
+	fmt.Printf("broker %s (kfake, its own process); worker %s %s; %d B values over 8 partitions, %v per rate after %v warm-up\n",
+		b.addr, bin, agent.contender, *size, *duration, *warmup)
 
-	w, err := startProbeWorker(bin, b.addr)
+	w, err := startProbeWorker(bin, agent.contender, b.addr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "worker:", err)
 		return 1
@@ -177,7 +204,7 @@ func latency(args []string) int {
 	var results []latencyResult
 	for pass := 0; pass < max(*repeat, 1); pass++ {
 		for _, r := range rates {
-			res, err := p.run(ctx, "streamgen", inTopic, probeOutTopic, r, *warmup, *duration)
+			res, err := p.run(ctx, "streamgen", inTopic, agent.out, r, *warmup, *duration)
 			if err != nil {
 				fmt.Fprintln(os.Stderr, err)
 				return 1
@@ -196,14 +223,15 @@ func latency(args []string) int {
 			results = append(results, res)
 		}
 	}
-	printLatencyTargets(results, rates, half)
+	printLatencyTargets(results, rates, half, agent == probeAgents["uppercase"])
 	return 0
 }
 
 // printLatencyTargets prints the medians of the results per rate, as a
 // Markdown table, and the fault's targets: p99 at most 10 ms above the
-// floor's at the lowest rate, and p99 ≤ 20 ms at half of peak.
-func printLatencyTargets(results []latencyResult, rates []int, half int) {
+// floor's at the lowest rate, and p99 ≤ 20 ms at half of peak (targets,
+// when set: they are the uppercase agent's).
+func printLatencyTargets(results []latencyResult, rates []int, half int, targets bool) {
 	med := func(what string, rate int) (latencyResult, bool) {
 		var rs []latencyResult
 		for _, r := range results {
@@ -250,6 +278,9 @@ func printLatencyTargets(results []latencyResult, rates []int, half int) {
 		}
 		fmt.Printf("| %s | %s | %s |\n", label, cell(s, sok), cell(f, fok))
 	}
+	if !targets {
+		return
+	}
 	met := func(ok bool) string {
 		if ok {
 			return "met"
@@ -283,14 +314,13 @@ type probeWorker struct {
 	stop func() // stops it and waits for it to exit
 }
 
-// startProbeWorker starts the streamgen uppercase contender, at least once
-// (the worker's default).
-func startProbeWorker(bin, addr string) (*probeWorker, error) {
+// startProbeWorker starts a streamgen contender.
+func startProbeWorker(bin, contender, addr string) (*probeWorker, error) {
 	dir, err := os.MkdirTemp("", "streamgen-bench-latency-")
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "streamgen", "-brokers", addr, "-data-dir", dir)
+	cmd := exec.Command(bin, contender, "-brokers", addr, "-data-dir", dir)
 	cmd.Stderr = os.Stderr // stdout (its FIRST line) is discarded
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(dir)
@@ -313,10 +343,9 @@ func startProbeWorker(bin, addr string) (*probeWorker, error) {
 	}}, nil
 }
 
-// measurePeak runs the harness's streamgen contender on records input
-// records, runs rounds, on a broker of its own, and returns the median
-// rate.
-func measurePeak(ctx context.Context, self string, records, runs int) (float64, error) {
+// measurePeak runs the agent's contender on records input records, runs
+// rounds, on a broker of its own, and returns the median rate.
+func measurePeak(ctx context.Context, self string, agent probeAgent, records, runs int) (float64, error) {
 	b, err := startBroker(self)
 	if err != nil {
 		return 0, err
@@ -329,7 +358,7 @@ func measurePeak(ctx context.Context, self string, records, runs int) (float64, 
 	}
 	defer cl.Close()
 	adm := kadm.NewClient(cl)
-	if _, err := adm.CreateTopics(ctx, 8, 1, nil, inTopic, probeOutTopic); err != nil {
+	if _, err := adm.CreateTopics(ctx, 8, 1, nil, inTopic, agent.out); err != nil {
 		return 0, err
 	}
 	fmt.Printf("peak: writing %d records of 100 bytes over 8 partitions, 10000 keys\n", records)
@@ -339,15 +368,15 @@ func measurePeak(ctx context.Context, self string, records, runs int) (float64, 
 	var rates []result
 	for round := 1; round <= max(runs, 1); round++ {
 		if round > 1 {
-			if err := reset(ctx, adm, []string{"streamgen"}, 8); err != nil {
+			if err := reset(ctx, adm, []string{agent.contender}, 8); err != nil {
 				return 0, err
 			}
 		}
-		r, err := runOne(ctx, self, addr, adm, "streamgen", int64(records), "")
+		r, err := runOne(ctx, self, addr, adm, agent.contender, int64(records), "")
 		if err != nil {
 			return 0, err
 		}
-		fmt.Printf("peak round %d  streamgen %9.0f records/s  (%v)\n", round, r.rate, r.elapsed.Round(time.Millisecond))
+		fmt.Printf("peak round %d  %s %9.0f records/s  (%v)\n", round, agent.contender, r.rate, r.elapsed.Round(time.Millisecond))
 		rates = append(rates, r)
 	}
 	return median(rates, func(r result) float64 { return r.rate }), nil
@@ -357,13 +386,20 @@ func measurePeak(ctx context.Context, self string, records, runs int) (float64, 
 type probe struct {
 	addr  string
 	size  int
+	agent probeAgent
 	prod  *kgo.Client
 	adm   *kadm.Client
 	phase int            // the current phase's number, written in each value
 	pids  map[string]int // processes whose CPU time each phase reports, by name
+
+	// sends holds, per key of the current phase, the send time (UnixNano)
+	// of each record sent with it, in order: the n-th is the one a
+	// counting agent answers with count n.
+	sendsMu sync.Mutex
+	sends   map[string][]int64
 }
 
-func newProbe(ctx context.Context, addr string, size int) (*probe, error) {
+func newProbe(ctx context.Context, addr string, size int, agent probeAgent) (*probe, error) {
 	prod, err := kgo.NewClient(kgo.SeedBrokers(addr),
 		kgo.ProducerLinger(0), // franz-go's default lingers 10 ms
 		kgo.MaxBufferedRecords(1<<20))
@@ -373,7 +409,7 @@ func newProbe(ctx context.Context, addr string, size int) (*probe, error) {
 	adm := kadm.NewClient(prod)
 	// Small segments, so that trim can free what each phase wrote.
 	segment := strconv.Itoa(1 << 20)
-	res, err := adm.CreateTopics(ctx, 8, 1, map[string]*string{"segment.bytes": &segment}, inTopic, probeOutTopic, probeFloorTopic)
+	res, err := adm.CreateTopics(ctx, 8, 1, map[string]*string{"segment.bytes": &segment}, inTopic, agent.out, probeFloorTopic)
 	if err == nil {
 		err = res.Error()
 	}
@@ -381,7 +417,44 @@ func newProbe(ctx context.Context, addr string, size int) (*probe, error) {
 		prod.Close()
 		return nil, fmt.Errorf("create topics: %w", err)
 	}
-	return &probe{addr: addr, size: size, prod: prod, adm: adm}, nil
+	return &probe{addr: addr, size: size, agent: agent, prod: prod, adm: adm}, nil
+}
+
+// newPhase starts the next phase: its number, and keys of its own.
+func (p *probe) newPhase() {
+	p.phase++
+	p.sendsMu.Lock()
+	p.sends = map[string][]int64{}
+	p.sendsMu.Unlock()
+}
+
+// send writes the i-th record of the phase to topic, sent at t.
+func (p *probe) send(ctx context.Context, topic string, i int, t time.Time, onAck func(*kgo.Record, error)) {
+	key := fmt.Sprintf("p%06d-key-%05d", p.phase, i%10000)
+	p.sendsMu.Lock()
+	p.sends[key] = append(p.sends[key], t.UnixNano())
+	p.sendsMu.Unlock()
+	p.prod.Produce(ctx, &kgo.Record{Topic: topic, Key: []byte(key), Value: p.value(t)}, onAck)
+}
+
+// sentAt returns the send time of the record an output answers: the
+// value's stamp, or for a count the n-th record sent with its key.
+func (p *probe) sentAt(rec *kgo.Record, counts bool) (int64, bool) {
+	if !counts {
+		sent, ph, ok := parseValue(rec.Value)
+		return sent, ok && ph == p.phase
+	}
+	var t benchv1.Tally
+	if proto.Unmarshal(rec.Value, &t) != nil || t.GetCount() < 1 {
+		return 0, false
+	}
+	p.sendsMu.Lock()
+	defer p.sendsMu.Unlock()
+	ts := p.sends[string(rec.Key)]
+	if int(t.GetCount()) > len(ts) {
+		return 0, false
+	}
+	return ts[t.GetCount()-1], true
 }
 
 func (p *probe) close() { p.prod.Close() }
@@ -427,10 +500,11 @@ type reader struct {
 	n    atomic.Int64 // len(lat)
 }
 
-func (p *probe) newReader(topic string, phase int, from time.Time) (*reader, error) {
+func (p *probe) newReader(topic string, from time.Time) (*reader, error) {
 	cl, err := kgo.NewClient(kgo.SeedBrokers(p.addr),
 		kgo.ConsumeTopics(topic),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtEnd()),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.FetchMaxWait(10*time.Millisecond))
 	if err != nil {
 		return nil, err
@@ -438,6 +512,7 @@ func (p *probe) newReader(topic string, phase int, from time.Time) (*reader, err
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &reader{cl: cl, cancel: cancel, done: make(chan struct{}), seen: map[int64]bool{}}
 	fromNs := from.UnixNano()
+	counts := p.agent.counts && topic == p.agent.out
 	go func() {
 		defer close(r.done)
 		for {
@@ -448,8 +523,8 @@ func (p *probe) newReader(topic string, phase int, from time.Time) (*reader, err
 			}
 			r.mu.Lock()
 			fetches.EachRecord(func(rec *kgo.Record) {
-				sent, ph, ok := parseValue(rec.Value)
-				if !ok || ph != phase || sent < fromNs || r.seen[sent] {
+				sent, ok := p.sentAt(rec, counts)
+				if !ok || sent < fromNs || r.seen[sent] {
 					return
 				}
 				r.seen[sent] = true
@@ -472,8 +547,8 @@ func (r *reader) stop() []time.Duration {
 // ready writes a record every 100 ms until one comes back on the output
 // topic: the worker has joined its group and processes.
 func (p *probe) ready(ctx context.Context, timeout time.Duration) error {
-	p.phase++
-	r, err := p.newReader(probeOutTopic, p.phase, time.Time{})
+	p.newPhase()
+	r, err := p.newReader(p.agent.out, time.Time{})
 	if err != nil {
 		return err
 	}
@@ -481,9 +556,9 @@ func (p *probe) ready(ctx context.Context, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for r.n.Load() == 0 {
 		if time.Now().After(deadline) {
-			return fmt.Errorf("nothing on %s within %v", probeOutTopic, timeout)
+			return fmt.Errorf("nothing on %s within %v", p.agent.out, timeout)
 		}
-		p.prod.Produce(ctx, &kgo.Record{Topic: inTopic, Key: []byte("key-ready"), Value: p.value(time.Now())}, nil)
+		p.send(ctx, inTopic, 0, time.Now(), nil)
 		time.Sleep(100 * time.Millisecond)
 	}
 	return nil
@@ -493,11 +568,11 @@ func (p *probe) ready(ctx context.Context, timeout time.Duration) error {
 // topic out; it returns the latencies of the records sent after the
 // warm-up, and the CPU time each process took meanwhile.
 func (p *probe) run(ctx context.Context, what, in, out string, rate int, warmup, measure time.Duration) (latencyResult, error) {
-	p.phase++
+	p.newPhase()
 	start := time.Now()
 	from := start.Add(warmup)
 	end := from.Add(measure)
-	r, err := p.newReader(out, p.phase, from)
+	r, err := p.newReader(out, from)
 	if err != nil {
 		return latencyResult{}, err
 	}
@@ -526,7 +601,7 @@ func (p *probe) run(ctx context.Context, what, in, out string, rate int, warmup,
 				counted++
 				lastCounted = t
 			}
-			p.prod.Produce(ctx, &kgo.Record{Topic: in, Key: []byte(fmt.Sprintf("key-%05d", sent%10000)), Value: p.value(t)}, onAck)
+			p.send(ctx, in, sent, t, onAck)
 		}
 		// Until the next record is due, but at least 500 µs: waking
 		// every 200 µs took a fifth of a core at 1,000 records/s.
@@ -581,7 +656,7 @@ func (p *probe) run(ctx context.Context, what, in, out string, rate int, warmup,
 // the floor at 1,000 records/s went from 2 ms in the first pass to 40 ms
 // in the next ones).
 func (p *probe) trim(ctx context.Context) error {
-	ends, err := p.adm.ListEndOffsets(ctx, inTopic, probeOutTopic, probeFloorTopic)
+	ends, err := p.adm.ListEndOffsets(ctx, inTopic, p.agent.out, probeFloorTopic)
 	if err != nil {
 		return err
 	}
