@@ -49,10 +49,16 @@ lint: ## go vet, gofmt, and buf lint when buf is installed
 bench: ## Measures streamgen against a hand-written loop and Goka, then its latency (results: BENCHMARKS.md)
 	cd examples/bench && go run . -records $${RECORDS:-1000000} -contenders handwritten,franz-go,goka,streamgen,streamgen-observed,goka-count,streamgen-count,streamgen-count-eos,kstream-count
 	$(MAKE) --no-print-directory bench-latency
+	$(MAKE) --no-print-directory bench-latency-count
 
 .PHONY: bench-latency
 bench-latency: ## Measures end-to-end latency of the uppercase worker at fixed rates against the probe's floor (results: BENCHMARKS.md)
 	cd examples/bench && go run . latency -rates 1000,5000,50000,150000 -peak-records $${RECORDS:-1000000} -repeat $${REPEAT:-3}
+
+.PHONY: bench-latency-count
+bench-latency-count: ## Measures end-to-end latency of the counting agent, at least once and exactly once, at 1,000/s and half of peak (results: BENCHMARKS.md)
+	cd examples/bench && go run . latency -agent count -rates 1000 -peak-records $${RECORDS:-1000000} -repeat $${REPEAT:-3}
+	cd examples/bench && go run . latency -agent count-eos -rates 1000 -peak-records $${RECORDS:-1000000} -repeat $${REPEAT:-3}
 
 FUZZTIME ?= 60s
 # target:package, each run by `make fuzz` in turn
