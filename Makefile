@@ -56,9 +56,10 @@ bench-latency: ## Measures end-to-end latency of the uppercase worker at fixed r
 	cd examples/bench && go run . latency -rates 1000,5000,50000,150000 -peak-records $${RECORDS:-1000000} -repeat $${REPEAT:-3}
 
 .PHONY: bench-latency-count
-bench-latency-count: ## Measures end-to-end latency of the counting agent, at least once and exactly once, at 1,000/s and half of peak (results: BENCHMARKS.md)
+bench-latency-count: ## Measures end-to-end latency of the counting agent (at least once, exactly once) and the stateless one exactly once, at 1,000/s and half of peak (results: BENCHMARKS.md)
 	cd examples/bench && go run . latency -agent count -rates 1000 -peak-records $${RECORDS:-1000000} -repeat $${REPEAT:-3}
 	cd examples/bench && go run . latency -agent count-eos -rates 1000 -peak-records $${RECORDS:-1000000} -repeat $${REPEAT:-3}
+	cd examples/bench && go run . latency -agent uppercase-eos -rates 1000 -peak-records $${RECORDS:-1000000} -repeat $${REPEAT:-3}
 
 FUZZTIME ?= 60s
 # target:package, each run by `make fuzz` in turn

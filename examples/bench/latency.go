@@ -28,8 +28,9 @@ import (
 
 // The latency probe: end-to-end latency of a streamgen contender at fixed
 // input rates, from outside, as a user sees it. -agent picks it: the
-// stateless uppercase agent (default), the counting agent (a table and
-// its changelog, at least once), or the counting agent exactly once.
+// stateless uppercase agent (default) at least once or exactly once, the
+// counting agent (a table and its changelog, at least once), or the
+// counting agent exactly once.
 //
 //	cd examples/bench && go run . latency -rates 1000,5000,50000,150000 -peak-records 1000000
 //	cd examples/bench && go run . latency -agent count-eos -rates 1000 -peak-records 1000000
@@ -75,9 +76,10 @@ type probeAgent struct {
 
 // probeAgents are the contenders of -agent.
 var probeAgents = map[string]probeAgent{
-	"uppercase": {contender: "streamgen", out: benchv1.UpperTopicName},
-	"count":     {contender: "streamgen-count", out: benchv1.TallyTopicName, counts: true},
-	"count-eos": {contender: "streamgen-count-eos", out: benchv1.TallyEosTopicName, counts: true},
+	"uppercase":     {contender: "streamgen", out: benchv1.UpperTopicName},
+	"uppercase-eos": {contender: "streamgen-eos", out: benchv1.UpperEosTopicName},
+	"count":         {contender: "streamgen-count", out: benchv1.TallyTopicName, counts: true},
+	"count-eos":     {contender: "streamgen-count-eos", out: benchv1.TallyEosTopicName, counts: true},
 }
 
 const (
@@ -120,11 +122,11 @@ func latency(args []string) int {
 	peakRuns := fs.Int("peak-runs", 3, "rounds of the peak measurement (median)")
 	floor := fs.Bool("floor", true, "also measure the probe's floor after each rate: records read back from the topic they were written to, no worker in between")
 	repeat := fs.Int("repeat", 1, "passes over the rates; the summary reports the median of each percentile")
-	agentName := fs.String("agent", "uppercase", "the contender: uppercase (stateless), count (a table, at least once) or count-eos (a table, exactly once)")
+	agentName := fs.String("agent", "uppercase", "the contender: uppercase (stateless), uppercase-eos (stateless, exactly once), count (a table, at least once) or count-eos (a table, exactly once)")
 	_ = fs.Parse(args)
 	agent, ok := probeAgents[*agentName]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "unknown -agent %q: uppercase, count or count-eos\n", *agentName)
+		fmt.Fprintf(os.Stderr, "unknown -agent %q: uppercase, uppercase-eos, count or count-eos\n", *agentName)
 		return 2
 	}
 

@@ -66,6 +66,7 @@ type contender func(ctx context.Context, brokers, dataDir string) error
 var contenders = map[string]contender{
 	"streamgen":           func(ctx context.Context, brokers, _ string) error { return streamgenWorker(ctx, brokers, false) },
 	"streamgen-observed":  func(ctx context.Context, brokers, _ string) error { return streamgenWorker(ctx, brokers, true) },
+	"streamgen-eos":       streamgenEOS,
 	"streamgen-count":     streamgenCount,
 	"streamgen-count-eos": streamgenCountEOS,
 	"streamgen-restore":   streamgenRestore,
@@ -131,6 +132,28 @@ type observedAgents struct{}
 func (observedAgents) Uppercase(ctx context.Context, in *benchv1.Line, out benchv1.BenchObservedUppercaseEmitter) error {
 	first()
 	return out.EmitUpperObserved(ctx, &benchv1.UpperObserved{Data: bytes.ToUpper(in.GetData())})
+}
+
+// eosAgents is benchAgents' work exactly once.
+type eosAgents struct{}
+
+func (eosAgents) Uppercase(ctx context.Context, in *benchv1.Line, out benchv1.BenchEosUppercaseEmitter) error {
+	first()
+	return out.EmitUpperEos(ctx, &benchv1.UpperEos{Data: bytes.ToUpper(in.GetData())})
+}
+
+// streamgenEOS runs the uppercase agent exactly once (the latency probe's
+// -agent uppercase-eos).
+func streamgenEOS(ctx context.Context, brokers, dataDir string) error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	app := runtime.NewApp(runtime.WithLogger(log))
+	if err := benchv1.RegisterBenchEosAgents(app, eosAgents{}); err != nil {
+		return err
+	}
+	defer profile()()
+	lat := &commitLatency{name: "streamgen-eos"}
+	defer lat.print()
+	return worker.Run(ctx, app, worker.WithBrokers(brokers), worker.WithDataDir(dataDir), worker.WithHooks(lat))
 }
 
 func streamgenWorker(ctx context.Context, brokers string, observed bool) error {
@@ -220,6 +243,7 @@ func (countEOSAgents) Count(ctx context.Context, in *benchv1.Line, out benchv1.B
 // commitLatency collects exactly-once commit times and prints their
 // percentiles at exit.
 type commitLatency struct {
+	name string // the contender's
 	mu   sync.Mutex
 	took []time.Duration
 	fail int
@@ -243,8 +267,8 @@ func (c *commitLatency) print() {
 	}
 	sort.Slice(c.took, func(i, j int) bool { return c.took[i] < c.took[j] })
 	q := func(f float64) time.Duration { return c.took[int(f*float64(len(c.took)-1))] }
-	fmt.Fprintf(os.Stderr, "streamgen-count-eos commits: %d (failed %d), latency p50 %v, p99 %v, max %v\n",
-		len(c.took), c.fail, q(0.5).Round(10*time.Microsecond), q(0.99).Round(10*time.Microsecond), c.took[len(c.took)-1].Round(10*time.Microsecond))
+	fmt.Fprintf(os.Stderr, "%s commits: %d (failed %d), latency p50 %v, p99 %v, max %v\n",
+		c.name, len(c.took), c.fail, q(0.5).Round(10*time.Microsecond), q(0.99).Round(10*time.Microsecond), c.took[len(c.took)-1].Round(10*time.Microsecond))
 }
 
 // streamgenCountEOS is the count, exactly once.
@@ -255,7 +279,7 @@ func streamgenCountEOS(ctx context.Context, brokers, dataDir string) error {
 		return err
 	}
 	defer profile()()
-	lat := &commitLatency{}
+	lat := &commitLatency{name: "streamgen-count-eos"}
 	defer lat.print()
 	return worker.Run(ctx, app, worker.WithBrokers(brokers), worker.WithDataDir(dataDir), worker.WithHooks(lat))
 }

@@ -250,6 +250,51 @@ func (x *UpperObserved) GetData() []byte {
 	return nil
 }
 
+// UpperEos is the exactly-once uppercase app's output: raw bytes.
+type UpperEos struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Data          []byte                 `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpperEos) Reset() {
+	*x = UpperEos{}
+	mi := &file_bench_v1_bench_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpperEos) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpperEos) ProtoMessage() {}
+
+func (x *UpperEos) ProtoReflect() protoreflect.Message {
+	mi := &file_bench_v1_bench_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpperEos.ProtoReflect.Descriptor instead.
+func (*UpperEos) Descriptor() ([]byte, []int) {
+	return file_bench_v1_bench_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *UpperEos) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
 var File_bench_v1_bench_proto protoreflect.FileDescriptor
 
 const file_bench_v1_bench_proto_rawDesc = "" +
@@ -269,7 +314,10 @@ const file_bench_v1_bench_proto_rawDesc = "" +
 	"\x1dbench-out-streamgen-count-eos\x10\b\"K\n" +
 	"\rUpperObserved\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data:&\xb2\xa2\x19\"\n" +
-	"\x1cbench-out-streamgen-observed\x10\b(\x032L\n" +
+	"\x1cbench-out-streamgen-observed\x10\b(\x03\"A\n" +
+	"\bUpperEos\x12\x12\n" +
+	"\x04data\x18\x01 \x01(\fR\x04data:!\xb2\xa2\x19\x1d\n" +
+	"\x17bench-out-streamgen-eos\x10\b(\x032L\n" +
 	"\x05Bench\x12,\n" +
 	"\tUppercase\x12\x0e.bench.v1.Line\x1a\x0f.bench.v1.Upper\x1a\x15\xb2\xa2\x19\x11\n" +
 	"\x0fbench-streamgen2{\n" +
@@ -284,7 +332,10 @@ const file_bench_v1_bench_proto_rawDesc = "" +
 	"\x06counts\x12\x11bench.v1.TallyEos\x18\x022e\n" +
 	"\rBenchObserved\x124\n" +
 	"\tUppercase\x12\x0e.bench.v1.Line\x1a\x17.bench.v1.UpperObserved\x1a\x1e\xb2\xa2\x19\x1a\n" +
-	"\x18bench-streamgen-observedBDZBgithub.com/streamgen/streamgen/examples/bench/gen/bench/v1;benchv1b\x06proto3"
+	"\x18bench-streamgen-observed2X\n" +
+	"\bBenchEos\x12/\n" +
+	"\tUppercase\x12\x0e.bench.v1.Line\x1a\x12.bench.v1.UpperEos\x1a\x1b\xb2\xa2\x19\x17\n" +
+	"\x13bench-streamgen-eos\x18\x02BDZBgithub.com/streamgen/streamgen/examples/bench/gen/bench/v1;benchv1b\x06proto3"
 
 var (
 	file_bench_v1_bench_proto_rawDescOnce sync.Once
@@ -298,25 +349,28 @@ func file_bench_v1_bench_proto_rawDescGZIP() []byte {
 	return file_bench_v1_bench_proto_rawDescData
 }
 
-var file_bench_v1_bench_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_bench_v1_bench_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_bench_v1_bench_proto_goTypes = []any{
 	(*Line)(nil),          // 0: bench.v1.Line
 	(*Upper)(nil),         // 1: bench.v1.Upper
 	(*Tally)(nil),         // 2: bench.v1.Tally
 	(*TallyEos)(nil),      // 3: bench.v1.TallyEos
 	(*UpperObserved)(nil), // 4: bench.v1.UpperObserved
+	(*UpperEos)(nil),      // 5: bench.v1.UpperEos
 }
 var file_bench_v1_bench_proto_depIdxs = []int32{
 	0, // 0: bench.v1.Bench.Uppercase:input_type -> bench.v1.Line
 	0, // 1: bench.v1.BenchCount.Count:input_type -> bench.v1.Line
 	0, // 2: bench.v1.BenchCountEos.Count:input_type -> bench.v1.Line
 	0, // 3: bench.v1.BenchObserved.Uppercase:input_type -> bench.v1.Line
-	1, // 4: bench.v1.Bench.Uppercase:output_type -> bench.v1.Upper
-	2, // 5: bench.v1.BenchCount.Count:output_type -> bench.v1.Tally
-	3, // 6: bench.v1.BenchCountEos.Count:output_type -> bench.v1.TallyEos
-	4, // 7: bench.v1.BenchObserved.Uppercase:output_type -> bench.v1.UpperObserved
-	4, // [4:8] is the sub-list for method output_type
-	0, // [0:4] is the sub-list for method input_type
+	0, // 4: bench.v1.BenchEos.Uppercase:input_type -> bench.v1.Line
+	1, // 5: bench.v1.Bench.Uppercase:output_type -> bench.v1.Upper
+	2, // 6: bench.v1.BenchCount.Count:output_type -> bench.v1.Tally
+	3, // 7: bench.v1.BenchCountEos.Count:output_type -> bench.v1.TallyEos
+	4, // 8: bench.v1.BenchObserved.Uppercase:output_type -> bench.v1.UpperObserved
+	5, // 9: bench.v1.BenchEos.Uppercase:output_type -> bench.v1.UpperEos
+	5, // [5:10] is the sub-list for method output_type
+	0, // [0:5] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
 	0, // [0:0] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name
@@ -333,9 +387,9 @@ func file_bench_v1_bench_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bench_v1_bench_proto_rawDesc), len(file_bench_v1_bench_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   6,
 			NumExtensions: 0,
-			NumServices:   4,
+			NumServices:   5,
 		},
 		GoTypes:           file_bench_v1_bench_proto_goTypes,
 		DependencyIndexes: file_bench_v1_bench_proto_depIdxs,

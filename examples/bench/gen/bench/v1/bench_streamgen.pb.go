@@ -28,6 +28,8 @@ const (
 	TallyEosTopicName = "bench-out-streamgen-count-eos"
 	// UpperObservedTopicName is the topic of UpperObserved messages.
 	UpperObservedTopicName = "bench-out-streamgen-observed"
+	// UpperEosTopicName is the topic of UpperEos messages.
+	UpperEosTopicName = "bench-out-streamgen-eos"
 )
 
 func _Line_RawGet(m proto.Message) []byte {
@@ -129,6 +131,30 @@ var _UpperObserved_TopicDesc = runtime.TopicDesc{
 // UpperObserved messages (raw codec, 8 partitions, keeping the input record's key). Send to it from
 // outside an agent with its Send method.
 var UpperObservedTopic = runtime.NewTopic[*UpperObserved](&_UpperObserved_TopicDesc)
+
+func _UpperEos_RawGet(m proto.Message) []byte {
+	return m.(*UpperEos).GetData()
+}
+
+func _UpperEos_RawSet(m proto.Message, b []byte) {
+	m.(*UpperEos).Data = append([]byte{}, b...)
+}
+
+var _UpperEos_TopicDesc = runtime.TopicDesc{
+	Name:              UpperEosTopicName,
+	Partitions:        8,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecRaw,
+	MessageName:       "bench.v1.UpperEos",
+	New:               func() proto.Message { return new(UpperEos) },
+	RawGet:            _UpperEos_RawGet,
+	RawSet:            _UpperEos_RawSet,
+}
+
+// UpperEosTopic is a typed handle on topic "bench-out-streamgen-eos", which holds UpperEos messages
+// (raw codec, 8 partitions, keeping the input record's key). Send to it from outside an agent with
+// its Send method.
+var UpperEosTopic = runtime.NewTopic[*UpperEos](&_UpperEos_TopicDesc)
 
 // BenchAppID is the app id of service bench.v1.Bench: its consumer group.
 const BenchAppID = "bench-streamgen"
@@ -702,4 +728,86 @@ var _BenchObserved_AppDesc = runtime.AppDesc{
 // by impl, on app. Run the app with package worker, or test it with package streamtest.
 func RegisterBenchObservedAgents(app *runtime.App, impl BenchObservedAgents) error {
 	return app.Register(&_BenchObserved_AppDesc, impl)
+}
+
+// BenchEosAppID is the app id of service bench.v1.BenchEos: its consumer group.
+const BenchEosAppID = "bench-streamgen-eos"
+
+// Dead-letter topics of the BenchEos app's agents.
+const (
+	// BenchEosUppercaseDeadLetterTopicName is where agent Uppercase writes records it cannot
+	// process.
+	BenchEosUppercaseDeadLetterTopicName = "bench-streamgen-eos-uppercase-dlq"
+)
+
+// BenchEos is Bench, exactly once: the stateless agent of the latency
+// probe's exactly-once measurement.
+//
+// BenchEosAgents is implemented by the agents of app "bench-streamgen-eos".
+// Embed UnimplementedBenchEosAgents in implementations for forward compatibility.
+type BenchEosAgents interface {
+	// Uppercase emits each line in upper case.
+	Uppercase(ctx context.Context, in *Line, out BenchEosUppercaseEmitter) error
+}
+
+// UnimplementedBenchEosAgents can be embedded to have forward compatible implementations: its
+// methods return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet
+// goes to the agent's error policy.
+type UnimplementedBenchEosAgents struct{}
+
+// Uppercase returns runtime.ErrUnimplemented.
+func (UnimplementedBenchEosAgents) Uppercase(context.Context, *Line, BenchEosUppercaseEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// BenchEosUppercaseEmitter emits the records of agent Uppercase. Emitted records are produced after
+// the handler returns nil; when it returns an error, they are dropped and the input record goes to
+// the error policy.
+type BenchEosUppercaseEmitter interface {
+	// EmitUpperEos emits to topic "bench-out-streamgen-eos", keeping the input record's key.
+	EmitUpperEos(ctx context.Context, m *UpperEos) error
+}
+
+type _BenchEosUppercaseEmitter struct{ e *runtime.Emitter }
+
+func (x _BenchEosUppercaseEmitter) EmitUpperEos(ctx context.Context, m *UpperEos) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _BenchEos_Uppercase_Handler(ctx context.Context, impl any, in proto.Message, out *runtime.Emitter) error {
+	return impl.(BenchEosAgents).Uppercase(ctx, in.(*Line), _BenchEosUppercaseEmitter{out})
+}
+
+var _BenchEos_AppDesc = runtime.AppDesc{
+	ID:          BenchEosAppID,
+	ServiceName: "bench.v1.BenchEos",
+	Check:       func(impl any) bool { _, ok := impl.(BenchEosAgents); return ok },
+	Agents: []*runtime.AgentDesc{
+		{
+			Name:  "Uppercase",
+			Input: LineTopic.Desc(),
+			Outputs: []*runtime.TopicDesc{
+				UpperEosTopic.Desc(),
+			},
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              BenchEosUppercaseDeadLetterTopicName,
+				Partitions:        8,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    LineTopic.Desc(),
+			},
+			Handler: _BenchEos_Uppercase_Handler,
+		},
+	},
+	ExactlyOnce: true,
+}
+
+// RegisterBenchEosAgents registers the agents of app "bench-streamgen-eos", implemented by impl, on
+// app. Run the app with package worker, or test it with package streamtest.
+func RegisterBenchEosAgents(app *runtime.App, impl BenchEosAgents) error {
+	return app.Register(&_BenchEos_AppDesc, impl)
 }
