@@ -33,7 +33,9 @@
 //
 // reset is what an operator runs to reprocess or skip: it moves the
 // committed offsets of the consumer group (the app id) on the agents'
-// input topics, never on repartition topics or changelogs, and can wipe
+// input topics, moves those on their repartition topics to the end
+// (records moved there from the input before are dropped: read again from
+// the input, or skipped with it), never touches changelogs, and can wipe
 // the worker's local table stores, which the worker then restores from
 // their changelogs (the changelogs are not reset: tables keep their
 // contents). Without --execute it only prints the plan: each partition's
@@ -145,7 +147,9 @@ var commands = []command{
 		defineTail},
 	{"reset", "", "move the committed offsets of the app's consumer group (the app id) on its\n" +
 		"agents' input topics (--agent: one agent's) to the earliest or latest\n" +
-		"offset, a time or an offset, and/or wipe the worker's local table stores\n" +
+		"offset, a time or an offset (their repartition topics' to the end: what is\n" +
+		"still unread there came from input records before), and/or wipe the\n" +
+		"worker's local table stores\n" +
 		"(--wipe-state). It refuses while members of the group are alive, unless\n" +
 		"--force, which removes them from the group first. A dry run printing what\n" +
 		"would change, unless --execute.",

@@ -157,7 +157,9 @@ type resetRow struct {
 	partition int32
 	current   int64 // -1: none committed
 	next      int64
-	clampedTo string // "earliest" or "end" when --to-offset was out of range
+	// note says why next is not the target asked for: "earliest" or "end"
+	// when --to-offset was out of range; "end: repartition topic".
+	note string
 }
 
 func (r *resetter) run(ctx context.Context) error {
@@ -241,7 +243,9 @@ func describeMembers(ms []kadm.DescribedGroupMember) string {
 	return "members: " + strings.Join(s, ", ")
 }
 
-// topics returns the selected agents' input topics, each once.
+// topics returns the selected agents' input topics, each once, then the
+// repartition topics they consume (misplaced records moved to their key's
+// partition).
 func (r *resetter) topics() []string {
 	var ts []string
 	for _, ag := range r.agents {
@@ -249,7 +253,31 @@ func (r *resetter) topics() []string {
 			ts = append(ts, ag.Desc.Input.Name)
 		}
 	}
+	for _, ag := range r.agents {
+		if t := repartitionTopic(ag); t != "" && !slices.Contains(ts, t) {
+			ts = append(ts, t)
+		}
+	}
 	return ts
+}
+
+// repartitionTopic returns the repartition topic ag consumes, "" if none.
+func repartitionTopic(ag *runtime.Agent) string {
+	if ag.Desc.Repartition == nil || ag.Desc.OnMisplacedKey != runtime.MisplacedKeyRepartition {
+		return ""
+	}
+	return ag.Desc.Repartition.Name
+}
+
+// isRepartition reports whether topic is a selected agent's repartition
+// topic.
+func (r *resetter) isRepartition(topic string) bool {
+	for _, ag := range r.agents {
+		if repartitionTopic(ag) == topic {
+			return true
+		}
+	}
+	return false
 }
 
 // plan returns the move of every partition of the topics.
@@ -295,6 +323,14 @@ func (r *resetter) plan(ctx context.Context, group string) ([]resetRow, error) {
 				row.current = c.At
 			}
 			switch {
+			case r.isRepartition(topic):
+				// Its records were moved there from input records before
+				// the input's committed offsets. Wherever the input moves,
+				// what is still unread there is dropped: moving back, the
+				// input's records are read and moved again; moving
+				// forward skips them (Kafka Streams' reset tool deletes
+				// its internal topics alike).
+				row.next, row.note = end.Offset, "end: repartition topic"
 			case r.target.earliest:
 				row.next = start.Offset
 			case r.target.latest:
@@ -305,9 +341,9 @@ func (r *resetter) plan(ctx context.Context, group string) ([]resetRow, error) {
 			case r.target.hasOffset:
 				row.next = r.target.offset
 				if row.next < start.Offset {
-					row.next, row.clampedTo = start.Offset, "earliest"
+					row.next, row.note = start.Offset, "earliest"
 				} else if row.next > end.Offset {
-					row.next, row.clampedTo = end.Offset, "end"
+					row.next, row.note = end.Offset, "end"
 				}
 			}
 			rows = append(rows, row)
@@ -427,8 +463,8 @@ func (r *resetter) print(group string, live []kadm.DescribedGroupMember, rows []
 				cur = strconv.FormatInt(row.current, 10)
 			}
 			next := strconv.FormatInt(row.next, 10)
-			if row.clampedTo != "" {
-				next += " (" + row.clampedTo + ")"
+			if row.note != "" {
+				next += " (" + row.note + ")"
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", group, row.topic, row.partition, cur, next)
 		}

@@ -206,12 +206,32 @@ func TestReset(t *testing.T) {
 		t.Fatalf("the worker left no table store: %v", err)
 	}
 
+	// A record moved to the count's repartition topic and not read yet
+	// (the worker stopped): reset moves that topic's offsets to its end.
+	const repart = wordcountv1.WordCounterCountRepartitionTopicName
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if err := cl.ProduceSync(context.Background(), &kgo.Record{Topic: repart, Partition: 0, Key: []byte("cat"),
+		Value: mustMarshal(t, &wordcountv1.Word{Word: "cat"})}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	repartEnds := endOffsets(t, adm, repart, parts)
+	if sum(repartEnds) == 0 || slices.Equal(committed(t, adm, group, repart, parts), repartEnds) {
+		t.Fatalf("the repartition topic: ends %v, committed %v; want a record not read", repartEnds, committed(t, adm, group, repart, parts))
+	}
+
 	// A dry run prints the plan and changes nothing.
 	code, out, errOut := run(t, app, "reset", "--brokers", addr, "--to-earliest", "--wipe-state", "--data-dir", dataDir)
 	t.Logf("reset --to-earliest --wipe-state (a dry run):\n%s", out)
 	if code != 0 || !strings.Contains(out, "dry run: nothing changed") || !strings.Contains(out, "GROUP") ||
 		!strings.Contains(out, "state: would remove "+filepath.Join(dataDir, "counts")) {
 		t.Errorf("dry run: exit %d\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(strings.Join(strings.Fields(out), " "), repart+" 0 - "+strconv.FormatInt(repartEnds[0], 10)+" (end: repartition topic)") {
+		t.Errorf("dry run does not move %s's partition 0 to its end:\n%s", repart, out)
 	}
 	for p := range parts {
 		row := strings.Join([]string{group, sentences, strconv.Itoa(p), strconv.FormatInt(sentEnds[p], 10), "0"}, " ")
@@ -249,6 +269,9 @@ func TestReset(t *testing.T) {
 		if got := committed(t, adm, group, topic, parts); sum(got) != 0 {
 			t.Errorf("%s after --to-earliest: %v", topic, got)
 		}
+	}
+	if got := committed(t, adm, group, repart, parts); !slices.Equal(got, repartEnds) {
+		t.Errorf("%s after --to-earliest: %v, want its ends %v", repart, got, repartEnds)
 	}
 	if _, err := os.Stat(filepath.Join(dataDir, "counts")); !os.IsNotExist(err) {
 		t.Errorf("--wipe-state left the table store: %v", err)
