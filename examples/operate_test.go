@@ -140,6 +140,11 @@ func TestTablesAcrossWorkerProcesses(t *testing.T) {
 		lag := ma("streamgen_consumer_lag_records") + mb("streamgen_consumer_lag_records")
 		return split == float64(len(sentences)) && emitted == float64(words) && counted == float64(words) && lag == 0
 	})
+	// At least once, the workers commit their offsets themselves while
+	// they run, and the metrics (and the page's commit chart) see it.
+	waitFor(t, 30*time.Second, "the metrics count offset commits", func() bool {
+		return scrape(t, ua)("streamgen_commits_total", "result", "ok")+scrape(t, ub)("streamgen_commits_total", "result", "ok") > 0
+	})
 
 	// The command line reads the same, through either way of finding a
 	// worker, and shows the agents and the group's lag.

@@ -174,6 +174,22 @@ int sg_store(sg_client *c, char **topics, int32_t *parts, int64_t *offs, int n) 
 
 int sg_commit(sg_client *c) { return rd_kafka_commit(c->rk, NULL, 0); }
 
+int sg_commit_async(sg_client *c) {
+  if (!c->cq) c->cq = rd_kafka_queue_new(c->rk);
+  // With a queue, the commit is asynchronous and its result is an
+  // RD_KAFKA_EVENT_OFFSET_COMMIT event there (rd_kafka_commit_queue).
+  return rd_kafka_commit_queue(c->rk, NULL, c->cq, NULL, NULL);
+}
+
+int sg_commit_done(sg_client *c, int *err) {
+  if (!c->cq) return 0;
+  rd_kafka_event_t *ev = rd_kafka_queue_poll(c->cq, 0);
+  if (!ev) return 0;
+  *err = rd_kafka_event_error(ev);
+  rd_kafka_event_destroy(ev);
+  return 1;
+}
+
 void sg_close(sg_client *c) {
   if (c->q) {
     sg_release(c);
@@ -181,6 +197,7 @@ void sg_close(sg_client *c) {
     sg_release(c);
     rd_kafka_queue_destroy(c->q);
   }
+  if (c->cq) rd_kafka_queue_destroy(c->cq);
   if (c->main) rd_kafka_queue_destroy(c->main);
   rd_kafka_destroy(c->rk);
   free(c->msgs);

@@ -35,6 +35,7 @@ typedef struct sg_client {
   rd_kafka_t *rk;
   rd_kafka_queue_t *q;
   rd_kafka_queue_t *main; // a producer's main queue (delivery reports), for sg_wake
+  rd_kafka_queue_t *cq;   // a consumer's asynchronous commit results (sg_commit_async)
   uint64_t id;
   rd_kafka_message_t **msgs;
   size_t nmsgs;
@@ -83,6 +84,12 @@ int sg_header(sg_client *c, size_t i, size_t idx, const char **name, const void 
 const char *sg_rebalance_apply(sg_client *c, rd_kafka_topic_partition_list_t *parts, int assign);
 int sg_store(sg_client *c, char **topics, int32_t *parts, int64_t *offs, int n);
 int sg_commit(sg_client *c);
+// sg_commit_async starts committing the stored offsets; its result comes
+// from sg_commit_done. It returns an error code only if it cannot start.
+int sg_commit_async(sg_client *c);
+// sg_commit_done returns 1 and the result's error code (0: committed) of
+// an asynchronous commit that finished, 0 when none did (it never waits).
+int sg_commit_done(sg_client *c, int *err);
 int sg_pause(sg_client *c, char **topics, int32_t *parts, int n, int pause);
 // sg_rewind seeks every partition in the list to its committed offset
 // (the beginning when it has none), and writes the offsets to offs.

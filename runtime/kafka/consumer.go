@@ -5,6 +5,7 @@ package kafka
 import "C"
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -42,8 +43,10 @@ type ConsumerConfig struct {
 	SessionTimeout time.Duration
 	// Batch is the most records one Poll returns. Default 1000.
 	Batch int
-	// Transactional disables auto-commit: offsets are committed only
+	// Transactional marks a consumer whose offsets are committed only
 	// through a transactional producer's SendOffsets (exactly-once).
+	// Either way librdkafka never commits by itself
+	// (enable.auto.commit=false): the caller commits (Commit, CommitAsync).
 	Transactional bool
 	// InstanceID, if set, makes the consumer a static member
 	// (group.instance.id), unless Extra sets group.instance.id.
@@ -79,8 +82,9 @@ type Consumer struct {
 // Defaults chosen for throughput and safety (each may be overridden in
 // Config.Extra): cooperative-sticky assignment, so a rebalance moves only
 // the partitions that change owner; enable.auto.offset.store=false, so
-// only offsets of finished work are committed; auto-commit of stored
-// offsets every second; fetch.queue.backoff.ms=10 instead of librdkafka's
+// only offsets of finished work are committed; no auto-commit: the owner
+// commits (Commit, CommitAsync), so it knows each commit's latency and
+// result; fetch.queue.backoff.ms=10 instead of librdkafka's
 // 1000, which alone caps a consumer near 118k records/s; reading from the
 // earliest offset when the group has none; a small prefetch
 // (queued.min.messages=2000, queued.max.messages.kbytes=2048,
@@ -123,10 +127,6 @@ func (cfg ConsumerConfig) librdkafka() map[string]string {
 	if session <= 0 {
 		session = 10 * time.Second
 	}
-	autoCommit := "true"
-	if cfg.Transactional {
-		autoCommit = "false"
-	}
 	assignor := cfg.Assignor
 	if assignor == "" {
 		assignor = "cooperative-sticky"
@@ -135,8 +135,7 @@ func (cfg ConsumerConfig) librdkafka() map[string]string {
 		"group.id":                      cfg.Group,
 		"partition.assignment.strategy": assignor,
 		"isolation.level":               "read_committed",
-		"enable.auto.commit":            autoCommit,
-		"auto.commit.interval.ms":       "1000",
+		"enable.auto.commit":            "false",
 		"enable.auto.offset.store":      "false",
 		"auto.offset.reset":             "earliest",
 		"fetch.queue.backoff.ms":        "10",
@@ -347,6 +346,38 @@ func (kc *Consumer) Commit() error {
 	}
 	return nil
 }
+
+// CommitAsync starts committing the stored offsets without waiting; the
+// result comes from CommitDone, in the order commits were started.
+// Nothing stored to commit (_NO_OFFSET) is not an error. An error is
+// returned only when the commit cannot start.
+func (kc *Consumer) CommitAsync() error {
+	if code := C.sg_commit_async(kc.b.c); code != 0 && code != C.SG_ERR_NO_OFFSET {
+		return fmt.Errorf("commit: %s", errString(code))
+	}
+	return nil
+}
+
+// CommitDone reports an asynchronous commit that finished since the last
+// call (done), with its error; _NO_OFFSET (nothing was stored) reports
+// done with ErrNoOffset. It never waits.
+func (kc *Consumer) CommitDone() (done bool, err error) {
+	var code C.int
+	if C.sg_commit_done(kc.b.c, &code) == 0 {
+		return false, nil
+	}
+	switch code {
+	case 0:
+		return true, nil
+	case C.SG_ERR_NO_OFFSET:
+		return true, ErrNoOffset
+	}
+	return true, fmt.Errorf("commit: %s", errString(code))
+}
+
+// ErrNoOffset is CommitDone's error when there was nothing to commit
+// (librdkafka's _NO_OFFSET).
+var ErrNoOffset = errors.New("kafka: no offsets stored to commit")
 
 // Close leaves the group (a NewConsumer's), which revokes every
 // partition through the RebalanceHandler first (in a Poll of its own, for

@@ -115,6 +115,14 @@ const char *rd_kafka_error_string(const rd_kafka_error_t *error);
 void rd_kafka_error_destroy(rd_kafka_error_t *error);
 rd_kafka_resp_err_t rd_kafka_offsets_store(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *offsets);
 rd_kafka_resp_err_t rd_kafka_commit(rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *offsets, int async);
+typedef struct rd_kafka_op_s rd_kafka_event_t;
+rd_kafka_queue_t *rd_kafka_queue_new(rd_kafka_t *rk);
+rd_kafka_resp_err_t rd_kafka_commit_queue(rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *offsets, rd_kafka_queue_t *rkqu,
+                                          void (*cb)(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *offsets, void *commit_opaque),
+                                          void *commit_opaque);
+rd_kafka_event_t *rd_kafka_queue_poll(rd_kafka_queue_t *rkqu, int timeout_ms);
+rd_kafka_resp_err_t rd_kafka_event_error(rd_kafka_event_t *rkev);
+void rd_kafka_event_destroy(rd_kafka_event_t *rkev);
 rd_kafka_resp_err_t rd_kafka_consumer_close(rd_kafka_t *rk);
 
 rd_kafka_topic_t *rd_kafka_topic_new(rd_kafka_t *rk, const char *topic, rd_kafka_topic_conf_t *conf);

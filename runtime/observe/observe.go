@@ -99,9 +99,11 @@ func (p RestoreProgress) Remaining() int64 { return max(p.End-p.From-p.Records, 
 // transaction that failed to commit (Commit.Err: it was aborted), and when
 // aborting one failed too (Commit.Err, then the producer is replaced).
 // Under at-least-once the worker stores offsets every commit interval and
-// librdkafka commits them in the background every second (and at each
-// revocation); the hook sees the worker's own synchronous commit when a
-// thread stops.
+// commits them asynchronously at most every second: the hook sees each
+// such commit once it finished (Took from its start to its result, which
+// the poll loop reads after each poll), a commit that could not start,
+// and the synchronous commit when a thread stops; the consumer's
+// synchronous commit at each revocation is not reported.
 type CommitHook interface {
 	OnCommit(Commit)
 }

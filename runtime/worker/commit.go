@@ -52,16 +52,31 @@ type committer interface {
 // before them reached the broker: outputs are produced as lanes go, table
 // writes reach the store before their changelog records are produced
 // (lane.StoreNow), and each partition's tracker stores the offset after
-// its finished prefix every commit interval; librdkafka commits stored
-// offsets every second and on revocation and close.
+// its finished prefix every commit interval. The stored offsets are
+// committed asynchronously at most every commitEvery, one commit at a
+// time (its result is read after each poll and reported to the commit
+// hooks with its latency), and synchronously on revocation (the
+// consumer's) and when the thread stops.
 type atLeastOnce struct {
 	lane.StoreNow
 	t        *thread
 	trackers map[kafka.TopicPartition]*tracker
+
+	moved      map[kafka.TopicPartition]bool // offsets stored since the last commit started
+	committing time.Time                     // when the commit in flight started; zero: none
+	inFlight   int                           // its partitions
+	lastCommit time.Time                     // when the last commit started
 }
 
+// commitEvery is how often at most the stored offsets are committed:
+// librdkafka's auto-commit interval (auto.commit.interval.ms) as the
+// worker had it, so the group coordinator sees the same load; the commit
+// interval only sets how often offsets are stored.
+const commitEvery = time.Second
+
 func newAtLeastOnce(t *thread) *atLeastOnce {
-	return &atLeastOnce{StoreNow: lane.StoreNow{Fail: t.fail}, t: t, trackers: map[kafka.TopicPartition]*tracker{}}
+	return &atLeastOnce{StoreNow: lane.StoreNow{Fail: t.fail}, t: t, trackers: map[kafka.TopicPartition]*tracker{},
+		moved: map[kafka.TopicPartition]bool{}}
 }
 
 func (c *atLeastOnce) newProducer() (*kafka.Producer, error) {
@@ -111,12 +126,32 @@ func (c *atLeastOnce) dispatched(_ *partition, in *lane.Input) {
 	k.push(in)
 }
 
-func (c *atLeastOnce) afterPoll(batch []*runtime.Record) []*runtime.Record { return batch }
+// afterPoll reports the commit in flight once it finished.
+func (c *atLeastOnce) afterPoll(batch []*runtime.Record) []*runtime.Record {
+	if c.committing.IsZero() {
+		return batch
+	}
+	done, err := c.t.consumer.CommitDone()
+	if !done {
+		return batch
+	}
+	if !errors.Is(err, kafka.ErrNoOffset) {
+		if err != nil {
+			// The offsets stay stored: the next commit carries them.
+			c.t.log.Warn("committing offsets failed; the next commit retries", "error", err)
+		}
+		c.t.w.hooks.onCommit(Commit{Thread: c.t.id, Took: time.Since(c.committing), Partitions: c.inFlight, Err: err})
+	}
+	c.committing = time.Time{}
+	return batch
+}
 
-func (c *atLeastOnce) dropAll() {}
+// dropAll forgets the commit in flight: its consumer was closed.
+func (c *atLeastOnce) dropAll() { c.committing = time.Time{} }
 
 // commit stores the offsets after the finished prefix of each running
-// partition's sources.
+// partition's sources, and starts committing the stored offsets when
+// commitEvery has passed and no commit is in flight.
 func (c *atLeastOnce) commit() {
 	var offs []kafka.Offset
 	for _, p := range c.t.parts {
@@ -125,6 +160,20 @@ func (c *atLeastOnce) commit() {
 	if err := c.t.consumer.StoreOffsets(offs); err != nil {
 		c.t.log.Warn("storing offsets failed", "error", err)
 	}
+	for _, o := range offs {
+		c.moved[o.TopicPartition] = true
+	}
+	if len(c.moved) == 0 || !c.committing.IsZero() || time.Since(c.lastCommit) < commitEvery {
+		return
+	}
+	c.lastCommit = time.Now()
+	if err := c.t.consumer.CommitAsync(); err != nil {
+		c.t.log.Warn("committing offsets failed; the next commit retries", "error", err)
+		c.t.w.hooks.onCommit(Commit{Thread: c.t.id, Err: err})
+		return
+	}
+	c.committing, c.inFlight = c.lastCommit, len(c.moved)
+	clear(c.moved)
 }
 
 func (c *atLeastOnce) revoke(tps []kafka.TopicPartition, lost bool) { c.drain(tps, !lost) }

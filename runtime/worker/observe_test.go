@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamgen/streamgen/runtime"
@@ -16,7 +17,7 @@ import (
 )
 
 // recorder is a hook implementing the observe interfaces of the record
-// path, the group and the lag (not RestoreHook, CommitHook, TableHook:
+// path, the group, the lag and the commits (not RestoreHook, TableHook:
 // other tests cover those); it keeps what it is told.
 type recorder struct {
 	mu         sync.Mutex
@@ -29,6 +30,13 @@ type recorder struct {
 	lags       map[observe.Partition]observe.Lag
 	heartbeats int
 	dead       []observe.DeadLetter
+	commits    []observe.Commit
+}
+
+func (r *recorder) OnCommit(c observe.Commit) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.commits = append(r.commits, c)
 }
 
 func (r *recorder) OnDeadLetter(d observe.DeadLetter) {
@@ -86,8 +94,10 @@ func (r *recorder) get(f func(r *recorder) bool) bool {
 // TestHooksSeeTheWorker: a worker with a hook of every kind reports each
 // processed record with its outcome (ok, or a dead letter with its
 // reason), each record done (outputs acknowledged), its assignment and
-// state, and each partition's lag, which reaches 0 once the records are
-// processed and is measured against a high watermark the consumer knows.
+// state, each partition's lag, which reaches 0 once the records are
+// processed and is measured against a high watermark the consumer knows,
+// and, at least once, its offset commits while it runs, with their
+// latency, as the group's committed offsets reach the records.
 func TestHooksSeeTheWorker(t *testing.T) {
 	addr := startBroker(t)
 	app := runtime.NewApp()
@@ -131,6 +141,23 @@ func TestHooksSeeTheWorker(t *testing.T) {
 				}
 			}
 			return len(r.lags) == 4 && lag == 0 && hw == 32
+		})
+	})
+	adm := kadm.NewClient(client(t, addr))
+	waitUntil(t, func() bool {
+		offs, err := adm.FetchOffsetsForTopics(context.Background(), app.ID(), testapp.OrderTopicName)
+		var sum int64
+		offs.Each(func(o kadm.OffsetResponse) { sum += max(o.At, 0) })
+		return err == nil && sum == 32
+	})
+	waitUntil(t, func() bool {
+		return rec.get(func(r *recorder) bool {
+			for _, c := range r.commits {
+				if c.Err == nil && c.Took > 0 && c.Partitions > 0 {
+					return true
+				}
+			}
+			return false
 		})
 	})
 	rec.get(func(r *recorder) bool {

@@ -316,7 +316,7 @@ function renderCommits(live) {
   const total = bs.reduce((n, b) => n + b.commits, 0);
   const el = document.getElementById("commits");
   if (total === 0) {
-    el.replaceChildren(h("p", { class: "muted" }, "No commits reported in the last minutes (at least once, librdkafka commits offsets in the background; the hooks see the workers' own commits only)."));
+    el.replaceChildren(h("p", { class: "muted" }, "No commits in the last minutes: nothing was processed."));
     return;
   }
   const aborts = bs.reduce((n, b) => n + b.aborts, 0), errors = bs.reduce((n, b) => n + b.errors, 0);
