@@ -32,8 +32,8 @@ generate: ## Regenerates gen/, the test app, the examples' generated code, and t
 	go run ./cmd/streamgen/internal/bootstrap
 	go generate ./...
 	for d in $(NESTED); do (cd $$d && go generate ./...); done
-	go test ./cmd/streamgen/ -run 'Golden|Topology' -update
 	go test ./runtime/topology/ -update
+	go test ./cmd/streamgen/ -run 'Golden|Topology' -update
 
 .PHONY: checkgenerate
 checkgenerate: generate ## Fails if generated code is stale

@@ -58,6 +58,7 @@ func (b *builder) agent(app *App, m protoreflect.MethodDescriptor) *Agent {
 	dlq := a.deadLetterName()
 	a.tables()
 	a.repartition()
+	a.batch()
 	ag := a.ag
 	// A window-closing agent has no input: partitionInternalTopics sets its
 	// dead-letter topic's partitions once the table's writers are known.
@@ -338,4 +339,40 @@ func keyName(t *Topic) string {
 		return "the record key, no field"
 	}
 	return "field " + string(t.Key.Name())
+}
+
+// batch checks a batch agent's batching: both limits are required; an
+// on_window_close agent receives one window at a time, and a batch agent
+// uses no tables (a table is read and written for one record's key).
+func (a *agentBuilder) batch() {
+	b := a.opt.GetBatch()
+	if b == nil {
+		return
+	}
+	at, path := inAgent(agentField.batch), a.where+" > option agent.batch"
+	if a.opt.GetOnWindowClose() != "" {
+		a.fail(at, path, "an on_window_close agent receives one closed window per call; remove batch")
+		return
+	}
+	if len(a.opt.GetTables()) > 0 {
+		a.fail(at, path, "a batch agent cannot use tables: a table is read and written for one record's key; "+
+			"remove batch, or the tables (a batch agent writes to a sink or emits records)")
+		return
+	}
+	ok := true
+	n := b.GetMaxRecords()
+	if n < 1 || n > MaxBatchRecords {
+		a.fail(inAgent(agentField.batch, batchField.maxRecords), path+".max_records",
+			"max_records is %d; give the most records a batch holds, 1 to %d (e.g. max_records: 500)", n, MaxBatchRecords)
+		ok = false
+	}
+	w := b.GetMaxWait()
+	if w == nil || !w.IsValid() || w.AsDuration() <= 0 {
+		a.fail(inAgent(agentField.batch, batchField.maxWait), path+".max_wait",
+			"max_wait is %v; give the longest a batch waits after its first record, a positive duration (e.g. max_wait { seconds: 1 })", w.AsDuration())
+		ok = false
+	}
+	if ok {
+		a.ag.Batch = &Batch{MaxRecords: n, MaxWait: w.AsDuration()}
+	}
 }

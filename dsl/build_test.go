@@ -348,3 +348,25 @@ func TestTableGoNames(t *testing.T) {
 		t.Errorf("errors differ (-want +got):\n%s", d)
 	}
 }
+
+// TestBatches: a batch agent's limits reach the model; an agent without
+// the option is not a batch agent (the mistakes are in
+// testdata/batch.errors).
+func TestBatches(t *testing.T) {
+	m, err := dsl.Build(compile(t, "batchok.proto"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ag := range m.Apps[0].Agents {
+		switch ag.Name {
+		case "Store":
+			if ag.Batch == nil || ag.Batch.MaxRecords != 500 || ag.Batch.MaxWait != 1500*time.Millisecond || ag.Concurrency != 2 {
+				t.Errorf("Store: batch %+v, concurrency %d; want 500 records, 1.5s, concurrency 2", ag.Batch, ag.Concurrency)
+			}
+		case "Each":
+			if ag.Batch != nil {
+				t.Errorf("Each: batch %+v, want none", ag.Batch)
+			}
+		}
+	}
+}

@@ -100,7 +100,24 @@ type Agent struct {
 	// global, whatever OnMisplacedKey says (so a policy change never
 	// renames it); nil for the others.
 	Repartition *Topic
+	// Batch, if set, makes the agent a batch agent: its handler receives
+	// the input records in batches.
+	Batch *Batch
 }
+
+// Batch is a batch agent's batching: at most MaxRecords records, handed
+// over at most MaxWait after the first.
+type Batch struct {
+	// MaxRecords is the most records in a batch, 1 to MaxBatchRecords.
+	MaxRecords int32
+	// MaxWait is the longest a batch waits after its first record,
+	// positive.
+	MaxWait time.Duration
+}
+
+// MaxBatchRecords bounds a batch's max_records: a batch's records are held
+// in the worker's memory until its handler returns.
+const MaxBatchRecords = 100_000
 
 // DefaultMaxEventTimeAhead is an agent's max_event_time_ahead when its
 // schema declares none.

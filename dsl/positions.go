@@ -66,7 +66,7 @@ var tableField = struct{ name, value, key, defaultJSON, global, window int32 }{
 // point at.
 var agentField = struct {
 	outputs, concurrency, onError, deadLetterTopic, tables, onWindowClose, maxEventTimeAhead, onFutureEvent,
-	onMisplacedKey, repartitionTopic int32
+	onMisplacedKey, repartitionTopic, batch int32
 }{
 	outputs:           fieldNumber(&streamgenv1.Agent{}, "outputs"),
 	concurrency:       fieldNumber(&streamgenv1.Agent{}, "concurrency"),
@@ -78,6 +78,13 @@ var agentField = struct {
 	onFutureEvent:     fieldNumber(&streamgenv1.Agent{}, "on_future_event"),
 	onMisplacedKey:    fieldNumber(&streamgenv1.Agent{}, "on_misplaced_key"),
 	repartitionTopic:  fieldNumber(&streamgenv1.Agent{}, "repartition_topic"),
+	batch:             fieldNumber(&streamgenv1.Agent{}, "batch"),
+}
+
+// batchField holds the field numbers of streamgen.v1.Batch.
+var batchField = struct{ maxRecords, maxWait int32 }{
+	maxRecords: fieldNumber(&streamgenv1.Batch{}, "max_records"),
+	maxWait:    fieldNumber(&streamgenv1.Batch{}, "max_wait"),
 }
 
 // fieldNumber returns the number of m's field called name. A name that is

@@ -145,6 +145,61 @@ func (p *Processor) Process(ctx context.Context, rec *Record) (res Result, err e
 	return out.result(), nil
 }
 
+// ProcessBatch runs a batch agent on recs, in order: each record is
+// decoded, then the handler is called once with those that decoded. errs
+// is nil when the handler returned nil; otherwise errs[i] is the
+// *ProcessError of recs[i] (a record that did not decode gets its decode
+// error, whether or not the handler then succeeded; when the handler
+// failed or panicked, every other record gets that failure, and res is
+// empty). The batch's outputs carry no input record's key (a topic
+// without a key field gets records without one); their event time is
+// the last record's.
+func (p *Processor) ProcessBatch(ctx context.Context, recs []*Record) (res Result, errs []error) {
+	ag, out := p.ag, &p.em
+	out.reset(ag.Desc, nil)
+	msgs := make([]proto.Message, 0, len(recs))
+	var decoded []*Record
+	for i, rec := range recs {
+		m, err := ag.Desc.Input.Decode(rec.Value)
+		if err != nil {
+			if errs == nil {
+				errs = make([]error, len(recs))
+			}
+			errs[i] = ag.fail(rec, err)
+			continue
+		}
+		msgs, decoded = append(msgs, m), append(decoded, rec)
+	}
+	if len(msgs) == 0 {
+		return Result{}, errs
+	}
+	last := decoded[len(decoded)-1]
+	out.eventTime = last.Timestamp
+	if err := p.callBatch(ctx, msgs); err != nil {
+		out.reset(ag.Desc, nil)
+		if errs == nil {
+			errs = make([]error, len(recs))
+		}
+		for i, rec := range recs {
+			if errs[i] == nil {
+				errs[i] = ag.fail(rec, err)
+			}
+		}
+		return Result{}, errs
+	}
+	return out.result(), errs
+}
+
+// callBatch calls the batch handler, turning a panic into a *PanicError.
+func (p *Processor) callBatch(ctx context.Context, msgs []proto.Message) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	return p.ag.Desc.BatchHandler(ctx, p.ag.app.impl, msgs, &p.em)
+}
+
 // checkPlacement returns a *MisplacedKeyError when the agent checks key
 // placement (OnMisplacedKey) and the key of rec, decoded as in, belongs to
 // another partition: a producer with another partitioner than murmur2

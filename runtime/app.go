@@ -80,6 +80,11 @@ func (a *App) Register(desc *AppDesc, impl any) error {
 	if a.id != "" {
 		return fmt.Errorf("streamgen: Register %s: app %q (%s) is already registered; run each app on its own App", desc.ServiceName, a.id, a.service)
 	}
+	for _, d := range desc.Agents {
+		if (d.Batch != nil) != (d.BatchHandler != nil) || (d.Batch != nil && (d.Batch.MaxRecords < 1 || d.Batch.MaxWait <= 0)) {
+			return fmt.Errorf("streamgen: Register %s: agent %s: a batch agent needs both Batch (at least 1 record, a positive wait) and BatchHandler; regenerate the code", desc.ServiceName, d.Name)
+		}
+	}
 	a.id, a.service, a.impl = desc.ID, desc.ServiceName, impl
 	a.exactlyOnce, a.commitInterval = desc.ExactlyOnce, desc.CommitInterval
 	for _, d := range desc.Agents {

@@ -237,6 +237,21 @@ func RepartitionTopic(input *TopicDesc, name string) *TopicDesc {
 // provides one per agent.
 type HandlerFunc func(ctx context.Context, impl any, in proto.Message, out *Emitter) error
 
+// BatchHandlerFunc calls a batch agent's typed method on impl with a
+// batch of decoded input records, in offset order. Generated code provides
+// one per batch agent.
+type BatchHandlerFunc func(ctx context.Context, impl any, in []proto.Message, out *Emitter) error
+
+// BatchDesc is a batch agent's batching (the schema's agent option
+// batch): the handler receives at most MaxRecords records at once, at
+// most MaxWait after the first of them arrived.
+type BatchDesc struct {
+	// MaxRecords is the most records in a batch, at least 1.
+	MaxRecords int
+	// MaxWait is the longest a batch waits after its first record.
+	MaxWait time.Duration
+}
+
 // AgentDesc describes an agent: generated code fills it in from the schema.
 type AgentDesc struct {
 	// Name is the rpc name.
@@ -252,8 +267,13 @@ type AgentDesc struct {
 	OnError OnError
 	// DeadLetter is the dead-letter topic.
 	DeadLetter *TopicDesc
-	// Handler calls the agent's method.
+	// Handler calls the agent's method; nil for a batch agent.
 	Handler HandlerFunc
+	// Batch, for a batch agent, is its batching; BatchHandler then calls
+	// its method, with a batch of records.
+	Batch *BatchDesc
+	// BatchHandler calls a batch agent's method.
+	BatchHandler BatchHandlerFunc
 	// Tables are the tables the agent reads and writes, in the order the
 	// generated accessors refer to them by index.
 	Tables []*TableDesc

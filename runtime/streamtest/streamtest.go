@@ -137,7 +137,9 @@ func (d *Driver) Now() time.Time { return d.clock }
 // time of every partition is at least the clock, so advancing it closes
 // windows past their end plus grace (their final values go to the table's
 // on_window_close agents) and expires windows past their end plus expiry,
-// with no sleeps in tests.
+// and a batch agent's open batches whose max_wait has passed since their
+// first record go to its handler, with no sleeps in tests. (A batch that
+// reaches max_records goes at once, in Send.)
 func (d *Driver) Advance(t time.Time) error {
 	if t.After(d.clock) {
 		d.clock = t.UTC()
@@ -181,6 +183,7 @@ func (d *Driver) settle() error {
 	for again := true; again && d.err == nil; {
 		for _, k := range d.partKeys() {
 			for _, l := range d.parts[k].lanes {
+				l.FlushDueBatch()
 				l.CloseWindows()
 				l.Expire()
 				l.FlushTables()
@@ -250,7 +253,7 @@ func (d *Driver) part(topic string, partition int32) *part {
 		l := lane.New(lane.Config{Ctx: context.Background(), App: d.app, Agent: ag,
 			Tables: d.agentTables(ag, partition), Slot: 0, Slots: 1, Clock: &p.clock,
 			Guarantee: guarantee{d: d, StoreNow: lane.StoreNow{Fail: d.fail}}, Fail: d.fail, Log: d.log,
-			RecordLimit: d.limit})
+			RecordLimit: d.limit, Now: d.Now})
 		l.Start()
 		p.lanes = append(p.lanes, l)
 		p.agents = append(p.agents, ag)

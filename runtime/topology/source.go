@@ -49,6 +49,9 @@ func FromModel(app *dsl.App) *runtime.AppDesc {
 		if ag.OnError == streamgenv1.OnError_ON_ERROR_STOP {
 			a.OnError = runtime.OnErrorStop
 		}
+		if ag.Batch != nil {
+			a.Batch = &runtime.BatchDesc{MaxRecords: int(ag.Batch.MaxRecords), MaxWait: ag.Batch.MaxWait}
+		}
 		for _, o := range ag.Outputs {
 			a.Outputs = append(a.Outputs, c.topic(o))
 		}

@@ -331,6 +331,9 @@ func agentAttrs(app *runtime.AppDesc, ag *runtime.AgentDesc) []Attr {
 		{"concurrency", fmt.Sprint(max(ag.Concurrency, 1))},
 		{"guarantee", guarantee(app)},
 	}
+	if ag.Batch != nil {
+		attrs = append(attrs, Attr{"batch", fmt.Sprintf("%d records / %v", ag.Batch.MaxRecords, ag.Batch.MaxWait)})
+	}
 	if ag.OnError == runtime.OnErrorStop {
 		attrs = append(attrs, Attr{"on error", "stop"})
 	}

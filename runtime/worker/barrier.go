@@ -25,6 +25,7 @@ func newBarrier() *barrier { return &barrier{release: make(chan struct{})} }
 // partition is aborted or moved (nothing more may leave it).
 func (b *barrier) answer(l *lane.Lane, discard bool) {
 	if !discard {
+		l.FlushBatch() // a transaction never commits half a batch
 		l.FlushTables()
 		l.Produce()
 	}

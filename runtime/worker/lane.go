@@ -16,8 +16,9 @@ type laneMsg struct {
 // laneRunner is a lane with the channel that feeds it.
 type laneRunner struct {
 	*lane.Lane
-	ch    chan laneMsg
-	ticks bool // the agent has tables: flush, close and expire on a timer
+	ch      chan laneMsg
+	ticks   bool // the agent has tables: flush, close and expire on a timer
+	batches bool // a batch agent: its open batch is due on a timer
 }
 
 // runLane is a lane's goroutine: it processes what the channel brings,
@@ -33,11 +34,19 @@ func (t *thread) runLane(p *partition, r *laneRunner) {
 		defer tk.Stop()
 		tick = tk.C
 	}
+	bt := batchTimer{r: r}
+	defer bt.stop()
 	for {
 		select {
 		case <-tick:
 			if !p.discard.Load() {
 				r.Tick()
+			}
+		case <-bt.c:
+			bt.c = nil
+			if !p.discard.Load() {
+				r.FlushDueBatch()
+				r.Produce()
 			}
 		case m, ok := <-r.ch:
 			if !ok {
@@ -45,10 +54,41 @@ func (t *thread) runLane(p *partition, r *laneRunner) {
 			}
 			if m.bar != nil {
 				m.bar.answer(r.Lane, p.discard.Load())
-				continue
+			} else {
+				t.process(p, r, m.in)
 			}
-			t.process(p, r, m.in)
 		}
+		bt.arm()
+	}
+}
+
+// batchTimer fires when a batch agent's lane's open batch is due.
+type batchTimer struct {
+	r     *laneRunner
+	timer *time.Timer
+	c     <-chan time.Time // nil while not armed
+}
+
+// arm starts the timer for the open batch's deadline, unless it runs.
+func (bt *batchTimer) arm() {
+	if !bt.r.batches || bt.c != nil {
+		return
+	}
+	due, ok := bt.r.BatchDue()
+	if !ok {
+		return
+	}
+	if bt.timer == nil {
+		bt.timer = time.NewTimer(time.Until(due))
+	} else {
+		bt.timer.Reset(time.Until(due))
+	}
+	bt.c = bt.timer.C
+}
+
+func (bt *batchTimer) stop() {
+	if bt.timer != nil {
+		bt.timer.Stop()
 	}
 }
 

@@ -102,7 +102,7 @@ func (t *thread) start(p *partition) {
 			l := lane.New(lane.Config{Ctx: t.w.procCtx, App: t.w.app, Agent: ag, Tables: p.tables[i],
 				Slot: j, Slots: n, Clock: &p.clock, Guarantee: t.commit, Fail: t.fail, Log: t.log, RecordLimit: t.w.recordLimit,
 				OnProcess: t.w.onProcess, OnDeadLetter: t.w.onDead})
-			r := &laneRunner{Lane: l, ch: make(chan laneMsg, laneQueue), ticks: len(p.tables[i]) > 0}
+			r := &laneRunner{Lane: l, ch: make(chan laneMsg, laneQueue), ticks: len(p.tables[i]) > 0, batches: ag.Desc.Batch != nil}
 			p.lanes[i][j] = r
 			p.wg.Add(1)
 			go t.runLane(p, r)

@@ -180,6 +180,34 @@
 // misplaced record is logged. Agents without tables keep no state per key
 // and do not check.
 //
+// ## Batches
+//
+// An agent that writes to a sink (a database, a search index, an HTTP API)
+// is faster handling records in groups. The batch option makes its
+// handler receive a typed slice of input records instead of one record:
+//
+//     rpc Store(Click) returns (google.protobuf.Empty) {
+//       option (streamgen.v1.agent) = {
+//         batch: { max_records: 500 max_wait { seconds: 1 } }
+//       };
+//     }
+//
+//     Store(ctx context.Context, in []*Click, out ShopStoreEmitter) error
+//
+// A batch holds records of one partition (with concurrency > 1, of one of
+// its lanes: a key's records stay in one lane), in offset order, so per-key
+// order holds. The handler gets a batch when it holds max_records records,
+// or max_wait after its first record, whichever comes first; and whenever
+// the worker hands the partition back or stops, and, exactly once, at
+// each commit (a transaction never commits half a batch). Its outputs are
+// emitted once for the batch: an output topic without a key field gets
+// records without a key. At least once, no offset is committed past a
+// batch until every output of it is acknowledged. A record that does not
+// decode goes to the error policy alone, and the batch goes on without it;
+// a handler that returns an error (or panics) sends every record of the
+// batch to the dead-letter topic, one by one, or stops the worker
+// (ON_ERROR_STOP). A batch agent uses no tables.
+//
 // ## Errors
 //
 // A record the agent cannot decode, or for which the handler returns an
@@ -1035,8 +1063,11 @@ type Agent struct {
 	// "<app id>-<agent name in kebab case>-repartition". Only agents with
 	// tables have one.
 	RepartitionTopic string `protobuf:"bytes,10,opt,name=repartition_topic,json=repartitionTopic,proto3" json:"repartition_topic,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// batch makes the handler receive the input records of one partition in
+	// batches (a typed slice) instead of one at a time: see "Batches".
+	Batch         *Batch `protobuf:"bytes,11,opt,name=batch,proto3" json:"batch,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Agent) Reset() {
@@ -1137,6 +1168,69 @@ func (x *Agent) GetRepartitionTopic() string {
 		return x.RepartitionTopic
 	}
 	return ""
+}
+
+func (x *Agent) GetBatch() *Batch {
+	if x != nil {
+		return x.Batch
+	}
+	return nil
+}
+
+// Batch configures a batch agent (Faust's stream.take(max, within)).
+type Batch struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// max_records is the most records a batch holds. Required: 1 to 100000.
+	MaxRecords int32 `protobuf:"varint,1,opt,name=max_records,json=maxRecords,proto3" json:"max_records,omitempty"`
+	// max_wait is the longest a batch waits after its first record before
+	// the handler gets it, full or not. Required, positive.
+	MaxWait       *durationpb.Duration `protobuf:"bytes,2,opt,name=max_wait,json=maxWait,proto3" json:"max_wait,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Batch) Reset() {
+	*x = Batch{}
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Batch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Batch) ProtoMessage() {}
+
+func (x *Batch) ProtoReflect() protoreflect.Message {
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Batch.ProtoReflect.Descriptor instead.
+func (*Batch) Descriptor() ([]byte, []int) {
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *Batch) GetMaxRecords() int32 {
+	if x != nil {
+		return x.MaxRecords
+	}
+	return 0
+}
+
+func (x *Batch) GetMaxWait() *durationpb.Duration {
+	if x != nil {
+		return x.MaxWait
+	}
+	return nil
 }
 
 var file_streamgen_v1_streamgen_proto_extTypes = []protoimpl.ExtensionInfo{
@@ -1247,7 +1341,7 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\asliding\x18\x05 \x01(\bR\asliding\"&\n" +
 	"\x05Field\x12\x1d\n" +
 	"\n" +
-	"event_time\x18\x01 \x01(\bR\teventTime\"\xe3\x03\n" +
+	"event_time\x18\x01 \x01(\bR\teventTime\"\x8e\x04\n" +
 	"\x05Agent\x12\x18\n" +
 	"\aoutputs\x18\x01 \x03(\tR\aoutputs\x12 \n" +
 	"\vconcurrency\x18\x02 \x01(\x05R\vconcurrency\x120\n" +
@@ -1259,7 +1353,12 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\x0fon_future_event\x18\b \x01(\x0e2\x19.streamgen.v1.FutureEventR\ronFutureEvent\x12D\n" +
 	"\x10on_misplaced_key\x18\t \x01(\x0e2\x1a.streamgen.v1.MisplacedKeyR\x0eonMisplacedKey\x12+\n" +
 	"\x11repartition_topic\x18\n" +
-	" \x01(\tR\x10repartitionTopic*N\n" +
+	" \x01(\tR\x10repartitionTopic\x12)\n" +
+	"\x05batch\x18\v \x01(\v2\x13.streamgen.v1.BatchR\x05batch\"^\n" +
+	"\x05Batch\x12\x1f\n" +
+	"\vmax_records\x18\x01 \x01(\x05R\n" +
+	"maxRecords\x124\n" +
+	"\bmax_wait\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\amaxWait*N\n" +
 	"\x05Codec\x12\x15\n" +
 	"\x11CODEC_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vCODEC_PROTO\x10\x01\x12\x0e\n" +
@@ -1301,7 +1400,7 @@ func file_streamgen_v1_streamgen_proto_rawDescGZIP() []byte {
 }
 
 var file_streamgen_v1_streamgen_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_streamgen_v1_streamgen_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_streamgen_v1_streamgen_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_streamgen_v1_streamgen_proto_goTypes = []any{
 	(Codec)(0),                          // 0: streamgen.v1.Codec
 	(Guarantee)(0),                      // 1: streamgen.v1.Guarantee
@@ -1314,41 +1413,44 @@ var file_streamgen_v1_streamgen_proto_goTypes = []any{
 	(*Window)(nil),                      // 8: streamgen.v1.Window
 	(*Field)(nil),                       // 9: streamgen.v1.Field
 	(*Agent)(nil),                       // 10: streamgen.v1.Agent
-	nil,                                 // 11: streamgen.v1.Topic.ConfigEntry
-	(*durationpb.Duration)(nil),         // 12: google.protobuf.Duration
-	(*descriptorpb.MessageOptions)(nil), // 13: google.protobuf.MessageOptions
-	(*descriptorpb.ServiceOptions)(nil), // 14: google.protobuf.ServiceOptions
-	(*descriptorpb.FieldOptions)(nil),   // 15: google.protobuf.FieldOptions
-	(*descriptorpb.MethodOptions)(nil),  // 16: google.protobuf.MethodOptions
+	(*Batch)(nil),                       // 11: streamgen.v1.Batch
+	nil,                                 // 12: streamgen.v1.Topic.ConfigEntry
+	(*durationpb.Duration)(nil),         // 13: google.protobuf.Duration
+	(*descriptorpb.MessageOptions)(nil), // 14: google.protobuf.MessageOptions
+	(*descriptorpb.ServiceOptions)(nil), // 15: google.protobuf.ServiceOptions
+	(*descriptorpb.FieldOptions)(nil),   // 16: google.protobuf.FieldOptions
+	(*descriptorpb.MethodOptions)(nil),  // 17: google.protobuf.MethodOptions
 }
 var file_streamgen_v1_streamgen_proto_depIdxs = []int32{
 	0,  // 0: streamgen.v1.Topic.codec:type_name -> streamgen.v1.Codec
-	11, // 1: streamgen.v1.Topic.config:type_name -> streamgen.v1.Topic.ConfigEntry
+	12, // 1: streamgen.v1.Topic.config:type_name -> streamgen.v1.Topic.ConfigEntry
 	7,  // 2: streamgen.v1.App.tables:type_name -> streamgen.v1.Table
 	1,  // 3: streamgen.v1.App.guarantee:type_name -> streamgen.v1.Guarantee
-	12, // 4: streamgen.v1.App.commit_interval:type_name -> google.protobuf.Duration
+	13, // 4: streamgen.v1.App.commit_interval:type_name -> google.protobuf.Duration
 	8,  // 5: streamgen.v1.Table.window:type_name -> streamgen.v1.Window
-	12, // 6: streamgen.v1.Window.size:type_name -> google.protobuf.Duration
-	12, // 7: streamgen.v1.Window.step:type_name -> google.protobuf.Duration
-	12, // 8: streamgen.v1.Window.expires:type_name -> google.protobuf.Duration
-	12, // 9: streamgen.v1.Window.grace:type_name -> google.protobuf.Duration
+	13, // 6: streamgen.v1.Window.size:type_name -> google.protobuf.Duration
+	13, // 7: streamgen.v1.Window.step:type_name -> google.protobuf.Duration
+	13, // 8: streamgen.v1.Window.expires:type_name -> google.protobuf.Duration
+	13, // 9: streamgen.v1.Window.grace:type_name -> google.protobuf.Duration
 	2,  // 10: streamgen.v1.Agent.on_error:type_name -> streamgen.v1.OnError
-	12, // 11: streamgen.v1.Agent.max_event_time_ahead:type_name -> google.protobuf.Duration
+	13, // 11: streamgen.v1.Agent.max_event_time_ahead:type_name -> google.protobuf.Duration
 	4,  // 12: streamgen.v1.Agent.on_future_event:type_name -> streamgen.v1.FutureEvent
 	3,  // 13: streamgen.v1.Agent.on_misplaced_key:type_name -> streamgen.v1.MisplacedKey
-	13, // 14: streamgen.v1.topic:extendee -> google.protobuf.MessageOptions
-	14, // 15: streamgen.v1.app:extendee -> google.protobuf.ServiceOptions
-	15, // 16: streamgen.v1.field:extendee -> google.protobuf.FieldOptions
-	16, // 17: streamgen.v1.agent:extendee -> google.protobuf.MethodOptions
-	5,  // 18: streamgen.v1.topic:type_name -> streamgen.v1.Topic
-	6,  // 19: streamgen.v1.app:type_name -> streamgen.v1.App
-	9,  // 20: streamgen.v1.field:type_name -> streamgen.v1.Field
-	10, // 21: streamgen.v1.agent:type_name -> streamgen.v1.Agent
-	22, // [22:22] is the sub-list for method output_type
-	22, // [22:22] is the sub-list for method input_type
-	18, // [18:22] is the sub-list for extension type_name
-	14, // [14:18] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	11, // 14: streamgen.v1.Agent.batch:type_name -> streamgen.v1.Batch
+	13, // 15: streamgen.v1.Batch.max_wait:type_name -> google.protobuf.Duration
+	14, // 16: streamgen.v1.topic:extendee -> google.protobuf.MessageOptions
+	15, // 17: streamgen.v1.app:extendee -> google.protobuf.ServiceOptions
+	16, // 18: streamgen.v1.field:extendee -> google.protobuf.FieldOptions
+	17, // 19: streamgen.v1.agent:extendee -> google.protobuf.MethodOptions
+	5,  // 20: streamgen.v1.topic:type_name -> streamgen.v1.Topic
+	6,  // 21: streamgen.v1.app:type_name -> streamgen.v1.App
+	9,  // 22: streamgen.v1.field:type_name -> streamgen.v1.Field
+	10, // 23: streamgen.v1.agent:type_name -> streamgen.v1.Agent
+	24, // [24:24] is the sub-list for method output_type
+	24, // [24:24] is the sub-list for method input_type
+	20, // [20:24] is the sub-list for extension type_name
+	16, // [16:20] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_streamgen_v1_streamgen_proto_init() }
@@ -1362,7 +1464,7 @@ func file_streamgen_v1_streamgen_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_streamgen_v1_streamgen_proto_rawDesc), len(file_streamgen_v1_streamgen_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   7,
+			NumMessages:   8,
 			NumExtensions: 4,
 			NumServices:   0,
 		},

@@ -57,6 +57,9 @@ type Config struct {
 	// OnDeadLetter, if set, is told of every dead letter the lane
 	// produces (observe.DeadLetterHook).
 	OnDeadLetter func(observe.DeadLetter)
+	// Now is the clock of a batch agent's batch deadlines; nil: the wall
+	// clock (the test driver passes its virtual clock).
+	Now func() time.Time
 }
 
 // Lane runs one agent's records of one partition slot, in order: a key is
@@ -80,6 +83,7 @@ type Lane struct {
 	toks    []any            // their tokens
 	defers  []StoreWrite     // flushed writes waiting for a commit (Defer)
 	unflush []bool           // per table: Defer was called since the last Committed
+	batch   *batch           // a batch agent's open batch; nil for other agents
 }
 
 type closer struct {
@@ -107,6 +111,9 @@ func New(cfg Config) *Lane {
 		st = l.view
 	}
 	l.proc = cfg.Agent.NewProcessor(st, l.streamTime)
+	if d := cfg.Agent.Desc.Batch; d != nil {
+		l.batch = &batch{desc: d}
+	}
 	l.indexes = make([]*windows.Index, len(cfg.Tables))
 	l.closers = make([][]*closer, len(cfg.Tables))
 	l.unflush = make([]bool, len(cfg.Tables))
@@ -215,11 +222,12 @@ func (l *Lane) Committed() {
 	}
 }
 
-// Close flushes what the lane gathered (unless flush is false: the
-// partition was aborted or moved and nothing more may leave) and releases
-// its store snapshots.
+// Close hands the open batch to the handler and flushes what the lane
+// gathered (unless flush is false: the partition was aborted or moved and
+// nothing more may leave) and releases its store snapshots.
 func (l *Lane) Close(flush bool) {
 	if flush {
+		l.FlushBatch()
 		l.FlushTables()
 		l.Produce()
 	}

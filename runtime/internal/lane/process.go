@@ -11,12 +11,17 @@ import (
 	"github.com/streamgen/streamgen/runtime/observe"
 )
 
-// Process runs the lane's agent on input f: on failure the error policy
+// Process runs the lane's agent on input f (a batch agent's lane adds it
+// to its open batch: see FlushBatch): on failure the error policy
 // applies (a dead letter, or Fail with ON_ERROR_STOP, which leaves f
 // pending forever: nothing from it on is committed); on success its
 // outputs are gathered and its table writes cached, each counted in f's
 // Pending. Then f's own count is released.
 func (l *Lane) Process(f *Input) {
+	if l.batch != nil {
+		l.addToBatch(f) // the batch goes to the handler when full or due
+		return
+	}
 	if l.view != nil {
 		// A table with several writer agents: their lanes take turns, a
 		// record at a time (its reads and its writes), on one cache.

@@ -542,6 +542,52 @@ func (x *Journal) GetText() string {
 	return ""
 }
 
+// Shipment is the Sink app's output: one per batch of orders.
+type Shipment struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// orders are the batch's orders, in offset order.
+	Orders        []*Order `protobuf:"bytes,1,rep,name=orders,proto3" json:"orders,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Shipment) Reset() {
+	*x = Shipment{}
+	mi := &file_testapp_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Shipment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Shipment) ProtoMessage() {}
+
+func (x *Shipment) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Shipment.ProtoReflect.Descriptor instead.
+func (*Shipment) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Shipment) GetOrders() []*Order {
+	if x != nil {
+		return x.Orders
+	}
+	return nil
+}
+
 var File_testapp_proto protoreflect.FileDescriptor
 
 const file_testapp_proto_rawDesc = "" +
@@ -604,7 +650,10 @@ const file_testapp_proto_rawDesc = "" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\tR\x04text:\x1c\xb2\xa2\x19\x18\n" +
 	"\bjournals\x10\x02\"\n" +
-	"account_id2\x83\x01\n" +
+	"account_id\"R\n" +
+	"\bShipment\x123\n" +
+	"\x06orders\x18\x01 \x03(\v2\x1b.streamgen.testapp.v1.OrderR\x06orders:\x11\xb2\xa2\x19\r\n" +
+	"\tshipments\x10\x042\x83\x01\n" +
 	"\bCheckout\x12g\n" +
 	"\x05Check\x12\x1b.streamgen.testapp.v1.Order\x1a\x1d.streamgen.testapp.v1.Receipt\"\"\xb2\xa2\x19\x1e\n" +
 	"\x1astreamgen.testapp.v1.Alert\x10\x04\x1a\x0e\xb2\xa2\x19\n" +
@@ -633,7 +682,12 @@ const file_testapp_proto_rawDesc = "" +
 	"\x06Append\x12\x1b.streamgen.testapp.v1.Entry\x1a\x1d.streamgen.testapp.v1.Journal\"\x10\xb2\xa2\x19\f*\bjournalsH\x02\x1aA\xb2\xa2\x19=\n" +
 	"\x05notes\x124\n" +
 	"\bjournals\x12\x1cstreamgen.testapp.v1.Journal\x1a\n" +
-	"account_idBAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
+	"account_id2j\n" +
+	"\x04Sink\x12V\n" +
+	"\x04Ship\x12\x1b.streamgen.testapp.v1.Order\x1a\x1e.streamgen.testapp.v1.Shipment\"\x11\xb2\xa2\x19\r\x10\x02Z\t\b\n" +
+	"\x12\x05\x10\x80\x84\xaf_\x1a\n" +
+	"\xb2\xa2\x19\x06\n" +
+	"\x04sinkBAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
 
 var (
 	file_testapp_proto_rawDescOnce sync.Once
@@ -647,7 +701,7 @@ func file_testapp_proto_rawDescGZIP() []byte {
 	return file_testapp_proto_rawDescData
 }
 
-var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_testapp_proto_goTypes = []any{
 	(*Order)(nil),         // 0: streamgen.testapp.v1.Order
 	(*Receipt)(nil),       // 1: streamgen.testapp.v1.Receipt
@@ -658,28 +712,32 @@ var file_testapp_proto_goTypes = []any{
 	(*Refund)(nil),        // 6: streamgen.testapp.v1.Refund
 	(*Entry)(nil),         // 7: streamgen.testapp.v1.Entry
 	(*Journal)(nil),       // 8: streamgen.testapp.v1.Journal
-	(*emptypb.Empty)(nil), // 9: google.protobuf.Empty
+	(*Shipment)(nil),      // 9: streamgen.testapp.v1.Shipment
+	(*emptypb.Empty)(nil), // 10: google.protobuf.Empty
 }
 var file_testapp_proto_depIdxs = []int32{
-	0, // 0: streamgen.testapp.v1.Checkout.Check:input_type -> streamgen.testapp.v1.Order
-	2, // 1: streamgen.testapp.v1.Audit.Record:input_type -> streamgen.testapp.v1.Alert
-	3, // 2: streamgen.testapp.v1.Ledger.MinuteClosed:input_type -> streamgen.testapp.v1.Tally
-	0, // 3: streamgen.testapp.v1.Ledger.Add:input_type -> streamgen.testapp.v1.Order
-	0, // 4: streamgen.testapp.v1.Shop.Buy:input_type -> streamgen.testapp.v1.Order
-	6, // 5: streamgen.testapp.v1.Shop.Return:input_type -> streamgen.testapp.v1.Refund
-	7, // 6: streamgen.testapp.v1.Notes.Append:input_type -> streamgen.testapp.v1.Entry
-	1, // 7: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
-	9, // 8: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
-	5, // 9: streamgen.testapp.v1.Ledger.MinuteClosed:output_type -> streamgen.testapp.v1.MinuteTotal
-	3, // 10: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
-	3, // 11: streamgen.testapp.v1.Shop.Buy:output_type -> streamgen.testapp.v1.Tally
-	3, // 12: streamgen.testapp.v1.Shop.Return:output_type -> streamgen.testapp.v1.Tally
-	8, // 13: streamgen.testapp.v1.Notes.Append:output_type -> streamgen.testapp.v1.Journal
-	7, // [7:14] is the sub-list for method output_type
-	0, // [0:7] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	0,  // 0: streamgen.testapp.v1.Shipment.orders:type_name -> streamgen.testapp.v1.Order
+	0,  // 1: streamgen.testapp.v1.Checkout.Check:input_type -> streamgen.testapp.v1.Order
+	2,  // 2: streamgen.testapp.v1.Audit.Record:input_type -> streamgen.testapp.v1.Alert
+	3,  // 3: streamgen.testapp.v1.Ledger.MinuteClosed:input_type -> streamgen.testapp.v1.Tally
+	0,  // 4: streamgen.testapp.v1.Ledger.Add:input_type -> streamgen.testapp.v1.Order
+	0,  // 5: streamgen.testapp.v1.Shop.Buy:input_type -> streamgen.testapp.v1.Order
+	6,  // 6: streamgen.testapp.v1.Shop.Return:input_type -> streamgen.testapp.v1.Refund
+	7,  // 7: streamgen.testapp.v1.Notes.Append:input_type -> streamgen.testapp.v1.Entry
+	0,  // 8: streamgen.testapp.v1.Sink.Ship:input_type -> streamgen.testapp.v1.Order
+	1,  // 9: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
+	10, // 10: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
+	5,  // 11: streamgen.testapp.v1.Ledger.MinuteClosed:output_type -> streamgen.testapp.v1.MinuteTotal
+	3,  // 12: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
+	3,  // 13: streamgen.testapp.v1.Shop.Buy:output_type -> streamgen.testapp.v1.Tally
+	3,  // 14: streamgen.testapp.v1.Shop.Return:output_type -> streamgen.testapp.v1.Tally
+	8,  // 15: streamgen.testapp.v1.Notes.Append:output_type -> streamgen.testapp.v1.Journal
+	9,  // 16: streamgen.testapp.v1.Sink.Ship:output_type -> streamgen.testapp.v1.Shipment
+	9,  // [9:17] is the sub-list for method output_type
+	1,  // [1:9] is the sub-list for method input_type
+	1,  // [1:1] is the sub-list for extension type_name
+	1,  // [1:1] is the sub-list for extension extendee
+	0,  // [0:1] is the sub-list for field type_name
 }
 
 func init() { file_testapp_proto_init() }
@@ -693,9 +751,9 @@ func file_testapp_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_testapp_proto_rawDesc), len(file_testapp_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   10,
 			NumExtensions: 0,
-			NumServices:   5,
+			NumServices:   6,
 		},
 		GoTypes:           file_testapp_proto_goTypes,
 		DependencyIndexes: file_testapp_proto_depIdxs,

@@ -37,6 +37,8 @@ const (
 	EntryTopicName = "entries"
 	// JournalTopicName is the topic of Journal messages.
 	JournalTopicName = "journals"
+	// ShipmentTopicName is the topic of Shipment messages.
+	ShipmentTopicName = "shipments"
 )
 
 func _Order_Key(m proto.Message) []byte {
@@ -203,6 +205,20 @@ var _Journal_TopicDesc = runtime.TopicDesc{
 // JournalTopic is a typed handle on topic "journals", which holds Journal messages (proto codec, 2
 // partitions, keyed by account_id). Send to it from outside an agent with its Send method.
 var JournalTopic = runtime.NewTopic[*Journal](&_Journal_TopicDesc)
+
+var _Shipment_TopicDesc = runtime.TopicDesc{
+	Name:              ShipmentTopicName,
+	Partitions:        4,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecProto,
+	MessageName:       "streamgen.testapp.v1.Shipment",
+	New:               func() proto.Message { return new(Shipment) },
+}
+
+// ShipmentTopic is a typed handle on topic "shipments", which holds Shipment messages (proto codec,
+// 4 partitions, keeping the input record's key). Send to it from outside an agent with its Send
+// method.
+var ShipmentTopic = runtime.NewTopic[*Shipment](&_Shipment_TopicDesc)
 
 // CheckoutAppID is the app id of service streamgen.testapp.v1.Checkout: its consumer group.
 const CheckoutAppID = "checkout"
@@ -1256,4 +1272,89 @@ var _Notes_AppDesc = runtime.AppDesc{
 // with package worker, or test it with package streamtest.
 func RegisterNotesAgents(app *runtime.App, impl NotesAgents) error {
 	return app.Register(&_Notes_AppDesc, impl)
+}
+
+// SinkAppID is the app id of service streamgen.testapp.v1.Sink: its consumer group.
+const SinkAppID = "sink"
+
+// Dead-letter topics of the Sink app's agents.
+const (
+	// SinkShipDeadLetterTopicName is where agent Ship writes records it cannot process.
+	SinkShipDeadLetterTopicName = "sink-ship-dlq"
+)
+
+// Sink ships orders in batches.
+//
+// SinkAgents is implemented by the agents of app "sink".
+// Embed UnimplementedSinkAgents in implementations for forward compatibility.
+type SinkAgents interface {
+	// Ship emits one shipment per batch of orders; a batch holding an order
+	// whose note is "fail" fails, one whose note is "panic" panics.
+	Ship(ctx context.Context, in []*Order, out SinkShipEmitter) error
+}
+
+// UnimplementedSinkAgents can be embedded to have forward compatible implementations: its methods
+// return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet goes to
+// the agent's error policy.
+type UnimplementedSinkAgents struct{}
+
+// Ship returns runtime.ErrUnimplemented.
+func (UnimplementedSinkAgents) Ship(context.Context, []*Order, SinkShipEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// SinkShipEmitter emits the records of agent Ship. Emitted records are produced after the handler
+// returns nil; when it returns an error, they are dropped and the input record goes to the error
+// policy.
+type SinkShipEmitter interface {
+	// EmitShipment emits to topic "shipments", keeping the input record's key.
+	EmitShipment(ctx context.Context, m *Shipment) error
+}
+
+type _SinkShipEmitter struct{ e *runtime.Emitter }
+
+func (x _SinkShipEmitter) EmitShipment(ctx context.Context, m *Shipment) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _Sink_Ship_Handler(ctx context.Context, impl any, in []proto.Message, out *runtime.Emitter) error {
+	batch := make([]*Order, len(in))
+	for i, m := range in {
+		batch[i] = m.(*Order)
+	}
+	return impl.(SinkAgents).Ship(ctx, batch, _SinkShipEmitter{out})
+}
+
+var _Sink_AppDesc = runtime.AppDesc{
+	ID:          SinkAppID,
+	ServiceName: "streamgen.testapp.v1.Sink",
+	Check:       func(impl any) bool { _, ok := impl.(SinkAgents); return ok },
+	Agents: []*runtime.AgentDesc{
+		{
+			Name:  "Ship",
+			Input: OrderTopic.Desc(),
+			Outputs: []*runtime.TopicDesc{
+				ShipmentTopic.Desc(),
+			},
+			Concurrency:       2,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              SinkShipDeadLetterTopicName,
+				Partitions:        4,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    OrderTopic.Desc(),
+			},
+			Batch:        &runtime.BatchDesc{MaxRecords: 10, MaxWait: 200000000}, // 200ms
+			BatchHandler: _Sink_Ship_Handler,
+		},
+	},
+}
+
+// RegisterSinkAgents registers the agents of app "sink", implemented by impl, on app. Run the app
+// with package worker, or test it with package streamtest.
+func RegisterSinkAgents(app *runtime.App, impl SinkAgents) error {
+	return app.Register(&_Sink_AppDesc, impl)
 }

@@ -76,14 +76,19 @@ func generateAgentsInterface(g *protogen.GeneratedFile, a fileApp) {
 	g.P("type ", n.Agents, " interface {")
 	for _, ag := range a.Agents {
 		m, an := methodOf(a.svc, ag), n.agent(ag)
-		if ag.WindowClose != nil {
+		switch {
+		case ag.WindowClose != nil:
 			leadingComment(g, 1, m.Comments.Leading, an.Method, " is called once with the final value ",
 				"of each closed window of table ", strconv.Quote(ag.WindowClose.Name), ".")
-		} else {
+		case ag.Batch != nil:
+			leadingComment(g, 1, m.Comments.Leading, an.Method, " is called with batches of records of topic ",
+				strconv.Quote(ag.Input.Name), ": up to ", ag.Batch.MaxRecords, " records of one partition, in offset order, ",
+				"at most ", ag.Batch.MaxWait.String(), " after the first of them.")
+		default:
 			leadingComment(g, 1, m.Comments.Leading, an.Method, " is called once per record of topic ",
 				strconv.Quote(ag.Input.Name), ".")
 		}
-		g.P(an.Method, "(ctx ", contextPkg.Ident("Context"), ", in *", m.Input.GoIdent, ", out ", an.Emitter, ") error")
+		g.P(an.Method, "(ctx ", contextPkg.Ident("Context"), ", in ", inputType(ag), m.Input.GoIdent, ", out ", an.Emitter, ") error")
 	}
 	g.P("}")
 	g.P()
@@ -101,7 +106,7 @@ func generateUnimplemented(g *protogen.GeneratedFile, a fileApp) {
 	for _, ag := range a.Agents {
 		m, an := methodOf(a.svc, ag), n.agent(ag)
 		comment(g, 0, an.Method, " returns runtime.ErrUnimplemented.")
-		g.P("func (", n.Unimplemented, ") ", an.Method, "(", contextPkg.Ident("Context"), ", *", m.Input.GoIdent,
+		g.P("func (", n.Unimplemented, ") ", an.Method, "(", contextPkg.Ident("Context"), ", ", inputType(ag), m.Input.GoIdent,
 			", ", an.Emitter, ") error {")
 		g.P("return ", runtimePkg.Ident("ErrUnimplemented"))
 		g.P("}")
@@ -164,11 +169,32 @@ func (r *renderer) generateEmitter(g *protogen.GeneratedFile, a fileApp, ag *dsl
 	}
 }
 
+// inputType is what precedes the input message's Go type in an agent's
+// method: "[]*" for a batch agent, "*" for the others.
+func inputType(ag *dsl.Agent) string {
+	if ag.Batch != nil {
+		return "[]*"
+	}
+	return "*"
+}
+
 // generateHandler writes the function the runtime calls with each record
-// of an agent.
+// of an agent (with each batch of a batch agent).
 func generateHandler(g *protogen.GeneratedFile, a fileApp, ag *dsl.Agent) {
 	an := a.names.agent(ag)
 	m := methodOf(a.svc, ag)
+	if ag.Batch != nil {
+		g.P("func ", an.Handler, "(ctx ", contextPkg.Ident("Context"), ", impl any, in []", protoPkg.Ident("Message"),
+			", out *", runtimePkg.Ident("Emitter"), ") error {")
+		g.P("batch := make([]*", m.Input.GoIdent, ", len(in))")
+		g.P("for i, m := range in {")
+		g.P("batch[i] = m.(*", m.Input.GoIdent, ")")
+		g.P("}")
+		g.P("return impl.(", a.names.Agents, ").", an.Method, "(ctx, batch, ", an.EmitterImpl, "{out})")
+		g.P("}")
+		g.P()
+		return
+	}
 	g.P("func ", an.Handler, "(ctx ", contextPkg.Ident("Context"), ", impl any, in ", protoPkg.Ident("Message"),
 		", out *", runtimePkg.Ident("Emitter"), ") error {")
 	g.P("return impl.(", a.names.Agents, ").", an.Method, "(ctx, in.(*", m.Input.GoIdent, "), ", an.EmitterImpl, "{out})")
@@ -233,7 +259,12 @@ func (r *renderer) generateAgentDesc(g *protogen.GeneratedFile, a fileApp, ag *d
 		g.P("OnMisplacedKey: ", misplacedKeyIdent(ag.OnMisplacedKey), ",")
 		g.P("Repartition: ", runtimePkg.Ident("RepartitionTopic"), "(", r.topicRef(g, ag.Input), ", ", an.Repartition, "),")
 	}
-	g.P("Handler: ", an.Handler, ",")
+	if ag.Batch != nil {
+		g.P("Batch: &", runtimePkg.Ident("BatchDesc"), "{MaxRecords: ", ag.Batch.MaxRecords, ", MaxWait: ", int64(ag.Batch.MaxWait), "}, // ", ag.Batch.MaxWait.String())
+		g.P("BatchHandler: ", an.Handler, ",")
+	} else {
+		g.P("Handler: ", an.Handler, ",")
+	}
 	generateTableDescRefs(g, a, ag.Tables)
 	g.P("},")
 }

@@ -69,6 +69,9 @@ func (r *renderer) mocksOf(g *protogen.GeneratedFile, a fileApp) []mocked {
 	for _, ag := range a.Agents {
 		an := a.names.agent(ag)
 		in := "*" + g.QualifiedGoIdent(methodOf(a.svc, ag).Input.GoIdent)
+		if ag.Batch != nil {
+			in = "[]" + in
+		}
 		agents.methods = append(agents.methods, mockMethod{name: an.Method, params: []mockParam{
 			ctx, {"in", in}, {"out", g.QualifiedGoIdent(pkg.Ident(an.Emitter))},
 		}, results: []string{"error"}})

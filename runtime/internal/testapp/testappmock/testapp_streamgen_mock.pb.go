@@ -1009,3 +1009,81 @@ func (mr *MockShopReturnEmitterMockRecorder) Balances() *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Balances", reflect.TypeOf((*MockShopReturnEmitter)(nil).Balances))
 }
+
+// MockSinkAgents is a mock of testapp.SinkAgents.
+type MockSinkAgents struct {
+	ctrl     *gomock.Controller
+	recorder *MockSinkAgentsMockRecorder
+}
+
+// MockSinkAgentsMockRecorder records expected calls on a MockSinkAgents.
+type MockSinkAgentsMockRecorder struct {
+	mock *MockSinkAgents
+}
+
+// NewMockSinkAgents returns a new mock of SinkAgents.
+func NewMockSinkAgents(ctrl *gomock.Controller) *MockSinkAgents {
+	mock := &MockSinkAgents{ctrl: ctrl}
+	mock.recorder = &MockSinkAgentsMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockSinkAgents) EXPECT() *MockSinkAgentsMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.SinkAgents = (*MockSinkAgents)(nil)
+
+// Ship mocks the method of the same name.
+func (m *MockSinkAgents) Ship(ctx context.Context, in []*testapp.Order, out testapp.SinkShipEmitter) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Ship", ctx, in, out)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Ship declares an expected call of Ship.
+func (mr *MockSinkAgentsMockRecorder) Ship(ctx, in, out any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Ship", reflect.TypeOf((*MockSinkAgents)(nil).Ship), ctx, in, out)
+}
+
+// MockSinkShipEmitter is a mock of testapp.SinkShipEmitter.
+type MockSinkShipEmitter struct {
+	ctrl     *gomock.Controller
+	recorder *MockSinkShipEmitterMockRecorder
+}
+
+// MockSinkShipEmitterMockRecorder records expected calls on a MockSinkShipEmitter.
+type MockSinkShipEmitterMockRecorder struct {
+	mock *MockSinkShipEmitter
+}
+
+// NewMockSinkShipEmitter returns a new mock of SinkShipEmitter.
+func NewMockSinkShipEmitter(ctrl *gomock.Controller) *MockSinkShipEmitter {
+	mock := &MockSinkShipEmitter{ctrl: ctrl}
+	mock.recorder = &MockSinkShipEmitterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockSinkShipEmitter) EXPECT() *MockSinkShipEmitterMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.SinkShipEmitter = (*MockSinkShipEmitter)(nil)
+
+// EmitShipment mocks the method of the same name.
+func (m *MockSinkShipEmitter) EmitShipment(ctx context.Context, msg *testapp.Shipment) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "EmitShipment", ctx, msg)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// EmitShipment declares an expected call of EmitShipment.
+func (mr *MockSinkShipEmitterMockRecorder) EmitShipment(ctx, msg any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitShipment", reflect.TypeOf((*MockSinkShipEmitter)(nil).EmitShipment), ctx, msg)
+}
