@@ -70,6 +70,10 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
+		if err := build("..", "activity", "./examples/06-activity"); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
 		if err := build("01-uppercase", "uppercase", "."); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
@@ -100,7 +104,16 @@ func (p *proc) Log() string {
 
 func start(t *testing.T, name string, args ...string) *proc {
 	t.Helper()
+	return startEnv(t, nil, name, args...)
+}
+
+// startEnv starts a built binary with env added to the environment.
+func startEnv(t *testing.T, env []string, name string, args ...string) *proc {
+	t.Helper()
 	p := &proc{cmd: exec.Command(filepath.Join(bin, name), args...)}
+	if env != nil {
+		p.cmd.Env = append(os.Environ(), env...)
+	}
 	p.cmd.Stdout = p
 	p.cmd.Stderr = p
 	if err := p.cmd.Start(); err != nil {

@@ -185,7 +185,7 @@ func workerURL(ctx context.Context, app *runtime.App, k *kafkaFlags, given strin
 func defineAgents(_ *pflag.FlagSet, app *runtime.App) runFunc {
 	return func(_ context.Context, _ []string, stdout, _ io.Writer) error {
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "AGENT\tINPUT\tOUTPUTS\tTABLES\tCONCURRENCY\tON ERROR\tDEAD LETTERS\tREPARTITION")
+		fmt.Fprintln(tw, "AGENT\tINPUT\tOUTPUTS\tTABLES\tCONCURRENCY\tBATCH\tON ERROR\tDEAD LETTERS\tREPARTITION")
 		for _, ag := range app.Agents() {
 			d := ag.Desc
 			in := "-"
@@ -206,11 +206,15 @@ func defineAgents(_ *pflag.FlagSet, app *runtime.App) runFunc {
 			if d.Repartition != nil {
 				rep = d.Repartition.Name + " (" + d.OnMisplacedKey.String() + ")"
 			}
+			batch := "-"
+			if d.Batch != nil {
+				batch = fmt.Sprintf("%d / %v", d.Batch.MaxRecords, d.Batch.MaxWait)
+			}
 			onErr := "dead letter"
 			if d.OnError == runtime.OnErrorStop {
 				onErr = "stop"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", ag.Name(), in, dash(outs), dash(tbls), max(d.Concurrency, 1), onErr, d.DeadLetter.Name, rep)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", ag.Name(), in, dash(outs), dash(tbls), max(d.Concurrency, 1), batch, onErr, d.DeadLetter.Name, rep)
 		}
 		return tw.Flush()
 	}

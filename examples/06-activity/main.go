@@ -1,0 +1,89 @@
+// Command activity handles user activity: its Archive agent writes clicks
+// to an archive in batches (Faust's stream.take(500, within=2)).
+//
+//	go run ./examples/06-activity demo '{"userId":"u1","page":"/home","at":"1767261600000"}'
+//	ARCHIVE_DIR=/var/lib/activity go run ./examples/06-activity worker --brokers host:9092
+//
+// The archive is a directory ($ARCHIVE_DIR, default $TMPDIR/activity-archive)
+// of JSON-lines files, one per batch, standing in for a database or an
+// object store: a sink that is cheaper written in bulk. Under at least once
+// a batch may be written again after a crash (its clicks then appear in
+// two files); a sink that must not see a record twice keys its writes by
+// the record (an upsert by user and time, say).
+package main
+
+//go:generate go run github.com/streamgen/streamgen/cmd/streamgen -I proto -paths import -module github.com/streamgen/streamgen/examples/06-activity proto/activity/v1/activity.proto
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protojson"
+
+	activityv1 "github.com/streamgen/streamgen/examples/06-activity/gen/activity/v1"
+	"github.com/streamgen/streamgen/runtime"
+	"github.com/streamgen/streamgen/runtime/cli"
+)
+
+// Agents implements activityv1.ActivityAgents.
+type Agents struct {
+	activityv1.UnimplementedActivityAgents
+	// Dir is the archive directory.
+	Dir string
+}
+
+// files numbers the archive files this process writes.
+var files atomic.Int64
+
+// Archive writes the batch to a new file of the archive, one click per
+// line, and says so. The file appears whole or not at all (written
+// aside, then renamed), so a crash never leaves half a batch.
+func (a Agents) Archive(ctx context.Context, in []*activityv1.Click, out activityv1.ActivityArchiveEmitter) error {
+	var b []byte
+	for _, c := range in {
+		line, err := protojson.Marshal(c)
+		if err != nil {
+			return err
+		}
+		b = append(append(b, line...), '\n')
+	}
+	name := fmt.Sprintf("%d-%d-%d.jsonl", time.Now().UnixNano(), os.Getpid(), files.Add(1))
+	tmp := filepath.Join(a.Dir, "."+name)
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, filepath.Join(a.Dir, name)); err != nil {
+		return err
+	}
+	return out.EmitArchived(ctx, &activityv1.Archived{File: name, Clicks: int32(len(in))})
+}
+
+// NewApp returns the app with its agents registered, archiving to dir
+// (created if missing).
+func NewApp(dir string) (*runtime.App, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("archive directory: %w", err)
+	}
+	app := runtime.NewApp()
+	if err := activityv1.RegisterActivityAgents(app, Agents{Dir: dir}); err != nil {
+		return nil, err
+	}
+	return app, nil
+}
+
+func main() {
+	dir := os.Getenv("ARCHIVE_DIR")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "activity-archive")
+	}
+	app, err := NewApp(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(cli.Main(app))
+}

@@ -1,0 +1,96 @@
+package examples_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// archive reads the activity example's archive directory: how many times
+// each page was archived, and the size of the largest file.
+func archive(t *testing.T, dir string) (pages map[string]int, largest int) {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages = map[string]int{}
+	for _, name := range names {
+		f, err := os.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			var c struct{ Page string }
+			if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			pages[c.Page]++
+			n++
+		}
+		f.Close()
+		largest = max(largest, n)
+	}
+	return pages, largest
+}
+
+// TestBatchesSurviveSIGKILL (operators part 1, batching, at least once):
+// the activity example's worker process archives clicks in batches of up
+// to 500; it is killed with SIGKILL while it works through them and
+// started again: every click is in the archive (some twice: at least
+// once), and no archive file holds more than 500.
+func TestBatchesSurviveSIGKILL(t *testing.T) {
+	addr := devBroker(t)
+	dir := t.TempDir()
+	env := []string{"ARCHIVE_DIR=" + dir}
+	worker := func() *proc {
+		return startEnv(t, env, "activity", "worker", "--brokers", addr, "--session-timeout", "3s", "--http-addr", "off", "--data-dir", t.TempDir())
+	}
+	clicks := func(from, n int) []string {
+		var lines []string
+		for i := from; i < from+n; i++ {
+			lines = append(lines, fmt.Sprintf(`{"userId":"u%d","page":"/p/%d","at":"%d"}`, i%97, i, time.Now().UnixMilli()))
+		}
+		return lines
+	}
+	w := worker()
+	waitFor(t, 60*time.Second, "the worker joins", func() bool { return strings.Contains(w.Log(), "partitions assigned") })
+	kcatProduce(t, addr, "clicks", clicks(0, 10000))
+	waitFor(t, 60*time.Second, "the first batches are archived", func() bool {
+		pages, _ := archive(t, dir)
+		return len(pages) > 0
+	})
+	if err := w.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = w.cmd.Wait()
+	before, _ := archive(t, dir)
+	kcatProduce(t, addr, "clicks", clicks(10000, 10000))
+	worker()
+	waitFor(t, 120*time.Second, "every click is archived", func() bool {
+		pages, _ := archive(t, dir)
+		return len(pages) == 20000
+	})
+	pages, largest := archive(t, dir)
+	twice := 0
+	for _, n := range pages {
+		if n > 1 {
+			twice++
+		}
+	}
+	if largest > 500 {
+		t.Errorf("an archive file holds %d clicks, want at most 500", largest)
+	}
+	t.Logf("archived before the kill: %d clicks; after: all 20000, %d of them twice (at least once)", len(before), twice)
+	if len(before) >= 10000 {
+		t.Logf("the kill came after the first half was archived: the test did not kill mid-stream this time")
+	}
+}
