@@ -23,6 +23,7 @@ var topologyCases = []struct {
 	{"pageviews", "../../examples/03-pageviews/proto", "../../examples/03-pageviews/proto/pageviews/v1/pageviews.proto", false},
 	{"withdrawals", "../../examples/04-withdrawals/proto", "../../examples/04-withdrawals/proto/withdrawals/v1/withdrawals.proto", false},
 	{"accounts", "../../examples/05-accounts/proto", "../../examples/05-accounts/proto/accounts/v1/accounts.proto", false},
+	{"activity", "../../examples/06-activity/proto", "../../examples/06-activity/proto/activity/v1/activity.proto", false},
 	{"testapp", "../../runtime/internal/testapp", "../../runtime/internal/testapp/testapp.proto", false},
 }
 

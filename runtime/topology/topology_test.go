@@ -20,6 +20,7 @@ import (
 	pageviewsv1 "github.com/streamgen/streamgen/examples/03-pageviews/gen/pageviews/v1"
 	withdrawalsv1 "github.com/streamgen/streamgen/examples/04-withdrawals/gen/withdrawals/v1"
 	accountsv1 "github.com/streamgen/streamgen/examples/05-accounts/gen/accounts/v1"
+	activityv1 "github.com/streamgen/streamgen/examples/06-activity/gen/activity/v1"
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/internal/testapp"
 	"github.com/streamgen/streamgen/runtime/topology"
@@ -54,6 +55,11 @@ var examples = []example{
 	{"accounts", accountsv1.File_accounts_v1_accounts_proto, []func(*runtime.App) error{
 		func(a *runtime.App) error {
 			return accountsv1.RegisterAccountsAgents(a, accountsv1.UnimplementedAccountsAgents{})
+		},
+	}},
+	{"activity", activityv1.File_activity_v1_activity_proto, []func(*runtime.App) error{
+		func(a *runtime.App) error {
+			return activityv1.RegisterActivityAgents(a, activityv1.UnimplementedActivityAgents{})
 		},
 	}},
 	{"testapp", testapp.File_testapp_proto, []func(*runtime.App) error{
