@@ -9,7 +9,8 @@
 //   - goka: a Goka v1.1.17 processor (Sarama);
 //   - streamgen: the streamgen agent of proto/bench/v1/bench.proto;
 //     streamgen-observed the same with the worker's HTTP server and
-//     Prometheus metrics on, as the command line runs it.
+//     Prometheus metrics on, as the command line runs it;
+//     streamgen-batch the same work by a batch agent (500 at a time).
 //
 // It starts a broker process (the embedded kfake broker, as `streamgen
 // dev-broker` runs it), writes the input once, runs each contender on it
@@ -67,6 +68,7 @@ var contenders = map[string]contender{
 	"streamgen":           func(ctx context.Context, brokers, _ string) error { return streamgenWorker(ctx, brokers, false) },
 	"streamgen-observed":  func(ctx context.Context, brokers, _ string) error { return streamgenWorker(ctx, brokers, true) },
 	"streamgen-eos":       streamgenEOS,
+	"streamgen-batch":     streamgenBatch,
 	"streamgen-count":     streamgenCount,
 	"streamgen-count-eos": streamgenCountEOS,
 	"streamgen-restore":   streamgenRestore,
@@ -132,6 +134,32 @@ type observedAgents struct{}
 func (observedAgents) Uppercase(ctx context.Context, in *benchv1.Line, out benchv1.BenchObservedUppercaseEmitter) error {
 	first()
 	return out.EmitUpperObserved(ctx, &benchv1.UpperObserved{Data: bytes.ToUpper(in.GetData())})
+}
+
+// batchAgents is benchAgents' work by a batch agent.
+type batchAgents struct{}
+
+func (batchAgents) Uppercase(ctx context.Context, in []*benchv1.Line, out benchv1.BenchBatchUppercaseEmitter) error {
+	first()
+	for _, l := range in {
+		if err := out.EmitUpperBatch(ctx, &benchv1.UpperBatch{Data: bytes.ToUpper(l.GetData())}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// streamgenBatch runs the uppercase work as a batch agent (batches of up
+// to 500), to compare with the per-record agent on the same work.
+func streamgenBatch(ctx context.Context, brokers, _ string) error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	app := runtime.NewApp(runtime.WithLogger(log))
+	if err := benchv1.RegisterBenchBatchAgents(app, batchAgents{}); err != nil {
+		return err
+	}
+	defer profile()()
+	defer memstats()
+	return worker.Run(ctx, app, append([]worker.Option{worker.WithBrokers(brokers)}, benchKafka()...)...)
 }
 
 // eosAgents is benchAgents' work exactly once.

@@ -382,6 +382,16 @@ func harness(args []string) int {
 			fmt.Printf("streamgen-count-eos / streamgen-count rate per round: %s\n", strings.Join(ratios, " "))
 		}
 	}
+	if b, ok := med["streamgen-batch"]; ok {
+		if sg, ok := med["streamgen"]; ok {
+			var ratios []string
+			for i := range all["streamgen-batch"] {
+				ratios = append(ratios, fmt.Sprintf("%.2fx", all["streamgen-batch"][i].rate/all["streamgen"][i].rate))
+			}
+			fmt.Printf("streamgen-batch / streamgen (batch agent vs per-record agent) rate %.2fx, CPU per record %.2fx; rate per round: %s\n",
+				b.rate/sg.rate, float64(b.cpuPer)/float64(sg.cpuPer), strings.Join(ratios, " "))
+		}
+	}
 	if c, ok := med["streamgen-count"]; ok {
 		if sg, ok := med["streamgen"]; ok {
 			fmt.Printf("streamgen-count / streamgen (stateful vs stateless) rate %.2fx\n", c.rate/sg.rate)

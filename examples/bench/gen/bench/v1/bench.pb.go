@@ -295,6 +295,51 @@ func (x *UpperEos) GetData() []byte {
 	return nil
 }
 
+// UpperBatch is the batch uppercase app's output: raw bytes.
+type UpperBatch struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Data          []byte                 `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpperBatch) Reset() {
+	*x = UpperBatch{}
+	mi := &file_bench_v1_bench_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpperBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpperBatch) ProtoMessage() {}
+
+func (x *UpperBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_bench_v1_bench_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpperBatch.ProtoReflect.Descriptor instead.
+func (*UpperBatch) Descriptor() ([]byte, []int) {
+	return file_bench_v1_bench_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *UpperBatch) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
 var File_bench_v1_bench_proto protoreflect.FileDescriptor
 
 const file_bench_v1_bench_proto_rawDesc = "" +
@@ -317,7 +362,11 @@ const file_bench_v1_bench_proto_rawDesc = "" +
 	"\x1cbench-out-streamgen-observed\x10\b(\x03\"A\n" +
 	"\bUpperEos\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data:!\xb2\xa2\x19\x1d\n" +
-	"\x17bench-out-streamgen-eos\x10\b(\x032L\n" +
+	"\x17bench-out-streamgen-eos\x10\b(\x03\"E\n" +
+	"\n" +
+	"UpperBatch\x12\x12\n" +
+	"\x04data\x18\x01 \x01(\fR\x04data:#\xb2\xa2\x19\x1f\n" +
+	"\x19bench-out-streamgen-batch\x10\b(\x032L\n" +
 	"\x05Bench\x12,\n" +
 	"\tUppercase\x12\x0e.bench.v1.Line\x1a\x0f.bench.v1.Upper\x1a\x15\xb2\xa2\x19\x11\n" +
 	"\x0fbench-streamgen2{\n" +
@@ -335,7 +384,12 @@ const file_bench_v1_bench_proto_rawDesc = "" +
 	"\x18bench-streamgen-observed2X\n" +
 	"\bBenchEos\x12/\n" +
 	"\tUppercase\x12\x0e.bench.v1.Line\x1a\x12.bench.v1.UpperEos\x1a\x1b\xb2\xa2\x19\x17\n" +
-	"\x13bench-streamgen-eos\x18\x02BDZBgithub.com/streamgen/streamgen/examples/bench/gen/bench/v1;benchv1b\x06proto3"
+	"\x13bench-streamgen-eos\x18\x022n\n" +
+	"\n" +
+	"BenchBatch\x12C\n" +
+	"\tUppercase\x12\x0e.bench.v1.Line\x1a\x14.bench.v1.UpperBatch\"\x10\xb2\xa2\x19\fZ\n" +
+	"\b\xf4\x03\x12\x05\x10\x80\xc2\xd7/\x1a\x1b\xb2\xa2\x19\x17\n" +
+	"\x15bench-streamgen-batchBDZBgithub.com/streamgen/streamgen/examples/bench/gen/bench/v1;benchv1b\x06proto3"
 
 var (
 	file_bench_v1_bench_proto_rawDescOnce sync.Once
@@ -349,7 +403,7 @@ func file_bench_v1_bench_proto_rawDescGZIP() []byte {
 	return file_bench_v1_bench_proto_rawDescData
 }
 
-var file_bench_v1_bench_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_bench_v1_bench_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_bench_v1_bench_proto_goTypes = []any{
 	(*Line)(nil),          // 0: bench.v1.Line
 	(*Upper)(nil),         // 1: bench.v1.Upper
@@ -357,6 +411,7 @@ var file_bench_v1_bench_proto_goTypes = []any{
 	(*TallyEos)(nil),      // 3: bench.v1.TallyEos
 	(*UpperObserved)(nil), // 4: bench.v1.UpperObserved
 	(*UpperEos)(nil),      // 5: bench.v1.UpperEos
+	(*UpperBatch)(nil),    // 6: bench.v1.UpperBatch
 }
 var file_bench_v1_bench_proto_depIdxs = []int32{
 	0, // 0: bench.v1.Bench.Uppercase:input_type -> bench.v1.Line
@@ -364,13 +419,15 @@ var file_bench_v1_bench_proto_depIdxs = []int32{
 	0, // 2: bench.v1.BenchCountEos.Count:input_type -> bench.v1.Line
 	0, // 3: bench.v1.BenchObserved.Uppercase:input_type -> bench.v1.Line
 	0, // 4: bench.v1.BenchEos.Uppercase:input_type -> bench.v1.Line
-	1, // 5: bench.v1.Bench.Uppercase:output_type -> bench.v1.Upper
-	2, // 6: bench.v1.BenchCount.Count:output_type -> bench.v1.Tally
-	3, // 7: bench.v1.BenchCountEos.Count:output_type -> bench.v1.TallyEos
-	4, // 8: bench.v1.BenchObserved.Uppercase:output_type -> bench.v1.UpperObserved
-	5, // 9: bench.v1.BenchEos.Uppercase:output_type -> bench.v1.UpperEos
-	5, // [5:10] is the sub-list for method output_type
-	0, // [0:5] is the sub-list for method input_type
+	0, // 5: bench.v1.BenchBatch.Uppercase:input_type -> bench.v1.Line
+	1, // 6: bench.v1.Bench.Uppercase:output_type -> bench.v1.Upper
+	2, // 7: bench.v1.BenchCount.Count:output_type -> bench.v1.Tally
+	3, // 8: bench.v1.BenchCountEos.Count:output_type -> bench.v1.TallyEos
+	4, // 9: bench.v1.BenchObserved.Uppercase:output_type -> bench.v1.UpperObserved
+	5, // 10: bench.v1.BenchEos.Uppercase:output_type -> bench.v1.UpperEos
+	6, // 11: bench.v1.BenchBatch.Uppercase:output_type -> bench.v1.UpperBatch
+	6, // [6:12] is the sub-list for method output_type
+	0, // [0:6] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
 	0, // [0:0] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name
@@ -387,9 +444,9 @@ func file_bench_v1_bench_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bench_v1_bench_proto_rawDesc), len(file_bench_v1_bench_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   7,
 			NumExtensions: 0,
-			NumServices:   5,
+			NumServices:   6,
 		},
 		GoTypes:           file_bench_v1_bench_proto_goTypes,
 		DependencyIndexes: file_bench_v1_bench_proto_depIdxs,

@@ -30,6 +30,8 @@ const (
 	UpperObservedTopicName = "bench-out-streamgen-observed"
 	// UpperEosTopicName is the topic of UpperEos messages.
 	UpperEosTopicName = "bench-out-streamgen-eos"
+	// UpperBatchTopicName is the topic of UpperBatch messages.
+	UpperBatchTopicName = "bench-out-streamgen-batch"
 )
 
 func _Line_RawGet(m proto.Message) []byte {
@@ -155,6 +157,30 @@ var _UpperEos_TopicDesc = runtime.TopicDesc{
 // (raw codec, 8 partitions, keeping the input record's key). Send to it from outside an agent with
 // its Send method.
 var UpperEosTopic = runtime.NewTopic[*UpperEos](&_UpperEos_TopicDesc)
+
+func _UpperBatch_RawGet(m proto.Message) []byte {
+	return m.(*UpperBatch).GetData()
+}
+
+func _UpperBatch_RawSet(m proto.Message, b []byte) {
+	m.(*UpperBatch).Data = append([]byte{}, b...)
+}
+
+var _UpperBatch_TopicDesc = runtime.TopicDesc{
+	Name:              UpperBatchTopicName,
+	Partitions:        8,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecRaw,
+	MessageName:       "bench.v1.UpperBatch",
+	New:               func() proto.Message { return new(UpperBatch) },
+	RawGet:            _UpperBatch_RawGet,
+	RawSet:            _UpperBatch_RawSet,
+}
+
+// UpperBatchTopic is a typed handle on topic "bench-out-streamgen-batch", which holds UpperBatch
+// messages (raw codec, 8 partitions, keeping the input record's key). Send to it from outside an
+// agent with its Send method.
+var UpperBatchTopic = runtime.NewTopic[*UpperBatch](&_UpperBatch_TopicDesc)
 
 // BenchAppID is the app id of service bench.v1.Bench: its consumer group.
 const BenchAppID = "bench-streamgen"
@@ -810,4 +836,90 @@ var _BenchEos_AppDesc = runtime.AppDesc{
 // app. Run the app with package worker, or test it with package streamtest.
 func RegisterBenchEosAgents(app *runtime.App, impl BenchEosAgents) error {
 	return app.Register(&_BenchEos_AppDesc, impl)
+}
+
+// BenchBatchAppID is the app id of service bench.v1.BenchBatch: its consumer group.
+const BenchBatchAppID = "bench-streamgen-batch"
+
+// Dead-letter topics of the BenchBatch app's agents.
+const (
+	// BenchBatchUppercaseDeadLetterTopicName is where agent Uppercase writes records it cannot
+	// process.
+	BenchBatchUppercaseDeadLetterTopicName = "bench-streamgen-batch-uppercase-dlq"
+)
+
+// BenchBatch is Bench's work by a batch agent: the handler gets up to 500
+// lines of a partition at once and emits each in upper case.
+//
+// BenchBatchAgents is implemented by the agents of app "bench-streamgen-batch".
+// Embed UnimplementedBenchBatchAgents in implementations for forward compatibility.
+type BenchBatchAgents interface {
+	// Uppercase emits each line of the batch in upper case.
+	Uppercase(ctx context.Context, in []*Line, out BenchBatchUppercaseEmitter) error
+}
+
+// UnimplementedBenchBatchAgents can be embedded to have forward compatible implementations: its
+// methods return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet
+// goes to the agent's error policy.
+type UnimplementedBenchBatchAgents struct{}
+
+// Uppercase returns runtime.ErrUnimplemented.
+func (UnimplementedBenchBatchAgents) Uppercase(context.Context, []*Line, BenchBatchUppercaseEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// BenchBatchUppercaseEmitter emits the records of agent Uppercase. Emitted records are produced
+// after the handler returns nil; when it returns an error, they are dropped and the input record
+// goes to the error policy.
+type BenchBatchUppercaseEmitter interface {
+	// EmitUpperBatch emits to topic "bench-out-streamgen-batch", keeping the input record's key.
+	EmitUpperBatch(ctx context.Context, m *UpperBatch) error
+}
+
+type _BenchBatchUppercaseEmitter struct{ e *runtime.Emitter }
+
+func (x _BenchBatchUppercaseEmitter) EmitUpperBatch(ctx context.Context, m *UpperBatch) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _BenchBatch_Uppercase_Handler(ctx context.Context, impl any, in []proto.Message, out *runtime.Emitter) error {
+	batch := make([]*Line, len(in))
+	for i, m := range in {
+		batch[i] = m.(*Line)
+	}
+	return impl.(BenchBatchAgents).Uppercase(ctx, batch, _BenchBatchUppercaseEmitter{out})
+}
+
+var _BenchBatch_AppDesc = runtime.AppDesc{
+	ID:          BenchBatchAppID,
+	ServiceName: "bench.v1.BenchBatch",
+	Check:       func(impl any) bool { _, ok := impl.(BenchBatchAgents); return ok },
+	Agents: []*runtime.AgentDesc{
+		{
+			Name:  "Uppercase",
+			Input: LineTopic.Desc(),
+			Outputs: []*runtime.TopicDesc{
+				UpperBatchTopic.Desc(),
+			},
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              BenchBatchUppercaseDeadLetterTopicName,
+				Partitions:        8,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    LineTopic.Desc(),
+			},
+			Batch:        &runtime.BatchDesc{MaxRecords: 500, MaxWait: 100000000}, // 100ms
+			BatchHandler: _BenchBatch_Uppercase_Handler,
+		},
+	},
+}
+
+// RegisterBenchBatchAgents registers the agents of app "bench-streamgen-batch", implemented by
+// impl, on app. Run the app with package worker, or test it with package streamtest.
+func RegisterBenchBatchAgents(app *runtime.App, impl BenchBatchAgents) error {
+	return app.Register(&_BenchBatch_AppDesc, impl)
 }
