@@ -3,6 +3,10 @@ package dsl
 import (
 	"fmt"
 	"strings"
+	"time"
+	_ "time/tzdata" // time zones of cron schedules, whatever the machine has
+
+	"github.com/robfig/cron/v3"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -50,6 +54,7 @@ func (b *builder) agent(app *App, m protoreflect.MethodDescriptor) *Agent {
 		a.fail(onElement, where, "agents are declared as unary rpcs: remove \"stream\"; an agent is called once per record and emits any number of records")
 	}
 	a.input()
+	a.timer()
 	a.outputs()
 	a.distinctOutputs()
 	a.concurrency()
@@ -85,6 +90,16 @@ func (b *builder) agent(app *App, m protoreflect.MethodDescriptor) *Agent {
 func (a *agentBuilder) input() {
 	in := a.m.Input()
 	name := a.opt.GetOnWindowClose()
+	if a.opt.GetTimer() != nil || a.opt.GetCron() != nil {
+		if name != "" {
+			a.fail(inAgent(agentField.onWindowClose), a.where+" > option agent.on_window_close",
+				"an agent runs on time or on closed windows, not both; remove on_window_close, or the timer/cron")
+		}
+		if in.FullName() != emptyName {
+			a.fail(onElement, a.where, "a timer or cron agent consumes no topic: its request type is google.protobuf.Empty, not %s", in.FullName())
+		}
+		return // timer reads the schedule
+	}
 	if name == "" {
 		if t := a.b.model.ByMessage[in.FullName()]; t != nil {
 			a.ag.Input = t
@@ -198,12 +213,20 @@ func (a *agentBuilder) onError() {
 
 // futureEvents checks the bound on event time running ahead and its
 // policy, and fills in their defaults: one hour, FUTURE_EVENT_DEAD_LETTER.
-// An on_window_close agent consumes no records, so it declares neither.
+// An on_window_close agent consumes no records, so it declares neither;
+// nor does a timer or cron agent.
 func (a *agentBuilder) futureEvents() {
 	ahead, policy := a.opt.GetMaxEventTimeAhead(), a.opt.GetOnFutureEvent()
 	aheadAt, aheadPath := inAgent(agentField.maxEventTimeAhead), a.where+" > option agent.max_event_time_ahead"
 	policyAt, policyPath := inAgent(agentField.onFutureEvent), a.where+" > option agent.on_future_event"
-	if a.opt.GetOnWindowClose() != "" {
+	if a.opt.GetTimer() != nil || a.opt.GetCron() != nil {
+		if ahead != nil {
+			a.fail(aheadAt, aheadPath, "a timer or cron agent consumes no topic, so no event of its own runs ahead; remove max_event_time_ahead")
+		}
+		if policy != streamgenv1.FutureEvent_FUTURE_EVENT_UNSPECIFIED {
+			a.fail(policyAt, policyPath, "a timer or cron agent consumes no topic, so no event of its own runs ahead; remove on_future_event")
+		}
+	} else if a.opt.GetOnWindowClose() != "" {
 		if ahead != nil {
 			a.fail(aheadAt, aheadPath, "an on_window_close agent consumes no topic, so no event of its own runs ahead; remove max_event_time_ahead (the table's writer agent bounds its input)")
 		}
@@ -268,6 +291,10 @@ func (a *agentBuilder) tables() {
 		}
 		listed[name] = true
 		t.listed = true
+		if (a.opt.GetTimer() != nil || a.opt.GetCron() != nil) && !t.Global {
+			a.fail(at, p, "a leader's tick belongs to no partition, so a timer or cron agent reads global tables only, and table %q is not global", name)
+			continue
+		}
 		if ag.Input == nil {
 			continue
 		}
@@ -301,8 +328,11 @@ func (a *agentBuilder) repartition() {
 	}
 	if ag.Input == nil || !stateful {
 		why := "the agent writes no table, so it keeps no state per key and does not check where keys are"
-		if a.opt.GetOnWindowClose() != "" {
+		switch {
+		case a.opt.GetOnWindowClose() != "":
 			why = "an on_window_close agent consumes no topic"
+		case a.opt.GetTimer() != nil || a.opt.GetCron() != nil:
+			why = "a timer or cron agent consumes no topic"
 		}
 		if policy != streamgenv1.MisplacedKey_MISPLACED_KEY_UNSPECIFIED {
 			a.fail(policyAt, policyPath, "%s; remove on_misplaced_key", why)
@@ -350,6 +380,10 @@ func (a *agentBuilder) batch() {
 		return
 	}
 	at, path := inAgent(agentField.batch), a.where+" > option agent.batch"
+	if a.opt.GetTimer() != nil || a.opt.GetCron() != nil {
+		a.fail(at, path, "a timer or cron agent gets one tick per call; remove batch")
+		return
+	}
 	if a.opt.GetOnWindowClose() != "" {
 		a.fail(at, path, "an on_window_close agent receives one closed window per call; remove batch")
 		return
@@ -375,4 +409,78 @@ func (a *agentBuilder) batch() {
 	if ok {
 		a.ag.Batch = &Batch{MaxRecords: n, MaxWait: w.AsDuration()}
 	}
+}
+
+// timer reads a timer's or cron's schedule and its options (run_on,
+// on_missed_ticks, which only they take), with their defaults: the
+// leader, MISSED_TICKS_RUN_ONCE. A leader's tick belongs to no partition,
+// so it reads global tables only, and it runs one tick at a time.
+func (a *agentBuilder) timer() {
+	tm, cr := a.opt.GetTimer(), a.opt.GetCron()
+	runOn, missed := a.opt.GetRunOn(), a.opt.GetOnMissedTicks()
+	runAt, runPath := inAgent(agentField.runOn), a.where+" > option agent.run_on"
+	missAt, missPath := inAgent(agentField.onMissedTicks), a.where+" > option agent.on_missed_ticks"
+	if tm == nil && cr == nil {
+		if runOn != streamgenv1.RunOn_RUN_ON_UNSPECIFIED {
+			a.fail(runAt, runPath, "only a timer or cron agent runs on time; remove run_on, or add timer or cron")
+		}
+		if missed != streamgenv1.MissedTicks_MISSED_TICKS_UNSPECIFIED {
+			a.fail(missAt, missPath, "only a timer or cron agent has ticks; remove on_missed_ticks, or add timer or cron")
+		}
+		return
+	}
+	t := &Timer{TimeZone: "UTC"}
+	switch {
+	case tm != nil && cr != nil:
+		a.fail(inAgent(agentField.cron), a.where+" > option agent.cron", "an agent has a timer or a cron, not both; remove one")
+	case tm != nil:
+		d := tm.GetEvery().AsDuration()
+		if !tm.GetEvery().IsValid() || d < MinTimerEvery {
+			a.fail(inAgent(agentField.timer), a.where+" > option agent.timer.every",
+				"every is %v; give the interval, at least %v (e.g. every { seconds: 60 })", d, MinTimerEvery)
+		}
+		t.Every = d
+	default:
+		t.Cron = cr.GetSchedule()
+		if cr.GetTimeZone() != "" {
+			t.TimeZone = cr.GetTimeZone()
+		}
+		schedAt := inAgent(agentField.cron, cronField.schedule)
+		zoneAt := inAgent(agentField.cron, cronField.timeZone)
+		if _, err := time.LoadLocation(t.TimeZone); err != nil || strings.HasPrefix(t.TimeZone, "Local") {
+			a.fail(zoneAt, a.where+" > option agent.cron.time_zone",
+				"unknown time zone %q; give an IANA name such as \"Europe/Berlin\" or \"UTC\"", t.TimeZone)
+		} else if _, err := ParseCron(t.Cron, t.TimeZone); err != nil {
+			a.fail(schedAt, a.where+" > option agent.cron.schedule",
+				"schedule %q: %v; give five fields (minute hour day-of-month month day-of-week, e.g. \"0 * * * *\") or @hourly, @daily, @weekly, @monthly", t.Cron, err)
+		}
+	}
+	switch runOn {
+	case streamgenv1.RunOn_RUN_ON_UNSPECIFIED, streamgenv1.RunOn_RUN_ON_LEADER:
+		t.RunOn = streamgenv1.RunOn_RUN_ON_LEADER
+	default:
+		a.fail(runAt, runPath, "unknown run_on %d; use RUN_ON_LEADER", runOn)
+	}
+	switch missed {
+	case streamgenv1.MissedTicks_MISSED_TICKS_UNSPECIFIED:
+		t.OnMissedTicks = streamgenv1.MissedTicks_MISSED_TICKS_RUN_ONCE
+	case streamgenv1.MissedTicks_MISSED_TICKS_RUN_ONCE, streamgenv1.MissedTicks_MISSED_TICKS_SKIP:
+		t.OnMissedTicks = missed
+	default:
+		a.fail(missAt, missPath, "unknown on_missed_ticks %d; use MISSED_TICKS_RUN_ONCE or MISSED_TICKS_SKIP", missed)
+	}
+	if c := a.opt.GetConcurrency(); c > 1 {
+		a.fail(inAgent(agentField.concurrency), a.where+" > option agent.concurrency",
+			"a timer or cron agent runs one tick at a time; remove concurrency")
+	}
+	a.ag.Timer = t
+}
+
+// ParseCron parses a cron schedule as the runtime does: five fields, or
+// a descriptor, read in time zone tz (an IANA name).
+func ParseCron(schedule, tz string) (cron.Schedule, error) {
+	if strings.HasPrefix(strings.TrimSpace(schedule), "CRON_TZ=") || strings.HasPrefix(strings.TrimSpace(schedule), "TZ=") {
+		return nil, fmt.Errorf("give the time zone in time_zone, not in the schedule")
+	}
+	return cron.ParseStandard("CRON_TZ=" + tz + " " + schedule)
 }

@@ -370,3 +370,31 @@ func TestBatches(t *testing.T) {
 		}
 	}
 }
+
+// TestTimers: a timer's interval and a cron's schedule and time zone
+// reach the model, on the leader, with the missed-ticks policy (the
+// mistakes are in testdata/timers.errors).
+func TestTimers(t *testing.T) {
+	m, err := dsl.Build(compile(t, "timersok.proto"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ag := range m.Apps[0].Agents {
+		if ag.Input != nil || ag.Timer == nil || ag.Timer.RunOn != streamgenv1.RunOn_RUN_ON_LEADER {
+			t.Fatalf("%s: input %v, timer %+v; want no input, a timer on the leader", ag.Name, ag.Input, ag.Timer)
+		}
+		switch ag.Name {
+		case "Heartbeat":
+			if ag.Timer.Every != 30*time.Second || ag.Timer.OnMissedTicks != streamgenv1.MissedTicks_MISSED_TICKS_RUN_ONCE {
+				t.Errorf("Heartbeat: %+v", ag.Timer)
+			}
+		case "Hourly":
+			if ag.Timer.Cron != "0 * * * *" || ag.Timer.TimeZone != "Europe/Berlin" || ag.Timer.OnMissedTicks != streamgenv1.MissedTicks_MISSED_TICKS_SKIP {
+				t.Errorf("Hourly: %+v", ag.Timer)
+			}
+		}
+		if ag.DeadLetter == nil || ag.DeadLetter.Partitions != 1 {
+			t.Errorf("%s: dead-letter topic %+v, want one of 1 partition", ag.Name, ag.DeadLetter)
+		}
+	}
+}

@@ -103,7 +103,30 @@ type Agent struct {
 	// Batch, if set, makes the agent a batch agent: its handler receives
 	// the input records in batches.
 	Batch *Batch
+	// Timer, if set, makes the agent run on time (an interval or a cron
+	// schedule) instead of consuming a topic; Input is nil then.
+	Timer *Timer
 }
+
+// Timer is a timer or cron agent's schedule: Every, or Cron in TimeZone.
+type Timer struct {
+	// Every is the interval of a timer, at least MinTimerEvery; 0 for a
+	// cron.
+	Every time.Duration
+	// Cron is a cron's schedule, as declared; "" for a timer.
+	Cron string
+	// TimeZone is the IANA time zone of Cron, "UTC" unless declared.
+	TimeZone string
+	// RunOn is where ticks run, never RUN_ON_UNSPECIFIED.
+	RunOn streamgenv1.RunOn
+	// OnMissedTicks is what happens to ticks no worker ran, never
+	// MISSED_TICKS_UNSPECIFIED.
+	OnMissedTicks streamgenv1.MissedTicks
+}
+
+// MinTimerEvery is the shortest timer interval: the worker looks for due
+// ticks after each poll, which waits up to 100 ms.
+const MinTimerEvery = 100 * time.Millisecond
 
 // Batch is a batch agent's batching: at most MaxRecords records, handed
 // over at most MaxWait after the first.

@@ -66,7 +66,7 @@ var tableField = struct{ name, value, key, defaultJSON, global, window int32 }{
 // point at.
 var agentField = struct {
 	outputs, concurrency, onError, deadLetterTopic, tables, onWindowClose, maxEventTimeAhead, onFutureEvent,
-	onMisplacedKey, repartitionTopic, batch int32
+	onMisplacedKey, repartitionTopic, batch, timer, cron, runOn, onMissedTicks int32
 }{
 	outputs:           fieldNumber(&streamgenv1.Agent{}, "outputs"),
 	concurrency:       fieldNumber(&streamgenv1.Agent{}, "concurrency"),
@@ -79,6 +79,16 @@ var agentField = struct {
 	onMisplacedKey:    fieldNumber(&streamgenv1.Agent{}, "on_misplaced_key"),
 	repartitionTopic:  fieldNumber(&streamgenv1.Agent{}, "repartition_topic"),
 	batch:             fieldNumber(&streamgenv1.Agent{}, "batch"),
+	timer:             fieldNumber(&streamgenv1.Agent{}, "timer"),
+	cron:              fieldNumber(&streamgenv1.Agent{}, "cron"),
+	runOn:             fieldNumber(&streamgenv1.Agent{}, "run_on"),
+	onMissedTicks:     fieldNumber(&streamgenv1.Agent{}, "on_missed_ticks"),
+}
+
+// cronField holds the field numbers of streamgen.v1.Cron.
+var cronField = struct{ schedule, timeZone int32 }{
+	schedule: fieldNumber(&streamgenv1.Cron{}, "schedule"),
+	timeZone: fieldNumber(&streamgenv1.Cron{}, "time_zone"),
 }
 
 // batchField holds the field numbers of streamgen.v1.Batch.

@@ -84,6 +84,14 @@ func (a *App) Register(desc *AppDesc, impl any) error {
 		if (d.Batch != nil) != (d.BatchHandler != nil) || (d.Batch != nil && (d.Batch.MaxRecords < 1 || d.Batch.MaxWait <= 0)) {
 			return fmt.Errorf("streamgen: Register %s: agent %s: a batch agent needs both Batch (at least 1 record, a positive wait) and BatchHandler; regenerate the code", desc.ServiceName, d.Name)
 		}
+		if (d.Timer != nil) != (d.TickHandler != nil) {
+			return fmt.Errorf("streamgen: Register %s: agent %s: a timer or cron agent needs both Timer and TickHandler; regenerate the code", desc.ServiceName, d.Name)
+		}
+		if d.Timer != nil {
+			if err := d.Timer.parse(); err != nil {
+				return fmt.Errorf("streamgen: Register %s: agent %s: %w", desc.ServiceName, d.Name, err)
+			}
+		}
 	}
 	a.id, a.service, a.impl = desc.ID, desc.ServiceName, impl
 	a.exactlyOnce, a.commitInterval = desc.ExactlyOnce, desc.CommitInterval
@@ -137,6 +145,9 @@ func (a *App) Topics() []*TopicDesc {
 				seen[t.Changelog.Name] = t.Changelog
 			}
 		}
+	}
+	if t := a.LeaderTopic(); t != nil {
+		seen[t.Name] = t
 	}
 	out := make([]*TopicDesc, 0, len(seen))
 	for _, t := range seen {

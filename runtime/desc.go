@@ -274,6 +274,12 @@ type AgentDesc struct {
 	Batch *BatchDesc
 	// BatchHandler calls a batch agent's method.
 	BatchHandler BatchHandlerFunc
+	// Timer, for a timer or cron agent, is its schedule; TickHandler then
+	// calls its method, Input is nil, and the agent runs on the group's
+	// leader.
+	Timer *TimerDesc
+	// TickHandler calls a timer or cron agent's method.
+	TickHandler TickHandlerFunc
 	// Tables are the tables the agent reads and writes, in the order the
 	// generated accessors refer to them by index.
 	Tables []*TableDesc

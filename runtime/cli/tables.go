@@ -194,6 +194,8 @@ func defineAgents(_ *pflag.FlagSet, app *runtime.App) runFunc {
 				in = fmt.Sprintf("%s (%d)", d.Input.Name, d.Input.Partitions)
 			case d.WindowClose != nil:
 				in = "closed windows of " + d.WindowClose.Name
+			case d.Timer != nil:
+				in = d.Timer.String()
 			}
 			var outs, tbls []string
 			for _, t := range d.Outputs {

@@ -87,6 +87,20 @@ static rd_kafka_topic_partition_list_t *sg_list(char **topics, int32_t *parts, i
   return l;
 }
 
+// sg_list_md is sg_list with commit metadata metas[i] (none when metas
+// or metas[i] is NULL), copied into the list, which frees it.
+static rd_kafka_topic_partition_list_t *sg_list_md(char **topics, int32_t *parts, int64_t *offs, char **metas, int n) {
+  rd_kafka_topic_partition_list_t *l = sg_list(topics, parts, offs, n);
+  for (int i = 0; metas && i < n; i++) {
+    if (!metas[i]) continue;
+    size_t len = strlen(metas[i]);
+    l->elems[i].metadata = malloc(len);
+    memcpy(l->elems[i].metadata, metas[i], len);
+    l->elems[i].metadata_size = len;
+  }
+  return l;
+}
+
 int sg_subscribe(sg_client *c, char **topics, int n) {
   rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
   for (int i = 0; i < n; i++) rd_kafka_topic_partition_list_add(l, topics[i], -1);
@@ -181,6 +195,47 @@ int sg_commit_async(sg_client *c) {
   return rd_kafka_commit_queue(c->rk, NULL, c->cq, NULL, NULL);
 }
 
+int sg_commit_offsets_async(sg_client *c, char **topics, int32_t *parts, int64_t *offs, char **metas, int n) {
+  if (!c->tq) c->tq = rd_kafka_queue_new(c->rk);
+  rd_kafka_topic_partition_list_t *l = sg_list_md(topics, parts, offs, metas, n);
+  int err = rd_kafka_commit_queue(c->rk, l, c->tq, NULL, NULL);
+  rd_kafka_topic_partition_list_destroy(l);
+  return err;
+}
+
+int sg_commit_offsets_done(sg_client *c, int *err) {
+  if (!c->tq) return 0;
+  rd_kafka_event_t *ev = rd_kafka_queue_poll(c->tq, 0);
+  if (!ev) return 0;
+  *err = rd_kafka_event_error(ev);
+  rd_kafka_event_destroy(ev);
+  return 1;
+}
+
+int sg_committed(sg_client *c, char **topics, int32_t *parts, int64_t *offs, char **metas, int n, int timeout_ms) {
+  rd_kafka_topic_partition_list_t *l = sg_list(topics, parts, NULL, n);
+  int code = rd_kafka_committed(c->rk, l, timeout_ms);
+  if (code) {
+    rd_kafka_topic_partition_list_destroy(l);
+    return code;
+  }
+  for (int i = 0; i < l->cnt; i++) {
+    // librdkafka may reorder the list: report by topic and partition.
+    for (int j = 0; j < n; j++) {
+      if (parts[j] != l->elems[i].partition || strcmp(topics[j], l->elems[i].topic) != 0) continue;
+      offs[j] = l->elems[i].offset;
+      metas[j] = NULL;
+      if (l->elems[i].metadata && l->elems[i].metadata_size > 0) {
+        metas[j] = malloc(l->elems[i].metadata_size + 1);
+        memcpy(metas[j], l->elems[i].metadata, l->elems[i].metadata_size);
+        metas[j][l->elems[i].metadata_size] = 0;
+      }
+    }
+  }
+  rd_kafka_topic_partition_list_destroy(l);
+  return 0;
+}
+
 int sg_commit_done(sg_client *c, int *err) {
   if (!c->cq) return 0;
   rd_kafka_event_t *ev = rd_kafka_queue_poll(c->cq, 0);
@@ -198,6 +253,7 @@ void sg_close(sg_client *c) {
     rd_kafka_queue_destroy(c->q);
   }
   if (c->cq) rd_kafka_queue_destroy(c->cq);
+  if (c->tq) rd_kafka_queue_destroy(c->tq);
   if (c->main) rd_kafka_queue_destroy(c->main);
   rd_kafka_destroy(c->rk);
   free(c->msgs);
@@ -300,7 +356,7 @@ int sg_txn(sg_client *c, sg_txn_op op, int timeout_ms, sg_txn_err *e) {
   return sg_txn_fill(err, e);
 }
 
-int sg_send_offsets(sg_client *p, sg_client *consumer, char **topics, int32_t *parts, int64_t *offs, int n,
+int sg_send_offsets(sg_client *p, sg_client *consumer, char **topics, int32_t *parts, int64_t *offs, char **metas, int n,
                     int timeout_ms, sg_txn_err *e) {
   rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata(consumer->rk);
   if (!md) {
@@ -311,7 +367,7 @@ int sg_send_offsets(sg_client *p, sg_client *consumer, char **topics, int32_t *p
     strcpy(e->msg, "the consumer has no group metadata");
     return -1;
   }
-  rd_kafka_topic_partition_list_t *l = sg_list(topics, parts, offs, n);
+  rd_kafka_topic_partition_list_t *l = sg_list_md(topics, parts, offs, metas, n);
   rd_kafka_error_t *err = rd_kafka_send_offsets_to_transaction(p->rk, l, md, timeout_ms);
   rd_kafka_topic_partition_list_destroy(l);
   rd_kafka_consumer_group_metadata_destroy(md);

@@ -36,6 +36,7 @@ typedef struct sg_client {
   rd_kafka_queue_t *q;
   rd_kafka_queue_t *main; // a producer's main queue (delivery reports), for sg_wake
   rd_kafka_queue_t *cq;   // a consumer's asynchronous commit results (sg_commit_async)
+  rd_kafka_queue_t *tq;   // its explicit offset commits' results (sg_commit_offsets_async)
   uint64_t id;
   rd_kafka_message_t **msgs;
   size_t nmsgs;
@@ -90,6 +91,14 @@ int sg_commit_async(sg_client *c);
 // sg_commit_done returns 1 and the result's error code (0: committed) of
 // an asynchronous commit that finished, 0 when none did (it never waits).
 int sg_commit_done(sg_client *c, int *err);
+// sg_commit_offsets_async starts committing the given offsets, with their
+// metadata (metas may be NULL, or hold NULLs), on a queue of their own;
+// sg_commit_offsets_done reports their results as sg_commit_done does.
+int sg_commit_offsets_async(sg_client *c, char **topics, int32_t *parts, int64_t *offs, char **metas, int n);
+int sg_commit_offsets_done(sg_client *c, int *err);
+// sg_committed fetches the group's committed offsets and their metadata
+// (malloc'd strings, NULL when none; the caller frees them).
+int sg_committed(sg_client *c, char **topics, int32_t *parts, int64_t *offs, char **metas, int n, int timeout_ms);
 int sg_pause(sg_client *c, char **topics, int32_t *parts, int n, int pause);
 // sg_rewind seeks every partition in the list to its committed offset
 // (the beginning when it has none), and writes the offsets to offs.
@@ -130,7 +139,7 @@ typedef enum {
 int sg_txn(sg_client *c, sg_txn_op op, int timeout_ms, sg_txn_err *e);
 // sg_send_offsets adds offsets to the producer's open transaction, with
 // the consumer's current group metadata (EOS v2).
-int sg_send_offsets(sg_client *p, sg_client *consumer, char **topics, int32_t *parts, int64_t *offs, int n,
+int sg_send_offsets(sg_client *p, sg_client *consumer, char **topics, int32_t *parts, int64_t *offs, char **metas, int n,
                     int timeout_ms, sg_txn_err *e);
 
 #endif

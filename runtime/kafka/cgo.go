@@ -175,6 +175,7 @@ type cParts struct {
 	topics **C.char
 	parts  []C.int32_t
 	offs   []C.int64_t
+	metas  **C.char // offsetArrays' metadata; nil when no offset has any
 	free   func()
 }
 
@@ -190,14 +191,24 @@ func partitionArrays(tps []TopicPartition) cParts {
 	return a
 }
 
-// offsetArrays returns offs as C arrays.
+// offsetArrays returns offs as C arrays, with their metadata.
 func offsetArrays(offs []Offset) cParts {
-	names := make([]string, len(offs))
+	names, metas := make([]string, len(offs)), make([]string, len(offs))
+	withMeta := false
 	a := cParts{parts: make([]C.int32_t, len(offs)), offs: make([]C.int64_t, len(offs))}
 	for i, o := range offs {
 		names[i], a.parts[i], a.offs[i] = o.Topic, C.int32_t(o.Partition), C.int64_t(o.Offset)
+		metas[i] = o.Metadata
+		withMeta = withMeta || o.Metadata != ""
 	}
-	a.topics, a.free = cStrings(names)
+	var freeTopics func()
+	a.topics, freeTopics = cStrings(names)
+	a.free = freeTopics
+	if withMeta {
+		var freeMetas func()
+		a.metas, freeMetas = cStrings(metas)
+		a.free = func() { freeTopics(); freeMetas() }
+	}
 	return a
 }
 

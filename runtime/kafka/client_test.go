@@ -227,7 +227,7 @@ func transaction(ctx context.Context, t *testing.T, cfg kafka.Config) {
 	if err := p.ProduceBatch([]runtime.Record{{Topic: "out", Partition: 0, Key: []byte("x"), Value: []byte("y")}}, []any{nil}); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.SendOffsets([]kafka.Offset{{TopicPartition: tp0, Offset: 3}, {TopicPartition: tp1, Offset: 2}}, c, 10*time.Second); err != nil {
+	if err := p.SendOffsets([]kafka.Offset{{TopicPartition: tp0, Offset: 3, Metadata: "tick=1"}, {TopicPartition: tp1, Offset: 2}}, c, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.CommitTransaction(10 * time.Second); err != nil {
@@ -235,6 +235,28 @@ func transaction(ctx context.Context, t *testing.T, cfg kafka.Config) {
 	}
 	if err := p.FatalError(); err != nil {
 		t.Fatal(err)
+	}
+	if got, err := c.Committed([]kafka.TopicPartition{tp1, tp0}, 10*time.Second); err != nil || len(got) != 2 ||
+		got[0].Offset != 2 || got[0].Metadata != "" || got[1].Offset != 3 || got[1].Metadata != "tick=1" {
+		t.Errorf("Committed: %+v, %v; want 2 without metadata, 3 with tick=1", got, err)
+	}
+	// An explicit commit moves no offset but carries new metadata.
+	if err := c.CommitOffsetsAsync([]kafka.Offset{{TopicPartition: tp0, Offset: 3, Metadata: "tick=2"}}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if done, err := c.CommitOffsetsDone(); done {
+			if err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("CommitOffsetsAsync did not finish")
+		}
+	}
+	if got, err := c.Committed([]kafka.TopicPartition{tp0}, 10*time.Second); err != nil || got[0].Offset != 3 || got[0].Metadata != "tick=2" {
+		t.Errorf("Committed after CommitOffsetsAsync: %+v, %v; want 3 with tick=2", got, err)
 	}
 	if pos, err := c.Rewind([]kafka.TopicPartition{tp1, tp0}, 10*time.Second); err != nil || fmt.Sprint(pos) != "[2 3]" {
 		t.Errorf("Rewind: %v, %v; want [2 3]", pos, err)

@@ -375,6 +375,62 @@ func (kc *Consumer) CommitDone() (done bool, err error) {
 	return true, fmt.Errorf("commit: %s", errString(code))
 }
 
+// CommitOffsetsAsync starts committing offs as given, with their
+// metadata, without waiting (and apart from the stored offsets, which
+// CommitAsync commits only when they moved past the committed ones):
+// their results come from CommitOffsetsDone. An error is returned only
+// when the commit cannot start.
+func (kc *Consumer) CommitOffsetsAsync(offs []Offset) error {
+	if len(offs) == 0 {
+		return nil
+	}
+	a := offsetArrays(offs)
+	defer a.free()
+	if code := C.sg_commit_offsets_async(kc.b.c, a.topics, &a.parts[0], &a.offs[0], a.metas, C.int(len(offs))); code != 0 {
+		return fmt.Errorf("commit: %s", errString(code))
+	}
+	return nil
+}
+
+// CommitOffsetsDone reports a CommitOffsetsAsync that finished since the
+// last call (done), with its error. It never waits.
+func (kc *Consumer) CommitOffsetsDone() (done bool, err error) {
+	var code C.int
+	if C.sg_commit_offsets_done(kc.b.c, &code) == 0 {
+		return false, nil
+	}
+	if code != 0 {
+		return true, fmt.Errorf("commit: %s", errString(code))
+	}
+	return true, nil
+}
+
+// Committed returns the group's committed offsets of tps, in their order,
+// with their metadata (rd_kafka_committed; a broker round trip, bounded
+// by timeout). An offset is -1001 (librdkafka's OFFSET_INVALID) when the
+// group has none. It cannot run inside a rebalance callback: the group is
+// rebalancing there, and the fetch waits until it times out.
+func (kc *Consumer) Committed(tps []TopicPartition, timeout time.Duration) ([]Offset, error) {
+	if len(tps) == 0 {
+		return nil, nil
+	}
+	a := partitionArrays(tps)
+	defer a.free()
+	metas := make([]*C.char, len(tps))
+	if code := C.sg_committed(kc.b.c, a.topics, &a.parts[0], &a.offs[0], &metas[0], C.int(len(tps)), C.int(timeout/time.Millisecond)); code != 0 {
+		return nil, fmt.Errorf("fetching committed offsets: %s", errString(code))
+	}
+	out := make([]Offset, len(tps))
+	for i, tp := range tps {
+		out[i] = Offset{TopicPartition: tp, Offset: int64(a.offs[i])}
+		if metas[i] != nil {
+			out[i].Metadata = C.GoString(metas[i])
+			C.free(unsafe.Pointer(metas[i]))
+		}
+	}
+	return out, nil
+}
+
 // ErrNoOffset is CommitDone's error when there was nothing to commit
 // (librdkafka's _NO_OFFSET).
 var ErrNoOffset = errors.New("kafka: no offsets stored to commit")

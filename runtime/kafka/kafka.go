@@ -73,6 +73,10 @@ type Offset struct {
 	TopicPartition
 	// Offset is the offset of the first record not yet processed.
 	Offset int64
+	// Metadata is the commit's metadata string (Kafka's OffsetCommit
+	// metadata); "" for none. Only SendOffsets, CommitOffsetsAsync and
+	// Committed carry it.
+	Metadata string
 }
 
 // Config is what a client needs to reach the cluster.

@@ -125,7 +125,7 @@ func (kp *Producer) SendOffsets(offs []Offset, c *Consumer, timeout time.Duratio
 	a := offsetArrays(offs)
 	defer a.free()
 	var e C.sg_txn_err
-	if C.sg_send_offsets(kp.b.c, c.b.c, a.topics, &a.parts[0], &a.offs[0], C.int(len(offs)), C.int(timeout/time.Millisecond), &e) == 0 {
+	if C.sg_send_offsets(kp.b.c, c.b.c, a.topics, &a.parts[0], &a.offs[0], a.metas, C.int(len(offs)), C.int(timeout/time.Millisecond), &e) == 0 {
 		return nil
 	}
 	return txnError("send offsets", &e)

@@ -56,6 +56,7 @@ type Driver struct {
 	limit   func(topic string) int // the largest record each topic takes, as the worker's default
 	queue   []*runtime.Record      // produced, to be processed by the agents consuming their topic
 	err     error                  // the error that stopped an agent (ON_ERROR_STOP)
+	timers  leaderTimers           // the timer and cron agents (ticks.go)
 }
 
 type storeKey struct {
@@ -139,13 +140,19 @@ func (d *Driver) Now() time.Time { return d.clock }
 // on_window_close agents) and expires windows past their end plus expiry,
 // and a batch agent's open batches whose max_wait has passed since their
 // first record go to its handler, with no sleeps in tests. (A batch that
-// reaches max_records goes at once, in Send.)
+// reaches max_records goes at once, in Send.) The driver is the group's
+// leader: the first Advance starts the timer and cron agents, and each
+// later one runs every tick the clock passes, in order (see ticks.go).
 func (d *Driver) Advance(t time.Time) error {
+	before := d.clock
 	if t.After(d.clock) {
 		d.clock = t.UTC()
 	}
 	for _, p := range d.parts {
 		p.clock.AdvanceTo(d.clock.UnixMilli())
+	}
+	if err := d.runTicks(before); err != nil {
+		return d.done(err)
 	}
 	return d.done(d.settle())
 }

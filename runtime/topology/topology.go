@@ -334,6 +334,9 @@ func agentAttrs(app *runtime.AppDesc, ag *runtime.AgentDesc) []Attr {
 	if ag.Batch != nil {
 		attrs = append(attrs, Attr{"batch", fmt.Sprintf("%d records / %v", ag.Batch.MaxRecords, ag.Batch.MaxWait)})
 	}
+	if t := ag.Timer; t != nil {
+		attrs = append(attrs, Attr{"runs", t.String()})
+	}
 	if ag.OnError == runtime.OnErrorStop {
 		attrs = append(attrs, Attr{"on error", "stop"})
 	}

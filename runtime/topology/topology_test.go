@@ -73,6 +73,7 @@ var examples = []example{
 		func(a *runtime.App) error { return testapp.RegisterNotesAgents(a, testapp.UnimplementedNotesAgents{}) },
 		func(a *runtime.App) error { return testapp.RegisterShopAgents(a, testapp.UnimplementedShopAgents{}) },
 		func(a *runtime.App) error { return testapp.RegisterSinkAgents(a, testapp.UnimplementedSinkAgents{}) },
+		func(a *runtime.App) error { return testapp.RegisterClockAgents(a, testapp.UnimplementedClockAgents{}) },
 	}},
 }
 

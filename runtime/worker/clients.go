@@ -50,6 +50,7 @@ func (t *thread) replaceClients(why error, producerToo bool) error {
 	t.stopRestores(t.restoringPartitions())
 	t.commit.revoke(t.running(), true)
 	t.commit.dropAll() // exactly once: partitions waiting for a rewind
+	t.unlead(owned)
 	if t.standby != nil {
 		t.standby.revoked(owned)
 	}

@@ -163,6 +163,7 @@ func (c *atLeastOnce) commit() {
 	for _, o := range offs {
 		c.moved[o.TopicPartition] = true
 	}
+	c.t.commitTicks()
 	if len(c.moved) == 0 || !c.committing.IsZero() || time.Since(c.lastCommit) < commitEvery {
 		return
 	}

@@ -50,6 +50,11 @@ func (t *thread) Assigned(tps []kafka.TopicPartition) (pause []kafka.TopicPartit
 	if len(stateful) > 0 {
 		t.startRestore(stateful, stores)
 	}
+	for _, p := range ps {
+		if p.tp.Topic == t.w.topo.leader {
+			t.lead(p.tp)
+		}
+	}
 	return pause
 }
 
@@ -62,6 +67,10 @@ func (t *thread) Revoked(tps []kafka.TopicPartition, lost bool) {
 	}
 	t.stopRestores(tps)
 	t.commit.revoke(tps, lost)
+	if !lost {
+		t.handOver(tps)
+	}
+	t.unlead(tps)
 	if t.standby != nil {
 		t.standby.revoked(tps)
 	}

@@ -32,6 +32,7 @@ type thread struct {
 	restoring map[kafka.TopicPartition]*restoreJob // assigned, paused, restoring
 	stores    *storeSet
 	standby   *standbys // nil without standby replicas
+	leader    *leadership // set while the thread owns the leader topic's partition (leader.go)
 
 	stopping   atomic.Bool // the thread stops: lanes skip queued records
 	inCallback bool        // in Poll, where rebalance callbacks run
@@ -166,6 +167,7 @@ func (t *thread) loop(ctx context.Context) error {
 			t.dispatch(rec)
 		}
 		t.finishRestores()
+		t.runTicks()
 		clear(batch)
 		if time.Since(lastCommit) >= t.w.cfg.commitInterval {
 			t.commit.commit()
@@ -189,9 +191,11 @@ func (t *thread) loop(ctx context.Context) error {
 // a repartition topic goes to its agent's lane only.
 func (t *thread) dispatch(rec *runtime.Record) {
 	p := t.parts[kafka.TopicPartition{Topic: t.w.topo.inputOf(rec.Topic), Partition: rec.Partition}]
-	if p == nil {
+	if p == nil || rec.Topic == t.w.topo.leader {
 		// Polled before its partition was revoked: the new owner reads it
-		// again from the committed offset, which is before it.
+		// again from the committed offset, which is before it. (The leader
+		// topic holds no records of ours: ticks are made, not read,
+		// leader.go; anyone else's are ignored.)
 		return
 	}
 	src := p.source(rec.Topic)

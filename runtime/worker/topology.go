@@ -21,6 +21,10 @@ type topology struct {
 	// input topic: partition p of it runs in input partition p.
 	repartition map[string]string
 	writers     map[string]int // per (non-global) table: how many agents write it
+	// leader is the app's leader topic, "" when no agent runs on the
+	// leader: consumed (it holds no records) so that the group elects its
+	// owner (leader.go); byTopic lists the timer and cron agents under it.
+	leader string
 	// coAssign describes the tables written from more than one topic,
 	// whose partitions must be co-assigned.
 	coAssign []string
@@ -54,6 +58,15 @@ func newTopology(app *runtime.App) *topology {
 	for _, n := range names {
 		if len(topics[n]) > 1 {
 			t.coAssign = append(t.coAssign, fmt.Sprintf("table %q is written from topics %s", n, strings.Join(topics[n], ", ")))
+		}
+	}
+	if lt := app.LeaderTopic(); lt != nil {
+		t.leader = lt.Name
+		t.inputs = append(t.inputs, lt.Name)
+		for _, ag := range app.Agents() {
+			if ag.Desc.Timer != nil {
+				t.byTopic[lt.Name] = append(t.byTopic[lt.Name], ag)
+			}
 		}
 	}
 	for _, ag := range app.Agents() {

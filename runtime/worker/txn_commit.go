@@ -71,7 +71,7 @@ func (c *exactlyOnce) offsets() []kafka.Offset {
 			}
 		}
 	}
-	return offs
+	return append(offs, c.t.leaderOffsets()...)
 }
 
 // uncommittable returns why the open transaction may not commit: a
@@ -130,6 +130,9 @@ func (c *exactlyOnce) committedWrites(b *barrier, acked map[*lane.Table]int64) {
 			c.committed[s.tp] = s.next
 		}
 		c.committedStream[p.tp] = p.clock.Now()
+	}
+	if t.leader != nil {
+		t.leader.ticksCommitted()
 	}
 	c.dirty.Store(false)
 }

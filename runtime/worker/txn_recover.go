@@ -46,6 +46,9 @@ func (c *exactlyOnce) recoverTxn(b *barrier, cause error, gone map[kafka.TopicPa
 	c.produceErr = nil
 	c.produceMu.Unlock()
 	c.dirty.Store(false)
+	if t.leader != nil {
+		t.leader.ticksAborted()
+	}
 	c.restartProducer(fatal, cause)
 	for _, p := range old {
 		if gone[p.tp] || t.failure() != nil {

@@ -208,6 +208,42 @@
 // batch to the dead-letter topic, one by one, or stops the worker
 // (ON_ERROR_STOP). A batch agent uses no tables.
 //
+// ## Timers and crons
+//
+// An agent can run on time instead of records: every interval, or on a
+// cron schedule in a time zone (Faust's @app.timer and @app.crontab):
+//
+//     rpc Heartbeat(google.protobuf.Empty) returns (Status) {
+//       option (streamgen.v1.agent) = { timer: { every { seconds: 30 } } };
+//     }
+//     rpc HourlyReport(google.protobuf.Empty) returns (Report) {
+//       option (streamgen.v1.agent) = {
+//         cron: { schedule: "0 * * * *" time_zone: "Europe/Berlin" }
+//         on_missed_ticks: MISSED_TICKS_SKIP
+//       };
+//     }
+//
+//     HourlyReport(ctx context.Context, tick runtime.Tick, out ShopHourlyReportEmitter) error
+//
+// Its request type is google.protobuf.Empty; its handler gets the tick:
+// the scheduled time it is for, and how many earlier ticks it stands for.
+// It runs on the group's leader (RUN_ON_LEADER, the default): the member
+// that owns partition 0 of the app's leader topic, "<app id>-leader", a
+// topic of one partition that every worker subscribes to, so Kafka's
+// group protocol elects the leader, and moves it to another worker within
+// the session timeout when it dies. Each tick runs once per app. The
+// last tick done is committed with the leader topic's offset (its
+// metadata): exactly once, in the transaction that holds the tick's
+// outputs, and fenced by the group generation (KIP-447), so a worker that
+// lost the leadership cannot commit a tick's outputs; at least once, right
+// after the tick's outputs are acknowledged, so a tick may run again when
+// the leader dies in between. Ticks that passed while no worker ran them
+// follow on_missed_ticks. A handler that returns an error follows
+// on_error: the tick goes to the dead-letter topic as a record (its value
+// the tick time, RFC 3339), or the worker stops. Ticks come from the wall
+// clock, checked after each poll (at least every 100 ms); in the test
+// driver, from its virtual clock (Driver.Advance).
+//
 // ## Errors
 //
 // A record the agent cannot decode, or for which the handler returns an
@@ -437,6 +473,112 @@ func (OnError) EnumDescriptor() ([]byte, []int) {
 	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{2}
 }
 
+// RunOn says where a timer or cron agent runs.
+type RunOn int32
+
+const (
+	// RUN_ON_UNSPECIFIED means RUN_ON_LEADER.
+	RunOn_RUN_ON_UNSPECIFIED RunOn = 0
+	// RUN_ON_LEADER runs each tick once per app, on the group's leader.
+	RunOn_RUN_ON_LEADER RunOn = 1
+)
+
+// Enum value maps for RunOn.
+var (
+	RunOn_name = map[int32]string{
+		0: "RUN_ON_UNSPECIFIED",
+		1: "RUN_ON_LEADER",
+	}
+	RunOn_value = map[string]int32{
+		"RUN_ON_UNSPECIFIED": 0,
+		"RUN_ON_LEADER":      1,
+	}
+)
+
+func (x RunOn) Enum() *RunOn {
+	p := new(RunOn)
+	*p = x
+	return p
+}
+
+func (x RunOn) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (RunOn) Descriptor() protoreflect.EnumDescriptor {
+	return file_streamgen_v1_streamgen_proto_enumTypes[3].Descriptor()
+}
+
+func (RunOn) Type() protoreflect.EnumType {
+	return &file_streamgen_v1_streamgen_proto_enumTypes[3]
+}
+
+func (x RunOn) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use RunOn.Descriptor instead.
+func (RunOn) EnumDescriptor() ([]byte, []int) {
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{3}
+}
+
+// MissedTicks says what happens to ticks that passed while no worker ran
+// them (every worker was down, or paused, or the leader was moving).
+type MissedTicks int32
+
+const (
+	// MISSED_TICKS_UNSPECIFIED means MISSED_TICKS_RUN_ONCE.
+	MissedTicks_MISSED_TICKS_UNSPECIFIED MissedTicks = 0
+	// MISSED_TICKS_RUN_ONCE runs the latest tick that is due, once, with
+	// the count of the earlier ones it stands for (runtime.Tick.Missed).
+	MissedTicks_MISSED_TICKS_RUN_ONCE MissedTicks = 1
+	// MISSED_TICKS_SKIP runs a tick only when it is on time (at most a
+	// minute late, and before the next one is due); others are skipped,
+	// logged and counted.
+	MissedTicks_MISSED_TICKS_SKIP MissedTicks = 2
+)
+
+// Enum value maps for MissedTicks.
+var (
+	MissedTicks_name = map[int32]string{
+		0: "MISSED_TICKS_UNSPECIFIED",
+		1: "MISSED_TICKS_RUN_ONCE",
+		2: "MISSED_TICKS_SKIP",
+	}
+	MissedTicks_value = map[string]int32{
+		"MISSED_TICKS_UNSPECIFIED": 0,
+		"MISSED_TICKS_RUN_ONCE":    1,
+		"MISSED_TICKS_SKIP":        2,
+	}
+)
+
+func (x MissedTicks) Enum() *MissedTicks {
+	p := new(MissedTicks)
+	*p = x
+	return p
+}
+
+func (x MissedTicks) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (MissedTicks) Descriptor() protoreflect.EnumDescriptor {
+	return file_streamgen_v1_streamgen_proto_enumTypes[4].Descriptor()
+}
+
+func (MissedTicks) Type() protoreflect.EnumType {
+	return &file_streamgen_v1_streamgen_proto_enumTypes[4]
+}
+
+func (x MissedTicks) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use MissedTicks.Descriptor instead.
+func (MissedTicks) EnumDescriptor() ([]byte, []int) {
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{4}
+}
+
 // MisplacedKey says what happens to an input record of an agent with
 // tables whose key belongs to another partition: murmur2 of its key (the
 // key field's, when the topic declares one) modulo the topic's partition
@@ -484,11 +626,11 @@ func (x MisplacedKey) String() string {
 }
 
 func (MisplacedKey) Descriptor() protoreflect.EnumDescriptor {
-	return file_streamgen_v1_streamgen_proto_enumTypes[3].Descriptor()
+	return file_streamgen_v1_streamgen_proto_enumTypes[5].Descriptor()
 }
 
 func (MisplacedKey) Type() protoreflect.EnumType {
-	return &file_streamgen_v1_streamgen_proto_enumTypes[3]
+	return &file_streamgen_v1_streamgen_proto_enumTypes[5]
 }
 
 func (x MisplacedKey) Number() protoreflect.EnumNumber {
@@ -497,7 +639,7 @@ func (x MisplacedKey) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use MisplacedKey.Descriptor instead.
 func (MisplacedKey) EnumDescriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{3}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{5}
 }
 
 // FutureEvent says what happens to an input record whose event time is
@@ -543,11 +685,11 @@ func (x FutureEvent) String() string {
 }
 
 func (FutureEvent) Descriptor() protoreflect.EnumDescriptor {
-	return file_streamgen_v1_streamgen_proto_enumTypes[4].Descriptor()
+	return file_streamgen_v1_streamgen_proto_enumTypes[6].Descriptor()
 }
 
 func (FutureEvent) Type() protoreflect.EnumType {
-	return &file_streamgen_v1_streamgen_proto_enumTypes[4]
+	return &file_streamgen_v1_streamgen_proto_enumTypes[6]
 }
 
 func (x FutureEvent) Number() protoreflect.EnumNumber {
@@ -556,7 +698,7 @@ func (x FutureEvent) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use FutureEvent.Descriptor instead.
 func (FutureEvent) EnumDescriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{4}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{6}
 }
 
 // Topic describes the Kafka topic a message lives on.
@@ -1065,7 +1207,19 @@ type Agent struct {
 	RepartitionTopic string `protobuf:"bytes,10,opt,name=repartition_topic,json=repartitionTopic,proto3" json:"repartition_topic,omitempty"`
 	// batch makes the handler receive the input records of one partition in
 	// batches (a typed slice) instead of one at a time: see "Batches".
-	Batch         *Batch `protobuf:"bytes,11,opt,name=batch,proto3" json:"batch,omitempty"`
+	Batch *Batch `protobuf:"bytes,11,opt,name=batch,proto3" json:"batch,omitempty"`
+	// timer makes the agent run every interval instead of consuming a topic:
+	// see "Timers and crons". Its request type is google.protobuf.Empty.
+	Timer *Timer `protobuf:"bytes,12,opt,name=timer,proto3" json:"timer,omitempty"`
+	// cron makes the agent run on a cron schedule instead of consuming a
+	// topic: see "Timers and crons". Its request type is
+	// google.protobuf.Empty.
+	Cron *Cron `protobuf:"bytes,13,opt,name=cron,proto3" json:"cron,omitempty"`
+	// run_on says where a timer or cron agent runs. Default RUN_ON_LEADER.
+	RunOn RunOn `protobuf:"varint,14,opt,name=run_on,json=runOn,proto3,enum=streamgen.v1.RunOn" json:"run_on,omitempty"`
+	// on_missed_ticks says what happens to a timer's or cron's ticks that
+	// passed while no worker ran them. Default MISSED_TICKS_RUN_ONCE.
+	OnMissedTicks MissedTicks `protobuf:"varint,15,opt,name=on_missed_ticks,json=onMissedTicks,proto3,enum=streamgen.v1.MissedTicks" json:"on_missed_ticks,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1177,6 +1331,139 @@ func (x *Agent) GetBatch() *Batch {
 	return nil
 }
 
+func (x *Agent) GetTimer() *Timer {
+	if x != nil {
+		return x.Timer
+	}
+	return nil
+}
+
+func (x *Agent) GetCron() *Cron {
+	if x != nil {
+		return x.Cron
+	}
+	return nil
+}
+
+func (x *Agent) GetRunOn() RunOn {
+	if x != nil {
+		return x.RunOn
+	}
+	return RunOn_RUN_ON_UNSPECIFIED
+}
+
+func (x *Agent) GetOnMissedTicks() MissedTicks {
+	if x != nil {
+		return x.OnMissedTicks
+	}
+	return MissedTicks_MISSED_TICKS_UNSPECIFIED
+}
+
+// Timer is an agent's interval.
+type Timer struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// every is the interval: ticks come at every multiple of it since the
+	// Unix epoch (so every worker agrees on them). Required, at least 100 ms.
+	Every         *durationpb.Duration `protobuf:"bytes,1,opt,name=every,proto3" json:"every,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Timer) Reset() {
+	*x = Timer{}
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Timer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Timer) ProtoMessage() {}
+
+func (x *Timer) ProtoReflect() protoreflect.Message {
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Timer.ProtoReflect.Descriptor instead.
+func (*Timer) Descriptor() ([]byte, []int) {
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *Timer) GetEvery() *durationpb.Duration {
+	if x != nil {
+		return x.Every
+	}
+	return nil
+}
+
+// Cron is an agent's cron schedule.
+type Cron struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// schedule is a cron expression with five fields (minute, hour, day of
+	// month, month, day of week: "0 * * * *" is every hour on the hour), or
+	// a descriptor (@hourly, @daily, @weekly, @monthly, @yearly). Required.
+	Schedule string `protobuf:"bytes,1,opt,name=schedule,proto3" json:"schedule,omitempty"`
+	// time_zone is the IANA time zone the schedule is read in, e.g.
+	// "Europe/Berlin" (daylight saving time follows it). Default "UTC".
+	TimeZone      string `protobuf:"bytes,2,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Cron) Reset() {
+	*x = Cron{}
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Cron) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Cron) ProtoMessage() {}
+
+func (x *Cron) ProtoReflect() protoreflect.Message {
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Cron.ProtoReflect.Descriptor instead.
+func (*Cron) Descriptor() ([]byte, []int) {
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *Cron) GetSchedule() string {
+	if x != nil {
+		return x.Schedule
+	}
+	return ""
+}
+
+func (x *Cron) GetTimeZone() string {
+	if x != nil {
+		return x.TimeZone
+	}
+	return ""
+}
+
 // Batch configures a batch agent (Faust's stream.take(max, within)).
 type Batch struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1191,7 +1478,7 @@ type Batch struct {
 
 func (x *Batch) Reset() {
 	*x = Batch{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[6]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1203,7 +1490,7 @@ func (x *Batch) String() string {
 func (*Batch) ProtoMessage() {}
 
 func (x *Batch) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[6]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1216,7 +1503,7 @@ func (x *Batch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Batch.ProtoReflect.Descriptor instead.
 func (*Batch) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{6}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Batch) GetMaxRecords() int32 {
@@ -1341,7 +1628,7 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\asliding\x18\x05 \x01(\bR\asliding\"&\n" +
 	"\x05Field\x12\x1d\n" +
 	"\n" +
-	"event_time\x18\x01 \x01(\bR\teventTime\"\x8e\x04\n" +
+	"event_time\x18\x01 \x01(\bR\teventTime\"\xd0\x05\n" +
 	"\x05Agent\x12\x18\n" +
 	"\aoutputs\x18\x01 \x03(\tR\aoutputs\x12 \n" +
 	"\vconcurrency\x18\x02 \x01(\x05R\vconcurrency\x120\n" +
@@ -1354,7 +1641,16 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\x10on_misplaced_key\x18\t \x01(\x0e2\x1a.streamgen.v1.MisplacedKeyR\x0eonMisplacedKey\x12+\n" +
 	"\x11repartition_topic\x18\n" +
 	" \x01(\tR\x10repartitionTopic\x12)\n" +
-	"\x05batch\x18\v \x01(\v2\x13.streamgen.v1.BatchR\x05batch\"^\n" +
+	"\x05batch\x18\v \x01(\v2\x13.streamgen.v1.BatchR\x05batch\x12)\n" +
+	"\x05timer\x18\f \x01(\v2\x13.streamgen.v1.TimerR\x05timer\x12&\n" +
+	"\x04cron\x18\r \x01(\v2\x12.streamgen.v1.CronR\x04cron\x12*\n" +
+	"\x06run_on\x18\x0e \x01(\x0e2\x13.streamgen.v1.RunOnR\x05runOn\x12A\n" +
+	"\x0fon_missed_ticks\x18\x0f \x01(\x0e2\x19.streamgen.v1.MissedTicksR\ronMissedTicks\"8\n" +
+	"\x05Timer\x12/\n" +
+	"\x05every\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x05every\"?\n" +
+	"\x04Cron\x12\x1a\n" +
+	"\bschedule\x18\x01 \x01(\tR\bschedule\x12\x1b\n" +
+	"\ttime_zone\x18\x02 \x01(\tR\btimeZone\"^\n" +
 	"\x05Batch\x12\x1f\n" +
 	"\vmax_records\x18\x01 \x01(\x05R\n" +
 	"maxRecords\x124\n" +
@@ -1372,7 +1668,14 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\aOnError\x12\x18\n" +
 	"\x14ON_ERROR_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14ON_ERROR_DEAD_LETTER\x10\x01\x12\x11\n" +
-	"\rON_ERROR_STOP\x10\x02*\x83\x01\n" +
+	"\rON_ERROR_STOP\x10\x02*2\n" +
+	"\x05RunOn\x12\x16\n" +
+	"\x12RUN_ON_UNSPECIFIED\x10\x00\x12\x11\n" +
+	"\rRUN_ON_LEADER\x10\x01*]\n" +
+	"\vMissedTicks\x12\x1c\n" +
+	"\x18MISSED_TICKS_UNSPECIFIED\x10\x00\x12\x19\n" +
+	"\x15MISSED_TICKS_RUN_ONCE\x10\x01\x12\x15\n" +
+	"\x11MISSED_TICKS_SKIP\x10\x02*\x83\x01\n" +
 	"\fMisplacedKey\x12\x1d\n" +
 	"\x19MISPLACED_KEY_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19MISPLACED_KEY_REPARTITION\x10\x01\x12\x1d\n" +
@@ -1399,58 +1702,67 @@ func file_streamgen_v1_streamgen_proto_rawDescGZIP() []byte {
 	return file_streamgen_v1_streamgen_proto_rawDescData
 }
 
-var file_streamgen_v1_streamgen_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_streamgen_v1_streamgen_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_streamgen_v1_streamgen_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
+var file_streamgen_v1_streamgen_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_streamgen_v1_streamgen_proto_goTypes = []any{
 	(Codec)(0),                          // 0: streamgen.v1.Codec
 	(Guarantee)(0),                      // 1: streamgen.v1.Guarantee
 	(OnError)(0),                        // 2: streamgen.v1.OnError
-	(MisplacedKey)(0),                   // 3: streamgen.v1.MisplacedKey
-	(FutureEvent)(0),                    // 4: streamgen.v1.FutureEvent
-	(*Topic)(nil),                       // 5: streamgen.v1.Topic
-	(*App)(nil),                         // 6: streamgen.v1.App
-	(*Table)(nil),                       // 7: streamgen.v1.Table
-	(*Window)(nil),                      // 8: streamgen.v1.Window
-	(*Field)(nil),                       // 9: streamgen.v1.Field
-	(*Agent)(nil),                       // 10: streamgen.v1.Agent
-	(*Batch)(nil),                       // 11: streamgen.v1.Batch
-	nil,                                 // 12: streamgen.v1.Topic.ConfigEntry
-	(*durationpb.Duration)(nil),         // 13: google.protobuf.Duration
-	(*descriptorpb.MessageOptions)(nil), // 14: google.protobuf.MessageOptions
-	(*descriptorpb.ServiceOptions)(nil), // 15: google.protobuf.ServiceOptions
-	(*descriptorpb.FieldOptions)(nil),   // 16: google.protobuf.FieldOptions
-	(*descriptorpb.MethodOptions)(nil),  // 17: google.protobuf.MethodOptions
+	(RunOn)(0),                          // 3: streamgen.v1.RunOn
+	(MissedTicks)(0),                    // 4: streamgen.v1.MissedTicks
+	(MisplacedKey)(0),                   // 5: streamgen.v1.MisplacedKey
+	(FutureEvent)(0),                    // 6: streamgen.v1.FutureEvent
+	(*Topic)(nil),                       // 7: streamgen.v1.Topic
+	(*App)(nil),                         // 8: streamgen.v1.App
+	(*Table)(nil),                       // 9: streamgen.v1.Table
+	(*Window)(nil),                      // 10: streamgen.v1.Window
+	(*Field)(nil),                       // 11: streamgen.v1.Field
+	(*Agent)(nil),                       // 12: streamgen.v1.Agent
+	(*Timer)(nil),                       // 13: streamgen.v1.Timer
+	(*Cron)(nil),                        // 14: streamgen.v1.Cron
+	(*Batch)(nil),                       // 15: streamgen.v1.Batch
+	nil,                                 // 16: streamgen.v1.Topic.ConfigEntry
+	(*durationpb.Duration)(nil),         // 17: google.protobuf.Duration
+	(*descriptorpb.MessageOptions)(nil), // 18: google.protobuf.MessageOptions
+	(*descriptorpb.ServiceOptions)(nil), // 19: google.protobuf.ServiceOptions
+	(*descriptorpb.FieldOptions)(nil),   // 20: google.protobuf.FieldOptions
+	(*descriptorpb.MethodOptions)(nil),  // 21: google.protobuf.MethodOptions
 }
 var file_streamgen_v1_streamgen_proto_depIdxs = []int32{
 	0,  // 0: streamgen.v1.Topic.codec:type_name -> streamgen.v1.Codec
-	12, // 1: streamgen.v1.Topic.config:type_name -> streamgen.v1.Topic.ConfigEntry
-	7,  // 2: streamgen.v1.App.tables:type_name -> streamgen.v1.Table
+	16, // 1: streamgen.v1.Topic.config:type_name -> streamgen.v1.Topic.ConfigEntry
+	9,  // 2: streamgen.v1.App.tables:type_name -> streamgen.v1.Table
 	1,  // 3: streamgen.v1.App.guarantee:type_name -> streamgen.v1.Guarantee
-	13, // 4: streamgen.v1.App.commit_interval:type_name -> google.protobuf.Duration
-	8,  // 5: streamgen.v1.Table.window:type_name -> streamgen.v1.Window
-	13, // 6: streamgen.v1.Window.size:type_name -> google.protobuf.Duration
-	13, // 7: streamgen.v1.Window.step:type_name -> google.protobuf.Duration
-	13, // 8: streamgen.v1.Window.expires:type_name -> google.protobuf.Duration
-	13, // 9: streamgen.v1.Window.grace:type_name -> google.protobuf.Duration
+	17, // 4: streamgen.v1.App.commit_interval:type_name -> google.protobuf.Duration
+	10, // 5: streamgen.v1.Table.window:type_name -> streamgen.v1.Window
+	17, // 6: streamgen.v1.Window.size:type_name -> google.protobuf.Duration
+	17, // 7: streamgen.v1.Window.step:type_name -> google.protobuf.Duration
+	17, // 8: streamgen.v1.Window.expires:type_name -> google.protobuf.Duration
+	17, // 9: streamgen.v1.Window.grace:type_name -> google.protobuf.Duration
 	2,  // 10: streamgen.v1.Agent.on_error:type_name -> streamgen.v1.OnError
-	13, // 11: streamgen.v1.Agent.max_event_time_ahead:type_name -> google.protobuf.Duration
-	4,  // 12: streamgen.v1.Agent.on_future_event:type_name -> streamgen.v1.FutureEvent
-	3,  // 13: streamgen.v1.Agent.on_misplaced_key:type_name -> streamgen.v1.MisplacedKey
-	11, // 14: streamgen.v1.Agent.batch:type_name -> streamgen.v1.Batch
-	13, // 15: streamgen.v1.Batch.max_wait:type_name -> google.protobuf.Duration
-	14, // 16: streamgen.v1.topic:extendee -> google.protobuf.MessageOptions
-	15, // 17: streamgen.v1.app:extendee -> google.protobuf.ServiceOptions
-	16, // 18: streamgen.v1.field:extendee -> google.protobuf.FieldOptions
-	17, // 19: streamgen.v1.agent:extendee -> google.protobuf.MethodOptions
-	5,  // 20: streamgen.v1.topic:type_name -> streamgen.v1.Topic
-	6,  // 21: streamgen.v1.app:type_name -> streamgen.v1.App
-	9,  // 22: streamgen.v1.field:type_name -> streamgen.v1.Field
-	10, // 23: streamgen.v1.agent:type_name -> streamgen.v1.Agent
-	24, // [24:24] is the sub-list for method output_type
-	24, // [24:24] is the sub-list for method input_type
-	20, // [20:24] is the sub-list for extension type_name
-	16, // [16:20] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	17, // 11: streamgen.v1.Agent.max_event_time_ahead:type_name -> google.protobuf.Duration
+	6,  // 12: streamgen.v1.Agent.on_future_event:type_name -> streamgen.v1.FutureEvent
+	5,  // 13: streamgen.v1.Agent.on_misplaced_key:type_name -> streamgen.v1.MisplacedKey
+	15, // 14: streamgen.v1.Agent.batch:type_name -> streamgen.v1.Batch
+	13, // 15: streamgen.v1.Agent.timer:type_name -> streamgen.v1.Timer
+	14, // 16: streamgen.v1.Agent.cron:type_name -> streamgen.v1.Cron
+	3,  // 17: streamgen.v1.Agent.run_on:type_name -> streamgen.v1.RunOn
+	4,  // 18: streamgen.v1.Agent.on_missed_ticks:type_name -> streamgen.v1.MissedTicks
+	17, // 19: streamgen.v1.Timer.every:type_name -> google.protobuf.Duration
+	17, // 20: streamgen.v1.Batch.max_wait:type_name -> google.protobuf.Duration
+	18, // 21: streamgen.v1.topic:extendee -> google.protobuf.MessageOptions
+	19, // 22: streamgen.v1.app:extendee -> google.protobuf.ServiceOptions
+	20, // 23: streamgen.v1.field:extendee -> google.protobuf.FieldOptions
+	21, // 24: streamgen.v1.agent:extendee -> google.protobuf.MethodOptions
+	7,  // 25: streamgen.v1.topic:type_name -> streamgen.v1.Topic
+	8,  // 26: streamgen.v1.app:type_name -> streamgen.v1.App
+	11, // 27: streamgen.v1.field:type_name -> streamgen.v1.Field
+	12, // 28: streamgen.v1.agent:type_name -> streamgen.v1.Agent
+	29, // [29:29] is the sub-list for method output_type
+	29, // [29:29] is the sub-list for method input_type
+	25, // [25:29] is the sub-list for extension type_name
+	21, // [21:25] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_streamgen_v1_streamgen_proto_init() }
@@ -1463,8 +1775,8 @@ func file_streamgen_v1_streamgen_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_streamgen_v1_streamgen_proto_rawDesc), len(file_streamgen_v1_streamgen_proto_rawDesc)),
-			NumEnums:      5,
-			NumMessages:   8,
+			NumEnums:      7,
+			NumMessages:   10,
 			NumExtensions: 4,
 			NumServices:   0,
 		},

@@ -22,6 +22,10 @@ func (l *Lane) Process(f *Input) {
 		l.addToBatch(f) // the batch goes to the handler when full or due
 		return
 	}
+	if f.Tick != nil {
+		l.processTick(f)
+		return
+	}
 	if l.view != nil {
 		// A table with several writer agents: their lanes take turns, a
 		// record at a time (its reads and its writes), on one cache.

@@ -30,6 +30,9 @@ type Input struct {
 	Skipped atomic.Bool
 	// Timestamp is the record's timestamp (it outlives Rec).
 	Timestamp time.Time
+	// Tick is set for a timer or cron agent's tick, whose Rec is the
+	// tick's record (runtime.TickRecord, for dead letters).
+	Tick *runtime.Tick
 	// OnDone, if set before the input is handed to a lane, is called once
 	// when Pending reaches 0: every output, dead letter and table write of
 	// the record is acknowledged (from the goroutine that released the

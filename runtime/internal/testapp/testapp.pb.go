@@ -588,6 +588,70 @@ func (x *Shipment) GetOrders() []*Order {
 	return nil
 }
 
+// Beat is the Clock app's output: one per tick.
+type Beat struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// agent is the agent that ticked.
+	Agent string `protobuf:"bytes,1,opt,name=agent,proto3" json:"agent,omitempty"`
+	// tick_ms is the tick's time, in Unix milliseconds.
+	TickMs int64 `protobuf:"varint,2,opt,name=tick_ms,json=tickMs,proto3" json:"tick_ms,omitempty"`
+	// missed is how many earlier ticks it stands for.
+	Missed        int32 `protobuf:"varint,3,opt,name=missed,proto3" json:"missed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Beat) Reset() {
+	*x = Beat{}
+	mi := &file_testapp_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Beat) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Beat) ProtoMessage() {}
+
+func (x *Beat) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Beat.ProtoReflect.Descriptor instead.
+func (*Beat) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *Beat) GetAgent() string {
+	if x != nil {
+		return x.Agent
+	}
+	return ""
+}
+
+func (x *Beat) GetTickMs() int64 {
+	if x != nil {
+		return x.TickMs
+	}
+	return 0
+}
+
+func (x *Beat) GetMissed() int32 {
+	if x != nil {
+		return x.Missed
+	}
+	return 0
+}
+
 var File_testapp_proto protoreflect.FileDescriptor
 
 const file_testapp_proto_rawDesc = "" +
@@ -653,7 +717,12 @@ const file_testapp_proto_rawDesc = "" +
 	"account_id\"R\n" +
 	"\bShipment\x123\n" +
 	"\x06orders\x18\x01 \x03(\v2\x1b.streamgen.testapp.v1.OrderR\x06orders:\x11\xb2\xa2\x19\r\n" +
-	"\tshipments\x10\x042\x83\x01\n" +
+	"\tshipments\x10\x04\"\\\n" +
+	"\x04Beat\x12\x14\n" +
+	"\x05agent\x18\x01 \x01(\tR\x05agent\x12\x17\n" +
+	"\atick_ms\x18\x02 \x01(\x03R\x06tickMs\x12\x16\n" +
+	"\x06missed\x18\x03 \x01(\x05R\x06missed:\r\xb2\xa2\x19\t\n" +
+	"\x05beats\x10\x012\x83\x01\n" +
 	"\bCheckout\x12g\n" +
 	"\x05Check\x12\x1b.streamgen.testapp.v1.Order\x1a\x1d.streamgen.testapp.v1.Receipt\"\"\xb2\xa2\x19\x1e\n" +
 	"\x1astreamgen.testapp.v1.Alert\x10\x04\x1a\x0e\xb2\xa2\x19\n" +
@@ -687,7 +756,14 @@ const file_testapp_proto_rawDesc = "" +
 	"\x04Ship\x12\x1b.streamgen.testapp.v1.Order\x1a\x1e.streamgen.testapp.v1.Shipment\"\x11\xb2\xa2\x19\r\x10\x02Z\t\b\n" +
 	"\x12\x05\x10\x80\x84\xaf_\x1a\n" +
 	"\xb2\xa2\x19\x06\n" +
-	"\x04sinkBAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
+	"\x04sink2\xc0\x01\n" +
+	"\x05Clock\x12H\n" +
+	"\x06Second\x12\x16.google.protobuf.Empty\x1a\x1a.streamgen.testapp.v1.Beat\"\n" +
+	"\xb2\xa2\x19\x06b\x04\n" +
+	"\x02\b\x01\x12`\n" +
+	"\x06Hourly\x12\x16.google.protobuf.Empty\x1a\x1a.streamgen.testapp.v1.Beat\"\"\xb2\xa2\x19\x1ej\x1a\n" +
+	"\t0 * * * *\x12\rEurope/Berlinx\x02\x1a\v\xb2\xa2\x19\a\n" +
+	"\x05clockBAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
 
 var (
 	file_testapp_proto_rawDescOnce sync.Once
@@ -701,7 +777,7 @@ func file_testapp_proto_rawDescGZIP() []byte {
 	return file_testapp_proto_rawDescData
 }
 
-var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_testapp_proto_goTypes = []any{
 	(*Order)(nil),         // 0: streamgen.testapp.v1.Order
 	(*Receipt)(nil),       // 1: streamgen.testapp.v1.Receipt
@@ -713,7 +789,8 @@ var file_testapp_proto_goTypes = []any{
 	(*Entry)(nil),         // 7: streamgen.testapp.v1.Entry
 	(*Journal)(nil),       // 8: streamgen.testapp.v1.Journal
 	(*Shipment)(nil),      // 9: streamgen.testapp.v1.Shipment
-	(*emptypb.Empty)(nil), // 10: google.protobuf.Empty
+	(*Beat)(nil),          // 10: streamgen.testapp.v1.Beat
+	(*emptypb.Empty)(nil), // 11: google.protobuf.Empty
 }
 var file_testapp_proto_depIdxs = []int32{
 	0,  // 0: streamgen.testapp.v1.Shipment.orders:type_name -> streamgen.testapp.v1.Order
@@ -725,16 +802,20 @@ var file_testapp_proto_depIdxs = []int32{
 	6,  // 6: streamgen.testapp.v1.Shop.Return:input_type -> streamgen.testapp.v1.Refund
 	7,  // 7: streamgen.testapp.v1.Notes.Append:input_type -> streamgen.testapp.v1.Entry
 	0,  // 8: streamgen.testapp.v1.Sink.Ship:input_type -> streamgen.testapp.v1.Order
-	1,  // 9: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
-	10, // 10: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
-	5,  // 11: streamgen.testapp.v1.Ledger.MinuteClosed:output_type -> streamgen.testapp.v1.MinuteTotal
-	3,  // 12: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
-	3,  // 13: streamgen.testapp.v1.Shop.Buy:output_type -> streamgen.testapp.v1.Tally
-	3,  // 14: streamgen.testapp.v1.Shop.Return:output_type -> streamgen.testapp.v1.Tally
-	8,  // 15: streamgen.testapp.v1.Notes.Append:output_type -> streamgen.testapp.v1.Journal
-	9,  // 16: streamgen.testapp.v1.Sink.Ship:output_type -> streamgen.testapp.v1.Shipment
-	9,  // [9:17] is the sub-list for method output_type
-	1,  // [1:9] is the sub-list for method input_type
+	11, // 9: streamgen.testapp.v1.Clock.Second:input_type -> google.protobuf.Empty
+	11, // 10: streamgen.testapp.v1.Clock.Hourly:input_type -> google.protobuf.Empty
+	1,  // 11: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
+	11, // 12: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
+	5,  // 13: streamgen.testapp.v1.Ledger.MinuteClosed:output_type -> streamgen.testapp.v1.MinuteTotal
+	3,  // 14: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
+	3,  // 15: streamgen.testapp.v1.Shop.Buy:output_type -> streamgen.testapp.v1.Tally
+	3,  // 16: streamgen.testapp.v1.Shop.Return:output_type -> streamgen.testapp.v1.Tally
+	8,  // 17: streamgen.testapp.v1.Notes.Append:output_type -> streamgen.testapp.v1.Journal
+	9,  // 18: streamgen.testapp.v1.Sink.Ship:output_type -> streamgen.testapp.v1.Shipment
+	10, // 19: streamgen.testapp.v1.Clock.Second:output_type -> streamgen.testapp.v1.Beat
+	10, // 20: streamgen.testapp.v1.Clock.Hourly:output_type -> streamgen.testapp.v1.Beat
+	11, // [11:21] is the sub-list for method output_type
+	1,  // [1:11] is the sub-list for method input_type
 	1,  // [1:1] is the sub-list for extension type_name
 	1,  // [1:1] is the sub-list for extension extendee
 	0,  // [0:1] is the sub-list for field type_name
@@ -751,9 +832,9 @@ func file_testapp_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_testapp_proto_rawDesc), len(file_testapp_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   11,
 			NumExtensions: 0,
-			NumServices:   6,
+			NumServices:   7,
 		},
 		GoTypes:           file_testapp_proto_goTypes,
 		DependencyIndexes: file_testapp_proto_depIdxs,

@@ -39,6 +39,8 @@ const (
 	JournalTopicName = "journals"
 	// ShipmentTopicName is the topic of Shipment messages.
 	ShipmentTopicName = "shipments"
+	// BeatTopicName is the topic of Beat messages.
+	BeatTopicName = "beats"
 )
 
 func _Order_Key(m proto.Message) []byte {
@@ -219,6 +221,20 @@ var _Shipment_TopicDesc = runtime.TopicDesc{
 // 4 partitions, keeping the input record's key). Send to it from outside an agent with its Send
 // method.
 var ShipmentTopic = runtime.NewTopic[*Shipment](&_Shipment_TopicDesc)
+
+var _Beat_TopicDesc = runtime.TopicDesc{
+	Name:              BeatTopicName,
+	Partitions:        1,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecProto,
+	MessageName:       "streamgen.testapp.v1.Beat",
+	New:               func() proto.Message { return new(Beat) },
+}
+
+// BeatTopic is a typed handle on topic "beats", which holds Beat messages (proto codec, 1
+// partitions, keeping the input record's key). Send to it from outside an agent with its Send
+// method.
+var BeatTopic = runtime.NewTopic[*Beat](&_Beat_TopicDesc)
 
 // CheckoutAppID is the app id of service streamgen.testapp.v1.Checkout: its consumer group.
 const CheckoutAppID = "checkout"
@@ -1357,4 +1373,134 @@ var _Sink_AppDesc = runtime.AppDesc{
 // with package worker, or test it with package streamtest.
 func RegisterSinkAgents(app *runtime.App, impl SinkAgents) error {
 	return app.Register(&_Sink_AppDesc, impl)
+}
+
+// ClockAppID is the app id of service streamgen.testapp.v1.Clock: its consumer group.
+const ClockAppID = "clock"
+
+// Dead-letter topics of the Clock app's agents.
+const (
+	// ClockSecondDeadLetterTopicName is where agent Second writes records it cannot process.
+	ClockSecondDeadLetterTopicName = "clock-second-dlq"
+	// ClockHourlyDeadLetterTopicName is where agent Hourly writes records it cannot process.
+	ClockHourlyDeadLetterTopicName = "clock-hourly-dlq"
+)
+
+// Clock ticks on the group's leader.
+//
+// ClockAgents is implemented by the agents of app "clock".
+// Embed UnimplementedClockAgents in implementations for forward compatibility.
+type ClockAgents interface {
+	// Second emits a beat every second.
+	Second(ctx context.Context, tick runtime.Tick, out ClockSecondEmitter) error
+	// Hourly emits a beat at minute 0 of every hour, Berlin time, skipping
+	// ticks that are late.
+	Hourly(ctx context.Context, tick runtime.Tick, out ClockHourlyEmitter) error
+}
+
+// UnimplementedClockAgents can be embedded to have forward compatible implementations: its methods
+// return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet goes to
+// the agent's error policy.
+type UnimplementedClockAgents struct{}
+
+// Second returns runtime.ErrUnimplemented.
+func (UnimplementedClockAgents) Second(context.Context, runtime.Tick, ClockSecondEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// Hourly returns runtime.ErrUnimplemented.
+func (UnimplementedClockAgents) Hourly(context.Context, runtime.Tick, ClockHourlyEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// ClockSecondEmitter emits the records of agent Second. Emitted records are produced after the
+// handler returns nil; when it returns an error, they are dropped and the input record goes to the
+// error policy.
+type ClockSecondEmitter interface {
+	// EmitBeat emits to topic "beats", keeping the input record's key.
+	EmitBeat(ctx context.Context, m *Beat) error
+}
+
+type _ClockSecondEmitter struct{ e *runtime.Emitter }
+
+func (x _ClockSecondEmitter) EmitBeat(ctx context.Context, m *Beat) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _Clock_Second_Handler(ctx context.Context, impl any, tick runtime.Tick, out *runtime.Emitter) error {
+	return impl.(ClockAgents).Second(ctx, tick, _ClockSecondEmitter{out})
+}
+
+// ClockHourlyEmitter emits the records of agent Hourly. Emitted records are produced after the
+// handler returns nil; when it returns an error, they are dropped and the input record goes to the
+// error policy.
+type ClockHourlyEmitter interface {
+	// EmitBeat emits to topic "beats", keeping the input record's key.
+	EmitBeat(ctx context.Context, m *Beat) error
+}
+
+type _ClockHourlyEmitter struct{ e *runtime.Emitter }
+
+func (x _ClockHourlyEmitter) EmitBeat(ctx context.Context, m *Beat) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _Clock_Hourly_Handler(ctx context.Context, impl any, tick runtime.Tick, out *runtime.Emitter) error {
+	return impl.(ClockAgents).Hourly(ctx, tick, _ClockHourlyEmitter{out})
+}
+
+var _Clock_AppDesc = runtime.AppDesc{
+	ID:          ClockAppID,
+	ServiceName: "streamgen.testapp.v1.Clock",
+	Check:       func(impl any) bool { _, ok := impl.(ClockAgents); return ok },
+	Agents: []*runtime.AgentDesc{
+		{
+			Name: "Second",
+			Outputs: []*runtime.TopicDesc{
+				BeatTopic.Desc(),
+			},
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              ClockSecondDeadLetterTopicName,
+				Partitions:        1,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+			},
+			Timer: &runtime.TimerDesc{
+				Every: 1000000000, // 1s
+			},
+			TickHandler: _Clock_Second_Handler,
+		},
+		{
+			Name: "Hourly",
+			Outputs: []*runtime.TopicDesc{
+				BeatTopic.Desc(),
+			},
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              ClockHourlyDeadLetterTopicName,
+				Partitions:        1,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+			},
+			Timer: &runtime.TimerDesc{
+				Cron:       "0 * * * *",
+				TimeZone:   "Europe/Berlin",
+				SkipMissed: true,
+			},
+			TickHandler: _Clock_Hourly_Handler,
+		},
+	},
+}
+
+// RegisterClockAgents registers the agents of app "clock", implemented by impl, on app. Run the app
+// with package worker, or test it with package streamtest.
+func RegisterClockAgents(app *runtime.App, impl ClockAgents) error {
+	return app.Register(&_Clock_AppDesc, impl)
 }

@@ -77,6 +77,11 @@ func generateAgentsInterface(g *protogen.GeneratedFile, a fileApp) {
 	for _, ag := range a.Agents {
 		m, an := methodOf(a.svc, ag), n.agent(ag)
 		switch {
+		case ag.Timer != nil:
+			leadingComment(g, 1, m.Comments.Leading, an.Method, " is called on each tick of its ", scheduleDoc(ag.Timer),
+				", once per app, on the group's leader.")
+			g.P(an.Method, "(ctx ", contextPkg.Ident("Context"), ", tick ", runtimePkg.Ident("Tick"), ", out ", an.Emitter, ") error")
+			continue
 		case ag.WindowClose != nil:
 			leadingComment(g, 1, m.Comments.Leading, an.Method, " is called once with the final value ",
 				"of each closed window of table ", strconv.Quote(ag.WindowClose.Name), ".")
@@ -106,8 +111,13 @@ func generateUnimplemented(g *protogen.GeneratedFile, a fileApp) {
 	for _, ag := range a.Agents {
 		m, an := methodOf(a.svc, ag), n.agent(ag)
 		comment(g, 0, an.Method, " returns runtime.ErrUnimplemented.")
-		g.P("func (", n.Unimplemented, ") ", an.Method, "(", contextPkg.Ident("Context"), ", ", inputType(ag), m.Input.GoIdent,
-			", ", an.Emitter, ") error {")
+		if ag.Timer != nil {
+			g.P("func (", n.Unimplemented, ") ", an.Method, "(", contextPkg.Ident("Context"), ", ", runtimePkg.Ident("Tick"),
+				", ", an.Emitter, ") error {")
+		} else {
+			g.P("func (", n.Unimplemented, ") ", an.Method, "(", contextPkg.Ident("Context"), ", ", inputType(ag), m.Input.GoIdent,
+				", ", an.Emitter, ") error {")
+		}
 		g.P("return ", runtimePkg.Ident("ErrUnimplemented"))
 		g.P("}")
 		g.P()
@@ -183,6 +193,14 @@ func inputType(ag *dsl.Agent) string {
 func generateHandler(g *protogen.GeneratedFile, a fileApp, ag *dsl.Agent) {
 	an := a.names.agent(ag)
 	m := methodOf(a.svc, ag)
+	if ag.Timer != nil {
+		g.P("func ", an.Handler, "(ctx ", contextPkg.Ident("Context"), ", impl any, tick ", runtimePkg.Ident("Tick"),
+			", out *", runtimePkg.Ident("Emitter"), ") error {")
+		g.P("return impl.(", a.names.Agents, ").", an.Method, "(ctx, tick, ", an.EmitterImpl, "{out})")
+		g.P("}")
+		g.P()
+		return
+	}
 	if ag.Batch != nil {
 		g.P("func ", an.Handler, "(ctx ", contextPkg.Ident("Context"), ", impl any, in []", protoPkg.Ident("Message"),
 			", out *", runtimePkg.Ident("Emitter"), ") error {")
@@ -230,9 +248,10 @@ func (r *renderer) generateAgentDesc(g *protogen.GeneratedFile, a fileApp, ag *d
 	an := a.names.agent(ag)
 	g.P("{")
 	g.P("Name: ", strconv.Quote(ag.Name), ",")
-	if ag.WindowClose != nil {
+	switch {
+	case ag.WindowClose != nil:
 		g.P("WindowClose: &", a.names.table(ag.WindowClose).Desc, ",")
-	} else {
+	case ag.Input != nil:
 		g.P("Input: ", r.topicRef(g, ag.Input), ",")
 	}
 	if len(ag.Outputs) > 0 {
@@ -259,10 +278,14 @@ func (r *renderer) generateAgentDesc(g *protogen.GeneratedFile, a fileApp, ag *d
 		g.P("OnMisplacedKey: ", misplacedKeyIdent(ag.OnMisplacedKey), ",")
 		g.P("Repartition: ", runtimePkg.Ident("RepartitionTopic"), "(", r.topicRef(g, ag.Input), ", ", an.Repartition, "),")
 	}
-	if ag.Batch != nil {
+	switch {
+	case ag.Timer != nil:
+		generateTimerDesc(g, ag.Timer)
+		g.P("TickHandler: ", an.Handler, ",")
+	case ag.Batch != nil:
 		g.P("Batch: &", runtimePkg.Ident("BatchDesc"), "{MaxRecords: ", ag.Batch.MaxRecords, ", MaxWait: ", int64(ag.Batch.MaxWait), "}, // ", ag.Batch.MaxWait.String())
 		g.P("BatchHandler: ", an.Handler, ",")
-	} else {
+	default:
 		g.P("Handler: ", an.Handler, ",")
 	}
 	generateTableDescRefs(g, a, ag.Tables)
@@ -317,4 +340,27 @@ func policyIdent(p streamgenv1.OnError) protogen.GoIdent {
 		return runtimePkg.Ident("OnErrorStop")
 	}
 	return runtimePkg.Ident("OnErrorDeadLetter")
+}
+
+// generateTimerDesc writes a timer or cron agent's runtime.TimerDesc.
+func generateTimerDesc(g *protogen.GeneratedFile, t *dsl.Timer) {
+	g.P("Timer: &", runtimePkg.Ident("TimerDesc"), "{")
+	if t.Cron != "" {
+		g.P("Cron: ", strconv.Quote(t.Cron), ",")
+		g.P("TimeZone: ", strconv.Quote(t.TimeZone), ",")
+	} else {
+		g.P("Every: ", int64(t.Every), ", // ", t.Every.String())
+	}
+	if t.OnMissedTicks == streamgenv1.MissedTicks_MISSED_TICKS_SKIP {
+		g.P("SkipMissed: true,")
+	}
+	g.P("},")
+}
+
+// scheduleDoc describes a timer's schedule for doc comments.
+func scheduleDoc(t *dsl.Timer) string {
+	if t.Cron != "" {
+		return "cron schedule " + strconv.Quote(t.Cron) + " (" + t.TimeZone + ")"
+	}
+	return "timer (every " + t.Every.String() + ")"
 }

@@ -68,12 +68,18 @@ func (r *renderer) mocksOf(g *protogen.GeneratedFile, a fileApp) []mocked {
 	agents := mocked{names: a.names.Mock, ident: pkg.Ident(a.names.Agents)}
 	for _, ag := range a.Agents {
 		an := a.names.agent(ag)
-		in := "*" + g.QualifiedGoIdent(methodOf(a.svc, ag).Input.GoIdent)
-		if ag.Batch != nil {
-			in = "[]" + in
+		// QualifiedGoIdent imports the type's package: only for a type used.
+		var in mockParam
+		switch {
+		case ag.Timer != nil:
+			in = mockParam{"tick", g.QualifiedGoIdent(runtimePkg.Ident("Tick"))}
+		case ag.Batch != nil:
+			in = mockParam{"in", "[]*" + g.QualifiedGoIdent(methodOf(a.svc, ag).Input.GoIdent)}
+		default:
+			in = mockParam{"in", "*" + g.QualifiedGoIdent(methodOf(a.svc, ag).Input.GoIdent)}
 		}
 		agents.methods = append(agents.methods, mockMethod{name: an.Method, params: []mockParam{
-			ctx, {"in", in}, {"out", g.QualifiedGoIdent(pkg.Ident(an.Emitter))},
+			ctx, in, {"out", g.QualifiedGoIdent(pkg.Ident(an.Emitter))},
 		}, results: []string{"error"}})
 	}
 	all := []mocked{agents}

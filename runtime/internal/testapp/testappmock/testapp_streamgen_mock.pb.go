@@ -170,6 +170,137 @@ func (mr *MockCheckoutCheckEmitterMockRecorder) EmitAlert(ctx, msg any) *gomock.
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitAlert", reflect.TypeOf((*MockCheckoutCheckEmitter)(nil).EmitAlert), ctx, msg)
 }
 
+// MockClockAgents is a mock of testapp.ClockAgents.
+type MockClockAgents struct {
+	ctrl     *gomock.Controller
+	recorder *MockClockAgentsMockRecorder
+}
+
+// MockClockAgentsMockRecorder records expected calls on a MockClockAgents.
+type MockClockAgentsMockRecorder struct {
+	mock *MockClockAgents
+}
+
+// NewMockClockAgents returns a new mock of ClockAgents.
+func NewMockClockAgents(ctrl *gomock.Controller) *MockClockAgents {
+	mock := &MockClockAgents{ctrl: ctrl}
+	mock.recorder = &MockClockAgentsMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockClockAgents) EXPECT() *MockClockAgentsMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.ClockAgents = (*MockClockAgents)(nil)
+
+// Second mocks the method of the same name.
+func (m *MockClockAgents) Second(ctx context.Context, tick runtime.Tick, out testapp.ClockSecondEmitter) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Second", ctx, tick, out)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Second declares an expected call of Second.
+func (mr *MockClockAgentsMockRecorder) Second(ctx, tick, out any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Second", reflect.TypeOf((*MockClockAgents)(nil).Second), ctx, tick, out)
+}
+
+// Hourly mocks the method of the same name.
+func (m *MockClockAgents) Hourly(ctx context.Context, tick runtime.Tick, out testapp.ClockHourlyEmitter) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Hourly", ctx, tick, out)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Hourly declares an expected call of Hourly.
+func (mr *MockClockAgentsMockRecorder) Hourly(ctx, tick, out any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Hourly", reflect.TypeOf((*MockClockAgents)(nil).Hourly), ctx, tick, out)
+}
+
+// MockClockHourlyEmitter is a mock of testapp.ClockHourlyEmitter.
+type MockClockHourlyEmitter struct {
+	ctrl     *gomock.Controller
+	recorder *MockClockHourlyEmitterMockRecorder
+}
+
+// MockClockHourlyEmitterMockRecorder records expected calls on a MockClockHourlyEmitter.
+type MockClockHourlyEmitterMockRecorder struct {
+	mock *MockClockHourlyEmitter
+}
+
+// NewMockClockHourlyEmitter returns a new mock of ClockHourlyEmitter.
+func NewMockClockHourlyEmitter(ctrl *gomock.Controller) *MockClockHourlyEmitter {
+	mock := &MockClockHourlyEmitter{ctrl: ctrl}
+	mock.recorder = &MockClockHourlyEmitterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockClockHourlyEmitter) EXPECT() *MockClockHourlyEmitterMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.ClockHourlyEmitter = (*MockClockHourlyEmitter)(nil)
+
+// EmitBeat mocks the method of the same name.
+func (m *MockClockHourlyEmitter) EmitBeat(ctx context.Context, msg *testapp.Beat) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "EmitBeat", ctx, msg)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// EmitBeat declares an expected call of EmitBeat.
+func (mr *MockClockHourlyEmitterMockRecorder) EmitBeat(ctx, msg any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitBeat", reflect.TypeOf((*MockClockHourlyEmitter)(nil).EmitBeat), ctx, msg)
+}
+
+// MockClockSecondEmitter is a mock of testapp.ClockSecondEmitter.
+type MockClockSecondEmitter struct {
+	ctrl     *gomock.Controller
+	recorder *MockClockSecondEmitterMockRecorder
+}
+
+// MockClockSecondEmitterMockRecorder records expected calls on a MockClockSecondEmitter.
+type MockClockSecondEmitterMockRecorder struct {
+	mock *MockClockSecondEmitter
+}
+
+// NewMockClockSecondEmitter returns a new mock of ClockSecondEmitter.
+func NewMockClockSecondEmitter(ctrl *gomock.Controller) *MockClockSecondEmitter {
+	mock := &MockClockSecondEmitter{ctrl: ctrl}
+	mock.recorder = &MockClockSecondEmitterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockClockSecondEmitter) EXPECT() *MockClockSecondEmitterMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.ClockSecondEmitter = (*MockClockSecondEmitter)(nil)
+
+// EmitBeat mocks the method of the same name.
+func (m *MockClockSecondEmitter) EmitBeat(ctx context.Context, msg *testapp.Beat) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "EmitBeat", ctx, msg)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// EmitBeat declares an expected call of EmitBeat.
+func (mr *MockClockSecondEmitterMockRecorder) EmitBeat(ctx, msg any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitBeat", reflect.TypeOf((*MockClockSecondEmitter)(nil).EmitBeat), ctx, msg)
+}
+
 // MockLedgerAddEmitter is a mock of testapp.LedgerAddEmitter.
 type MockLedgerAddEmitter struct {
 	ctrl     *gomock.Controller

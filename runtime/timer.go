@@ -1,0 +1,307 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // cron time zones, whatever the machine has
+
+	"github.com/robfig/cron/v3"
+)
+
+// Tick is what a timer or cron agent's handler gets: the scheduled time
+// it runs for.
+type Tick struct {
+	// Time is the tick's scheduled time (not when it runs: a tick runs at
+	// most a poll later, or later still after a missed stretch).
+	Time time.Time
+	// Missed is how many earlier ticks this one stands for: ticks that
+	// passed while no worker ran them (MISSED_TICKS_RUN_ONCE runs only the
+	// latest due one).
+	Missed int
+}
+
+// TickHandlerFunc calls a timer or cron agent's typed method on impl.
+// Generated code provides one per such agent.
+type TickHandlerFunc func(ctx context.Context, impl any, tick Tick, out *Emitter) error
+
+// TimerDesc is a timer or cron agent's schedule (the schema's agent
+// options timer, cron, run_on and on_missed_ticks). Its ticks run on the
+// group's leader (LeaderTopic).
+type TimerDesc struct {
+	// Every is a timer's interval: ticks come at every multiple of it
+	// since the Unix epoch. 0 for a cron.
+	Every time.Duration
+	// Cron is a cron's schedule (five fields, or @hourly and the like,
+	// robfig/cron's standard parser), read in TimeZone.
+	Cron string
+	// TimeZone is the IANA time zone of Cron; "" means UTC.
+	TimeZone string
+	// SkipMissed skips ticks that are not on time (MISSED_TICKS_SKIP)
+	// instead of running the latest due one (MISSED_TICKS_RUN_ONCE).
+	SkipMissed bool
+
+	sched      cron.Schedule
+	loc        *time.Location
+	fixedHours bool // the hour field names hours (not "*", "*/n", @hourly)
+}
+
+// String describes the schedule: "every 30s on the leader", or "cron
+// 0 * * * * (Europe/Berlin) on the leader".
+func (d *TimerDesc) String() string {
+	s := "every " + d.Every.String()
+	if d.Cron != "" {
+		tz := d.TimeZone
+		if tz == "" {
+			tz = "UTC"
+		}
+		s = "cron " + d.Cron + " (" + tz + ")"
+	}
+	s += " on the leader"
+	if d.SkipMissed {
+		s += ", missed ticks skipped"
+	}
+	return s
+}
+
+// MissedAfter is how late a tick may run and still be on time under
+// MISSED_TICKS_SKIP (unless the next tick is due sooner).
+const MissedAfter = time.Minute
+
+// parse checks the schedule; Next uses what it parsed.
+func (d *TimerDesc) parse() error {
+	if d.Cron == "" {
+		if d.Every <= 0 {
+			return fmt.Errorf("a timer needs a positive interval, or a cron schedule")
+		}
+		return nil
+	}
+	tz := d.TimeZone
+	if tz == "" {
+		tz = "UTC"
+	}
+	s := strings.TrimSpace(d.Cron)
+	if strings.HasPrefix(s, "CRON_TZ=") || strings.HasPrefix(s, "TZ=") {
+		return fmt.Errorf("cron %q: give the time zone in TimeZone, not in the schedule", d.Cron)
+	}
+	sched, err := cron.ParseStandard("CRON_TZ=" + tz + " " + s)
+	if err != nil {
+		return fmt.Errorf("cron %q in %s: %w", d.Cron, tz, err)
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return fmt.Errorf("cron time zone %q: %w", tz, err)
+	}
+	d.sched, d.loc = sched, loc
+	switch f := strings.Fields(s); {
+	case strings.HasPrefix(f[0], "@"):
+		d.fixedHours = f[0] != "@hourly" && f[0] != "@every"
+	case len(f) >= 2:
+		d.fixedHours = !strings.HasPrefix(f[1], "*")
+	}
+	return nil
+}
+
+// Next returns the first tick strictly after t.
+func (d *TimerDesc) Next(t time.Time) time.Time {
+	if d.Cron == "" {
+		n, e := t.UnixNano(), d.Every.Nanoseconds()
+		q := n / e
+		if n < 0 && n%e != 0 {
+			q-- // floor for times before 1970
+		}
+		return time.Unix(0, (q+1)*e).UTC()
+	}
+	if d.sched == nil {
+		if err := d.parse(); err != nil {
+			return time.Time{}
+		}
+	}
+	return d.cronNext(t)
+}
+
+// cronNext is a cron's next tick after t across daylight saving time, as
+// Vixie cron runs jobs: a schedule that names its hours runs once at a
+// local time the clocks pass twice (the first time), and at the end of a
+// gap when the clocks skip the local time it names (02:30 on a night
+// that goes from 02:00 to 03:00 runs at 03:00); one whose hours are "*"
+// or "*/n" (or @hourly) runs every real hour it matches, both times
+// included, none made up.
+func (d *TimerDesc) cronNext(t time.Time) time.Time {
+	n := d.sched.Next(t)
+	if !d.fixedHours || n.IsZero() {
+		return n
+	}
+	if sameWallMinute(n.In(d.loc), t.In(d.loc)) {
+		n = d.sched.Next(n) // the clocks fell back: t's local time again
+	}
+	// The clocks spring forward between t and n: does the schedule name a
+	// local time the gap swallowed?
+	_, end := t.In(d.loc).ZoneBounds()
+	if end.IsZero() || !end.After(t) || !end.Before(n) {
+		return n
+	}
+	_, before := t.In(d.loc).Zone()
+	_, after := end.In(d.loc).Zone()
+	if after <= before {
+		return n
+	}
+	// The same schedule on a clock that did not change: if it matches
+	// inside the gap, the tick runs when the gap ends.
+	fixed, err := cron.ParseStandard(fmt.Sprintf("CRON_TZ=%s %s", fixedZone(before), strings.TrimSpace(d.Cron)))
+	if err != nil {
+		return n
+	}
+	if m := fixed.Next(t); !m.Before(end) && m.Before(end.Add(time.Duration(after-before)*time.Second)) {
+		return end
+	}
+	return n
+}
+
+// fixedZone names a fixed UTC offset (in seconds) the way robfig/cron
+// reads a time zone, by name: "Etc/GMT±h" (whose sign is inverted). Only
+// whole hours have such names; in a zone whose offset before a gap is not
+// whole hours (Newfoundland), the name does not parse and a swallowed
+// local time is skipped, as robfig/cron itself does.
+func fixedZone(offset int) string {
+	h := -offset / 3600 // Etc/GMT signs are inverted
+	switch {
+	case h == 0:
+		return "UTC"
+	case h > 0:
+		return "Etc/GMT+" + strconv.Itoa(h)
+	}
+	return "Etc/GMT" + strconv.Itoa(h)
+}
+
+// sameWallMinute reports whether two local times show the same date,
+// hour and minute.
+func sameWallMinute(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd && a.Hour() == b.Hour() && a.Minute() == b.Minute()
+}
+
+// Due returns the tick to run at now when last was the last tick done
+// (the zero time when none was), and whether one is due: the latest
+// scheduled tick in (last, now], with how many earlier ones it stands
+// for; under SkipMissed only if it is on time (at most MissedAfter late,
+// and the only one due), else skipped reports how many were passed over
+// and tick.Time is the latest of them (to record as done).
+// With last zero nothing is due: a leader that finds no tick recorded
+// takes now as its last (its first tick is the next one after now).
+func (d *TimerDesc) Due(last, now time.Time) (tick Tick, ok bool, skipped int) {
+	if last.IsZero() {
+		return Tick{}, false, 0
+	}
+	next := d.Next(last)
+	if next.IsZero() || next.After(now) {
+		return Tick{}, false, 0
+	}
+	n := 0
+	t := next
+	for {
+		after := d.Next(t)
+		if after.IsZero() || after.After(now) || n >= maxMissedCount {
+			break
+		}
+		t = after
+		n++
+	}
+	if d.SkipMissed && (n > 0 || now.Sub(t) > MissedAfter) {
+		return Tick{Time: t}, false, n + 1
+	}
+	return Tick{Time: t, Missed: n}, true, 0
+}
+
+// maxMissedCount bounds the walk over missed ticks (a 100 ms timer down
+// for a day passes 864,000): past it, Missed stops counting and the tick
+// runs for the latest time walked, not now's. Long stretches are rare and
+// the handler learns at least this many were missed.
+const maxMissedCount = 100_000
+
+// TickRecord is the record a failed tick goes to the dead-letter topic
+// as: on the app's leader topic (partition 0, no offset), its value the
+// tick time (RFC 3339), its timestamp the tick time, its key the agent's
+// name.
+func TickRecord(appID, agent string, tick Tick) *Record {
+	return &Record{Topic: LeaderTopicName(appID), Partition: 0, Offset: -1, Key: []byte(agent),
+		Value: []byte(tick.Time.UTC().Format(time.RFC3339Nano)), Timestamp: tick.Time}
+}
+
+// LeaderTopicName is the app's leader topic: one partition, consumed by
+// the whole group; its owner is the group's leader.
+func LeaderTopicName(appID string) string { return appID + "-leader" }
+
+// LeaderTopic returns the app's leader topic, nil when no agent runs on
+// the leader. Its committed offset's metadata records the last tick each
+// timer agent has done (TickMetadata).
+func (a *App) LeaderTopic() *TopicDesc {
+	for _, ag := range a.agents {
+		if ag.Desc.Timer != nil {
+			return &TopicDesc{Name: LeaderTopicName(a.id), Partitions: 1, ReplicationFactor: -1, Codec: CodecBytes,
+				Config: map[string]string{"cleanup.policy": "compact"}}
+		}
+	}
+	return nil
+}
+
+// TickMetadata encodes the last tick done of each timer agent (by agent
+// name) as offset commit metadata: "name=unixmilli;..." in agent order.
+func TickMetadata(last map[string]time.Time, agents []*Agent) string {
+	var b strings.Builder
+	for _, ag := range agents {
+		t, ok := last[ag.Desc.Name]
+		if !ok || t.IsZero() {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(';')
+		}
+		b.WriteString(ag.Desc.Name + "=" + strconv.FormatInt(t.UnixMilli(), 10))
+	}
+	return b.String()
+}
+
+// ParseTickMetadata decodes TickMetadata; entries it cannot read are left
+// out (a leader then starts that agent afresh).
+func ParseTickMetadata(md string) map[string]time.Time {
+	out := map[string]time.Time{}
+	for _, kv := range strings.Split(md, ";") {
+		name, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			continue
+		}
+		ms, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			continue
+		}
+		out[name] = time.UnixMilli(ms).UTC()
+	}
+	return out
+}
+
+// ProcessTick runs a timer or cron agent on tick: call the handler,
+// recover a panic. On failure it returns a *ProcessError of the tick's
+// record (TickRecord) and an empty Result; the caller applies the error
+// policy, for dead letters with Agent.DeadLetter of that record.
+func (p *Processor) ProcessTick(ctx context.Context, tick Tick) (res Result, err error) {
+	ag, out := p.ag, &p.em
+	out.reset(ag.Desc, nil)
+	out.eventTime = tick.Time
+	rec := TickRecord(ag.app.id, ag.Desc.Name, tick)
+	defer func() {
+		if r := recover(); r != nil {
+			out.reset(ag.Desc, nil)
+			res, err = Result{}, ag.fail(rec, &PanicError{Value: r, Stack: debug.Stack()})
+		}
+	}()
+	if err := ag.Desc.TickHandler(ctx, ag.app.impl, tick, out); err != nil {
+		out.reset(ag.Desc, nil)
+		return Result{}, ag.fail(rec, err)
+	}
+	return out.result(), nil
+}
