@@ -31,7 +31,7 @@ type thread struct {
 	parts     map[kafka.TopicPartition]*partition  // running; touched only by the poll goroutine
 	restoring map[kafka.TopicPartition]*restoreJob // assigned, paused, restoring
 	stores    *storeSet
-	standby   *standbys // nil without standby replicas
+	standby   *standbys   // nil without standby replicas
 	leader    *leadership // set while the thread owns the leader topic's partition (leader.go)
 
 	stopping   atomic.Bool // the thread stops: lanes skip queued records
