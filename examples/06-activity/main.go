@@ -1,5 +1,7 @@
 // Command activity handles user activity: its Archive agent writes clicks
-// to an archive in batches (Faust's stream.take(500, within=2)).
+// to an archive in batches (Faust's stream.take(500, within=2)), and its
+// Heartbeat timer emits a pulse a second from the group's leader (Faust's
+// @app.timer(1.0, on_leader=True)).
 //
 //	go run ./examples/06-activity demo '{"userId":"u1","page":"/home","at":"1767261600000"}'
 //	ARCHIVE_DIR=/var/lib/activity go run ./examples/06-activity worker --brokers host:9092
@@ -60,6 +62,11 @@ func (a Agents) Archive(ctx context.Context, in []*activityv1.Click, out activit
 		return err
 	}
 	return out.EmitArchived(ctx, &activityv1.Archived{File: name, Clicks: int32(len(in))})
+}
+
+// Heartbeat emits the tick as a pulse.
+func (Agents) Heartbeat(ctx context.Context, tick runtime.Tick, out activityv1.ActivityHeartbeatEmitter) error {
+	return out.EmitPulse(ctx, &activityv1.Pulse{At: tick.Time.UnixMilli(), Missed: int32(tick.Missed)})
 }
 
 // NewApp returns the app with its agents registered, archiving to dir

@@ -21,6 +21,8 @@ const (
 	ClickTopicName = "clicks"
 	// ArchivedTopicName is the topic of Archived messages.
 	ArchivedTopicName = "archived-batches"
+	// PulseTopicName is the topic of Pulse messages.
+	PulseTopicName = "activity-pulses"
 )
 
 func _Click_Key(m proto.Message) []byte {
@@ -63,6 +65,20 @@ var _Archived_TopicDesc = runtime.TopicDesc{
 // Send method.
 var ArchivedTopic = runtime.NewTopic[*Archived](&_Archived_TopicDesc)
 
+var _Pulse_TopicDesc = runtime.TopicDesc{
+	Name:              PulseTopicName,
+	Partitions:        1,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecJSON,
+	MessageName:       "activity.v1.Pulse",
+	New:               func() proto.Message { return new(Pulse) },
+}
+
+// PulseTopic is a typed handle on topic "activity-pulses", which holds Pulse messages (json codec,
+// 1 partitions, keeping the input record's key). Send to it from outside an agent with its Send
+// method.
+var PulseTopic = runtime.NewTopic[*Pulse](&_Pulse_TopicDesc)
+
 // ActivityAppID is the app id of service activity.v1.Activity: its consumer group.
 const ActivityAppID = "activity"
 
@@ -70,6 +86,9 @@ const ActivityAppID = "activity"
 const (
 	// ActivityArchiveDeadLetterTopicName is where agent Archive writes records it cannot process.
 	ActivityArchiveDeadLetterTopicName = "activity-archive-dlq"
+	// ActivityHeartbeatDeadLetterTopicName is where agent Heartbeat writes records it cannot
+	// process.
+	ActivityHeartbeatDeadLetterTopicName = "activity-heartbeat-dlq"
 )
 
 // Activity is the user-activity app.
@@ -81,6 +100,9 @@ type ActivityAgents interface {
 	// files, standing in for a database or an object store) in batches of
 	// up to 500, at most 2 s after the first click of a batch.
 	Archive(ctx context.Context, in []*Click, out ActivityArchiveEmitter) error
+	// Heartbeat emits a pulse every second, once per app, on the group's
+	// leader: a dashboard that stops seeing pulses knows the app is down.
+	Heartbeat(ctx context.Context, tick runtime.Tick, out ActivityHeartbeatEmitter) error
 }
 
 // UnimplementedActivityAgents can be embedded to have forward compatible implementations: its
@@ -90,6 +112,11 @@ type UnimplementedActivityAgents struct{}
 
 // Archive returns runtime.ErrUnimplemented.
 func (UnimplementedActivityAgents) Archive(context.Context, []*Click, ActivityArchiveEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// Heartbeat returns runtime.ErrUnimplemented.
+func (UnimplementedActivityAgents) Heartbeat(context.Context, runtime.Tick, ActivityHeartbeatEmitter) error {
 	return runtime.ErrUnimplemented
 }
 
@@ -113,6 +140,24 @@ func _Activity_Archive_Handler(ctx context.Context, impl any, in []proto.Message
 		batch[i] = m.(*Click)
 	}
 	return impl.(ActivityAgents).Archive(ctx, batch, _ActivityArchiveEmitter{out})
+}
+
+// ActivityHeartbeatEmitter emits the records of agent Heartbeat. Emitted records are produced after
+// the handler returns nil; when it returns an error, they are dropped and the input record goes to
+// the error policy.
+type ActivityHeartbeatEmitter interface {
+	// EmitPulse emits to topic "activity-pulses", keeping the input record's key.
+	EmitPulse(ctx context.Context, m *Pulse) error
+}
+
+type _ActivityHeartbeatEmitter struct{ e *runtime.Emitter }
+
+func (x _ActivityHeartbeatEmitter) EmitPulse(ctx context.Context, m *Pulse) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _Activity_Heartbeat_Handler(ctx context.Context, impl any, tick runtime.Tick, out *runtime.Emitter) error {
+	return impl.(ActivityAgents).Heartbeat(ctx, tick, _ActivityHeartbeatEmitter{out})
 }
 
 var _Activity_AppDesc = runtime.AppDesc{
@@ -139,6 +184,26 @@ var _Activity_AppDesc = runtime.AppDesc{
 			},
 			Batch:        &runtime.BatchDesc{MaxRecords: 500, MaxWait: 2000000000}, // 2s
 			BatchHandler: _Activity_Archive_Handler,
+		},
+		{
+			Name: "Heartbeat",
+			Outputs: []*runtime.TopicDesc{
+				PulseTopic.Desc(),
+			},
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              ActivityHeartbeatDeadLetterTopicName,
+				Partitions:        1,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+			},
+			Timer: &runtime.TimerDesc{
+				Every: 1000000000, // 1s
+			},
+			TickHandler: _Activity_Heartbeat_Handler,
 		},
 	},
 }

@@ -9,6 +9,7 @@ import (
 	context "context"
 	gomock "github.com/golang/mock/gomock"
 	v1 "github.com/streamgen/streamgen/examples/06-activity/gen/activity/v1"
+	runtime "github.com/streamgen/streamgen/runtime"
 	reflect "reflect"
 )
 
@@ -51,6 +52,20 @@ func (mr *MockActivityAgentsMockRecorder) Archive(ctx, in, out any) *gomock.Call
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Archive", reflect.TypeOf((*MockActivityAgents)(nil).Archive), ctx, in, out)
 }
 
+// Heartbeat mocks the method of the same name.
+func (m *MockActivityAgents) Heartbeat(ctx context.Context, tick runtime.Tick, out v1.ActivityHeartbeatEmitter) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Heartbeat", ctx, tick, out)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Heartbeat declares an expected call of Heartbeat.
+func (mr *MockActivityAgentsMockRecorder) Heartbeat(ctx, tick, out any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Heartbeat", reflect.TypeOf((*MockActivityAgents)(nil).Heartbeat), ctx, tick, out)
+}
+
 // MockActivityArchiveEmitter is a mock of v1.ActivityArchiveEmitter.
 type MockActivityArchiveEmitter struct {
 	ctrl     *gomock.Controller
@@ -88,4 +103,44 @@ func (m *MockActivityArchiveEmitter) EmitArchived(ctx context.Context, msg *v1.A
 func (mr *MockActivityArchiveEmitterMockRecorder) EmitArchived(ctx, msg any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitArchived", reflect.TypeOf((*MockActivityArchiveEmitter)(nil).EmitArchived), ctx, msg)
+}
+
+// MockActivityHeartbeatEmitter is a mock of v1.ActivityHeartbeatEmitter.
+type MockActivityHeartbeatEmitter struct {
+	ctrl     *gomock.Controller
+	recorder *MockActivityHeartbeatEmitterMockRecorder
+}
+
+// MockActivityHeartbeatEmitterMockRecorder records expected calls on a
+// MockActivityHeartbeatEmitter.
+type MockActivityHeartbeatEmitterMockRecorder struct {
+	mock *MockActivityHeartbeatEmitter
+}
+
+// NewMockActivityHeartbeatEmitter returns a new mock of ActivityHeartbeatEmitter.
+func NewMockActivityHeartbeatEmitter(ctrl *gomock.Controller) *MockActivityHeartbeatEmitter {
+	mock := &MockActivityHeartbeatEmitter{ctrl: ctrl}
+	mock.recorder = &MockActivityHeartbeatEmitterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockActivityHeartbeatEmitter) EXPECT() *MockActivityHeartbeatEmitterMockRecorder {
+	return m.recorder
+}
+
+var _ v1.ActivityHeartbeatEmitter = (*MockActivityHeartbeatEmitter)(nil)
+
+// EmitPulse mocks the method of the same name.
+func (m *MockActivityHeartbeatEmitter) EmitPulse(ctx context.Context, msg *v1.Pulse) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "EmitPulse", ctx, msg)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// EmitPulse declares an expected call of EmitPulse.
+func (mr *MockActivityHeartbeatEmitterMockRecorder) EmitPulse(ctx, msg any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitPulse", reflect.TypeOf((*MockActivityHeartbeatEmitter)(nil).EmitPulse), ctx, msg)
 }
