@@ -87,3 +87,24 @@ func TestArchiveInBatches(t *testing.T) {
 		t.Errorf("archived-batches: %v, %v; want 500, then 1", news, err)
 	}
 }
+
+// TestHeartbeat: the driver is the leader; a pulse per second its clock
+// passes, none at its first Advance.
+func TestHeartbeat(t *testing.T) {
+	app, err := NewApp(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := streamtest.New(app)
+	start := time.Date(2026, 1, 1, 10, 0, 0, 500_000_000, time.UTC)
+	if err := d.Advance(start); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Advance(start.Add(3 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	pulses, err := streamtest.Output(d, activityv1.PulseTopic)
+	if err != nil || len(pulses) != 3 || pulses[0].GetAt() != start.Add(500*time.Millisecond).UnixMilli() {
+		t.Errorf("pulses %v, %v; want 3, the first at 10:00:01", pulses, err)
+	}
+}
