@@ -393,6 +393,14 @@ func (a *agentBuilder) batch() {
 			"remove batch, or the tables (a batch agent writes to a sink or emits records)")
 		return
 	}
+	if a.opt.GetMaxEventTimeAhead() != nil {
+		a.fail(inAgent(agentField.maxEventTimeAhead), a.where+" > option agent.max_event_time_ahead",
+			"a batch agent keeps no windows, so event time running ahead does not matter to it; remove max_event_time_ahead")
+	}
+	if a.opt.GetOnFutureEvent() != streamgenv1.FutureEvent_FUTURE_EVENT_UNSPECIFIED {
+		a.fail(inAgent(agentField.onFutureEvent), a.where+" > option agent.on_future_event",
+			"a batch agent keeps no windows, so event time running ahead does not matter to it; remove on_future_event")
+	}
 	ok := true
 	n := b.GetMaxRecords()
 	if n < 1 || n > MaxBatchRecords {
@@ -435,9 +443,9 @@ func (a *agentBuilder) timer() {
 		a.fail(inAgent(agentField.cron), a.where+" > option agent.cron", "an agent has a timer or a cron, not both; remove one")
 	case tm != nil:
 		d := tm.GetEvery().AsDuration()
-		if !tm.GetEvery().IsValid() || d < MinTimerEvery {
-			a.fail(inAgent(agentField.timer), a.where+" > option agent.timer.every",
-				"every is %v; give the interval, at least %v (e.g. every { seconds: 60 })", d, MinTimerEvery)
+		if !tm.GetEvery().IsValid() || d < MinTimerEvery || d%time.Millisecond != 0 {
+			a.fail(inAgent(agentField.timer, timerField.every), a.where+" > option agent.timer.every",
+				"every is %v; give the interval in whole milliseconds, at least %v (e.g. every { seconds: 60 })", d, MinTimerEvery)
 		}
 		t.Every = d
 	default:

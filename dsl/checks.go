@@ -69,8 +69,42 @@ func (b *builder) checkInternalTopics() {
 			b.checkChangelog(app, t, owner)
 			owner[t.Changelog.Name] = "table " + t.Name
 		}
+		b.checkLeaderTopic(app, owner)
 	}
 }
+
+// checkLeaderTopic checks that the leader topic of an app with timer or
+// cron agents ("<app id>-leader") is neither a declared topic nor in
+// owner, and is a valid topic name.
+func (b *builder) checkLeaderTopic(app *App, owner map[string]string) {
+	var timer *Agent
+	for _, ag := range app.Agents {
+		if ag.Timer != nil {
+			timer = ag
+			break
+		}
+	}
+	if timer == nil {
+		return
+	}
+	at := inApp(appField.id)
+	path := fmt.Sprintf("service %s > option app.id", app.Service.Name())
+	name := LeaderTopic(app.ID)
+	if why := ValidTopicName(name); why != "" {
+		b.errorf(app.Service, at, path, "leader topic %q (of the timer and cron agents) %s; shorten the app id", name, why)
+	}
+	if d := b.model.Topics[name]; d != nil {
+		b.errorf(app.Service, at, path, "leader topic %q (of the timer and cron agents) is also the topic of %s; rename that topic", name, d.Message.FullName())
+	}
+	if prev, dup := owner[name]; dup {
+		b.errorf(app.Service, at, path, "leader topic %q (of the timer and cron agents) is also used by %s", name, prev)
+	}
+	owner[name] = "app " + app.ID + "'s leader topic"
+}
+
+// LeaderTopic is the leader topic of app id's timer and cron agents, as
+// runtime.LeaderTopicName names it.
+func LeaderTopic(appID string) string { return appID + "-leader" }
 
 // checkDeadLetter checks that ag's dead-letter topic is neither a declared
 // topic nor in owner.

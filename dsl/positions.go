@@ -85,6 +85,9 @@ var agentField = struct {
 	onMissedTicks:     fieldNumber(&streamgenv1.Agent{}, "on_missed_ticks"),
 }
 
+// timerField holds the field numbers of streamgen.v1.Timer.
+var timerField = struct{ every int32 }{every: fieldNumber(&streamgenv1.Timer{}, "every")}
+
 // cronField holds the field numbers of streamgen.v1.Cron.
 var cronField = struct{ schedule, timeZone int32 }{
 	schedule: fieldNumber(&streamgenv1.Cron{}, "schedule"),

@@ -93,6 +93,9 @@ func (a *App) Register(desc *AppDesc, impl any) error {
 			}
 		}
 	}
+	if n := tickMetadataSize(desc); n > MaxTickMetadata {
+		return fmt.Errorf("streamgen: Register %s: the last ticks of its timer and cron agents take up to %d bytes of offset commit metadata, more than the %d a broker keeps by default (offset.metadata.max.bytes): shorten the agents' names or use fewer", desc.ServiceName, n, MaxTickMetadata)
+	}
 	a.id, a.service, a.impl = desc.ID, desc.ServiceName, impl
 	a.exactlyOnce, a.commitInterval = desc.ExactlyOnce, desc.CommitInterval
 	for _, d := range desc.Agents {

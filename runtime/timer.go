@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // cron time zones, whatever the machine has
 
@@ -44,7 +45,17 @@ type TimerDesc struct {
 	// instead of running the latest due one (MISSED_TICKS_RUN_ONCE).
 	SkipMissed bool
 
+	// The parsed cron, once (TimerDescs of generated code are shared by
+	// every App that registers them).
+	once   sync.Once
+	parsed *parsedCron
+	err    error
+}
+
+// parsedCron is a cron schedule ready to use.
+type parsedCron struct {
 	sched      cron.Schedule
+	plain      cron.Schedule // the schedule read in each time's own location
 	loc        *time.Location
 	fixedHours bool // the hour field names hours (not "*", "*/n", @hourly)
 }
@@ -74,35 +85,46 @@ const MissedAfter = time.Minute
 // parse checks the schedule; Next uses what it parsed.
 func (d *TimerDesc) parse() error {
 	if d.Cron == "" {
-		if d.Every <= 0 {
-			return fmt.Errorf("a timer needs a positive interval, or a cron schedule")
+		if d.Every <= 0 || d.Every%time.Millisecond != 0 {
+			// Ticks are recorded in milliseconds (TickMetadata).
+			return fmt.Errorf("a timer needs a positive interval of whole milliseconds (not %v), or a cron schedule", d.Every)
 		}
 		return nil
 	}
-	tz := d.TimeZone
+	d.once.Do(func() { d.parsed, d.err = parseCron(d.Cron, d.TimeZone) })
+	return d.err
+}
+
+// parseCron parses schedule in time zone tz ("" is UTC).
+func parseCron(schedule, tz string) (*parsedCron, error) {
+	d := &TimerDesc{Cron: schedule, TimeZone: tz}
 	if tz == "" {
 		tz = "UTC"
 	}
 	s := strings.TrimSpace(d.Cron)
 	if strings.HasPrefix(s, "CRON_TZ=") || strings.HasPrefix(s, "TZ=") {
-		return fmt.Errorf("cron %q: give the time zone in TimeZone, not in the schedule", d.Cron)
+		return nil, fmt.Errorf("cron %q: give the time zone in TimeZone, not in the schedule", d.Cron)
 	}
 	sched, err := cron.ParseStandard("CRON_TZ=" + tz + " " + s)
 	if err != nil {
-		return fmt.Errorf("cron %q in %s: %w", d.Cron, tz, err)
+		return nil, fmt.Errorf("cron %q in %s: %w", d.Cron, tz, err)
 	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
-		return fmt.Errorf("cron time zone %q: %w", tz, err)
+		return nil, fmt.Errorf("cron time zone %q: %w", tz, err)
 	}
-	d.sched, d.loc = sched, loc
+	plain, err := cron.ParseStandard(s)
+	if err != nil {
+		return nil, fmt.Errorf("cron %q: %w", d.Cron, err)
+	}
+	p := &parsedCron{sched: sched, plain: plain, loc: loc}
 	switch f := strings.Fields(s); {
 	case strings.HasPrefix(f[0], "@"):
-		d.fixedHours = f[0] != "@hourly" && f[0] != "@every"
+		p.fixedHours = f[0] != "@hourly" && f[0] != "@every"
 	case len(f) >= 2:
-		d.fixedHours = !strings.HasPrefix(f[1], "*")
+		p.fixedHours = !strings.HasPrefix(f[1], "*")
 	}
-	return nil
+	return p, nil
 }
 
 // Next returns the first tick strictly after t.
@@ -115,28 +137,29 @@ func (d *TimerDesc) Next(t time.Time) time.Time {
 		}
 		return time.Unix(0, (q+1)*e).UTC()
 	}
-	if d.sched == nil {
-		if err := d.parse(); err != nil {
-			return time.Time{}
-		}
+	if err := d.parse(); err != nil {
+		return time.Time{}
 	}
-	return d.cronNext(t)
+	return d.parsed.next(t)
 }
 
-// cronNext is a cron's next tick after t across daylight saving time, as
+// next is a cron's next tick after t across daylight saving time, as
 // Vixie cron runs jobs: a schedule that names its hours runs once at a
 // local time the clocks pass twice (the first time), and at the end of a
 // gap when the clocks skip the local time it names (02:30 on a night
 // that goes from 02:00 to 03:00 runs at 03:00); one whose hours are "*"
 // or "*/n" (or @hourly) runs every real hour it matches, both times
 // included, none made up.
-func (d *TimerDesc) cronNext(t time.Time) time.Time {
+func (d *parsedCron) next(t time.Time) time.Time {
 	n := d.sched.Next(t)
 	if !d.fixedHours || n.IsZero() {
 		return n
 	}
-	if sameWallMinute(n.In(d.loc), t.In(d.loc)) {
-		n = d.sched.Next(n) // the clocks fell back: t's local time again
+	// The clocks fell back between t and n: a local time not after t's
+	// came already (once for each of the schedule's minutes in the hour
+	// that repeats).
+	for i := 0; i < 1000 && !n.IsZero() && !wall(n.In(d.loc)).After(wall(t.In(d.loc))); i++ {
+		n = d.sched.Next(n)
 	}
 	// The clocks spring forward between t and n: does the schedule name a
 	// local time the gap swallowed?
@@ -149,40 +172,21 @@ func (d *TimerDesc) cronNext(t time.Time) time.Time {
 	if after <= before {
 		return n
 	}
-	// The same schedule on a clock that did not change: if it matches
-	// inside the gap, the tick runs when the gap ends.
-	fixed, err := cron.ParseStandard(fmt.Sprintf("CRON_TZ=%s %s", fixedZone(before), strings.TrimSpace(d.Cron)))
-	if err != nil {
-		return n
-	}
-	if m := fixed.Next(t); !m.Before(end) && m.Before(end.Add(time.Duration(after-before)*time.Second)) {
+	// The same schedule on a clock that kept t's offset (robfig/cron reads
+	// a schedule without a time zone in the time's own location): if it
+	// matches inside the gap, the tick runs when the gap ends.
+	m := d.plain.Next(t.In(time.FixedZone("", before)))
+	if !m.Before(end) && m.Before(end.Add(time.Duration(after-before)*time.Second)) {
 		return end
 	}
 	return n
 }
 
-// fixedZone names a fixed UTC offset (in seconds) the way robfig/cron
-// reads a time zone, by name: "Etc/GMT±h" (whose sign is inverted). Only
-// whole hours have such names; in a zone whose offset before a gap is not
-// whole hours (Newfoundland), the name does not parse and a swallowed
-// local time is skipped, as robfig/cron itself does.
-func fixedZone(offset int) string {
-	h := -offset / 3600 // Etc/GMT signs are inverted
-	switch {
-	case h == 0:
-		return "UTC"
-	case h > 0:
-		return "Etc/GMT+" + strconv.Itoa(h)
-	}
-	return "Etc/GMT" + strconv.Itoa(h)
-}
-
-// sameWallMinute reports whether two local times show the same date,
-// hour and minute.
-func sameWallMinute(a, b time.Time) bool {
-	ay, am, ad := a.Date()
-	by, bm, bd := b.Date()
-	return ay == by && am == bm && ad == bd && a.Hour() == b.Hour() && a.Minute() == b.Minute()
+// wall is a local time's wall clock (date, hour, minute, second) as a UTC
+// time: comparable across the offsets of one location.
+func wall(t time.Time) time.Time {
+	y, mo, d := t.Date()
+	return time.Date(y, mo, d, t.Hour(), t.Minute(), t.Second(), 0, time.UTC)
 }
 
 // Due returns the tick to run at now when last was the last tick done
@@ -264,6 +268,23 @@ func TickMetadata(last map[string]time.Time, agents []*Agent) string {
 		b.WriteString(ag.Desc.Name + "=" + strconv.FormatInt(t.UnixMilli(), 10))
 	}
 	return b.String()
+}
+
+// MaxTickMetadata is the most offset commit metadata TickMetadata may
+// take: the brokers' default offset.metadata.max.bytes (4096); a commit
+// with more is refused (OFFSET_METADATA_TOO_LARGE).
+const MaxTickMetadata = 4096
+
+// tickMetadataSize bounds TickMetadata's size for desc's timer agents:
+// name, '=', 13 digits of milliseconds, ';'.
+func tickMetadataSize(desc *AppDesc) int {
+	n := 0
+	for _, d := range desc.Agents {
+		if d.Timer != nil {
+			n += len(d.Name) + 1 + 13 + 1
+		}
+	}
+	return n
 }
 
 // ParseTickMetadata decodes TickMetadata; entries it cannot read are left

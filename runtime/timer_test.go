@@ -62,6 +62,37 @@ func TestTimerNext(t *testing.T) {
 	if fmt.Sprint(got) != "[01:00 03:00 04:00]" {
 		t.Errorf("hourly in Berlin across the spring forward: %v (local), want no made-up 02:00", got)
 	}
+	// Two minutes in the hour that comes twice: each runs once.
+	ny, _ := time.LoadLocation("America/New_York")
+	twice := mustParse(t, &TimerDesc{Cron: "0,30 1 * * *", TimeZone: "America/New_York"})
+	got = nil
+	for at, i := time.Date(2024, 11, 2, 12, 0, 0, 0, ny), 0; i < 3; i++ {
+		at = twice.Next(at)
+		got = append(got, at.In(ny).Format("01-02 15:04 MST"))
+	}
+	if fmt.Sprint(got) != "[11-03 01:00 EDT 11-03 01:30 EDT 11-04 01:00 EST]" {
+		t.Errorf("0,30 1 * * * in New York across the fall back: %v, want each local time once", got)
+	}
+	// A zone whose offset is not whole hours (Newfoundland, -3:30): on
+	// 2024-03-10 the clocks go from 02:00 to 03:00; 02:30 runs when the gap
+	// ends, 03:15 (which exists) once, at 03:15.
+	nf, _ := time.LoadLocation("America/St_Johns")
+	early := mustParse(t, &TimerDesc{Cron: "30 2 * * *", TimeZone: "America/St_Johns"})
+	got = nil
+	for at, i := time.Date(2024, 3, 9, 12, 0, 0, 0, nf), 0; i < 2; i++ {
+		at = early.Next(at)
+		got = append(got, at.In(nf).Format("01-02 15:04 MST"))
+	}
+	if fmt.Sprint(got) != "[03-10 03:00 NDT 03-11 02:30 NDT]" {
+		t.Errorf("30 2 * * * in St. John's across the spring forward: %v", got)
+	}
+	late := mustParse(t, &TimerDesc{Cron: "15 3 * * *", TimeZone: "America/St_Johns"})
+	if at := late.Next(time.Date(2024, 3, 9, 12, 0, 0, 0, nf)); at.In(nf).Format("01-02 15:04") != "03-10 03:15" {
+		t.Errorf("15 3 * * * in St. John's: %v, want 03-10 03:15", at.In(nf))
+	}
+	if err := (&TimerDesc{Every: 1500 * time.Microsecond}).parse(); err == nil {
+		t.Error("an interval that is not whole milliseconds was accepted")
+	}
 	hourly := mustParse(t, &TimerDesc{Cron: "@hourly", TimeZone: "Asia/Kolkata"})
 	if got := hourly.Next(time.Date(2026, 1, 1, 10, 10, 0, 0, time.UTC)); !got.Equal(time.Date(2026, 1, 1, 10, 30, 0, 0, time.UTC)) {
 		t.Errorf("@hourly in Kolkata (UTC+5:30) after 10:10 UTC: %v, want 10:30 UTC", got)

@@ -123,7 +123,11 @@ func selectAgents(app *runtime.App, name string) ([]*runtime.Agent, error) {
 			continue
 		}
 		if name != "" && ag.Desc.Input == nil {
-			return nil, fmt.Errorf("--agent %s consumes no topic (it runs on closed windows): it has no offsets to reset", name)
+			why := "it runs on closed windows"
+			if ag.Desc.Timer != nil {
+				why = "it runs on time, on the group's leader"
+			}
+			return nil, fmt.Errorf("--agent %s consumes no topic (%s): it has no offsets to reset", name, why)
 		}
 		if ag.Desc.Input != nil {
 			out = append(out, ag)

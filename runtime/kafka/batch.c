@@ -220,6 +220,12 @@ int sg_committed(sg_client *c, char **topics, int32_t *parts, int64_t *offs, cha
     return code;
   }
   for (int i = 0; i < l->cnt; i++) {
+    if (l->elems[i].err) {
+      code = l->elems[i].err;
+      break;
+    }
+  }
+  for (int i = 0; !code && i < l->cnt; i++) {
     // librdkafka may reorder the list: report by topic and partition.
     for (int j = 0; j < n; j++) {
       if (parts[j] != l->elems[i].partition || strcmp(topics[j], l->elems[i].topic) != 0) continue;
@@ -233,7 +239,7 @@ int sg_committed(sg_client *c, char **topics, int32_t *parts, int64_t *offs, cha
     }
   }
   rd_kafka_topic_partition_list_destroy(l);
-  return 0;
+  return code;
 }
 
 int sg_commit_done(sg_client *c, int *err) {

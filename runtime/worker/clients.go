@@ -48,9 +48,12 @@ func (t *thread) replaceClients(why error, producerToo bool) error {
 		"error", why, "producer_too", producerToo)
 	owned := append(t.running(), t.restoringPartitions()...)
 	t.stopRestores(t.restoringPartitions())
+	// Partitions waiting for a rewind first: revoking the running ones
+	// (not in a rebalance callback) would otherwise rewind them on the
+	// failed consumer and start them again.
+	t.commit.dropAll()
 	t.commit.revoke(t.running(), true)
-	t.commit.dropAll() // exactly once: partitions waiting for a rewind
-	t.unlead(owned)
+	t.leader, t.tickCommits = nil, 0 // the new consumer rejoins; its results queue is new
 	if t.standby != nil {
 		t.standby.revoked(owned)
 	}

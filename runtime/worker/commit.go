@@ -64,7 +64,7 @@ type atLeastOnce struct {
 
 	moved      map[kafka.TopicPartition]bool // offsets stored since the last commit started
 	committing time.Time                     // when the commit in flight started; zero: none
-	inFlight   int                           // its partitions
+	inFlight   []kafka.TopicPartition        // its partitions (moved again when it fails)
 	lastCommit time.Time                     // when the last commit started
 }
 
@@ -137,10 +137,14 @@ func (c *atLeastOnce) afterPoll(batch []*runtime.Record) []*runtime.Record {
 	}
 	if !errors.Is(err, kafka.ErrNoOffset) {
 		if err != nil {
-			// The offsets stay stored: the next commit carries them.
+			// The offsets stay stored: the next commit carries them, on a
+			// quiet stream too.
 			c.t.log.Warn("committing offsets failed; the next commit retries", "error", err)
+			for _, tp := range c.inFlight {
+				c.moved[tp] = true
+			}
 		}
-		c.t.w.hooks.onCommit(Commit{Thread: c.t.id, Took: time.Since(c.committing), Partitions: c.inFlight, Err: err})
+		c.t.w.hooks.onCommit(Commit{Thread: c.t.id, Took: time.Since(c.committing), Partitions: len(c.inFlight), Err: err})
 	}
 	c.committing = time.Time{}
 	return batch
@@ -173,7 +177,10 @@ func (c *atLeastOnce) commit() {
 		c.t.w.hooks.onCommit(Commit{Thread: c.t.id, Err: err})
 		return
 	}
-	c.committing, c.inFlight = c.lastCommit, len(c.moved)
+	c.committing, c.inFlight = c.lastCommit, c.inFlight[:0]
+	for tp := range c.moved {
+		c.inFlight = append(c.inFlight, tp)
+	}
 	clear(c.moved)
 }
 

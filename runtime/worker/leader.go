@@ -41,7 +41,6 @@ type leadership struct {
 	loadAt  time.Time               // when to try loading again after a failure
 	running map[string]runtime.Tick // per agent: the tick handed to its lane, not known done
 	dirty   bool                    // at least once: last moved since it was last committed
-	commits int                     // at least once: explicit commits in flight
 
 	mu   sync.Mutex
 	done []doneTick // at least once: ticks whose outputs were acknowledged (delivery goroutine)
@@ -86,14 +85,20 @@ func (t *thread) runTicks() {
 	t.ticksDone(l)
 	for i, ag := range p.agents {
 		name := ag.Desc.Name
-		if _, busy := l.running[name]; busy {
-			continue
+		// A tick handed to the lane counts as done for what is due next:
+		// the lane runs ticks in order, and exactly once they commit
+		// together (ticksCommitted) or run again together (ticksAborted).
+		after := l.last[name]
+		if r, ok := l.running[name]; ok && r.Time.After(after) {
+			after = r.Time
 		}
-		tick, ok, skipped := ag.Desc.Timer.Due(l.last[name], now)
+		tick, ok, skipped := ag.Desc.Timer.Due(after, now)
 		if skipped > 0 {
 			t.log.Warn("ticks skipped: not on time (on_missed_ticks: MISSED_TICKS_SKIP)", "agent", ag.Name(), "skipped", skipped, "latest", tick.Time)
-			l.last[name] = tick.Time
-			l.dirty = true
+			if _, busy := l.running[name]; !busy {
+				l.last[name] = tick.Time
+				l.dirty = true
+			}
 			continue
 		}
 		if !ok {
@@ -106,11 +111,11 @@ func (t *thread) runTicks() {
 		if !t.w.exactlyOnce {
 			f.OnDone = func(*lane.Input) { l.finished(name, tick) }
 		}
-		l.running[name] = tick
 		select {
 		case p.lanes[i][0].ch <- laneMsg{in: f}:
+			l.running[name] = tick
 		case <-t.loopDone:
-			return
+			return // stopping: the tick is not handed over, nor recorded
 		}
 	}
 }
@@ -157,7 +162,9 @@ func (t *thread) ticksDone(l *leadership) {
 		if d.tick.Time.After(l.last[d.agent]) {
 			l.last[d.agent] = d.tick.Time
 		}
-		delete(l.running, d.agent)
+		if r, ok := l.running[d.agent]; ok && !r.Time.After(d.tick.Time) {
+			delete(l.running, d.agent) // no later tick of the agent is running
+		}
 		l.dirty = true
 	}
 }
@@ -186,25 +193,25 @@ func (t *thread) commitTicks() {
 	if l == nil {
 		return
 	}
-	for l.commits > 0 {
+	for t.tickCommits > 0 {
 		done, err := t.consumer.CommitOffsetsDone()
 		if !done {
 			break
 		}
-		l.commits--
+		t.tickCommits--
 		if err != nil {
 			t.log.Warn("committing the last ticks done failed; the next commit retries", "error", err)
 			l.dirty = true
 		}
 	}
-	if !l.dirty || l.last == nil || l.commits > 0 {
+	if !l.dirty || l.last == nil || t.tickCommits > 0 {
 		return
 	}
 	if err := t.consumer.CommitOffsetsAsync([]kafka.Offset{l.tickOffset(t.w.topo.byTopic[l.tp.Topic], false)}); err != nil {
 		t.log.Warn("committing the last ticks done failed; the next commit retries", "error", err)
 		return
 	}
-	l.commits++
+	t.tickCommits++
 	l.dirty = false
 }
 
@@ -231,15 +238,15 @@ func (t *thread) handOver(tps []kafka.TopicPartition) {
 	for t.ticksDone(l); len(l.running) > 0 && time.Now().Before(deadline); t.ticksDone(l) {
 		time.Sleep(2 * time.Millisecond)
 	}
-	l.dirty = l.dirty || l.commits > 0
-	for ; l.commits > 0 && time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+	l.dirty = l.dirty || t.tickCommits > 0
+	for ; t.tickCommits > 0 && time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
 		t.commitTicks() // reads results; starts none while one is in flight
 	}
 	t.commitTicks()
-	for l.commits > 0 && time.Now().Before(deadline) {
+	for t.tickCommits > 0 && time.Now().Before(deadline) {
 		time.Sleep(2 * time.Millisecond)
 		if done, err := t.consumer.CommitOffsetsDone(); done {
-			l.commits--
+			t.tickCommits--
 			if err != nil {
 				t.log.Warn("committing the last ticks done before handing the leadership over failed; the next leader may run them again", "error", err)
 			}

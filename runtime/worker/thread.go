@@ -33,6 +33,10 @@ type thread struct {
 	stores    *storeSet
 	standby   *standbys   // nil without standby replicas
 	leader    *leadership // set while the thread owns the leader topic's partition (leader.go)
+	// tickCommits counts the consumer's explicit commits of the last
+	// ticks in flight (at least once, leader.go): their results come in
+	// order on the consumer's queue, whatever leadership started them.
+	tickCommits int
 
 	stopping   atomic.Bool // the thread stops: lanes skip queued records
 	inCallback bool        // in Poll, where rebalance callbacks run

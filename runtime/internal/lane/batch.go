@@ -74,11 +74,18 @@ func (l *Lane) FlushBatch() {
 		recs[i] = f.Rec
 	}
 	res, errs := l.proc.ProcessBatch(l.cfg.Ctx, recs)
-	if errs == nil {
+	if len(res.Records) > 0 {
 		if err := l.checkBatchSizes(recs, res); err != nil {
-			res, errs = runtime.Result{}, make([]error, len(recs))
+			// Producing would fail, and again after every restart: the
+			// batch's records go to the error policy instead.
+			res = runtime.Result{}
+			if errs == nil {
+				errs = make([]error, len(recs))
+			}
 			for i := range errs {
-				errs[i] = err
+				if errs[i] == nil {
+					errs[i] = err
+				}
 			}
 		}
 	}

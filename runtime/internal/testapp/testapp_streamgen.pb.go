@@ -1334,11 +1334,11 @@ func (x _SinkShipEmitter) EmitShipment(ctx context.Context, m *Shipment) error {
 }
 
 func _Sink_Ship_Handler(ctx context.Context, impl any, in []proto.Message, out *runtime.Emitter) error {
-	batch := make([]*Order, len(in))
-	for i, m := range in {
-		batch[i] = m.(*Order)
+	typedIn := make([]*Order, len(in))
+	for i := range in {
+		typedIn[i] = in[i].(*Order)
 	}
-	return impl.(SinkAgents).Ship(ctx, batch, _SinkShipEmitter{out})
+	return impl.(SinkAgents).Ship(ctx, typedIn, _SinkShipEmitter{out})
 }
 
 var _Sink_AppDesc = runtime.AppDesc{

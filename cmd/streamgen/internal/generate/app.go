@@ -204,11 +204,12 @@ func generateHandler(g *protogen.GeneratedFile, a fileApp, ag *dsl.Agent) {
 	if ag.Batch != nil {
 		g.P("func ", an.Handler, "(ctx ", contextPkg.Ident("Context"), ", impl any, in []", protoPkg.Ident("Message"),
 			", out *", runtimePkg.Ident("Emitter"), ") error {")
-		g.P("batch := make([]*", m.Input.GoIdent, ", len(in))")
-		g.P("for i, m := range in {")
-		g.P("batch[i] = m.(*", m.Input.GoIdent, ")")
+		// Local names no Go package is called (imports keep their names).
+		g.P("typedIn := make([]*", m.Input.GoIdent, ", len(in))")
+		g.P("for i := range in {")
+		g.P("typedIn[i] = in[i].(*", m.Input.GoIdent, ")")
 		g.P("}")
-		g.P("return impl.(", a.names.Agents, ").", an.Method, "(ctx, batch, ", an.EmitterImpl, "{out})")
+		g.P("return impl.(", a.names.Agents, ").", an.Method, "(ctx, typedIn, ", an.EmitterImpl, "{out})")
 		g.P("}")
 		g.P()
 		return

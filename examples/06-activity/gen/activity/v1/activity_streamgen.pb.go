@@ -135,11 +135,11 @@ func (x _ActivityArchiveEmitter) EmitArchived(ctx context.Context, m *Archived) 
 }
 
 func _Activity_Archive_Handler(ctx context.Context, impl any, in []proto.Message, out *runtime.Emitter) error {
-	batch := make([]*Click, len(in))
-	for i, m := range in {
-		batch[i] = m.(*Click)
+	typedIn := make([]*Click, len(in))
+	for i := range in {
+		typedIn[i] = in[i].(*Click)
 	}
-	return impl.(ActivityAgents).Archive(ctx, batch, _ActivityArchiveEmitter{out})
+	return impl.(ActivityAgents).Archive(ctx, typedIn, _ActivityArchiveEmitter{out})
 }
 
 // ActivityHeartbeatEmitter emits the records of agent Heartbeat. Emitted records are produced after

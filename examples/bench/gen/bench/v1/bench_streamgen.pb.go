@@ -883,11 +883,11 @@ func (x _BenchBatchUppercaseEmitter) EmitUpperBatch(ctx context.Context, m *Uppe
 }
 
 func _BenchBatch_Uppercase_Handler(ctx context.Context, impl any, in []proto.Message, out *runtime.Emitter) error {
-	batch := make([]*Line, len(in))
-	for i, m := range in {
-		batch[i] = m.(*Line)
+	typedIn := make([]*Line, len(in))
+	for i := range in {
+		typedIn[i] = in[i].(*Line)
 	}
-	return impl.(BenchBatchAgents).Uppercase(ctx, batch, _BenchBatchUppercaseEmitter{out})
+	return impl.(BenchBatchAgents).Uppercase(ctx, typedIn, _BenchBatchUppercaseEmitter{out})
 }
 
 var _BenchBatch_AppDesc = runtime.AppDesc{
