@@ -89,3 +89,17 @@ func TestLeaderTimerOnTheBroker(t *testing.T) {
 		})
 	}
 }
+
+// TestLeaderTimerWithALongCommitInterval: exactly once with transactions
+// every 3 s, a 1 s timer still beats every second (ticks handed to the
+// lane do not wait for the transaction that commits them), each once.
+func TestLeaderTimerWithALongCommitInterval(t *testing.T) {
+	addr := startBroker(t)
+	runClock(t, addr, worker.WithExactlyOnce(true), worker.WithInstanceID("a"), worker.WithCommitInterval(3*time.Second))
+	first := readCommitted(t, addr, testapp.BeatTopicName, 1, 0)
+	recs := readCommitted(t, addr, testapp.BeatTopicName, len(first)+6, time.Second)
+	ticks, missed := secondBeats(t, recs)
+	if lost := checkBeats(t, ticks, missed); lost > 0 {
+		t.Errorf("%d ticks stood for by a later one while the worker ran: ticks waited for the transaction", lost)
+	}
+}

@@ -138,6 +138,15 @@ func WithExactlyOnce(on bool) Option {
 	return optionFunc(func(c *config) { c.exactly = &on })
 }
 
+// WithCommitInterval overrides the app's declared commit interval (the
+// schema's commit_interval, default 100 ms): exactly once, how often each
+// thread commits its transaction; at least once, how often finished
+// offsets are stored (they are committed at most every second). Must be
+// positive.
+func WithCommitInterval(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.commitInterval = d })
+}
+
 // WithReady calls fn with the bootstrap brokers once the worker has
 // created its topics and joined its group. Default: none.
 func WithReady(fn func(brokers string)) Option {
@@ -266,6 +275,9 @@ func newConfig(app *runtime.App, opts []Option) (config, error) {
 	}
 	if err := checkHooks(cfg.hooks); err != nil {
 		return cfg, err
+	}
+	if cfg.commitInterval <= 0 {
+		return cfg, fmt.Errorf("streamgen worker: commit interval %v: give a positive duration", cfg.commitInterval)
 	}
 	if cfg.static && cfg.instanceID == "" {
 		return cfg, errors.New("streamgen worker: static membership needs an instance id (WithInstanceID, --instance-id or " + EnvInstanceID + ")")
