@@ -54,7 +54,7 @@ func (a Agents) Archive(ctx context.Context, in []*activityv1.Click, out activit
 		b = append(append(b, line...), '\n')
 	}
 	name := fmt.Sprintf("%d-%d-%d.jsonl", time.Now().UnixNano(), os.Getpid(), files.Add(1))
-	tmp := filepath.Join(a.Dir, "."+name)
+	tmp := filepath.Join(a.Dir, "."+name+".tmp") // not *.jsonl until whole
 	if err := os.WriteFile(tmp, b, 0o644); err != nil {
 		return err
 	}
