@@ -2,9 +2,11 @@ package examples_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -92,5 +94,19 @@ func TestBatchesSurviveSIGKILL(t *testing.T) {
 	t.Logf("archived before the kill: %d clicks; after: all 20000, %d of them twice (at least once)", len(before), twice)
 	if len(before) >= 10000 {
 		t.Logf("the kill came after the first half was archived: the test did not kill mid-stream this time")
+	}
+}
+
+// TestActivityDemo: the example's demo (embedded broker and worker) shows
+// the batch of the click it sent and stops, though its heartbeat timer
+// emits a pulse every second (demo reads only what the values cause).
+func TestActivityDemo(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(bin, "activity"), "demo", `{"userId":"u1","page":"/home","at":"1767261600000"}`)
+	cmd.Env = append(os.Environ(), "ARCHIVE_DIR="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), `read from archived-batches: {"file":`) {
+		t.Fatalf("activity demo: %v\n%s", err, out)
 	}
 }

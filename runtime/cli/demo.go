@@ -74,7 +74,9 @@ func planDemo(app *runtime.App, values []string) (*demoPlan, error) {
 }
 
 // sinks returns the output topics that no agent reads (all outputs when
-// every one is read), and the agents that emit to them.
+// every one is read), and the agents that emit to them. Timer and cron
+// agents' outputs are left out: they come on time, not from the values
+// sent, and never let the outputs go quiet.
 func sinks(app *runtime.App) ([]*runtime.TopicDesc, []*runtime.Agent) {
 	read := map[string]bool{}
 	for _, ag := range app.Agents() {
@@ -86,6 +88,9 @@ func sinks(app *runtime.App) ([]*runtime.TopicDesc, []*runtime.Agent) {
 	var emitters, allEmitters []*runtime.Agent
 	seen := map[string]bool{}
 	for _, ag := range app.Agents() {
+		if ag.Desc.Timer != nil {
+			continue
+		}
 		for _, t := range ag.Desc.Outputs {
 			all, allEmitters = append(all, t), append(allEmitters, ag)
 			if !read[t.Name] && !seen[t.Name] {
