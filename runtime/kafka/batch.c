@@ -203,14 +203,18 @@ int sg_commit_offsets_async(sg_client *c, char **topics, int32_t *parts, int64_t
   return err;
 }
 
-int sg_commit_offsets_done(sg_client *c, int *err) {
-  if (!c->tq) return 0;
-  rd_kafka_event_t *ev = rd_kafka_queue_poll(c->tq, 0);
+// sg_queue_done takes a finished commit's result off q (NULL: none
+// started yet): 1 and its error code, or 0 when none finished.
+static int sg_queue_done(rd_kafka_queue_t *q, int *err) {
+  if (!q) return 0;
+  rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 0);
   if (!ev) return 0;
   *err = rd_kafka_event_error(ev);
   rd_kafka_event_destroy(ev);
   return 1;
 }
+
+int sg_commit_offsets_done(sg_client *c, int *err) { return sg_queue_done(c->tq, err); }
 
 int sg_committed(sg_client *c, char **topics, int32_t *parts, int64_t *offs, char **metas, int n, int timeout_ms) {
   rd_kafka_topic_partition_list_t *l = sg_list(topics, parts, NULL, n);
@@ -242,14 +246,7 @@ int sg_committed(sg_client *c, char **topics, int32_t *parts, int64_t *offs, cha
   return code;
 }
 
-int sg_commit_done(sg_client *c, int *err) {
-  if (!c->cq) return 0;
-  rd_kafka_event_t *ev = rd_kafka_queue_poll(c->cq, 0);
-  if (!ev) return 0;
-  *err = rd_kafka_event_error(ev);
-  rd_kafka_event_destroy(ev);
-  return 1;
-}
+int sg_commit_done(sg_client *c, int *err) { return sg_queue_done(c->cq, err); }
 
 void sg_close(sg_client *c) {
   if (c->q) {

@@ -153,21 +153,8 @@ func TestExactlyOnceAbortReplays(t *testing.T) {
 	var injected sync.Once
 	fired := make(chan struct{})
 	b.Cluster().ControlKey(int16(kmsg.TxnOffsetCommit), func(req kmsg.Request) (kmsg.Response, error, bool) {
-		r := req.(*kmsg.TxnOffsetCommitRequest)
-		resp := r.ResponseKind().(*kmsg.TxnOffsetCommitResponse)
-		for _, rt := range r.Topics {
-			st := kmsg.NewTxnOffsetCommitResponseTopic()
-			st.Topic = rt.Topic
-			for _, rp := range rt.Partitions {
-				sp := kmsg.NewTxnOffsetCommitResponseTopicPartition()
-				sp.Partition = rp.Partition
-				sp.ErrorCode = kerr.IllegalGeneration.Code
-				st.Partitions = append(st.Partitions, sp)
-			}
-			resp.Topics = append(resp.Topics, st)
-		}
 		injected.Do(func() { close(fired) })
-		return resp, nil, true
+		return illegalGeneration(req.(*kmsg.TxnOffsetCommitRequest)), nil, true
 	})
 	recs, more := orders(t, 1000, 2000, 20)
 	add(want, more)
