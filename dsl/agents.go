@@ -62,6 +62,7 @@ func (b *builder) agent(app *App, m protoreflect.MethodDescriptor) *Agent {
 	a.futureEvents()
 	dlq := a.deadLetterName()
 	a.tables()
+	a.groupBy()
 	a.repartition()
 	a.batch()
 	ag := a.ag
@@ -298,7 +299,12 @@ func (a *agentBuilder) tables() {
 		if ag.Input == nil {
 			continue
 		}
-		if t.KeyField != "" && !t.Global && !a.b.badKey[ag.Input] {
+		if g := a.opt.GetGroupBy(); g != "" && !t.Global {
+			if t.KeyField != "" && t.KeyField != g {
+				a.fail(at, p, "table %q is keyed by %q but the agent groups its records by %q; key the table by %q (or by no field)", name, t.KeyField, g, g)
+				continue
+			}
+		} else if t.KeyField != "" && !t.Global && !a.b.badKey[ag.Input] {
 			fd := ag.Input.Message.Fields().ByName(protoreflect.Name(t.KeyField))
 			switch {
 			case fd == nil:
@@ -320,6 +326,11 @@ func (a *agentBuilder) tables() {
 func (a *agentBuilder) repartition() {
 	ag := a.ag
 	policy, name := a.opt.GetOnMisplacedKey(), a.opt.GetRepartitionTopic()
+	if ag.GroupBy != nil && policy != streamgenv1.MisplacedKey_MISPLACED_KEY_UNSPECIFIED && policy != streamgenv1.MisplacedKey_MISPLACED_KEY_REPARTITION {
+		a.fail(inAgent(agentField.onMisplacedKey), a.where+" > option agent.on_misplaced_key",
+			"an agent with group_by moves every record to the partition of its group through the repartition topic; remove on_misplaced_key")
+		return
+	}
 	policyAt, policyPath := inAgent(agentField.onMisplacedKey), a.where+" > option agent.on_misplaced_key"
 	nameAt, namePath := inAgent(agentField.repartitionTopic), a.where+" > option agent.repartition_topic"
 	stateful := false
@@ -491,4 +502,45 @@ func ParseCron(schedule, tz string) (cron.Schedule, error) {
 		return nil, fmt.Errorf("give the time zone in time_zone, not in the schedule")
 	}
 	return cron.ParseStandard("CRON_TZ=" + tz + " " + schedule)
+}
+
+// groupBy reads the field an agent with tables keys its records by
+// (group_by): a field of its input message of a key's kind, for an agent
+// that consumes a topic and writes tables that are not global.
+func (a *agentBuilder) groupBy() {
+	name := a.opt.GetGroupBy()
+	if name == "" {
+		return
+	}
+	ag := a.ag
+	at, path := inAgent(agentField.groupBy), a.where+" > option agent.group_by"
+	switch {
+	case ag.Input == nil:
+		a.fail(at, path, "group_by re-keys an agent's input records, and this agent consumes no topic; remove group_by")
+		return
+	case a.opt.GetBatch() != nil:
+		a.fail(at, path, "a batch agent keeps no state per key, so it has nothing to group; remove group_by")
+		return
+	}
+	stateful := false
+	for _, n := range a.opt.GetTables() { // listed: a table with a mistake of its own still counts
+		if t := a.app.table(n); t != nil && !t.Global || a.app.unusable[n] {
+			stateful = true
+		}
+	}
+	if !stateful {
+		a.fail(at, path, "group_by keys the records of an agent's tables, and this agent writes none; list its tables, or remove group_by")
+		return
+	}
+	fd := ag.Input.Message.Fields().ByName(protoreflect.Name(name))
+	switch {
+	case fd == nil:
+		a.fail(at, path, "group_by field %q does not exist in %s; name one of its fields (%s)", name, ag.Input.Message.FullName(), fieldNames(ag.Input.Message))
+	case fd.IsList() || fd.IsMap():
+		a.fail(at, path, "group_by field %q is repeated or a map; a key must be a single string, bytes, integer or bool field", name)
+	case !keyKind(fd.Kind()):
+		a.fail(at, path, "group_by field %q is of type %s; a key must be a string, bytes, integer or bool field", name, fd.Kind())
+	default:
+		ag.GroupBy = fd
+	}
 }

@@ -106,6 +106,10 @@ type Agent struct {
 	// Timer, if set, makes the agent run on time (an interval or a cron
 	// schedule) instead of consuming a topic; Input is nil then.
 	Timer *Timer
+	// GroupBy, if set, is the field of the input message the agent keys
+	// its records by (its tables, windows and placement) instead of the
+	// topic's key; such an agent has a Repartition topic.
+	GroupBy protoreflect.FieldDescriptor
 }
 
 // Timer is a timer or cron agent's schedule: Every, or Cron in TimeZone.

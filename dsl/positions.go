@@ -66,7 +66,7 @@ var tableField = struct{ name, value, key, defaultJSON, global, window int32 }{
 // point at.
 var agentField = struct {
 	outputs, concurrency, onError, deadLetterTopic, tables, onWindowClose, maxEventTimeAhead, onFutureEvent,
-	onMisplacedKey, repartitionTopic, batch, timer, cron, runOn, onMissedTicks int32
+	onMisplacedKey, repartitionTopic, batch, timer, cron, runOn, onMissedTicks, groupBy int32
 }{
 	outputs:           fieldNumber(&streamgenv1.Agent{}, "outputs"),
 	concurrency:       fieldNumber(&streamgenv1.Agent{}, "concurrency"),
@@ -83,6 +83,7 @@ var agentField = struct {
 	cron:              fieldNumber(&streamgenv1.Agent{}, "cron"),
 	runOn:             fieldNumber(&streamgenv1.Agent{}, "run_on"),
 	onMissedTicks:     fieldNumber(&streamgenv1.Agent{}, "on_missed_ticks"),
+	groupBy:           fieldNumber(&streamgenv1.Agent{}, "group_by"),
 }
 
 // timerField holds the field numbers of streamgen.v1.Timer.

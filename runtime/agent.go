@@ -213,7 +213,15 @@ func (p *Processor) checkPlacement(rec *Record, in proto.Message) error {
 		return nil
 	}
 	key := rec.Key
-	if d.Input.Key != nil {
+	switch {
+	case d.GroupBy != nil:
+		// Every group has its partition, the empty one too.
+		key = d.GroupBy(in)
+		if want := Partition(key, d.Input.Partitions); want != rec.Partition {
+			return &MisplacedKeyError{Key: key, Partition: rec.Partition, Want: want, Policy: d.OnMisplacedKey}
+		}
+		return nil
+	case d.Input.Key != nil:
 		key = d.Input.Key(in)
 	}
 	if len(key) == 0 {

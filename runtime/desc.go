@@ -280,6 +280,13 @@ type AgentDesc struct {
 	Timer *TimerDesc
 	// TickHandler calls a timer or cron agent's method.
 	TickHandler TickHandlerFunc
+	// GroupBy, for an agent with group_by, returns the key an input
+	// message is grouped by (its group_by field, encoded as a topic key):
+	// its tables, its placement check and its outputs to topics without a
+	// key field use it instead of the record's key. GroupByField names the
+	// field.
+	GroupBy      func(proto.Message) []byte
+	GroupByField string
 	// Tables are the tables the agent reads and writes, in the order the
 	// generated accessors refer to them by index.
 	Tables []*TableDesc

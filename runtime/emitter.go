@@ -64,6 +64,9 @@ func (e *Emitter) tableKey(i int) ([]byte, *TableDesc, error) {
 		return nil, nil, fmt.Errorf("streamgen: no table %d", i)
 	}
 	t := e.desc.Tables[i]
+	if e.desc.GroupBy != nil && e.msg != nil {
+		return e.desc.GroupBy(e.msg), t, nil
+	}
 	if t.KeyFromField && e.desc.Input.Key != nil && e.msg != nil {
 		return e.desc.Input.Key(e.msg), t, nil
 	}
@@ -146,6 +149,8 @@ func (e *Emitter) Emit(ctx context.Context, i int, m proto.Message) error {
 	switch {
 	case t.Key != nil:
 		key = t.Key(m)
+	case e.desc.GroupBy != nil && e.msg != nil:
+		key = e.desc.GroupBy(e.msg) // the agent's records are keyed by their group
 	case e.in != nil:
 		// A topic without a key field keeps the input record's key, so
 		// keyed data stays keyed (and co-partitioned) through agents.

@@ -52,6 +52,9 @@ func FromModel(app *dsl.App) *runtime.AppDesc {
 		if ag.Batch != nil {
 			a.Batch = &runtime.BatchDesc{MaxRecords: int(ag.Batch.MaxRecords), MaxWait: ag.Batch.MaxWait}
 		}
+		if ag.GroupBy != nil {
+			a.GroupByField = string(ag.GroupBy.Name())
+		}
 		if t := ag.Timer; t != nil {
 			a.Timer = &runtime.TimerDesc{Every: t.Every, Cron: t.Cron, TimeZone: t.TimeZone,
 				SkipMissed: t.OnMissedTicks == streamgenv1.MissedTicks_MISSED_TICKS_SKIP}

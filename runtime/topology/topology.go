@@ -337,6 +337,9 @@ func agentAttrs(app *runtime.AppDesc, ag *runtime.AgentDesc) []Attr {
 	if t := ag.Timer; t != nil {
 		attrs = append(attrs, Attr{"runs", t.String()})
 	}
+	if ag.GroupByField != "" {
+		attrs = append(attrs, Attr{"group by", ag.GroupByField})
+	}
 	if ag.OnError == runtime.OnErrorStop {
 		attrs = append(attrs, Attr{"on error", "stop"})
 	}

@@ -74,6 +74,9 @@ var examples = []example{
 		func(a *runtime.App) error { return testapp.RegisterShopAgents(a, testapp.UnimplementedShopAgents{}) },
 		func(a *runtime.App) error { return testapp.RegisterSinkAgents(a, testapp.UnimplementedSinkAgents{}) },
 		func(a *runtime.App) error { return testapp.RegisterClockAgents(a, testapp.UnimplementedClockAgents{}) },
+		func(a *runtime.App) error {
+			return testapp.RegisterRevenueAgents(a, testapp.UnimplementedRevenueAgents{})
+		},
 	}},
 }
 

@@ -180,6 +180,24 @@
 // misplaced record is logged. Agents without tables keep no state per key
 // and do not check.
 //
+// ## Grouping by another key
+//
+// An agent whose tables are keyed by another field than its input topic's
+// key (revenue per country from orders keyed by order id: Faust's
+// group_by, Kafka Streams' groupBy) names that field:
+//
+//     rpc Revenue(Order) returns (CountryRevenue) {
+//       option (streamgen.v1.agent) = { group_by: "country" tables: ["revenue"] };
+//     }
+//
+// Its records are then keyed by the field: each one whose key belongs to
+// another partition goes through the agent's repartition topic (see "Keys
+// in the wrong partition", the same mechanism) to the partition that owns
+// it, where its tables, windows and outputs to topics without a key field
+// see the field as the key. A key's records from one input partition keep
+// their order. Its tables are keyed by the field (or by no field); the
+// field is a string, bytes, integer or bool field, as a topic's key.
+//
 // ## Batches
 //
 // An agent that writes to a sink (a database, a search index, an HTTP API)
@@ -1220,6 +1238,10 @@ type Agent struct {
 	// on_missed_ticks says what happens to a timer's or cron's ticks that
 	// passed while no worker ran them. Default MISSED_TICKS_RUN_ONCE.
 	OnMissedTicks MissedTicks `protobuf:"varint,15,opt,name=on_missed_ticks,json=onMissedTicks,proto3,enum=streamgen.v1.MissedTicks" json:"on_missed_ticks,omitempty"`
+	// group_by names a field of the input message that an agent with tables
+	// keys its records by instead of the topic's key: see "Grouping by
+	// another key".
+	GroupBy       string `protobuf:"bytes,16,opt,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1357,6 +1379,13 @@ func (x *Agent) GetOnMissedTicks() MissedTicks {
 		return x.OnMissedTicks
 	}
 	return MissedTicks_MISSED_TICKS_UNSPECIFIED
+}
+
+func (x *Agent) GetGroupBy() string {
+	if x != nil {
+		return x.GroupBy
+	}
+	return ""
 }
 
 // Timer is an agent's interval.
@@ -1628,7 +1657,7 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\asliding\x18\x05 \x01(\bR\asliding\"&\n" +
 	"\x05Field\x12\x1d\n" +
 	"\n" +
-	"event_time\x18\x01 \x01(\bR\teventTime\"\xd0\x05\n" +
+	"event_time\x18\x01 \x01(\bR\teventTime\"\xeb\x05\n" +
 	"\x05Agent\x12\x18\n" +
 	"\aoutputs\x18\x01 \x03(\tR\aoutputs\x12 \n" +
 	"\vconcurrency\x18\x02 \x01(\x05R\vconcurrency\x120\n" +
@@ -1645,7 +1674,8 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\x05timer\x18\f \x01(\v2\x13.streamgen.v1.TimerR\x05timer\x12&\n" +
 	"\x04cron\x18\r \x01(\v2\x12.streamgen.v1.CronR\x04cron\x12*\n" +
 	"\x06run_on\x18\x0e \x01(\x0e2\x13.streamgen.v1.RunOnR\x05runOn\x12A\n" +
-	"\x0fon_missed_ticks\x18\x0f \x01(\x0e2\x19.streamgen.v1.MissedTicksR\ronMissedTicks\"8\n" +
+	"\x0fon_missed_ticks\x18\x0f \x01(\x0e2\x19.streamgen.v1.MissedTicksR\ronMissedTicks\x12\x19\n" +
+	"\bgroup_by\x18\x10 \x01(\tR\agroupBy\"8\n" +
 	"\x05Timer\x12/\n" +
 	"\x05every\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x05every\"?\n" +
 	"\x04Cron\x12\x1a\n" +

@@ -138,8 +138,10 @@ func (l *Lane) deadLetter(f *Input, err error) bool {
 // that topic with the input's partitions).
 func (l *Lane) repartition(f *Input, me *runtime.MisplacedKeyError) {
 	rec := f.Rec
-	l.cfg.Log.Warn("record in the wrong partition for its key: repartitioned", "topic", rec.Topic, "partition", rec.Partition,
-		"offset", rec.Offset, "to_partition", me.Want, "repartition_topic", l.cfg.Agent.Desc.Repartition.Name)
+	if l.cfg.Agent.Desc.GroupBy == nil { // grouping moves records by design: not worth a warning each
+		l.cfg.Log.Warn("record in the wrong partition for its key: repartitioned", "topic", rec.Topic, "partition", rec.Partition,
+			"offset", rec.Offset, "to_partition", me.Want, "repartition_topic", l.cfg.Agent.Desc.Repartition.Name)
+	}
 	f.Processed()
 	f.Pending.Add(1)
 	l.Emit(runtime.Record{Topic: l.cfg.Agent.Desc.Repartition.Name, Partition: me.Want, Key: me.Key, Value: rec.Value,

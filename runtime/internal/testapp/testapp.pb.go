@@ -32,7 +32,9 @@ type Order struct {
 	AccountId   string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
 	AmountCents int64                  `protobuf:"varint,2,opt,name=amount_cents,json=amountCents,proto3" json:"amount_cents,omitempty"`
 	// note steers the test handler: "fail" returns an error, "panic" panics.
-	Note          string `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
+	Note string `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
+	// country is what the Revenue app groups orders by.
+	Country       string `protobuf:"bytes,4,opt,name=country,proto3" json:"country,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -84,6 +86,13 @@ func (x *Order) GetAmountCents() int64 {
 func (x *Order) GetNote() string {
 	if x != nil {
 		return x.Note
+	}
+	return ""
+}
+
+func (x *Order) GetCountry() string {
+	if x != nil {
+		return x.Country
 	}
 	return ""
 }
@@ -652,16 +661,78 @@ func (x *Beat) GetMissed() int32 {
 	return 0
 }
 
+// CountryTotal is a country's revenue.
+type CountryTotal struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Country       string                 `protobuf:"bytes,1,opt,name=country,proto3" json:"country,omitempty"`
+	AmountCents   int64                  `protobuf:"varint,2,opt,name=amount_cents,json=amountCents,proto3" json:"amount_cents,omitempty"`
+	Orders        int64                  `protobuf:"varint,3,opt,name=orders,proto3" json:"orders,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CountryTotal) Reset() {
+	*x = CountryTotal{}
+	mi := &file_testapp_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CountryTotal) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CountryTotal) ProtoMessage() {}
+
+func (x *CountryTotal) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CountryTotal.ProtoReflect.Descriptor instead.
+func (*CountryTotal) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *CountryTotal) GetCountry() string {
+	if x != nil {
+		return x.Country
+	}
+	return ""
+}
+
+func (x *CountryTotal) GetAmountCents() int64 {
+	if x != nil {
+		return x.AmountCents
+	}
+	return 0
+}
+
+func (x *CountryTotal) GetOrders() int64 {
+	if x != nil {
+		return x.Orders
+	}
+	return 0
+}
+
 var File_testapp_proto protoreflect.FileDescriptor
 
 const file_testapp_proto_rawDesc = "" +
 	"\n" +
-	"\rtestapp.proto\x12\x14streamgen.testapp.v1\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cstreamgen/v1/streamgen.proto\"y\n" +
+	"\rtestapp.proto\x12\x14streamgen.testapp.v1\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cstreamgen/v1/streamgen.proto\"\x93\x01\n" +
 	"\x05Order\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12!\n" +
 	"\famount_cents\x18\x02 \x01(\x03R\vamountCents\x12\x12\n" +
-	"\x04note\x18\x03 \x01(\tR\x04note:\x1a\xb2\xa2\x19\x16\n" +
+	"\x04note\x18\x03 \x01(\tR\x04note\x12\x18\n" +
+	"\acountry\x18\x04 \x01(\tR\acountry:\x1a\xb2\xa2\x19\x16\n" +
 	"\x06orders\x10\x04\"\n" +
 	"account_id\"k\n" +
 	"\aReceipt\x12\x1d\n" +
@@ -722,7 +793,12 @@ const file_testapp_proto_rawDesc = "" +
 	"\x05agent\x18\x01 \x01(\tR\x05agent\x12\x17\n" +
 	"\atick_ms\x18\x02 \x01(\x03R\x06tickMs\x12\x16\n" +
 	"\x06missed\x18\x03 \x01(\x05R\x06missed:\r\xb2\xa2\x19\t\n" +
-	"\x05beats\x10\x012\x83\x01\n" +
+	"\x05beats\x10\x01\"\x84\x01\n" +
+	"\fCountryTotal\x12\x18\n" +
+	"\acountry\x18\x01 \x01(\tR\acountry\x12!\n" +
+	"\famount_cents\x18\x02 \x01(\x03R\vamountCents\x12\x16\n" +
+	"\x06orders\x18\x03 \x01(\x03R\x06orders:\x1f\xb2\xa2\x19\x1b\n" +
+	"\x0ecountry-totals\x10\x04\"\acountry2\x83\x01\n" +
 	"\bCheckout\x12g\n" +
 	"\x05Check\x12\x1b.streamgen.testapp.v1.Order\x1a\x1d.streamgen.testapp.v1.Receipt\"\"\xb2\xa2\x19\x1e\n" +
 	"\x1astreamgen.testapp.v1.Alert\x10\x04\x1a\x0e\xb2\xa2\x19\n" +
@@ -763,7 +839,13 @@ const file_testapp_proto_rawDesc = "" +
 	"\x02\b\x01\x12`\n" +
 	"\x06Hourly\x12\x16.google.protobuf.Empty\x1a\x1a.streamgen.testapp.v1.Beat\"\"\xb2\xa2\x19\x1ej\x1a\n" +
 	"\t0 * * * *\x12\rEurope/Berlinx\x02\x1a\v\xb2\xa2\x19\a\n" +
-	"\x05clockBAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
+	"\x05clock2\xb6\x01\n" +
+	"\aRevenue\x12b\n" +
+	"\x03Sum\x12\x1b.streamgen.testapp.v1.Order\x1a\".streamgen.testapp.v1.CountryTotal\"\x1a\xb2\xa2\x19\x16*\n" +
+	"by-country\x82\x01\acountry\x1aG\xb2\xa2\x19C\n" +
+	"\arevenue\x128\n" +
+	"\n" +
+	"by-country\x12!streamgen.testapp.v1.CountryTotal\x1a\acountryBAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
 
 var (
 	file_testapp_proto_rawDescOnce sync.Once
@@ -777,7 +859,7 @@ func file_testapp_proto_rawDescGZIP() []byte {
 	return file_testapp_proto_rawDescData
 }
 
-var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_testapp_proto_goTypes = []any{
 	(*Order)(nil),         // 0: streamgen.testapp.v1.Order
 	(*Receipt)(nil),       // 1: streamgen.testapp.v1.Receipt
@@ -790,7 +872,8 @@ var file_testapp_proto_goTypes = []any{
 	(*Journal)(nil),       // 8: streamgen.testapp.v1.Journal
 	(*Shipment)(nil),      // 9: streamgen.testapp.v1.Shipment
 	(*Beat)(nil),          // 10: streamgen.testapp.v1.Beat
-	(*emptypb.Empty)(nil), // 11: google.protobuf.Empty
+	(*CountryTotal)(nil),  // 11: streamgen.testapp.v1.CountryTotal
+	(*emptypb.Empty)(nil), // 12: google.protobuf.Empty
 }
 var file_testapp_proto_depIdxs = []int32{
 	0,  // 0: streamgen.testapp.v1.Shipment.orders:type_name -> streamgen.testapp.v1.Order
@@ -802,20 +885,22 @@ var file_testapp_proto_depIdxs = []int32{
 	6,  // 6: streamgen.testapp.v1.Shop.Return:input_type -> streamgen.testapp.v1.Refund
 	7,  // 7: streamgen.testapp.v1.Notes.Append:input_type -> streamgen.testapp.v1.Entry
 	0,  // 8: streamgen.testapp.v1.Sink.Ship:input_type -> streamgen.testapp.v1.Order
-	11, // 9: streamgen.testapp.v1.Clock.Second:input_type -> google.protobuf.Empty
-	11, // 10: streamgen.testapp.v1.Clock.Hourly:input_type -> google.protobuf.Empty
-	1,  // 11: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
-	11, // 12: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
-	5,  // 13: streamgen.testapp.v1.Ledger.MinuteClosed:output_type -> streamgen.testapp.v1.MinuteTotal
-	3,  // 14: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
-	3,  // 15: streamgen.testapp.v1.Shop.Buy:output_type -> streamgen.testapp.v1.Tally
-	3,  // 16: streamgen.testapp.v1.Shop.Return:output_type -> streamgen.testapp.v1.Tally
-	8,  // 17: streamgen.testapp.v1.Notes.Append:output_type -> streamgen.testapp.v1.Journal
-	9,  // 18: streamgen.testapp.v1.Sink.Ship:output_type -> streamgen.testapp.v1.Shipment
-	10, // 19: streamgen.testapp.v1.Clock.Second:output_type -> streamgen.testapp.v1.Beat
-	10, // 20: streamgen.testapp.v1.Clock.Hourly:output_type -> streamgen.testapp.v1.Beat
-	11, // [11:21] is the sub-list for method output_type
-	1,  // [1:11] is the sub-list for method input_type
+	12, // 9: streamgen.testapp.v1.Clock.Second:input_type -> google.protobuf.Empty
+	12, // 10: streamgen.testapp.v1.Clock.Hourly:input_type -> google.protobuf.Empty
+	0,  // 11: streamgen.testapp.v1.Revenue.Sum:input_type -> streamgen.testapp.v1.Order
+	1,  // 12: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
+	12, // 13: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
+	5,  // 14: streamgen.testapp.v1.Ledger.MinuteClosed:output_type -> streamgen.testapp.v1.MinuteTotal
+	3,  // 15: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
+	3,  // 16: streamgen.testapp.v1.Shop.Buy:output_type -> streamgen.testapp.v1.Tally
+	3,  // 17: streamgen.testapp.v1.Shop.Return:output_type -> streamgen.testapp.v1.Tally
+	8,  // 18: streamgen.testapp.v1.Notes.Append:output_type -> streamgen.testapp.v1.Journal
+	9,  // 19: streamgen.testapp.v1.Sink.Ship:output_type -> streamgen.testapp.v1.Shipment
+	10, // 20: streamgen.testapp.v1.Clock.Second:output_type -> streamgen.testapp.v1.Beat
+	10, // 21: streamgen.testapp.v1.Clock.Hourly:output_type -> streamgen.testapp.v1.Beat
+	11, // 22: streamgen.testapp.v1.Revenue.Sum:output_type -> streamgen.testapp.v1.CountryTotal
+	12, // [12:23] is the sub-list for method output_type
+	1,  // [1:12] is the sub-list for method input_type
 	1,  // [1:1] is the sub-list for extension type_name
 	1,  // [1:1] is the sub-list for extension extendee
 	0,  // [0:1] is the sub-list for field type_name
@@ -832,9 +917,9 @@ func file_testapp_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_testapp_proto_rawDesc), len(file_testapp_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   12,
 			NumExtensions: 0,
-			NumServices:   7,
+			NumServices:   8,
 		},
 		GoTypes:           file_testapp_proto_goTypes,
 		DependencyIndexes: file_testapp_proto_depIdxs,

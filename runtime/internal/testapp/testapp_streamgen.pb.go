@@ -41,6 +41,8 @@ const (
 	ShipmentTopicName = "shipments"
 	// BeatTopicName is the topic of Beat messages.
 	BeatTopicName = "beats"
+	// CountryTotalTopicName is the topic of CountryTotal messages.
+	CountryTotalTopicName = "country-totals"
 )
 
 func _Order_Key(m proto.Message) []byte {
@@ -235,6 +237,25 @@ var _Beat_TopicDesc = runtime.TopicDesc{
 // partitions, keeping the input record's key). Send to it from outside an agent with its Send
 // method.
 var BeatTopic = runtime.NewTopic[*Beat](&_Beat_TopicDesc)
+
+func _CountryTotal_Key(m proto.Message) []byte {
+	return []byte(m.(*CountryTotal).GetCountry())
+}
+
+var _CountryTotal_TopicDesc = runtime.TopicDesc{
+	Name:              CountryTotalTopicName,
+	Partitions:        4,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecProto,
+	MessageName:       "streamgen.testapp.v1.CountryTotal",
+	New:               func() proto.Message { return new(CountryTotal) },
+	Key:               _CountryTotal_Key,
+}
+
+// CountryTotalTopic is a typed handle on topic "country-totals", which holds CountryTotal messages
+// (proto codec, 4 partitions, keyed by country). Send to it from outside an agent with its Send
+// method.
+var CountryTotalTopic = runtime.NewTopic[*CountryTotal](&_CountryTotal_TopicDesc)
 
 // CheckoutAppID is the app id of service streamgen.testapp.v1.Checkout: its consumer group.
 const CheckoutAppID = "checkout"
@@ -1503,4 +1524,216 @@ var _Clock_AppDesc = runtime.AppDesc{
 // with package worker, or test it with package streamtest.
 func RegisterClockAgents(app *runtime.App, impl ClockAgents) error {
 	return app.Register(&_Clock_AppDesc, impl)
+}
+
+// RevenueAppID is the app id of service streamgen.testapp.v1.Revenue: its consumer group.
+const RevenueAppID = "revenue"
+
+// Dead-letter topics of the Revenue app's agents.
+const (
+	// RevenueSumDeadLetterTopicName is where agent Sum writes records it cannot process.
+	RevenueSumDeadLetterTopicName = "revenue-sum-dlq"
+)
+
+// Repartition topics of the Revenue app's agents with tables.
+const (
+	// RevenueSumRepartitionTopicName carries agent Sum's input records whose key is in the wrong
+	// partition to the partition it belongs to.
+	RevenueSumRepartitionTopicName = "revenue-sum-repartition"
+)
+
+// Tables of the Revenue app, and their changelog topics.
+const (
+	// RevenueByCountryTableName is the name of table "by-country".
+	RevenueByCountryTableName = "by-country"
+	// RevenueByCountryChangelogTopicName is the compacted changelog topic of table "by-country".
+	RevenueByCountryChangelogTopicName = "revenue-by-country-changelog"
+)
+
+var _Revenue_ByCountry_TableDesc = runtime.TableDesc{
+	Name: RevenueByCountryTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              RevenueByCountryChangelogTopicName,
+		Partitions:        4,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    OrderTopic.Desc(),
+	},
+	New:          func() proto.Message { return new(CountryTotal) },
+	KeyFromField: true,
+}
+
+// RevenueByCountryTable is typed access to table "by-country" for the key of the record being
+// handled. Writes take effect, in the store and the changelog, only if the handler returns nil.
+type RevenueByCountryTable interface {
+	// Get returns the key's value, or the table's default if it has none.
+	Get(ctx context.Context) (*CountryTotal, error)
+	// Put sets the key's value.
+	Put(ctx context.Context, v *CountryTotal) error
+	// Delete removes the key.
+	Delete(ctx context.Context) error
+	// Update gets the key's value, lets fn change it, and puts it back.
+	Update(ctx context.Context, fn func(v *CountryTotal) error) error
+}
+
+type _RevenueByCountryTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _RevenueByCountryTable) Get(ctx context.Context) (*CountryTotal, error) {
+	m, err := x.e.TableGet(ctx, x.i)
+	if err != nil {
+		return nil, err
+	}
+	return m.(*CountryTotal), nil
+}
+
+func (x _RevenueByCountryTable) Put(ctx context.Context, v *CountryTotal) error {
+	return x.e.TablePut(ctx, x.i, v)
+}
+
+func (x _RevenueByCountryTable) Delete(ctx context.Context) error {
+	return x.e.TableDelete(ctx, x.i)
+}
+
+func (x _RevenueByCountryTable) Update(ctx context.Context, fn func(v *CountryTotal) error) error {
+	v, err := x.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if err := fn(v); err != nil {
+		return err
+	}
+	return x.Put(ctx, v)
+}
+
+// RevenueTablesClient reads the tables of app "revenue" over HTTP, from outside the app: one method
+// per table and read. It calls package tableclient, which links neither librdkafka nor Prometheus.
+//
+// Its base URL is the HTTP address of any worker of the app, the one the worker serves on (its
+// --http-addr), e.g. http://10.0.0.7:6066; the worker forwards reads of keys it does not own. It is
+// safe for concurrent use.
+type RevenueTablesClient struct {
+	c *tableclient.Client
+}
+
+// NewRevenueTablesClient returns a client of the tables of app "revenue" served by the worker at
+// baseURL. The options (tableclient.WithStandby, WithRetry, WithHTTPClient) apply to every call;
+// each method takes more.
+func NewRevenueTablesClient(baseURL string, opts ...tableclient.Option) *RevenueTablesClient {
+	return &RevenueTablesClient{c: tableclient.New(baseURL, opts...)}
+}
+
+// GetByCountry reads key in table "by-country" from its partition's owner (or a standby, with
+// tableclient.WithStandby): its value, or the table's default when it has none, and whether it has
+// one.
+func (x *RevenueTablesClient) GetByCountry(ctx context.Context, key string, opts ...tableclient.Option) (*CountryTotal, bool, error) {
+	return tableclient.Get(ctx, x.c, RevenueByCountryTableName, key, func() *CountryTotal { return new(CountryTotal) }, opts...)
+}
+
+// ScanByCountry reads one page of the keys of table "by-country" that start with prefix (all keys
+// for ""), in partition order, keys in byte order within a partition. pageToken is "" for the first
+// page, then the previous page's next; next is "" after the last page. limit caps the page: 0 for
+// the server's default (100), at most 1000.
+func (x *RevenueTablesClient) ScanByCountry(ctx context.Context, prefix, pageToken string, limit int, opts ...tableclient.Option) (entries []tableclient.Entry[*CountryTotal], next string, err error) {
+	return tableclient.Scan(ctx, x.c, RevenueByCountryTableName, prefix, pageToken, limit, func() *CountryTotal { return new(CountryTotal) }, opts...)
+}
+
+// AllByCountry iterates over the keys of table "by-country" that start with prefix, as
+// ScanByCountry reads them, page after page. An error ends the iteration.
+func (x *RevenueTablesClient) AllByCountry(ctx context.Context, prefix string, opts ...tableclient.Option) iter.Seq2[tableclient.Entry[*CountryTotal], error] {
+	return tableclient.All(ctx, x.c, RevenueByCountryTableName, prefix, func() *CountryTotal { return new(CountryTotal) }, opts...)
+}
+
+// Revenue sums orders (keyed by account) per country.
+//
+// RevenueAgents is implemented by the agents of app "revenue".
+// Embed UnimplementedRevenueAgents in implementations for forward compatibility.
+type RevenueAgents interface {
+	// Sum adds an order to its country's total and emits the total.
+	Sum(ctx context.Context, in *Order, out RevenueSumEmitter) error
+}
+
+// UnimplementedRevenueAgents can be embedded to have forward compatible implementations: its
+// methods return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet
+// goes to the agent's error policy.
+type UnimplementedRevenueAgents struct{}
+
+// Sum returns runtime.ErrUnimplemented.
+func (UnimplementedRevenueAgents) Sum(context.Context, *Order, RevenueSumEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// RevenueSumEmitter emits the records of agent Sum. Emitted records are produced after the handler
+// returns nil; when it returns an error, they are dropped and the input record goes to the error
+// policy.
+type RevenueSumEmitter interface {
+	// EmitCountryTotal emits to topic "country-totals", keyed by country.
+	EmitCountryTotal(ctx context.Context, m *CountryTotal) error
+	// ByCountry reads and writes table "by-country" for the current record's key.
+	ByCountry() RevenueByCountryTable
+}
+
+type _RevenueSumEmitter struct{ e *runtime.Emitter }
+
+func (x _RevenueSumEmitter) ByCountry() RevenueByCountryTable {
+	return _RevenueByCountryTable{x.e, 0}
+}
+
+func (x _RevenueSumEmitter) EmitCountryTotal(ctx context.Context, m *CountryTotal) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _Revenue_Sum_Handler(ctx context.Context, impl any, in proto.Message, out *runtime.Emitter) error {
+	return impl.(RevenueAgents).Sum(ctx, in.(*Order), _RevenueSumEmitter{out})
+}
+
+// _Revenue_Sum_GroupBy encodes the group_by field of agent Sum's input as the key it groups by.
+func _Revenue_Sum_GroupBy(m proto.Message) []byte {
+	return []byte(m.(*Order).GetCountry())
+}
+
+var _Revenue_AppDesc = runtime.AppDesc{
+	ID:          RevenueAppID,
+	ServiceName: "streamgen.testapp.v1.Revenue",
+	Check:       func(impl any) bool { _, ok := impl.(RevenueAgents); return ok },
+	Agents: []*runtime.AgentDesc{
+		{
+			Name:  "Sum",
+			Input: OrderTopic.Desc(),
+			Outputs: []*runtime.TopicDesc{
+				CountryTotalTopic.Desc(),
+			},
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              RevenueSumDeadLetterTopicName,
+				Partitions:        4,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    OrderTopic.Desc(),
+			},
+			GroupBy:        _Revenue_Sum_GroupBy,
+			GroupByField:   "country",
+			OnMisplacedKey: runtime.MisplacedKeyRepartition,
+			Repartition:    runtime.RepartitionTopic(OrderTopic.Desc(), RevenueSumRepartitionTopicName),
+			Handler:        _Revenue_Sum_Handler,
+			Tables: []*runtime.TableDesc{
+				&_Revenue_ByCountry_TableDesc,
+			},
+		},
+	},
+	Tables: []*runtime.TableDesc{
+		&_Revenue_ByCountry_TableDesc,
+	},
+}
+
+// RegisterRevenueAgents registers the agents of app "revenue", implemented by impl, on app. Run the
+// app with package worker, or test it with package streamtest.
+func RegisterRevenueAgents(app *runtime.App, impl RevenueAgents) error {
+	return app.Register(&_Revenue_AppDesc, impl)
 }

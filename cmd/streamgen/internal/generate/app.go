@@ -21,6 +21,11 @@ func (r *renderer) generateApp(g *protogen.GeneratedFile, a fileApp) {
 	for _, ag := range a.Agents {
 		r.generateEmitter(g, a, ag)
 		generateHandler(g, a, ag)
+		if ag.GroupBy != nil {
+			an := a.names.agent(ag)
+			comment(g, 0, an.GroupBy, " encodes the group_by field of agent ", an.Method, "'s input as the key it groups by.")
+			r.generateFieldKey(g, an.GroupBy, r.topic(ag.Input).Message, ag.Input.Message, ag.GroupBy)
+		}
 	}
 	r.generateAppDesc(g, a)
 	generateRegister(g, a)
@@ -275,6 +280,10 @@ func (r *renderer) generateAgentDesc(g *protogen.GeneratedFile, a fileApp, ag *d
 		g.P("PartitionsFrom: ", r.topicRef(g, from), ",")
 	}
 	g.P("},")
+	if ag.GroupBy != nil {
+		g.P("GroupBy: ", an.GroupBy, ",")
+		g.P("GroupByField: ", strconv.Quote(string(ag.GroupBy.Name())), ",")
+	}
 	if ag.Repartition != nil {
 		g.P("OnMisplacedKey: ", misplacedKeyIdent(ag.OnMisplacedKey), ",")
 		g.P("Repartition: ", runtimePkg.Ident("RepartitionTopic"), "(", r.topicRef(g, ag.Input), ", ", an.Repartition, "),")

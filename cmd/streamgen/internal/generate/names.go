@@ -112,6 +112,7 @@ type agentNames struct {
 	Emitter     string // ShopTotalEmitter: the interface handed to the method
 	EmitterImpl string // _ShopTotalEmitter
 	Handler     string // _Shop_Total_Handler
+	GroupBy     string // _Shop_Total_GroupBy
 	DeadLetter  string // ShopTotalDeadLetterTopicName: the dead-letter topic constant
 	Repartition string // ShopTotalRepartitionTopicName: the repartition topic constant
 	Mock        mockNames
@@ -124,6 +125,7 @@ func newAgentNames(app string, m *protogen.Method) agentNames {
 		Emitter:     emitter,
 		EmitterImpl: "_" + emitter,
 		Handler:     "_" + app + "_" + m.GoName + "_Handler",
+		GroupBy:     "_" + app + "_" + m.GoName + "_GroupBy",
 		DeadLetter:  app + m.GoName + "DeadLetterTopicName",
 		Repartition: app + m.GoName + "RepartitionTopicName",
 		Mock:        newMockNames(emitter),

@@ -47,9 +47,15 @@ func (r *renderer) generateTopic(g *protogen.GeneratedFile, t *dsl.Topic) {
 
 // generateKeyFunc writes the function that encodes a record's key field.
 func (r *renderer) generateKeyFunc(g *protogen.GeneratedFile, t *dsl.Topic, n topicNames) {
-	get := "m.(*" + g.QualifiedGoIdent(n.Message) + ").Get" + r.field(t.Message, t.Key).GoName + "()"
-	g.P("func ", n.KeyFunc, "(m ", protoPkg.Ident("Message"), ") []byte {")
-	switch t.Key.Kind() {
+	r.generateFieldKey(g, n.KeyFunc, n.Message, t.Message, t.Key)
+}
+
+// generateFieldKey writes function name, which encodes field fd of a
+// message (Go type msg, descriptor md) as a record key.
+func (r *renderer) generateFieldKey(g *protogen.GeneratedFile, name string, msg protogen.GoIdent, md protoreflect.MessageDescriptor, fd protoreflect.FieldDescriptor) {
+	get := "m.(*" + g.QualifiedGoIdent(msg) + ").Get" + r.field(md, fd).GoName + "()"
+	g.P("func ", name, "(m ", protoPkg.Ident("Message"), ") []byte {")
+	switch fd.Kind() {
 	case protoreflect.StringKind:
 		g.P("return []byte(", get, ")")
 	case protoreflect.BytesKind:

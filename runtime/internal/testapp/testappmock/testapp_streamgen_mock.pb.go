@@ -900,6 +900,180 @@ func (mr *MockNotesJournalsTableMockRecorder) Update(ctx, fn any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Update", reflect.TypeOf((*MockNotesJournalsTable)(nil).Update), ctx, fn)
 }
 
+// MockRevenueAgents is a mock of testapp.RevenueAgents.
+type MockRevenueAgents struct {
+	ctrl     *gomock.Controller
+	recorder *MockRevenueAgentsMockRecorder
+}
+
+// MockRevenueAgentsMockRecorder records expected calls on a MockRevenueAgents.
+type MockRevenueAgentsMockRecorder struct {
+	mock *MockRevenueAgents
+}
+
+// NewMockRevenueAgents returns a new mock of RevenueAgents.
+func NewMockRevenueAgents(ctrl *gomock.Controller) *MockRevenueAgents {
+	mock := &MockRevenueAgents{ctrl: ctrl}
+	mock.recorder = &MockRevenueAgentsMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockRevenueAgents) EXPECT() *MockRevenueAgentsMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.RevenueAgents = (*MockRevenueAgents)(nil)
+
+// Sum mocks the method of the same name.
+func (m *MockRevenueAgents) Sum(ctx context.Context, in *testapp.Order, out testapp.RevenueSumEmitter) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Sum", ctx, in, out)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Sum declares an expected call of Sum.
+func (mr *MockRevenueAgentsMockRecorder) Sum(ctx, in, out any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Sum", reflect.TypeOf((*MockRevenueAgents)(nil).Sum), ctx, in, out)
+}
+
+// MockRevenueByCountryTable is a mock of testapp.RevenueByCountryTable.
+type MockRevenueByCountryTable struct {
+	ctrl     *gomock.Controller
+	recorder *MockRevenueByCountryTableMockRecorder
+}
+
+// MockRevenueByCountryTableMockRecorder records expected calls on a MockRevenueByCountryTable.
+type MockRevenueByCountryTableMockRecorder struct {
+	mock *MockRevenueByCountryTable
+}
+
+// NewMockRevenueByCountryTable returns a new mock of RevenueByCountryTable.
+func NewMockRevenueByCountryTable(ctrl *gomock.Controller) *MockRevenueByCountryTable {
+	mock := &MockRevenueByCountryTable{ctrl: ctrl}
+	mock.recorder = &MockRevenueByCountryTableMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockRevenueByCountryTable) EXPECT() *MockRevenueByCountryTableMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.RevenueByCountryTable = (*MockRevenueByCountryTable)(nil)
+
+// Get mocks the method of the same name.
+func (m *MockRevenueByCountryTable) Get(ctx context.Context) (*testapp.CountryTotal, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Get", ctx)
+	ret0, _ := ret[0].(*testapp.CountryTotal)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Get declares an expected call of Get.
+func (mr *MockRevenueByCountryTableMockRecorder) Get(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockRevenueByCountryTable)(nil).Get), ctx)
+}
+
+// Put mocks the method of the same name.
+func (m *MockRevenueByCountryTable) Put(ctx context.Context, v *testapp.CountryTotal) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Put", ctx, v)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Put declares an expected call of Put.
+func (mr *MockRevenueByCountryTableMockRecorder) Put(ctx, v any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Put", reflect.TypeOf((*MockRevenueByCountryTable)(nil).Put), ctx, v)
+}
+
+// Delete mocks the method of the same name.
+func (m *MockRevenueByCountryTable) Delete(ctx context.Context) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Delete", ctx)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Delete declares an expected call of Delete.
+func (mr *MockRevenueByCountryTableMockRecorder) Delete(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Delete", reflect.TypeOf((*MockRevenueByCountryTable)(nil).Delete), ctx)
+}
+
+// Update mocks the method of the same name.
+func (m *MockRevenueByCountryTable) Update(ctx context.Context, fn func(*testapp.CountryTotal) error) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Update", ctx, fn)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Update declares an expected call of Update.
+func (mr *MockRevenueByCountryTableMockRecorder) Update(ctx, fn any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Update", reflect.TypeOf((*MockRevenueByCountryTable)(nil).Update), ctx, fn)
+}
+
+// MockRevenueSumEmitter is a mock of testapp.RevenueSumEmitter.
+type MockRevenueSumEmitter struct {
+	ctrl     *gomock.Controller
+	recorder *MockRevenueSumEmitterMockRecorder
+}
+
+// MockRevenueSumEmitterMockRecorder records expected calls on a MockRevenueSumEmitter.
+type MockRevenueSumEmitterMockRecorder struct {
+	mock *MockRevenueSumEmitter
+}
+
+// NewMockRevenueSumEmitter returns a new mock of RevenueSumEmitter.
+func NewMockRevenueSumEmitter(ctrl *gomock.Controller) *MockRevenueSumEmitter {
+	mock := &MockRevenueSumEmitter{ctrl: ctrl}
+	mock.recorder = &MockRevenueSumEmitterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockRevenueSumEmitter) EXPECT() *MockRevenueSumEmitterMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.RevenueSumEmitter = (*MockRevenueSumEmitter)(nil)
+
+// EmitCountryTotal mocks the method of the same name.
+func (m *MockRevenueSumEmitter) EmitCountryTotal(ctx context.Context, msg *testapp.CountryTotal) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "EmitCountryTotal", ctx, msg)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// EmitCountryTotal declares an expected call of EmitCountryTotal.
+func (mr *MockRevenueSumEmitterMockRecorder) EmitCountryTotal(ctx, msg any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitCountryTotal", reflect.TypeOf((*MockRevenueSumEmitter)(nil).EmitCountryTotal), ctx, msg)
+}
+
+// ByCountry mocks the method of the same name.
+func (m *MockRevenueSumEmitter) ByCountry() testapp.RevenueByCountryTable {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ByCountry")
+	ret0, _ := ret[0].(testapp.RevenueByCountryTable)
+	return ret0
+}
+
+// ByCountry declares an expected call of ByCountry.
+func (mr *MockRevenueSumEmitterMockRecorder) ByCountry() *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ByCountry", reflect.TypeOf((*MockRevenueSumEmitter)(nil).ByCountry))
+}
+
 // MockShopAgents is a mock of testapp.ShopAgents.
 type MockShopAgents struct {
 	ctrl     *gomock.Controller
