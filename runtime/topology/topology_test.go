@@ -21,6 +21,7 @@ import (
 	withdrawalsv1 "github.com/streamgen/streamgen/examples/04-withdrawals/gen/withdrawals/v1"
 	accountsv1 "github.com/streamgen/streamgen/examples/05-accounts/gen/accounts/v1"
 	activityv1 "github.com/streamgen/streamgen/examples/06-activity/gen/activity/v1"
+	revenuev1 "github.com/streamgen/streamgen/examples/07-revenue/gen/revenue/v1"
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/internal/testapp"
 	"github.com/streamgen/streamgen/runtime/topology"
@@ -60,6 +61,11 @@ var examples = []example{
 	{"activity", activityv1.File_activity_v1_activity_proto, []func(*runtime.App) error{
 		func(a *runtime.App) error {
 			return activityv1.RegisterActivityAgents(a, activityv1.UnimplementedActivityAgents{})
+		},
+	}},
+	{"revenue", revenuev1.File_revenue_v1_revenue_proto, []func(*runtime.App) error{
+		func(a *runtime.App) error {
+			return revenuev1.RegisterRevenueAgents(a, revenuev1.UnimplementedRevenueAgents{})
 		},
 	}},
 	{"testapp", testapp.File_testapp_proto, []func(*runtime.App) error{
