@@ -515,8 +515,17 @@ func (a *agentBuilder) groupBy() {
 	ag := a.ag
 	at, path := inAgent(agentField.groupBy), a.where+" > option agent.group_by"
 	switch {
-	case ag.Input == nil:
+	case ag.Input == nil && (a.opt.GetTimer() != nil || a.opt.GetCron() != nil || a.opt.GetOnWindowClose() != ""):
 		a.fail(at, path, "group_by re-keys an agent's input records, and this agent consumes no topic; remove group_by")
+		return
+	case ag.Input == nil:
+		a.drop() // its input's mistake is reported there
+		return
+	case ag.Concurrency > 1:
+		// Lanes are chosen by the record key: a group's records would be
+		// split over lanes, each with a cache of its own.
+		a.fail(inAgent(agentField.concurrency), a.where+" > option agent.concurrency",
+			"an agent with group_by runs one record of a partition at a time; remove concurrency")
 		return
 	case a.opt.GetBatch() != nil:
 		a.fail(at, path, "a batch agent keeps no state per key, so it has nothing to group; remove group_by")

@@ -34,6 +34,11 @@ func (b *builder) checkTables(app *App) {
 				t.Name, first.Name, w.Name)
 		}
 		for _, w := range t.Writers[1:] {
+			if groupField(w) != groupField(first) {
+				b.errorf(w.Method, inAgent(agentField.tables), agentTablesPath(app, w),
+					"table %q is written by %s, whose records are keyed by %s, and by %s, whose records are keyed by %s: one table has one key; group both by the same field (group_by), or give each its own table",
+					t.Name, first.Name, keyedBy(first), w.Name, keyedBy(w))
+			}
 			if w.Input.Partitions != first.Input.Partitions {
 				b.errorf(w.Method, inAgent(agentField.tables), agentTablesPath(app, w),
 					"table %q is written by %s, whose input %q has %d partitions, and by %s, whose input %q has %d: a table's writers must consume topics with the same partition count (co-partitioning), or one key's state would be split",
@@ -41,6 +46,22 @@ func (b *builder) checkTables(app *App) {
 			}
 		}
 	}
+}
+
+// groupField is ag's group_by field name, "" without one.
+func groupField(ag *Agent) string {
+	if ag.GroupBy == nil {
+		return ""
+	}
+	return string(ag.GroupBy.Name())
+}
+
+// keyedBy describes what ag keys its records by, for errors.
+func keyedBy(ag *Agent) string {
+	if ag.GroupBy != nil {
+		return "group_by field " + string(ag.GroupBy.Name())
+	}
+	return "its topic's key (" + keyName(ag.Input) + ")"
 }
 
 // agentTablesPath is the element path of agent ag's tables option.

@@ -252,6 +252,9 @@ func (b *builder) app(app *runtime.AppDesc) {
 		}
 		if ag.Repartition != nil {
 			rep := b.topic(app.ID, KindRepartition, ag.Repartition)
+			if ag.GroupByField != "" {
+				b.rekey(rep, ag.GroupByField) // its records are keyed by their group
+			}
 			used := ag.OnMisplacedKey == runtime.MisplacedKeyRepartition
 			b.edge(id, rep, "misplaced keys", !used)
 			if used {
@@ -270,7 +273,7 @@ func (b *builder) table(app *runtime.AppDesc, t *runtime.TableDesc) string {
 	}
 	if !t.Global {
 		key := "record key"
-		if t.KeyFromField {
+		if t.KeyFromField || groupedBy(app, t) != "" {
 			key = tableKeyField(app, t)
 		}
 		n.Attrs = append(n.Attrs, Attr{"key", key})
@@ -314,8 +317,12 @@ func (b *builder) topic(appID string, kind Kind, t *runtime.TopicDesc) string {
 }
 
 // tableKeyField names the key field of a table keyed by field: its
-// writers' input topic's key field (the schema checks they agree).
+// writers' group_by field, else their input topic's key field (the schema
+// checks they agree).
 func tableKeyField(app *runtime.AppDesc, t *runtime.TableDesc) string {
+	if f := groupedBy(app, t); f != "" {
+		return f
+	}
 	for _, ag := range app.Agents {
 		for _, at := range ag.Tables {
 			if at.Name == t.Name && ag.Input != nil {
@@ -324,6 +331,30 @@ func tableKeyField(app *runtime.AppDesc, t *runtime.TableDesc) string {
 		}
 	}
 	return "key field"
+}
+
+// groupedBy returns the group_by field of table t's writers, "" if they
+// have none.
+func groupedBy(app *runtime.AppDesc, t *runtime.TableDesc) string {
+	for _, ag := range app.Agents {
+		for _, at := range ag.Tables {
+			if at.Name == t.Name && ag.GroupByField != "" {
+				return ag.GroupByField
+			}
+		}
+	}
+	return ""
+}
+
+// rekey sets the key shown for topic node id.
+func (b *builder) rekey(id, key string) {
+	if n := b.nodes[id]; n != nil {
+		for i := range n.Attrs {
+			if n.Attrs[i].Key == "key" {
+				n.Attrs[i].Value = key
+			}
+		}
+	}
 }
 
 func agentAttrs(app *runtime.AppDesc, ag *runtime.AgentDesc) []Attr {

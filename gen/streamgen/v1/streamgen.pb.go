@@ -195,8 +195,12 @@
 // in the wrong partition", the same mechanism) to the partition that owns
 // it, where its tables, windows and outputs to topics without a key field
 // see the field as the key. A key's records from one input partition keep
-// their order. Its tables are keyed by the field (or by no field); the
-// field is a string, bytes, integer or bool field, as a topic's key.
+// their order (such an agent runs one record of a partition at a time: no
+// concurrency). A moved record arrives after its group's records that
+// were in place already: give windows the grace the hop takes. Its tables
+// are keyed by the field (or by no field), and every writer of a table
+// groups by the same field; the field is a string, bytes, integer or bool
+// field, as a topic's key.
 //
 // ## Batches
 //

@@ -59,7 +59,12 @@ func (r *renderer) generateFieldKey(g *protogen.GeneratedFile, name string, msg 
 	case protoreflect.StringKind:
 		g.P("return []byte(", get, ")")
 	case protoreflect.BytesKind:
-		g.P("return ", get)
+		// Unset bytes are nil: a record without a key. The empty key is a
+		// key like any other (compacted topics refuse records without one).
+		g.P("if b := ", get, "; b != nil {")
+		g.P("return b")
+		g.P("}")
+		g.P("return []byte{}")
 	case protoreflect.BoolKind:
 		g.P("return ", strconvPkg.Ident("AppendBool"), "(nil, ", get, ")")
 	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind, protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
