@@ -1,16 +1,15 @@
 package dsl
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
-	_ "time/tzdata" // time zones of cron schedules, whatever the machine has
-
-	"github.com/robfig/cron/v3"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	streamgenv1 "github.com/streamgen/streamgen/gen/streamgen/v1"
+	"github.com/streamgen/streamgen/runtime"
 )
 
 const emptyName = "google.protobuf.Empty"
@@ -464,14 +463,14 @@ func (a *agentBuilder) timer() {
 		if cr.GetTimeZone() != "" {
 			t.TimeZone = cr.GetTimeZone()
 		}
-		schedAt := inAgent(agentField.cron, cronField.schedule)
-		zoneAt := inAgent(agentField.cron, cronField.timeZone)
-		if _, err := time.LoadLocation(t.TimeZone); err != nil || strings.HasPrefix(t.TimeZone, "Local") {
-			a.fail(zoneAt, a.where+" > option agent.cron.time_zone",
+		// The runtime's own rule (TimerDesc.Check), pointed at its field.
+		var ce *runtime.CronError
+		if err := (&runtime.TimerDesc{Cron: t.Cron, TimeZone: t.TimeZone}).Check(); errors.As(err, &ce) && ce.Field == "time_zone" {
+			a.fail(inAgent(agentField.cron, cronField.timeZone), a.where+" > option agent.cron.time_zone",
 				"unknown time zone %q; give an IANA name such as \"Europe/Berlin\" or \"UTC\"", t.TimeZone)
-		} else if _, err := ParseCron(t.Cron, t.TimeZone); err != nil {
-			a.fail(schedAt, a.where+" > option agent.cron.schedule",
-				"schedule %q: %v; give five fields (minute hour day-of-month month day-of-week, e.g. \"0 * * * *\") or @hourly, @daily, @weekly, @monthly", t.Cron, err)
+		} else if err != nil {
+			a.fail(inAgent(agentField.cron, cronField.schedule), a.where+" > option agent.cron.schedule",
+				"schedule %q: %v; give five fields (minute hour day-of-month month day-of-week, e.g. \"0 * * * *\") or @hourly, @daily, @weekly, @monthly", t.Cron, errors.Unwrap(err))
 		}
 	}
 	switch runOn {
@@ -493,15 +492,6 @@ func (a *agentBuilder) timer() {
 			"a timer or cron agent runs one tick at a time; remove concurrency")
 	}
 	a.ag.Timer = t
-}
-
-// ParseCron parses a cron schedule as the runtime does: five fields, or
-// a descriptor, read in time zone tz (an IANA name).
-func ParseCron(schedule, tz string) (cron.Schedule, error) {
-	if strings.HasPrefix(strings.TrimSpace(schedule), "CRON_TZ=") || strings.HasPrefix(strings.TrimSpace(schedule), "TZ=") {
-		return nil, fmt.Errorf("give the time zone in time_zone, not in the schedule")
-	}
-	return cron.ParseStandard("CRON_TZ=" + tz + " " + schedule)
 }
 
 // groupBy reads the field an agent with tables keys its records by

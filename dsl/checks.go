@@ -1,6 +1,10 @@
 package dsl
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/streamgen/streamgen/runtime"
+)
 
 // The checks below read a built model and report the problems they find;
 // they never change the model.
@@ -110,7 +114,7 @@ func (b *builder) checkLeaderTopic(app *App, owner map[string]string) {
 	}
 	at := inApp(appField.id)
 	path := fmt.Sprintf("service %s > option app.id", app.Service.Name())
-	name := LeaderTopic(app.ID)
+	name := runtime.LeaderTopicName(app.ID)
 	if why := ValidTopicName(name); why != "" {
 		b.errorf(app.Service, at, path, "leader topic %q (of the timer and cron agents) %s; shorten the app id", name, why)
 	}
@@ -122,10 +126,6 @@ func (b *builder) checkLeaderTopic(app *App, owner map[string]string) {
 	}
 	owner[name] = "app " + app.ID + "'s leader topic"
 }
-
-// LeaderTopic is the leader topic of app id's timer and cron agents, as
-// runtime.LeaderTopicName names it.
-func LeaderTopic(appID string) string { return appID + "-leader" }
 
 // checkDeadLetter checks that ag's dead-letter topic is neither a declared
 // topic nor in owner.

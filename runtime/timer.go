@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"strconv"
@@ -95,27 +96,47 @@ func (d *TimerDesc) parse() error {
 	return d.err
 }
 
-// parseCron parses schedule in time zone tz ("" is UTC).
+// CronError is a cron's schedule or time zone that does not parse.
+type CronError struct {
+	// Field is what is wrong: "schedule" or "time_zone" (the schema's
+	// names, so the schema check points at it).
+	Field string
+	// Err says why.
+	Err error
+}
+
+// Error names the field and why.
+func (e *CronError) Error() string { return "cron " + e.Field + ": " + e.Err.Error() }
+
+// Unwrap returns why.
+func (e *CronError) Unwrap() error { return e.Err }
+
+// Check reports whether the schedule runs: a positive interval of whole
+// milliseconds, or a cron schedule and time zone that parse (a
+// *CronError). The schema's check and Register both use it.
+func (d *TimerDesc) Check() error { return d.parse() }
+
+// parseCron parses schedule in time zone tz ("" is UTC): robfig/cron's
+// standard parser, the zone an IANA name (not the machine's Local).
 func parseCron(schedule, tz string) (*parsedCron, error) {
-	d := &TimerDesc{Cron: schedule, TimeZone: tz}
 	if tz == "" {
 		tz = "UTC"
 	}
-	s := strings.TrimSpace(d.Cron)
+	loc, err := time.LoadLocation(tz)
+	if err != nil || strings.HasPrefix(tz, "Local") {
+		return nil, &CronError{Field: "time_zone", Err: fmt.Errorf("unknown time zone %q", tz)}
+	}
+	s := strings.TrimSpace(schedule)
 	if strings.HasPrefix(s, "CRON_TZ=") || strings.HasPrefix(s, "TZ=") {
-		return nil, fmt.Errorf("cron %q: give the time zone in TimeZone, not in the schedule", d.Cron)
+		return nil, &CronError{Field: "schedule", Err: errors.New("give the time zone in time_zone, not in the schedule")}
 	}
 	sched, err := cron.ParseStandard("CRON_TZ=" + tz + " " + s)
 	if err != nil {
-		return nil, fmt.Errorf("cron %q in %s: %w", d.Cron, tz, err)
-	}
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		return nil, fmt.Errorf("cron time zone %q: %w", tz, err)
+		return nil, &CronError{Field: "schedule", Err: err}
 	}
 	plain, err := cron.ParseStandard(s)
 	if err != nil {
-		return nil, fmt.Errorf("cron %q: %w", d.Cron, err)
+		return nil, &CronError{Field: "schedule", Err: err}
 	}
 	p := &parsedCron{sched: sched, plain: plain, loc: loc}
 	switch f := strings.Fields(s); {

@@ -193,17 +193,7 @@ func (t *thread) commitTicks() {
 	if l == nil {
 		return
 	}
-	for t.tickCommits > 0 {
-		done, err := t.consumer.CommitOffsetsDone()
-		if !done {
-			break
-		}
-		t.tickCommits--
-		if err != nil {
-			t.log.Warn("committing the last ticks done failed; the next commit retries", "error", err)
-			l.dirty = true
-		}
-	}
+	t.tickResults()
 	if !l.dirty || l.last == nil || t.tickCommits > 0 {
 		return
 	}
@@ -213,6 +203,24 @@ func (t *thread) commitTicks() {
 	}
 	t.tickCommits++
 	l.dirty = false
+}
+
+// tickResults reads the results of the explicit tick commits that
+// finished; a failed one makes the ticks dirty again.
+func (t *thread) tickResults() {
+	for t.tickCommits > 0 {
+		done, err := t.consumer.CommitOffsetsDone()
+		if !done {
+			return
+		}
+		t.tickCommits--
+		if err != nil {
+			t.log.Warn("committing the last ticks done failed; the next commit retries", "error", err)
+			if t.leader != nil {
+				t.leader.dirty = true
+			}
+		}
+	}
 }
 
 // ticksCommitted records, exactly once, that the transaction holding the
@@ -235,22 +243,17 @@ func (t *thread) handOver(tps []kafka.TopicPartition) {
 		return
 	}
 	deadline := time.Now().Add(t.w.cfg.shutdownTimeout)
-	for t.ticksDone(l); len(l.running) > 0 && time.Now().Before(deadline); t.ticksDone(l) {
-		time.Sleep(2 * time.Millisecond)
-	}
-	l.dirty = l.dirty || t.tickCommits > 0
-	for ; t.tickCommits > 0 && time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
-		t.commitTicks() // reads results; starts none while one is in flight
-	}
-	t.commitTicks()
-	for t.tickCommits > 0 && time.Now().Before(deadline) {
-		time.Sleep(2 * time.Millisecond)
-		if done, err := t.consumer.CommitOffsetsDone(); done {
-			t.tickCommits--
-			if err != nil {
-				t.log.Warn("committing the last ticks done before handing the leadership over failed; the next leader may run them again", "error", err)
-			}
+	waitFor := func(busy func() bool) {
+		for busy() && time.Now().Before(deadline) {
+			time.Sleep(2 * time.Millisecond)
 		}
+	}
+	waitFor(func() bool { t.ticksDone(l); return len(l.running) > 0 }) // their outputs acknowledged
+	waitFor(func() bool { t.tickResults(); return t.tickCommits > 0 }) // the commit in flight, if any
+	t.commitTicks()
+	waitFor(func() bool { t.tickResults(); return t.tickCommits > 0 })
+	if l.dirty || t.tickCommits > 0 {
+		t.log.Warn("the last ticks done were not committed before handing the leadership over; the next leader may run them again")
 	}
 }
 

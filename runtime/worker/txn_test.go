@@ -16,7 +16,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/streamgen/streamgen/runtime"
-	"github.com/streamgen/streamgen/runtime/broker"
 	"github.com/streamgen/streamgen/runtime/internal/testapp"
 	"github.com/streamgen/streamgen/runtime/kafka"
 	"github.com/streamgen/streamgen/runtime/worker"
@@ -138,11 +137,7 @@ func TestExactlyOnceRebalance(t *testing.T) {
 // once with exact counts: the aborted transaction's outputs and table
 // writes never show.
 func TestExactlyOnceAbortReplays(t *testing.T) {
-	b, err := broker.Start(broker.WithLogger(testLogger(t)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
+	b := startKfake(t)
 	addr := b.Addr()
 	cl := client(t, addr)
 	hooks := &commits{}
@@ -429,11 +424,7 @@ func TestExactlyOnceWindowClose(t *testing.T) {
 // crash harness: a gap of records whose offsets were committed with no
 // output). Every count is exact.
 func TestExactlyOnceFailedRewindLosesNothing(t *testing.T) {
-	b, err := broker.Start(broker.WithLogger(testLogger(t)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
+	b := startKfake(t)
 	addr := b.Addr()
 	cl := client(t, addr)
 	rewinds := &atomic.Int32{}

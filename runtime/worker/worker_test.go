@@ -84,12 +84,19 @@ func (w testWriter) Write(p []byte) (int, error) {
 
 func startBroker(t *testing.T) string {
 	t.Helper()
+	return startKfake(t).Addr()
+}
+
+// startKfake starts an embedded broker for the test, whose kfake cluster
+// tests can control (ControlKey).
+func startKfake(t *testing.T) *broker.Broker {
+	t.Helper()
 	b, err := broker.Start(broker.WithLogger(testLogger(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(b.Close)
-	return b.Addr()
+	return b
 }
 
 type running struct {

@@ -75,7 +75,7 @@ func (l *Lane) FlushBatch() {
 	}
 	res, errs := l.proc.ProcessBatch(l.cfg.Ctx, recs)
 	if len(res.Records) > 0 {
-		if err := l.checkBatchSizes(recs, res); err != nil {
+		if err := l.checkSizes(recs[0], res); err != nil { // the error names the batch's first record
 			// Producing would fail, and again after every restart: the
 			// batch's records go to the error policy instead.
 			res = runtime.Result{}
@@ -119,11 +119,4 @@ func (l *Lane) FlushBatch() {
 	if len(l.out) >= MaxProduceBatch {
 		l.Produce()
 	}
-}
-
-// checkBatchSizes returns the error of a batch's output too large for its
-// topic, naming the batch's first record (the whole batch then goes to
-// the error policy: producing would fail, and again after every restart).
-func (l *Lane) checkBatchSizes(recs []*runtime.Record, res runtime.Result) error {
-	return l.checkSizes(recs[0], res)
 }
