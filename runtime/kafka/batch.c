@@ -387,6 +387,18 @@ int sg_rewind(sg_client *c, char **topics, int32_t *parts, int64_t *offs, int n,
     return code;
   }
   for (int i = 0; i < l->cnt; i++) {
+    // A partition's error (e.g. UNSTABLE_OFFSET_COMMIT: a transaction still
+    // holds offsets of the group) comes with no offset: it is not "the
+    // group has none", which rewinds to the beginning.
+    if (l->elems[i].err) {
+      code = l->elems[i].err;
+      strncpy(errstr, rd_kafka_err2str(code), errlen - 1);
+      errstr[errlen - 1] = 0;
+      rd_kafka_topic_partition_list_destroy(l);
+      return code;
+    }
+  }
+  for (int i = 0; i < l->cnt; i++) {
     if (l->elems[i].offset < 0) l->elems[i].offset = SG_RD_KAFKA_OFFSET_BEGINNING;
     // librdkafka may reorder the list: report by topic and partition.
     for (int j = 0; j < n; j++) {

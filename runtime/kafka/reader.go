@@ -128,12 +128,47 @@ func readPartitions(ctx context.Context, cfg Config, parts []PartitionStart, end
 	return read, kc.read(ctx, ends, follow, read, fn)
 }
 
+// StableCommitted returns group's committed offsets of tps, in their
+// order (-1001, librdkafka's OFFSET_INVALID: the group has none), read by
+// a client of its own outside the group. The offsets are stable: no
+// transaction still holds offsets of the group. librdkafka asks for
+// stable offsets under read_committed (OffsetFetch's require_stable,
+// KIP-447) and retries while the broker answers UNSTABLE_OFFSET_COMMIT, so
+// a transaction that committed offsets of the group before this call has
+// ended, with every record it wrote, when this call returns. It waits up
+// to timeout (a transaction left open by a dead producer holds it until
+// transaction.timeout.ms aborts it); the error is librdkafka's, or a
+// partition's (e.g. UNSTABLE_OFFSET_COMMIT once the timeout is near).
+func StableCommitted(cfg Config, group string, tps []TopicPartition, timeout time.Duration) ([]int64, error) {
+	if len(tps) == 0 {
+		return nil, nil
+	}
+	kc, err := newReaderIn(cfg, group)
+	if err != nil {
+		return nil, fmt.Errorf("offsets client: %w", err)
+	}
+	defer kc.Close()
+	offs, err := kc.Committed(tps, timeout)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int64, len(offs))
+	for i, o := range offs {
+		out[i] = o.Offset
+	}
+	return out, nil
+}
+
 // newReader returns a consumer outside any group (nothing subscribes it,
 // so its group.id never joins) that reads from explicitly assigned
 // offsets and commits nothing.
-func newReader(cfg Config) (*Consumer, error) {
+func newReader(cfg Config) (*Consumer, error) { return newReaderIn(cfg, "streamgen-restore") }
+
+// newReaderIn is newReader with group.id group: its committed offsets
+// are the ones Committed reads.
+func newReaderIn(cfg Config, group string) (*Consumer, error) {
 	props := cfg.props(map[string]string{
-		"group.id":                   "streamgen-restore",
+		"group.id":                   group,
 		"enable.auto.commit":         "false",
 		"fetch.queue.backoff.ms":     "10",
 		"enable.partition.eof":       "false",

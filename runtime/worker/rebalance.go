@@ -9,8 +9,9 @@ import (
 
 // Assigned implements kafka.RebalanceHandler: it runs inside Poll. The new
 // partitions' stores are opened (their checkpoints read) here; partitions
-// without tables start at once, the others are returned to be assigned
-// paused and are restored in the background (restore.go).
+// without tables start at once under at least once; the others are
+// returned to be assigned paused, and start once a job in the background
+// has read their committed offsets and restored their stores (restoreJob).
 func (t *thread) Assigned(tps []kafka.TopicPartition) (pause []kafka.TopicPartition) {
 	if t.standby != nil {
 		t.standby.assigned(tps)
@@ -38,17 +39,18 @@ func (t *thread) Assigned(tps []kafka.TopicPartition) (pause []kafka.TopicPartit
 		t.fail(fmt.Errorf("streamgen worker: partitions %v: %w", tps, err))
 		return nil
 	}
-	var stateful []*partition
+	var waiting []*partition
 	for _, p := range ps {
-		if len(p.stores) == 0 {
+		// The leader topic's partition runs no agent: it starts at once.
+		if len(p.stores) == 0 && (!t.w.exactlyOnce || p.tp.Topic == t.w.topo.leader) {
 			t.start(p)
 		} else {
-			stateful = append(stateful, p)
+			waiting = append(waiting, p)
 			pause = append(pause, p.tps()...)
 		}
 	}
-	if len(stateful) > 0 {
-		t.startRestore(stateful, stores)
+	if len(waiting) > 0 {
+		t.startRestore(waiting, stores)
 	}
 	for _, p := range ps {
 		if p.tp.Topic == t.w.topo.leader {

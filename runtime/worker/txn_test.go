@@ -424,6 +424,27 @@ func TestExactlyOnceWindowClose(t *testing.T) {
 // crash harness: a gap of records whose offsets were committed with no
 // output). Every count is exact.
 func TestExactlyOnceFailedRewindLosesNothing(t *testing.T) {
+	if failed := testFailedRewind(t, refusedOffsetFetch); failed == 0 {
+		t.Error("no rewind failed: the refused OffsetFetch did not reach the worker")
+	}
+}
+
+// TestExactlyOnceUnstableOffsetsRewindLosesNothing: while another
+// transaction holds offsets of the group, a broker answers OffsetFetch
+// (require_stable, KIP-447) with UNSTABLE_OFFSET_COMMIT per partition;
+// librdkafka retries a few times and then returns that error in the
+// partition, with no offset. The rewind must wait for a committed offset:
+// seeking to the beginning instead (taken as "the group has none")
+// would process every record again on stores that already hold their
+// writes.
+func TestExactlyOnceUnstableOffsetsRewindLosesNothing(t *testing.T) {
+	testFailedRewind(t, unstableOffsetFetch)
+}
+
+// testFailedRewind aborts a transaction while OffsetFetch is answered by
+// refuse for 3 s, with records flowing, and checks every count. It
+// returns how many rewinds failed.
+func testFailedRewind(t *testing.T, refuse func(*kmsg.OffsetFetchRequest) *kmsg.OffsetFetchResponse) int32 {
 	b := startKfake(t)
 	addr := b.Addr()
 	cl := client(t, addr)
@@ -436,12 +457,14 @@ func TestExactlyOnceFailedRewindLosesNothing(t *testing.T) {
 	readCommitted(t, addr, testapp.TallyTopicName, 1000, 0)
 
 	var refuseUntil atomic.Int64 // unix ms
+	var refused atomic.Int32
 	b.Cluster().ControlKey(int16(kmsg.OffsetFetch), func(req kmsg.Request) (kmsg.Response, error, bool) {
 		b.Cluster().KeepControl()
 		if time.Now().UnixMilli() >= refuseUntil.Load() {
 			return nil, nil, false
 		}
-		return refusedOffsetFetch(req.(*kmsg.OffsetFetchRequest)), nil, true
+		refused.Add(1)
+		return refuse(req.(*kmsg.OffsetFetchRequest)), nil, true
 	})
 	fired := make(chan struct{})
 	b.Cluster().ControlKey(int16(kmsg.TxnOffsetCommit), func(req kmsg.Request) (kmsg.Response, error, bool) {
@@ -465,9 +488,10 @@ func TestExactlyOnceFailedRewindLosesNothing(t *testing.T) {
 		t.Fatal("no transactional offset commit reached the broker")
 	}
 	exactTallies(t, readCommitted(t, addr, testapp.TallyTopicName, total, 2*time.Second), want)
-	if rewinds.Load() == 0 {
-		t.Error("no rewind failed: the refused OffsetFetch did not reach the worker")
+	if refused.Load() == 0 {
+		t.Error("no OffsetFetch was answered by the test")
 	}
+	return rewinds.Load()
 }
 
 // illegalGeneration answers every partition of r with ILLEGAL_GENERATION.
@@ -497,6 +521,41 @@ func refusedOffsetFetch(r *kmsg.OffsetFetchRequest) *kmsg.OffsetFetchResponse {
 		rg.Group = g.Group
 		rg.ErrorCode = kerr.GroupAuthorizationFailed.Code
 		resp.Groups = append(resp.Groups, rg)
+	}
+	return resp
+}
+
+// unstableOffsetFetch answers every partition of r with
+// UNSTABLE_OFFSET_COMMIT and no offset, as a broker does while a
+// transaction holds offsets of the group (KIP-447's require_stable).
+func unstableOffsetFetch(r *kmsg.OffsetFetchRequest) *kmsg.OffsetFetchResponse {
+	resp := r.ResponseKind().(*kmsg.OffsetFetchResponse)
+	for _, g := range r.Groups { // v8+
+		rg := kmsg.NewOffsetFetchResponseGroup()
+		rg.Group = g.Group
+		for _, rt := range g.Topics {
+			st := kmsg.NewOffsetFetchResponseGroupTopic()
+			st.Topic = rt.Topic
+			for _, p := range rt.Partitions {
+				sp := kmsg.NewOffsetFetchResponseGroupTopicPartition()
+				sp.Partition, sp.Offset, sp.LeaderEpoch = p, -1, -1
+				sp.ErrorCode = kerr.UnstableOffsetCommit.Code
+				st.Partitions = append(st.Partitions, sp)
+			}
+			rg.Topics = append(rg.Topics, st)
+		}
+		resp.Groups = append(resp.Groups, rg)
+	}
+	for _, rt := range r.Topics { // before v8
+		st := kmsg.NewOffsetFetchResponseTopic()
+		st.Topic = rt.Topic
+		for _, p := range rt.Partitions {
+			sp := kmsg.NewOffsetFetchResponseTopicPartition()
+			sp.Partition, sp.Offset, sp.LeaderEpoch = p, -1, -1
+			sp.ErrorCode = kerr.UnstableOffsetCommit.Code
+			st.Partitions = append(st.Partitions, sp)
+		}
+		resp.Topics = append(resp.Topics, st)
 	}
 	return resp
 }
