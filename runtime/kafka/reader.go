@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 	"unsafe"
 
@@ -96,10 +97,23 @@ func readPartitions(ctx context.Context, cfg Config, parts []PartitionStart, end
 		return nil, fmt.Errorf("restore consumer: %w", err)
 	}
 	defer kc.Close()
+	// The ends are the high watermarks, read uncommitted: under
+	// read_committed, ListOffsets answers the last stable offset, which an
+	// open transaction holds back while committed records follow it (a
+	// killed or cut-off worker's transaction, until it is aborted). A
+	// store's checkpoint past it is not out of range, and a restore that
+	// stopped there missed committed writes: the crash harness saw stores
+	// rebuilt short of their offsets after a broker outage. The reader,
+	// read_committed, waits at an open transaction until it ends.
+	wm, err := newReaderIn(cfg, "streamgen-restore", map[string]string{"isolation.level": "read_uncommitted"})
+	if err != nil {
+		return nil, fmt.Errorf("restore consumer: %w", err)
+	}
+	defer wm.Close()
 	ends := map[TopicPartition]int64{} // partitions to read up to their end
 	var todo []Offset
 	for _, p := range parts {
-		lo, hi, err := kc.watermarks(ctx, p.TopicPartition)
+		lo, hi, err := wm.watermarks(ctx, p.TopicPartition)
 		if err != nil {
 			return nil, err
 		}
@@ -143,7 +157,7 @@ func StableCommitted(cfg Config, group string, tps []TopicPartition, timeout tim
 	if len(tps) == 0 {
 		return nil, nil
 	}
-	kc, err := newReaderIn(cfg, group)
+	kc, err := newReaderIn(cfg, group, nil)
 	if err != nil {
 		return nil, fmt.Errorf("offsets client: %w", err)
 	}
@@ -162,11 +176,12 @@ func StableCommitted(cfg Config, group string, tps []TopicPartition, timeout tim
 // newReader returns a consumer outside any group (nothing subscribes it,
 // so its group.id never joins) that reads from explicitly assigned
 // offsets and commits nothing.
-func newReader(cfg Config) (*Consumer, error) { return newReaderIn(cfg, "streamgen-restore") }
+func newReader(cfg Config) (*Consumer, error) { return newReaderIn(cfg, "streamgen-restore", nil) }
 
-// newReaderIn is newReader with group.id group: its committed offsets
-// are the ones Committed reads.
-func newReaderIn(cfg Config, group string) (*Consumer, error) {
+// newReaderIn is newReader with group.id group (its committed offsets
+// are the ones Committed reads) and the properties in force, which
+// override everything else.
+func newReaderIn(cfg Config, group string, force map[string]string) (*Consumer, error) {
 	props := cfg.props(map[string]string{
 		"group.id":                   group,
 		"enable.auto.commit":         "false",
@@ -177,6 +192,7 @@ func newReaderIn(cfg Config, group string) (*Consumer, error) {
 		"queued.min.messages":        "10000",
 		"queued.max.messages.kbytes": "1024",
 	})
+	maps.Copy(props, force)
 	b, err := newBase(C.SG_RD_KAFKA_CONSUMER, props, readBatch, cfg.Logger)
 	if err != nil {
 		return nil, err

@@ -182,3 +182,59 @@ func commitOffsetsInTxn(ctx context.Context, t *testing.T, z *kgo.Client, pid in
 		}
 	}
 }
+
+// TestExactlyOnceRestoreReadsPastAnOpenTransaction: a transaction left
+// open on the changelogs (a killed worker's, until it is aborted) holds
+// back their last stable offset while the owner's committed records
+// follow it. A worker restoring the tables then must read those too,
+// waiting for the open transaction to end, not stop at the last stable
+// offset (or take its own store's checkpoint past it for one out of
+// range and rebuild it short): every count goes on exactly.
+func TestExactlyOnceRestoreReadsPastAnOpenTransaction(t *testing.T) {
+	b := startKfake(t)
+	addr := b.Addr()
+	cl := client(t, addr)
+	const accounts = 8
+	a := runLedgerWith(t, addr, t.TempDir(), worker.WithExactlyOnce(true), worker.WithInstanceID("a"))
+	recs, want := orders(t, 0, 400, accounts)
+	produce(t, cl, recs...)
+	readCommitted(t, addr, testapp.TallyTopicName, 400, 0)
+
+	// An open transaction with a record in every changelog partition.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	z := client(t, addr, kgo.TransactionalID("killed-worker"), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err := z.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	var open []*kgo.Record
+	for p := range int32(4) {
+		open = append(open, &kgo.Record{Topic: testapp.LedgerTalliesChangelogTopicName, Partition: p, Key: []byte("x"), Value: []byte("x")})
+	}
+	if err := z.ProduceSync(ctx, open...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+
+	// The owner's committed writes after it.
+	recs, more := orders(t, 400, 400, accounts)
+	add(want, more)
+	produce(t, cl, recs...)
+	readCommitted(t, addr, testapp.TallyTopicName, 800, 0)
+	a.stop(t)
+
+	restored := &restores{}
+	runLedgerWith(t, addr, t.TempDir(), worker.WithExactlyOnce(true), worker.WithInstanceID("b"), worker.WithHooks(restored))
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if _, done := restored.get(); done == 4 {
+			break
+		}
+	}
+	if err := z.EndTransaction(ctx, kgo.TryAbort); err != nil {
+		t.Fatal(err)
+	}
+
+	recs, more = orders(t, 800, 400, accounts)
+	add(want, more)
+	produce(t, cl, recs...)
+	exactTallies(t, readCommitted(t, addr, testapp.TallyTopicName, 1200, 2*time.Second), want)
+}
