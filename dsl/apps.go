@@ -176,6 +176,9 @@ func (b *builder) window(sd protoreflect.ServiceDescriptor, at optionAt, path st
 		b.errorf(sd, at, path, "a global table cannot be windowed; remove window or global")
 		return nil, false
 	}
+	if w.GetSession() != nil {
+		return b.sessionWindow(sd, at, path, w)
+	}
 	win := &Window{Size: w.GetSize().AsDuration(), Step: w.GetStep().AsDuration(), Expires: w.GetExpires().AsDuration(),
 		Grace: w.GetGrace().AsDuration(), Sliding: w.GetSliding()}
 	if win.Sliding && (win.Step == 0 || win.Step == win.Size) {
@@ -193,6 +196,34 @@ func (b *builder) window(sd protoreflect.ServiceDescriptor, at optionAt, path st
 		win.Expires = win.Size
 	}
 	if bad := windowProblem(win); bad != "" {
+		b.errorf(sd, at, path, "%s", bad)
+		return nil, false
+	}
+	return win, true
+}
+
+// sessionWindow reads session windows: a gap, a grace, and an expiry
+// defaulted to gap plus grace.
+func (b *builder) sessionWindow(sd protoreflect.ServiceDescriptor, at optionAt, path string, w *streamgenv1.Window) (*Window, bool) {
+	s := w.GetSession()
+	win := &Window{Gap: s.GetGap().AsDuration(), Grace: s.GetGrace().AsDuration(), Expires: w.GetExpires().AsDuration()}
+	if win.Expires == 0 {
+		win.Expires = win.Gap + win.Grace
+	}
+	bad := ""
+	switch {
+	case w.GetSize() != nil || w.GetStep() != nil || w.GetSliding():
+		bad = "session windows have no size, step or sliding: a session lasts as long as its events come closer than gap; remove them"
+	case w.GetGrace() != nil:
+		bad = "a session window's grace goes inside session: session: {gap: {seconds: 1800} grace: {seconds: 60}}"
+	case !s.GetGap().IsValid() || win.Gap <= 0 || win.Gap%time.Millisecond != 0:
+		bad = fmt.Sprintf("session.gap is %v; give the inactivity gap that ends a session, whole milliseconds, e.g. gap: {seconds: 1800}", win.Gap)
+	case win.Grace < 0 || win.Grace%time.Millisecond != 0 || win.Expires%time.Millisecond != 0:
+		bad = "session.grace and window.expires must be whole milliseconds, not negative"
+	case win.Expires < win.Gap+win.Grace:
+		bad = fmt.Sprintf("window.expires %v is shorter than session gap plus grace %v: sessions would be deleted before they close; raise expires or leave it empty", win.Expires, win.Gap+win.Grace)
+	}
+	if bad != "" {
 		b.errorf(sd, at, path, "%s", bad)
 		return nil, false
 	}

@@ -398,3 +398,22 @@ func TestTimers(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionWindows: session windows reach the model with their gap and
+// grace and an expiry defaulted to gap plus grace (the mistakes are in
+// testdata/sessions.errors).
+func TestSessionWindows(t *testing.T) {
+	m, err := dsl.Build(compile(t, "sessionsok.proto"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]dsl.Window{
+		"visits": {Gap: 30 * time.Minute, Grace: time.Minute, Expires: 31 * time.Minute},
+		"kept":   {Gap: 10 * time.Minute, Expires: 24 * time.Hour},
+	}
+	for _, tb := range m.Apps[0].Tables {
+		if !tb.Window.Session() || *tb.Window != want[tb.Name] {
+			t.Errorf("%s: window %+v, want %+v", tb.Name, tb.Window, want[tb.Name])
+		}
+	}
+}

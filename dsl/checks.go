@@ -16,6 +16,9 @@ import (
 // not reported unused.
 func (b *builder) checkTables(app *App) {
 	for _, t := range app.Tables {
+		if t.Window.Session() {
+			b.checkMergeName(app, t)
+		}
 		if t.Global && len(t.Writers) > 0 {
 			continue // read anywhere: no co-partitioning
 		}
@@ -170,5 +173,17 @@ func (b *builder) checkChangelog(app *App, t *Table, owner map[string]string) {
 	}
 	if prev, dup := owner[name]; dup {
 		b.errorf(app.Service, at, path, "changelog topic %q of table %q is also used by %s", name, t.Name, prev)
+	}
+}
+
+// checkMergeName reports an agent whose method has the name the agents
+// interface gives session table t's merge method (Merge<Table>).
+func (b *builder) checkMergeName(app *App, t *Table) {
+	merge := "Merge" + TableGoName(t.Name)
+	for _, ag := range app.Agents {
+		if ag.Name == merge {
+			b.errorf(ag.Method, inAgent(), fmt.Sprintf("service %s > rpc %s", app.Service.Name(), ag.Name),
+				"rpc %s has the name of session table %q's merge method in the generated agents interface; rename the rpc", ag.Name, t.Name)
+		}
 	}
 }

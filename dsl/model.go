@@ -193,7 +193,15 @@ type Window struct {
 	// Sliding makes reads at a time return the window ending first after
 	// it: the last Size up to that time, at Step's resolution.
 	Sliding bool
+	// Gap, when positive, makes the windows session windows: a key's
+	// events closer than Gap share a session. Size and Step are then 0;
+	// Grace is the session's grace; Expires is counted from a session's
+	// end (default Gap+Grace, when it closes).
+	Gap time.Duration
 }
+
+// Session reports whether the windows are session windows.
+func (w *Window) Session() bool { return w != nil && w.Gap > 0 }
 
 // TableGoName is the Go name generated code gives table name: each
 // '-'-separated word with its first letter upper-cased, joined, so

@@ -69,7 +69,11 @@ type Processor struct {
 // tables through st (nil for an agent without tables) and stream time
 // from streamTime (the partition's; the zero time before any event).
 func (ag *Agent) NewProcessor(st State, streamTime func() time.Time) *Processor {
-	return &Processor{ag: ag, em: Emitter{state: st, streamTime: streamTime}}
+	var impl any
+	if ag.app != nil {
+		impl = ag.app.impl
+	}
+	return &Processor{ag: ag, em: Emitter{state: st, streamTime: streamTime, impl: impl}}
 }
 
 // Result is what one handler call produced. Its slices are valid until

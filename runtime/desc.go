@@ -335,6 +335,10 @@ type TableDesc struct {
 	Source *TopicDesc
 	// Window is set for a windowed table.
 	Window *WindowSpec
+	// Merge combines the values of two sessions of a session-windowed
+	// table that an event joins (a is the older): generated code calls the
+	// agents interface's Merge<Table> method on impl.
+	Merge func(ctx context.Context, impl any, a, b proto.Message) (proto.Message, error)
 }
 
 // WindowSpec is a windowed table's windows.
@@ -350,7 +354,15 @@ type WindowSpec struct {
 	// Sliding makes reads at a time return the window that ends first
 	// after it (the last Size up to it) instead of the newest.
 	Sliding bool
+	// Gap, when positive, makes the windows session windows: a key's
+	// events closer than Gap share a session, from its first event to its
+	// last. Size and Step are 0; a session closes when stream time reaches
+	// its end plus Gap plus Grace; Expires counts from its end.
+	Gap time.Duration
 }
+
+// Session reports whether the windows are session windows.
+func (w *WindowSpec) Session() bool { return w != nil && w.Gap > 0 }
 
 // AppDesc describes an app: generated code fills it in from the schema and
 // passes it to App.Register.

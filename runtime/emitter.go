@@ -27,6 +27,7 @@ type Emitter struct {
 	late       int
 	clamped    bool          // the event time was from the future and is the record timestamp
 	window     *ClosedWindow // the window an on_window_close handler is called for
+	impl       any           // the app's implementation: session tables' Merge
 }
 
 // ClosedWindow returns the window an on_window_close handler is called for
@@ -193,26 +194,30 @@ func (e *Emitter) windowed(i int) ([]byte, *TableDesc, error) {
 	return key, t, err
 }
 
-// getRaw reads key k of table i: this record's own writes first, then the
-// state; a key without a value reads as the table's default.
-func (e *Emitter) getRaw(i int, t *TableDesc, k []byte) (proto.Message, bool, error) {
-	var raw []byte
-	found := false
-	fromWrites := false
+// lookup reads the stored bytes of key k of table i: this record's own
+// writes first, then the state.
+func (e *Emitter) lookup(i int, t *TableDesc, k []byte) ([]byte, bool, error) {
 	for j := len(e.writes) - 1; j >= 0; j-- {
 		if w := e.writes[j]; w.Table == i && string(w.Key) == string(k) {
-			raw, found, fromWrites = w.Value, w.Value != nil, true
-			break
+			return w.Value, w.Value != nil, nil
 		}
 	}
-	if !fromWrites {
-		if e.state == nil {
-			return nil, false, fmt.Errorf("streamgen: table %q has no state in this context", t.Name)
-		}
-		var err error
-		if raw, found, err = e.state.Get(i, k); err != nil {
-			return nil, false, fmt.Errorf("streamgen: table %q: %w", t.Name, err)
-		}
+	if e.state == nil {
+		return nil, false, fmt.Errorf("streamgen: table %q has no state in this context", t.Name)
+	}
+	raw, found, err := e.state.Get(i, k)
+	if err != nil {
+		return nil, false, fmt.Errorf("streamgen: table %q: %w", t.Name, err)
+	}
+	return raw, found, nil
+}
+
+// getRaw reads key k of table i (lookup); a key without a value reads as
+// the table's default.
+func (e *Emitter) getRaw(i int, t *TableDesc, k []byte) (proto.Message, bool, error) {
+	raw, found, err := e.lookup(i, t, k)
+	if err != nil {
+		return nil, false, err
 	}
 	m := t.New()
 	if !found {
@@ -232,6 +237,9 @@ func (e *Emitter) TableWindowUpdate(ctx context.Context, i int, fn func(proto.Me
 	key, t, err := e.windowed(i)
 	if err != nil {
 		return err
+	}
+	if t.Window.Session() {
+		return e.sessionUpdate(ctx, i, t, key, fn)
 	}
 	now := e.now()
 	for _, start := range t.Window.Starts(e.eventTime) {
@@ -266,6 +274,9 @@ func (e *Emitter) TableWindowAt(ctx context.Context, i int, at time.Time) (proto
 	if err != nil {
 		return nil, err
 	}
+	if t.Window.Session() {
+		return e.sessionAt(i, t, key, at)
+	}
 	m, _, err := e.getRaw(i, t, windows.Key(key, t.Window.ReadStart(at)))
 	return m, err
 }
@@ -286,6 +297,9 @@ func (e *Emitter) TableWindowRange(ctx context.Context, i int, from, to time.Tim
 	key, t, err := e.windowed(i)
 	if err != nil {
 		return nil, err
+	}
+	if t.Window.Session() {
+		return e.sessionRange(i, t, key, from, to)
 	}
 	spec := t.Window.spec()
 	var out []WindowValue

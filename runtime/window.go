@@ -25,7 +25,7 @@ func SplitClosedMarker(k []byte) ([]byte, bool) { return windows.SplitClosedMark
 // spec returns the window definition in the form package windows computes
 // with (milliseconds).
 func (w *WindowSpec) spec() windows.Spec {
-	return windows.NewSpec(w.Size, w.Step, w.Grace, w.Expires, w.Sliding)
+	return windows.NewSpec(w.Size, w.Step, w.Grace, w.Expires, w.Gap, w.Sliding)
 }
 
 // ReadStart returns the start of the window a read at t returns: the

@@ -330,6 +330,17 @@ func (f recordFormat) changelog(key, value []byte) (k, v string) {
 		}
 		return f.tableKey(wk), "<window closed>"
 	}
+	if k, ok := windows.SplitSessionsKey(key); ok {
+		ss, err := windows.DecodeSessions(value)
+		if err != nil {
+			return formatKey(k) + "@<sessions>", fmt.Sprintf("<undecodable: %q>", value)
+		}
+		spans := make([]string, len(ss))
+		for i, x := range ss {
+			spans[i] = windows.Time(x.Start).Format(time.RFC3339Nano) + "/" + windows.Time(x.End).Format(time.RFC3339Nano)
+		}
+		return formatKey(k) + "@<sessions>", "[" + strings.Join(spans, " ") + "]"
+	}
 	if bytes.Equal(key, windows.StreamTimeKey) {
 		if ms, ok := windows.DecodeStreamTime(value); ok {
 			return "<stream time>", windows.Time(ms).Format(time.RFC3339Nano)

@@ -113,7 +113,7 @@ func (c converter) table(t *dsl.Table) *runtime.TableDesc {
 	d := &runtime.TableDesc{Name: t.Name, Changelog: c.topic(t.Changelog), New: newMessage(t.Value),
 		KeyFromField: t.KeyField != "", Global: t.Global, Source: c.topic(t.Source)}
 	if w := t.Window; w != nil {
-		d.Window = &runtime.WindowSpec{Size: w.Size, Step: w.Step, Expires: w.Expires, Grace: w.Grace, Sliding: w.Sliding}
+		d.Window = &runtime.WindowSpec{Size: w.Size, Step: w.Step, Expires: w.Expires, Grace: w.Grace, Sliding: w.Sliding, Gap: w.Gap}
 	}
 	c.tables[t] = d
 	return d

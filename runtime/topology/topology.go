@@ -281,7 +281,9 @@ func (b *builder) table(app *runtime.AppDesc, t *runtime.TableDesc) string {
 	if t.New != nil {
 		n.Attrs = append(n.Attrs, Attr{"value", string(t.New().ProtoReflect().Descriptor().FullName())})
 	}
-	if w := t.Window; w != nil {
+	if w := t.Window; w.Session() {
+		n.Attrs = append(n.Attrs, Attr{"window", fmt.Sprintf("session, gap %s, grace %s", dur(w.Gap), dur(w.Grace))})
+	} else if w != nil {
 		kind := "tumbling"
 		switch {
 		case w.Sliding:

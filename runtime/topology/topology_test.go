@@ -83,6 +83,9 @@ var examples = []example{
 		func(a *runtime.App) error {
 			return testapp.RegisterRevenueAgents(a, testapp.UnimplementedRevenueAgents{})
 		},
+		func(a *runtime.App) error {
+			return testapp.RegisterVisitsAgents(a, testapp.UnimplementedVisitsAgents{})
+		},
 	}},
 }
 

@@ -88,6 +88,9 @@ type TableEntry struct {
 // TableWindow is one window of a key and its value.
 type TableWindow struct {
 	Start time.Time
+	// End is a session's last event; zero for other windows, whose end is
+	// Start plus their size.
+	End   time.Time
 	Value []byte
 }
 
@@ -466,8 +469,12 @@ func (q *tableRoutes) windows(w http.ResponseWriter, r *http.Request) {
 		}
 		// The window a handler's read at `at` returns (runtime.WindowSpec
 		// ReadStart: the newest window containing it; for sliding
-		// windows the one that ends first after it), stored or not.
-		from = spec.ReadStart(at)
+		// windows the one that ends first after it), stored or not. For
+		// session windows, the session containing at.
+		from = at
+		if !spec.Session() {
+			from = spec.ReadStart(at)
+		}
 		to = from.Add(time.Millisecond)
 	} else {
 		if from, ok = parse("from"); !ok {
@@ -503,7 +510,7 @@ func (q *tableRoutes) windows(w http.ResponseWriter, r *http.Request) {
 				tableFail(w, http.StatusInternalServerError, false, "%v", err)
 				return
 			}
-			out.Windows = append(out.Windows, tableclient.WindowEntry{Start: win.Start, End: win.Start.Add(spec.Size), Value: v})
+			out.Windows = append(out.Windows, tableclient.WindowEntry{Start: win.Start, End: windowEnd(spec, win), Value: v})
 		}
 		tableJSON(w, http.StatusOK, out)
 		return
@@ -516,6 +523,16 @@ func (q *tableRoutes) windows(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		a.Found, a.Value = true, v
+		a.Start, a.End = ws[0].Start, windowEnd(spec, ws[0])
 	}
 	tableJSON(w, http.StatusOK, a)
+}
+
+// windowEnd returns when win ends: a session's last event, or its start
+// plus the windows' size.
+func windowEnd(spec *runtime.WindowSpec, win TableWindow) time.Time {
+	if !win.End.IsZero() {
+		return win.End
+	}
+	return win.Start.Add(spec.Size)
 }

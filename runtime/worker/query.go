@@ -187,6 +187,14 @@ func (q *tableQueries) Scan(td *runtime.TableDesc, partition int32, prefix, afte
 // most web.MaxWindows+1 of them.
 func (q *tableQueries) Windows(td *runtime.TableDesc, partition int32, key []byte, from, to time.Time, standby bool) ([]web.TableWindow, web.TableValue, error) {
 	var out []web.TableWindow
+	if td.Window.Session() {
+		source, lag, err := q.read(td, partition, standby, func(st state.Store) error {
+			var err error
+			out, err = sessionsIn(st, key, from, to)
+			return err
+		})
+		return out, web.TableValue{Source: source, LagRecords: lag}, err
+	}
 	begin, end := windows.Key(key, from), windows.Key(key, to)
 	source, lag, err := q.read(td, partition, standby, func(st state.Store) error {
 		return state.ScanFrom(st, begin, func(k, v []byte) error {
@@ -204,6 +212,36 @@ func (q *tableQueries) Windows(td *runtime.TableDesc, partition int32, key []byt
 		})
 	})
 	return out, web.TableValue{Source: source, LagRecords: lag}, err
+}
+
+// sessionsIn reads key's sessions that overlap [from, to) from a session
+// table's store, oldest first, at most web.MaxWindows+1 of them.
+func sessionsIn(st state.Store, key []byte, from, to time.Time) ([]web.TableWindow, error) {
+	raw, _, err := st.Get(windows.SessionsKey(key))
+	if err != nil {
+		return nil, err
+	}
+	ss, err := windows.DecodeSessions(raw)
+	if err != nil {
+		return nil, err
+	}
+	var out []web.TableWindow
+	for _, x := range ss {
+		if !windows.Overlaps(x, from.UnixMilli(), to.UnixMilli()) {
+			continue
+		}
+		v, ok, err := st.Get(windows.Key(key, windows.Time(x.Start)))
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, web.TableWindow{Start: windows.Time(x.Start), End: windows.Time(x.End), Value: v})
+		}
+		if len(out) > web.MaxWindows {
+			break
+		}
+	}
+	return out, nil
 }
 
 // Owner returns the HTTP base URL of the worker owning partition of td:

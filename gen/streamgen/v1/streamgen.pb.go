@@ -1042,7 +1042,7 @@ func (x *Table) GetWindow() *Window {
 // timestamp. Stream time, per partition, is the highest event time seen.
 type Window struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// size is the window length. Required.
+	// size is the window length. Required, except for session windows.
 	Size *durationpb.Duration `protobuf:"bytes,1,opt,name=size,proto3" json:"size,omitempty"`
 	// step makes the windows hopping: a window starts every step, so an event
 	// falls in size/step windows. Empty or equal to size: tumbling windows.
@@ -1060,7 +1060,17 @@ type Window struct {
 	// and size/step at most 1000: each event updates size/step windows).
 	// Stored as hopping windows; reads at t (Current, Now, At, Delta) return
 	// the window that ends first after t instead of the newest.
-	Sliding       bool `protobuf:"varint,5,opt,name=sliding,proto3" json:"sliding,omitempty"`
+	Sliding bool `protobuf:"varint,5,opt,name=sliding,proto3" json:"sliding,omitempty"`
+	// session makes the windows session windows (Kafka Streams' session
+	// windows): per key, events closer than gap fall into one session,
+	// which grows with each event. An event that fills the gap between two
+	// sessions merges them; their values are combined by the Merge method
+	// the generated agents interface asks for. A session ends at its last
+	// event; it closes when stream time reaches its end plus gap plus the
+	// session's grace, and is deleted then (expires, if set, keeps it that
+	// long after its end instead). size, step, grace and sliding must be
+	// empty.
+	Session       *SessionWindow `protobuf:"bytes,6,opt,name=session,proto3" json:"session,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1130,6 +1140,72 @@ func (x *Window) GetSliding() bool {
 	return false
 }
 
+func (x *Window) GetSession() *SessionWindow {
+	if x != nil {
+		return x.Session
+	}
+	return nil
+}
+
+// SessionWindow is the shape of session windows.
+type SessionWindow struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// gap is the inactivity gap: an event later than a session's end plus
+	// gap (or earlier than its start minus gap) starts another session.
+	// Required, whole milliseconds.
+	Gap *durationpb.Duration `protobuf:"bytes,1,opt,name=gap,proto3" json:"gap,omitempty"`
+	// grace is how long after a session could last be extended in order
+	// (its end plus gap) it still accepts late events, which extend or
+	// merge it. Default: 0.
+	Grace         *durationpb.Duration `protobuf:"bytes,2,opt,name=grace,proto3" json:"grace,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionWindow) Reset() {
+	*x = SessionWindow{}
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionWindow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionWindow) ProtoMessage() {}
+
+func (x *SessionWindow) ProtoReflect() protoreflect.Message {
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionWindow.ProtoReflect.Descriptor instead.
+func (*SessionWindow) Descriptor() ([]byte, []int) {
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *SessionWindow) GetGap() *durationpb.Duration {
+	if x != nil {
+		return x.Gap
+	}
+	return nil
+}
+
+func (x *SessionWindow) GetGrace() *durationpb.Duration {
+	if x != nil {
+		return x.Grace
+	}
+	return nil
+}
+
 // Field marks a field of a topic message.
 type Field struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1143,7 +1219,7 @@ type Field struct {
 
 func (x *Field) Reset() {
 	*x = Field{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[4]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1155,7 +1231,7 @@ func (x *Field) String() string {
 func (*Field) ProtoMessage() {}
 
 func (x *Field) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[4]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1168,7 +1244,7 @@ func (x *Field) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Field.ProtoReflect.Descriptor instead.
 func (*Field) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{4}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Field) GetEventTime() bool {
@@ -1252,7 +1328,7 @@ type Agent struct {
 
 func (x *Agent) Reset() {
 	*x = Agent{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[5]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1264,7 +1340,7 @@ func (x *Agent) String() string {
 func (*Agent) ProtoMessage() {}
 
 func (x *Agent) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[5]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1277,7 +1353,7 @@ func (x *Agent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Agent.ProtoReflect.Descriptor instead.
 func (*Agent) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{5}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Agent) GetOutputs() []string {
@@ -1404,7 +1480,7 @@ type Timer struct {
 
 func (x *Timer) Reset() {
 	*x = Timer{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[6]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1416,7 +1492,7 @@ func (x *Timer) String() string {
 func (*Timer) ProtoMessage() {}
 
 func (x *Timer) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[6]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1429,7 +1505,7 @@ func (x *Timer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Timer.ProtoReflect.Descriptor instead.
 func (*Timer) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{6}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Timer) GetEvery() *durationpb.Duration {
@@ -1455,7 +1531,7 @@ type Cron struct {
 
 func (x *Cron) Reset() {
 	*x = Cron{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[7]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1467,7 +1543,7 @@ func (x *Cron) String() string {
 func (*Cron) ProtoMessage() {}
 
 func (x *Cron) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[7]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1480,7 +1556,7 @@ func (x *Cron) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cron.ProtoReflect.Descriptor instead.
 func (*Cron) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{7}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Cron) GetSchedule() string {
@@ -1511,7 +1587,7 @@ type Batch struct {
 
 func (x *Batch) Reset() {
 	*x = Batch{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[8]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1523,7 +1599,7 @@ func (x *Batch) String() string {
 func (*Batch) ProtoMessage() {}
 
 func (x *Batch) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[8]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1536,7 +1612,7 @@ func (x *Batch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Batch.ProtoReflect.Descriptor instead.
 func (*Batch) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{8}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Batch) GetMaxRecords() int32 {
@@ -1652,13 +1728,17 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\x03key\x18\x03 \x01(\tR\x03key\x12!\n" +
 	"\fdefault_json\x18\x04 \x01(\tR\vdefaultJson\x12\x16\n" +
 	"\x06global\x18\x05 \x01(\bR\x06global\x12,\n" +
-	"\x06window\x18\x06 \x01(\v2\x14.streamgen.v1.WindowR\x06window\"\xe6\x01\n" +
+	"\x06window\x18\x06 \x01(\v2\x14.streamgen.v1.WindowR\x06window\"\x9d\x02\n" +
 	"\x06Window\x12-\n" +
 	"\x04size\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x04size\x12-\n" +
 	"\x04step\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x04step\x123\n" +
 	"\aexpires\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\aexpires\x12/\n" +
 	"\x05grace\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x05grace\x12\x18\n" +
-	"\asliding\x18\x05 \x01(\bR\asliding\"&\n" +
+	"\asliding\x18\x05 \x01(\bR\asliding\x125\n" +
+	"\asession\x18\x06 \x01(\v2\x1b.streamgen.v1.SessionWindowR\asession\"m\n" +
+	"\rSessionWindow\x12+\n" +
+	"\x03gap\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x03gap\x12/\n" +
+	"\x05grace\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x05grace\"&\n" +
 	"\x05Field\x12\x1d\n" +
 	"\n" +
 	"event_time\x18\x01 \x01(\bR\teventTime\"\xeb\x05\n" +
@@ -1737,7 +1817,7 @@ func file_streamgen_v1_streamgen_proto_rawDescGZIP() []byte {
 }
 
 var file_streamgen_v1_streamgen_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_streamgen_v1_streamgen_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_streamgen_v1_streamgen_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_streamgen_v1_streamgen_proto_goTypes = []any{
 	(Codec)(0),                          // 0: streamgen.v1.Codec
 	(Guarantee)(0),                      // 1: streamgen.v1.Guarantee
@@ -1750,53 +1830,57 @@ var file_streamgen_v1_streamgen_proto_goTypes = []any{
 	(*App)(nil),                         // 8: streamgen.v1.App
 	(*Table)(nil),                       // 9: streamgen.v1.Table
 	(*Window)(nil),                      // 10: streamgen.v1.Window
-	(*Field)(nil),                       // 11: streamgen.v1.Field
-	(*Agent)(nil),                       // 12: streamgen.v1.Agent
-	(*Timer)(nil),                       // 13: streamgen.v1.Timer
-	(*Cron)(nil),                        // 14: streamgen.v1.Cron
-	(*Batch)(nil),                       // 15: streamgen.v1.Batch
-	nil,                                 // 16: streamgen.v1.Topic.ConfigEntry
-	(*durationpb.Duration)(nil),         // 17: google.protobuf.Duration
-	(*descriptorpb.MessageOptions)(nil), // 18: google.protobuf.MessageOptions
-	(*descriptorpb.ServiceOptions)(nil), // 19: google.protobuf.ServiceOptions
-	(*descriptorpb.FieldOptions)(nil),   // 20: google.protobuf.FieldOptions
-	(*descriptorpb.MethodOptions)(nil),  // 21: google.protobuf.MethodOptions
+	(*SessionWindow)(nil),               // 11: streamgen.v1.SessionWindow
+	(*Field)(nil),                       // 12: streamgen.v1.Field
+	(*Agent)(nil),                       // 13: streamgen.v1.Agent
+	(*Timer)(nil),                       // 14: streamgen.v1.Timer
+	(*Cron)(nil),                        // 15: streamgen.v1.Cron
+	(*Batch)(nil),                       // 16: streamgen.v1.Batch
+	nil,                                 // 17: streamgen.v1.Topic.ConfigEntry
+	(*durationpb.Duration)(nil),         // 18: google.protobuf.Duration
+	(*descriptorpb.MessageOptions)(nil), // 19: google.protobuf.MessageOptions
+	(*descriptorpb.ServiceOptions)(nil), // 20: google.protobuf.ServiceOptions
+	(*descriptorpb.FieldOptions)(nil),   // 21: google.protobuf.FieldOptions
+	(*descriptorpb.MethodOptions)(nil),  // 22: google.protobuf.MethodOptions
 }
 var file_streamgen_v1_streamgen_proto_depIdxs = []int32{
 	0,  // 0: streamgen.v1.Topic.codec:type_name -> streamgen.v1.Codec
-	16, // 1: streamgen.v1.Topic.config:type_name -> streamgen.v1.Topic.ConfigEntry
+	17, // 1: streamgen.v1.Topic.config:type_name -> streamgen.v1.Topic.ConfigEntry
 	9,  // 2: streamgen.v1.App.tables:type_name -> streamgen.v1.Table
 	1,  // 3: streamgen.v1.App.guarantee:type_name -> streamgen.v1.Guarantee
-	17, // 4: streamgen.v1.App.commit_interval:type_name -> google.protobuf.Duration
+	18, // 4: streamgen.v1.App.commit_interval:type_name -> google.protobuf.Duration
 	10, // 5: streamgen.v1.Table.window:type_name -> streamgen.v1.Window
-	17, // 6: streamgen.v1.Window.size:type_name -> google.protobuf.Duration
-	17, // 7: streamgen.v1.Window.step:type_name -> google.protobuf.Duration
-	17, // 8: streamgen.v1.Window.expires:type_name -> google.protobuf.Duration
-	17, // 9: streamgen.v1.Window.grace:type_name -> google.protobuf.Duration
-	2,  // 10: streamgen.v1.Agent.on_error:type_name -> streamgen.v1.OnError
-	17, // 11: streamgen.v1.Agent.max_event_time_ahead:type_name -> google.protobuf.Duration
-	6,  // 12: streamgen.v1.Agent.on_future_event:type_name -> streamgen.v1.FutureEvent
-	5,  // 13: streamgen.v1.Agent.on_misplaced_key:type_name -> streamgen.v1.MisplacedKey
-	15, // 14: streamgen.v1.Agent.batch:type_name -> streamgen.v1.Batch
-	13, // 15: streamgen.v1.Agent.timer:type_name -> streamgen.v1.Timer
-	14, // 16: streamgen.v1.Agent.cron:type_name -> streamgen.v1.Cron
-	3,  // 17: streamgen.v1.Agent.run_on:type_name -> streamgen.v1.RunOn
-	4,  // 18: streamgen.v1.Agent.on_missed_ticks:type_name -> streamgen.v1.MissedTicks
-	17, // 19: streamgen.v1.Timer.every:type_name -> google.protobuf.Duration
-	17, // 20: streamgen.v1.Batch.max_wait:type_name -> google.protobuf.Duration
-	18, // 21: streamgen.v1.topic:extendee -> google.protobuf.MessageOptions
-	19, // 22: streamgen.v1.app:extendee -> google.protobuf.ServiceOptions
-	20, // 23: streamgen.v1.field:extendee -> google.protobuf.FieldOptions
-	21, // 24: streamgen.v1.agent:extendee -> google.protobuf.MethodOptions
-	7,  // 25: streamgen.v1.topic:type_name -> streamgen.v1.Topic
-	8,  // 26: streamgen.v1.app:type_name -> streamgen.v1.App
-	11, // 27: streamgen.v1.field:type_name -> streamgen.v1.Field
-	12, // 28: streamgen.v1.agent:type_name -> streamgen.v1.Agent
-	29, // [29:29] is the sub-list for method output_type
-	29, // [29:29] is the sub-list for method input_type
-	25, // [25:29] is the sub-list for extension type_name
-	21, // [21:25] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	18, // 6: streamgen.v1.Window.size:type_name -> google.protobuf.Duration
+	18, // 7: streamgen.v1.Window.step:type_name -> google.protobuf.Duration
+	18, // 8: streamgen.v1.Window.expires:type_name -> google.protobuf.Duration
+	18, // 9: streamgen.v1.Window.grace:type_name -> google.protobuf.Duration
+	11, // 10: streamgen.v1.Window.session:type_name -> streamgen.v1.SessionWindow
+	18, // 11: streamgen.v1.SessionWindow.gap:type_name -> google.protobuf.Duration
+	18, // 12: streamgen.v1.SessionWindow.grace:type_name -> google.protobuf.Duration
+	2,  // 13: streamgen.v1.Agent.on_error:type_name -> streamgen.v1.OnError
+	18, // 14: streamgen.v1.Agent.max_event_time_ahead:type_name -> google.protobuf.Duration
+	6,  // 15: streamgen.v1.Agent.on_future_event:type_name -> streamgen.v1.FutureEvent
+	5,  // 16: streamgen.v1.Agent.on_misplaced_key:type_name -> streamgen.v1.MisplacedKey
+	16, // 17: streamgen.v1.Agent.batch:type_name -> streamgen.v1.Batch
+	14, // 18: streamgen.v1.Agent.timer:type_name -> streamgen.v1.Timer
+	15, // 19: streamgen.v1.Agent.cron:type_name -> streamgen.v1.Cron
+	3,  // 20: streamgen.v1.Agent.run_on:type_name -> streamgen.v1.RunOn
+	4,  // 21: streamgen.v1.Agent.on_missed_ticks:type_name -> streamgen.v1.MissedTicks
+	18, // 22: streamgen.v1.Timer.every:type_name -> google.protobuf.Duration
+	18, // 23: streamgen.v1.Batch.max_wait:type_name -> google.protobuf.Duration
+	19, // 24: streamgen.v1.topic:extendee -> google.protobuf.MessageOptions
+	20, // 25: streamgen.v1.app:extendee -> google.protobuf.ServiceOptions
+	21, // 26: streamgen.v1.field:extendee -> google.protobuf.FieldOptions
+	22, // 27: streamgen.v1.agent:extendee -> google.protobuf.MethodOptions
+	7,  // 28: streamgen.v1.topic:type_name -> streamgen.v1.Topic
+	8,  // 29: streamgen.v1.app:type_name -> streamgen.v1.App
+	12, // 30: streamgen.v1.field:type_name -> streamgen.v1.Field
+	13, // 31: streamgen.v1.agent:type_name -> streamgen.v1.Agent
+	32, // [32:32] is the sub-list for method output_type
+	32, // [32:32] is the sub-list for method input_type
+	28, // [28:32] is the sub-list for extension type_name
+	24, // [24:28] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_streamgen_v1_streamgen_proto_init() }
@@ -1810,7 +1894,7 @@ func file_streamgen_v1_streamgen_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_streamgen_v1_streamgen_proto_rawDesc), len(file_streamgen_v1_streamgen_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   10,
+			NumMessages:   11,
 			NumExtensions: 4,
 			NumServices:   0,
 		},

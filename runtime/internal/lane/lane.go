@@ -151,7 +151,7 @@ func (l *Lane) streamTime() time.Time {
 // the store, with their closed markers.
 func (l *Lane) loadIndex(t *Table) *windows.Index {
 	w := t.Desc.Window
-	ix := windows.NewIndex(windows.NewSpec(w.Size, w.Step, w.Grace, w.Expires, w.Sliding))
+	ix := windows.NewIndex(windows.NewSpec(w.Size, w.Step, w.Grace, w.Expires, w.Gap, w.Sliding))
 	owns := func(key []byte) bool {
 		return l.cfg.Slots <= 1 || Slot(&runtime.Record{Key: key}, l.cfg.Slots) == l.cfg.Slot
 	}

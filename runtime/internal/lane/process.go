@@ -218,7 +218,7 @@ func (l *Lane) accept(f *Input, res runtime.Result) {
 	}
 	for _, wr := range res.Writes {
 		if ix := l.indexes[wr.Table]; ix != nil {
-			ix.Add(wr.Key)
+			ix.Write(wr.Key, wr.Value)
 		}
 		e := l.view.write(wr.Table, wr.Key, wr.Value)
 		e.inputs = append(e.inputs, f)

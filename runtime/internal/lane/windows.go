@@ -2,6 +2,7 @@ package lane
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/internal/windows"
@@ -21,7 +22,8 @@ func (l *Lane) CloseWindows() {
 			continue
 		}
 		for _, k := range ix.Close(now) {
-			if !l.closeWindow(t, []byte(k)) {
+			end, _ := ix.End(k)
+			if !l.closeWindow(t, []byte(k), end) {
 				return
 			}
 		}
@@ -29,9 +31,9 @@ func (l *Lane) CloseWindows() {
 	l.Produce()
 }
 
-// closeWindow runs the closers of table t on window key wk; false means
-// the lane failed.
-func (l *Lane) closeWindow(t int, wk []byte) bool {
+// closeWindow runs the closers of table t on window key wk, ending at
+// end (ms); false means the lane failed.
+func (l *Lane) closeWindow(t int, wk []byte, end int64) bool {
 	tb := l.tables[t]
 	value, found, err := l.view.Get(t, wk)
 	if err != nil {
@@ -42,7 +44,7 @@ func (l *Lane) closeWindow(t int, wk []byte) bool {
 		return true
 	}
 	key, start, _ := windows.SplitKey(wk)
-	cw := runtime.ClosedWindow{Table: tb.Desc.Name, Key: key, Start: start, End: start.Add(tb.Desc.Window.Size)}
+	cw := runtime.ClosedWindow{Table: tb.Desc.Name, Key: key, Start: start, End: windows.Time(end)}
 	var recs []runtime.Record
 	for _, c := range l.closers[t] {
 		res, err := c.proc.ProcessClosed(l.cfg.Ctx, cw, tb.Partition, value)
@@ -76,6 +78,28 @@ func (l *Lane) Expire() {
 			if e.Closed {
 				l.view.write(t, windows.ClosedMarker([]byte(e.Key)), nil)
 			}
+			if l.tables[t].Desc.Window.Session() && !l.unlistSession(t, []byte(e.Key)) {
+				return
+			}
 		}
 	}
+}
+
+// unlistSession removes the session stored under window key wk from its
+// key's session list in table t; false means the lane failed.
+func (l *Lane) unlistSession(t int, wk []byte) bool {
+	key, start, _ := windows.SplitKey(wk)
+	lk := windows.SessionsKey(key)
+	v, _, err := l.view.Get(t, lk)
+	var ss []windows.Session
+	if err == nil {
+		ss, err = windows.DecodeSessions(v)
+	}
+	if err != nil {
+		l.fail(fmt.Errorf("streamgen: reading the sessions of a key of table %q: %w", l.tables[t].Desc.Name, err))
+		return false
+	}
+	ss = slices.DeleteFunc(ss, func(s windows.Session) bool { return s.Start == start.UnixMilli() })
+	l.view.write(t, lk, windows.EncodeSessions(ss))
+	return true
 }

@@ -722,6 +722,93 @@ func (x *CountryTotal) GetOrders() int64 {
 	return 0
 }
 
+// Visit is an account's session of orders: how many, their sum, and (in
+// a closed session's summary) when it began and ended.
+type Visit struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	AccountId   string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	Orders      int64                  `protobuf:"varint,2,opt,name=orders,proto3" json:"orders,omitempty"`
+	AmountCents int64                  `protobuf:"varint,3,opt,name=amount_cents,json=amountCents,proto3" json:"amount_cents,omitempty"`
+	// final is set on a closed session's summary.
+	Final         bool  `protobuf:"varint,4,opt,name=final,proto3" json:"final,omitempty"`
+	StartMs       int64 `protobuf:"varint,5,opt,name=start_ms,json=startMs,proto3" json:"start_ms,omitempty"`
+	EndMs         int64 `protobuf:"varint,6,opt,name=end_ms,json=endMs,proto3" json:"end_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Visit) Reset() {
+	*x = Visit{}
+	mi := &file_testapp_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Visit) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Visit) ProtoMessage() {}
+
+func (x *Visit) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Visit.ProtoReflect.Descriptor instead.
+func (*Visit) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *Visit) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *Visit) GetOrders() int64 {
+	if x != nil {
+		return x.Orders
+	}
+	return 0
+}
+
+func (x *Visit) GetAmountCents() int64 {
+	if x != nil {
+		return x.AmountCents
+	}
+	return 0
+}
+
+func (x *Visit) GetFinal() bool {
+	if x != nil {
+		return x.Final
+	}
+	return false
+}
+
+func (x *Visit) GetStartMs() int64 {
+	if x != nil {
+		return x.StartMs
+	}
+	return 0
+}
+
+func (x *Visit) GetEndMs() int64 {
+	if x != nil {
+		return x.EndMs
+	}
+	return 0
+}
+
 var File_testapp_proto protoreflect.FileDescriptor
 
 const file_testapp_proto_rawDesc = "" +
@@ -798,7 +885,17 @@ const file_testapp_proto_rawDesc = "" +
 	"\acountry\x18\x01 \x01(\tR\acountry\x12!\n" +
 	"\famount_cents\x18\x02 \x01(\x03R\vamountCents\x12\x16\n" +
 	"\x06orders\x18\x03 \x01(\x03R\x06orders:\x1f\xb2\xa2\x19\x1b\n" +
-	"\x0ecountry-totals\x10\x04\"\acountry2\x83\x01\n" +
+	"\x0ecountry-totals\x10\x04\"\acountry\"\xc5\x01\n" +
+	"\x05Visit\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\x12\x16\n" +
+	"\x06orders\x18\x02 \x01(\x03R\x06orders\x12!\n" +
+	"\famount_cents\x18\x03 \x01(\x03R\vamountCents\x12\x14\n" +
+	"\x05final\x18\x04 \x01(\bR\x05final\x12\x19\n" +
+	"\bstart_ms\x18\x05 \x01(\x03R\astartMs\x12\x15\n" +
+	"\x06end_ms\x18\x06 \x01(\x03R\x05endMs:\x1a\xb2\xa2\x19\x16\n" +
+	"\x06visits\x10\x04\"\n" +
+	"account_id2\x83\x01\n" +
 	"\bCheckout\x12g\n" +
 	"\x05Check\x12\x1b.streamgen.testapp.v1.Order\x1a\x1d.streamgen.testapp.v1.Receipt\"\"\xb2\xa2\x19\x1e\n" +
 	"\x1astreamgen.testapp.v1.Alert\x10\x04\x1a\x0e\xb2\xa2\x19\n" +
@@ -845,7 +942,16 @@ const file_testapp_proto_rawDesc = "" +
 	"by-country\x82\x01\acountry\x1aG\xb2\xa2\x19C\n" +
 	"\arevenue\x128\n" +
 	"\n" +
-	"by-country\x12!streamgen.testapp.v1.CountryTotal\x1a\acountryBAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
+	"by-country\x12!streamgen.testapp.v1.CountryTotal\x1a\acountry2\xfe\x01\n" +
+	"\x06Visits\x12Q\n" +
+	"\x05Count\x12\x1b.streamgen.testapp.v1.Order\x1a\x1b.streamgen.testapp.v1.Visit\"\x0e\xb2\xa2\x19\n" +
+	"*\bsessions\x12R\n" +
+	"\x06Closed\x12\x1b.streamgen.testapp.v1.Visit\x1a\x1b.streamgen.testapp.v1.Visit\"\x0e\xb2\xa2\x19\n" +
+	"2\bsessions\x1aM\xb2\xa2\x19I\n" +
+	"\x06visits\x12?\n" +
+	"\bsessions\x12\x1astreamgen.testapp.v1.Visit\x1a\n" +
+	"account_id2\v2\t\n" +
+	"\x03\b\xac\x02\x12\x02\b<BAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
 
 var (
 	file_testapp_proto_rawDescOnce sync.Once
@@ -859,7 +965,7 @@ func file_testapp_proto_rawDescGZIP() []byte {
 	return file_testapp_proto_rawDescData
 }
 
-var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_testapp_proto_goTypes = []any{
 	(*Order)(nil),         // 0: streamgen.testapp.v1.Order
 	(*Receipt)(nil),       // 1: streamgen.testapp.v1.Receipt
@@ -873,7 +979,8 @@ var file_testapp_proto_goTypes = []any{
 	(*Shipment)(nil),      // 9: streamgen.testapp.v1.Shipment
 	(*Beat)(nil),          // 10: streamgen.testapp.v1.Beat
 	(*CountryTotal)(nil),  // 11: streamgen.testapp.v1.CountryTotal
-	(*emptypb.Empty)(nil), // 12: google.protobuf.Empty
+	(*Visit)(nil),         // 12: streamgen.testapp.v1.Visit
+	(*emptypb.Empty)(nil), // 13: google.protobuf.Empty
 }
 var file_testapp_proto_depIdxs = []int32{
 	0,  // 0: streamgen.testapp.v1.Shipment.orders:type_name -> streamgen.testapp.v1.Order
@@ -885,22 +992,26 @@ var file_testapp_proto_depIdxs = []int32{
 	6,  // 6: streamgen.testapp.v1.Shop.Return:input_type -> streamgen.testapp.v1.Refund
 	7,  // 7: streamgen.testapp.v1.Notes.Append:input_type -> streamgen.testapp.v1.Entry
 	0,  // 8: streamgen.testapp.v1.Sink.Ship:input_type -> streamgen.testapp.v1.Order
-	12, // 9: streamgen.testapp.v1.Clock.Second:input_type -> google.protobuf.Empty
-	12, // 10: streamgen.testapp.v1.Clock.Hourly:input_type -> google.protobuf.Empty
+	13, // 9: streamgen.testapp.v1.Clock.Second:input_type -> google.protobuf.Empty
+	13, // 10: streamgen.testapp.v1.Clock.Hourly:input_type -> google.protobuf.Empty
 	0,  // 11: streamgen.testapp.v1.Revenue.Sum:input_type -> streamgen.testapp.v1.Order
-	1,  // 12: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
-	12, // 13: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
-	5,  // 14: streamgen.testapp.v1.Ledger.MinuteClosed:output_type -> streamgen.testapp.v1.MinuteTotal
-	3,  // 15: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
-	3,  // 16: streamgen.testapp.v1.Shop.Buy:output_type -> streamgen.testapp.v1.Tally
-	3,  // 17: streamgen.testapp.v1.Shop.Return:output_type -> streamgen.testapp.v1.Tally
-	8,  // 18: streamgen.testapp.v1.Notes.Append:output_type -> streamgen.testapp.v1.Journal
-	9,  // 19: streamgen.testapp.v1.Sink.Ship:output_type -> streamgen.testapp.v1.Shipment
-	10, // 20: streamgen.testapp.v1.Clock.Second:output_type -> streamgen.testapp.v1.Beat
-	10, // 21: streamgen.testapp.v1.Clock.Hourly:output_type -> streamgen.testapp.v1.Beat
-	11, // 22: streamgen.testapp.v1.Revenue.Sum:output_type -> streamgen.testapp.v1.CountryTotal
-	12, // [12:23] is the sub-list for method output_type
-	1,  // [1:12] is the sub-list for method input_type
+	0,  // 12: streamgen.testapp.v1.Visits.Count:input_type -> streamgen.testapp.v1.Order
+	12, // 13: streamgen.testapp.v1.Visits.Closed:input_type -> streamgen.testapp.v1.Visit
+	1,  // 14: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
+	13, // 15: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
+	5,  // 16: streamgen.testapp.v1.Ledger.MinuteClosed:output_type -> streamgen.testapp.v1.MinuteTotal
+	3,  // 17: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
+	3,  // 18: streamgen.testapp.v1.Shop.Buy:output_type -> streamgen.testapp.v1.Tally
+	3,  // 19: streamgen.testapp.v1.Shop.Return:output_type -> streamgen.testapp.v1.Tally
+	8,  // 20: streamgen.testapp.v1.Notes.Append:output_type -> streamgen.testapp.v1.Journal
+	9,  // 21: streamgen.testapp.v1.Sink.Ship:output_type -> streamgen.testapp.v1.Shipment
+	10, // 22: streamgen.testapp.v1.Clock.Second:output_type -> streamgen.testapp.v1.Beat
+	10, // 23: streamgen.testapp.v1.Clock.Hourly:output_type -> streamgen.testapp.v1.Beat
+	11, // 24: streamgen.testapp.v1.Revenue.Sum:output_type -> streamgen.testapp.v1.CountryTotal
+	12, // 25: streamgen.testapp.v1.Visits.Count:output_type -> streamgen.testapp.v1.Visit
+	12, // 26: streamgen.testapp.v1.Visits.Closed:output_type -> streamgen.testapp.v1.Visit
+	14, // [14:27] is the sub-list for method output_type
+	1,  // [1:14] is the sub-list for method input_type
 	1,  // [1:1] is the sub-list for extension type_name
 	1,  // [1:1] is the sub-list for extension extendee
 	0,  // [0:1] is the sub-list for field type_name
@@ -917,9 +1028,9 @@ func file_testapp_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_testapp_proto_rawDesc), len(file_testapp_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   13,
 			NumExtensions: 0,
-			NumServices:   8,
+			NumServices:   9,
 		},
 		GoTypes:           file_testapp_proto_goTypes,
 		DependencyIndexes: file_testapp_proto_depIdxs,

@@ -43,6 +43,8 @@ const (
 	BeatTopicName = "beats"
 	// CountryTotalTopicName is the topic of CountryTotal messages.
 	CountryTotalTopicName = "country-totals"
+	// VisitTopicName is the topic of Visit messages.
+	VisitTopicName = "visits"
 )
 
 func _Order_Key(m proto.Message) []byte {
@@ -256,6 +258,24 @@ var _CountryTotal_TopicDesc = runtime.TopicDesc{
 // (proto codec, 4 partitions, keyed by country). Send to it from outside an agent with its Send
 // method.
 var CountryTotalTopic = runtime.NewTopic[*CountryTotal](&_CountryTotal_TopicDesc)
+
+func _Visit_Key(m proto.Message) []byte {
+	return []byte(m.(*Visit).GetAccountId())
+}
+
+var _Visit_TopicDesc = runtime.TopicDesc{
+	Name:              VisitTopicName,
+	Partitions:        4,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecProto,
+	MessageName:       "streamgen.testapp.v1.Visit",
+	New:               func() proto.Message { return new(Visit) },
+	Key:               _Visit_Key,
+}
+
+// VisitTopic is a typed handle on topic "visits", which holds Visit messages (proto codec, 4
+// partitions, keyed by account_id). Send to it from outside an agent with its Send method.
+var VisitTopic = runtime.NewTopic[*Visit](&_Visit_TopicDesc)
 
 // CheckoutAppID is the app id of service streamgen.testapp.v1.Checkout: its consumer group.
 const CheckoutAppID = "checkout"
@@ -1736,4 +1756,285 @@ var _Revenue_AppDesc = runtime.AppDesc{
 // app with package worker, or test it with package streamtest.
 func RegisterRevenueAgents(app *runtime.App, impl RevenueAgents) error {
 	return app.Register(&_Revenue_AppDesc, impl)
+}
+
+// VisitsAppID is the app id of service streamgen.testapp.v1.Visits: its consumer group.
+const VisitsAppID = "visits"
+
+// Dead-letter topics of the Visits app's agents.
+const (
+	// VisitsCountDeadLetterTopicName is where agent Count writes records it cannot process.
+	VisitsCountDeadLetterTopicName = "visits-count-dlq"
+	// VisitsClosedDeadLetterTopicName is where agent Closed writes records it cannot process.
+	VisitsClosedDeadLetterTopicName = "visits-closed-dlq"
+)
+
+// Repartition topics of the Visits app's agents with tables.
+const (
+	// VisitsCountRepartitionTopicName carries agent Count's input records whose key is in the wrong
+	// partition to the partition it belongs to.
+	VisitsCountRepartitionTopicName = "visits-count-repartition"
+)
+
+// Tables of the Visits app, and their changelog topics.
+const (
+	// VisitsSessionsTableName is the name of table "sessions".
+	VisitsSessionsTableName = "sessions"
+	// VisitsSessionsChangelogTopicName is the compacted changelog topic of table "sessions".
+	VisitsSessionsChangelogTopicName = "visits-sessions-changelog"
+)
+
+var _Visits_Sessions_TableDesc = runtime.TableDesc{
+	Name: VisitsSessionsTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              VisitsSessionsChangelogTopicName,
+		Partitions:        4,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    OrderTopic.Desc(),
+	},
+	New:          func() proto.Message { return new(Visit) },
+	KeyFromField: true,
+	Window: &runtime.WindowSpec{
+		Gap:     300000000000, // 5m0s
+		Grace:   60000000000,  // 1m0s
+		Expires: 360000000000, // 6m0s
+	},
+	Merge: func(ctx context.Context, impl any, a, b proto.Message) (proto.Message, error) {
+		return impl.(VisitsAgents).MergeSessions(ctx, a.(*Visit), b.(*Visit))
+	},
+}
+
+// VisitsSessionsTable is typed access to table "sessions" (session windows with a 5m0s gap) for the
+// key of the record being handled: a key's events closer than the gap share a session, from its
+// first event to its last. Writes take effect, in the store and the changelog, only if the handler
+// returns nil.
+type VisitsSessionsTable interface {
+	// Update adds the record's event to its session (the open sessions within the gap of it, merged
+	// by MergeSessions when it joins several, or a new one with the table's default value), lets fn
+	// change the session's value and stores it. An event whose session would be closed already (its
+	// end plus gap plus grace passed) is skipped and logged.
+	Update(ctx context.Context, fn func(v *Visit) error) error
+	// Current returns the value of the session containing the record's event time (after Update:
+	// the session the event joined), or the table's default.
+	Current(ctx context.Context) (*Visit, error)
+	// At returns the value of the session containing t, or the table's default.
+	At(ctx context.Context, t time.Time) (*Visit, error)
+	// Range returns the sessions that overlap [from, to), oldest first; End is each session's last
+	// event.
+	Range(ctx context.Context, from, to time.Time) ([]runtime.Window[*Visit], error)
+}
+
+type _VisitsSessionsTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _VisitsSessionsTable) Update(ctx context.Context, fn func(v *Visit) error) error {
+	return x.e.TableWindowUpdate(ctx, x.i, func(m proto.Message) error { return fn(m.(*Visit)) })
+}
+
+func (x _VisitsSessionsTable) Current(ctx context.Context) (*Visit, error) {
+	m, err := x.e.TableWindowCurrent(ctx, x.i)
+	if err != nil {
+		return nil, err
+	}
+	return m.(*Visit), nil
+}
+
+func (x _VisitsSessionsTable) At(ctx context.Context, t time.Time) (*Visit, error) {
+	m, err := x.e.TableWindowAt(ctx, x.i, t)
+	if err != nil {
+		return nil, err
+	}
+	return m.(*Visit), nil
+}
+
+func (x _VisitsSessionsTable) Range(ctx context.Context, from, to time.Time) ([]runtime.Window[*Visit], error) {
+	ws, err := x.e.TableWindowRange(ctx, x.i, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]runtime.Window[*Visit], len(ws))
+	for i, w := range ws {
+		out[i] = runtime.Window[*Visit]{Start: w.Start, End: w.End, Value: w.Value.(*Visit)}
+	}
+	return out, nil
+}
+
+// VisitsTablesClient reads the tables of app "visits" over HTTP, from outside the app: one method
+// per table and read. It calls package tableclient, which links neither librdkafka nor Prometheus.
+//
+// Its base URL is the HTTP address of any worker of the app, the one the worker serves on (its
+// --http-addr), e.g. http://10.0.0.7:6066; the worker forwards reads of keys it does not own. It is
+// safe for concurrent use.
+type VisitsTablesClient struct {
+	c *tableclient.Client
+}
+
+// NewVisitsTablesClient returns a client of the tables of app "visits" served by the worker at
+// baseURL. The options (tableclient.WithStandby, WithRetry, WithHTTPClient) apply to every call;
+// each method takes more.
+func NewVisitsTablesClient(baseURL string, opts ...tableclient.Option) *VisitsTablesClient {
+	return &VisitsTablesClient{c: tableclient.New(baseURL, opts...)}
+}
+
+// SessionsAt reads the session of key in table "sessions" (session windows with a 5m0s gap) that
+// contains time at. found is false when there is none; its Value is then the table's default.
+func (x *VisitsTablesClient) SessionsAt(ctx context.Context, key string, at time.Time, opts ...tableclient.Option) (w tableclient.Window[*Visit], found bool, err error) {
+	return tableclient.WindowAt(ctx, x.c, VisitsSessionsTableName, key, at, func() *Visit { return new(Visit) }, opts...)
+}
+
+// SessionsRange reads the sessions of key in table "sessions" that overlap [from, to), oldest
+// first; End is each session's last event.
+func (x *VisitsTablesClient) SessionsRange(ctx context.Context, key string, from, to time.Time, opts ...tableclient.Option) ([]tableclient.Window[*Visit], error) {
+	return tableclient.WindowRange(ctx, x.c, VisitsSessionsTableName, key, from, to, func() *Visit { return new(Visit) }, opts...)
+}
+
+// Visits groups each account's orders into sessions: orders closer than
+// five minutes apart share one.
+//
+// VisitsAgents is implemented by the agents of app "visits".
+// Embed UnimplementedVisitsAgents in implementations for forward compatibility.
+type VisitsAgents interface {
+	// Count adds an order to its account's session and emits the session so
+	// far.
+	Count(ctx context.Context, in *Order, out VisitsCountEmitter) error
+	// Closed emits each closed session's summary.
+	Closed(ctx context.Context, in *Visit, out VisitsClosedEmitter) error
+	// MergeSessions combines the values of two sessions of table "sessions" that an event joins
+	// into one (a began first); the event's update is applied to the result. It must not keep a or
+	// b.
+	MergeSessions(ctx context.Context, a, b *Visit) (*Visit, error)
+}
+
+// UnimplementedVisitsAgents can be embedded to have forward compatible implementations: its methods
+// return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet goes to
+// the agent's error policy.
+type UnimplementedVisitsAgents struct{}
+
+// Count returns runtime.ErrUnimplemented.
+func (UnimplementedVisitsAgents) Count(context.Context, *Order, VisitsCountEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// Closed returns runtime.ErrUnimplemented.
+func (UnimplementedVisitsAgents) Closed(context.Context, *Visit, VisitsClosedEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// MergeSessions returns runtime.ErrUnimplemented.
+func (UnimplementedVisitsAgents) MergeSessions(context.Context, *Visit, *Visit) (*Visit, error) {
+	return nil, runtime.ErrUnimplemented
+}
+
+// VisitsCountEmitter emits the records of agent Count. Emitted records are produced after the
+// handler returns nil; when it returns an error, they are dropped and the input record goes to the
+// error policy.
+type VisitsCountEmitter interface {
+	// EmitVisit emits to topic "visits", keyed by account_id.
+	EmitVisit(ctx context.Context, m *Visit) error
+	// Sessions reads and writes table "sessions" for the current record's key.
+	Sessions() VisitsSessionsTable
+}
+
+type _VisitsCountEmitter struct{ e *runtime.Emitter }
+
+func (x _VisitsCountEmitter) Sessions() VisitsSessionsTable {
+	return _VisitsSessionsTable{x.e, 0}
+}
+
+func (x _VisitsCountEmitter) EmitVisit(ctx context.Context, m *Visit) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _Visits_Count_Handler(ctx context.Context, impl any, in proto.Message, out *runtime.Emitter) error {
+	return impl.(VisitsAgents).Count(ctx, in.(*Order), _VisitsCountEmitter{out})
+}
+
+// VisitsClosedEmitter emits the records of agent Closed. Emitted records are produced after the
+// handler returns nil; when it returns an error, they are dropped and the input record goes to the
+// error policy.
+type VisitsClosedEmitter interface {
+	// EmitVisit emits to topic "visits", keyed by account_id.
+	EmitVisit(ctx context.Context, m *Visit) error
+	// Window returns the closed window of table "sessions" this call is for: its key, start and
+	// end.
+	Window() runtime.ClosedWindow
+}
+
+type _VisitsClosedEmitter struct{ e *runtime.Emitter }
+
+func (x _VisitsClosedEmitter) Window() runtime.ClosedWindow {
+	w, _ := x.e.ClosedWindow()
+	return w
+}
+
+func (x _VisitsClosedEmitter) EmitVisit(ctx context.Context, m *Visit) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _Visits_Closed_Handler(ctx context.Context, impl any, in proto.Message, out *runtime.Emitter) error {
+	return impl.(VisitsAgents).Closed(ctx, in.(*Visit), _VisitsClosedEmitter{out})
+}
+
+var _Visits_AppDesc = runtime.AppDesc{
+	ID:          VisitsAppID,
+	ServiceName: "streamgen.testapp.v1.Visits",
+	Check:       func(impl any) bool { _, ok := impl.(VisitsAgents); return ok },
+	Agents: []*runtime.AgentDesc{
+		{
+			Name:  "Count",
+			Input: OrderTopic.Desc(),
+			Outputs: []*runtime.TopicDesc{
+				VisitTopic.Desc(),
+			},
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              VisitsCountDeadLetterTopicName,
+				Partitions:        4,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    OrderTopic.Desc(),
+			},
+			OnMisplacedKey: runtime.MisplacedKeyRepartition,
+			Repartition:    runtime.RepartitionTopic(OrderTopic.Desc(), VisitsCountRepartitionTopicName),
+			Handler:        _Visits_Count_Handler,
+			Tables: []*runtime.TableDesc{
+				&_Visits_Sessions_TableDesc,
+			},
+		},
+		{
+			Name:        "Closed",
+			WindowClose: &_Visits_Sessions_TableDesc,
+			Outputs: []*runtime.TopicDesc{
+				VisitTopic.Desc(),
+			},
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              VisitsClosedDeadLetterTopicName,
+				Partitions:        4,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    OrderTopic.Desc(),
+			},
+			Handler: _Visits_Closed_Handler,
+		},
+	},
+	Tables: []*runtime.TableDesc{
+		&_Visits_Sessions_TableDesc,
+	},
+}
+
+// RegisterVisitsAgents registers the agents of app "visits", implemented by impl, on app. Run the
+// app with package worker, or test it with package streamtest.
+func RegisterVisitsAgents(app *runtime.App, impl VisitsAgents) error {
+	return app.Register(&_Visits_AppDesc, impl)
 }

@@ -15,14 +15,25 @@ type Spec struct {
 	// Sliding makes reads at a time return the window that ends first
 	// after it (the last Size up to it) instead of the newest.
 	Sliding bool
+	// Gap, when positive, makes the windows session windows (sessions.go):
+	// Size and Step are 0, a window's end is its last event.
+	Gap int64
 }
 
 // NewSpec returns the Spec of windows of size, step, grace and expires
-// (durations are truncated to milliseconds).
-func NewSpec(size, step, grace, expires time.Duration, sliding bool) Spec {
+// (durations are truncated to milliseconds); a positive gap makes them
+// session windows, without size or step (expires then counts from a
+// session's end).
+func NewSpec(size, step, grace, expires, gap time.Duration, sliding bool) Spec {
+	if gap > 0 {
+		return Spec{Gap: gap.Milliseconds(), Grace: grace.Milliseconds(), Expires: expires.Milliseconds()}
+	}
 	return Spec{Size: size.Milliseconds(), Step: step.Milliseconds(), Grace: grace.Milliseconds(),
 		Expires: expires.Milliseconds(), Sliding: sliding}
 }
+
+// Session reports whether s is a session window spec.
+func (s Spec) Session() bool { return s.Gap > 0 }
 
 // Starts returns the starts (ms) of the windows that contain t (ms),
 // newest first.
@@ -53,11 +64,16 @@ func (s Spec) FirstStartAtOrAfter(t int64) int64 {
 
 // Closed reports whether the window starting at start is closed at stream
 // time now: its end plus grace is at or before now.
-func (s Spec) Closed(start, now int64) bool { return start+s.Size+s.Grace <= now }
+func (s Spec) Closed(start, now int64) bool { return s.ClosedEnd(start+s.Size, now) }
 
-// Expired reports whether the window starting at start is past its end
-// plus expires at stream time now.
-func (s Spec) Expired(start, now int64) bool { return start+s.Size+s.Expires <= now }
+// ClosedEnd reports whether a window ending at end is closed at stream
+// time now: end plus gap (sessions; 0 otherwise) plus grace is at or
+// before now.
+func (s Spec) ClosedEnd(end, now int64) bool { return end+s.Gap+s.Grace <= now }
+
+// ExpiredEnd reports whether a window ending at end is past its end plus
+// expires at stream time now.
+func (s Spec) ExpiredEnd(end, now int64) bool { return end+s.Expires <= now }
 
 // Time returns the UTC time of Unix milliseconds ms.
 func Time(ms int64) time.Time { return time.UnixMilli(ms).UTC() }

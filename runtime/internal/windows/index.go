@@ -9,16 +9,18 @@ import "sort"
 type Index struct {
 	spec    Spec
 	entries map[string]*entry
+	// keys are, for session windows, each record key's window keys.
+	keys map[string]map[string]bool
 }
 
 type entry struct {
-	start  int64
-	closed bool // its final value was handed to the closers
+	start, end int64
+	closed     bool // its final value was handed to the closers
 }
 
 // NewIndex returns an empty index of windows of spec.
 func NewIndex(spec Spec) *Index {
-	return &Index{spec: spec, entries: map[string]*entry{}}
+	return &Index{spec: spec, entries: map[string]*entry{}, keys: map[string]map[string]bool{}}
 }
 
 // Load adds the windows a store holds, as scan lists its keys and values,
@@ -26,13 +28,19 @@ func NewIndex(spec Spec) *Index {
 // marker.
 func (ix *Index) Load(scan func(fn func(k, v []byte) error) error, owns func(key []byte) bool) error {
 	closed := map[string]bool{}
-	err := scan(func(k, _ []byte) error {
+	err := scan(func(k, v []byte) error {
 		if wk, ok := SplitClosedMarker(k); ok {
 			closed[string(wk)] = true
 			return nil
 		}
-		if key, start, ok := SplitKey(k); ok && owns(key) {
-			ix.entries[string(k)] = &entry{start: start.UnixMilli()}
+		if ix.spec.Session() {
+			if key, ok := SplitSessionsKey(k); ok && owns(key) {
+				ix.setSessions(key, v)
+			}
+			return nil
+		}
+		if key, _, ok := SplitKey(k); ok && owns(key) {
+			ix.Add(k)
 		}
 		return nil
 	})
@@ -44,14 +52,67 @@ func (ix *Index) Load(scan func(fn func(k, v []byte) error) error, owns func(key
 	return err
 }
 
-// Add records a window key the lane wrote, if new.
+// Add records a window key the lane wrote, if new (not session windows:
+// see Write).
 func (ix *Index) Add(windowKey []byte) {
 	if ix.entries[string(windowKey)] != nil {
 		return
 	}
 	if _, start, ok := SplitKey(windowKey); ok {
-		ix.entries[string(windowKey)] = &entry{start: start.UnixMilli()}
+		ms := start.UnixMilli()
+		ix.entries[string(windowKey)] = &entry{start: ms, end: ms + ix.spec.Size}
 	}
+}
+
+// Write records a write of the table: a window key (Add), or for session
+// windows a key's session list, which says which of its sessions exist
+// and where each ends.
+func (ix *Index) Write(k, v []byte) {
+	if !ix.spec.Session() {
+		ix.Add(k)
+		return
+	}
+	if key, ok := SplitSessionsKey(k); ok {
+		ix.setSessions(key, v)
+	}
+}
+
+// setSessions makes key's entries the sessions listed in v (encoded by
+// EncodeSessions; nil: none), keeping the closed state of those kept.
+func (ix *Index) setSessions(key, v []byte) {
+	ss, err := DecodeSessions(v)
+	if err != nil {
+		return // not a session list: nothing to close
+	}
+	listed := make(map[string]bool, len(ss))
+	for _, s := range ss {
+		wk := string(Key(key, Time(s.Start)))
+		listed[wk] = true
+		if e := ix.entries[wk]; e != nil {
+			e.end = s.End
+			continue
+		}
+		ix.entries[wk] = &entry{start: s.Start, end: s.End}
+	}
+	for wk := range ix.keys[string(key)] {
+		if !listed[wk] {
+			delete(ix.entries, wk) // merged into another, or deleted
+		}
+	}
+	if len(listed) == 0 {
+		delete(ix.keys, string(key))
+		return
+	}
+	ix.keys[string(key)] = listed
+}
+
+// End returns the end (ms) of the window stored under windowKey, and
+// false if the index does not hold it.
+func (ix *Index) End(windowKey string) (int64, bool) {
+	if e := ix.entries[windowKey]; e != nil {
+		return e.end, true
+	}
+	return 0, false
 }
 
 // Close returns the window keys that are due at stream time now (not yet
@@ -60,12 +121,12 @@ func (ix *Index) Add(windowKey []byte) {
 func (ix *Index) Close(now int64) []string {
 	var due []string
 	for k, e := range ix.entries {
-		if !e.closed && ix.spec.Closed(e.start, now) {
+		if !e.closed && ix.spec.ClosedEnd(e.end, now) {
 			due = append(due, k)
 		}
 	}
 	sort.Slice(due, func(a, b int) bool {
-		ea, eb := ix.entries[due[a]].start, ix.entries[due[b]].start
+		ea, eb := ix.entries[due[a]].end, ix.entries[due[b]].end
 		return ea < eb || (ea == eb && due[a] < due[b])
 	})
 	for _, k := range due {
@@ -88,9 +149,15 @@ type Expired struct {
 func (ix *Index) Expire(now int64) []Expired {
 	var dead []Expired
 	for k, e := range ix.entries {
-		if ix.spec.Expired(e.start, now) {
+		if ix.spec.ExpiredEnd(e.end, now) {
 			dead = append(dead, Expired{Key: k, Closed: e.closed})
 			delete(ix.entries, k)
+			if key, _, ok := SplitKey([]byte(k)); ok && ix.keys[string(key)] != nil {
+				delete(ix.keys[string(key)], k)
+				if len(ix.keys[string(key)]) == 0 {
+					delete(ix.keys, string(key))
+				}
+			}
 		}
 	}
 	sort.Slice(dead, func(a, b int) bool { return dead[a].Key < dead[b].Key })

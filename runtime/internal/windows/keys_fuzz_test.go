@@ -117,7 +117,7 @@ func FuzzReservedKeysDisjoint(f *testing.F) {
 	f.Add([]byte{0xff}, int64(60_000))
 	f.Add([]byte{0xff, 's'}, int64(60_000))
 	f.Add([]byte{'c', 0xff}, int64(-60_000))
-	spec := windows.NewSpec(time.Minute, time.Minute, 0, time.Hour, false)
+	spec := windows.NewSpec(time.Minute, time.Minute, 0, time.Hour, 0, false)
 	f.Fuzz(func(t *testing.T, key []byte, ms int64) {
 		k := windows.Key(key, time.UnixMilli(ms))
 		if wk, ok := windows.SplitClosedMarker(k); ok {

@@ -9,7 +9,9 @@
 //     on by the wall clock, or the driver's virtual clock, when idle);
 //   - index.go: the windows a lane is responsible for, which of them are
 //     due to close (end plus grace passed) and to expire (end plus
-//     expires passed).
+//     expires passed);
+//   - sessions.go: session windows, a key's sessions listed under one
+//     reserved key, and where an event falls among them (Spec.Fit).
 //
 // Times are Unix milliseconds (int64) throughout, as stored in keys.
 package windows

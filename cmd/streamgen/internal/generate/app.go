@@ -16,8 +16,8 @@ func (r *renderer) generateApp(g *protogen.GeneratedFile, a fileApp) {
 	generateAppConstants(g, a)
 	r.generateTables(g, a)
 	r.generateTablesClient(g, a)
-	generateAgentsInterface(g, a)
-	generateUnimplemented(g, a)
+	r.generateAgentsInterface(g, a)
+	r.generateUnimplemented(g, a)
 	for _, ag := range a.Agents {
 		r.generateEmitter(g, a, ag)
 		generateHandler(g, a, ag)
@@ -69,7 +69,7 @@ func generateAppConstants(g *protogen.GeneratedFile, a fileApp) {
 
 // generateAgentsInterface writes the interface users implement, one method
 // per agent. The service's and the rpcs' comments become its docs.
-func generateAgentsInterface(g *protogen.GeneratedFile, a fileApp) {
+func (r *renderer) generateAgentsInterface(g *protogen.GeneratedFile, a fileApp) {
 	n := a.names
 	implemented := []any{n.Agents, " is implemented by the agents of app ", strconv.Quote(a.ID), "."}
 	leadingComment(g, 0, a.svc.Comments.Leading, implemented...)
@@ -100,13 +100,31 @@ func generateAgentsInterface(g *protogen.GeneratedFile, a fileApp) {
 		}
 		g.P(an.Method, "(ctx ", contextPkg.Ident("Context"), ", in ", inputType(ag), m.Input.GoIdent, ", out ", an.Emitter, ") error")
 	}
+	for _, t := range sessionTables(a) {
+		tn, v := n.table(t), g.QualifiedGoIdent(r.message(t.Value))
+		comment(g, 1, tn.Merge, " combines the values of two sessions of table ", strconv.Quote(t.Name),
+			" that an event joins into one (a began first); the event's update is applied to the result. ",
+			"It must not keep a or b.")
+		g.P(tn.Merge, "(ctx ", contextPkg.Ident("Context"), ", a, b *", v, ") (*", v, ", error)")
+	}
 	g.P("}")
 	g.P()
 }
 
+// sessionTables returns an app's session-windowed tables.
+func sessionTables(a fileApp) []*dsl.Table {
+	var out []*dsl.Table
+	for _, t := range a.Tables {
+		if t.Window.Session() {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // generateUnimplemented writes the struct to embed for forward
 // compatibility.
-func generateUnimplemented(g *protogen.GeneratedFile, a fileApp) {
+func (r *renderer) generateUnimplemented(g *protogen.GeneratedFile, a fileApp) {
 	n := a.names
 	comment(g, 0, n.Unimplemented, " can be embedded to have forward compatible implementations: ",
 		"its methods return runtime.ErrUnimplemented, so a record that reaches an agent not ",
@@ -124,6 +142,14 @@ func generateUnimplemented(g *protogen.GeneratedFile, a fileApp) {
 				", ", an.Emitter, ") error {")
 		}
 		g.P("return ", runtimePkg.Ident("ErrUnimplemented"))
+		g.P("}")
+		g.P()
+	}
+	for _, t := range sessionTables(a) {
+		tn, v := n.table(t), g.QualifiedGoIdent(r.message(t.Value))
+		comment(g, 0, tn.Merge, " returns runtime.ErrUnimplemented.")
+		g.P("func (", n.Unimplemented, ") ", tn.Merge, "(", contextPkg.Ident("Context"), ", *", v, ", *", v, ") (*", v, ", error) {")
+		g.P("return nil, ", runtimePkg.Ident("ErrUnimplemented"))
 		g.P("}")
 		g.P()
 	}

@@ -82,6 +82,11 @@ func (r *renderer) mocksOf(g *protogen.GeneratedFile, a fileApp) []mocked {
 			ctx, in, {"out", g.QualifiedGoIdent(pkg.Ident(an.Emitter))},
 		}, results: []string{"error"}})
 	}
+	for _, t := range sessionTables(a) {
+		v := "*" + g.QualifiedGoIdent(r.message(t.Value))
+		agents.methods = append(agents.methods, mockMethod{name: a.names.table(t).Merge,
+			params: []mockParam{ctx, {"a", v}, {"b", v}}, results: []string{v, "error"}})
+	}
 	all := []mocked{agents}
 	for _, ag := range a.Agents {
 		all = append(all, r.emitterMock(g, a, ag, ctx))
@@ -124,6 +129,15 @@ func (r *renderer) tableMock(g *protogen.GeneratedFile, a fileApp, t *dsl.Table,
 	case t.Global:
 		mk.methods = []mockMethod{
 			{name: "Get", params: []mockParam{ctx, {"key", "string"}}, results: []string{v, "bool", "error"}},
+		}
+	case t.Window.Session():
+		tm := g.QualifiedGoIdent(timePkg.Ident("Time"))
+		mk.methods = []mockMethod{
+			update,
+			{name: "Current", params: []mockParam{ctx}, results: []string{v, "error"}},
+			{name: "At", params: []mockParam{ctx, {"t", tm}}, results: []string{v, "error"}},
+			{name: "Range", params: []mockParam{ctx, {"from", tm}, {"to", tm}},
+				results: []string{"[]" + g.QualifiedGoIdent(runtimePkg.Ident("Window")) + "[" + v + "]", "error"}},
 		}
 	case t.Window != nil:
 		tm := g.QualifiedGoIdent(timePkg.Ident("Time"))

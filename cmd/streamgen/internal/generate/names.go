@@ -140,6 +140,7 @@ type tableNames struct {
 	Desc      string // _Shop_AccountTotals_TableDesc
 	Const     string // ShopAccountTotalsTableName: the table name constant
 	Changelog string // ShopAccountTotalsChangelogTopicName: the changelog topic constant
+	Merge     string // MergeAccountTotals: the agents interface's merge method of a session table
 	Client    tableClientNames
 	Mock      mockNames
 }
@@ -165,6 +166,7 @@ func newTableNames(app string, t *dsl.Table) tableNames {
 		Desc:      "_" + app + "_" + c + "_TableDesc",
 		Const:     app + c + "TableName",
 		Changelog: app + c + "ChangelogTopicName",
+		Merge:     "Merge" + c,
 		Client: tableClientNames{
 			Get:   "Get" + c,
 			Scan:  "Scan" + c,

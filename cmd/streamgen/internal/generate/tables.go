@@ -24,11 +24,14 @@ func (r *renderer) generateTables(g *protogen.GeneratedFile, a fileApp) {
 		case t.Global:
 			r.generateGlobalTableDesc(g, t, n)
 			r.generateGlobalTable(g, t, n)
+		case t.Window.Session():
+			r.generateTableDesc(g, a, t, n)
+			r.generateSessionTable(g, t, n)
 		case t.Window != nil:
-			r.generateTableDesc(g, t, n)
+			r.generateTableDesc(g, a, t, n)
 			r.generateWindowedTable(g, t, n)
 		default:
-			r.generateTableDesc(g, t, n)
+			r.generateTableDesc(g, a, t, n)
 			r.generateTable(g, t, n)
 		}
 	}
@@ -55,7 +58,7 @@ func generateTableConstants(g *protogen.GeneratedFile, a fileApp) {
 
 // generateTableDesc writes the runtime.TableDesc of a table kept in a
 // changelog topic.
-func (r *renderer) generateTableDesc(g *protogen.GeneratedFile, t *dsl.Table, n tableNames) {
+func (r *renderer) generateTableDesc(g *protogen.GeneratedFile, a fileApp, t *dsl.Table, n tableNames) {
 	g.P("var ", n.Desc, " = ", runtimePkg.Ident("TableDesc"), "{")
 	g.P("Name: ", n.Const, ",")
 	g.P("Changelog: &", runtimePkg.Ident("TopicDesc"), "{")
@@ -72,7 +75,18 @@ func (r *renderer) generateTableDesc(g *protogen.GeneratedFile, t *dsl.Table, n 
 	if t.KeyField != "" {
 		g.P("KeyFromField: true,")
 	}
-	if w := t.Window; w != nil {
+	if w := t.Window; w.Session() {
+		v := "*" + g.QualifiedGoIdent(r.message(t.Value))
+		g.P("Window: &", runtimePkg.Ident("WindowSpec"), "{")
+		g.P("Gap: ", int64(w.Gap), ", // ", w.Gap.String())
+		g.P("Grace: ", int64(w.Grace), ", // ", w.Grace.String())
+		g.P("Expires: ", int64(w.Expires), ", // ", w.Expires.String())
+		g.P("},")
+		g.P("Merge: func(ctx ", contextPkg.Ident("Context"), ", impl any, a, b ", protoPkg.Ident("Message"), ") (",
+			protoPkg.Ident("Message"), ", error) {")
+		g.P("return impl.(", a.names.Agents, ").", n.Merge, "(ctx, a.(", v, "), b.(", v, "))")
+		g.P("},")
+	} else if w != nil {
 		g.P("Window: &", runtimePkg.Ident("WindowSpec"), "{")
 		g.P("Size: ", int64(w.Size), ", // ", w.Size.String())
 		g.P("Step: ", int64(w.Step), ", // ", w.Step.String())
@@ -185,6 +199,49 @@ func (r *renderer) generateWindowedTable(g *protogen.GeneratedFile, t *dsl.Table
 	generateTableRead(g, n, "Now", "", "TableWindowNow(ctx, x.i)", v)
 	generateTableRead(g, n, "At", ", t "+tm, "TableWindowAt(ctx, x.i, t)", v)
 	generateTableRead(g, n, "Delta", ", d "+dur, "TableWindowAt(ctx, x.i, x.e.EventTime().Add(-d))", v)
+	generateWindowRange(g, n, v)
+}
+
+// generateSessionTable writes the typed accessor of a session-windowed
+// table.
+func (r *renderer) generateSessionTable(g *protogen.GeneratedFile, t *dsl.Table, n tableNames) {
+	v := "*" + g.QualifiedGoIdent(r.message(t.Value))
+	ctx := g.QualifiedGoIdent(contextPkg.Ident("Context"))
+	tm := g.QualifiedGoIdent(timePkg.Ident("Time"))
+	window := g.QualifiedGoIdent(runtimePkg.Ident("Window")) + "[" + v + "]"
+	comment(g, 0, n.Iface, " is typed access to table ", strconv.Quote(t.Name), " (", windowDoc(t.Window),
+		") for the key of the record being handled: a key's events closer than the gap share a session, ",
+		"from its first event to its last. Writes take effect, in the store and the changelog, only if the ",
+		"handler returns nil.")
+	g.P("type ", n.Iface, " interface {")
+	comment(g, 1, "Update adds the record's event to its session (the open sessions within the gap of it, ",
+		"merged by ", n.Merge, " when it joins several, or a new one with the table's default value), lets fn ",
+		"change the session's value and stores it. An event whose session would be closed already (its end ",
+		"plus gap plus grace passed) is skipped and logged.")
+	g.P("Update(ctx ", ctx, ", fn func(v ", v, ") error) error")
+	comment(g, 1, "Current returns the value of the session containing the record's event time (after ",
+		"Update: the session the event joined), or the table's default.")
+	g.P("Current(ctx ", ctx, ") (", v, ", error)")
+	comment(g, 1, "At returns the value of the session containing t, or the table's default.")
+	g.P("At(ctx ", ctx, ", t ", tm, ") (", v, ", error)")
+	comment(g, 1, "Range returns the sessions that overlap [from, to), oldest first; End is each ",
+		"session's last event.")
+	g.P("Range(ctx ", ctx, ", from, to ", tm, ") ([]", window, ", error)")
+	g.P("}")
+	g.P()
+	generateTableImpl(g, n)
+	g.P("func (x ", n.Impl, ") Update(ctx ", ctx, ", fn func(v ", v, ") error) error {")
+	g.P("return x.e.TableWindowUpdate(ctx, x.i, func(m ", protoPkg.Ident("Message"), ") error { return fn(m.(", v, ")) })")
+	g.P("}")
+	g.P()
+	generateTableRead(g, n, "Current", "", "TableWindowCurrent(ctx, x.i)", v)
+	generateTableRead(g, n, "At", ", t "+tm, "TableWindowAt(ctx, x.i, t)", v)
+	generateWindowRange(g, n, v)
+}
+
+// generateWindowRange writes a windowed table accessor's Range method.
+func generateWindowRange(g *protogen.GeneratedFile, n tableNames, v string) {
+	tm := g.QualifiedGoIdent(timePkg.Ident("Time"))
 	window := g.QualifiedGoIdent(runtimePkg.Ident("Window")) + "[" + v + "]"
 	g.P("func (x ", n.Impl, ") Range(ctx ", contextPkg.Ident("Context"), ", from, to ", tm, ") ([]", window, ", error) {")
 	g.P("ws, err := x.e.TableWindowRange(ctx, x.i, from, to)")
@@ -205,8 +262,8 @@ func (r *renderer) generateWindowedTable(g *protogen.GeneratedFile, t *dsl.Table
 func generateWindowedTableInterface(g *protogen.GeneratedFile, t *dsl.Table, n tableNames, v string) {
 	ctx := g.QualifiedGoIdent(contextPkg.Ident("Context"))
 	tm := g.QualifiedGoIdent(timePkg.Ident("Time"))
-	comment(g, 0, n.Iface, " is typed access to windowed table ", strconv.Quote(t.Name), " (", windowKind(t.Window),
-		" windows of ", t.Window.Size.String(), ") for the key of the record being handled. Writes take ",
+	comment(g, 0, n.Iface, " is typed access to windowed table ", strconv.Quote(t.Name), " (", windowDoc(t.Window),
+		") for the key of the record being handled. Writes take ",
 		"effect, in the store and the changelog, only if the handler returns nil.")
 	g.P("type ", n.Iface, " interface {")
 	comment(g, 1, "Update applies fn to the value of every open window that contains the record's ",
@@ -228,9 +285,21 @@ func generateWindowedTableInterface(g *protogen.GeneratedFile, t *dsl.Table, n t
 	g.P()
 }
 
-// windowKind names a table's windows: tumbling, hopping or sliding.
+// windowDoc describes a table's windows for doc comments: "tumbling
+// windows of 1m0s", "session windows with a 30m0s gap".
+func windowDoc(w *dsl.Window) string {
+	if w.Session() {
+		return "session windows with a " + w.Gap.String() + " gap"
+	}
+	return windowKind(w) + " windows of " + w.Size.String()
+}
+
+// windowKind names a table's windows: tumbling, hopping, sliding or
+// session.
 func windowKind(w *dsl.Window) string {
 	switch {
+	case w.Session():
+		return "session"
 	case w.Sliding:
 		return "sliding"
 	case w.Step != w.Size:

@@ -126,10 +126,16 @@ func (r *renderer) generateClientAll(g *protogen.GeneratedFile, a fileApp, t *ds
 // A window without a value reads as the table's default.
 func (r *renderer) generateClientAt(g *protogen.GeneratedFile, a fileApp, t *dsl.Table, tn tableNames) {
 	window := g.QualifiedGoIdent(tableclientPkg.Ident("Window")) + "[*" + g.QualifiedGoIdent(r.message(t.Value)) + "]"
-	comment(g, 0, tn.Client.At, " reads the window of key in windowed table ", strconv.Quote(t.Name), " (",
-		windowKind(t.Window), " windows of ", t.Window.Size.String(), ") that a read at time at returns: ",
-		"the newest containing at (sliding windows: the one ending first after it). found is false when ",
-		"the window holds no value; its Value is then the table's default.")
+	if t.Window.Session() {
+		comment(g, 0, tn.Client.At, " reads the session of key in table ", strconv.Quote(t.Name), " (",
+			windowDoc(t.Window), ") that contains time at. found is false when there is none; its Value is ",
+			"then the table's default.")
+	} else {
+		comment(g, 0, tn.Client.At, " reads the window of key in windowed table ", strconv.Quote(t.Name), " (",
+			windowDoc(t.Window), ") that a read at time at returns: ",
+			"the newest containing at (sliding windows: the one ending first after it). found is false when ",
+			"the window holds no value; its Value is then the table's default.")
+	}
 	clientMethod(g, a, tn.Client.At, "key string, at "+g.QualifiedGoIdent(timePkg.Ident("Time")),
 		"(w "+window+", found bool, err error)")
 	call := []any{tableclientPkg.Ident("WindowAt"), "(ctx, x.c, ", tn.Const, ", key, at, ", r.newValueFunc(g, t), ", opts...)"}
@@ -150,8 +156,13 @@ func (r *renderer) generateClientAt(g *protogen.GeneratedFile, a fileApp, t *dsl
 // windows over a time range.
 func (r *renderer) generateClientRange(g *protogen.GeneratedFile, a fileApp, t *dsl.Table, tn tableNames) {
 	window := g.QualifiedGoIdent(tableclientPkg.Ident("Window")) + "[*" + g.QualifiedGoIdent(r.message(t.Value)) + "]"
-	comment(g, 0, tn.Client.Range, " reads the windows of key in windowed table ", strconv.Quote(t.Name),
-		" that start in [from, to) and hold a value, oldest first.")
+	if t.Window.Session() {
+		comment(g, 0, tn.Client.Range, " reads the sessions of key in table ", strconv.Quote(t.Name),
+			" that overlap [from, to), oldest first; End is each session's last event.")
+	} else {
+		comment(g, 0, tn.Client.Range, " reads the windows of key in windowed table ", strconv.Quote(t.Name),
+			" that start in [from, to) and hold a value, oldest first.")
+	}
 	tm := g.QualifiedGoIdent(timePkg.Ident("Time"))
 	clientMethod(g, a, tn.Client.Range, "key string, from, to "+tm, "([]"+window+", error)")
 	g.P("return ", tableclientPkg.Ident("WindowRange"), "(ctx, x.c, ", tn.Const, ", key, from, to, ",

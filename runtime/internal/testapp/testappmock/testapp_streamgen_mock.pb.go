@@ -1392,3 +1392,261 @@ func (mr *MockSinkShipEmitterMockRecorder) EmitShipment(ctx, msg any) *gomock.Ca
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitShipment", reflect.TypeOf((*MockSinkShipEmitter)(nil).EmitShipment), ctx, msg)
 }
+
+// MockVisitsAgents is a mock of testapp.VisitsAgents.
+type MockVisitsAgents struct {
+	ctrl     *gomock.Controller
+	recorder *MockVisitsAgentsMockRecorder
+}
+
+// MockVisitsAgentsMockRecorder records expected calls on a MockVisitsAgents.
+type MockVisitsAgentsMockRecorder struct {
+	mock *MockVisitsAgents
+}
+
+// NewMockVisitsAgents returns a new mock of VisitsAgents.
+func NewMockVisitsAgents(ctrl *gomock.Controller) *MockVisitsAgents {
+	mock := &MockVisitsAgents{ctrl: ctrl}
+	mock.recorder = &MockVisitsAgentsMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockVisitsAgents) EXPECT() *MockVisitsAgentsMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.VisitsAgents = (*MockVisitsAgents)(nil)
+
+// Count mocks the method of the same name.
+func (m *MockVisitsAgents) Count(ctx context.Context, in *testapp.Order, out testapp.VisitsCountEmitter) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Count", ctx, in, out)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Count declares an expected call of Count.
+func (mr *MockVisitsAgentsMockRecorder) Count(ctx, in, out any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Count", reflect.TypeOf((*MockVisitsAgents)(nil).Count), ctx, in, out)
+}
+
+// Closed mocks the method of the same name.
+func (m *MockVisitsAgents) Closed(ctx context.Context, in *testapp.Visit, out testapp.VisitsClosedEmitter) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Closed", ctx, in, out)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Closed declares an expected call of Closed.
+func (mr *MockVisitsAgentsMockRecorder) Closed(ctx, in, out any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Closed", reflect.TypeOf((*MockVisitsAgents)(nil).Closed), ctx, in, out)
+}
+
+// MergeSessions mocks the method of the same name.
+func (m *MockVisitsAgents) MergeSessions(ctx context.Context, a *testapp.Visit, b *testapp.Visit) (*testapp.Visit, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "MergeSessions", ctx, a, b)
+	ret0, _ := ret[0].(*testapp.Visit)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// MergeSessions declares an expected call of MergeSessions.
+func (mr *MockVisitsAgentsMockRecorder) MergeSessions(ctx, a, b any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "MergeSessions", reflect.TypeOf((*MockVisitsAgents)(nil).MergeSessions), ctx, a, b)
+}
+
+// MockVisitsClosedEmitter is a mock of testapp.VisitsClosedEmitter.
+type MockVisitsClosedEmitter struct {
+	ctrl     *gomock.Controller
+	recorder *MockVisitsClosedEmitterMockRecorder
+}
+
+// MockVisitsClosedEmitterMockRecorder records expected calls on a MockVisitsClosedEmitter.
+type MockVisitsClosedEmitterMockRecorder struct {
+	mock *MockVisitsClosedEmitter
+}
+
+// NewMockVisitsClosedEmitter returns a new mock of VisitsClosedEmitter.
+func NewMockVisitsClosedEmitter(ctrl *gomock.Controller) *MockVisitsClosedEmitter {
+	mock := &MockVisitsClosedEmitter{ctrl: ctrl}
+	mock.recorder = &MockVisitsClosedEmitterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockVisitsClosedEmitter) EXPECT() *MockVisitsClosedEmitterMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.VisitsClosedEmitter = (*MockVisitsClosedEmitter)(nil)
+
+// EmitVisit mocks the method of the same name.
+func (m *MockVisitsClosedEmitter) EmitVisit(ctx context.Context, msg *testapp.Visit) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "EmitVisit", ctx, msg)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// EmitVisit declares an expected call of EmitVisit.
+func (mr *MockVisitsClosedEmitterMockRecorder) EmitVisit(ctx, msg any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitVisit", reflect.TypeOf((*MockVisitsClosedEmitter)(nil).EmitVisit), ctx, msg)
+}
+
+// Window mocks the method of the same name.
+func (m *MockVisitsClosedEmitter) Window() runtime.ClosedWindow {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Window")
+	ret0, _ := ret[0].(runtime.ClosedWindow)
+	return ret0
+}
+
+// Window declares an expected call of Window.
+func (mr *MockVisitsClosedEmitterMockRecorder) Window() *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Window", reflect.TypeOf((*MockVisitsClosedEmitter)(nil).Window))
+}
+
+// MockVisitsCountEmitter is a mock of testapp.VisitsCountEmitter.
+type MockVisitsCountEmitter struct {
+	ctrl     *gomock.Controller
+	recorder *MockVisitsCountEmitterMockRecorder
+}
+
+// MockVisitsCountEmitterMockRecorder records expected calls on a MockVisitsCountEmitter.
+type MockVisitsCountEmitterMockRecorder struct {
+	mock *MockVisitsCountEmitter
+}
+
+// NewMockVisitsCountEmitter returns a new mock of VisitsCountEmitter.
+func NewMockVisitsCountEmitter(ctrl *gomock.Controller) *MockVisitsCountEmitter {
+	mock := &MockVisitsCountEmitter{ctrl: ctrl}
+	mock.recorder = &MockVisitsCountEmitterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockVisitsCountEmitter) EXPECT() *MockVisitsCountEmitterMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.VisitsCountEmitter = (*MockVisitsCountEmitter)(nil)
+
+// EmitVisit mocks the method of the same name.
+func (m *MockVisitsCountEmitter) EmitVisit(ctx context.Context, msg *testapp.Visit) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "EmitVisit", ctx, msg)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// EmitVisit declares an expected call of EmitVisit.
+func (mr *MockVisitsCountEmitterMockRecorder) EmitVisit(ctx, msg any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitVisit", reflect.TypeOf((*MockVisitsCountEmitter)(nil).EmitVisit), ctx, msg)
+}
+
+// Sessions mocks the method of the same name.
+func (m *MockVisitsCountEmitter) Sessions() testapp.VisitsSessionsTable {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Sessions")
+	ret0, _ := ret[0].(testapp.VisitsSessionsTable)
+	return ret0
+}
+
+// Sessions declares an expected call of Sessions.
+func (mr *MockVisitsCountEmitterMockRecorder) Sessions() *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Sessions", reflect.TypeOf((*MockVisitsCountEmitter)(nil).Sessions))
+}
+
+// MockVisitsSessionsTable is a mock of testapp.VisitsSessionsTable.
+type MockVisitsSessionsTable struct {
+	ctrl     *gomock.Controller
+	recorder *MockVisitsSessionsTableMockRecorder
+}
+
+// MockVisitsSessionsTableMockRecorder records expected calls on a MockVisitsSessionsTable.
+type MockVisitsSessionsTableMockRecorder struct {
+	mock *MockVisitsSessionsTable
+}
+
+// NewMockVisitsSessionsTable returns a new mock of VisitsSessionsTable.
+func NewMockVisitsSessionsTable(ctrl *gomock.Controller) *MockVisitsSessionsTable {
+	mock := &MockVisitsSessionsTable{ctrl: ctrl}
+	mock.recorder = &MockVisitsSessionsTableMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockVisitsSessionsTable) EXPECT() *MockVisitsSessionsTableMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.VisitsSessionsTable = (*MockVisitsSessionsTable)(nil)
+
+// Update mocks the method of the same name.
+func (m *MockVisitsSessionsTable) Update(ctx context.Context, fn func(*testapp.Visit) error) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Update", ctx, fn)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Update declares an expected call of Update.
+func (mr *MockVisitsSessionsTableMockRecorder) Update(ctx, fn any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Update", reflect.TypeOf((*MockVisitsSessionsTable)(nil).Update), ctx, fn)
+}
+
+// Current mocks the method of the same name.
+func (m *MockVisitsSessionsTable) Current(ctx context.Context) (*testapp.Visit, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Current", ctx)
+	ret0, _ := ret[0].(*testapp.Visit)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Current declares an expected call of Current.
+func (mr *MockVisitsSessionsTableMockRecorder) Current(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Current", reflect.TypeOf((*MockVisitsSessionsTable)(nil).Current), ctx)
+}
+
+// At mocks the method of the same name.
+func (m *MockVisitsSessionsTable) At(ctx context.Context, t time.Time) (*testapp.Visit, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "At", ctx, t)
+	ret0, _ := ret[0].(*testapp.Visit)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// At declares an expected call of At.
+func (mr *MockVisitsSessionsTableMockRecorder) At(ctx, t any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "At", reflect.TypeOf((*MockVisitsSessionsTable)(nil).At), ctx, t)
+}
+
+// Range mocks the method of the same name.
+func (m *MockVisitsSessionsTable) Range(ctx context.Context, from time.Time, to time.Time) ([]runtime.Window[*testapp.Visit], error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Range", ctx, from, to)
+	ret0, _ := ret[0].([]runtime.Window[*testapp.Visit])
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Range declares an expected call of Range.
+func (mr *MockVisitsSessionsTableMockRecorder) Range(ctx, from, to any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Range", reflect.TypeOf((*MockVisitsSessionsTable)(nil).Range), ctx, from, to)
+}
