@@ -126,6 +126,9 @@ func FuzzReservedKeysDisjoint(f *testing.F) {
 		if bytes.Equal(k, windows.StreamTimeKey) {
 			t.Errorf("window key %q is the stream-time key", k)
 		}
+		if sk, ok := windows.SplitSessionsKey(k); ok {
+			t.Errorf("window key %q parses as the session list of key %q", k, sk)
+		}
 		ix := windows.NewIndex(spec)
 		scan := func(fn func(k, v []byte) error) error {
 			if err := fn(windows.StreamTimeKey, windows.EncodeStreamTime(ms)); err != nil {
