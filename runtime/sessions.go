@@ -12,9 +12,9 @@ import (
 
 // Session windows through the Emitter: a handler's Update adds the
 // record's event to its key's sessions (internal/windows/sessions.go);
-// its reads find the session containing a time. Everything is written as
-// plain table writes of this record: the session's value, tombstones of
-// the sessions it merged, and the key's session list.
+// its reads find the session containing a time. A key's sessions, spans
+// and values, are one table value: Update reads it and writes it back, as
+// one plain table write of this record.
 
 // sessions returns the sessions of key in table i, oldest first.
 func (e *Emitter) sessions(i int, t *TableDesc, key []byte) ([]windows.Session, error) {
@@ -27,6 +27,19 @@ func (e *Emitter) sessions(i int, t *TableDesc, key []byte) ([]windows.Session, 
 		return nil, fmt.Errorf("streamgen: table %q: the sessions of key %q: %w", t.Name, key, err)
 	}
 	return ss, nil
+}
+
+// sessionValue decodes a session's value; a session without one (none
+// stored yet) reads as the table's default.
+func sessionValue(t *TableDesc, raw []byte, key []byte) (proto.Message, error) {
+	m := t.New()
+	if raw == nil {
+		raw = t.Default
+	}
+	if err := proto.Unmarshal(raw, m); err != nil {
+		return nil, fmt.Errorf("streamgen: table %q: decoding a session of key %q: %w", t.Name, key, err)
+	}
+	return m, nil
 }
 
 // sessionUpdate adds the record's event time to key's sessions of table
@@ -44,48 +57,36 @@ func (e *Emitter) sessionUpdate(ctx context.Context, i int, t *TableDesc, key []
 		e.late++
 		return nil
 	}
-	m, err := e.mergeSessions(ctx, i, t, key, merged)
+	m, err := e.mergeSessions(ctx, t, key, merged)
 	if err != nil {
 		return err
 	}
 	if err := fn(m); err != nil {
 		return err
 	}
-	v, err := proto.Marshal(m)
-	if err != nil {
+	if result.Value, err = proto.Marshal(m); err != nil {
 		return fmt.Errorf("streamgen: table %q: %w", t.Name, err)
 	}
-	if v == nil {
-		v = []byte{}
-	}
-	for _, x := range merged {
-		if x.Start != result.Start {
-			e.writes = append(e.writes, TableWrite{Table: i, Key: windows.Key(key, windows.Time(x.Start))})
-		}
-	}
-	e.writes = append(e.writes,
-		TableWrite{Table: i, Key: windows.Key(key, windows.Time(result.Start)), Value: v},
-		TableWrite{Table: i, Key: windows.SessionsKey(key), Value: windows.EncodeSessions(windows.Insert(rest, result))})
+	e.writes = append(e.writes, TableWrite{Table: i, Key: windows.SessionsKey(key),
+		Value: windows.EncodeSessions(windows.Insert(rest, result))})
 	return nil
 }
 
 // mergeSessions returns the value of the sessions merged (oldest first)
 // combined by the table's Merge, or the table's default when there are
 // none.
-func (e *Emitter) mergeSessions(ctx context.Context, i int, t *TableDesc, key []byte, merged []windows.Session) (proto.Message, error) {
+func (e *Emitter) mergeSessions(ctx context.Context, t *TableDesc, key []byte, merged []windows.Session) (proto.Message, error) {
 	if len(merged) == 0 {
-		m, _, err := e.getRaw(i, t, windows.Key(key, windows.Time(e.eventTime.UnixMilli())))
-		return m, err
+		return sessionValue(t, nil, key)
 	}
-	var acc proto.Message
-	for j, x := range merged {
-		m, _, err := e.getRaw(i, t, windows.Key(key, windows.Time(x.Start)))
+	acc, err := sessionValue(t, merged[0].Value, key)
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range merged[1:] {
+		m, err := sessionValue(t, x.Value, key)
 		if err != nil {
 			return nil, err
-		}
-		if j == 0 {
-			acc = m
-			continue
 		}
 		if t.Merge == nil {
 			return nil, fmt.Errorf("streamgen: table %q has session windows but no Merge function", t.Name)
@@ -108,15 +109,12 @@ func (e *Emitter) sessionAt(i int, t *TableDesc, key []byte, at time.Time) (prot
 		return nil, err
 	}
 	ms := at.UnixMilli()
-	start := ms // no session: a key without a value, which reads as the default
 	for _, x := range ss {
 		if x.Start <= ms && ms <= x.End {
-			start = x.Start
-			break
+			return sessionValue(t, x.Value, key)
 		}
 	}
-	m, _, err := e.getRaw(i, t, windows.Key(key, windows.Time(start)))
-	return m, err
+	return sessionValue(t, nil, key)
 }
 
 // sessionRange returns key's sessions that overlap [from, to), oldest
@@ -131,7 +129,7 @@ func (e *Emitter) sessionRange(i int, t *TableDesc, key []byte, from, to time.Ti
 		if !windows.Overlaps(x, from.UnixMilli(), to.UnixMilli()) {
 			continue
 		}
-		m, _, err := e.getRaw(i, t, windows.Key(key, windows.Time(x.Start)))
+		m, err := sessionValue(t, x.Value, key)
 		if err != nil {
 			return nil, err
 		}

@@ -72,6 +72,16 @@ var contenders = map[string]contender{
 	"streamgen-count":     streamgenCount,
 	"streamgen-count-eos": streamgenCountEOS,
 	"streamgen-restore":   streamgenRestore,
+	"streamgen-window-count": func(ctx context.Context, brokers, dataDir string) error {
+		return runCountApp(ctx, brokers, dataDir, func(app *runtime.App) error {
+			return benchv1.RegisterBenchWindowCountAgents(app, windowCountAgents{})
+		})
+	},
+	"streamgen-session-count": func(ctx context.Context, brokers, dataDir string) error {
+		return runCountApp(ctx, brokers, dataDir, func(app *runtime.App) error {
+			return benchv1.RegisterBenchSessionCountAgents(app, sessionCountAgents{})
+		})
+	},
 }
 
 // commands are the harness and the broker (peers.go), absent from the
@@ -297,6 +307,58 @@ func (c *commitLatency) print() {
 	q := func(f float64) time.Duration { return c.took[int(f*float64(len(c.took)-1))] }
 	fmt.Fprintf(os.Stderr, "%s commits: %d (failed %d), latency p50 %v, p99 %v, max %v\n",
 		c.name, len(c.took), c.fail, q(0.5).Round(10*time.Microsecond), q(0.99).Round(10*time.Microsecond), c.took[len(c.took)-1].Round(10*time.Microsecond))
+}
+
+// windowCountAgents counts per key in one-minute tumbling windows.
+type windowCountAgents struct {
+	benchv1.UnimplementedBenchWindowCountAgents
+}
+
+func (windowCountAgents) Count(ctx context.Context, in *benchv1.Line, out benchv1.BenchWindowCountCountEmitter) error {
+	first()
+	var n int64
+	if err := out.Counts().Update(ctx, func(t *benchv1.WindowTally) error {
+		t.Count++
+		n = t.Count
+		return nil
+	}); err != nil {
+		return err
+	}
+	return out.EmitWindowTally(ctx, &benchv1.WindowTally{Count: n})
+}
+
+// sessionCountAgents counts per key in sessions with a one-minute gap.
+type sessionCountAgents struct {
+	benchv1.UnimplementedBenchSessionCountAgents
+}
+
+func (sessionCountAgents) Count(ctx context.Context, in *benchv1.Line, out benchv1.BenchSessionCountCountEmitter) error {
+	first()
+	var n int64
+	if err := out.Counts().Update(ctx, func(t *benchv1.SessionTally) error {
+		t.Count++
+		n = t.Count
+		return nil
+	}); err != nil {
+		return err
+	}
+	return out.EmitSessionTally(ctx, &benchv1.SessionTally{Count: n})
+}
+
+func (sessionCountAgents) MergeCounts(ctx context.Context, a, b *benchv1.SessionTally) (*benchv1.SessionTally, error) {
+	return &benchv1.SessionTally{Count: a.GetCount() + b.GetCount()}, nil
+}
+
+// runCountApp runs the app register builds as streamgenCount runs its.
+func runCountApp(ctx context.Context, brokers, dataDir string, register func(*runtime.App) error) error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	app := runtime.NewApp(runtime.WithLogger(log))
+	if err := register(app); err != nil {
+		return err
+	}
+	defer profile()()
+	opts := []worker.Option{worker.WithBrokers(brokers), worker.WithDataDir(dataDir)}
+	return worker.Run(ctx, app, append(opts, benchKafka()...)...)
 }
 
 // streamgenCountEOS is the count, exactly once.

@@ -382,6 +382,16 @@ func harness(args []string) int {
 			fmt.Printf("streamgen-count-eos / streamgen-count rate per round: %s\n", strings.Join(ratios, " "))
 		}
 	}
+	if ss, ok := med["streamgen-session-count"]; ok {
+		if w, ok := med["streamgen-window-count"]; ok {
+			var ratios []string
+			for i := range all["streamgen-session-count"] {
+				ratios = append(ratios, fmt.Sprintf("%.2fx", all["streamgen-session-count"][i].rate/all["streamgen-window-count"][i].rate))
+			}
+			fmt.Printf("streamgen-session-count / streamgen-window-count (session vs tumbling windows) rate %.2fx, CPU per record %.2fx; rate per round: %s\n",
+				ss.rate/w.rate, float64(ss.cpuPer)/float64(w.cpuPer), strings.Join(ratios, " "))
+		}
+	}
 	if b, ok := med["streamgen-batch"]; ok {
 		if sg, ok := med["streamgen"]; ok {
 			var ratios []string
@@ -486,7 +496,7 @@ func startBroker(self string) (*brokerProcess, error) {
 // stateTopics are the state topics of the stateful contenders, deleted
 // between rounds.
 var stateTopics = []string{"bench-goka-count-table", benchv1.BenchCountCountsChangelogTopicName, benchv1.BenchCountEosCountsChangelogTopicName,
-	"bench-kstream-count-counts-changelog"}
+	"bench-kstream-count-counts-changelog", benchv1.BenchWindowCountCountsChangelogTopicName, benchv1.BenchSessionCountCountsChangelogTopicName}
 
 // createStateTopics creates Goka's group table topic (Goka would ask for
 // replication 2, which one broker cannot give); streamgen creates its

@@ -337,9 +337,10 @@ func (f recordFormat) changelog(key, value []byte) (k, v string) {
 		}
 		spans := make([]string, len(ss))
 		for i, x := range ss {
-			spans[i] = windows.Time(x.Start).Format(time.RFC3339Nano) + "/" + windows.Time(x.End).Format(time.RFC3339Nano)
+			_, v := f.changelog(k, x.Value)
+			spans[i] = windows.Time(x.Start).Format(time.RFC3339Nano) + "/" + windows.Time(x.End).Format(time.RFC3339Nano) + " " + v
 		}
-		return formatKey(k) + "@<sessions>", "[" + strings.Join(spans, " ") + "]"
+		return formatKey(k) + "@<sessions>", "[" + strings.Join(spans, ", ") + "]"
 	}
 	if bytes.Equal(key, windows.StreamTimeKey) {
 		if ms, ok := windows.DecodeStreamTime(value); ok {

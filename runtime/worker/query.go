@@ -215,7 +215,8 @@ func (q *tableQueries) Windows(td *runtime.TableDesc, partition int32, key []byt
 }
 
 // sessionsIn reads key's sessions that overlap [from, to) from a session
-// table's store, oldest first, at most web.MaxWindows+1 of them.
+// table's store (its session list), oldest first, at most
+// web.MaxWindows+1 of them.
 func sessionsIn(st state.Store, key []byte, from, to time.Time) ([]web.TableWindow, error) {
 	raw, _, err := st.Get(windows.SessionsKey(key))
 	if err != nil {
@@ -230,13 +231,7 @@ func sessionsIn(st state.Store, key []byte, from, to time.Time) ([]web.TableWind
 		if !windows.Overlaps(x, from.UnixMilli(), to.UnixMilli()) {
 			continue
 		}
-		v, ok, err := st.Get(windows.Key(key, windows.Time(x.Start)))
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			out = append(out, web.TableWindow{Start: windows.Time(x.Start), End: windows.Time(x.End), Value: v})
-		}
+		out = append(out, web.TableWindow{Start: windows.Time(x.Start), End: windows.Time(x.End), Value: x.Value})
 		if len(out) > web.MaxWindows {
 			break
 		}

@@ -35,7 +35,7 @@ func (l *Lane) CloseWindows() {
 // end (ms); false means the lane failed.
 func (l *Lane) closeWindow(t int, wk []byte, end int64) bool {
 	tb := l.tables[t]
-	value, found, err := l.view.Get(t, wk)
+	value, found, err := l.windowValue(t, wk)
 	if err != nil {
 		l.fail(fmt.Errorf("streamgen: reading a window of table %q: %w", tb.Desc.Name, err))
 		return false
@@ -64,6 +64,34 @@ func (l *Lane) closeWindow(t int, wk []byte, end int64) bool {
 	return true
 }
 
+// windowValue reads the value of the window stored under window key wk
+// of table t: a session's from its key's session list.
+func (l *Lane) windowValue(t int, wk []byte) ([]byte, bool, error) {
+	if !l.tables[t].Desc.Window.Session() {
+		return l.view.Get(t, wk)
+	}
+	key, start, _ := windows.SplitKey(wk)
+	ss, err := l.sessions(t, key)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, x := range ss {
+		if x.Start == start.UnixMilli() {
+			return x.Value, true, nil
+		}
+	}
+	return nil, false, nil
+}
+
+// sessions reads key's sessions in table t.
+func (l *Lane) sessions(t int, key []byte) ([]windows.Session, error) {
+	v, _, err := l.view.Get(t, windows.SessionsKey(key))
+	if err != nil {
+		return nil, err
+	}
+	return windows.DecodeSessions(v)
+}
+
 // Expire deletes the lane's windows past their end plus expires (by
 // stream time), and the closed markers of those that were closed:
 // tombstones in the store and the changelog at the next flush.
@@ -73,12 +101,14 @@ func (l *Lane) Expire() {
 		if ix == nil {
 			continue
 		}
+		session := l.tables[t].Desc.Window.Session()
 		for _, e := range ix.Expire(now) {
-			l.view.write(t, []byte(e.Key), nil)
 			if e.Closed {
 				l.view.write(t, windows.ClosedMarker([]byte(e.Key)), nil)
 			}
-			if l.tables[t].Desc.Window.Session() && !l.unlistSession(t, []byte(e.Key)) {
+			if !session {
+				l.view.write(t, []byte(e.Key), nil)
+			} else if !l.unlistSession(t, []byte(e.Key)) {
 				return
 			}
 		}
@@ -89,17 +119,12 @@ func (l *Lane) Expire() {
 // key's session list in table t; false means the lane failed.
 func (l *Lane) unlistSession(t int, wk []byte) bool {
 	key, start, _ := windows.SplitKey(wk)
-	lk := windows.SessionsKey(key)
-	v, _, err := l.view.Get(t, lk)
-	var ss []windows.Session
-	if err == nil {
-		ss, err = windows.DecodeSessions(v)
-	}
+	ss, err := l.sessions(t, key)
 	if err != nil {
 		l.fail(fmt.Errorf("streamgen: reading the sessions of a key of table %q: %w", l.tables[t].Desc.Name, err))
 		return false
 	}
 	ss = slices.DeleteFunc(ss, func(s windows.Session) bool { return s.Start == start.UnixMilli() })
-	l.view.write(t, lk, windows.EncodeSessions(ss))
+	l.view.write(t, windows.SessionsKey(key), windows.EncodeSessions(ss))
 	return true
 }

@@ -1,6 +1,9 @@
 package windows
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // Index is the set of windows of one windowed table partition that one
 // lane is responsible for closing and expiring, keyed by window key: those
@@ -10,7 +13,7 @@ type Index struct {
 	spec    Spec
 	entries map[string]*entry
 	// keys are, for session windows, each record key's window keys.
-	keys map[string]map[string]bool
+	keys map[string][]string
 }
 
 type entry struct {
@@ -20,7 +23,7 @@ type entry struct {
 
 // NewIndex returns an empty index of windows of spec.
 func NewIndex(spec Spec) *Index {
-	return &Index{spec: spec, entries: map[string]*entry{}, keys: map[string]map[string]bool{}}
+	return &Index{spec: spec, entries: map[string]*entry{}, keys: map[string][]string{}}
 }
 
 // Load adds the windows a store holds, as scan lists its keys and values,
@@ -84,26 +87,34 @@ func (ix *Index) setSessions(key, v []byte) {
 	if err != nil {
 		return // not a session list: nothing to close
 	}
-	listed := make(map[string]bool, len(ss))
-	for _, s := range ss {
+	old := ix.keys[string(key)]
+	if len(ss) == 1 && len(old) == 1 {
+		// The common write: the key's one session grew.
+		if e := ix.entries[old[0]]; e != nil && e.start == ss[0].Start {
+			e.end = ss[0].End
+			return
+		}
+	}
+	wks := make([]string, len(ss))
+	for i, s := range ss {
 		wk := string(Key(key, Time(s.Start)))
-		listed[wk] = true
+		wks[i] = wk
 		if e := ix.entries[wk]; e != nil {
 			e.end = s.End
 			continue
 		}
 		ix.entries[wk] = &entry{start: s.Start, end: s.End}
 	}
-	for wk := range ix.keys[string(key)] {
-		if !listed[wk] {
+	for _, wk := range old {
+		if !slices.Contains(wks, wk) {
 			delete(ix.entries, wk) // merged into another, or deleted
 		}
 	}
-	if len(listed) == 0 {
+	if len(wks) == 0 {
 		delete(ix.keys, string(key))
 		return
 	}
-	ix.keys[string(key)] = listed
+	ix.keys[string(key)] = wks
 }
 
 // End returns the end (ms) of the window stored under windowKey, and
@@ -153,9 +164,11 @@ func (ix *Index) Expire(now int64) []Expired {
 			dead = append(dead, Expired{Key: k, Closed: e.closed})
 			delete(ix.entries, k)
 			if key, _, ok := SplitKey([]byte(k)); ok && ix.keys[string(key)] != nil {
-				delete(ix.keys[string(key)], k)
-				if len(ix.keys[string(key)]) == 0 {
+				wks := slices.DeleteFunc(ix.keys[string(key)], func(wk string) bool { return wk == k })
+				if len(wks) == 0 {
 					delete(ix.keys, string(key))
+				} else {
+					ix.keys[string(key)] = wks
 				}
 			}
 		}

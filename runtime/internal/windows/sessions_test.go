@@ -25,16 +25,19 @@ func TestFit(t *testing.T) {
 		{t: 22, now: 40, want: "merged [] rest [{0 20} {35 40}] result {22 22} late true"},
 	} {
 		merged, rest, result, late := spec.Fit(ss, c.t, c.now)
-		if rest == nil {
-			rest = []windows.Session{}
-		}
-		if merged == nil {
-			merged = []windows.Session{}
-		}
-		if got := fmt.Sprintf("merged %v rest %v result %v late %v", merged, rest, result, late); got != c.want {
+		if got := fmt.Sprintf("merged %v rest %v result %v late %v", spans(merged), spans(rest), spans([]windows.Session{result})[0], late); got != c.want {
 			t.Errorf("Fit(t=%d, now=%d) = %s, want %s", c.t, c.now, got, c.want)
 		}
 	}
+}
+
+// spans renders sessions' spans.
+func spans(ss []windows.Session) []string {
+	out := []string{}
+	for _, s := range ss {
+		out = append(out, fmt.Sprintf("{%d %d}", s.Start, s.End))
+	}
+	return out
 }
 
 // TestSessionIndex: the index follows a key's session lists (a merge
@@ -70,15 +73,19 @@ func TestSessionIndex(t *testing.T) {
 
 // TestEncodeSessions round-trips a session list; none is a tombstone.
 func TestEncodeSessions(t *testing.T) {
-	ss := []windows.Session{{Start: -5, End: 7}, {Start: 1 << 40, End: 1<<40 + 3}}
+	ss := []windows.Session{{Start: -5, End: 7, Value: []byte("ab")}, {Start: 1 << 40, End: 1<<40 + 3, Value: []byte{}},
+		{Start: 1<<40 + 9, End: 1<<40 + 9, Value: make([]byte, 300)}}
 	got, err := windows.DecodeSessions(windows.EncodeSessions(ss))
 	if err != nil || fmt.Sprint(got) != fmt.Sprint(ss) {
 		t.Errorf("round trip: %v, %v; want %v", got, err, ss)
 	}
+	enc := windows.EncodeSessions(ss)
 	if windows.EncodeSessions(nil) != nil {
 		t.Error("no sessions encode as a value, want nil (a tombstone)")
 	}
-	if _, err := windows.DecodeSessions([]byte{1, 2, 3}); err == nil {
-		t.Error("3 bytes decoded as a session list")
+	for _, n := range []int{3, 17, len(enc) - 1} {
+		if _, err := windows.DecodeSessions(enc[:n]); err == nil {
+			t.Errorf("the first %d bytes of a session list decoded", n)
+		}
 	}
 }

@@ -340,6 +340,96 @@ func (x *UpperBatch) GetData() []byte {
 	return nil
 }
 
+// WindowTally is the tumbling-window count contender's output.
+type WindowTally struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Count         int64                  `protobuf:"varint,1,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WindowTally) Reset() {
+	*x = WindowTally{}
+	mi := &file_bench_v1_bench_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WindowTally) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WindowTally) ProtoMessage() {}
+
+func (x *WindowTally) ProtoReflect() protoreflect.Message {
+	mi := &file_bench_v1_bench_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WindowTally.ProtoReflect.Descriptor instead.
+func (*WindowTally) Descriptor() ([]byte, []int) {
+	return file_bench_v1_bench_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *WindowTally) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+// SessionTally is the session-window count contender's output.
+type SessionTally struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Count         int64                  `protobuf:"varint,1,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionTally) Reset() {
+	*x = SessionTally{}
+	mi := &file_bench_v1_bench_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionTally) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionTally) ProtoMessage() {}
+
+func (x *SessionTally) ProtoReflect() protoreflect.Message {
+	mi := &file_bench_v1_bench_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionTally.ProtoReflect.Descriptor instead.
+func (*SessionTally) Descriptor() ([]byte, []int) {
+	return file_bench_v1_bench_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *SessionTally) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
 var File_bench_v1_bench_proto protoreflect.FileDescriptor
 
 const file_bench_v1_bench_proto_rawDesc = "" +
@@ -366,7 +456,13 @@ const file_bench_v1_bench_proto_rawDesc = "" +
 	"\n" +
 	"UpperBatch\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data:#\xb2\xa2\x19\x1f\n" +
-	"\x19bench-out-streamgen-batch\x10\b(\x032L\n" +
+	"\x19bench-out-streamgen-batch\x10\b(\x03\"M\n" +
+	"\vWindowTally\x12\x14\n" +
+	"\x05count\x18\x01 \x01(\x03R\x05count:(\xb2\xa2\x19$\n" +
+	" bench-out-streamgen-window-count\x10\b\"O\n" +
+	"\fSessionTally\x12\x14\n" +
+	"\x05count\x18\x01 \x01(\x03R\x05count:)\xb2\xa2\x19%\n" +
+	"!bench-out-streamgen-session-count\x10\b2L\n" +
 	"\x05Bench\x12,\n" +
 	"\tUppercase\x12\x0e.bench.v1.Line\x1a\x0f.bench.v1.Upper\x1a\x15\xb2\xa2\x19\x11\n" +
 	"\x0fbench-streamgen2{\n" +
@@ -389,7 +485,17 @@ const file_bench_v1_bench_proto_rawDesc = "" +
 	"BenchBatch\x12C\n" +
 	"\tUppercase\x12\x0e.bench.v1.Line\x1a\x14.bench.v1.UpperBatch\"\x10\xb2\xa2\x19\fZ\n" +
 	"\b\xf4\x03\x12\x05\x10\x80\xc2\xd7/\x1a\x1b\xb2\xa2\x19\x17\n" +
-	"\x15bench-streamgen-batchBDZBgithub.com/streamgen/streamgen/examples/bench/gen/bench/v1;benchv1b\x06proto3"
+	"\x15bench-streamgen-batch2\xa4\x01\n" +
+	"\x10BenchWindowCount\x12<\n" +
+	"\x05Count\x12\x0e.bench.v1.Line\x1a\x15.bench.v1.WindowTally\"\f\xb2\xa2\x19\b*\x06counts\x1aR\xb2\xa2\x19N\n" +
+	"\x1cbench-streamgen-window-count\x12.\n" +
+	"\x06counts\x12\x14bench.v1.WindowTally2\x0e\n" +
+	"\x02\b<\x1a\x03\b\xa08\"\x03\b\x90\x1c2\xa5\x01\n" +
+	"\x11BenchSessionCount\x12=\n" +
+	"\x05Count\x12\x0e.bench.v1.Line\x1a\x16.bench.v1.SessionTally\"\f\xb2\xa2\x19\b*\x06counts\x1aQ\xb2\xa2\x19M\n" +
+	"\x1dbench-streamgen-session-count\x12,\n" +
+	"\x06counts\x12\x15bench.v1.SessionTally2\v2\t\n" +
+	"\x02\b<\x12\x03\b\x90\x1cBDZBgithub.com/streamgen/streamgen/examples/bench/gen/bench/v1;benchv1b\x06proto3"
 
 var (
 	file_bench_v1_bench_proto_rawDescOnce sync.Once
@@ -403,7 +509,7 @@ func file_bench_v1_bench_proto_rawDescGZIP() []byte {
 	return file_bench_v1_bench_proto_rawDescData
 }
 
-var file_bench_v1_bench_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_bench_v1_bench_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_bench_v1_bench_proto_goTypes = []any{
 	(*Line)(nil),          // 0: bench.v1.Line
 	(*Upper)(nil),         // 1: bench.v1.Upper
@@ -412,6 +518,8 @@ var file_bench_v1_bench_proto_goTypes = []any{
 	(*UpperObserved)(nil), // 4: bench.v1.UpperObserved
 	(*UpperEos)(nil),      // 5: bench.v1.UpperEos
 	(*UpperBatch)(nil),    // 6: bench.v1.UpperBatch
+	(*WindowTally)(nil),   // 7: bench.v1.WindowTally
+	(*SessionTally)(nil),  // 8: bench.v1.SessionTally
 }
 var file_bench_v1_bench_proto_depIdxs = []int32{
 	0, // 0: bench.v1.Bench.Uppercase:input_type -> bench.v1.Line
@@ -420,14 +528,18 @@ var file_bench_v1_bench_proto_depIdxs = []int32{
 	0, // 3: bench.v1.BenchObserved.Uppercase:input_type -> bench.v1.Line
 	0, // 4: bench.v1.BenchEos.Uppercase:input_type -> bench.v1.Line
 	0, // 5: bench.v1.BenchBatch.Uppercase:input_type -> bench.v1.Line
-	1, // 6: bench.v1.Bench.Uppercase:output_type -> bench.v1.Upper
-	2, // 7: bench.v1.BenchCount.Count:output_type -> bench.v1.Tally
-	3, // 8: bench.v1.BenchCountEos.Count:output_type -> bench.v1.TallyEos
-	4, // 9: bench.v1.BenchObserved.Uppercase:output_type -> bench.v1.UpperObserved
-	5, // 10: bench.v1.BenchEos.Uppercase:output_type -> bench.v1.UpperEos
-	6, // 11: bench.v1.BenchBatch.Uppercase:output_type -> bench.v1.UpperBatch
-	6, // [6:12] is the sub-list for method output_type
-	0, // [0:6] is the sub-list for method input_type
+	0, // 6: bench.v1.BenchWindowCount.Count:input_type -> bench.v1.Line
+	0, // 7: bench.v1.BenchSessionCount.Count:input_type -> bench.v1.Line
+	1, // 8: bench.v1.Bench.Uppercase:output_type -> bench.v1.Upper
+	2, // 9: bench.v1.BenchCount.Count:output_type -> bench.v1.Tally
+	3, // 10: bench.v1.BenchCountEos.Count:output_type -> bench.v1.TallyEos
+	4, // 11: bench.v1.BenchObserved.Uppercase:output_type -> bench.v1.UpperObserved
+	5, // 12: bench.v1.BenchEos.Uppercase:output_type -> bench.v1.UpperEos
+	6, // 13: bench.v1.BenchBatch.Uppercase:output_type -> bench.v1.UpperBatch
+	7, // 14: bench.v1.BenchWindowCount.Count:output_type -> bench.v1.WindowTally
+	8, // 15: bench.v1.BenchSessionCount.Count:output_type -> bench.v1.SessionTally
+	8, // [8:16] is the sub-list for method output_type
+	0, // [0:8] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
 	0, // [0:0] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name
@@ -444,9 +556,9 @@ func file_bench_v1_bench_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bench_v1_bench_proto_rawDesc), len(file_bench_v1_bench_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   9,
 			NumExtensions: 0,
-			NumServices:   6,
+			NumServices:   8,
 		},
 		GoTypes:           file_bench_v1_bench_proto_goTypes,
 		DependencyIndexes: file_bench_v1_bench_proto_depIdxs,

@@ -9,6 +9,7 @@ import (
 	tableclient "github.com/streamgen/streamgen/runtime/tableclient"
 	proto "google.golang.org/protobuf/proto"
 	iter "iter"
+	time "time"
 )
 
 // This is a compile-time assertion that this generated file and the streamgen runtime it is built
@@ -32,6 +33,10 @@ const (
 	UpperEosTopicName = "bench-out-streamgen-eos"
 	// UpperBatchTopicName is the topic of UpperBatch messages.
 	UpperBatchTopicName = "bench-out-streamgen-batch"
+	// WindowTallyTopicName is the topic of WindowTally messages.
+	WindowTallyTopicName = "bench-out-streamgen-window-count"
+	// SessionTallyTopicName is the topic of SessionTally messages.
+	SessionTallyTopicName = "bench-out-streamgen-session-count"
 )
 
 func _Line_RawGet(m proto.Message) []byte {
@@ -181,6 +186,34 @@ var _UpperBatch_TopicDesc = runtime.TopicDesc{
 // messages (raw codec, 8 partitions, keeping the input record's key). Send to it from outside an
 // agent with its Send method.
 var UpperBatchTopic = runtime.NewTopic[*UpperBatch](&_UpperBatch_TopicDesc)
+
+var _WindowTally_TopicDesc = runtime.TopicDesc{
+	Name:              WindowTallyTopicName,
+	Partitions:        8,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecProto,
+	MessageName:       "bench.v1.WindowTally",
+	New:               func() proto.Message { return new(WindowTally) },
+}
+
+// WindowTallyTopic is a typed handle on topic "bench-out-streamgen-window-count", which holds
+// WindowTally messages (proto codec, 8 partitions, keeping the input record's key). Send to it from
+// outside an agent with its Send method.
+var WindowTallyTopic = runtime.NewTopic[*WindowTally](&_WindowTally_TopicDesc)
+
+var _SessionTally_TopicDesc = runtime.TopicDesc{
+	Name:              SessionTallyTopicName,
+	Partitions:        8,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecProto,
+	MessageName:       "bench.v1.SessionTally",
+	New:               func() proto.Message { return new(SessionTally) },
+}
+
+// SessionTallyTopic is a typed handle on topic "bench-out-streamgen-session-count", which holds
+// SessionTally messages (proto codec, 8 partitions, keeping the input record's key). Send to it
+// from outside an agent with its Send method.
+var SessionTallyTopic = runtime.NewTopic[*SessionTally](&_SessionTally_TopicDesc)
 
 // BenchAppID is the app id of service bench.v1.Bench: its consumer group.
 const BenchAppID = "bench-streamgen"
@@ -922,4 +955,466 @@ var _BenchBatch_AppDesc = runtime.AppDesc{
 // impl, on app. Run the app with package worker, or test it with package streamtest.
 func RegisterBenchBatchAgents(app *runtime.App, impl BenchBatchAgents) error {
 	return app.Register(&_BenchBatch_AppDesc, impl)
+}
+
+// BenchWindowCountAppID is the app id of service bench.v1.BenchWindowCount: its consumer group.
+const BenchWindowCountAppID = "bench-streamgen-window-count"
+
+// Dead-letter topics of the BenchWindowCount app's agents.
+const (
+	// BenchWindowCountCountDeadLetterTopicName is where agent Count writes records it cannot
+	// process.
+	BenchWindowCountCountDeadLetterTopicName = "bench-streamgen-window-count-count-dlq"
+)
+
+// Repartition topics of the BenchWindowCount app's agents with tables.
+const (
+	// BenchWindowCountCountRepartitionTopicName carries agent Count's input records whose key is in
+	// the wrong partition to the partition it belongs to.
+	BenchWindowCountCountRepartitionTopicName = "bench-streamgen-window-count-count-repartition"
+)
+
+// Tables of the BenchWindowCount app, and their changelog topics.
+const (
+	// BenchWindowCountCountsTableName is the name of table "counts".
+	BenchWindowCountCountsTableName = "counts"
+	// BenchWindowCountCountsChangelogTopicName is the compacted changelog topic of table "counts".
+	BenchWindowCountCountsChangelogTopicName = "bench-streamgen-window-count-counts-changelog"
+)
+
+var _BenchWindowCount_Counts_TableDesc = runtime.TableDesc{
+	Name: BenchWindowCountCountsTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              BenchWindowCountCountsChangelogTopicName,
+		Partitions:        8,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    LineTopic.Desc(),
+	},
+	New: func() proto.Message { return new(WindowTally) },
+	Window: &runtime.WindowSpec{
+		Size:    60000000000,   // 1m0s
+		Step:    60000000000,   // 1m0s
+		Expires: 7200000000000, // 2h0m0s
+		Grace:   3600000000000, // 1h0m0s
+	},
+}
+
+// BenchWindowCountCountsTable is typed access to windowed table "counts" (tumbling windows of 1m0s)
+// for the key of the record being handled. Writes take effect, in the store and the changelog, only
+// if the handler returns nil.
+type BenchWindowCountCountsTable interface {
+	// Update applies fn to the value of every open window that contains the record's event time,
+	// and stores the results.
+	Update(ctx context.Context, fn func(v *WindowTally) error) error
+	// Current returns the value of the window a read at the record's event time returns: the newest
+	// containing it (sliding windows: the one ending first after it, covering the last window
+	// size).
+	Current(ctx context.Context) (*WindowTally, error)
+	// Now is Current at the partition's stream time.
+	Now(ctx context.Context) (*WindowTally, error)
+	// At is Current at time t.
+	At(ctx context.Context, t time.Time) (*WindowTally, error)
+	// Delta is Current at the record's event time minus d: compare the two for the change.
+	Delta(ctx context.Context, d time.Duration) (*WindowTally, error)
+	// Range returns the windows that start in [from, to) and hold a value, oldest first.
+	Range(ctx context.Context, from, to time.Time) ([]runtime.Window[*WindowTally], error)
+}
+
+type _BenchWindowCountCountsTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _BenchWindowCountCountsTable) Update(ctx context.Context, fn func(v *WindowTally) error) error {
+	return x.e.TableWindowUpdate(ctx, x.i, func(m proto.Message) error { return fn(m.(*WindowTally)) })
+}
+
+func (x _BenchWindowCountCountsTable) Current(ctx context.Context) (*WindowTally, error) {
+	m, err := x.e.TableWindowCurrent(ctx, x.i)
+	if err != nil {
+		return nil, err
+	}
+	return m.(*WindowTally), nil
+}
+
+func (x _BenchWindowCountCountsTable) Now(ctx context.Context) (*WindowTally, error) {
+	m, err := x.e.TableWindowNow(ctx, x.i)
+	if err != nil {
+		return nil, err
+	}
+	return m.(*WindowTally), nil
+}
+
+func (x _BenchWindowCountCountsTable) At(ctx context.Context, t time.Time) (*WindowTally, error) {
+	m, err := x.e.TableWindowAt(ctx, x.i, t)
+	if err != nil {
+		return nil, err
+	}
+	return m.(*WindowTally), nil
+}
+
+func (x _BenchWindowCountCountsTable) Delta(ctx context.Context, d time.Duration) (*WindowTally, error) {
+	m, err := x.e.TableWindowAt(ctx, x.i, x.e.EventTime().Add(-d))
+	if err != nil {
+		return nil, err
+	}
+	return m.(*WindowTally), nil
+}
+
+func (x _BenchWindowCountCountsTable) Range(ctx context.Context, from, to time.Time) ([]runtime.Window[*WindowTally], error) {
+	ws, err := x.e.TableWindowRange(ctx, x.i, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]runtime.Window[*WindowTally], len(ws))
+	for i, w := range ws {
+		out[i] = runtime.Window[*WindowTally]{Start: w.Start, End: w.End, Value: w.Value.(*WindowTally)}
+	}
+	return out, nil
+}
+
+// BenchWindowCountTablesClient reads the tables of app "bench-streamgen-window-count" over HTTP,
+// from outside the app: one method per table and read. It calls package tableclient, which links
+// neither librdkafka nor Prometheus.
+//
+// Its base URL is the HTTP address of any worker of the app, the one the worker serves on (its
+// --http-addr), e.g. http://10.0.0.7:6066; the worker forwards reads of keys it does not own. It is
+// safe for concurrent use.
+type BenchWindowCountTablesClient struct {
+	c *tableclient.Client
+}
+
+// NewBenchWindowCountTablesClient returns a client of the tables of app
+// "bench-streamgen-window-count" served by the worker at baseURL. The options
+// (tableclient.WithStandby, WithRetry, WithHTTPClient) apply to every call; each method takes more.
+func NewBenchWindowCountTablesClient(baseURL string, opts ...tableclient.Option) *BenchWindowCountTablesClient {
+	return &BenchWindowCountTablesClient{c: tableclient.New(baseURL, opts...)}
+}
+
+// CountsAt reads the window of key in windowed table "counts" (tumbling windows of 1m0s) that a
+// read at time at returns: the newest containing at (sliding windows: the one ending first after
+// it). found is false when the window holds no value; its Value is then the table's default.
+func (x *BenchWindowCountTablesClient) CountsAt(ctx context.Context, key string, at time.Time, opts ...tableclient.Option) (w tableclient.Window[*WindowTally], found bool, err error) {
+	return tableclient.WindowAt(ctx, x.c, BenchWindowCountCountsTableName, key, at, func() *WindowTally { return new(WindowTally) }, opts...)
+}
+
+// CountsRange reads the windows of key in windowed table "counts" that start in [from, to) and hold
+// a value, oldest first.
+func (x *BenchWindowCountTablesClient) CountsRange(ctx context.Context, key string, from, to time.Time, opts ...tableclient.Option) ([]tableclient.Window[*WindowTally], error) {
+	return tableclient.WindowRange(ctx, x.c, BenchWindowCountCountsTableName, key, from, to, func() *WindowTally { return new(WindowTally) }, opts...)
+}
+
+// BenchWindowCount counts records per key in one-minute tumbling windows:
+// the baseline of the session-window count.
+//
+// BenchWindowCountAgents is implemented by the agents of app "bench-streamgen-window-count".
+// Embed UnimplementedBenchWindowCountAgents in implementations for forward compatibility.
+type BenchWindowCountAgents interface {
+	// Count is called once per record of topic "bench-in".
+	Count(ctx context.Context, in *Line, out BenchWindowCountCountEmitter) error
+}
+
+// UnimplementedBenchWindowCountAgents can be embedded to have forward compatible implementations:
+// its methods return runtime.ErrUnimplemented, so a record that reaches an agent not implemented
+// yet goes to the agent's error policy.
+type UnimplementedBenchWindowCountAgents struct{}
+
+// Count returns runtime.ErrUnimplemented.
+func (UnimplementedBenchWindowCountAgents) Count(context.Context, *Line, BenchWindowCountCountEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// BenchWindowCountCountEmitter emits the records of agent Count. Emitted records are produced after
+// the handler returns nil; when it returns an error, they are dropped and the input record goes to
+// the error policy.
+type BenchWindowCountCountEmitter interface {
+	// EmitWindowTally emits to topic "bench-out-streamgen-window-count", keeping the input record's
+	// key.
+	EmitWindowTally(ctx context.Context, m *WindowTally) error
+	// Counts reads and writes table "counts" for the current record's key.
+	Counts() BenchWindowCountCountsTable
+}
+
+type _BenchWindowCountCountEmitter struct{ e *runtime.Emitter }
+
+func (x _BenchWindowCountCountEmitter) Counts() BenchWindowCountCountsTable {
+	return _BenchWindowCountCountsTable{x.e, 0}
+}
+
+func (x _BenchWindowCountCountEmitter) EmitWindowTally(ctx context.Context, m *WindowTally) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _BenchWindowCount_Count_Handler(ctx context.Context, impl any, in proto.Message, out *runtime.Emitter) error {
+	return impl.(BenchWindowCountAgents).Count(ctx, in.(*Line), _BenchWindowCountCountEmitter{out})
+}
+
+var _BenchWindowCount_AppDesc = runtime.AppDesc{
+	ID:          BenchWindowCountAppID,
+	ServiceName: "bench.v1.BenchWindowCount",
+	Check:       func(impl any) bool { _, ok := impl.(BenchWindowCountAgents); return ok },
+	Agents: []*runtime.AgentDesc{
+		{
+			Name:  "Count",
+			Input: LineTopic.Desc(),
+			Outputs: []*runtime.TopicDesc{
+				WindowTallyTopic.Desc(),
+			},
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              BenchWindowCountCountDeadLetterTopicName,
+				Partitions:        8,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    LineTopic.Desc(),
+			},
+			OnMisplacedKey: runtime.MisplacedKeyRepartition,
+			Repartition:    runtime.RepartitionTopic(LineTopic.Desc(), BenchWindowCountCountRepartitionTopicName),
+			Handler:        _BenchWindowCount_Count_Handler,
+			Tables: []*runtime.TableDesc{
+				&_BenchWindowCount_Counts_TableDesc,
+			},
+		},
+	},
+	Tables: []*runtime.TableDesc{
+		&_BenchWindowCount_Counts_TableDesc,
+	},
+}
+
+// RegisterBenchWindowCountAgents registers the agents of app "bench-streamgen-window-count",
+// implemented by impl, on app. Run the app with package worker, or test it with package streamtest.
+func RegisterBenchWindowCountAgents(app *runtime.App, impl BenchWindowCountAgents) error {
+	return app.Register(&_BenchWindowCount_AppDesc, impl)
+}
+
+// BenchSessionCountAppID is the app id of service bench.v1.BenchSessionCount: its consumer group.
+const BenchSessionCountAppID = "bench-streamgen-session-count"
+
+// Dead-letter topics of the BenchSessionCount app's agents.
+const (
+	// BenchSessionCountCountDeadLetterTopicName is where agent Count writes records it cannot
+	// process.
+	BenchSessionCountCountDeadLetterTopicName = "bench-streamgen-session-count-count-dlq"
+)
+
+// Repartition topics of the BenchSessionCount app's agents with tables.
+const (
+	// BenchSessionCountCountRepartitionTopicName carries agent Count's input records whose key is
+	// in the wrong partition to the partition it belongs to.
+	BenchSessionCountCountRepartitionTopicName = "bench-streamgen-session-count-count-repartition"
+)
+
+// Tables of the BenchSessionCount app, and their changelog topics.
+const (
+	// BenchSessionCountCountsTableName is the name of table "counts".
+	BenchSessionCountCountsTableName = "counts"
+	// BenchSessionCountCountsChangelogTopicName is the compacted changelog topic of table "counts".
+	BenchSessionCountCountsChangelogTopicName = "bench-streamgen-session-count-counts-changelog"
+)
+
+var _BenchSessionCount_Counts_TableDesc = runtime.TableDesc{
+	Name: BenchSessionCountCountsTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              BenchSessionCountCountsChangelogTopicName,
+		Partitions:        8,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    LineTopic.Desc(),
+	},
+	New: func() proto.Message { return new(SessionTally) },
+	Window: &runtime.WindowSpec{
+		Gap:     60000000000,   // 1m0s
+		Grace:   3600000000000, // 1h0m0s
+		Expires: 3660000000000, // 1h1m0s
+	},
+	Merge: func(ctx context.Context, impl any, a, b proto.Message) (proto.Message, error) {
+		return impl.(BenchSessionCountAgents).MergeCounts(ctx, a.(*SessionTally), b.(*SessionTally))
+	},
+}
+
+// BenchSessionCountCountsTable is typed access to table "counts" (session windows with a 1m0s gap)
+// for the key of the record being handled: a key's events closer than the gap share a session, from
+// its first event to its last. Writes take effect, in the store and the changelog, only if the
+// handler returns nil.
+type BenchSessionCountCountsTable interface {
+	// Update adds the record's event to its session (the open sessions within the gap of it, merged
+	// by MergeCounts when it joins several, or a new one with the table's default value), lets fn
+	// change the session's value and stores it. An event whose session would be closed already (its
+	// end plus gap plus grace passed) is skipped and logged.
+	Update(ctx context.Context, fn func(v *SessionTally) error) error
+	// Current returns the value of the session containing the record's event time (after Update:
+	// the session the event joined), or the table's default.
+	Current(ctx context.Context) (*SessionTally, error)
+	// At returns the value of the session containing t, or the table's default.
+	At(ctx context.Context, t time.Time) (*SessionTally, error)
+	// Range returns the sessions that overlap [from, to), oldest first; End is each session's last
+	// event.
+	Range(ctx context.Context, from, to time.Time) ([]runtime.Window[*SessionTally], error)
+}
+
+type _BenchSessionCountCountsTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _BenchSessionCountCountsTable) Update(ctx context.Context, fn func(v *SessionTally) error) error {
+	return x.e.TableWindowUpdate(ctx, x.i, func(m proto.Message) error { return fn(m.(*SessionTally)) })
+}
+
+func (x _BenchSessionCountCountsTable) Current(ctx context.Context) (*SessionTally, error) {
+	m, err := x.e.TableWindowCurrent(ctx, x.i)
+	if err != nil {
+		return nil, err
+	}
+	return m.(*SessionTally), nil
+}
+
+func (x _BenchSessionCountCountsTable) At(ctx context.Context, t time.Time) (*SessionTally, error) {
+	m, err := x.e.TableWindowAt(ctx, x.i, t)
+	if err != nil {
+		return nil, err
+	}
+	return m.(*SessionTally), nil
+}
+
+func (x _BenchSessionCountCountsTable) Range(ctx context.Context, from, to time.Time) ([]runtime.Window[*SessionTally], error) {
+	ws, err := x.e.TableWindowRange(ctx, x.i, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]runtime.Window[*SessionTally], len(ws))
+	for i, w := range ws {
+		out[i] = runtime.Window[*SessionTally]{Start: w.Start, End: w.End, Value: w.Value.(*SessionTally)}
+	}
+	return out, nil
+}
+
+// BenchSessionCountTablesClient reads the tables of app "bench-streamgen-session-count" over HTTP,
+// from outside the app: one method per table and read. It calls package tableclient, which links
+// neither librdkafka nor Prometheus.
+//
+// Its base URL is the HTTP address of any worker of the app, the one the worker serves on (its
+// --http-addr), e.g. http://10.0.0.7:6066; the worker forwards reads of keys it does not own. It is
+// safe for concurrent use.
+type BenchSessionCountTablesClient struct {
+	c *tableclient.Client
+}
+
+// NewBenchSessionCountTablesClient returns a client of the tables of app
+// "bench-streamgen-session-count" served by the worker at baseURL. The options
+// (tableclient.WithStandby, WithRetry, WithHTTPClient) apply to every call; each method takes more.
+func NewBenchSessionCountTablesClient(baseURL string, opts ...tableclient.Option) *BenchSessionCountTablesClient {
+	return &BenchSessionCountTablesClient{c: tableclient.New(baseURL, opts...)}
+}
+
+// CountsAt reads the session of key in table "counts" (session windows with a 1m0s gap) that
+// contains time at. found is false when there is none; its Value is then the table's default.
+func (x *BenchSessionCountTablesClient) CountsAt(ctx context.Context, key string, at time.Time, opts ...tableclient.Option) (w tableclient.Window[*SessionTally], found bool, err error) {
+	return tableclient.WindowAt(ctx, x.c, BenchSessionCountCountsTableName, key, at, func() *SessionTally { return new(SessionTally) }, opts...)
+}
+
+// CountsRange reads the sessions of key in table "counts" that overlap [from, to), oldest first;
+// End is each session's last event.
+func (x *BenchSessionCountTablesClient) CountsRange(ctx context.Context, key string, from, to time.Time, opts ...tableclient.Option) ([]tableclient.Window[*SessionTally], error) {
+	return tableclient.WindowRange(ctx, x.c, BenchSessionCountCountsTableName, key, from, to, func() *SessionTally { return new(SessionTally) }, opts...)
+}
+
+// BenchSessionCount counts records per key in sessions with a one-minute
+// gap: each record reads its key's session list and value and writes both.
+//
+// BenchSessionCountAgents is implemented by the agents of app "bench-streamgen-session-count".
+// Embed UnimplementedBenchSessionCountAgents in implementations for forward compatibility.
+type BenchSessionCountAgents interface {
+	// Count is called once per record of topic "bench-in".
+	Count(ctx context.Context, in *Line, out BenchSessionCountCountEmitter) error
+	// MergeCounts combines the values of two sessions of table "counts" that an event joins into
+	// one (a began first); the event's update is applied to the result. It must not keep a or b.
+	MergeCounts(ctx context.Context, a, b *SessionTally) (*SessionTally, error)
+}
+
+// UnimplementedBenchSessionCountAgents can be embedded to have forward compatible implementations:
+// its methods return runtime.ErrUnimplemented, so a record that reaches an agent not implemented
+// yet goes to the agent's error policy.
+type UnimplementedBenchSessionCountAgents struct{}
+
+// Count returns runtime.ErrUnimplemented.
+func (UnimplementedBenchSessionCountAgents) Count(context.Context, *Line, BenchSessionCountCountEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// MergeCounts returns runtime.ErrUnimplemented.
+func (UnimplementedBenchSessionCountAgents) MergeCounts(context.Context, *SessionTally, *SessionTally) (*SessionTally, error) {
+	return nil, runtime.ErrUnimplemented
+}
+
+// BenchSessionCountCountEmitter emits the records of agent Count. Emitted records are produced
+// after the handler returns nil; when it returns an error, they are dropped and the input record
+// goes to the error policy.
+type BenchSessionCountCountEmitter interface {
+	// EmitSessionTally emits to topic "bench-out-streamgen-session-count", keeping the input
+	// record's key.
+	EmitSessionTally(ctx context.Context, m *SessionTally) error
+	// Counts reads and writes table "counts" for the current record's key.
+	Counts() BenchSessionCountCountsTable
+}
+
+type _BenchSessionCountCountEmitter struct{ e *runtime.Emitter }
+
+func (x _BenchSessionCountCountEmitter) Counts() BenchSessionCountCountsTable {
+	return _BenchSessionCountCountsTable{x.e, 0}
+}
+
+func (x _BenchSessionCountCountEmitter) EmitSessionTally(ctx context.Context, m *SessionTally) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _BenchSessionCount_Count_Handler(ctx context.Context, impl any, in proto.Message, out *runtime.Emitter) error {
+	return impl.(BenchSessionCountAgents).Count(ctx, in.(*Line), _BenchSessionCountCountEmitter{out})
+}
+
+var _BenchSessionCount_AppDesc = runtime.AppDesc{
+	ID:          BenchSessionCountAppID,
+	ServiceName: "bench.v1.BenchSessionCount",
+	Check:       func(impl any) bool { _, ok := impl.(BenchSessionCountAgents); return ok },
+	Agents: []*runtime.AgentDesc{
+		{
+			Name:  "Count",
+			Input: LineTopic.Desc(),
+			Outputs: []*runtime.TopicDesc{
+				SessionTallyTopic.Desc(),
+			},
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              BenchSessionCountCountDeadLetterTopicName,
+				Partitions:        8,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    LineTopic.Desc(),
+			},
+			OnMisplacedKey: runtime.MisplacedKeyRepartition,
+			Repartition:    runtime.RepartitionTopic(LineTopic.Desc(), BenchSessionCountCountRepartitionTopicName),
+			Handler:        _BenchSessionCount_Count_Handler,
+			Tables: []*runtime.TableDesc{
+				&_BenchSessionCount_Counts_TableDesc,
+			},
+		},
+	},
+	Tables: []*runtime.TableDesc{
+		&_BenchSessionCount_Counts_TableDesc,
+	},
+}
+
+// RegisterBenchSessionCountAgents registers the agents of app "bench-streamgen-session-count",
+// implemented by impl, on app. Run the app with package worker, or test it with package streamtest.
+func RegisterBenchSessionCountAgents(app *runtime.App, impl BenchSessionCountAgents) error {
+	return app.Register(&_BenchSessionCount_AppDesc, impl)
 }
