@@ -1,7 +1,9 @@
 // Command activity handles user activity: its Archive agent writes clicks
-// to an archive in batches (Faust's stream.take(500, within=2)), and its
-// Heartbeat timer emits a pulse a second from the group's leader (Faust's
-// @app.timer(1.0, on_leader=True)).
+// to an archive in batches (Faust's stream.take(500, within=2)), its Track
+// agent keeps each user's sessions (Kafka Streams' session windows: 30
+// minutes without a click end one) and Summarize emits each closed
+// session once, and its Heartbeat timer emits a pulse a second from the
+// group's leader (Faust's @app.timer(1.0, on_leader=True)).
 //
 //	go run ./examples/06-activity demo '{"userId":"u1","page":"/home","at":"1767261600000"}'
 //	ARCHIVE_DIR=/var/lib/activity go run ./examples/06-activity worker --brokers host:9092
@@ -62,6 +64,35 @@ func (a Agents) Archive(ctx context.Context, in []*activityv1.Click, out activit
 		return err
 	}
 	return out.EmitArchived(ctx, &activityv1.Archived{File: name, Clicks: int32(len(in))})
+}
+
+// Track adds the click to its user's session.
+func (Agents) Track(ctx context.Context, in *activityv1.Click, out activityv1.ActivityTrackEmitter) error {
+	return out.Sessions().Update(ctx, func(s *activityv1.UserSession) error {
+		s.UserId = in.GetUserId()
+		s.Clicks++
+		if s.Clicks == 1 || in.GetAt() < s.GetFirstAt() {
+			s.FirstPage, s.FirstAt = in.GetPage(), in.GetAt()
+		}
+		if s.Clicks == 1 || in.GetAt() >= s.GetLastAt() {
+			s.LastPage, s.LastAt = in.GetPage(), in.GetAt()
+		}
+		return nil
+	})
+}
+
+// MergeSessions joins two of a user's sessions that a late click
+// bridges: a began first.
+func (Agents) MergeSessions(ctx context.Context, a, b *activityv1.UserSession) (*activityv1.UserSession, error) {
+	return &activityv1.UserSession{UserId: a.GetUserId(), Clicks: a.GetClicks() + b.GetClicks(),
+		FirstPage: a.GetFirstPage(), FirstAt: a.GetFirstAt(), LastPage: b.GetLastPage(), LastAt: b.GetLastAt()}, nil
+}
+
+// Summarize emits a closed session's summary.
+func (Agents) Summarize(ctx context.Context, in *activityv1.UserSession, out activityv1.ActivitySummarizeEmitter) error {
+	w := out.Window()
+	return out.EmitSessionSummary(ctx, &activityv1.SessionSummary{UserId: in.GetUserId(), Clicks: in.GetClicks(),
+		FirstPage: in.GetFirstPage(), LastPage: in.GetLastPage(), Start: w.Start.UnixMilli(), End: w.End.UnixMilli()})
 }
 
 // Heartbeat emits the tick as a pulse.

@@ -108,3 +108,48 @@ func TestHeartbeat(t *testing.T) {
 		t.Errorf("pulses %v, %v; want 3, the first at 10:00:01", pulses, err)
 	}
 }
+
+// TestSessions: a user's clicks less than 30 minutes apart are one
+// session, summarised once when it closes (30 minutes plus 5 of grace
+// after its last click); a click 45 minutes later starts another; a late
+// click that bridges two open sessions merges them (its page is neither
+// the first nor the last: it happened in between).
+func TestSessions(t *testing.T) {
+	app, err := NewApp(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := streamtest.New(app)
+	at := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	click := func(user, page string, min int) {
+		t.Helper()
+		c := &activityv1.Click{UserId: user, Page: page, At: at.Add(time.Duration(min) * time.Minute).UnixMilli()}
+		if err := streamtest.Send(d, activityv1.ClickTopic, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	click("u1", "/home", 0)
+	click("u1", "/search", 10)
+	click("u1", "/item", 25) // one session, 0 to 25m
+	click("u2", "/home", 20)
+	click("u2", "/cart", 52)   // 32m after u2's last: another session
+	click("u2", "/search", 38) // late, but within the gap of both: merges them
+	click("u1", "/home", 70)   // closes u1's first (25m + 35m = 60m), starts another
+	if err := d.Advance(at.Add(3 * time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	sums, err := streamtest.Output(d, activityv1.SessionSummaryTopic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range sums {
+		got = append(got, fmt.Sprintf("%s %d %s..%s %v-%v", s.GetUserId(), s.GetClicks(), s.GetFirstPage(), s.GetLastPage(),
+			time.UnixMilli(s.GetStart()).Sub(at), time.UnixMilli(s.GetEnd()).Sub(at)))
+	}
+	sort.Strings(got)
+	want := []string{"u1 1 /home../home 1h10m0s-1h10m0s", "u1 3 /home../item 0s-25m0s", "u2 3 /home../cart 20m0s-52m0s"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("session summaries:\n%v\nwant\n%v", got, want)
+	}
+}

@@ -6,6 +6,7 @@ package activityv1
 import (
 	context "context"
 	runtime "github.com/streamgen/streamgen/runtime"
+	tableclient "github.com/streamgen/streamgen/runtime/tableclient"
 	proto "google.golang.org/protobuf/proto"
 	time "time"
 )
@@ -23,6 +24,8 @@ const (
 	ArchivedTopicName = "archived-batches"
 	// PulseTopicName is the topic of Pulse messages.
 	PulseTopicName = "activity-pulses"
+	// SessionSummaryTopicName is the topic of SessionSummary messages.
+	SessionSummaryTopicName = "session-summaries"
 )
 
 func _Click_Key(m proto.Message) []byte {
@@ -79,11 +82,35 @@ var _Pulse_TopicDesc = runtime.TopicDesc{
 // method.
 var PulseTopic = runtime.NewTopic[*Pulse](&_Pulse_TopicDesc)
 
+func _SessionSummary_Key(m proto.Message) []byte {
+	return []byte(m.(*SessionSummary).GetUserId())
+}
+
+var _SessionSummary_TopicDesc = runtime.TopicDesc{
+	Name:              SessionSummaryTopicName,
+	Partitions:        4,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecJSON,
+	MessageName:       "activity.v1.SessionSummary",
+	New:               func() proto.Message { return new(SessionSummary) },
+	Key:               _SessionSummary_Key,
+}
+
+// SessionSummaryTopic is a typed handle on topic "session-summaries", which holds SessionSummary
+// messages (json codec, 4 partitions, keyed by user_id). Send to it from outside an agent with its
+// Send method.
+var SessionSummaryTopic = runtime.NewTopic[*SessionSummary](&_SessionSummary_TopicDesc)
+
 // ActivityAppID is the app id of service activity.v1.Activity: its consumer group.
 const ActivityAppID = "activity"
 
 // Dead-letter topics of the Activity app's agents.
 const (
+	// ActivityTrackDeadLetterTopicName is where agent Track writes records it cannot process.
+	ActivityTrackDeadLetterTopicName = "activity-track-dlq"
+	// ActivitySummarizeDeadLetterTopicName is where agent Summarize writes records it cannot
+	// process.
+	ActivitySummarizeDeadLetterTopicName = "activity-summarize-dlq"
 	// ActivityArchiveDeadLetterTopicName is where agent Archive writes records it cannot process.
 	ActivityArchiveDeadLetterTopicName = "activity-archive-dlq"
 	// ActivityHeartbeatDeadLetterTopicName is where agent Heartbeat writes records it cannot
@@ -91,11 +118,139 @@ const (
 	ActivityHeartbeatDeadLetterTopicName = "activity-heartbeat-dlq"
 )
 
+// Repartition topics of the Activity app's agents with tables.
+const (
+	// ActivityTrackRepartitionTopicName carries agent Track's input records whose key is in the
+	// wrong partition to the partition it belongs to.
+	ActivityTrackRepartitionTopicName = "activity-track-repartition"
+)
+
+// Tables of the Activity app, and their changelog topics.
+const (
+	// ActivitySessionsTableName is the name of table "sessions".
+	ActivitySessionsTableName = "sessions"
+	// ActivitySessionsChangelogTopicName is the compacted changelog topic of table "sessions".
+	ActivitySessionsChangelogTopicName = "activity-sessions-changelog"
+)
+
+var _Activity_Sessions_TableDesc = runtime.TableDesc{
+	Name: ActivitySessionsTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              ActivitySessionsChangelogTopicName,
+		Partitions:        4,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    ClickTopic.Desc(),
+	},
+	New:          func() proto.Message { return new(UserSession) },
+	KeyFromField: true,
+	Window: &runtime.WindowSpec{
+		Gap:     1800000000000, // 30m0s
+		Grace:   300000000000,  // 5m0s
+		Expires: 2100000000000, // 35m0s
+	},
+	Merge: func(ctx context.Context, impl any, a, b proto.Message) (proto.Message, error) {
+		return impl.(ActivityAgents).MergeSessions(ctx, a.(*UserSession), b.(*UserSession))
+	},
+}
+
+// ActivitySessionsTable is typed access to table "sessions" (session windows with a 30m0s gap) for
+// the key of the record being handled: a key's events closer than the gap share a session, from its
+// first event to its last. Writes take effect, in the store and the changelog, only if the handler
+// returns nil.
+type ActivitySessionsTable interface {
+	// Update adds the record's event to its session (the open sessions within the gap of it, merged
+	// by MergeSessions when it joins several, or a new one with the table's default value), lets fn
+	// change the session's value and stores it. An event whose session would be closed already (its
+	// end plus gap plus grace passed) is skipped and logged.
+	Update(ctx context.Context, fn func(v *UserSession) error) error
+	// Current returns the value of the session containing the record's event time (after Update:
+	// the session the event joined), or the table's default.
+	Current(ctx context.Context) (*UserSession, error)
+	// At returns the value of the session containing t, or the table's default.
+	At(ctx context.Context, t time.Time) (*UserSession, error)
+	// Range returns the sessions that overlap [from, to), oldest first; End is each session's last
+	// event.
+	Range(ctx context.Context, from, to time.Time) ([]runtime.Window[*UserSession], error)
+}
+
+type _ActivitySessionsTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _ActivitySessionsTable) Update(ctx context.Context, fn func(v *UserSession) error) error {
+	return x.e.TableWindowUpdate(ctx, x.i, func(m proto.Message) error { return fn(m.(*UserSession)) })
+}
+
+func (x _ActivitySessionsTable) Current(ctx context.Context) (*UserSession, error) {
+	m, err := x.e.TableWindowCurrent(ctx, x.i)
+	if err != nil {
+		return nil, err
+	}
+	return m.(*UserSession), nil
+}
+
+func (x _ActivitySessionsTable) At(ctx context.Context, t time.Time) (*UserSession, error) {
+	m, err := x.e.TableWindowAt(ctx, x.i, t)
+	if err != nil {
+		return nil, err
+	}
+	return m.(*UserSession), nil
+}
+
+func (x _ActivitySessionsTable) Range(ctx context.Context, from, to time.Time) ([]runtime.Window[*UserSession], error) {
+	ws, err := x.e.TableWindowRange(ctx, x.i, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]runtime.Window[*UserSession], len(ws))
+	for i, w := range ws {
+		out[i] = runtime.Window[*UserSession]{Start: w.Start, End: w.End, Value: w.Value.(*UserSession)}
+	}
+	return out, nil
+}
+
+// ActivityTablesClient reads the tables of app "activity" over HTTP, from outside the app: one
+// method per table and read. It calls package tableclient, which links neither librdkafka nor
+// Prometheus.
+//
+// Its base URL is the HTTP address of any worker of the app, the one the worker serves on (its
+// --http-addr), e.g. http://10.0.0.7:6066; the worker forwards reads of keys it does not own. It is
+// safe for concurrent use.
+type ActivityTablesClient struct {
+	c *tableclient.Client
+}
+
+// NewActivityTablesClient returns a client of the tables of app "activity" served by the worker at
+// baseURL. The options (tableclient.WithStandby, WithRetry, WithHTTPClient) apply to every call;
+// each method takes more.
+func NewActivityTablesClient(baseURL string, opts ...tableclient.Option) *ActivityTablesClient {
+	return &ActivityTablesClient{c: tableclient.New(baseURL, opts...)}
+}
+
+// SessionsAt reads the session of key in table "sessions" (session windows with a 30m0s gap) that
+// contains time at. found is false when there is none; its Value is then the table's default.
+func (x *ActivityTablesClient) SessionsAt(ctx context.Context, key string, at time.Time, opts ...tableclient.Option) (w tableclient.Window[*UserSession], found bool, err error) {
+	return tableclient.WindowAt(ctx, x.c, ActivitySessionsTableName, key, at, func() *UserSession { return new(UserSession) }, opts...)
+}
+
+// SessionsRange reads the sessions of key in table "sessions" that overlap [from, to), oldest
+// first; End is each session's last event.
+func (x *ActivityTablesClient) SessionsRange(ctx context.Context, key string, from, to time.Time, opts ...tableclient.Option) ([]tableclient.Window[*UserSession], error) {
+	return tableclient.WindowRange(ctx, x.c, ActivitySessionsTableName, key, from, to, func() *UserSession { return new(UserSession) }, opts...)
+}
+
 // Activity is the user-activity app.
 //
 // ActivityAgents is implemented by the agents of app "activity".
 // Embed UnimplementedActivityAgents in implementations for forward compatibility.
 type ActivityAgents interface {
+	// Track adds a click to its user's session.
+	Track(ctx context.Context, in *Click, out ActivityTrackEmitter) error
+	// Summarize emits each closed session's summary, once.
+	Summarize(ctx context.Context, in *UserSession, out ActivitySummarizeEmitter) error
 	// Archive writes clicks to the archive (a directory of JSON-lines
 	// files, standing in for a database or an object store) in batches of
 	// up to 500, at most 2 s after the first click of a batch.
@@ -103,12 +258,26 @@ type ActivityAgents interface {
 	// Heartbeat emits a pulse every second, once per app, on the group's
 	// leader: a dashboard that stops seeing pulses knows the app is down.
 	Heartbeat(ctx context.Context, tick runtime.Tick, out ActivityHeartbeatEmitter) error
+	// MergeSessions combines the values of two sessions of table "sessions" that an event joins
+	// into one (a began first); the event's update is applied to the result. It must not keep a or
+	// b.
+	MergeSessions(ctx context.Context, a, b *UserSession) (*UserSession, error)
 }
 
 // UnimplementedActivityAgents can be embedded to have forward compatible implementations: its
 // methods return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet
 // goes to the agent's error policy.
 type UnimplementedActivityAgents struct{}
+
+// Track returns runtime.ErrUnimplemented.
+func (UnimplementedActivityAgents) Track(context.Context, *Click, ActivityTrackEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// Summarize returns runtime.ErrUnimplemented.
+func (UnimplementedActivityAgents) Summarize(context.Context, *UserSession, ActivitySummarizeEmitter) error {
+	return runtime.ErrUnimplemented
+}
 
 // Archive returns runtime.ErrUnimplemented.
 func (UnimplementedActivityAgents) Archive(context.Context, []*Click, ActivityArchiveEmitter) error {
@@ -118,6 +287,55 @@ func (UnimplementedActivityAgents) Archive(context.Context, []*Click, ActivityAr
 // Heartbeat returns runtime.ErrUnimplemented.
 func (UnimplementedActivityAgents) Heartbeat(context.Context, runtime.Tick, ActivityHeartbeatEmitter) error {
 	return runtime.ErrUnimplemented
+}
+
+// MergeSessions returns runtime.ErrUnimplemented.
+func (UnimplementedActivityAgents) MergeSessions(context.Context, *UserSession, *UserSession) (*UserSession, error) {
+	return nil, runtime.ErrUnimplemented
+}
+
+// ActivityTrackEmitter emits the records of agent Track. Emitted records are produced after the
+// handler returns nil; when it returns an error, they are dropped and the input record goes to the
+// error policy.
+type ActivityTrackEmitter interface {
+	// Sessions reads and writes table "sessions" for the current record's key.
+	Sessions() ActivitySessionsTable
+}
+
+type _ActivityTrackEmitter struct{ e *runtime.Emitter }
+
+func (x _ActivityTrackEmitter) Sessions() ActivitySessionsTable {
+	return _ActivitySessionsTable{x.e, 0}
+}
+
+func _Activity_Track_Handler(ctx context.Context, impl any, in proto.Message, out *runtime.Emitter) error {
+	return impl.(ActivityAgents).Track(ctx, in.(*Click), _ActivityTrackEmitter{out})
+}
+
+// ActivitySummarizeEmitter emits the records of agent Summarize. Emitted records are produced after
+// the handler returns nil; when it returns an error, they are dropped and the input record goes to
+// the error policy.
+type ActivitySummarizeEmitter interface {
+	// EmitSessionSummary emits to topic "session-summaries", keyed by user_id.
+	EmitSessionSummary(ctx context.Context, m *SessionSummary) error
+	// Window returns the closed window of table "sessions" this call is for: its key, start and
+	// end.
+	Window() runtime.ClosedWindow
+}
+
+type _ActivitySummarizeEmitter struct{ e *runtime.Emitter }
+
+func (x _ActivitySummarizeEmitter) Window() runtime.ClosedWindow {
+	w, _ := x.e.ClosedWindow()
+	return w
+}
+
+func (x _ActivitySummarizeEmitter) EmitSessionSummary(ctx context.Context, m *SessionSummary) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _Activity_Summarize_Handler(ctx context.Context, impl any, in proto.Message, out *runtime.Emitter) error {
+	return impl.(ActivityAgents).Summarize(ctx, in.(*UserSession), _ActivitySummarizeEmitter{out})
 }
 
 // ActivityArchiveEmitter emits the records of agent Archive. Emitted records are produced after the
@@ -166,6 +384,46 @@ var _Activity_AppDesc = runtime.AppDesc{
 	Check:       func(impl any) bool { _, ok := impl.(ActivityAgents); return ok },
 	Agents: []*runtime.AgentDesc{
 		{
+			Name:              "Track",
+			Input:             ClickTopic.Desc(),
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              ActivityTrackDeadLetterTopicName,
+				Partitions:        4,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    ClickTopic.Desc(),
+			},
+			OnMisplacedKey: runtime.MisplacedKeyRepartition,
+			Repartition:    runtime.RepartitionTopic(ClickTopic.Desc(), ActivityTrackRepartitionTopicName),
+			Handler:        _Activity_Track_Handler,
+			Tables: []*runtime.TableDesc{
+				&_Activity_Sessions_TableDesc,
+			},
+		},
+		{
+			Name:        "Summarize",
+			WindowClose: &_Activity_Sessions_TableDesc,
+			Outputs: []*runtime.TopicDesc{
+				SessionSummaryTopic.Desc(),
+			},
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              ActivitySummarizeDeadLetterTopicName,
+				Partitions:        4,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    ClickTopic.Desc(),
+			},
+			Handler: _Activity_Summarize_Handler,
+		},
+		{
 			Name:  "Archive",
 			Input: ClickTopic.Desc(),
 			Outputs: []*runtime.TopicDesc{
@@ -205,6 +463,9 @@ var _Activity_AppDesc = runtime.AppDesc{
 			},
 			TickHandler: _Activity_Heartbeat_Handler,
 		},
+	},
+	Tables: []*runtime.TableDesc{
+		&_Activity_Sessions_TableDesc,
 	},
 }
 

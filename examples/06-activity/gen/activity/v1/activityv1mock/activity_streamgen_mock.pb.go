@@ -11,6 +11,7 @@ import (
 	v1 "github.com/streamgen/streamgen/examples/06-activity/gen/activity/v1"
 	runtime "github.com/streamgen/streamgen/runtime"
 	reflect "reflect"
+	time "time"
 )
 
 // MockActivityAgents is a mock of v1.ActivityAgents.
@@ -38,6 +39,34 @@ func (m *MockActivityAgents) EXPECT() *MockActivityAgentsMockRecorder {
 
 var _ v1.ActivityAgents = (*MockActivityAgents)(nil)
 
+// Track mocks the method of the same name.
+func (m *MockActivityAgents) Track(ctx context.Context, in *v1.Click, out v1.ActivityTrackEmitter) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Track", ctx, in, out)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Track declares an expected call of Track.
+func (mr *MockActivityAgentsMockRecorder) Track(ctx, in, out any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Track", reflect.TypeOf((*MockActivityAgents)(nil).Track), ctx, in, out)
+}
+
+// Summarize mocks the method of the same name.
+func (m *MockActivityAgents) Summarize(ctx context.Context, in *v1.UserSession, out v1.ActivitySummarizeEmitter) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Summarize", ctx, in, out)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Summarize declares an expected call of Summarize.
+func (mr *MockActivityAgentsMockRecorder) Summarize(ctx, in, out any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Summarize", reflect.TypeOf((*MockActivityAgents)(nil).Summarize), ctx, in, out)
+}
+
 // Archive mocks the method of the same name.
 func (m *MockActivityAgents) Archive(ctx context.Context, in []*v1.Click, out v1.ActivityArchiveEmitter) error {
 	m.ctrl.T.Helper()
@@ -64,6 +93,21 @@ func (m *MockActivityAgents) Heartbeat(ctx context.Context, tick runtime.Tick, o
 func (mr *MockActivityAgentsMockRecorder) Heartbeat(ctx, tick, out any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Heartbeat", reflect.TypeOf((*MockActivityAgents)(nil).Heartbeat), ctx, tick, out)
+}
+
+// MergeSessions mocks the method of the same name.
+func (m *MockActivityAgents) MergeSessions(ctx context.Context, a *v1.UserSession, b *v1.UserSession) (*v1.UserSession, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "MergeSessions", ctx, a, b)
+	ret0, _ := ret[0].(*v1.UserSession)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// MergeSessions declares an expected call of MergeSessions.
+func (mr *MockActivityAgentsMockRecorder) MergeSessions(ctx, a, b any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "MergeSessions", reflect.TypeOf((*MockActivityAgents)(nil).MergeSessions), ctx, a, b)
 }
 
 // MockActivityArchiveEmitter is a mock of v1.ActivityArchiveEmitter.
@@ -143,4 +187,181 @@ func (m *MockActivityHeartbeatEmitter) EmitPulse(ctx context.Context, msg *v1.Pu
 func (mr *MockActivityHeartbeatEmitterMockRecorder) EmitPulse(ctx, msg any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitPulse", reflect.TypeOf((*MockActivityHeartbeatEmitter)(nil).EmitPulse), ctx, msg)
+}
+
+// MockActivitySessionsTable is a mock of v1.ActivitySessionsTable.
+type MockActivitySessionsTable struct {
+	ctrl     *gomock.Controller
+	recorder *MockActivitySessionsTableMockRecorder
+}
+
+// MockActivitySessionsTableMockRecorder records expected calls on a MockActivitySessionsTable.
+type MockActivitySessionsTableMockRecorder struct {
+	mock *MockActivitySessionsTable
+}
+
+// NewMockActivitySessionsTable returns a new mock of ActivitySessionsTable.
+func NewMockActivitySessionsTable(ctrl *gomock.Controller) *MockActivitySessionsTable {
+	mock := &MockActivitySessionsTable{ctrl: ctrl}
+	mock.recorder = &MockActivitySessionsTableMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockActivitySessionsTable) EXPECT() *MockActivitySessionsTableMockRecorder {
+	return m.recorder
+}
+
+var _ v1.ActivitySessionsTable = (*MockActivitySessionsTable)(nil)
+
+// Update mocks the method of the same name.
+func (m *MockActivitySessionsTable) Update(ctx context.Context, fn func(*v1.UserSession) error) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Update", ctx, fn)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Update declares an expected call of Update.
+func (mr *MockActivitySessionsTableMockRecorder) Update(ctx, fn any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Update", reflect.TypeOf((*MockActivitySessionsTable)(nil).Update), ctx, fn)
+}
+
+// Current mocks the method of the same name.
+func (m *MockActivitySessionsTable) Current(ctx context.Context) (*v1.UserSession, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Current", ctx)
+	ret0, _ := ret[0].(*v1.UserSession)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Current declares an expected call of Current.
+func (mr *MockActivitySessionsTableMockRecorder) Current(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Current", reflect.TypeOf((*MockActivitySessionsTable)(nil).Current), ctx)
+}
+
+// At mocks the method of the same name.
+func (m *MockActivitySessionsTable) At(ctx context.Context, t time.Time) (*v1.UserSession, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "At", ctx, t)
+	ret0, _ := ret[0].(*v1.UserSession)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// At declares an expected call of At.
+func (mr *MockActivitySessionsTableMockRecorder) At(ctx, t any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "At", reflect.TypeOf((*MockActivitySessionsTable)(nil).At), ctx, t)
+}
+
+// Range mocks the method of the same name.
+func (m *MockActivitySessionsTable) Range(ctx context.Context, from time.Time, to time.Time) ([]runtime.Window[*v1.UserSession], error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Range", ctx, from, to)
+	ret0, _ := ret[0].([]runtime.Window[*v1.UserSession])
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Range declares an expected call of Range.
+func (mr *MockActivitySessionsTableMockRecorder) Range(ctx, from, to any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Range", reflect.TypeOf((*MockActivitySessionsTable)(nil).Range), ctx, from, to)
+}
+
+// MockActivitySummarizeEmitter is a mock of v1.ActivitySummarizeEmitter.
+type MockActivitySummarizeEmitter struct {
+	ctrl     *gomock.Controller
+	recorder *MockActivitySummarizeEmitterMockRecorder
+}
+
+// MockActivitySummarizeEmitterMockRecorder records expected calls on a
+// MockActivitySummarizeEmitter.
+type MockActivitySummarizeEmitterMockRecorder struct {
+	mock *MockActivitySummarizeEmitter
+}
+
+// NewMockActivitySummarizeEmitter returns a new mock of ActivitySummarizeEmitter.
+func NewMockActivitySummarizeEmitter(ctrl *gomock.Controller) *MockActivitySummarizeEmitter {
+	mock := &MockActivitySummarizeEmitter{ctrl: ctrl}
+	mock.recorder = &MockActivitySummarizeEmitterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockActivitySummarizeEmitter) EXPECT() *MockActivitySummarizeEmitterMockRecorder {
+	return m.recorder
+}
+
+var _ v1.ActivitySummarizeEmitter = (*MockActivitySummarizeEmitter)(nil)
+
+// EmitSessionSummary mocks the method of the same name.
+func (m *MockActivitySummarizeEmitter) EmitSessionSummary(ctx context.Context, msg *v1.SessionSummary) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "EmitSessionSummary", ctx, msg)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// EmitSessionSummary declares an expected call of EmitSessionSummary.
+func (mr *MockActivitySummarizeEmitterMockRecorder) EmitSessionSummary(ctx, msg any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitSessionSummary", reflect.TypeOf((*MockActivitySummarizeEmitter)(nil).EmitSessionSummary), ctx, msg)
+}
+
+// Window mocks the method of the same name.
+func (m *MockActivitySummarizeEmitter) Window() runtime.ClosedWindow {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Window")
+	ret0, _ := ret[0].(runtime.ClosedWindow)
+	return ret0
+}
+
+// Window declares an expected call of Window.
+func (mr *MockActivitySummarizeEmitterMockRecorder) Window() *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Window", reflect.TypeOf((*MockActivitySummarizeEmitter)(nil).Window))
+}
+
+// MockActivityTrackEmitter is a mock of v1.ActivityTrackEmitter.
+type MockActivityTrackEmitter struct {
+	ctrl     *gomock.Controller
+	recorder *MockActivityTrackEmitterMockRecorder
+}
+
+// MockActivityTrackEmitterMockRecorder records expected calls on a MockActivityTrackEmitter.
+type MockActivityTrackEmitterMockRecorder struct {
+	mock *MockActivityTrackEmitter
+}
+
+// NewMockActivityTrackEmitter returns a new mock of ActivityTrackEmitter.
+func NewMockActivityTrackEmitter(ctrl *gomock.Controller) *MockActivityTrackEmitter {
+	mock := &MockActivityTrackEmitter{ctrl: ctrl}
+	mock.recorder = &MockActivityTrackEmitterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockActivityTrackEmitter) EXPECT() *MockActivityTrackEmitterMockRecorder {
+	return m.recorder
+}
+
+var _ v1.ActivityTrackEmitter = (*MockActivityTrackEmitter)(nil)
+
+// Sessions mocks the method of the same name.
+func (m *MockActivityTrackEmitter) Sessions() v1.ActivitySessionsTable {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Sessions")
+	ret0, _ := ret[0].(v1.ActivitySessionsTable)
+	return ret0
+}
+
+// Sessions declares an expected call of Sessions.
+func (mr *MockActivityTrackEmitterMockRecorder) Sessions() *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Sessions", reflect.TypeOf((*MockActivityTrackEmitter)(nil).Sessions))
 }
