@@ -123,6 +123,20 @@
 // Windows use the record's event time: a field marked
 // `[(streamgen.v1.field).event_time = true]`, else the record timestamp.
 //
+// Session windows group a key's events that come closer than a gap:
+//
+//     window: { session: { gap: {seconds: 1800} grace: {seconds: 300} } }
+//
+// The table's Update adds the event to its session, or starts one; a late
+// event within the gap of two open sessions merges them, through a method
+// the agents interface gets per session table:
+//
+//     MergeSessions(ctx context.Context, a, b *UserSession) (*UserSession, error)
+//
+// A session closes when stream time passes its last event plus gap plus
+// grace; on_window_close agents get its final value once, Window() its
+// first and last event.
+//
 // ## Events from the future
 //
 // Stream time, per partition, is the highest event time seen, and a window
