@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -91,11 +92,15 @@ func (e *Emitter) mergeSessions(ctx context.Context, t *TableDesc, key []byte, m
 		if t.Merge == nil {
 			return nil, fmt.Errorf("streamgen: table %q has session windows but no Merge function", t.Name)
 		}
-		if acc, err = t.Merge(ctx, e.impl, acc, m); err != nil {
+		acc, err = t.Merge(ctx, e.impl, acc, m)
+		if errors.Is(err, ErrUnimplemented) {
+			return nil, fmt.Errorf("streamgen: table %q: merging two sessions of key %q: the agents implementation has no merge method for the table; implement its Merge method (see the generated agents interface): %w", t.Name, key, err)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("streamgen: table %q: merging sessions of key %q: %w", t.Name, key, err)
 		}
 		if acc == nil {
-			return nil, fmt.Errorf("streamgen: table %q: Merge returned nil for key %q; return the combined value", t.Name, key)
+			return nil, fmt.Errorf("streamgen: table %q: the merge method returned nil for key %q; return the combined value", t.Name, key)
 		}
 	}
 	return acc, nil

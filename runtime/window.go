@@ -30,13 +30,20 @@ func (w *WindowSpec) spec() windows.Spec {
 
 // ReadStart returns the start of the window a read at t returns: the
 // newest window containing t, or for sliding windows the one ending first
-// after t.
+// after t. Session windows have no fixed starts: t itself.
 func (w *WindowSpec) ReadStart(t time.Time) time.Time {
+	if w.Session() {
+		return t
+	}
 	return windows.Time(w.spec().ReadStart(t.UnixMilli()))
 }
 
-// Starts returns the starts of the windows that contain t, newest first.
+// Starts returns the starts of the windows that contain t, newest first;
+// none for session windows, whose starts depend on the events.
 func (w *WindowSpec) Starts(t time.Time) []time.Time {
+	if w.Session() {
+		return nil
+	}
 	ms := w.spec().Starts(t.UnixMilli())
 	out := make([]time.Time, len(ms))
 	for i, s := range ms {

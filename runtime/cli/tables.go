@@ -141,6 +141,9 @@ func listTables(app *runtime.App, w io.Writer) error {
 			kind, topic = "global", td.Source.Name
 		case td.Window != nil:
 			kind = fmt.Sprintf("windowed (size %v, step %v, grace %v)", td.Window.Size, td.Window.Step, td.Window.Grace)
+			if td.Window.Session() {
+				kind = fmt.Sprintf("session windows (gap %v, grace %v)", td.Window.Gap, td.Window.Grace)
+			}
 		}
 		var parts int32
 		if td.Changelog != nil {

@@ -337,8 +337,7 @@ func (f recordFormat) changelog(key, value []byte) (k, v string) {
 		}
 		spans := make([]string, len(ss))
 		for i, x := range ss {
-			_, v := f.changelog(k, x.Value)
-			spans[i] = windows.Time(x.Start).Format(time.RFC3339Nano) + "/" + windows.Time(x.End).Format(time.RFC3339Nano) + " " + v
+			spans[i] = windows.Time(x.Start).Format(time.RFC3339Nano) + "/" + windows.Time(x.End).Format(time.RFC3339Nano) + " " + f.tableValue(x.Value)
 		}
 		return formatKey(k) + "@<sessions>", "[" + strings.Join(spans, ", ") + "]"
 	}
@@ -351,11 +350,16 @@ func (f recordFormat) changelog(key, value []byte) (k, v string) {
 	if value == nil {
 		return f.tableKey(key), "<tombstone>"
 	}
+	return f.tableKey(key), f.tableValue(value)
+}
+
+// tableValue renders a table value as JSON.
+func (f recordFormat) tableValue(value []byte) string {
 	m := f.table.New()
 	if err := proto.Unmarshal(value, m); err != nil {
-		return f.tableKey(key), fmt.Sprintf("<undecodable as %s: %v> %q", m.ProtoReflect().Descriptor().FullName(), err, value)
+		return fmt.Sprintf("<undecodable as %s: %v> %q", m.ProtoReflect().Descriptor().FullName(), err, value)
 	}
-	return f.tableKey(key), marshalJSON(m)
+	return marshalJSON(m)
 }
 
 // tableKey renders a table key; a windowed table's as key@window-start.

@@ -148,35 +148,52 @@ func readPartitions(ctx context.Context, cfg Config, parts []PartitionStart, end
 // transaction still holds offsets of the group. librdkafka asks for
 // stable offsets under read_committed (OffsetFetch's require_stable,
 // KIP-447) and retries while the broker answers UNSTABLE_OFFSET_COMMIT, so
-// a transaction that committed offsets of the group before this call has
-// ended, with every record it wrote, when this call returns. It waits up
-// to timeout (a transaction left open by a dead producer holds it until
-// transaction.timeout.ms aborts it); the error is librdkafka's, or a
-// partition's (e.g. UNSTABLE_OFFSET_COMMIT once the timeout is near).
-func StableCommitted(cfg Config, group string, tps []TopicPartition, timeout time.Duration) ([]int64, error) {
+// a transaction that added offsets of the group before this call has
+// ended (committed or aborted) when it returns. (That its records' markers
+// are in every partition is not promised: a reader of them that is
+// read_committed waits for those, as restores do.) Each try waits up to a
+// second; tries repeat until ctx ends (its error) or 30 s pass (the last
+// try's error: librdkafka's, or a partition's). A transaction left open by
+// a dead producer holds it until transaction.timeout.ms aborts it.
+func StableCommitted(ctx context.Context, cfg Config, group string, tps []TopicPartition) ([]int64, error) {
 	if len(tps) == 0 {
 		return nil, nil
 	}
-	kc, err := newReaderIn(cfg, group, nil)
+	kc, err := newReaderIn(cfg, group, readCommitted)
 	if err != nil {
 		return nil, fmt.Errorf("offsets client: %w", err)
 	}
 	defer kc.Close()
-	offs, err := kc.Committed(tps, timeout)
-	if err != nil {
-		return nil, err
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		offs, err := kc.Committed(tps, time.Second)
+		if err == nil {
+			out := make([]int64, len(offs))
+			for i, o := range offs {
+				out[i] = o.Offset
+			}
+			return out, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if time.Now().After(deadline) {
+			return nil, err
+		}
 	}
-	out := make([]int64, len(offs))
-	for i, o := range offs {
-		out[i] = o.Offset
-	}
-	return out, nil
 }
 
 // newReader returns a consumer outside any group (nothing subscribes it,
 // so its group.id never joins) that reads from explicitly assigned
 // offsets and commits nothing.
-func newReader(cfg Config) (*Consumer, error) { return newReaderIn(cfg, "streamgen-restore", nil) }
+func newReader(cfg Config) (*Consumer, error) {
+	return newReaderIn(cfg, "streamgen-restore", readCommitted)
+}
+
+// readCommitted is forced on readers of state and of committed offsets,
+// whatever the user's configuration says: a restore must skip aborted
+// records, and only a read_committed client asks for stable offsets.
+var readCommitted = map[string]string{"isolation.level": "read_committed"}
 
 // newReaderIn is newReader with group.id group (its committed offsets
 // are the ones Committed reads) and the properties in force, which

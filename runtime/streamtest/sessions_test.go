@@ -77,6 +77,12 @@ func TestSessionsGrowMergeAndCloseOnce(t *testing.T) {
 	if last, err := testapp.VisitTopic.Decode(recs[len(recs)-1].Value); err != nil || last.GetOrders() != 4 || last.GetAmountCents() != 23 {
 		t.Fatalf("the merging order's session: %v, %v; want 4 orders, 23 cents (A's 1+2, B's 4, its 16)", last, err)
 	}
+	if v, ok, err := streamtest.WindowValue[*testapp.Visit](d, testapp.VisitsSessionsTableName, "a", min(0)); err != nil || !ok || v.GetOrders() != 4 {
+		t.Errorf("a's session from 0: %v, %v, %v; want 4 orders", v, ok, err)
+	}
+	if _, ok, err := streamtest.WindowValue[*testapp.Visit](d, testapp.VisitsSessionsTableName, "a", min(9.5)); err != nil || ok {
+		t.Errorf("a's session from 9m30s is still there (%v, %v); it was merged away", ok, err)
+	}
 	// Stream time 15m30s closes a's session and b's first (both end at
 	// 9m30s; 9m30s+5m+1m).
 	sendAt(t, d, "b", 32, min(15.5))

@@ -191,8 +191,7 @@ func (d *Driver) settle() error {
 		for _, k := range d.partKeys() {
 			for _, l := range d.parts[k].lanes {
 				l.FlushDueBatch()
-				l.CloseWindows()
-				l.Expire()
+				l.Windows()
 				l.FlushTables()
 				l.Produce()
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/internal/lane"
+	"github.com/streamgen/streamgen/runtime/internal/windows"
 	"github.com/streamgen/streamgen/runtime/state"
 )
 
@@ -101,7 +102,40 @@ func TableValue[T proto.Message](d *Driver, table, key string) (T, bool, error) 
 }
 
 // WindowValue returns the value of key's window of windowed table that
-// starts at start, and whether it exists (not expired).
+// starts at start (of a session table: key's session that begins at
+// start, its first event), and whether it exists (not expired).
 func WindowValue[T proto.Message](d *Driver, table, key string, start time.Time) (T, bool, error) {
+	if t := d.tables[table]; t != nil && t.Window.Session() {
+		return sessionValue[T](d, t, key, start)
+	}
 	return TableValue[T](d, table, string(runtime.WindowKey([]byte(key), start)))
+}
+
+// sessionValue returns key's session of session table t that begins at
+// start, from the key's session list.
+func sessionValue[T proto.Message](d *Driver, t *runtime.TableDesc, key string, start time.Time) (T, bool, error) {
+	var zero T
+	raw, ok, err := d.store(t, runtime.Partition([]byte(key), t.Changelog.Partitions)).Store.Get(windows.SessionsKey([]byte(key)))
+	if err != nil || !ok {
+		return zero, false, err
+	}
+	ss, err := windows.DecodeSessions(raw)
+	if err != nil {
+		return zero, false, err
+	}
+	for _, x := range ss {
+		if x.Start != start.UnixMilli() {
+			continue
+		}
+		m := t.New()
+		if err := proto.Unmarshal(x.Value, m); err != nil {
+			return zero, false, err
+		}
+		v, isT := m.(T)
+		if !isT {
+			return zero, false, fmt.Errorf("streamtest: table %q holds %T, not %T", t.Name, m, zero)
+		}
+		return v, true, nil
+	}
+	return zero, false, nil
 }

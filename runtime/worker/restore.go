@@ -24,8 +24,9 @@ import (
 //
 // In that order: the committed offsets are read stable (kafka.StableCommitted),
 // so a transaction of the partitions' previous owner that committed their
-// offsets has ended before the restore reads the changelogs' ends, and
-// the restore includes its changelog records. Read the other way round, a
+// offsets has ended before the restore reads the changelogs' ends (high
+// watermarks, which then lie past its records), and the restore, read
+// committed, waits for its markers and includes its changelog records. Read the other way round, a
 // previous owner that had committed the offsets (its generation was still
 // current, KIP-447) but whose changelog records reached the broker after
 // the restore read the ends left a store behind its offsets: the crash
@@ -62,7 +63,10 @@ func (t *thread) restoreAttempt(ps []*partition, stores []*lane.Table, attempt i
 			return
 		case <-time.After(pause):
 		}
-		committed, err := r.committed(ps)
+		committed, err := r.committed(ctx, ps)
+		if err == nil {
+			err = ctx.Err() // cancelled meanwhile: leave the stores alone
+		}
 		if err == nil {
 			j.committed = committed
 			err = r.restoreStores(ctx, stores)
@@ -73,12 +77,12 @@ func (t *thread) restoreAttempt(ps []*partition, stores []*lane.Table, attempt i
 
 // committed returns the stable committed offsets of the partitions'
 // sources (absent: the group has none).
-func (r *restorer) committed(ps []*partition) (map[kafka.TopicPartition]int64, error) {
+func (r *restorer) committed(ctx context.Context, ps []*partition) (map[kafka.TopicPartition]int64, error) {
 	var tps []kafka.TopicPartition
 	for _, p := range ps {
 		tps = append(tps, p.tps()...)
 	}
-	offs, err := kafka.StableCommitted(r.kcfg, r.w.app.ID(), tps, 10*time.Second)
+	offs, err := kafka.StableCommitted(ctx, r.kcfg, r.w.app.ID(), tps)
 	if err != nil {
 		return nil, fmt.Errorf("reading the committed offsets: %w", err)
 	}
@@ -119,7 +123,8 @@ func (t *thread) restored(j *restoreJob, err error) {
 		// Most often the cluster is unreachable: a transient outage never
 		// ends a worker. The partitions stay assigned, paused, and their
 		// restore starts again from the stores' checkpoints.
-		t.log.Warn("restoring tables failed; trying again", "partitions", fmt.Sprint(tps), "attempt", j.attempt+1, "error", err)
+		t.log.Warn("readying assigned partitions failed (their committed offsets, or their tables' restore); trying again",
+			"partitions", fmt.Sprint(tps), "attempt", j.attempt+1, "error", err)
 		for _, ts := range j.stores {
 			ts.From = checkpointOf(ts)
 			t.w.hooks.onRestore(RestoreProgress{Table: ts.Desc.Name, Partition: ts.Partition, From: ts.From,

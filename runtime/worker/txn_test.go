@@ -431,12 +431,12 @@ func TestExactlyOnceFailedRewindLosesNothing(t *testing.T) {
 
 // TestExactlyOnceUnstableOffsetsRewindLosesNothing: while another
 // transaction holds offsets of the group, a broker answers OffsetFetch
-// (require_stable, KIP-447) with UNSTABLE_OFFSET_COMMIT per partition;
-// librdkafka retries a few times and then returns that error in the
-// partition, with no offset. The rewind must wait for a committed offset:
-// seeking to the beginning instead (taken as "the group has none")
-// would process every record again on stores that already hold their
-// writes.
+// (require_stable, KIP-447) with UNSTABLE_OFFSET_COMMIT per partition.
+// librdkafka 2.11 retries that until the call's timeout (then
+// _TIMED_OUT), so the rewind waits; should a partition's error ever come
+// back with no offset, the rewind fails and is tried again (sg_rewind)
+// instead of seeking to the beginning, which would process every record
+// again on stores that already hold their writes. Every count is exact.
 func TestExactlyOnceUnstableOffsetsRewindLosesNothing(t *testing.T) {
 	testFailedRewind(t, unstableOffsetFetch)
 }

@@ -1083,7 +1083,8 @@ type Window struct {
 	// event; it closes when stream time reaches its end plus gap plus the
 	// session's grace, and is deleted then (expires, if set, keeps it that
 	// long after its end instead). size, step, grace and sliding must be
-	// empty.
+	// empty. A key's kept sessions are one value, rewritten on each of its
+	// events: a long expires makes it larger (and each write costlier).
 	Session       *SessionWindow `protobuf:"bytes,6,opt,name=session,proto3" json:"session,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

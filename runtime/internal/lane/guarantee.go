@@ -52,6 +52,9 @@ func (StoreNow) WindowClosed(l *Lane, t int, marker []byte, recs []runtime.Recor
 	tb := l.tables[t]
 	g := &closeGroup{table: tb, marker: marker}
 	g.remaining.Store(int32(len(recs) + 1))
+	if wk, ok := windows.SplitClosedMarker(marker); ok {
+		l.closing[string(wk)] = g
+	}
 	for _, r := range recs {
 		l.Emit(r, &closeToken{g: g})
 	}

@@ -84,6 +84,10 @@ type Lane struct {
 	defers  []StoreWrite     // flushed writes waiting for a commit (Defer)
 	unflush []bool           // per table: Defer was called since the last Committed
 	batch   *batch           // a batch agent's open batch; nil for other agents
+	// closing are the windows closed at least once whose closed marker
+	// waits for acknowledgements before it reaches the store, by window
+	// key (StoreNow.WindowClosed).
+	closing map[string]*closeGroup
 }
 
 type closer struct {
@@ -102,7 +106,7 @@ type StoreWrite struct {
 
 // New returns a lane of cfg; Start loads its window indexes.
 func New(cfg Config) *Lane {
-	l := &Lane{cfg: cfg, tables: cfg.Tables}
+	l := &Lane{cfg: cfg, tables: cfg.Tables, closing: map[string]*closeGroup{}}
 	if len(cfg.Tables) > 0 {
 		l.view = newView(cfg.Tables)
 	}
@@ -241,8 +245,7 @@ func (l *Lane) Close(flush bool) {
 // table writes flush.
 func (l *Lane) Tick() {
 	l.cfg.Clock.IdleAdvance(time.Now().UnixMilli())
-	l.CloseWindows() // before expiry, which deletes the values
-	l.Expire()
+	l.Windows()
 	l.FlushTables()
 }
 

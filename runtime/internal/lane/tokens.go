@@ -79,6 +79,7 @@ type closeGroup struct {
 	table     *Table
 	marker    []byte
 	remaining atomic.Int32
+	written   atomic.Bool // the marker is in the store
 }
 
 // closeToken is the producer token of a record of a closeGroup.
@@ -111,6 +112,7 @@ func Ack(token any, offset int64) error {
 			if err := t.g.table.Store.Write([]state.KV{kv}); err != nil {
 				return fmt.Errorf("recording a closed window of table %q failed; it may be delivered again: %w", t.g.table.Desc.Name, err)
 			}
+			t.g.written.Store(true)
 		}
 	}
 	return nil

@@ -8,12 +8,21 @@ import (
 	"github.com/streamgen/streamgen/runtime/internal/windows"
 )
 
-// CloseWindows hands the final value of every window of the lane past its
-// end plus grace (by stream time), oldest first, to the table's
+// Windows closes the lane's due windows, then expires old ones, both at
+// one reading of stream time: a window whose close and expiry fall due
+// together (a session's, by default) is closed before it is deleted, even
+// while other lanes of the partition move stream time on.
+func (l *Lane) Windows() {
+	now := l.cfg.Clock.Now()
+	l.closeWindows(now)
+	l.expire(now)
+}
+
+// closeWindows hands the final value of every window of the lane past its
+// end plus grace at stream time now, oldest first, to the table's
 // on_window_close agents, once; the Guarantee produces their outputs and
 // records the window's closed marker.
-func (l *Lane) CloseWindows() {
-	now := l.cfg.Clock.Now()
+func (l *Lane) closeWindows(now int64) {
 	if now == 0 {
 		return
 	}
@@ -92,17 +101,24 @@ func (l *Lane) sessions(t int, key []byte) ([]windows.Session, error) {
 	return windows.DecodeSessions(v)
 }
 
-// Expire deletes the lane's windows past their end plus expires (by
-// stream time), and the closed markers of those that were closed:
-// tombstones in the store and the changelog at the next flush.
-func (l *Lane) Expire() {
-	now := l.cfg.Clock.Now()
+// expire deletes the lane's windows past their end plus expires at stream
+// time now, and the closed markers of those that were closed: tombstones
+// in the store and the changelog at the next flush. A window closed at
+// least once whose marker has not reached the store yet (its
+// acknowledgements are on their way) waits: deleted first, its marker
+// would be written after its tombstone and stay in the store for good.
+func (l *Lane) expire(now int64) {
+	waiting := func(wk string) bool {
+		g := l.closing[wk]
+		return g != nil && !g.written.Load()
+	}
 	for t, ix := range l.indexes {
 		if ix == nil {
 			continue
 		}
 		session := l.tables[t].Desc.Window.Session()
-		for _, e := range ix.Expire(now) {
+		for _, e := range ix.Expire(now, waiting) {
+			delete(l.closing, e.Key)
 			if e.Closed {
 				l.view.write(t, windows.ClosedMarker([]byte(e.Key)), nil)
 			}

@@ -1802,7 +1802,11 @@ var _Visits_Sessions_TableDesc = runtime.TableDesc{
 		Expires: 360000000000, // 6m0s
 	},
 	Merge: func(ctx context.Context, impl any, a, b proto.Message) (proto.Message, error) {
-		return impl.(VisitsAgents).MergeSessions(ctx, a.(*Visit), b.(*Visit))
+		m, err := impl.(VisitsAgents).MergeSessions(ctx, a.(*Visit), b.(*Visit))
+		if m == nil {
+			return nil, err // a nil *Visit is not a nil proto.Message
+		}
+		return m, err
 	},
 }
 

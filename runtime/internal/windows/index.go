@@ -156,11 +156,12 @@ type Expired struct {
 }
 
 // Expire removes and returns the windows past their end plus expires at
-// stream time now, sorted by key.
-func (ix *Index) Expire(now int64) []Expired {
+// stream time now, sorted by key, except those wait (if not nil) holds
+// back for now.
+func (ix *Index) Expire(now int64, wait func(windowKey string) bool) []Expired {
 	var dead []Expired
 	for k, e := range ix.entries {
-		if ix.spec.ExpiredEnd(e.end, now) {
+		if ix.spec.ExpiredEnd(e.end, now) && (wait == nil || !wait(k)) {
 			dead = append(dead, Expired{Key: k, Closed: e.closed})
 			delete(ix.entries, k)
 			if key, _, ok := SplitKey([]byte(k)); ok && ix.keys[string(key)] != nil {

@@ -81,16 +81,20 @@ func DecodeSessions(v []byte) ([]Session, error) {
 	return out, nil
 }
 
-// Fit places an event at t (ms) among a key's sessions (sorted by start) at stream time
-// now. The event joins every session it is within gap of that is not
-// closed (the sessions it merges, oldest first) and the result spans them
-// and t. late is true when that result is closed already (its end plus
-// gap plus grace is at or before now): the event is too late to count.
-// rest are the sessions it does not touch.
+// Fit places an event at t (ms) among a key's sessions (sorted by start)
+// at stream time now. The event joins every session it is within gap of
+// (the sessions it merges, oldest first) and the result spans them and t.
+// late is true when the event is too late to count: it is within gap of a
+// closed session (it belongs to a session whose final value is out), or
+// the result is closed already (its end plus gap plus grace is at or
+// before now). rest are the sessions it does not touch.
 func (s Spec) Fit(ss []Session, t, now int64) (merged, rest []Session, result Session, late bool) {
 	result = Session{Start: t, End: t}
 	for _, x := range ss {
-		if x.Start-s.Gap <= t && t <= x.End+s.Gap && !s.ClosedEnd(x.End, now) {
+		if x.Start-s.Gap <= t && t <= x.End+s.Gap {
+			if s.ClosedEnd(x.End, now) {
+				return nil, nil, result, true
+			}
 			merged = append(merged, x)
 			result.Start, result.End = min(result.Start, x.Start), max(result.End, x.End)
 			continue

@@ -19,10 +19,12 @@ func TestFit(t *testing.T) {
 		{t: 50, now: 50, want: "merged [{35 40}] rest [{0 20}] result {35 50} late false"},
 		{t: 28, now: 34, want: "merged [{0 20} {35 40}] rest [] result {0 40} late false"},
 		{t: 75, now: 75, want: "merged [] rest [{0 20} {35 40}] result {75 75} late false"},
-		// {0 20} closed at 35: an event at 25 cannot join it; alone it
-		// closes at 40, so at now 40 it is late.
-		{t: 25, now: 40, want: "merged [{35 40}] rest [{0 20}] result {25 40} late false"},
-		{t: 22, now: 40, want: "merged [] rest [{0 20} {35 40}] result {22 22} late true"},
+		// {0 20} closed at 35: an event within its gap belongs to it,
+		// and its final value is out: late.
+		{t: 25, now: 40, want: "merged [] rest [] result {25 25} late true"},
+		{t: 22, now: 40, want: "merged [] rest [] result {22 22} late true"},
+		// Beyond its gap, at 31, an event joins {35 40} (closes at 55).
+		{t: 31, now: 40, want: "merged [{35 40}] rest [{0 20}] result {31 40} late false"},
 	} {
 		merged, rest, result, late := spec.Fit(ss, c.t, c.now)
 		if got := fmt.Sprintf("merged %v rest %v result %v late %v", spans(merged), spans(rest), spans([]windows.Session{result})[0], late); got != c.want {
@@ -59,10 +61,10 @@ func TestSessionIndex(t *testing.T) {
 	if end, _ := ix.End(string(windows.Key(key, windows.Time(0)))); len(due) != 1 || end != 40 {
 		t.Errorf("closed at 55: %q (end %d), want the session [0, 40]", due, end)
 	}
-	if dead := ix.Expire(69); len(dead) != 0 {
+	if dead := ix.Expire(69, nil); len(dead) != 0 {
 		t.Errorf("expired at 69: %v; it expires at 70", dead)
 	}
-	if dead := ix.Expire(70); len(dead) != 1 || !dead[0].Closed {
+	if dead := ix.Expire(70, nil); len(dead) != 1 || !dead[0].Closed {
 		t.Errorf("expired at 70: %+v, want the closed session", dead)
 	}
 	ix.Write(windows.SessionsKey(key), nil)

@@ -84,7 +84,11 @@ func (r *renderer) generateTableDesc(g *protogen.GeneratedFile, a fileApp, t *ds
 		g.P("},")
 		g.P("Merge: func(ctx ", contextPkg.Ident("Context"), ", impl any, a, b ", protoPkg.Ident("Message"), ") (",
 			protoPkg.Ident("Message"), ", error) {")
-		g.P("return impl.(", a.names.Agents, ").", n.Merge, "(ctx, a.(", v, "), b.(", v, "))")
+		g.P("m, err := impl.(", a.names.Agents, ").", n.Merge, "(ctx, a.(", v, "), b.(", v, "))")
+		g.P("if m == nil {")
+		g.P("return nil, err // a nil ", v, " is not a nil proto.Message")
+		g.P("}")
+		g.P("return m, err")
 		g.P("},")
 	} else if w != nil {
 		g.P("Window: &", runtimePkg.Ident("WindowSpec"), "{")

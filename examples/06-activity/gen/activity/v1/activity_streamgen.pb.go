@@ -151,7 +151,11 @@ var _Activity_Sessions_TableDesc = runtime.TableDesc{
 		Expires: 2100000000000, // 35m0s
 	},
 	Merge: func(ctx context.Context, impl any, a, b proto.Message) (proto.Message, error) {
-		return impl.(ActivityAgents).MergeSessions(ctx, a.(*UserSession), b.(*UserSession))
+		m, err := impl.(ActivityAgents).MergeSessions(ctx, a.(*UserSession), b.(*UserSession))
+		if m == nil {
+			return nil, err // a nil *UserSession is not a nil proto.Message
+		}
+		return m, err
 	},
 }
 

@@ -1234,7 +1234,11 @@ var _BenchSessionCount_Counts_TableDesc = runtime.TableDesc{
 		Expires: 3660000000000, // 1h1m0s
 	},
 	Merge: func(ctx context.Context, impl any, a, b proto.Message) (proto.Message, error) {
-		return impl.(BenchSessionCountAgents).MergeCounts(ctx, a.(*SessionTally), b.(*SessionTally))
+		m, err := impl.(BenchSessionCountAgents).MergeCounts(ctx, a.(*SessionTally), b.(*SessionTally))
+		if m == nil {
+			return nil, err // a nil *SessionTally is not a nil proto.Message
+		}
+		return m, err
 	},
 }
 
