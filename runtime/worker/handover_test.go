@@ -28,14 +28,7 @@ import (
 // left the stores behind them: counts repeated, as the crash harness saw
 // after a broker outage.)
 func TestExactlyOnceRestoreWaitsForTheLastOwnersCommit(t *testing.T) {
-	b := startKfake(t)
-	addr := b.Addr()
-	cl := client(t, addr)
-	const accounts = 8
-	a := runLedgerWith(t, addr, t.TempDir(), worker.WithExactlyOnce(true), worker.WithInstanceID("a"))
-	recs, want := orders(t, 0, 400, accounts)
-	produce(t, cl, recs...)
-	readCommitted(t, addr, testapp.TallyTopicName, 400, 0)
+	addr, cl, a, want := eosLedgerAt400(t)
 	a.stop(t)
 
 	// The orders the previous owner processed, and where it left off.
@@ -101,6 +94,23 @@ func TestExactlyOnceRestoreWaitsForTheLastOwnersCommit(t *testing.T) {
 	add(want, more)
 	produce(t, cl, recs...)
 	exactTallies(t, readCommitted(t, addr, testapp.TallyTopicName, 840, 2*time.Second), want)
+}
+
+// accounts is how many accounts the handover tests' orders go to.
+const accounts = 8
+
+// eosLedgerAt400 starts a broker and an exactly-once ledger worker "a",
+// which counts 400 orders of 8 accounts; it returns the broker's address,
+// a client, the worker and the counts.
+func eosLedgerAt400(t *testing.T) (string, *kgo.Client, *ledgerRun, map[string]int64) {
+	t.Helper()
+	addr := startKfake(t).Addr()
+	cl := client(t, addr)
+	a := runLedgerWith(t, addr, t.TempDir(), worker.WithExactlyOnce(true), worker.WithInstanceID("a"))
+	recs, want := orders(t, 0, 400, accounts)
+	produce(t, cl, recs...)
+	readCommitted(t, addr, testapp.TallyTopicName, 400, 0)
+	return addr, cl, a, want
 }
 
 // partitionTally is a table value and the partition it lives in.
@@ -191,14 +201,7 @@ func commitOffsetsInTxn(ctx context.Context, t *testing.T, z *kgo.Client, pid in
 // offset (or take its own store's checkpoint past it for one out of
 // range and rebuild it short): every count goes on exactly.
 func TestExactlyOnceRestoreReadsPastAnOpenTransaction(t *testing.T) {
-	b := startKfake(t)
-	addr := b.Addr()
-	cl := client(t, addr)
-	const accounts = 8
-	a := runLedgerWith(t, addr, t.TempDir(), worker.WithExactlyOnce(true), worker.WithInstanceID("a"))
-	recs, want := orders(t, 0, 400, accounts)
-	produce(t, cl, recs...)
-	readCommitted(t, addr, testapp.TallyTopicName, 400, 0)
+	addr, cl, a, want := eosLedgerAt400(t)
 
 	// An open transaction with a record in every changelog partition.
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
