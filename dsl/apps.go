@@ -207,7 +207,7 @@ func (b *builder) window(sd protoreflect.ServiceDescriptor, at optionAt, path st
 func (b *builder) sessionWindow(sd protoreflect.ServiceDescriptor, at optionAt, path string, w *streamgenv1.Window) (*Window, bool) {
 	s := w.GetSession()
 	win := &Window{Gap: s.GetGap().AsDuration(), Grace: s.GetGrace().AsDuration(), Expires: w.GetExpires().AsDuration()}
-	if win.Expires == 0 {
+	if win.Expires == 0 && win.Gap <= maxWindowDuration && win.Grace <= maxWindowDuration {
 		win.Expires = win.Gap + win.Grace
 	}
 	bad := ""
@@ -216,6 +216,8 @@ func (b *builder) sessionWindow(sd protoreflect.ServiceDescriptor, at optionAt, 
 		bad = "session windows have no size, step or sliding: a session lasts as long as its events come closer than gap; remove them"
 	case w.GetGrace() != nil:
 		bad = "a session window's grace goes inside session: session: {gap: {seconds: 1800} grace: {seconds: 60}}"
+	case win.Gap > maxWindowDuration || win.Grace > maxWindowDuration || win.Expires > maxWindowDuration:
+		bad = "session gap, grace and window.expires must each be at most 100 years"
 	case !s.GetGap().IsValid() || win.Gap <= 0 || win.Gap%time.Millisecond != 0:
 		bad = fmt.Sprintf("session.gap is %v; give the inactivity gap that ends a session, whole milliseconds, e.g. gap: {seconds: 1800}", win.Gap)
 	case win.Grace < 0 || win.Grace%time.Millisecond != 0 || win.Expires%time.Millisecond != 0:
@@ -229,6 +231,11 @@ func (b *builder) sessionWindow(sd protoreflect.ServiceDescriptor, at optionAt, 
 	}
 	return win, true
 }
+
+// maxWindowDuration bounds a session window's durations, so that their
+// sums (in nanoseconds, as time.Duration) cannot overflow: about 100
+// years.
+const maxWindowDuration = 100 * 365 * 24 * time.Hour
 
 // windowProblem says what is wrong with a window's durations, or "".
 func windowProblem(win *Window) string {

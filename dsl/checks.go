@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/streamgen/streamgen/runtime"
 )
@@ -181,7 +182,9 @@ func (b *builder) checkChangelog(app *App, t *Table, owner map[string]string) {
 func (b *builder) checkMergeName(app *App, t *Table) {
 	merge := "Merge" + TableGoName(t.Name)
 	for _, ag := range app.Agents {
-		if ag.Name == merge {
+		// protoc-gen-go camel-cases rpc names (merge_visits is
+		// MergeVisits): compare without underscores and case.
+		if strings.EqualFold(strings.ReplaceAll(ag.Name, "_", ""), merge) {
 			b.errorf(ag.Method, inAgent(), fmt.Sprintf("service %s > rpc %s", app.Service.Name(), ag.Name),
 				"rpc %s has the name of session table %q's merge method in the generated agents interface; rename the rpc", ag.Name, t.Name)
 		}

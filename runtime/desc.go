@@ -339,6 +339,8 @@ type TableDesc struct {
 	// table that an event joins (a is the older): generated code calls the
 	// agents interface's Merge<Table> method on impl.
 	Merge func(ctx context.Context, impl any, a, b proto.Message) (proto.Message, error)
+	// MergeMethod names that method ("ShopAgents.MergeVisits") in errors.
+	MergeMethod string
 }
 
 // WindowSpec is a windowed table's windows.

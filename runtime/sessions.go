@@ -94,7 +94,8 @@ func (e *Emitter) mergeSessions(ctx context.Context, t *TableDesc, key []byte, m
 		}
 		acc, err = t.Merge(ctx, e.impl, acc, m)
 		if errors.Is(err, ErrUnimplemented) {
-			return nil, fmt.Errorf("streamgen: table %q: merging two sessions of key %q: the agents implementation has no merge method for the table; implement its Merge method (see the generated agents interface): %w", t.Name, key, err)
+			return nil, fmt.Errorf("streamgen: table %q: an event of key %q bridges two sessions, and the agents implementation does not implement %s (the embedded Unimplemented struct's returns %w); implement it to merge them",
+				t.Name, key, t.MergeMethod, err)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("streamgen: table %q: merging sessions of key %q: %w", t.Name, key, err)

@@ -1,8 +1,10 @@
 package streamtest_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -125,5 +127,46 @@ func TestSessionsGrowMergeAndCloseOnce(t *testing.T) {
 	}
 	if running != 6 {
 		t.Errorf("%d running session updates emitted, want 6 (the late order's none)", running)
+	}
+}
+
+// noMerge is Visits without its merge method.
+type noMerge struct {
+	testapp.UnimplementedVisitsAgents
+}
+
+func (noMerge) Count(ctx context.Context, in *testapp.Order, out testapp.VisitsCountEmitter) error {
+	return testapp.Visits{}.Count(ctx, in, out)
+}
+
+// TestSessionsWithoutAMergeMethod: an implementation that leaves the
+// merge method to the embedded Unimplemented struct works until an event
+// bridges two sessions; that event goes to the dead-letter topic with an
+// error naming the method to implement.
+func TestSessionsWithoutAMergeMethod(t *testing.T) {
+	app := runtime.NewApp()
+	if err := testapp.RegisterVisitsAgents(app, noMerge{}); err != nil {
+		t.Fatal(err)
+	}
+	d := streamtest.New(app)
+	base := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	sendAt(t, d, "a", 1, base)
+	sendAt(t, d, "a", 2, base.Add(5*time.Minute+30*time.Second)) // another session
+	if dl := d.DeadLetters(testapp.VisitsCountDeadLetterTopicName); len(dl) != 0 {
+		t.Fatalf("%d dead letters before any merge", len(dl))
+	}
+	sendAt(t, d, "a", 4, base.Add(2*time.Minute+30*time.Second)) // bridges both (the first closes at 6m)
+	dl := d.DeadLetters(testapp.VisitsCountDeadLetterTopicName)
+	if len(dl) != 1 {
+		t.Fatalf("%d dead letters, want the bridging order's", len(dl))
+	}
+	var cause string
+	for _, h := range dl[0].Headers {
+		if h.Key == runtime.HeaderError {
+			cause = string(h.Value)
+		}
+	}
+	if !strings.Contains(cause, "VisitsAgents.MergeSessions") {
+		t.Errorf("dead letter error %q does not name the method to implement", cause)
 	}
 }

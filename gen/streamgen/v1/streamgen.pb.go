@@ -133,7 +133,7 @@
 //
 //     MergeSessions(ctx context.Context, a, b *UserSession) (*UserSession, error)
 //
-// A session closes when stream time passes its last event plus gap plus
+// A session closes when stream time reaches its last event plus gap plus
 // grace; on_window_close agents get its final value once, Window() its
 // first and last event.
 //
@@ -1082,7 +1082,9 @@ type Window struct {
 	// the generated agents interface asks for. A session ends at its last
 	// event; it closes when stream time reaches its end plus gap plus the
 	// session's grace, and is deleted then (expires, if set, keeps it that
-	// long after its end instead). size, step, grace and sliding must be
+	// long after its end instead). A closed session is never reopened: a
+	// later event within its gap joins the open sessions near it or starts
+	// its own (skipped as late if that would be closed already). size, step, grace and sliding must be
 	// empty. A key's kept sessions are one value, rewritten on each of its
 	// events: a long expires makes it larger (and each write costlier).
 	Session       *SessionWindow `protobuf:"bytes,6,opt,name=session,proto3" json:"session,omitempty"`

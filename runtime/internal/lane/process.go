@@ -212,7 +212,7 @@ func (l *Lane) accept(f *Input, res runtime.Result) {
 			"topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "event_time", res.EventTime)
 	}
 	if res.Late > 0 {
-		l.cfg.Log.Warn("late record: window writes skipped, their windows closed (past end plus grace)",
+		l.cfg.Log.Warn("late record: window writes skipped, their windows closed (past end plus grace; a session: past its end plus gap plus grace)",
 			"topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "windows", res.Late,
 			"event_time", res.EventTime, "stream_time", l.streamTime())
 	}

@@ -1808,6 +1808,7 @@ var _Visits_Sessions_TableDesc = runtime.TableDesc{
 		}
 		return m, err
 	},
+	MergeMethod: "VisitsAgents.MergeSessions",
 }
 
 // VisitsSessionsTable is typed access to table "sessions" (session windows with a 5m0s gap) for the
@@ -1907,9 +1908,10 @@ type VisitsAgents interface {
 	Count(ctx context.Context, in *Order, out VisitsCountEmitter) error
 	// Closed emits each closed session's summary.
 	Closed(ctx context.Context, in *Visit, out VisitsClosedEmitter) error
-	// MergeSessions combines the values of two sessions of table "sessions" that an event joins
-	// into one (a began first); the event's update is applied to the result. It must not keep a or
-	// b.
+	// MergeSessions combines the values of two sessions of table "sessions" that a late event
+	// bridges into one (a began first); the event's update is applied to the result. It may return
+	// a changed a, and must not keep a or b. Left to the embedded UnimplementedVisitsAgents, such
+	// an event goes to its agent's on_error policy.
 	MergeSessions(ctx context.Context, a, b *Visit) (*Visit, error)
 }
 

@@ -82,19 +82,18 @@ func DecodeSessions(v []byte) ([]Session, error) {
 }
 
 // Fit places an event at t (ms) among a key's sessions (sorted by start)
-// at stream time now. The event joins every session it is within gap of
-// (the sessions it merges, oldest first) and the result spans them and t.
-// late is true when the event is too late to count: it is within gap of a
-// closed session (it belongs to a session whose final value is out), or
-// the result is closed already (its end plus gap plus grace is at or
-// before now). rest are the sessions it does not touch.
+// at stream time now. The event joins every open session it is within gap
+// of (the sessions it merges, oldest first) and the result spans them and
+// t. A closed session is never reopened, whether it is still kept or
+// deleted (so the result does not depend on expires): its final value is
+// out, and an event within its gap joins the open sessions near it or
+// starts its own. late is true when the result is closed already (its end
+// plus gap plus grace is at or before now): the event is too late to
+// count. rest are the sessions it does not touch.
 func (s Spec) Fit(ss []Session, t, now int64) (merged, rest []Session, result Session, late bool) {
 	result = Session{Start: t, End: t}
 	for _, x := range ss {
-		if x.Start-s.Gap <= t && t <= x.End+s.Gap {
-			if s.ClosedEnd(x.End, now) {
-				return nil, nil, result, true
-			}
+		if x.Start-s.Gap <= t && t <= x.End+s.Gap && !s.ClosedEnd(x.End, now) {
 			merged = append(merged, x)
 			result.Start, result.End = min(result.Start, x.Start), max(result.End, x.End)
 			continue

@@ -19,12 +19,11 @@ func TestFit(t *testing.T) {
 		{t: 50, now: 50, want: "merged [{35 40}] rest [{0 20}] result {35 50} late false"},
 		{t: 28, now: 34, want: "merged [{0 20} {35 40}] rest [] result {0 40} late false"},
 		{t: 75, now: 75, want: "merged [] rest [{0 20} {35 40}] result {75 75} late false"},
-		// {0 20} closed at 35: an event within its gap belongs to it,
-		// and its final value is out: late.
-		{t: 25, now: 40, want: "merged [] rest [] result {25 25} late true"},
-		{t: 22, now: 40, want: "merged [] rest [] result {22 22} late true"},
-		// Beyond its gap, at 31, an event joins {35 40} (closes at 55).
-		{t: 31, now: 40, want: "merged [{35 40}] rest [{0 20}] result {31 40} late false"},
+		// {0 20} closed at 35 and is never reopened: an event at 25
+		// joins {35 40} (which closes at 55); one at 22 would be alone,
+		// closing at 37: late at 40.
+		{t: 25, now: 40, want: "merged [{35 40}] rest [{0 20}] result {25 40} late false"},
+		{t: 22, now: 40, want: "merged [] rest [{0 20} {35 40}] result {22 22} late true"},
 	} {
 		merged, rest, result, late := spec.Fit(ss, c.t, c.now)
 		if got := fmt.Sprintf("merged %v rest %v result %v late %v", spans(merged), spans(rest), spans([]windows.Session{result})[0], late); got != c.want {

@@ -103,8 +103,9 @@ func (r *renderer) generateAgentsInterface(g *protogen.GeneratedFile, a fileApp)
 	for _, t := range sessionTables(a) {
 		tn, v := n.table(t), g.QualifiedGoIdent(r.message(t.Value))
 		comment(g, 1, tn.Merge, " combines the values of two sessions of table ", strconv.Quote(t.Name),
-			" that an event joins into one (a began first); the event's update is applied to the result. ",
-			"It must not keep a or b.")
+			" that a late event bridges into one (a began first); the event's update is applied to the result. ",
+			"It may return a changed a, and must not keep a or b. Left to the embedded ", n.Unimplemented,
+			", such an event goes to its agent's on_error policy.")
 		g.P(tn.Merge, "(ctx ", contextPkg.Ident("Context"), ", a, b *", v, ") (*", v, ", error)")
 	}
 	g.P("}")

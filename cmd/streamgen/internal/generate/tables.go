@@ -90,6 +90,7 @@ func (r *renderer) generateTableDesc(g *protogen.GeneratedFile, a fileApp, t *ds
 		g.P("}")
 		g.P("return m, err")
 		g.P("},")
+		g.P("MergeMethod: ", strconv.Quote(a.names.Agents+"."+n.Merge), ",")
 	} else if w != nil {
 		g.P("Window: &", runtimePkg.Ident("WindowSpec"), "{")
 		g.P("Size: ", int64(w.Size), ", // ", w.Size.String())

@@ -157,6 +157,7 @@ var _Activity_Sessions_TableDesc = runtime.TableDesc{
 		}
 		return m, err
 	},
+	MergeMethod: "ActivityAgents.MergeSessions",
 }
 
 // ActivitySessionsTable is typed access to table "sessions" (session windows with a 30m0s gap) for
@@ -262,9 +263,10 @@ type ActivityAgents interface {
 	// Heartbeat emits a pulse every second, once per app, on the group's
 	// leader: a dashboard that stops seeing pulses knows the app is down.
 	Heartbeat(ctx context.Context, tick runtime.Tick, out ActivityHeartbeatEmitter) error
-	// MergeSessions combines the values of two sessions of table "sessions" that an event joins
-	// into one (a began first); the event's update is applied to the result. It must not keep a or
-	// b.
+	// MergeSessions combines the values of two sessions of table "sessions" that a late event
+	// bridges into one (a began first); the event's update is applied to the result. It may return
+	// a changed a, and must not keep a or b. Left to the embedded UnimplementedActivityAgents, such
+	// an event goes to its agent's on_error policy.
 	MergeSessions(ctx context.Context, a, b *UserSession) (*UserSession, error)
 }
 

@@ -1240,6 +1240,7 @@ var _BenchSessionCount_Counts_TableDesc = runtime.TableDesc{
 		}
 		return m, err
 	},
+	MergeMethod: "BenchSessionCountAgents.MergeCounts",
 }
 
 // BenchSessionCountCountsTable is typed access to table "counts" (session windows with a 1m0s gap)
@@ -1337,8 +1338,10 @@ func (x *BenchSessionCountTablesClient) CountsRange(ctx context.Context, key str
 type BenchSessionCountAgents interface {
 	// Count is called once per record of topic "bench-in".
 	Count(ctx context.Context, in *Line, out BenchSessionCountCountEmitter) error
-	// MergeCounts combines the values of two sessions of table "counts" that an event joins into
-	// one (a began first); the event's update is applied to the result. It must not keep a or b.
+	// MergeCounts combines the values of two sessions of table "counts" that a late event bridges
+	// into one (a began first); the event's update is applied to the result. It may return a
+	// changed a, and must not keep a or b. Left to the embedded
+	// UnimplementedBenchSessionCountAgents, such an event goes to its agent's on_error policy.
 	MergeCounts(ctx context.Context, a, b *SessionTally) (*SessionTally, error)
 }
 
