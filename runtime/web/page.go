@@ -109,7 +109,7 @@ type page struct {
 // pageTable is a table as the page's table browser lists it.
 type pageTable struct {
 	Name       string
-	Kind       string // "table", "windowed table", "global table"
+	Kind       string // "table", "windowed table", "session table", "global table"
 	Partitions int32
 	Windowed   bool
 }
@@ -138,6 +138,8 @@ func (p *page) render() []byte {
 			switch {
 			case td.Global:
 				t.Kind = "global table"
+			case td.Window.Session():
+				t.Kind = "session table"
 			case td.Window != nil:
 				t.Kind = "windowed table"
 			}
