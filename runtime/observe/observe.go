@@ -189,6 +189,9 @@ type Processed struct {
 	Took time.Duration
 	// Outputs is how many records the handler emitted.
 	Outputs int
+	// LateWrites is how many of its window writes were skipped because
+	// their window (or session) was closed already: a late record.
+	LateWrites int
 	// Outcome is what became of the record; Reason says why it failed
 	// (one of the Reason constants), "" for OutcomeOK.
 	Outcome Outcome

@@ -57,6 +57,7 @@ var (
 //	streamgen_handler_duration_seconds{agent}               histogram: handler time per record, decoding included
 //	streamgen_dead_letters_total{agent,reason}              counter: records sent to the dead-letter topic (reason: the observe.Reason constants)
 //	streamgen_repartitioned_records_total{agent}            counter: records sent to the repartition topic (key in the wrong partition)
+//	streamgen_late_window_writes_total{agent}               counter: window writes skipped because their window or session had closed (late records)
 //	streamgen_end_to_end_latency_seconds{topic}             histogram: record timestamp to the acknowledgement of all its work
 //	streamgen_consumer_lag_records{topic,partition}         gauge: high watermark - position, for the running partitions
 //	streamgen_consumer_position{topic,partition}            gauge: offset of the next record to process
@@ -89,6 +90,7 @@ type Metrics struct {
 	handlerTime   *prometheus.HistogramVec
 	deadLetters   *prometheus.CounterVec
 	repartitioned *prometheus.CounterVec
+	lateWrites    *prometheus.CounterVec
 	latency       *prometheus.HistogramVec
 	lag           *prometheus.GaugeVec
 	position      *prometheus.GaugeVec
@@ -158,6 +160,7 @@ type procSeries struct {
 	emitted       prometheus.Counter
 	took          prometheus.Observer
 	repartitioned prometheus.Counter
+	lateWrites    prometheus.Counter
 }
 
 type lagSeries struct{ lag, position prometheus.Gauge }
@@ -197,6 +200,7 @@ func NewMetrics(c MetricsConfig) (*Metrics, error) {
 		handlerTime:   histogram("streamgen_handler_duration_seconds", "Time the agent's handler took per record, decoding included.", HandlerBuckets, "agent"),
 		deadLetters:   counter("streamgen_dead_letters_total", "Input records sent to the agent's dead-letter topic, by reason.", "agent", "reason"),
 		repartitioned: counter("streamgen_repartitioned_records_total", "Input records sent to the agent's repartition topic (their key belongs to another partition).", "agent"),
+		lateWrites:    counter("streamgen_late_window_writes_total", "Window writes skipped because their window or session had closed (past its end plus grace; a session's end plus gap plus grace): late records.", "agent"),
 		latency:       histogram("streamgen_end_to_end_latency_seconds", "Time from an input record's timestamp to the acknowledgement of all its outputs and table writes.", LatencyBuckets, "topic"),
 		lag:           gauge("streamgen_consumer_lag_records", "Records between the position and the high watermark of a running input partition.", "topic", "partition"),
 		position:      gauge("streamgen_consumer_position", "Offset of the next record to process in a running input partition.", "topic", "partition"),
@@ -227,7 +231,7 @@ func NewMetrics(c MetricsConfig) (*Metrics, error) {
 	}
 	m.status.init()
 	for _, c := range []prometheus.Collector{
-		m.processed, m.emitted, m.handlerTime, m.deadLetters, m.repartitioned, m.latency, m.lag, m.position,
+		m.processed, m.emitted, m.handlerTime, m.deadLetters, m.repartitioned, m.lateWrites, m.latency, m.lag, m.position,
 		m.commits, m.commitTime, m.aborts, m.rebalances, m.assigned, m.revoked, m.owned, m.restoring,
 		m.restoreRecs, m.restoreLeft, m.restoreRate, m.restores, m.tableKeys, m.standbyLag,
 	} {
@@ -259,6 +263,9 @@ func (m *Metrics) OnProcess(p observe.Processed) {
 	if p.Outputs > 0 {
 		s.emitted.Add(float64(p.Outputs))
 	}
+	if p.LateWrites > 0 {
+		s.lateWrites.Add(float64(p.LateWrites))
+	}
 	s.took.Observe(p.Took.Seconds())
 	switch p.Outcome {
 	case observe.OutcomeDeadLetter:
@@ -279,6 +286,7 @@ func (m *Metrics) procSeries(agent, topic string) *procSeries {
 		emitted:       m.emitted.WithLabelValues(agent),
 		took:          m.handlerTime.WithLabelValues(agent),
 		repartitioned: m.repartitioned.WithLabelValues(agent),
+		lateWrites:    m.lateWrites.WithLabelValues(agent),
 	}
 	for o := range s.outcomes {
 		s.outcomes[o] = m.processed.WithLabelValues(agent, topic, observe.Outcome(o).String())

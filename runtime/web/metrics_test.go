@@ -119,7 +119,7 @@ func TestProcess(t *testing.T) {
 	for range 3 {
 		m.OnProcess(observe.Processed{Agent: "shop/Total", Topic: "orders", Took: 2 * time.Millisecond, Outputs: 2})
 	}
-	m.OnProcess(observe.Processed{Agent: "shop/Total", Topic: "refunds", Took: time.Millisecond, Outputs: 1})
+	m.OnProcess(observe.Processed{Agent: "shop/Total", Topic: "refunds", Took: time.Millisecond, Outputs: 1, LateWrites: 2})
 	m.OnProcess(observe.Processed{Agent: "shop/Total", Topic: "orders", Took: time.Millisecond,
 		Outcome: observe.OutcomeDeadLetter, Reason: observe.ReasonDecode})
 	m.OnProcess(observe.Processed{Agent: "shop/Total", Topic: "orders", Outcome: observe.OutcomeDeadLetter, Reason: observe.ReasonPanic})
@@ -141,6 +141,8 @@ func TestProcess(t *testing.T) {
 		`streamgen_dead_letters_total{agent="shop/Total",app="shop",reason="panic"}`:                              2,
 		`streamgen_repartitioned_records_total{agent="shop/Audit",app="shop"}`:                                    1,
 		`streamgen_repartitioned_records_total{agent="shop/Total",app="shop"}`:                                    0,
+		`streamgen_late_window_writes_total{agent="shop/Total",app="shop"}`:                                       2,
+		`streamgen_late_window_writes_total{agent="shop/Audit",app="shop"}`:                                       0,
 		`streamgen_handler_duration_seconds_count{agent="shop/Total",app="shop"}`:                                 7,
 		`streamgen_handler_duration_seconds_sum{agent="shop/Total",app="shop"}`:                                   0.008,
 		`streamgen_handler_duration_seconds_count{agent="shop/Audit",app="shop"}`:                                 2,

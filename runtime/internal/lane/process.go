@@ -55,7 +55,7 @@ func (l *Lane) Process(f *Input) {
 		l.observe(rec, start, len(res.Records), err, false)
 		return
 	}
-	l.observe(rec, start, len(res.Records), err, true)
+	l.observeLate(rec, start, res, err)
 	f.release()
 	if l.view != nil && l.view.npend >= MaxPendingKeys {
 		l.FlushTables()
@@ -68,10 +68,25 @@ func (l *Lane) Process(f *Input) {
 // observe tells Config.OnProcess how rec went (went on: the agent did not
 // stop), timed from start.
 func (l *Lane) observe(rec *runtime.Record, start time.Time, outputs int, err error, wentOn bool) {
+	l.report(rec, start, outputs, 0, err, wentOn)
+}
+
+// observeLate reports a record the agent went on from, with its window
+// writes skipped as late.
+func (l *Lane) observeLate(rec *runtime.Record, start time.Time, res runtime.Result, err error) {
+	late := 0
+	if err == nil {
+		late = res.Late
+	}
+	l.report(rec, start, len(res.Records), late, err, true)
+}
+
+func (l *Lane) report(rec *runtime.Record, start time.Time, outputs, late int, err error, wentOn bool) {
 	if l.cfg.OnProcess == nil {
 		return
 	}
-	p := observe.Processed{Agent: l.cfg.Agent.Name(), Topic: rec.Topic, Partition: rec.Partition, Took: time.Since(start), Outputs: outputs}
+	p := observe.Processed{Agent: l.cfg.Agent.Name(), Topic: rec.Topic, Partition: rec.Partition, Took: time.Since(start),
+		Outputs: outputs, LateWrites: late}
 	if err != nil {
 		p.Reason = Reason(err)
 		switch {

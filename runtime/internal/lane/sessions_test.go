@@ -8,6 +8,7 @@ import (
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/internal/testapp"
 	"github.com/streamgen/streamgen/runtime/internal/windows"
+	"github.com/streamgen/streamgen/runtime/observe"
 	"github.com/streamgen/streamgen/runtime/state"
 )
 
@@ -30,8 +31,10 @@ func TestExpiryWaitsForTheClosedMarker(t *testing.T) {
 	tb := &Table{Desc: count.Desc.Tables[0], Store: state.NewMemory()}
 	g := &recorder{}
 	clock := &windows.Clock{}
+	var late []int
 	l := New(Config{Ctx: context.Background(), App: app, Agent: count, Tables: []*Table{tb}, Slots: 1, Clock: clock,
-		Guarantee: g, Fail: func(err error) { t.Fatal(err) }, Log: slog.New(slog.DiscardHandler)})
+		Guarantee: g, Fail: func(err error) { t.Fatal(err) }, Log: slog.New(slog.DiscardHandler),
+		OnProcess: func(p observe.Processed) { late = append(late, p.LateWrites) }})
 	l.Start()
 	l.Process(input(t, testapp.OrderTopicName, &testapp.Order{AccountId: "a", AmountCents: 1}, "a", 1)) // at 1 s
 	l.FlushTables()
@@ -55,6 +58,11 @@ func TestExpiryWaitsForTheClosedMarker(t *testing.T) {
 		if _, ok, _ := tb.Store.Get(k); ok {
 			t.Errorf("key %q left in the store after expiry", k)
 		}
+	}
+	// An order at 1 s again is late: its session would close at once.
+	l.Process(input(t, testapp.OrderTopicName, &testapp.Order{AccountId: "a", AmountCents: 1}, "a", 1))
+	if len(late) != 2 || late[0] != 0 || late[1] != 1 {
+		t.Errorf("late window writes reported %v, want [0 1]", late)
 	}
 	finals := 0
 	for _, e := range g.events {
