@@ -377,6 +377,29 @@ int sg_send_offsets(sg_client *p, sg_client *consumer, char **topics, int32_t *p
   return sg_txn_fill(err, e);
 }
 
+int sg_seek(sg_client *c, char **topics, int32_t *parts, int64_t *offs, int n, int timeout_ms, char *errstr, size_t errlen) {
+  rd_kafka_topic_partition_list_t *l = sg_list(topics, parts, offs, n);
+  int code = 0;
+  rd_kafka_error_t *err = rd_kafka_seek_partitions(c->rk, l, timeout_ms);
+  if (err) {
+    code = rd_kafka_error_code(err);
+    strncpy(errstr, rd_kafka_error_string(err), errlen - 1);
+    errstr[errlen - 1] = 0;
+    rd_kafka_error_destroy(err);
+  } else {
+    for (int i = 0; i < l->cnt; i++) {
+      if (l->elems[i].err) {
+        code = l->elems[i].err;
+        strncpy(errstr, rd_kafka_err2str(code), errlen - 1);
+        errstr[errlen - 1] = 0;
+        break;
+      }
+    }
+  }
+  rd_kafka_topic_partition_list_destroy(l);
+  return code;
+}
+
 int sg_rewind(sg_client *c, char **topics, int32_t *parts, int64_t *offs, int n, int timeout_ms, char *errstr, size_t errlen) {
   rd_kafka_topic_partition_list_t *l = sg_list(topics, parts, NULL, n);
   int code = rd_kafka_committed(c->rk, l, timeout_ms);

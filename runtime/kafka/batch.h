@@ -100,6 +100,10 @@ int sg_commit_offsets_done(sg_client *c, int *err);
 // (malloc'd strings, NULL when none; the caller frees them).
 int sg_committed(sg_client *c, char **topics, int32_t *parts, int64_t *offs, char **metas, int n, int timeout_ms);
 int sg_pause(sg_client *c, char **topics, int32_t *parts, int n, int pause);
+// sg_seek seeks every partition in the list to its offset; it returns 0,
+// librdkafka's error, or the first partition's error.
+int sg_seek(sg_client *c, char **topics, int32_t *parts, int64_t *offs, int n, int timeout_ms, char *errstr, size_t errlen);
+
 // sg_rewind seeks every partition in the list to its committed offset
 // (the beginning when it has none), and writes the offsets to offs.
 int sg_rewind(sg_client *c, char **topics, int32_t *parts, int64_t *offs, int n, int timeout_ms, char *errstr, size_t errlen);

@@ -42,6 +42,7 @@ type restoreJob struct {
 	done      chan error
 	attempt   int                            // failed attempts before this one
 	committed map[kafka.TopicPartition]int64 // the sources' committed offsets, once done
+	ready     bool                           // done without error, waiting to seek (done was received)
 }
 
 func (t *thread) startRestore(ps []*partition, stores []*lane.Table) { t.restoreAttempt(ps, stores, 0) }
@@ -95,8 +96,9 @@ func (r *restorer) committed(ctx context.Context, ps []*partition) (map[kafka.To
 	return out, nil
 }
 
-// finishRestores starts the partitions whose restore is done and resumes
-// their fetching. It runs in the poll goroutine, after each poll.
+// finishRestores starts the partitions whose job is done: it seeks them
+// to their committed offsets, then starts them and resumes their
+// fetching. It runs in the poll goroutine, after each poll.
 func (t *thread) finishRestores() {
 	seen := map[*restoreJob]bool{}
 	for _, j := range t.restoring {
@@ -104,12 +106,54 @@ func (t *thread) finishRestores() {
 			continue
 		}
 		seen[j] = true
-		select {
-		case err := <-j.done:
+		if !j.ready {
+			select {
+			case err := <-j.done:
+				if err != nil {
+					t.restored(j, err)
+					continue
+				}
+				j.ready = true
+			default:
+				continue
+			}
+		}
+		if err := t.seekCommitted(j); errors.Is(err, kafka.ErrFetchNotStarted) {
+			continue // librdkafka still resolves where it starts: after the next poll
+		} else {
 			t.restored(j, err)
-		default:
 		}
 	}
+}
+
+// seekCommitted seeks the job's partitions to their committed offsets
+// (sources the group has none for: to their beginning, when
+// auto.offset.reset says so), while they are still paused. librdkafka's
+// own start of a partition paused right after its assignment can be lost
+// (see kafka.Consumer.Seek): a seek makes it start exactly where the
+// job's offsets, and so its stores, say.
+func (t *thread) seekCommitted(j *restoreJob) error {
+	var offs []kafka.Offset
+	for _, p := range j.ps {
+		for _, s := range p.srcs {
+			if off, ok := j.committed[s.tp]; ok {
+				offs = append(offs, kafka.Offset{TopicPartition: s.tp, Offset: off})
+			} else if t.resetsToBeginning() {
+				offs = append(offs, kafka.Offset{TopicPartition: s.tp, Offset: kafka.OffsetBeginning})
+			}
+		}
+	}
+	return t.consumer.Seek(offs, 5*time.Second)
+}
+
+// resetsToBeginning reports whether a partition without a committed
+// offset starts at its beginning (auto.offset.reset, default earliest).
+func (t *thread) resetsToBeginning() bool {
+	switch t.ccfg.Extra["auto.offset.reset"] {
+	case "", "earliest", "smallest", "beginning":
+		return true
+	}
+	return false
 }
 
 func (t *thread) restored(j *restoreJob, err error) {
@@ -179,7 +223,9 @@ func (t *thread) stopRestores(tps []kafka.TopicPartition) {
 	}
 	for j := range jobs {
 		j.cancel()
-		<-j.done
+		if !j.ready {
+			<-j.done
+		}
 		var keep []*partition
 		var keepStores []*lane.Table
 		for _, p := range j.ps {
