@@ -59,6 +59,8 @@ typedef struct rd_kafka_topic_partition_list_s {
 #define SG_ERR_PARTITION_EOF (-191)
 #define SG_ERR_NO_OFFSET (-168)
 #define SG_ERR_STATE (-172)
+#define SG_ERR_PREV_IN_PROGRESS (-177)
+#define SG_ERR_OUTDATED (-167)
 /* rd_kafka_producev() argument types */
 #define SG_VTYPE_END 0
 #define SG_VTYPE_RKT 2

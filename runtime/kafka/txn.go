@@ -155,16 +155,18 @@ func (kc *Consumer) Rewind(tps []TopicPartition, timeout time.Duration) ([]int64
 	return out, nil
 }
 
-// ErrFetchNotStarted is Seek's error for a partition whose fetching
-// librdkafka has not started yet (librdkafka's _STATE: it is still
-// resolving the partition's start offset); try again after a poll.
-var ErrFetchNotStarted = errors.New("kafka: the partition's fetching has not started yet")
+// ErrSeekLater is Seek's error for a partition librdkafka cannot seek
+// yet: its fetching has not started (_STATE: librdkafka still resolves
+// the partition's start offset), it is still stopping (_PREV_IN_PROGRESS),
+// or the seek crossed librdkafka's own start of it (_OUTDATED). Try again
+// after a poll.
+var ErrSeekLater = errors.New("kafka: the partition cannot be sought yet")
 
 // Seek moves each partition's fetch position to its offset (an offset, or
 // OffsetBeginning), dropping records fetched before
 // (rd_kafka_seek_partitions; librdkafka discards them by the seek's op
-// version). A partition whose fetching has not started yet fails with
-// ErrFetchNotStarted; other errors are librdkafka's.
+// version). A partition librdkafka cannot seek yet fails with
+// ErrSeekLater; other errors are librdkafka's.
 //
 // The worker seeks every partition it assigned paused once it is ready:
 // librdkafka's own start of a partition paused right after its
@@ -184,8 +186,8 @@ func (kc *Consumer) Seek(offs []Offset, timeout time.Duration) error {
 	switch {
 	case code == 0:
 		return nil
-	case code == C.SG_ERR_STATE:
-		return ErrFetchNotStarted
+	case code == C.SG_ERR_STATE, code == C.SG_ERR_PREV_IN_PROGRESS, code == C.SG_ERR_OUTDATED:
+		return ErrSeekLater
 	}
 	return fmt.Errorf("seeking %v: %s", offs, C.GoString(errstr))
 }

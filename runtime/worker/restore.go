@@ -43,6 +43,8 @@ type restoreJob struct {
 	attempt   int                            // failed attempts before this one
 	committed map[kafka.TopicPartition]int64 // the sources' committed offsets, once done
 	ready     bool                           // done without error, waiting to seek (done was received)
+	readyAt   time.Time                      // when it became ready
+	warned    bool                           // the clients' replacement was asked for
 }
 
 func (t *thread) startRestore(ps []*partition, stores []*lane.Table) { t.restoreAttempt(ps, stores, 0) }
@@ -113,17 +115,41 @@ func (t *thread) finishRestores() {
 					t.restored(j, err)
 					continue
 				}
-				j.ready = true
+				j.ready, j.readyAt = true, time.Now()
 			default:
 				continue
 			}
 		}
-		if err := t.seekCommitted(j); errors.Is(err, kafka.ErrFetchNotStarted) {
-			continue // librdkafka still resolves where it starts: after the next poll
-		} else {
+		err := t.seekCommitted(j)
+		if !errors.Is(err, kafka.ErrSeekLater) {
 			t.restored(j, err)
+			continue
+		}
+		// librdkafka still resolves where the partitions start: after the
+		// next poll. A start librdkafka lost (its issue #2190, the other
+		// way round) never comes: rejoin with new clients.
+		if time.Since(j.readyAt) > seekPatience && !j.warned {
+			j.warned = true
+			t.log.Warn("librdkafka has not started fetching assigned partitions; replacing the Kafka clients",
+				"partitions", fmt.Sprint(j.tps()), "waited", time.Since(j.readyAt).Round(time.Second))
+			t.requestReplace(fmt.Errorf("partitions %v never started fetching", j.tps()))
 		}
 	}
+}
+
+// seekPatience is how long a job's partitions may wait for librdkafka to
+// start fetching them before the thread rejoins with new clients (it
+// starts them within milliseconds, or up to a transaction's end while
+// another one holds offsets of the group).
+const seekPatience = 30 * time.Second
+
+// tps returns the job's topic-partitions.
+func (j *restoreJob) tps() []kafka.TopicPartition {
+	var tps []kafka.TopicPartition
+	for _, p := range j.ps {
+		tps = append(tps, p.tps()...)
+	}
+	return tps
 }
 
 // seekCommitted seeks the job's partitions to their committed offsets
