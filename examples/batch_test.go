@@ -56,16 +56,20 @@ func TestBatchesSurviveSIGKILL(t *testing.T) {
 	worker := func() *proc {
 		return startEnv(t, env, "activity", "worker", "--brokers", addr, "--session-timeout", "3s", "--http-addr", "off", "--data-dir", t.TempDir())
 	}
-	clicks := func(from, n int) []string {
-		var lines []string
+	// Clicks keyed by user, in their user's partition (the app's Track
+	// agent keeps sessions per user: unkeyed clicks would each go through
+	// its repartition topic first).
+	clicks := func(from, n int) {
+		var keys, lines []string
 		for i := from; i < from+n; i++ {
+			keys = append(keys, fmt.Sprintf("u%d", i%97))
 			lines = append(lines, fmt.Sprintf(`{"userId":"u%d","page":"/p/%d","at":"%d"}`, i%97, i, time.Now().UnixMilli()))
 		}
-		return lines
+		kcatProduceByKey(t, addr, "clicks", keys, lines)
 	}
 	w := worker()
 	waitFor(t, 60*time.Second, "the worker joins", func() bool { return strings.Contains(w.Log(), "partitions assigned") })
-	kcatProduce(t, addr, "clicks", clicks(0, 10000))
+	clicks(0, 10000)
 	waitFor(t, 60*time.Second, "the first batches are archived", func() bool {
 		pages, _ := archive(t, dir)
 		return len(pages) > 0
@@ -75,7 +79,7 @@ func TestBatchesSurviveSIGKILL(t *testing.T) {
 	}
 	_ = w.cmd.Wait()
 	before, _ := archive(t, dir)
-	kcatProduce(t, addr, "clicks", clicks(10000, 10000))
+	clicks(10000, 10000)
 	worker()
 	waitFor(t, 120*time.Second, "every click is archived", func() bool {
 		pages, _ := archive(t, dir)

@@ -232,6 +232,22 @@ func kcatProduceKeyed(t *testing.T, addr, topic string, lines []string) {
 	}
 }
 
+// kcatProduceByKey produces line i with key keys[i], in the partition
+// Kafka's default partitioner (murmur2) gives the key, as the worker
+// expects a topic keyed by a field to be partitioned.
+func kcatProduceByKey(t *testing.T, addr, topic string, keys, lines []string) {
+	t.Helper()
+	var b strings.Builder
+	for i, l := range lines {
+		b.WriteString(keys[i] + "\t" + l + "\n")
+	}
+	cmd := exec.Command("kcat", "-b", addr, "-t", topic, "-P", "-K", "\t", "-X", "topic.partitioner=murmur2_random")
+	cmd.Stdin = strings.NewReader(b.String())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("kcat -P -K: %v\n%s", err, out)
+	}
+}
+
 func kcatConsume(t *testing.T, addr, topic string, n int) []string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

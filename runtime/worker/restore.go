@@ -31,10 +31,12 @@ import (
 // current, KIP-447) but whose changelog records reached the broker after
 // the restore read the ends left a store behind its offsets: the crash
 // harness saw balances short of earlier deposits after a broker outage.
-// The partitions then start at those offsets: records polled before them
-// are dropped (librdkafka was seen to fetch from the beginning once, an
-// offset query armed at an earlier assignment answering late; records
-// processed again on a store that holds their writes count them twice).
+// The partitions are then sought to those offsets before they start
+// (finishRestores), and records polled before them are dropped:
+// librdkafka was seen to start a partition assigned paused at its end
+// (skipping records whose offsets were then committed), and once to fetch
+// one from its beginning (records processed again on a store that holds
+// their writes count them twice).
 type restoreJob struct {
 	ps        []*partition
 	stores    []*lane.Table
@@ -81,10 +83,7 @@ func (t *thread) restoreAttempt(ps []*partition, stores []*lane.Table, attempt i
 // committed returns the stable committed offsets of the partitions'
 // sources (absent: the group has none).
 func (r *restorer) committed(ctx context.Context, ps []*partition) (map[kafka.TopicPartition]int64, error) {
-	var tps []kafka.TopicPartition
-	for _, p := range ps {
-		tps = append(tps, p.tps()...)
-	}
+	tps := sourcesOf(ps)
 	offs, err := kafka.StableCommitted(ctx, r.kcfg, r.w.app.ID(), tps)
 	if err != nil {
 		return nil, fmt.Errorf("reading the committed offsets: %w", err)
@@ -144,9 +143,12 @@ func (t *thread) finishRestores() {
 const seekPatience = 30 * time.Second
 
 // tps returns the job's topic-partitions.
-func (j *restoreJob) tps() []kafka.TopicPartition {
+func (j *restoreJob) tps() []kafka.TopicPartition { return sourcesOf(j.ps) }
+
+// sourcesOf returns the topic-partitions of ps' sources.
+func sourcesOf(ps []*partition) []kafka.TopicPartition {
 	var tps []kafka.TopicPartition
-	for _, p := range j.ps {
+	for _, p := range ps {
 		tps = append(tps, p.tps()...)
 	}
 	return tps
@@ -184,10 +186,9 @@ func (t *thread) resetsToBeginning() bool {
 
 func (t *thread) restored(j *restoreJob, err error) {
 	j.cancel()
-	var tps []kafka.TopicPartition
+	tps := j.tps()
 	for _, p := range j.ps {
 		delete(t.restoring, p.tp)
-		tps = append(tps, p.tps()...)
 	}
 	if err != nil {
 		// Most often the cluster is unreachable: a transient outage never

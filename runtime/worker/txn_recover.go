@@ -105,10 +105,7 @@ func (c *exactlyOnce) finishRewinds() map[kafka.TopicPartition]bool {
 	if len(ps) == 0 || time.Now().Before(c.rewindAt) {
 		return nil
 	}
-	var tps []kafka.TopicPartition
-	for _, p := range ps {
-		tps = append(tps, p.tps()...)
-	}
+	tps := sourcesOf(ps)
 	// librdkafka's transactional example rewinds the same way: committed
 	// offsets, then seek; records fetched before the seek are dropped.
 	offs, err := t.consumer.Rewind(tps, 10*time.Second)
