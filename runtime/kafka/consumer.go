@@ -120,6 +120,17 @@ func NewConsumer(cfg ConsumerConfig, h RebalanceHandler) (*Consumer, error) {
 	return kc, nil
 }
 
+// ResetsToBeginning reports whether a partition the group has no
+// committed offset for starts at its beginning: auto.offset.reset as
+// Extra sets it, else NewConsumer's default, earliest.
+func (cfg ConsumerConfig) ResetsToBeginning() bool {
+	switch cfg.librdkafka()["auto.offset.reset"] {
+	case "earliest", "smallest", "beginning":
+		return true
+	}
+	return false
+}
+
 // librdkafka returns the consumer's librdkafka properties: NewConsumer's
 // defaults, then Extra.
 func (cfg ConsumerConfig) librdkafka() map[string]string {

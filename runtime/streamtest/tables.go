@@ -90,15 +90,22 @@ func TableValue[T proto.Message](d *Driver, table, key string) (T, bool, error) 
 	if err != nil || !ok {
 		return zero, ok, err
 	}
+	v, err := decodeAs[T](t, raw)
+	return v, err == nil, err
+}
+
+// decodeAs decodes a value of table t as a T.
+func decodeAs[T proto.Message](t *runtime.TableDesc, raw []byte) (T, error) {
+	var zero T
 	m := t.New()
 	if err := proto.Unmarshal(raw, m); err != nil {
-		return zero, false, err
+		return zero, err
 	}
 	v, isT := m.(T)
 	if !isT {
-		return zero, false, fmt.Errorf("streamtest: table %q holds %T, not %T", table, m, zero)
+		return zero, fmt.Errorf("streamtest: table %q holds %T, not %T", t.Name, m, zero)
 	}
-	return v, true, nil
+	return v, nil
 }
 
 // WindowValue returns the value of key's window of windowed table that
@@ -123,19 +130,10 @@ func sessionValue[T proto.Message](d *Driver, t *runtime.TableDesc, key string, 
 	if err != nil {
 		return zero, false, err
 	}
-	for _, x := range ss {
-		if x.Start != start.UnixMilli() {
-			continue
-		}
-		m := t.New()
-		if err := proto.Unmarshal(x.Value, m); err != nil {
-			return zero, false, err
-		}
-		v, isT := m.(T)
-		if !isT {
-			return zero, false, fmt.Errorf("streamtest: table %q holds %T, not %T", t.Name, m, zero)
-		}
-		return v, true, nil
+	x, ok := windows.StartingAt(ss, start.UnixMilli())
+	if !ok {
+		return zero, false, nil
 	}
-	return zero, false, nil
+	v, err := decodeAs[T](t, x.Value)
+	return v, err == nil, err
 }

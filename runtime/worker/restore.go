@@ -166,22 +166,12 @@ func (t *thread) seekCommitted(j *restoreJob) error {
 		for _, s := range p.srcs {
 			if off, ok := j.committed[s.tp]; ok {
 				offs = append(offs, kafka.Offset{TopicPartition: s.tp, Offset: off})
-			} else if t.resetsToBeginning() {
+			} else if t.ccfg.ResetsToBeginning() {
 				offs = append(offs, kafka.Offset{TopicPartition: s.tp, Offset: kafka.OffsetBeginning})
 			}
 		}
 	}
 	return t.consumer.Seek(offs, 5*time.Second)
-}
-
-// resetsToBeginning reports whether a partition without a committed
-// offset starts at its beginning (auto.offset.reset, default earliest).
-func (t *thread) resetsToBeginning() bool {
-	switch t.ccfg.Extra["auto.offset.reset"] {
-	case "", "earliest", "smallest", "beginning":
-		return true
-	}
-	return false
 }
 
 func (t *thread) restored(j *restoreJob, err error) {

@@ -84,12 +84,8 @@ func (l *Lane) windowValue(t int, wk []byte) ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	for _, x := range ss {
-		if x.Start == start.UnixMilli() {
-			return x.Value, true, nil
-		}
-	}
-	return nil, false, nil
+	x, ok := windows.StartingAt(ss, start.UnixMilli())
+	return x.Value, ok, nil
 }
 
 // sessions reads key's sessions in table t.

@@ -103,6 +103,17 @@ func (s Spec) Fit(ss []Session, t, now int64) (merged, rest []Session, result Se
 	return merged, rest, result, s.ClosedEnd(result.End, now) // ss is sorted: so is merged
 }
 
+// StartingAt returns the session of ss that starts at start (ms), and
+// whether there is one.
+func StartingAt(ss []Session, start int64) (Session, bool) {
+	for _, x := range ss {
+		if x.Start == start {
+			return x, true
+		}
+	}
+	return Session{}, false
+}
+
 // Overlaps reports whether session x overlaps [from, to) (ms): one rule
 // for handlers' and queries' session ranges.
 func Overlaps(x Session, from, to int64) bool { return x.End >= from && x.Start < to }
