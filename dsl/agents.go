@@ -80,7 +80,11 @@ func (b *builder) agent(app *App, m protoreflect.MethodDescriptor) *Agent {
 		return nil
 	}
 	for _, t := range ag.Tables {
-		t.Writers = append(t.Writers, ag)
+		if ag.Timer != nil && ag.Timer.RunOn == streamgenv1.RunOn_RUN_ON_PARTITIONS && !t.Global {
+			t.Timers = append(t.Timers, ag)
+		} else {
+			t.Writers = append(t.Writers, ag)
+		}
 	}
 	return ag
 }
@@ -291,11 +295,21 @@ func (a *agentBuilder) tables() {
 		}
 		listed[name] = true
 		t.listed = true
-		if (a.opt.GetTimer() != nil || a.opt.GetCron() != nil) && !t.Global {
-			a.fail(at, p, "a leader's tick belongs to no partition, so a timer or cron agent reads global tables only, and table %q is not global", name)
-			continue
+		if a.opt.GetTimer() != nil || a.opt.GetCron() != nil {
+			switch {
+			case t.Global:
+			case a.opt.GetRunOn() != streamgenv1.RunOn_RUN_ON_PARTITIONS:
+				a.fail(at, p, "a leader's tick belongs to no partition, so it reads global tables only, and table %q is not global; run the agent on each partition of its tables (run_on: RUN_ON_PARTITIONS), or list global tables only", name)
+				continue
+			case t.Window != nil:
+				a.fail(at, p, "a tick on each partition reads and writes key-value tables by key, and table %q is windowed; list tables without windows", name)
+				continue
+			}
 		}
 		if ag.Input == nil {
+			if a.opt.GetTimer() != nil || a.opt.GetCron() != nil {
+				ag.Tables = append(ag.Tables, t)
+			}
 			continue
 		}
 		if g := a.opt.GetGroupBy(); g != "" && !t.Global {
@@ -476,8 +490,13 @@ func (a *agentBuilder) timer() {
 	switch runOn {
 	case streamgenv1.RunOn_RUN_ON_UNSPECIFIED, streamgenv1.RunOn_RUN_ON_LEADER:
 		t.RunOn = streamgenv1.RunOn_RUN_ON_LEADER
+	case streamgenv1.RunOn_RUN_ON_PARTITIONS:
+		t.RunOn = runOn
+		if !a.listsPartitionedTable() {
+			a.fail(runAt, runPath, "an agent that runs on each partition runs on the partitions of its tables, and it lists no table that is not global; list one (tables: [\"...\"]), or run it on the leader")
+		}
 	default:
-		a.fail(runAt, runPath, "unknown run_on %d; use RUN_ON_LEADER", runOn)
+		a.fail(runAt, runPath, "unknown run_on %d; use RUN_ON_LEADER or RUN_ON_PARTITIONS", runOn)
 	}
 	switch missed {
 	case streamgenv1.MissedTicks_MISSED_TICKS_UNSPECIFIED:
@@ -492,6 +511,20 @@ func (a *agentBuilder) timer() {
 			"a timer or cron agent runs one tick at a time; remove concurrency")
 	}
 	a.ag.Timer = t
+}
+
+// listsPartitionedTable reports whether the agent lists a declared table
+// that is not global.
+func (a *agentBuilder) listsPartitionedTable() bool {
+	for _, name := range a.opt.GetTables() {
+		if t := a.app.table(name); t != nil && !t.Global {
+			return true
+		}
+		if a.app.unusable[name] {
+			return true // its mistake is reported there
+		}
+	}
+	return false
 }
 
 // groupBy reads the field an agent with tables keys its records by

@@ -290,9 +290,34 @@ func partitionInternalTopics(app *App) {
 		t.Changelog.PartitionsFrom = in
 	}
 	for _, ag := range app.Agents {
+		if tm := ag.Timer; tm != nil && tm.RunOn == streamgenv1.RunOn_RUN_ON_PARTITIONS {
+			tm.Topic = timerTopic(ag)
+			if tm.Topic != nil {
+				ag.DeadLetter.Partitions = tm.Topic.Partitions
+				ag.DeadLetter.ReplicationFactor = tm.Topic.ReplicationFactor
+				ag.DeadLetter.PartitionsFrom = tm.Topic
+			}
+		}
 		if ag.WindowClose != nil && ag.WindowClose.Changelog != nil {
 			ag.DeadLetter.Partitions = ag.WindowClose.Changelog.Partitions
 			ag.DeadLetter.PartitionsFrom = ag.WindowClose.Changelog.PartitionsFrom
 		}
 	}
+}
+
+// timerTopic is the topic whose partitions a timer that runs on each
+// partition of its tables runs in: the input of the first writer of its
+// first table that is not global; nil when that table has no writer
+// (checkTables reports it).
+func timerTopic(ag *Agent) *Topic {
+	for _, t := range ag.Tables {
+		if t.Global {
+			continue
+		}
+		if len(t.Writers) == 0 {
+			return nil
+		}
+		return t.Writers[0].Input
+	}
+	return nil
 }

@@ -117,6 +117,7 @@ func Build(files []protoreflect.FileDescriptor) (*Model, error) {
 		for i := 0; i < svcs.Len(); i++ {
 			if app := b.app(svcs.Get(i)); app != nil {
 				b.checkTables(app)
+				b.checkPartitionTimers(app)
 				b.model.Apps = append(b.model.Apps, app)
 			}
 		}

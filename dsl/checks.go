@@ -2,8 +2,10 @@ package dsl
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
+	streamgenv1 "github.com/streamgen/streamgen/gen/streamgen/v1"
 	"github.com/streamgen/streamgen/runtime"
 )
 
@@ -22,6 +24,13 @@ func (b *builder) checkTables(app *App) {
 		}
 		if t.Global && len(t.Writers) > 0 {
 			continue // read anywhere: no co-partitioning
+		}
+		if len(t.Writers) == 0 && len(t.Timers) > 0 {
+			tm := t.Timers[0]
+			b.errorf(tm.Method, inAgent(agentField.tables), agentTablesPath(app, tm),
+				"table %q is written by no agent that consumes a topic, and %s runs on the partitions of its tables, which are those of their writers' input topic; list the table in an agent that consumes a topic too",
+				t.Name, tm.Name)
+			continue
 		}
 		if len(t.Writers) == 0 && t.listed {
 			continue // every agent that lists it has a reported mistake
@@ -54,6 +63,39 @@ func (b *builder) checkTables(app *App) {
 			}
 		}
 	}
+}
+
+// checkPartitionTimers checks that each table of a timer that runs on
+// each partition of its tables is written from the topic whose partitions
+// it runs in (Timer.Topic): partition p of every table is then at hand
+// when the tick for partition p runs.
+func (b *builder) checkPartitionTimers(app *App) {
+	for _, ag := range app.Agents {
+		tm := ag.Timer
+		if tm == nil || tm.Topic == nil {
+			continue
+		}
+		for _, t := range ag.Tables {
+			if t.Global || len(t.Writers) == 0 {
+				continue
+			}
+			if !slices.ContainsFunc(t.Writers, func(w *Agent) bool { return w.Input == tm.Topic }) {
+				b.errorf(ag.Method, inAgent(agentField.tables), agentTablesPath(app, ag),
+					"%s runs on the partitions of topic %q (the input of %s, which writes its first table), and table %q is not written from that topic; a timer's tables are written from one topic: list it in an agent that consumes %q, or give the timer tables of one topic",
+					ag.Name, tm.Topic.Name, firstWriter(ag).Name, t.Name, tm.Topic.Name)
+			}
+		}
+	}
+}
+
+// firstWriter is the writer of timer ag's first table that is not global.
+func firstWriter(ag *Agent) *Agent {
+	for _, t := range ag.Tables {
+		if !t.Global && len(t.Writers) > 0 {
+			return t.Writers[0]
+		}
+	}
+	return ag
 }
 
 // groupField is ag's group_by field name, "" without one.
@@ -108,7 +150,7 @@ func (b *builder) checkInternalTopics() {
 func (b *builder) checkLeaderTopic(app *App, owner map[string]string) {
 	var timer *Agent
 	for _, ag := range app.Agents {
-		if ag.Timer != nil {
+		if ag.Timer != nil && ag.Timer.RunOn != streamgenv1.RunOn_RUN_ON_PARTITIONS {
 			timer = ag
 			break
 		}

@@ -6,6 +6,7 @@ func Checks(m *Model) Errors {
 	b := &builder{model: m}
 	for _, app := range m.Apps {
 		b.checkTables(app)
+		b.checkPartitionTimers(app)
 	}
 	b.checkInternalTopics()
 	return b.errs

@@ -126,6 +126,10 @@ type Timer struct {
 	// OnMissedTicks is what happens to ticks no worker ran, never
 	// MISSED_TICKS_UNSPECIFIED.
 	OnMissedTicks streamgenv1.MissedTicks
+	// Topic is, for RUN_ON_PARTITIONS, the topic whose partitions the
+	// ticks run in: the input of the first writer (in declaration order) of
+	// the agent's first table that is not global; nil on the leader.
+	Topic *Topic
 }
 
 // MinTimerEvery is the shortest timer interval: the worker looks for due
@@ -164,8 +168,11 @@ type Table struct {
 	// Changelog is the compacted changelog topic, partitioned like the
 	// writers' input topics.
 	Changelog *Topic
-	// Writers are the agents that list the table (readers, for a global
-	// table).
+	// Timers are the timer and cron agents that run on each partition of
+	// the table (RUN_ON_PARTITIONS) and list it; they are not Writers.
+	Timers []*Agent
+	// Writers are the agents that consume a topic and list the table
+	// (readers, for a global table; a leader's timer may read one too).
 	Writers []*Agent
 	// Global is set for a global table; Source is then the topic that
 	// feeds it (its value message's topic) and Changelog is nil.

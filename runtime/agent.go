@@ -100,6 +100,11 @@ type State interface {
 	// Get returns the stored value of key in the agent's table number
 	// table, as of the writes applied before this record.
 	Get(table int, key []byte) ([]byte, bool, error)
+	// Scan calls fn with each key of the agent's table number table that
+	// begins with prefix and its stored value, in key order, as of the
+	// writes applied before this call, until fn returns an error
+	// (returned, unless it is state.ErrStop).
+	Scan(table int, prefix []byte, fn func(key, value []byte) error) error
 }
 
 // TableWrite is a table write a handler made: Value nil deletes the key.

@@ -96,12 +96,27 @@ func (a *App) Register(desc *AppDesc, impl any) error {
 	if n := tickMetadataSize(desc); n > MaxTickMetadata {
 		return fmt.Errorf("streamgen: Register %s: the last ticks of its timer and cron agents take up to %d bytes of offset commit metadata, more than the %d a broker keeps by default (offset.metadata.max.bytes): shorten the agents' names or use fewer", desc.ServiceName, n, MaxTickMetadata)
 	}
-	a.id, a.service, a.impl = desc.ID, desc.ServiceName, impl
-	a.exactlyOnce, a.commitInterval = desc.ExactlyOnce, desc.CommitInterval
+	for _, d := range desc.Agents {
+		if t := d.Timer; t != nil && t.OnPartitions && !consumes(desc, t.Topic) {
+			return fmt.Errorf("streamgen: Register %s: agent %s runs on each partition of its tables, and no agent consumes its Timer.Topic; regenerate the code", desc.ServiceName, d.Name)
+		}
+	}
 	for _, d := range desc.Agents {
 		a.agents = append(a.agents, &Agent{Desc: d, app: a})
 	}
+	a.id, a.service, a.impl = desc.ID, desc.ServiceName, impl
+	a.exactlyOnce, a.commitInterval = desc.ExactlyOnce, desc.CommitInterval
 	return nil
+}
+
+// consumes reports whether an agent of desc consumes topic t.
+func consumes(desc *AppDesc, t *TopicDesc) bool {
+	for _, d := range desc.Agents {
+		if t != nil && d.Input != nil && d.Input.Name == t.Name {
+			return true
+		}
+	}
+	return false
 }
 
 // ExactlyOnce reports whether the registered app declares

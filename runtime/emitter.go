@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/streamgen/streamgen/runtime/internal/windows"
+	"github.com/streamgen/streamgen/runtime/state"
 )
 
 // Emitter is what a handler works through for one input record: it
@@ -88,22 +90,90 @@ func (e *Emitter) TableGet(ctx context.Context, i int) (proto.Message, error) {
 	return m, err
 }
 
-// TableLookup returns the value of key in global table i, or the table's
-// default, and whether the key has a value.
+// TableLookup returns the value of key in table i, or the table's
+// default, and whether the key has a value: a global table, or a table of
+// the partition a tick runs for (RUN_ON_PARTITIONS). Writes of this call
+// of the handler are seen.
 func (e *Emitter) TableLookup(ctx context.Context, i int, key []byte) (proto.Message, bool, error) {
-	if e.desc == nil || i < 0 || i >= len(e.desc.Tables) {
-		return nil, false, fmt.Errorf("streamgen: no table %d", i)
+	t, err := e.table(i)
+	if err != nil {
+		return nil, false, err
 	}
-	return e.getRaw(i, e.desc.Tables[i], key)
+	return e.getRaw(i, t, key)
 }
 
-// TablePut sets the value of the current record's key in table i. The
-// write takes effect (store and changelog) only if the handler returns nil.
-func (e *Emitter) TablePut(ctx context.Context, i int, m proto.Message) error {
-	key, t, err := e.tableKey(i)
+// TablePutKey sets the value of key in table i of the partition a tick
+// runs for (RUN_ON_PARTITIONS). The write takes effect (store and
+// changelog) only if the handler returns nil.
+func (e *Emitter) TablePutKey(ctx context.Context, i int, key []byte, m proto.Message) error {
+	t, err := e.keyed(i)
 	if err != nil {
 		return err
 	}
+	return e.put(i, t, key, m)
+}
+
+// TableDeleteKey removes key from table i of the partition a tick runs
+// for (RUN_ON_PARTITIONS), if the handler returns nil.
+func (e *Emitter) TableDeleteKey(ctx context.Context, i int, key []byte) error {
+	if _, err := e.keyed(i); err != nil {
+		return err
+	}
+	e.writes = append(e.writes, TableWrite{Table: i, Key: key})
+	return nil
+}
+
+// TableScan calls fn with each key of table i of the partition a tick
+// runs for (RUN_ON_PARTITIONS) that begins with prefix, and its value, in
+// key order; writes of this call of the handler are seen (and a write
+// made from fn is not seen by the scan under way). An error from fn ends
+// the scan and is returned.
+func (e *Emitter) TableScan(ctx context.Context, i int, prefix []byte, fn func(key []byte, m proto.Message) error) error {
+	t, err := e.keyed(i)
+	if err != nil {
+		return err
+	}
+	if e.state == nil {
+		return fmt.Errorf("streamgen: table %q has no state in this context", t.Name)
+	}
+	var over []state.KV
+	for _, w := range e.writes {
+		if w.Table == i && bytes.HasPrefix(w.Key, prefix) {
+			over = append(over, state.KV{Key: w.Key, Value: w.Value, Delete: w.Value == nil})
+		}
+	}
+	return state.Overlay(func(fn func(k, v []byte) error) error { return e.state.Scan(i, prefix, fn) }, over, func(k, v []byte) error {
+		m := t.New()
+		if err := proto.Unmarshal(v, m); err != nil {
+			return fmt.Errorf("streamgen: table %q: decoding the value of key %q: %w", t.Name, k, err)
+		}
+		return fn(bytes.Clone(k), m)
+	})
+}
+
+// table returns the agent's table i.
+func (e *Emitter) table(i int) (*TableDesc, error) {
+	if e.desc == nil || i < 0 || i >= len(e.desc.Tables) {
+		return nil, fmt.Errorf("streamgen: no table %d", i)
+	}
+	return e.desc.Tables[i], nil
+}
+
+// keyed returns table i of a tick's partition: written by key, not by the
+// current record's.
+func (e *Emitter) keyed(i int) (*TableDesc, error) {
+	t, err := e.table(i)
+	switch {
+	case err != nil:
+		return nil, err
+	case t.Global || t.Window != nil || e.desc.Timer == nil || !e.desc.Timer.OnPartitions:
+		return nil, fmt.Errorf("streamgen: table %q is read and written by key only in a tick of an agent that runs on each partition", t.Name)
+	}
+	return t, nil
+}
+
+// put encodes m as the value of key in table i.
+func (e *Emitter) put(i int, t *TableDesc, key []byte, m proto.Message) error {
 	if m == nil {
 		return fmt.Errorf("streamgen: table %q: Put of a nil value; use Delete", t.Name)
 	}
@@ -116,6 +186,16 @@ func (e *Emitter) TablePut(ctx context.Context, i int, m proto.Message) error {
 	}
 	e.writes = append(e.writes, TableWrite{Table: i, Key: key, Value: v})
 	return nil
+}
+
+// TablePut sets the value of the current record's key in table i. The
+// write takes effect (store and changelog) only if the handler returns nil.
+func (e *Emitter) TablePut(ctx context.Context, i int, m proto.Message) error {
+	key, t, err := e.tableKey(i)
+	if err != nil {
+		return err
+	}
+	return e.put(i, t, key, m)
 }
 
 // TableDelete removes the current record's key from table i.

@@ -24,6 +24,8 @@ type rawState []byte
 
 func (s rawState) Get(int, []byte) ([]byte, bool, error) { return s, true, nil }
 
+func (s rawState) Scan(_ int, prefix []byte, fn func(k, v []byte) error) error { return fn(prefix, s) }
+
 // within fails the test if fn does not return within d: a decoder or a
 // window loop that hangs on some input is a finding, not a stuck fuzzer.
 func within(t *testing.T, d time.Duration, fn func()) {

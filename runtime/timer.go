@@ -24,6 +24,10 @@ type Tick struct {
 	// passed while no worker ran them (MISSED_TICKS_RUN_ONCE runs only the
 	// latest due one).
 	Missed int
+	// Partition is the partition the tick runs for, for an agent that
+	// runs on each partition of its tables (RUN_ON_PARTITIONS); 0 on the
+	// leader.
+	Partition int32
 }
 
 // TickHandlerFunc calls a timer or cron agent's typed method on impl.
@@ -32,7 +36,8 @@ type TickHandlerFunc func(ctx context.Context, impl any, tick Tick, out *Emitter
 
 // TimerDesc is a timer or cron agent's schedule (the schema's agent
 // options timer, cron, run_on and on_missed_ticks). Its ticks run on the
-// group's leader (LeaderTopic).
+// group's leader (LeaderTopic), or on each partition of its tables
+// (OnPartitions, TimerTopic).
 type TimerDesc struct {
 	// Every is a timer's interval: ticks come at every multiple of it
 	// since the Unix epoch. 0 for a cron.
@@ -45,6 +50,14 @@ type TimerDesc struct {
 	// SkipMissed skips ticks that are not on time (MISSED_TICKS_SKIP)
 	// instead of running the latest due one (MISSED_TICKS_RUN_ONCE).
 	SkipMissed bool
+	// OnPartitions runs each tick once per partition of the agent's tables
+	// (RUN_ON_PARTITIONS), in the partition's work, instead of once per
+	// app on the leader.
+	OnPartitions bool
+	// Topic is, with OnPartitions, the topic whose partitions the ticks
+	// run in: the input topic of the agents that write the timer's tables
+	// (the schema's first writer of its first table that is not global).
+	Topic *TopicDesc
 
 	// The parsed cron, once (TimerDescs of generated code are shared by
 	// every App that registers them).
@@ -62,7 +75,7 @@ type parsedCron struct {
 }
 
 // String describes the schedule: "every 30s on the leader", or "cron
-// 0 * * * * (Europe/Berlin) on the leader".
+// 0 * * * * (Europe/Berlin) on each partition".
 func (d *TimerDesc) String() string {
 	s := "every " + d.Every.String()
 	if d.Cron != "" {
@@ -72,7 +85,11 @@ func (d *TimerDesc) String() string {
 		}
 		s = "cron " + d.Cron + " (" + tz + ")"
 	}
-	s += " on the leader"
+	if d.OnPartitions {
+		s += " on each partition"
+	} else {
+		s += " on the leader"
+	}
 	if d.SkipMissed {
 		s += ", missed ticks skipped"
 	}
@@ -249,11 +266,12 @@ func (d *TimerDesc) Due(last, now time.Time) (tick Tick, ok bool, skipped int) {
 const maxMissedCount = 100_000
 
 // TickRecord is the record a failed tick goes to the dead-letter topic
-// as: on the app's leader topic (partition 0, no offset), its value the
-// tick time (RFC 3339), its timestamp the tick time, its key the agent's
-// name.
-func TickRecord(appID, agent string, tick Tick) *Record {
-	return &Record{Topic: LeaderTopicName(appID), Partition: 0, Offset: -1, Key: []byte(agent),
+// as: on the agent's timer topic (App.TimerTopic: the leader topic, or
+// the topic whose partitions it runs on) and the tick's partition, no
+// offset, its value the tick time (RFC 3339), its timestamp the tick
+// time, its key the agent's name.
+func TickRecord(topic, agent string, tick Tick) *Record {
+	return &Record{Topic: topic, Partition: tick.Partition, Offset: -1, Key: []byte(agent),
 		Value: []byte(tick.Time.UTC().Format(time.RFC3339Nano)), Timestamp: tick.Time}
 }
 
@@ -266,12 +284,29 @@ func LeaderTopicName(appID string) string { return appID + "-leader" }
 // timer agent has done (TickMetadata).
 func (a *App) LeaderTopic() *TopicDesc {
 	for _, ag := range a.agents {
-		if ag.Desc.Timer != nil {
+		if ag.Desc.Timer != nil && !ag.Desc.Timer.OnPartitions {
 			return &TopicDesc{Name: LeaderTopicName(a.id), Partitions: 1, ReplicationFactor: -1, Codec: CodecBytes,
 				Config: map[string]string{"cleanup.policy": "compact"}}
 		}
 	}
 	return nil
+}
+
+// TimerTopic returns the topic whose partitions a timer or cron agent's
+// ticks run in: the leader topic, or for an agent that runs on each
+// partition of its tables, its TimerDesc.Topic (the input topic of its
+// tables' writers: partition p of it runs the tick for partition p of the
+// tables). Its committed offset's metadata records the last tick done
+// (TickMetadata). Nil for other agents.
+func (a *App) TimerTopic(timer *Agent) *TopicDesc {
+	switch d := timer.Desc.Timer; {
+	case d == nil:
+		return nil
+	case d.OnPartitions:
+		return d.Topic
+	default:
+		return a.LeaderTopic()
+	}
 }
 
 // TickMetadata encodes the last tick done of each timer agent (by agent
@@ -334,7 +369,7 @@ func (p *Processor) ProcessTick(ctx context.Context, tick Tick) (res Result, err
 	ag, out := p.ag, &p.em
 	out.reset(ag.Desc, nil)
 	out.eventTime = tick.Time
-	rec := TickRecord(ag.app.id, ag.Desc.Name, tick)
+	rec := TickRecord(ag.app.TimerTopic(ag).Name, ag.Desc.Name, tick)
 	defer func() {
 		if r := recover(); r != nil {
 			out.reset(ag.Desc, nil)

@@ -179,8 +179,8 @@ const char *sg_rebalance_apply(sg_client *c, rd_kafka_topic_partition_list_t *pa
   return err ? rd_kafka_err2str(err) : NULL;
 }
 
-int sg_store(sg_client *c, char **topics, int32_t *parts, int64_t *offs, int n) {
-  rd_kafka_topic_partition_list_t *l = sg_list(topics, parts, offs, n);
+int sg_store(sg_client *c, char **topics, int32_t *parts, int64_t *offs, char **metas, int n) {
+  rd_kafka_topic_partition_list_t *l = sg_list_md(topics, parts, offs, metas, n);
   int err = rd_kafka_offsets_store(c->rk, l);
   rd_kafka_topic_partition_list_destroy(l);
   return err;

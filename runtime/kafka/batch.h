@@ -83,7 +83,7 @@ int sg_header(sg_client *c, size_t i, size_t idx, const char **name, const void 
 // revocation), incrementally under the cooperative protocol; it returns
 // NULL or an error message.
 const char *sg_rebalance_apply(sg_client *c, rd_kafka_topic_partition_list_t *parts, int assign);
-int sg_store(sg_client *c, char **topics, int32_t *parts, int64_t *offs, int n);
+int sg_store(sg_client *c, char **topics, int32_t *parts, int64_t *offs, char **metas, int n);
 int sg_commit(sg_client *c);
 // sg_commit_async starts committing the stored offsets; its result comes
 // from sg_commit_done. It returns an error code only if it cannot start.

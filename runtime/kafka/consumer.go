@@ -333,15 +333,17 @@ func (kc *Consumer) pause(tps []TopicPartition, pause bool) error {
 }
 
 // StoreOffsets records offsets to commit: the next offset to read of each
-// partition (rd_kafka_offsets_store). Offsets of partitions no longer
-// assigned are ignored (librdkafka's _STATE); other errors are returned.
+// partition, with its metadata (rd_kafka_offsets_store; librdkafka
+// commits a stored offset, metadata and all, only when it moved past the
+// committed one). Offsets of partitions no longer assigned are ignored
+// (librdkafka's _STATE); other errors are returned.
 func (kc *Consumer) StoreOffsets(offs []Offset) error {
 	if len(offs) == 0 {
 		return nil
 	}
 	a := offsetArrays(offs)
 	defer a.free()
-	code := C.sg_store(kc.b.c, a.topics, &a.parts[0], &a.offs[0], C.int(len(offs)))
+	code := C.sg_store(kc.b.c, a.topics, &a.parts[0], &a.offs[0], a.metas, C.int(len(offs)))
 	if code != 0 && code != C.SG_ERR_STATE {
 		return fmt.Errorf("storing offsets: %s", errString(code))
 	}
@@ -461,6 +463,12 @@ func (kc *Consumer) Close() error {
 	kc.b.close()
 	return nil
 }
+
+// Position returns the consumer's fetch position of an assigned partition
+// (the offset of the next record it will fetch: rd_kafka_position), or a
+// negative offset while it has none (before its first fetch or offset
+// lookup).
+func (kc *Consumer) Position(tp TopicPartition) int64 { return kc.position(tp.Topic, tp.Partition) }
 
 // position returns the consumer's fetch position of a partition (the
 // offset of the next record it will fetch), or -1 if it has none.

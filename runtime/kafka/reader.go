@@ -143,7 +143,8 @@ func readPartitions(ctx context.Context, cfg Config, parts []PartitionStart, end
 }
 
 // StableCommitted returns group's committed offsets of tps, in their
-// order (-1001, librdkafka's OFFSET_INVALID: the group has none), read by
+// order, with their metadata (offset -1001, librdkafka's OFFSET_INVALID:
+// the group has none), read by
 // a client of its own outside the group. The offsets are stable: no
 // transaction still holds offsets of the group. librdkafka asks for
 // stable offsets under read_committed (OffsetFetch's require_stable,
@@ -155,7 +156,7 @@ func readPartitions(ctx context.Context, cfg Config, parts []PartitionStart, end
 // second; tries repeat until ctx ends (its error) or 30 s pass (the last
 // try's error: librdkafka's, or a partition's). A transaction left open by
 // a dead producer holds it until transaction.timeout.ms aborts it.
-func StableCommitted(ctx context.Context, cfg Config, group string, tps []TopicPartition) ([]int64, error) {
+func StableCommitted(ctx context.Context, cfg Config, group string, tps []TopicPartition) ([]Offset, error) {
 	if len(tps) == 0 {
 		return nil, nil
 	}
@@ -168,11 +169,7 @@ func StableCommitted(ctx context.Context, cfg Config, group string, tps []TopicP
 	for {
 		offs, err := kc.Committed(tps, time.Second)
 		if err == nil {
-			out := make([]int64, len(offs))
-			for i, o := range offs {
-				out[i] = o.Offset
-			}
-			return out, nil
+			return offs, nil
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()

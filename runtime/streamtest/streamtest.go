@@ -69,11 +69,14 @@ type partKey struct {
 	partition int32
 }
 
-// part is one input partition: its stream time and one lane per agent.
+// part is one input partition: its stream time and one lane per agent
+// (the topic's agents, then the timer and cron agents that run on its
+// partitions).
 type part struct {
 	clock  windows.Clock
 	lanes  []*lane.Lane
 	agents []*runtime.Agent // lanes[i] runs agents[i]
+	inputs int              // how many of agents consume the topic
 }
 
 // New returns a driver for app, whose agents must be registered.
@@ -231,7 +234,7 @@ func (d *Driver) lanes(topic string, partition int32) []*lane.Lane {
 		}
 	}
 	if p := d.part(topic, partition); p != nil {
-		return p.lanes
+		return p.lanes[:p.inputs]
 	}
 	return nil
 }
@@ -253,7 +256,12 @@ func (d *Driver) part(topic string, partition int32) *part {
 	if len(agents) == 0 {
 		return nil
 	}
-	p := &part{}
+	p := &part{inputs: len(agents)}
+	for _, ag := range d.app.Agents() {
+		if tm := ag.Desc.Timer; tm != nil && tm.OnPartitions && tm.Topic.Name == topic {
+			agents = append(agents, ag)
+		}
+	}
 	p.clock.AdvanceTo(d.clock.UnixMilli())
 	for _, ag := range agents {
 		l := lane.New(lane.Config{Ctx: context.Background(), App: d.app, Agent: ag,

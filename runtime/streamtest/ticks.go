@@ -2,6 +2,7 @@ package streamtest
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/streamgen/streamgen/runtime"
@@ -9,11 +10,14 @@ import (
 	"github.com/streamgen/streamgen/runtime/internal/windows"
 )
 
-// The driver is the group's leader: its timer and cron agents run on its
-// virtual clock. They start at the driver's first Advance (no tick before
-// it); each later Advance runs every tick the clock passes, in order, one
-// call each, as a live leader does (a leader that is down or paused
-// misses ticks; the driver never is).
+// The driver is the group's leader and owns every partition: its timer
+// and cron agents run on its virtual clock. They start at the driver's
+// first Advance (no tick before it); each later Advance runs every tick
+// the clock passes, in order, one call each, as a live leader does (a
+// leader that is down or paused misses ticks; the driver never is). An
+// agent that runs on each partition of its tables runs each tick once per
+// partition of its TimerTopic, in partition order, in that partition's
+// lane, on its tables.
 
 // leaderTimers is the driver's timer and cron agents: one lane each, and
 // the last tick each ran.
@@ -41,21 +45,41 @@ func (d *Driver) runTicks(before time.Time) error {
 			d.timers.last[ag] = d.clock // the first Advance starts the timers
 			continue
 		}
-		l := d.timerLane(ag)
 		for n := 0; n < maxTicksPerAdvance; n++ {
 			next := ag.Desc.Timer.Next(d.timers.last[ag])
 			if next.IsZero() || next.After(d.clock) {
 				break
 			}
 			d.timers.last[ag] = next
-			l.Process(lane.NewTick(d.app.ID(), ag.Desc.Name, runtime.Tick{Time: next}))
-			l.Produce()
-			if err := d.run(); err != nil {
+			if err := d.tick(ag, next); err != nil {
 				return err
 			}
 		}
 	}
 	return d.err
+}
+
+// tick runs ag's tick at time at (once per partition of its TimerTopic for
+// an agent that runs on each partition) and what its outputs cause.
+func (d *Driver) tick(ag *runtime.Agent, at time.Time) error {
+	topic := d.app.TimerTopic(ag)
+	if !ag.Desc.Timer.OnPartitions {
+		l := d.timerLane(ag)
+		l.Process(lane.NewTick(topic.Name, ag.Desc.Name, runtime.Tick{Time: at}))
+		l.Produce()
+		return d.run()
+	}
+	for i := range d.topics[topic.Name].Partitions {
+		p := d.part(topic.Name, i)
+		l := p.lanes[slices.Index(p.agents, ag)]
+		l.Process(lane.NewTick(topic.Name, ag.Desc.Name, runtime.Tick{Time: at, Partition: i}))
+		l.FlushTables()
+		l.Produce()
+		if err := d.run(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // timerLane returns ag's lane, created at its first tick.

@@ -86,6 +86,9 @@ var examples = []example{
 		func(a *runtime.App) error {
 			return testapp.RegisterVisitsAgents(a, testapp.UnimplementedVisitsAgents{})
 		},
+		func(a *runtime.App) error {
+			return testapp.RegisterTalliesAgents(a, testapp.UnimplementedTalliesAgents{})
+		},
 	}},
 }
 

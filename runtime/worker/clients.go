@@ -53,7 +53,7 @@ func (t *thread) replaceClients(why error, producerToo bool) error {
 	// failed consumer and start them again.
 	t.commit.dropAll()
 	t.commit.revoke(t.running(), true)
-	t.leader, t.tickCommits = nil, 0 // the new consumer rejoins; its results queue is new
+	t.tickCommits, t.tickDirty = 0, nil // the new consumer rejoins; its results queue is new
 	if t.standby != nil {
 		t.standby.revoked(owned)
 	}

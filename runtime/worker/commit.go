@@ -189,6 +189,7 @@ func (c *atLeastOnce) revoke(tps []kafka.TopicPartition, lost bool) { c.drain(tp
 // stop drains every partition and commits what is done, then the thread
 // leaves the group.
 func (c *atLeastOnce) stop() {
+	leaving := c.t.leavingTickers(c.t.running())
 	c.drain(c.t.running(), true)
 	start := time.Now()
 	err := c.t.consumer.Commit()
@@ -196,6 +197,7 @@ func (c *atLeastOnce) stop() {
 		c.t.log.Warn("final commit failed", "error", err)
 	}
 	c.t.w.hooks.onCommit(Commit{Thread: c.t.id, Took: time.Since(start), Err: err})
+	c.t.handOver(leaving)
 }
 
 func (c *atLeastOnce) checkpoint(ts *lane.Table) int64 { return ts.AckedNext.Load() }
@@ -261,7 +263,12 @@ func (c *atLeastOnce) advance(p *partition, offs []kafka.Offset) []kafka.Offset 
 	for _, s := range p.srcs {
 		if k := c.trackers[s.tp]; k != nil {
 			if next, ok := k.advance(); ok {
-				offs = append(offs, kafka.Offset{TopicPartition: s.tp, Offset: next})
+				// A partition with timer agents: the offset carries the
+				// last ticks done (ticks.go).
+				offs = append(offs, kafka.Offset{TopicPartition: s.tp, Offset: next, Metadata: c.t.storedTicks(p, s.tp)})
+				if p.ticks != nil && p.ticks.tp == s.tp {
+					p.ticks.base = next
+				}
 			}
 		}
 	}

@@ -21,9 +21,11 @@ import (
 type partition struct {
 	tp     kafka.TopicPartition // the input partition
 	srcs   []*source            // tp first, then the repartition topics' partitions
-	agents []*runtime.Agent
-	lanes  [][]*laneRunner // per agent, per concurrency slot
-	wg     sync.WaitGroup  // the running lanes
+	agents []*runtime.Agent     // the topic's agents, then timer and cron agents (ticks.go)
+	inputs int                  // how many of agents consume the partition's records
+	ticks  *ticker              // the timer and cron agents' ticks; nil without such agents
+	lanes  [][]*laneRunner      // per agent, per concurrency slot
+	wg     sync.WaitGroup       // the running lanes
 
 	tables [][]*lane.Table // per agent, per agent table
 	stores []*lane.Table   // each once
@@ -54,7 +56,12 @@ type source struct {
 // and partition tp.Partition of each agent's repartition topic when the
 // agent repartitions misplaced records.
 func newPartition(tp kafka.TopicPartition, agents []*runtime.Agent) *partition {
-	p := &partition{tp: tp, agents: agents, srcs: []*source{{tp: tp, agent: -1, next: -1}}}
+	p := &partition{tp: tp, agents: agents, srcs: []*source{{tp: tp, agent: -1, next: -1}}, ticks: newTicker(tp, agents)}
+	for _, ag := range agents {
+		if ag.Desc.Timer == nil {
+			p.inputs++
+		}
+	}
 	for i, ag := range agents {
 		if repartitions(ag) {
 			p.srcs = append(p.srcs, &source{tp: kafka.TopicPartition{Topic: ag.Desc.Repartition.Name, Partition: tp.Partition}, agent: i, next: -1})

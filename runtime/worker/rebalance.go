@@ -68,9 +68,10 @@ func (t *thread) Revoked(tps []kafka.TopicPartition, lost bool) {
 		t.log.Info("partitions revoked", "partitions", fmt.Sprint(tps), "lost", lost)
 	}
 	t.stopRestores(tps)
+	leaving := t.leavingTickers(tps)
 	t.commit.revoke(tps, lost)
 	if !lost {
-		t.handOver(tps)
+		t.handOver(leaving)
 	}
 	t.unlead(tps)
 	if t.standby != nil {

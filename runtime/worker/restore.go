@@ -42,11 +42,12 @@ type restoreJob struct {
 	stores    []*lane.Table
 	cancel    context.CancelFunc
 	done      chan error
-	attempt   int                            // failed attempts before this one
-	committed map[kafka.TopicPartition]int64 // the sources' committed offsets, once done
-	ready     bool                           // done without error, waiting to seek (done was received)
-	readyAt   time.Time                      // when it became ready
-	warned    bool                           // the clients' replacement was asked for
+	attempt   int                             // failed attempts before this one
+	committed map[kafka.TopicPartition]int64  // the sources' committed offsets, once done
+	metadata  map[kafka.TopicPartition]string // and their metadata (the last ticks done: ticks.go)
+	ready     bool                            // done without error, waiting to seek (done was received)
+	readyAt   time.Time                       // when it became ready
+	warned    bool                            // the clients' replacement was asked for
 }
 
 func (t *thread) startRestore(ps []*partition, stores []*lane.Table) { t.restoreAttempt(ps, stores, 0) }
@@ -68,12 +69,12 @@ func (t *thread) restoreAttempt(ps []*partition, stores []*lane.Table, attempt i
 			return
 		case <-time.After(pause):
 		}
-		committed, err := r.committed(ctx, ps)
+		committed, metadata, err := r.committed(ctx, ps)
 		if err == nil {
 			err = ctx.Err() // cancelled meanwhile: leave the stores alone
 		}
 		if err == nil {
-			j.committed = committed
+			j.committed, j.metadata = committed, metadata
 			err = r.restoreStores(ctx, stores)
 		}
 		j.done <- err
@@ -81,20 +82,21 @@ func (t *thread) restoreAttempt(ps []*partition, stores []*lane.Table, attempt i
 }
 
 // committed returns the stable committed offsets of the partitions'
-// sources (absent: the group has none).
-func (r *restorer) committed(ctx context.Context, ps []*partition) (map[kafka.TopicPartition]int64, error) {
+// sources (absent: the group has none), and their metadata.
+func (r *restorer) committed(ctx context.Context, ps []*partition) (map[kafka.TopicPartition]int64, map[kafka.TopicPartition]string, error) {
 	tps := sourcesOf(ps)
 	offs, err := kafka.StableCommitted(ctx, r.kcfg, r.w.app.ID(), tps)
 	if err != nil {
-		return nil, fmt.Errorf("reading the committed offsets: %w", err)
+		return nil, nil, fmt.Errorf("reading the committed offsets: %w", err)
 	}
-	out := make(map[kafka.TopicPartition]int64, len(tps))
+	out, md := make(map[kafka.TopicPartition]int64, len(tps)), make(map[kafka.TopicPartition]string, len(tps))
 	for i, tp := range tps {
-		if offs[i] >= 0 {
-			out[tp] = offs[i]
+		if offs[i].Offset >= 0 {
+			out[tp] = offs[i].Offset
 		}
+		md[tp] = offs[i].Metadata
 	}
-	return out, nil
+	return out, md, nil
 }
 
 // finishRestores starts the partitions whose job is done: it seeks them
@@ -199,6 +201,13 @@ func (t *thread) restored(j *restoreJob, err error) {
 			if off, ok := j.committed[s.tp]; ok {
 				s.next = off
 			}
+		}
+		if k := p.ticks; k != nil {
+			off, ok := j.committed[p.tp]
+			if !ok {
+				off = -1
+			}
+			k.load(j.metadata[p.tp], off, time.Now())
 		}
 		t.start(p)
 	}

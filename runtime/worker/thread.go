@@ -31,12 +31,13 @@ type thread struct {
 	parts     map[kafka.TopicPartition]*partition  // running; touched only by the poll goroutine
 	restoring map[kafka.TopicPartition]*restoreJob // assigned, paused, restoring
 	stores    *storeSet
-	standby   *standbys   // nil without standby replicas
-	leader    *leadership // set while the thread owns the leader topic's partition (leader.go)
+	standby   *standbys // nil without standby replicas
 	// tickCommits counts the consumer's explicit commits of the last
-	// ticks in flight (at least once, leader.go): their results come in
-	// order on the consumer's queue, whatever leadership started them.
+	// ticks in flight (at least once, ticks.go): their results come in
+	// order on the consumer's queue; tickDirty are the tickers of the
+	// last one, dirty again if it fails.
 	tickCommits int
+	tickDirty   []*ticker
 
 	stopping   atomic.Bool // the thread stops: lanes skip queued records
 	inCallback bool        // in Poll, where rebalance callbacks run
@@ -207,7 +208,7 @@ func (t *thread) dispatch(rec *runtime.Record) {
 		return // already handed over, or before the committed offset after a rewind
 	}
 	src.next = rec.Offset + 1
-	lanes := p.lanes
+	lanes := p.lanes[:p.inputs] // not the timer agents'
 	if src.agent >= 0 {
 		lanes = p.lanes[src.agent : src.agent+1]
 	}

@@ -23,7 +23,9 @@ type topology struct {
 	writers     map[string]int // per (non-global) table: how many agents write it
 	// leader is the app's leader topic, "" when no agent runs on the
 	// leader: consumed (it holds no records) so that the group elects its
-	// owner (leader.go); byTopic lists the timer and cron agents under it.
+	// owner (leader.go); byTopic lists the timer and cron agents under it,
+	// and those that run on each partition under their TimerTopic, after
+	// the topic's own agents.
 	leader string
 	// coAssign describes the tables written from more than one topic,
 	// whose partitions must be co-assigned.
@@ -63,10 +65,13 @@ func newTopology(app *runtime.App) *topology {
 	if lt := app.LeaderTopic(); lt != nil {
 		t.leader = lt.Name
 		t.inputs = append(t.inputs, lt.Name)
-		for _, ag := range app.Agents() {
-			if ag.Desc.Timer != nil {
-				t.byTopic[lt.Name] = append(t.byTopic[lt.Name], ag)
-			}
+	}
+	// Timer and cron agents come after a topic's agents: the leader's
+	// under the leader topic, those that run on each partition of their
+	// tables under the topic whose partitions they run in (ticks.go).
+	for _, ag := range app.Agents() {
+		if tt := app.TimerTopic(ag); tt != nil {
+			t.byTopic[tt.Name] = append(t.byTopic[tt.Name], ag)
 		}
 	}
 	for _, ag := range app.Agents() {

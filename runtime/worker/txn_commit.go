@@ -61,17 +61,18 @@ func (c *exactlyOnce) commitTxn(beforeRelease func(), gone map[kafka.TopicPartit
 }
 
 // offsets returns the offset after the last record handed out of every
-// running partition's source that moved since its last commit.
+// running partition's source that moved since its last commit, and of
+// partitions whose ticks moved (tickOffset).
 func (c *exactlyOnce) offsets() []kafka.Offset {
 	var offs []kafka.Offset
 	for _, p := range c.t.parts {
 		for _, s := range p.srcs {
-			if s.next > c.committedOf(s.tp) {
-				offs = append(offs, kafka.Offset{TopicPartition: s.tp, Offset: s.next})
+			if off, ok := tickOffset(p, s.tp, s.next, c.committedOf(s.tp)); ok {
+				offs = append(offs, off)
 			}
 		}
 	}
-	return append(offs, c.t.leaderOffsets()...)
+	return offs
 }
 
 // uncommittable returns why the open transaction may not commit: a
@@ -131,8 +132,8 @@ func (c *exactlyOnce) committedWrites(b *barrier, acked map[*lane.Table]int64) {
 		}
 		c.committedStream[p.tp] = p.clock.Now()
 	}
-	if t.leader != nil {
-		t.leader.ticksCommitted()
+	for _, k := range t.tickers() {
+		k.ticksCommitted()
 	}
 	c.dirty.Store(false)
 }

@@ -46,8 +46,10 @@ func (c *exactlyOnce) recoverTxn(b *barrier, cause error, gone map[kafka.TopicPa
 	c.produceErr = nil
 	c.produceMu.Unlock()
 	c.dirty.Store(false)
-	if t.leader != nil {
-		t.leader.ticksAborted()
+	for _, p := range old {
+		if p.ticks != nil {
+			p.ticks.ticksAborted()
+		}
 	}
 	c.restartProducer(fatal, cause)
 	for _, p := range old {

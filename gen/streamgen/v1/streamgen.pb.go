@@ -517,6 +517,11 @@ const (
 	RunOn_RUN_ON_UNSPECIFIED RunOn = 0
 	// RUN_ON_LEADER runs each tick once per app, on the group's leader.
 	RunOn_RUN_ON_LEADER RunOn = 1
+	// RUN_ON_PARTITIONS runs each tick once per partition of the agent's
+	// tables, on the worker that owns the partition, where the handler reads
+	// and writes that partition's tables by key (and scans them): see
+	// "Timers and crons".
+	RunOn_RUN_ON_PARTITIONS RunOn = 2
 )
 
 // Enum value maps for RunOn.
@@ -524,10 +529,12 @@ var (
 	RunOn_name = map[int32]string{
 		0: "RUN_ON_UNSPECIFIED",
 		1: "RUN_ON_LEADER",
+		2: "RUN_ON_PARTITIONS",
 	}
 	RunOn_value = map[string]int32{
 		"RUN_ON_UNSPECIFIED": 0,
 		"RUN_ON_LEADER":      1,
+		"RUN_ON_PARTITIONS":  2,
 	}
 )
 
@@ -1799,10 +1806,11 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\aOnError\x12\x18\n" +
 	"\x14ON_ERROR_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14ON_ERROR_DEAD_LETTER\x10\x01\x12\x11\n" +
-	"\rON_ERROR_STOP\x10\x02*2\n" +
+	"\rON_ERROR_STOP\x10\x02*I\n" +
 	"\x05RunOn\x12\x16\n" +
 	"\x12RUN_ON_UNSPECIFIED\x10\x00\x12\x11\n" +
-	"\rRUN_ON_LEADER\x10\x01*]\n" +
+	"\rRUN_ON_LEADER\x10\x01\x12\x15\n" +
+	"\x11RUN_ON_PARTITIONS\x10\x02*]\n" +
 	"\vMissedTicks\x12\x1c\n" +
 	"\x18MISSED_TICKS_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15MISSED_TICKS_RUN_ONCE\x10\x01\x12\x15\n" +

@@ -2,7 +2,9 @@ package lane
 
 import (
 	"bytes"
+	"fmt"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/streamgen/streamgen/runtime/state"
@@ -159,6 +161,25 @@ func (v *view) Get(i int, key []byte) ([]byte, bool, error) {
 		c.entries[string(key)] = &entry{v: val, ok: ok}
 	}
 	return val, ok, err
+}
+
+// Scan implements runtime.State: the store's keys with prefix, in key
+// order, with the cache's entries laid over them (every entry is the
+// table's value as the lane sees it: read from the store, or written and
+// not yet in the store). For a shared table the caller holds its lock.
+// A global table is not scanned (handlers read it by key).
+func (v *view) Scan(i int, prefix []byte, fn func(key, value []byte) error) error {
+	t := v.tables[i]
+	if t.Global != nil || t.Store == nil {
+		return fmt.Errorf("table %q is not scanned here: read it by key", t.Desc.Name)
+	}
+	var over []state.KV
+	for k, e := range v.caches[i].entries {
+		if strings.HasPrefix(k, string(prefix)) {
+			over = append(over, state.KV{Key: []byte(k), Value: e.v, Delete: !e.ok})
+		}
+	}
+	return state.Overlay(func(fn func(k, v []byte) error) error { return state.ScanPrefix(t.Store, prefix, fn) }, over, fn)
 }
 
 // write records a write of key (a nil value deletes it) and returns its

@@ -93,12 +93,13 @@ type Reader interface {
 	Get(key []byte) ([]byte, bool, error)
 }
 
-// Writers counts the agents that write each (non-global) table of app:
-// a table with more than one has one Cache all their lanes share.
+// Writers counts the agents that write each (non-global) table of app,
+// timers that run on each partition of their tables included: a table
+// with more than one has one Cache all their lanes share.
 func Writers(app *runtime.App) map[string]int {
 	n := map[string]int{}
 	for _, ag := range app.Agents() {
-		if ag.Desc.Input == nil {
+		if ag.Desc.Input == nil && (ag.Desc.Timer == nil || !ag.Desc.Timer.OnPartitions) {
 			continue
 		}
 		for _, td := range ag.Desc.Tables {

@@ -809,6 +809,177 @@ func (x *Visit) GetEndMs() int64 {
 	return 0
 }
 
+// Hit is one hit of a key: the Tallies app's input.
+type Hit struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Hit) Reset() {
+	*x = Hit{}
+	mi := &file_testapp_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Hit) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Hit) ProtoMessage() {}
+
+func (x *Hit) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Hit.ProtoReflect.Descriptor instead.
+func (*Hit) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *Hit) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+// HitCount is a key's hits since the last drain: the value of table
+// "tallies".
+type HitCount struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	N             int64                  `protobuf:"varint,1,opt,name=n,proto3" json:"n,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HitCount) Reset() {
+	*x = HitCount{}
+	mi := &file_testapp_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HitCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HitCount) ProtoMessage() {}
+
+func (x *HitCount) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HitCount.ProtoReflect.Descriptor instead.
+func (*HitCount) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *HitCount) GetN() int64 {
+	if x != nil {
+		return x.N
+	}
+	return 0
+}
+
+// Drained is what one tick of Drain took out of one partition of table
+// "tallies".
+type Drained struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Partition int32                  `protobuf:"varint,1,opt,name=partition,proto3" json:"partition,omitempty"`
+	TickMs    int64                  `protobuf:"varint,2,opt,name=tick_ms,json=tickMs,proto3" json:"tick_ms,omitempty"`
+	// hits is the sum of the tallies drained; keys how many there were.
+	Hits int64 `protobuf:"varint,3,opt,name=hits,proto3" json:"hits,omitempty"`
+	Keys int32 `protobuf:"varint,4,opt,name=keys,proto3" json:"keys,omitempty"`
+	// missed is how many earlier ticks this one stands for.
+	Missed        int32 `protobuf:"varint,5,opt,name=missed,proto3" json:"missed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Drained) Reset() {
+	*x = Drained{}
+	mi := &file_testapp_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Drained) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Drained) ProtoMessage() {}
+
+func (x *Drained) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Drained.ProtoReflect.Descriptor instead.
+func (*Drained) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *Drained) GetPartition() int32 {
+	if x != nil {
+		return x.Partition
+	}
+	return 0
+}
+
+func (x *Drained) GetTickMs() int64 {
+	if x != nil {
+		return x.TickMs
+	}
+	return 0
+}
+
+func (x *Drained) GetHits() int64 {
+	if x != nil {
+		return x.Hits
+	}
+	return 0
+}
+
+func (x *Drained) GetKeys() int32 {
+	if x != nil {
+		return x.Keys
+	}
+	return 0
+}
+
+func (x *Drained) GetMissed() int32 {
+	if x != nil {
+		return x.Missed
+	}
+	return 0
+}
+
 var File_testapp_proto protoreflect.FileDescriptor
 
 const file_testapp_proto_rawDesc = "" +
@@ -895,7 +1066,19 @@ const file_testapp_proto_rawDesc = "" +
 	"\bstart_ms\x18\x05 \x01(\x03R\astartMs\x12\x15\n" +
 	"\x06end_ms\x18\x06 \x01(\x03R\x05endMs:\x1a\xb2\xa2\x19\x16\n" +
 	"\x06visits\x10\x04\"\n" +
-	"account_id2\x83\x01\n" +
+	"account_id\"*\n" +
+	"\x03Hit\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key:\x11\xb2\xa2\x19\r\n" +
+	"\x04hits\x10\x04\"\x03key\"\x18\n" +
+	"\bHitCount\x12\f\n" +
+	"\x01n\x18\x01 \x01(\x03R\x01n\"\x91\x01\n" +
+	"\aDrained\x12\x1c\n" +
+	"\tpartition\x18\x01 \x01(\x05R\tpartition\x12\x17\n" +
+	"\atick_ms\x18\x02 \x01(\x03R\x06tickMs\x12\x12\n" +
+	"\x04hits\x18\x03 \x01(\x03R\x04hits\x12\x12\n" +
+	"\x04keys\x18\x04 \x01(\x05R\x04keys\x12\x16\n" +
+	"\x06missed\x18\x05 \x01(\x05R\x06missed:\x0f\xb2\xa2\x19\v\n" +
+	"\adrained\x10\x012\x83\x01\n" +
 	"\bCheckout\x12g\n" +
 	"\x05Check\x12\x1b.streamgen.testapp.v1.Order\x1a\x1d.streamgen.testapp.v1.Receipt\"\"\xb2\xa2\x19\x1e\n" +
 	"\x1astreamgen.testapp.v1.Alert\x10\x04\x1a\x0e\xb2\xa2\x19\n" +
@@ -951,7 +1134,13 @@ const file_testapp_proto_rawDesc = "" +
 	"\x06visits\x12?\n" +
 	"\bsessions\x12\x1astreamgen.testapp.v1.Visit\x1a\n" +
 	"account_id2\v2\t\n" +
-	"\x03\b\xac\x02\x12\x02\b<BAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
+	"\x03\b\xac\x02\x12\x02\b<2\xe9\x01\n" +
+	"\aTallies\x12I\n" +
+	"\x05Count\x12\x19.streamgen.testapp.v1.Hit\x1a\x16.google.protobuf.Empty\"\r\xb2\xa2\x19\t*\atallies\x12U\n" +
+	"\x05Drain\x12\x16.google.protobuf.Empty\x1a\x1d.streamgen.testapp.v1.Drained\"\x15\xb2\xa2\x19\x11*\atalliesb\x04\n" +
+	"\x02\b\x01p\x02\x1a<\xb2\xa2\x198\n" +
+	"\atallies\x12-\n" +
+	"\atallies\x12\x1dstreamgen.testapp.v1.HitCount\x1a\x03keyBAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
 
 var (
 	file_testapp_proto_rawDescOnce sync.Once
@@ -965,7 +1154,7 @@ func file_testapp_proto_rawDescGZIP() []byte {
 	return file_testapp_proto_rawDescData
 }
 
-var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_testapp_proto_goTypes = []any{
 	(*Order)(nil),         // 0: streamgen.testapp.v1.Order
 	(*Receipt)(nil),       // 1: streamgen.testapp.v1.Receipt
@@ -980,7 +1169,10 @@ var file_testapp_proto_goTypes = []any{
 	(*Beat)(nil),          // 10: streamgen.testapp.v1.Beat
 	(*CountryTotal)(nil),  // 11: streamgen.testapp.v1.CountryTotal
 	(*Visit)(nil),         // 12: streamgen.testapp.v1.Visit
-	(*emptypb.Empty)(nil), // 13: google.protobuf.Empty
+	(*Hit)(nil),           // 13: streamgen.testapp.v1.Hit
+	(*HitCount)(nil),      // 14: streamgen.testapp.v1.HitCount
+	(*Drained)(nil),       // 15: streamgen.testapp.v1.Drained
+	(*emptypb.Empty)(nil), // 16: google.protobuf.Empty
 }
 var file_testapp_proto_depIdxs = []int32{
 	0,  // 0: streamgen.testapp.v1.Shipment.orders:type_name -> streamgen.testapp.v1.Order
@@ -992,26 +1184,30 @@ var file_testapp_proto_depIdxs = []int32{
 	6,  // 6: streamgen.testapp.v1.Shop.Return:input_type -> streamgen.testapp.v1.Refund
 	7,  // 7: streamgen.testapp.v1.Notes.Append:input_type -> streamgen.testapp.v1.Entry
 	0,  // 8: streamgen.testapp.v1.Sink.Ship:input_type -> streamgen.testapp.v1.Order
-	13, // 9: streamgen.testapp.v1.Clock.Second:input_type -> google.protobuf.Empty
-	13, // 10: streamgen.testapp.v1.Clock.Hourly:input_type -> google.protobuf.Empty
+	16, // 9: streamgen.testapp.v1.Clock.Second:input_type -> google.protobuf.Empty
+	16, // 10: streamgen.testapp.v1.Clock.Hourly:input_type -> google.protobuf.Empty
 	0,  // 11: streamgen.testapp.v1.Revenue.Sum:input_type -> streamgen.testapp.v1.Order
 	0,  // 12: streamgen.testapp.v1.Visits.Count:input_type -> streamgen.testapp.v1.Order
 	12, // 13: streamgen.testapp.v1.Visits.Closed:input_type -> streamgen.testapp.v1.Visit
-	1,  // 14: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
-	13, // 15: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
-	5,  // 16: streamgen.testapp.v1.Ledger.MinuteClosed:output_type -> streamgen.testapp.v1.MinuteTotal
-	3,  // 17: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
-	3,  // 18: streamgen.testapp.v1.Shop.Buy:output_type -> streamgen.testapp.v1.Tally
-	3,  // 19: streamgen.testapp.v1.Shop.Return:output_type -> streamgen.testapp.v1.Tally
-	8,  // 20: streamgen.testapp.v1.Notes.Append:output_type -> streamgen.testapp.v1.Journal
-	9,  // 21: streamgen.testapp.v1.Sink.Ship:output_type -> streamgen.testapp.v1.Shipment
-	10, // 22: streamgen.testapp.v1.Clock.Second:output_type -> streamgen.testapp.v1.Beat
-	10, // 23: streamgen.testapp.v1.Clock.Hourly:output_type -> streamgen.testapp.v1.Beat
-	11, // 24: streamgen.testapp.v1.Revenue.Sum:output_type -> streamgen.testapp.v1.CountryTotal
-	12, // 25: streamgen.testapp.v1.Visits.Count:output_type -> streamgen.testapp.v1.Visit
-	12, // 26: streamgen.testapp.v1.Visits.Closed:output_type -> streamgen.testapp.v1.Visit
-	14, // [14:27] is the sub-list for method output_type
-	1,  // [1:14] is the sub-list for method input_type
+	13, // 14: streamgen.testapp.v1.Tallies.Count:input_type -> streamgen.testapp.v1.Hit
+	16, // 15: streamgen.testapp.v1.Tallies.Drain:input_type -> google.protobuf.Empty
+	1,  // 16: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
+	16, // 17: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
+	5,  // 18: streamgen.testapp.v1.Ledger.MinuteClosed:output_type -> streamgen.testapp.v1.MinuteTotal
+	3,  // 19: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
+	3,  // 20: streamgen.testapp.v1.Shop.Buy:output_type -> streamgen.testapp.v1.Tally
+	3,  // 21: streamgen.testapp.v1.Shop.Return:output_type -> streamgen.testapp.v1.Tally
+	8,  // 22: streamgen.testapp.v1.Notes.Append:output_type -> streamgen.testapp.v1.Journal
+	9,  // 23: streamgen.testapp.v1.Sink.Ship:output_type -> streamgen.testapp.v1.Shipment
+	10, // 24: streamgen.testapp.v1.Clock.Second:output_type -> streamgen.testapp.v1.Beat
+	10, // 25: streamgen.testapp.v1.Clock.Hourly:output_type -> streamgen.testapp.v1.Beat
+	11, // 26: streamgen.testapp.v1.Revenue.Sum:output_type -> streamgen.testapp.v1.CountryTotal
+	12, // 27: streamgen.testapp.v1.Visits.Count:output_type -> streamgen.testapp.v1.Visit
+	12, // 28: streamgen.testapp.v1.Visits.Closed:output_type -> streamgen.testapp.v1.Visit
+	16, // 29: streamgen.testapp.v1.Tallies.Count:output_type -> google.protobuf.Empty
+	15, // 30: streamgen.testapp.v1.Tallies.Drain:output_type -> streamgen.testapp.v1.Drained
+	16, // [16:31] is the sub-list for method output_type
+	1,  // [1:16] is the sub-list for method input_type
 	1,  // [1:1] is the sub-list for extension type_name
 	1,  // [1:1] is the sub-list for extension extendee
 	0,  // [0:1] is the sub-list for field type_name
@@ -1028,9 +1224,9 @@ func file_testapp_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_testapp_proto_rawDesc), len(file_testapp_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   16,
 			NumExtensions: 0,
-			NumServices:   9,
+			NumServices:   10,
 		},
 		GoTypes:           file_testapp_proto_goTypes,
 		DependencyIndexes: file_testapp_proto_depIdxs,

@@ -45,6 +45,10 @@ const (
 	CountryTotalTopicName = "country-totals"
 	// VisitTopicName is the topic of Visit messages.
 	VisitTopicName = "visits"
+	// HitTopicName is the topic of Hit messages.
+	HitTopicName = "hits"
+	// DrainedTopicName is the topic of Drained messages.
+	DrainedTopicName = "drained"
 )
 
 func _Order_Key(m proto.Message) []byte {
@@ -276,6 +280,38 @@ var _Visit_TopicDesc = runtime.TopicDesc{
 // VisitTopic is a typed handle on topic "visits", which holds Visit messages (proto codec, 4
 // partitions, keyed by account_id). Send to it from outside an agent with its Send method.
 var VisitTopic = runtime.NewTopic[*Visit](&_Visit_TopicDesc)
+
+func _Hit_Key(m proto.Message) []byte {
+	return []byte(m.(*Hit).GetKey())
+}
+
+var _Hit_TopicDesc = runtime.TopicDesc{
+	Name:              HitTopicName,
+	Partitions:        4,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecProto,
+	MessageName:       "streamgen.testapp.v1.Hit",
+	New:               func() proto.Message { return new(Hit) },
+	Key:               _Hit_Key,
+}
+
+// HitTopic is a typed handle on topic "hits", which holds Hit messages (proto codec, 4 partitions,
+// keyed by key). Send to it from outside an agent with its Send method.
+var HitTopic = runtime.NewTopic[*Hit](&_Hit_TopicDesc)
+
+var _Drained_TopicDesc = runtime.TopicDesc{
+	Name:              DrainedTopicName,
+	Partitions:        1,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecProto,
+	MessageName:       "streamgen.testapp.v1.Drained",
+	New:               func() proto.Message { return new(Drained) },
+}
+
+// DrainedTopic is a typed handle on topic "drained", which holds Drained messages (proto codec, 1
+// partitions, keeping the input record's key). Send to it from outside an agent with its Send
+// method.
+var DrainedTopic = runtime.NewTopic[*Drained](&_Drained_TopicDesc)
 
 // CheckoutAppID is the app id of service streamgen.testapp.v1.Checkout: its consumer group.
 const CheckoutAppID = "checkout"
@@ -2043,4 +2079,307 @@ var _Visits_AppDesc = runtime.AppDesc{
 // app with package worker, or test it with package streamtest.
 func RegisterVisitsAgents(app *runtime.App, impl VisitsAgents) error {
 	return app.Register(&_Visits_AppDesc, impl)
+}
+
+// TalliesAppID is the app id of service streamgen.testapp.v1.Tallies: its consumer group.
+const TalliesAppID = "tallies"
+
+// Dead-letter topics of the Tallies app's agents.
+const (
+	// TalliesCountDeadLetterTopicName is where agent Count writes records it cannot process.
+	TalliesCountDeadLetterTopicName = "tallies-count-dlq"
+	// TalliesDrainDeadLetterTopicName is where agent Drain writes records it cannot process.
+	TalliesDrainDeadLetterTopicName = "tallies-drain-dlq"
+)
+
+// Repartition topics of the Tallies app's agents with tables.
+const (
+	// TalliesCountRepartitionTopicName carries agent Count's input records whose key is in the
+	// wrong partition to the partition it belongs to.
+	TalliesCountRepartitionTopicName = "tallies-count-repartition"
+)
+
+// Tables of the Tallies app, and their changelog topics.
+const (
+	// TalliesTalliesTableName is the name of table "tallies".
+	TalliesTalliesTableName = "tallies"
+	// TalliesTalliesChangelogTopicName is the compacted changelog topic of table "tallies".
+	TalliesTalliesChangelogTopicName = "tallies-tallies-changelog"
+)
+
+var _Tallies_Tallies_TableDesc = runtime.TableDesc{
+	Name: TalliesTalliesTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              TalliesTalliesChangelogTopicName,
+		Partitions:        4,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    HitTopic.Desc(),
+	},
+	New:          func() proto.Message { return new(HitCount) },
+	KeyFromField: true,
+}
+
+// TalliesTalliesTable is typed access to table "tallies" for the key of the record being handled.
+// Writes take effect, in the store and the changelog, only if the handler returns nil.
+type TalliesTalliesTable interface {
+	// Get returns the key's value, or the table's default if it has none.
+	Get(ctx context.Context) (*HitCount, error)
+	// Put sets the key's value.
+	Put(ctx context.Context, v *HitCount) error
+	// Delete removes the key.
+	Delete(ctx context.Context) error
+	// Update gets the key's value, lets fn change it, and puts it back.
+	Update(ctx context.Context, fn func(v *HitCount) error) error
+}
+
+type _TalliesTalliesTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _TalliesTalliesTable) Get(ctx context.Context) (*HitCount, error) {
+	m, err := x.e.TableGet(ctx, x.i)
+	if err != nil {
+		return nil, err
+	}
+	return m.(*HitCount), nil
+}
+
+func (x _TalliesTalliesTable) Put(ctx context.Context, v *HitCount) error {
+	return x.e.TablePut(ctx, x.i, v)
+}
+
+func (x _TalliesTalliesTable) Delete(ctx context.Context) error {
+	return x.e.TableDelete(ctx, x.i)
+}
+
+func (x _TalliesTalliesTable) Update(ctx context.Context, fn func(v *HitCount) error) error {
+	v, err := x.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if err := fn(v); err != nil {
+		return err
+	}
+	return x.Put(ctx, v)
+}
+
+// TalliesTalliesTableByKey is typed access to table "tallies" in a tick of a timer or cron agent
+// that runs on each of its partitions: the keys of the tick's partition, read and written by key,
+// and scanned. Keys are the table's key bytes as a string (a number's decimal digits, as the tables
+// client takes them). Writes take effect, in the store and the changelog, only if the handler
+// returns nil.
+type TalliesTalliesTableByKey interface {
+	// Get returns the value of key, or the table's default, and whether the key has a value.
+	Get(ctx context.Context, key string) (*HitCount, bool, error)
+	// Put sets the value of key.
+	Put(ctx context.Context, key string, v *HitCount) error
+	// Delete removes key.
+	Delete(ctx context.Context, key string) error
+	// Scan calls fn with each key of the partition that begins with prefix ("" for all) and its
+	// value, in key order; this call's own writes are seen, and writes made from fn are not seen by
+	// the scan under way. An error from fn ends the scan and is returned.
+	Scan(ctx context.Context, prefix string, fn func(key string, v *HitCount) error) error
+}
+
+type _TalliesTalliesTableByKey struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _TalliesTalliesTableByKey) Get(ctx context.Context, key string) (*HitCount, bool, error) {
+	m, ok, err := x.e.TableLookup(ctx, x.i, []byte(key))
+	if err != nil {
+		return nil, false, err
+	}
+	return m.(*HitCount), ok, nil
+}
+
+func (x _TalliesTalliesTableByKey) Put(ctx context.Context, key string, v *HitCount) error {
+	return x.e.TablePutKey(ctx, x.i, []byte(key), v)
+}
+
+func (x _TalliesTalliesTableByKey) Delete(ctx context.Context, key string) error {
+	return x.e.TableDeleteKey(ctx, x.i, []byte(key))
+}
+
+func (x _TalliesTalliesTableByKey) Scan(ctx context.Context, prefix string, fn func(key string, v *HitCount) error) error {
+	return x.e.TableScan(ctx, x.i, []byte(prefix), func(k []byte, m proto.Message) error {
+		return fn(string(k), m.(*HitCount))
+	})
+}
+
+// TalliesTablesClient reads the tables of app "tallies" over HTTP, from outside the app: one method
+// per table and read. It calls package tableclient, which links neither librdkafka nor Prometheus.
+//
+// Its base URL is the HTTP address of any worker of the app, the one the worker serves on (its
+// --http-addr), e.g. http://10.0.0.7:6066; the worker forwards reads of keys it does not own. It is
+// safe for concurrent use.
+type TalliesTablesClient struct {
+	c *tableclient.Client
+}
+
+// NewTalliesTablesClient returns a client of the tables of app "tallies" served by the worker at
+// baseURL. The options (tableclient.WithStandby, WithRetry, WithHTTPClient) apply to every call;
+// each method takes more.
+func NewTalliesTablesClient(baseURL string, opts ...tableclient.Option) *TalliesTablesClient {
+	return &TalliesTablesClient{c: tableclient.New(baseURL, opts...)}
+}
+
+// GetTallies reads key in table "tallies" from its partition's owner (or a standby, with
+// tableclient.WithStandby): its value, or the table's default when it has none, and whether it has
+// one.
+func (x *TalliesTablesClient) GetTallies(ctx context.Context, key string, opts ...tableclient.Option) (*HitCount, bool, error) {
+	return tableclient.Get(ctx, x.c, TalliesTalliesTableName, key, func() *HitCount { return new(HitCount) }, opts...)
+}
+
+// ScanTallies reads one page of the keys of table "tallies" that start with prefix (all keys for
+// ""), in partition order, keys in byte order within a partition. pageToken is "" for the first
+// page, then the previous page's next; next is "" after the last page. limit caps the page: 0 for
+// the server's default (100), at most 1000.
+func (x *TalliesTablesClient) ScanTallies(ctx context.Context, prefix, pageToken string, limit int, opts ...tableclient.Option) (entries []tableclient.Entry[*HitCount], next string, err error) {
+	return tableclient.Scan(ctx, x.c, TalliesTalliesTableName, prefix, pageToken, limit, func() *HitCount { return new(HitCount) }, opts...)
+}
+
+// AllTallies iterates over the keys of table "tallies" that start with prefix, as ScanTallies reads
+// them, page after page. An error ends the iteration.
+func (x *TalliesTablesClient) AllTallies(ctx context.Context, prefix string, opts ...tableclient.Option) iter.Seq2[tableclient.Entry[*HitCount], error] {
+	return tableclient.All(ctx, x.c, TalliesTalliesTableName, prefix, func() *HitCount { return new(HitCount) }, opts...)
+}
+
+// Tallies counts hits per key, and every second drains each partition's
+// tallies into a report: every hit is reported once, in the drain of the
+// tick after it.
+//
+// TalliesAgents is implemented by the agents of app "tallies".
+// Embed UnimplementedTalliesAgents in implementations for forward compatibility.
+type TalliesAgents interface {
+	// Count adds a hit to its key's tally.
+	Count(ctx context.Context, in *Hit, out TalliesCountEmitter) error
+	// Drain reports and deletes the tallies of each partition, every
+	// second.
+	Drain(ctx context.Context, tick runtime.Tick, out TalliesDrainEmitter) error
+}
+
+// UnimplementedTalliesAgents can be embedded to have forward compatible implementations: its
+// methods return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet
+// goes to the agent's error policy.
+type UnimplementedTalliesAgents struct{}
+
+// Count returns runtime.ErrUnimplemented.
+func (UnimplementedTalliesAgents) Count(context.Context, *Hit, TalliesCountEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// Drain returns runtime.ErrUnimplemented.
+func (UnimplementedTalliesAgents) Drain(context.Context, runtime.Tick, TalliesDrainEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// TalliesCountEmitter emits the records of agent Count. Emitted records are produced after the
+// handler returns nil; when it returns an error, they are dropped and the input record goes to the
+// error policy.
+type TalliesCountEmitter interface {
+	// Tallies reads and writes table "tallies" for the current record's key.
+	Tallies() TalliesTalliesTable
+}
+
+type _TalliesCountEmitter struct{ e *runtime.Emitter }
+
+func (x _TalliesCountEmitter) Tallies() TalliesTalliesTable {
+	return _TalliesTalliesTable{x.e, 0}
+}
+
+func _Tallies_Count_Handler(ctx context.Context, impl any, in proto.Message, out *runtime.Emitter) error {
+	return impl.(TalliesAgents).Count(ctx, in.(*Hit), _TalliesCountEmitter{out})
+}
+
+// TalliesDrainEmitter emits the records of agent Drain. Emitted records are produced after the
+// handler returns nil; when it returns an error, they are dropped and the input record goes to the
+// error policy.
+type TalliesDrainEmitter interface {
+	// EmitDrained emits to topic "drained", keeping the input record's key.
+	EmitDrained(ctx context.Context, m *Drained) error
+	// Tallies reads, writes and scans table "tallies" in the tick's partition, by key.
+	Tallies() TalliesTalliesTableByKey
+}
+
+type _TalliesDrainEmitter struct{ e *runtime.Emitter }
+
+func (x _TalliesDrainEmitter) Tallies() TalliesTalliesTableByKey {
+	return _TalliesTalliesTableByKey{x.e, 0}
+}
+
+func (x _TalliesDrainEmitter) EmitDrained(ctx context.Context, m *Drained) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _Tallies_Drain_Handler(ctx context.Context, impl any, tick runtime.Tick, out *runtime.Emitter) error {
+	return impl.(TalliesAgents).Drain(ctx, tick, _TalliesDrainEmitter{out})
+}
+
+var _Tallies_AppDesc = runtime.AppDesc{
+	ID:          TalliesAppID,
+	ServiceName: "streamgen.testapp.v1.Tallies",
+	Check:       func(impl any) bool { _, ok := impl.(TalliesAgents); return ok },
+	Agents: []*runtime.AgentDesc{
+		{
+			Name:              "Count",
+			Input:             HitTopic.Desc(),
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              TalliesCountDeadLetterTopicName,
+				Partitions:        4,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    HitTopic.Desc(),
+			},
+			OnMisplacedKey: runtime.MisplacedKeyRepartition,
+			Repartition:    runtime.RepartitionTopic(HitTopic.Desc(), TalliesCountRepartitionTopicName),
+			Handler:        _Tallies_Count_Handler,
+			Tables: []*runtime.TableDesc{
+				&_Tallies_Tallies_TableDesc,
+			},
+		},
+		{
+			Name: "Drain",
+			Outputs: []*runtime.TopicDesc{
+				DrainedTopic.Desc(),
+			},
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              TalliesDrainDeadLetterTopicName,
+				Partitions:        4,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    HitTopic.Desc(),
+			},
+			Timer: &runtime.TimerDesc{
+				Every:        1000000000, // 1s
+				OnPartitions: true,
+				Topic:        HitTopic.Desc(),
+			},
+			TickHandler: _Tallies_Drain_Handler,
+			Tables: []*runtime.TableDesc{
+				&_Tallies_Tallies_TableDesc,
+			},
+		},
+	},
+	Tables: []*runtime.TableDesc{
+		&_Tallies_Tallies_TableDesc,
+	},
+}
+
+// RegisterTalliesAgents registers the agents of app "tallies", implemented by impl, on app. Run the
+// app with package worker, or test it with package streamtest.
+func RegisterTalliesAgents(app *runtime.App, impl TalliesAgents) error {
+	return app.Register(&_Tallies_AppDesc, impl)
 }

@@ -83,8 +83,12 @@ func (r *renderer) generateAgentsInterface(g *protogen.GeneratedFile, a fileApp)
 		m, an := methodOf(a.svc, ag), n.agent(ag)
 		switch {
 		case ag.Timer != nil:
-			leadingComment(g, 1, m.Comments.Leading, an.Method, " is called on each tick of its ", scheduleDoc(ag.Timer),
-				", once per app, on the group's leader.")
+			where := ", once per app, on the group's leader."
+			if ag.Timer.Topic != nil {
+				where = ", once per partition of its tables (those of topic " + strconv.Quote(ag.Timer.Topic.Name) +
+					"), on the worker that owns it; tick.Partition says which."
+			}
+			leadingComment(g, 1, m.Comments.Leading, an.Method, " is called on each tick of its ", scheduleDoc(ag.Timer), where)
 			g.P(an.Method, "(ctx ", contextPkg.Ident("Context"), ", tick ", runtimePkg.Ident("Tick"), ", out ", an.Emitter, ") error")
 			continue
 		case ag.WindowClose != nil:
@@ -171,13 +175,17 @@ func (r *renderer) generateEmitter(g *protogen.GeneratedFile, a fileApp, ag *dsl
 	}
 	for _, t := range ag.Tables {
 		tn := a.names.table(t)
-		if t.Global {
+		switch {
+		case t.Global:
 			comment(g, 1, tn.Accessor, " reads global table ", strconv.Quote(t.Name), ".")
-		} else {
+		case byKey(ag, t):
+			comment(g, 1, tn.Accessor, " reads, writes and scans table ", strconv.Quote(t.Name),
+				" in the tick's partition, by key.")
+		default:
 			comment(g, 1, tn.Accessor, " reads and writes table ", strconv.Quote(t.Name),
 				" for the current record's key.")
 		}
-		g.P(tn.Accessor, "() ", tn.Iface)
+		g.P(tn.Accessor, "() ", tableIface(ag, t, tn))
 	}
 	if ag.WindowClose != nil {
 		comment(g, 1, windowMethod, " returns the closed window of table ", strconv.Quote(ag.WindowClose.Name),
@@ -197,8 +205,12 @@ func (r *renderer) generateEmitter(g *protogen.GeneratedFile, a fileApp, ag *dsl
 	}
 	for i, t := range ag.Tables {
 		tn := a.names.table(t)
-		g.P("func (x ", an.EmitterImpl, ") ", tn.Accessor, "() ", tn.Iface, " {")
-		g.P("return ", tn.Impl, "{x.e, ", i, "}")
+		impl := tn.Impl
+		if byKey(ag, t) {
+			impl = tn.ByKeyImpl
+		}
+		g.P("func (x ", an.EmitterImpl, ") ", tn.Accessor, "() ", tableIface(ag, t, tn), " {")
+		g.P("return ", impl, "{x.e, ", i, "}")
 		g.P("}")
 		g.P()
 	}
@@ -209,6 +221,20 @@ func (r *renderer) generateEmitter(g *protogen.GeneratedFile, a fileApp, ag *dsl
 		g.P("}")
 		g.P()
 	}
+}
+
+// byKey reports whether agent ag reads and writes its table t by key: a
+// plain table in the ticks of a timer that runs on each partition.
+func byKey(ag *dsl.Agent, t *dsl.Table) bool {
+	return ag.Timer != nil && ag.Timer.Topic != nil && !t.Global
+}
+
+// tableIface is the accessor interface of table t in agent ag's emitter.
+func tableIface(ag *dsl.Agent, t *dsl.Table, tn tableNames) string {
+	if byKey(ag, t) {
+		return tn.ByKey
+	}
+	return tn.Iface
 }
 
 // inputType is what precedes the input message's Go type in an agent's
@@ -317,7 +343,7 @@ func (r *renderer) generateAgentDesc(g *protogen.GeneratedFile, a fileApp, ag *d
 	}
 	switch {
 	case ag.Timer != nil:
-		generateTimerDesc(g, ag.Timer)
+		r.generateTimerDesc(g, ag.Timer)
 		g.P("TickHandler: ", an.Handler, ",")
 	case ag.Batch != nil:
 		g.P("Batch: &", runtimePkg.Ident("BatchDesc"), "{MaxRecords: ", ag.Batch.MaxRecords, ", MaxWait: ", int64(ag.Batch.MaxWait), "}, // ", ag.Batch.MaxWait.String())
@@ -380,7 +406,7 @@ func policyIdent(p streamgenv1.OnError) protogen.GoIdent {
 }
 
 // generateTimerDesc writes a timer or cron agent's runtime.TimerDesc.
-func generateTimerDesc(g *protogen.GeneratedFile, t *dsl.Timer) {
+func (r *renderer) generateTimerDesc(g *protogen.GeneratedFile, t *dsl.Timer) {
 	g.P("Timer: &", runtimePkg.Ident("TimerDesc"), "{")
 	if t.Cron != "" {
 		g.P("Cron: ", strconv.Quote(t.Cron), ",")
@@ -390,6 +416,10 @@ func generateTimerDesc(g *protogen.GeneratedFile, t *dsl.Timer) {
 	}
 	if t.OnMissedTicks == streamgenv1.MissedTicks_MISSED_TICKS_SKIP {
 		g.P("SkipMissed: true,")
+	}
+	if t.Topic != nil {
+		g.P("OnPartitions: true,")
+		g.P("Topic: ", r.topicRef(g, t.Topic), ",")
 	}
 	g.P("},")
 }

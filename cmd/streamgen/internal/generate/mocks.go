@@ -93,8 +93,25 @@ func (r *renderer) mocksOf(g *protogen.GeneratedFile, a fileApp) []mocked {
 	}
 	for _, t := range a.Tables {
 		all = append(all, r.tableMock(g, a, t, ctx))
+		if len(t.Timers) > 0 && !t.Global && t.Window == nil {
+			all = append(all, r.tableByKeyMock(g, a, t, ctx))
+		}
 	}
 	return all
+}
+
+// tableByKeyMock describes the by-key accessor interface of a plain table
+// in the ticks of a timer that runs on each of its partitions.
+func (r *renderer) tableByKeyMock(g *protogen.GeneratedFile, a fileApp, t *dsl.Table, ctx mockParam) mocked {
+	tn := a.names.table(t)
+	v := "*" + g.QualifiedGoIdent(r.message(t.Value))
+	key := mockParam{"key", "string"}
+	return mocked{names: tn.ByKeyMock, ident: r.file.GoImportPath.Ident(tn.ByKey), methods: []mockMethod{
+		{name: "Get", params: []mockParam{ctx, key}, results: []string{v, "bool", "error"}},
+		{name: "Put", params: []mockParam{ctx, key, {"v", v}}, results: []string{"error"}},
+		{name: "Delete", params: []mockParam{ctx, key}, results: []string{"error"}},
+		{name: "Scan", params: []mockParam{ctx, {"prefix", "string"}, {"fn", "func(string, " + v + ") error"}}, results: []string{"error"}},
+	}}
 }
 
 // emitterMock describes the emitter interface of an agent.
@@ -110,7 +127,7 @@ func (r *renderer) emitterMock(g *protogen.GeneratedFile, a fileApp, ag *dsl.Age
 	for _, t := range ag.Tables {
 		tn := a.names.table(t)
 		em.methods = append(em.methods, mockMethod{name: tn.Accessor,
-			results: []string{g.QualifiedGoIdent(pkg.Ident(tn.Iface))}})
+			results: []string{g.QualifiedGoIdent(pkg.Ident(tableIface(ag, t, tn)))}})
 	}
 	if ag.WindowClose != nil {
 		em.methods = append(em.methods, mockMethod{name: windowMethod,

@@ -141,8 +141,13 @@ type tableNames struct {
 	Const     string // ShopAccountTotalsTableName: the table name constant
 	Changelog string // ShopAccountTotalsChangelogTopicName: the changelog topic constant
 	Merge     string // MergeAccountTotals: the agents interface's merge method of a session table
+	// ByKey is the accessor of a plain table in the ticks of a timer that
+	// runs on each partition: read and written by key, scanned.
+	ByKey     string // ShopAccountTotalsTableByKey
+	ByKeyImpl string // _ShopAccountTotalsTableByKey
 	Client    tableClientNames
 	Mock      mockNames
+	ByKeyMock mockNames
 }
 
 // tableClientNames are the methods of the app's tables client that read
@@ -167,6 +172,8 @@ func newTableNames(app string, t *dsl.Table) tableNames {
 		Const:     app + c + "TableName",
 		Changelog: app + c + "ChangelogTopicName",
 		Merge:     "Merge" + c,
+		ByKey:     iface + "ByKey",
+		ByKeyImpl: "_" + iface + "ByKey",
 		Client: tableClientNames{
 			Get:   "Get" + c,
 			Scan:  "Scan" + c,
@@ -174,7 +181,8 @@ func newTableNames(app string, t *dsl.Table) tableNames {
 			At:    c + "At",
 			Range: c + "Range",
 		},
-		Mock: newMockNames(iface),
+		Mock:      newMockNames(iface),
+		ByKeyMock: newMockNames(iface + "ByKey"),
 	}
 }
 

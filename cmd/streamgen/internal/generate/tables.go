@@ -33,8 +33,63 @@ func (r *renderer) generateTables(g *protogen.GeneratedFile, a fileApp) {
 		default:
 			r.generateTableDesc(g, a, t, n)
 			r.generateTable(g, t, n)
+			if len(t.Timers) > 0 {
+				r.generateTableByKey(g, t, n)
+			}
 		}
 	}
+}
+
+// generateTableByKey writes the typed accessor of a plain table in the
+// ticks of a timer that runs on each partition of it: keys as strings
+// (the bytes of the key, as the tables client takes them).
+func (r *renderer) generateTableByKey(g *protogen.GeneratedFile, t *dsl.Table, n tableNames) {
+	ctx := g.QualifiedGoIdent(contextPkg.Ident("Context"))
+	v := "*" + g.QualifiedGoIdent(r.message(t.Value))
+	comment(g, 0, n.ByKey, " is typed access to table ", strconv.Quote(t.Name), " in a tick of a timer or cron agent that ",
+		"runs on each of its partitions: the keys of the tick's partition, read and written by key, and scanned. ",
+		"Keys are the table's key bytes as a string (a number's decimal digits, as the tables client takes them). ",
+		"Writes take effect, in the store and the changelog, only if the handler returns nil.")
+	g.P("type ", n.ByKey, " interface {")
+	comment(g, 1, "Get returns the value of key, or the table's default, and whether the key has a value.")
+	g.P("Get(ctx ", ctx, ", key string) (", v, ", bool, error)")
+	comment(g, 1, "Put sets the value of key.")
+	g.P("Put(ctx ", ctx, ", key string, v ", v, ") error")
+	comment(g, 1, "Delete removes key.")
+	g.P("Delete(ctx ", ctx, ", key string) error")
+	comment(g, 1, "Scan calls fn with each key of the partition that begins with prefix (\"\" for all) and its value, ",
+		"in key order; this call's own writes are seen, and writes made from fn are not seen by the scan under way. ",
+		"An error from fn ends the scan and is returned.")
+	g.P("Scan(ctx ", ctx, ", prefix string, fn func(key string, v ", v, ") error) error")
+	g.P("}")
+	g.P()
+	g.P("type ", n.ByKeyImpl, " struct {")
+	g.P("e *", runtimePkg.Ident("Emitter"))
+	g.P("i int")
+	g.P("}")
+	g.P()
+	g.P("func (x ", n.ByKeyImpl, ") Get(ctx ", ctx, ", key string) (", v, ", bool, error) {")
+	g.P("m, ok, err := x.e.TableLookup(ctx, x.i, []byte(key))")
+	g.P("if err != nil {")
+	g.P("return nil, false, err")
+	g.P("}")
+	g.P("return m.(", v, "), ok, nil")
+	g.P("}")
+	g.P()
+	g.P("func (x ", n.ByKeyImpl, ") Put(ctx ", ctx, ", key string, v ", v, ") error {")
+	g.P("return x.e.TablePutKey(ctx, x.i, []byte(key), v)")
+	g.P("}")
+	g.P()
+	g.P("func (x ", n.ByKeyImpl, ") Delete(ctx ", ctx, ", key string) error {")
+	g.P("return x.e.TableDeleteKey(ctx, x.i, []byte(key))")
+	g.P("}")
+	g.P()
+	g.P("func (x ", n.ByKeyImpl, ") Scan(ctx ", ctx, ", prefix string, fn func(key string, v ", v, ") error) error {")
+	g.P("return x.e.TableScan(ctx, x.i, []byte(prefix), func(k []byte, m ", protoPkg.Ident("Message"), ") error {")
+	g.P("return fn(string(k), m.(", v, "))")
+	g.P("})")
+	g.P("}")
+	g.P()
 }
 
 // generateTableConstants writes the names of an app's tables and of their

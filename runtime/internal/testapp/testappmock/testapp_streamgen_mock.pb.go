@@ -1393,6 +1393,317 @@ func (mr *MockSinkShipEmitterMockRecorder) EmitShipment(ctx, msg any) *gomock.Ca
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitShipment", reflect.TypeOf((*MockSinkShipEmitter)(nil).EmitShipment), ctx, msg)
 }
 
+// MockTalliesAgents is a mock of testapp.TalliesAgents.
+type MockTalliesAgents struct {
+	ctrl     *gomock.Controller
+	recorder *MockTalliesAgentsMockRecorder
+}
+
+// MockTalliesAgentsMockRecorder records expected calls on a MockTalliesAgents.
+type MockTalliesAgentsMockRecorder struct {
+	mock *MockTalliesAgents
+}
+
+// NewMockTalliesAgents returns a new mock of TalliesAgents.
+func NewMockTalliesAgents(ctrl *gomock.Controller) *MockTalliesAgents {
+	mock := &MockTalliesAgents{ctrl: ctrl}
+	mock.recorder = &MockTalliesAgentsMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockTalliesAgents) EXPECT() *MockTalliesAgentsMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.TalliesAgents = (*MockTalliesAgents)(nil)
+
+// Count mocks the method of the same name.
+func (m *MockTalliesAgents) Count(ctx context.Context, in *testapp.Hit, out testapp.TalliesCountEmitter) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Count", ctx, in, out)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Count declares an expected call of Count.
+func (mr *MockTalliesAgentsMockRecorder) Count(ctx, in, out any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Count", reflect.TypeOf((*MockTalliesAgents)(nil).Count), ctx, in, out)
+}
+
+// Drain mocks the method of the same name.
+func (m *MockTalliesAgents) Drain(ctx context.Context, tick runtime.Tick, out testapp.TalliesDrainEmitter) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Drain", ctx, tick, out)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Drain declares an expected call of Drain.
+func (mr *MockTalliesAgentsMockRecorder) Drain(ctx, tick, out any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Drain", reflect.TypeOf((*MockTalliesAgents)(nil).Drain), ctx, tick, out)
+}
+
+// MockTalliesCountEmitter is a mock of testapp.TalliesCountEmitter.
+type MockTalliesCountEmitter struct {
+	ctrl     *gomock.Controller
+	recorder *MockTalliesCountEmitterMockRecorder
+}
+
+// MockTalliesCountEmitterMockRecorder records expected calls on a MockTalliesCountEmitter.
+type MockTalliesCountEmitterMockRecorder struct {
+	mock *MockTalliesCountEmitter
+}
+
+// NewMockTalliesCountEmitter returns a new mock of TalliesCountEmitter.
+func NewMockTalliesCountEmitter(ctrl *gomock.Controller) *MockTalliesCountEmitter {
+	mock := &MockTalliesCountEmitter{ctrl: ctrl}
+	mock.recorder = &MockTalliesCountEmitterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockTalliesCountEmitter) EXPECT() *MockTalliesCountEmitterMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.TalliesCountEmitter = (*MockTalliesCountEmitter)(nil)
+
+// Tallies mocks the method of the same name.
+func (m *MockTalliesCountEmitter) Tallies() testapp.TalliesTalliesTable {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Tallies")
+	ret0, _ := ret[0].(testapp.TalliesTalliesTable)
+	return ret0
+}
+
+// Tallies declares an expected call of Tallies.
+func (mr *MockTalliesCountEmitterMockRecorder) Tallies() *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Tallies", reflect.TypeOf((*MockTalliesCountEmitter)(nil).Tallies))
+}
+
+// MockTalliesDrainEmitter is a mock of testapp.TalliesDrainEmitter.
+type MockTalliesDrainEmitter struct {
+	ctrl     *gomock.Controller
+	recorder *MockTalliesDrainEmitterMockRecorder
+}
+
+// MockTalliesDrainEmitterMockRecorder records expected calls on a MockTalliesDrainEmitter.
+type MockTalliesDrainEmitterMockRecorder struct {
+	mock *MockTalliesDrainEmitter
+}
+
+// NewMockTalliesDrainEmitter returns a new mock of TalliesDrainEmitter.
+func NewMockTalliesDrainEmitter(ctrl *gomock.Controller) *MockTalliesDrainEmitter {
+	mock := &MockTalliesDrainEmitter{ctrl: ctrl}
+	mock.recorder = &MockTalliesDrainEmitterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockTalliesDrainEmitter) EXPECT() *MockTalliesDrainEmitterMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.TalliesDrainEmitter = (*MockTalliesDrainEmitter)(nil)
+
+// EmitDrained mocks the method of the same name.
+func (m *MockTalliesDrainEmitter) EmitDrained(ctx context.Context, msg *testapp.Drained) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "EmitDrained", ctx, msg)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// EmitDrained declares an expected call of EmitDrained.
+func (mr *MockTalliesDrainEmitterMockRecorder) EmitDrained(ctx, msg any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitDrained", reflect.TypeOf((*MockTalliesDrainEmitter)(nil).EmitDrained), ctx, msg)
+}
+
+// Tallies mocks the method of the same name.
+func (m *MockTalliesDrainEmitter) Tallies() testapp.TalliesTalliesTableByKey {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Tallies")
+	ret0, _ := ret[0].(testapp.TalliesTalliesTableByKey)
+	return ret0
+}
+
+// Tallies declares an expected call of Tallies.
+func (mr *MockTalliesDrainEmitterMockRecorder) Tallies() *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Tallies", reflect.TypeOf((*MockTalliesDrainEmitter)(nil).Tallies))
+}
+
+// MockTalliesTalliesTable is a mock of testapp.TalliesTalliesTable.
+type MockTalliesTalliesTable struct {
+	ctrl     *gomock.Controller
+	recorder *MockTalliesTalliesTableMockRecorder
+}
+
+// MockTalliesTalliesTableMockRecorder records expected calls on a MockTalliesTalliesTable.
+type MockTalliesTalliesTableMockRecorder struct {
+	mock *MockTalliesTalliesTable
+}
+
+// NewMockTalliesTalliesTable returns a new mock of TalliesTalliesTable.
+func NewMockTalliesTalliesTable(ctrl *gomock.Controller) *MockTalliesTalliesTable {
+	mock := &MockTalliesTalliesTable{ctrl: ctrl}
+	mock.recorder = &MockTalliesTalliesTableMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockTalliesTalliesTable) EXPECT() *MockTalliesTalliesTableMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.TalliesTalliesTable = (*MockTalliesTalliesTable)(nil)
+
+// Get mocks the method of the same name.
+func (m *MockTalliesTalliesTable) Get(ctx context.Context) (*testapp.HitCount, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Get", ctx)
+	ret0, _ := ret[0].(*testapp.HitCount)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Get declares an expected call of Get.
+func (mr *MockTalliesTalliesTableMockRecorder) Get(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockTalliesTalliesTable)(nil).Get), ctx)
+}
+
+// Put mocks the method of the same name.
+func (m *MockTalliesTalliesTable) Put(ctx context.Context, v *testapp.HitCount) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Put", ctx, v)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Put declares an expected call of Put.
+func (mr *MockTalliesTalliesTableMockRecorder) Put(ctx, v any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Put", reflect.TypeOf((*MockTalliesTalliesTable)(nil).Put), ctx, v)
+}
+
+// Delete mocks the method of the same name.
+func (m *MockTalliesTalliesTable) Delete(ctx context.Context) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Delete", ctx)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Delete declares an expected call of Delete.
+func (mr *MockTalliesTalliesTableMockRecorder) Delete(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Delete", reflect.TypeOf((*MockTalliesTalliesTable)(nil).Delete), ctx)
+}
+
+// Update mocks the method of the same name.
+func (m *MockTalliesTalliesTable) Update(ctx context.Context, fn func(*testapp.HitCount) error) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Update", ctx, fn)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Update declares an expected call of Update.
+func (mr *MockTalliesTalliesTableMockRecorder) Update(ctx, fn any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Update", reflect.TypeOf((*MockTalliesTalliesTable)(nil).Update), ctx, fn)
+}
+
+// MockTalliesTalliesTableByKey is a mock of testapp.TalliesTalliesTableByKey.
+type MockTalliesTalliesTableByKey struct {
+	ctrl     *gomock.Controller
+	recorder *MockTalliesTalliesTableByKeyMockRecorder
+}
+
+// MockTalliesTalliesTableByKeyMockRecorder records expected calls on a
+// MockTalliesTalliesTableByKey.
+type MockTalliesTalliesTableByKeyMockRecorder struct {
+	mock *MockTalliesTalliesTableByKey
+}
+
+// NewMockTalliesTalliesTableByKey returns a new mock of TalliesTalliesTableByKey.
+func NewMockTalliesTalliesTableByKey(ctrl *gomock.Controller) *MockTalliesTalliesTableByKey {
+	mock := &MockTalliesTalliesTableByKey{ctrl: ctrl}
+	mock.recorder = &MockTalliesTalliesTableByKeyMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockTalliesTalliesTableByKey) EXPECT() *MockTalliesTalliesTableByKeyMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.TalliesTalliesTableByKey = (*MockTalliesTalliesTableByKey)(nil)
+
+// Get mocks the method of the same name.
+func (m *MockTalliesTalliesTableByKey) Get(ctx context.Context, key string) (*testapp.HitCount, bool, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Get", ctx, key)
+	ret0, _ := ret[0].(*testapp.HitCount)
+	ret1, _ := ret[1].(bool)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Get declares an expected call of Get.
+func (mr *MockTalliesTalliesTableByKeyMockRecorder) Get(ctx, key any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockTalliesTalliesTableByKey)(nil).Get), ctx, key)
+}
+
+// Put mocks the method of the same name.
+func (m *MockTalliesTalliesTableByKey) Put(ctx context.Context, key string, v *testapp.HitCount) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Put", ctx, key, v)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Put declares an expected call of Put.
+func (mr *MockTalliesTalliesTableByKeyMockRecorder) Put(ctx, key, v any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Put", reflect.TypeOf((*MockTalliesTalliesTableByKey)(nil).Put), ctx, key, v)
+}
+
+// Delete mocks the method of the same name.
+func (m *MockTalliesTalliesTableByKey) Delete(ctx context.Context, key string) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Delete", ctx, key)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Delete declares an expected call of Delete.
+func (mr *MockTalliesTalliesTableByKeyMockRecorder) Delete(ctx, key any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Delete", reflect.TypeOf((*MockTalliesTalliesTableByKey)(nil).Delete), ctx, key)
+}
+
+// Scan mocks the method of the same name.
+func (m *MockTalliesTalliesTableByKey) Scan(ctx context.Context, prefix string, fn func(string, *testapp.HitCount) error) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Scan", ctx, prefix, fn)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Scan declares an expected call of Scan.
+func (mr *MockTalliesTalliesTableByKeyMockRecorder) Scan(ctx, prefix, fn any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Scan", reflect.TypeOf((*MockTalliesTalliesTableByKey)(nil).Scan), ctx, prefix, fn)
+}
+
 // MockVisitsAgents is a mock of testapp.VisitsAgents.
 type MockVisitsAgents struct {
 	ctrl     *gomock.Controller
