@@ -74,6 +74,12 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
+		// The runtime tests' Tallies app (a timer on each partition), for
+		// the tests that kill its workers.
+		if err := build("..", "tallies", "./runtime/internal/testapp/cmd/tallies"); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
 		if err := build("01-uppercase", "uppercase", "."); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1

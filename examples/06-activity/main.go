@@ -2,8 +2,10 @@
 // to an archive in batches (Faust's stream.take(500, within=2)), its Track
 // agent keeps each user's sessions (Kafka Streams' session windows: 30
 // minutes without a click end one) and Summarize emits each closed
-// session once, and its Heartbeat timer emits a pulse a second from the
-// group's leader (Faust's @app.timer(1.0, on_leader=True)).
+// session once, its Report cron emits an hourly report of each
+// partition's users from a table and empties it (Faust's @app.crontab;
+// Kafka Streams' punctuator), and its Heartbeat timer emits a pulse a
+// second from the group's leader (Faust's @app.timer(1.0, on_leader=True)).
 //
 //	go run ./examples/06-activity demo '{"userId":"u1","page":"/home","at":"1767261600000"}'
 //	ARCHIVE_DIR=/var/lib/activity go run ./examples/06-activity worker --brokers host:9092
@@ -66,8 +68,17 @@ func (a Agents) Archive(ctx context.Context, in []*activityv1.Click, out activit
 	return out.EmitArchived(ctx, &activityv1.Archived{File: name, Clicks: int32(len(in))})
 }
 
-// Track adds the click to its user's session.
+// Track adds the click to its user's session, and to the user's clicks
+// of the hour.
 func (Agents) Track(ctx context.Context, in *activityv1.Click, out activityv1.ActivityTrackEmitter) error {
+	err := out.HourClicks().Update(ctx, func(h *activityv1.HourClicks) error {
+		h.UserId = in.GetUserId()
+		h.Clicks++
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	return out.Sessions().Update(ctx, func(s *activityv1.UserSession) error {
 		s.UserId = in.GetUserId()
 		s.Clicks++
@@ -93,6 +104,26 @@ func (Agents) Summarize(ctx context.Context, in *activityv1.UserSession, out act
 	w := out.Window()
 	return out.EmitSessionSummary(ctx, &activityv1.SessionSummary{UserId: in.GetUserId(), Clicks: in.GetClicks(),
 		FirstPage: in.GetFirstPage(), LastPage: in.GetLastPage(), Start: w.Start.UnixMilli(), End: w.End.UnixMilli()})
+}
+
+// Report emits the partition's hourly report (its users' clicks since
+// the last one) and deletes what it reported: the next report counts
+// afresh. Under exactly once the report and the deletes commit together,
+// with the tick.
+func (Agents) Report(ctx context.Context, tick runtime.Tick, out activityv1.ActivityReportEmitter) error {
+	r := &activityv1.HourlyReport{Hour: tick.Time.UnixMilli(), Partition: tick.Partition, Missed: int32(tick.Missed)}
+	err := out.HourClicks().Scan(ctx, "", func(user string, h *activityv1.HourClicks) error {
+		r.Users++
+		r.Clicks += int64(h.GetClicks())
+		if h.GetClicks() > r.TopClicks || (h.GetClicks() == r.TopClicks && user < r.TopUser) {
+			r.TopUser, r.TopClicks = user, h.GetClicks()
+		}
+		return out.HourClicks().Delete(ctx, user)
+	})
+	if err != nil {
+		return err
+	}
+	return out.EmitHourlyReport(ctx, r)
 }
 
 // Heartbeat emits the tick as a pulse.

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	activityv1 "github.com/streamgen/streamgen/examples/06-activity/gen/activity/v1"
+	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/streamtest"
 )
 
@@ -152,4 +153,85 @@ func TestSessions(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("session summaries:\n%v\nwant\n%v", got, want)
 	}
+}
+
+// TestHourlyReport: at the top of each hour every partition reports its
+// users' clicks since its last report (the most active user first among
+// equals by name), and starts afresh: an hour without clicks reports
+// nobody.
+func TestHourlyReport(t *testing.T) {
+	app, err := NewApp(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := streamtest.New(app)
+	start := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	if err := d.Advance(start); err != nil {
+		t.Fatal(err)
+	}
+	type part struct {
+		users, clicks, top int
+		topUser            string
+	}
+	send := func(n int, at time.Time) map[int32]part {
+		t.Helper()
+		per := map[int32]map[string]int{}
+		for i := range n {
+			user := fmt.Sprintf("u%d", i%17)
+			c := &activityv1.Click{UserId: user, Page: "/", At: at.UnixMilli()}
+			if err := streamtest.Send(d, activityv1.ClickTopic, c); err != nil {
+				t.Fatal(err)
+			}
+			p := runtime.Partition([]byte(user), 4)
+			if per[p] == nil {
+				per[p] = map[string]int{}
+			}
+			per[p][user]++
+		}
+		want := map[int32]part{}
+		for p, users := range per {
+			w := part{users: len(users)}
+			for u, c := range users {
+				w.clicks += c
+				if c > w.top || (c == w.top && u < w.topUser) {
+					w.top, w.topUser = c, u
+				}
+			}
+			want[p] = w
+		}
+		return want
+	}
+	reports := func(hour time.Time, want map[int32]part) {
+		t.Helper()
+		rs, err := streamtest.Output(d, activityv1.HourlyReportTopic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[int32]part{}
+		for _, r := range rs {
+			if r.GetHour() != hour.UnixMilli() {
+				continue
+			}
+			if _, dup := got[r.GetPartition()]; dup {
+				t.Errorf("partition %d reported twice for %v", r.GetPartition(), hour)
+			}
+			got[r.GetPartition()] = part{users: int(r.GetUsers()), clicks: int(r.GetClicks()), top: int(r.GetTopClicks()), topUser: r.GetTopUser()}
+		}
+		for p := range int32(4) {
+			if got[p] != want[p] {
+				t.Errorf("report of partition %d at %v: %+v, want %+v", p, hour.Format("15:04"), got[p], want[p])
+			}
+		}
+	}
+	want := send(100, start.Add(5*time.Minute))
+	if err := d.Advance(start.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	reports(start.Add(time.Hour), want)
+	want = send(23, start.Add(70*time.Minute))
+	if err := d.Advance(start.Add(3 * time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	reports(start.Add(2*time.Hour), want)
+	reports(start.Add(3*time.Hour), map[int32]part{})
 }

@@ -289,13 +289,13 @@ var _Hit_TopicDesc = runtime.TopicDesc{
 	Name:              HitTopicName,
 	Partitions:        4,
 	ReplicationFactor: -1,
-	Codec:             runtime.CodecProto,
+	Codec:             runtime.CodecJSON,
 	MessageName:       "streamgen.testapp.v1.Hit",
 	New:               func() proto.Message { return new(Hit) },
 	Key:               _Hit_Key,
 }
 
-// HitTopic is a typed handle on topic "hits", which holds Hit messages (proto codec, 4 partitions,
+// HitTopic is a typed handle on topic "hits", which holds Hit messages (json codec, 4 partitions,
 // keyed by key). Send to it from outside an agent with its Send method.
 var HitTopic = runtime.NewTopic[*Hit](&_Hit_TopicDesc)
 
@@ -303,12 +303,12 @@ var _Drained_TopicDesc = runtime.TopicDesc{
 	Name:              DrainedTopicName,
 	Partitions:        1,
 	ReplicationFactor: -1,
-	Codec:             runtime.CodecProto,
+	Codec:             runtime.CodecJSON,
 	MessageName:       "streamgen.testapp.v1.Drained",
 	New:               func() proto.Message { return new(Drained) },
 }
 
-// DrainedTopic is a typed handle on topic "drained", which holds Drained messages (proto codec, 1
+// DrainedTopic is a typed handle on topic "drained", which holds Drained messages (json codec, 1
 // partitions, keeping the input record's key). Send to it from outside an agent with its Send
 // method.
 var DrainedTopic = runtime.NewTopic[*Drained](&_Drained_TopicDesc)

@@ -8,6 +8,7 @@ import (
 	runtime "github.com/streamgen/streamgen/runtime"
 	tableclient "github.com/streamgen/streamgen/runtime/tableclient"
 	proto "google.golang.org/protobuf/proto"
+	iter "iter"
 	time "time"
 )
 
@@ -26,6 +27,8 @@ const (
 	PulseTopicName = "activity-pulses"
 	// SessionSummaryTopicName is the topic of SessionSummary messages.
 	SessionSummaryTopicName = "session-summaries"
+	// HourlyReportTopicName is the topic of HourlyReport messages.
+	HourlyReportTopicName = "hourly-reports"
 )
 
 func _Click_Key(m proto.Message) []byte {
@@ -101,6 +104,20 @@ var _SessionSummary_TopicDesc = runtime.TopicDesc{
 // Send method.
 var SessionSummaryTopic = runtime.NewTopic[*SessionSummary](&_SessionSummary_TopicDesc)
 
+var _HourlyReport_TopicDesc = runtime.TopicDesc{
+	Name:              HourlyReportTopicName,
+	Partitions:        4,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecJSON,
+	MessageName:       "activity.v1.HourlyReport",
+	New:               func() proto.Message { return new(HourlyReport) },
+}
+
+// HourlyReportTopic is a typed handle on topic "hourly-reports", which holds HourlyReport messages
+// (json codec, 4 partitions, keeping the input record's key). Send to it from outside an agent with
+// its Send method.
+var HourlyReportTopic = runtime.NewTopic[*HourlyReport](&_HourlyReport_TopicDesc)
+
 // ActivityAppID is the app id of service activity.v1.Activity: its consumer group.
 const ActivityAppID = "activity"
 
@@ -108,6 +125,8 @@ const ActivityAppID = "activity"
 const (
 	// ActivityTrackDeadLetterTopicName is where agent Track writes records it cannot process.
 	ActivityTrackDeadLetterTopicName = "activity-track-dlq"
+	// ActivityReportDeadLetterTopicName is where agent Report writes records it cannot process.
+	ActivityReportDeadLetterTopicName = "activity-report-dlq"
 	// ActivitySummarizeDeadLetterTopicName is where agent Summarize writes records it cannot
 	// process.
 	ActivitySummarizeDeadLetterTopicName = "activity-summarize-dlq"
@@ -131,6 +150,10 @@ const (
 	ActivitySessionsTableName = "sessions"
 	// ActivitySessionsChangelogTopicName is the compacted changelog topic of table "sessions".
 	ActivitySessionsChangelogTopicName = "activity-sessions-changelog"
+	// ActivityHourClicksTableName is the name of table "hour-clicks".
+	ActivityHourClicksTableName = "hour-clicks"
+	// ActivityHourClicksChangelogTopicName is the compacted changelog topic of table "hour-clicks".
+	ActivityHourClicksChangelogTopicName = "activity-hour-clicks-changelog"
 )
 
 var _Activity_Sessions_TableDesc = runtime.TableDesc{
@@ -217,6 +240,110 @@ func (x _ActivitySessionsTable) Range(ctx context.Context, from, to time.Time) (
 	return out, nil
 }
 
+var _Activity_HourClicks_TableDesc = runtime.TableDesc{
+	Name: ActivityHourClicksTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              ActivityHourClicksChangelogTopicName,
+		Partitions:        4,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    ClickTopic.Desc(),
+	},
+	New:          func() proto.Message { return new(HourClicks) },
+	KeyFromField: true,
+}
+
+// ActivityHourClicksTable is typed access to table "hour-clicks" for the key of the record being
+// handled. Writes take effect, in the store and the changelog, only if the handler returns nil.
+type ActivityHourClicksTable interface {
+	// Get returns the key's value, or the table's default if it has none.
+	Get(ctx context.Context) (*HourClicks, error)
+	// Put sets the key's value.
+	Put(ctx context.Context, v *HourClicks) error
+	// Delete removes the key.
+	Delete(ctx context.Context) error
+	// Update gets the key's value, lets fn change it, and puts it back.
+	Update(ctx context.Context, fn func(v *HourClicks) error) error
+}
+
+type _ActivityHourClicksTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _ActivityHourClicksTable) Get(ctx context.Context) (*HourClicks, error) {
+	m, err := x.e.TableGet(ctx, x.i)
+	if err != nil {
+		return nil, err
+	}
+	return m.(*HourClicks), nil
+}
+
+func (x _ActivityHourClicksTable) Put(ctx context.Context, v *HourClicks) error {
+	return x.e.TablePut(ctx, x.i, v)
+}
+
+func (x _ActivityHourClicksTable) Delete(ctx context.Context) error {
+	return x.e.TableDelete(ctx, x.i)
+}
+
+func (x _ActivityHourClicksTable) Update(ctx context.Context, fn func(v *HourClicks) error) error {
+	v, err := x.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if err := fn(v); err != nil {
+		return err
+	}
+	return x.Put(ctx, v)
+}
+
+// ActivityHourClicksTableByKey is typed access to table "hour-clicks" in a tick of a timer or cron
+// agent that runs on each of its partitions: the keys of the tick's partition, read and written by
+// key, and scanned. Keys are the table's key bytes as a string (a number's decimal digits, as the
+// tables client takes them). Writes take effect, in the store and the changelog, only if the
+// handler returns nil.
+type ActivityHourClicksTableByKey interface {
+	// Get returns the value of key, or the table's default, and whether the key has a value.
+	Get(ctx context.Context, key string) (*HourClicks, bool, error)
+	// Put sets the value of key.
+	Put(ctx context.Context, key string, v *HourClicks) error
+	// Delete removes key.
+	Delete(ctx context.Context, key string) error
+	// Scan calls fn with each key of the partition that begins with prefix ("" for all) and its
+	// value, in key order; this call's own writes are seen, and writes made from fn are not seen by
+	// the scan under way. An error from fn ends the scan and is returned.
+	Scan(ctx context.Context, prefix string, fn func(key string, v *HourClicks) error) error
+}
+
+type _ActivityHourClicksTableByKey struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _ActivityHourClicksTableByKey) Get(ctx context.Context, key string) (*HourClicks, bool, error) {
+	m, ok, err := x.e.TableLookup(ctx, x.i, []byte(key))
+	if err != nil {
+		return nil, false, err
+	}
+	return m.(*HourClicks), ok, nil
+}
+
+func (x _ActivityHourClicksTableByKey) Put(ctx context.Context, key string, v *HourClicks) error {
+	return x.e.TablePutKey(ctx, x.i, []byte(key), v)
+}
+
+func (x _ActivityHourClicksTableByKey) Delete(ctx context.Context, key string) error {
+	return x.e.TableDeleteKey(ctx, x.i, []byte(key))
+}
+
+func (x _ActivityHourClicksTableByKey) Scan(ctx context.Context, prefix string, fn func(key string, v *HourClicks) error) error {
+	return x.e.TableScan(ctx, x.i, []byte(prefix), func(k []byte, m proto.Message) error {
+		return fn(string(k), m.(*HourClicks))
+	})
+}
+
 // ActivityTablesClient reads the tables of app "activity" over HTTP, from outside the app: one
 // method per table and read. It calls package tableclient, which links neither librdkafka nor
 // Prometheus.
@@ -247,13 +374,40 @@ func (x *ActivityTablesClient) SessionsRange(ctx context.Context, key string, fr
 	return tableclient.WindowRange(ctx, x.c, ActivitySessionsTableName, key, from, to, func() *UserSession { return new(UserSession) }, opts...)
 }
 
+// GetHourClicks reads key in table "hour-clicks" from its partition's owner (or a standby, with
+// tableclient.WithStandby): its value, or the table's default when it has none, and whether it has
+// one.
+func (x *ActivityTablesClient) GetHourClicks(ctx context.Context, key string, opts ...tableclient.Option) (*HourClicks, bool, error) {
+	return tableclient.Get(ctx, x.c, ActivityHourClicksTableName, key, func() *HourClicks { return new(HourClicks) }, opts...)
+}
+
+// ScanHourClicks reads one page of the keys of table "hour-clicks" that start with prefix (all keys
+// for ""), in partition order, keys in byte order within a partition. pageToken is "" for the first
+// page, then the previous page's next; next is "" after the last page. limit caps the page: 0 for
+// the server's default (100), at most 1000.
+func (x *ActivityTablesClient) ScanHourClicks(ctx context.Context, prefix, pageToken string, limit int, opts ...tableclient.Option) (entries []tableclient.Entry[*HourClicks], next string, err error) {
+	return tableclient.Scan(ctx, x.c, ActivityHourClicksTableName, prefix, pageToken, limit, func() *HourClicks { return new(HourClicks) }, opts...)
+}
+
+// AllHourClicks iterates over the keys of table "hour-clicks" that start with prefix, as
+// ScanHourClicks reads them, page after page. An error ends the iteration.
+func (x *ActivityTablesClient) AllHourClicks(ctx context.Context, prefix string, opts ...tableclient.Option) iter.Seq2[tableclient.Entry[*HourClicks], error] {
+	return tableclient.All(ctx, x.c, ActivityHourClicksTableName, prefix, func() *HourClicks { return new(HourClicks) }, opts...)
+}
+
 // Activity is the user-activity app.
 //
 // ActivityAgents is implemented by the agents of app "activity".
 // Embed UnimplementedActivityAgents in implementations for forward compatibility.
 type ActivityAgents interface {
-	// Track adds a click to its user's session.
+	// Track adds a click to its user's session, and to the user's clicks of
+	// the hour.
 	Track(ctx context.Context, in *Click, out ActivityTrackEmitter) error
+	// Report emits, at the top of every hour (UTC), a report of each
+	// partition's clicks since the last one, and starts the count afresh:
+	// it runs once per partition of "hour-clicks", on the worker that owns
+	// the partition, where it scans and deletes that partition's entries.
+	Report(ctx context.Context, tick runtime.Tick, out ActivityReportEmitter) error
 	// Summarize emits each closed session's summary, once.
 	Summarize(ctx context.Context, in *UserSession, out ActivitySummarizeEmitter) error
 	// Archive writes clicks to the archive (a directory of JSON-lines
@@ -277,6 +431,11 @@ type UnimplementedActivityAgents struct{}
 
 // Track returns runtime.ErrUnimplemented.
 func (UnimplementedActivityAgents) Track(context.Context, *Click, ActivityTrackEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// Report returns runtime.ErrUnimplemented.
+func (UnimplementedActivityAgents) Report(context.Context, runtime.Tick, ActivityReportEmitter) error {
 	return runtime.ErrUnimplemented
 }
 
@@ -306,6 +465,8 @@ func (UnimplementedActivityAgents) MergeSessions(context.Context, *UserSession, 
 type ActivityTrackEmitter interface {
 	// Sessions reads and writes table "sessions" for the current record's key.
 	Sessions() ActivitySessionsTable
+	// HourClicks reads and writes table "hour-clicks" for the current record's key.
+	HourClicks() ActivityHourClicksTable
 }
 
 type _ActivityTrackEmitter struct{ e *runtime.Emitter }
@@ -314,8 +475,36 @@ func (x _ActivityTrackEmitter) Sessions() ActivitySessionsTable {
 	return _ActivitySessionsTable{x.e, 0}
 }
 
+func (x _ActivityTrackEmitter) HourClicks() ActivityHourClicksTable {
+	return _ActivityHourClicksTable{x.e, 1}
+}
+
 func _Activity_Track_Handler(ctx context.Context, impl any, in proto.Message, out *runtime.Emitter) error {
 	return impl.(ActivityAgents).Track(ctx, in.(*Click), _ActivityTrackEmitter{out})
+}
+
+// ActivityReportEmitter emits the records of agent Report. Emitted records are produced after the
+// handler returns nil; when it returns an error, they are dropped and the input record goes to the
+// error policy.
+type ActivityReportEmitter interface {
+	// EmitHourlyReport emits to topic "hourly-reports", keeping the input record's key.
+	EmitHourlyReport(ctx context.Context, m *HourlyReport) error
+	// HourClicks reads, writes and scans table "hour-clicks" in the tick's partition, by key.
+	HourClicks() ActivityHourClicksTableByKey
+}
+
+type _ActivityReportEmitter struct{ e *runtime.Emitter }
+
+func (x _ActivityReportEmitter) HourClicks() ActivityHourClicksTableByKey {
+	return _ActivityHourClicksTableByKey{x.e, 0}
+}
+
+func (x _ActivityReportEmitter) EmitHourlyReport(ctx context.Context, m *HourlyReport) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _Activity_Report_Handler(ctx context.Context, impl any, tick runtime.Tick, out *runtime.Emitter) error {
+	return impl.(ActivityAgents).Report(ctx, tick, _ActivityReportEmitter{out})
 }
 
 // ActivitySummarizeEmitter emits the records of agent Summarize. Emitted records are produced after
@@ -408,6 +597,34 @@ var _Activity_AppDesc = runtime.AppDesc{
 			Handler:        _Activity_Track_Handler,
 			Tables: []*runtime.TableDesc{
 				&_Activity_Sessions_TableDesc,
+				&_Activity_HourClicks_TableDesc,
+			},
+		},
+		{
+			Name: "Report",
+			Outputs: []*runtime.TopicDesc{
+				HourlyReportTopic.Desc(),
+			},
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              ActivityReportDeadLetterTopicName,
+				Partitions:        4,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    ClickTopic.Desc(),
+			},
+			Timer: &runtime.TimerDesc{
+				Cron:         "0 * * * *",
+				TimeZone:     "UTC",
+				OnPartitions: true,
+				Topic:        ClickTopic.Desc(),
+			},
+			TickHandler: _Activity_Report_Handler,
+			Tables: []*runtime.TableDesc{
+				&_Activity_HourClicks_TableDesc,
 			},
 		},
 		{
@@ -472,6 +689,7 @@ var _Activity_AppDesc = runtime.AppDesc{
 	},
 	Tables: []*runtime.TableDesc{
 		&_Activity_Sessions_TableDesc,
+		&_Activity_HourClicks_TableDesc,
 	},
 }
 

@@ -53,6 +53,20 @@ func (mr *MockActivityAgentsMockRecorder) Track(ctx, in, out any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Track", reflect.TypeOf((*MockActivityAgents)(nil).Track), ctx, in, out)
 }
 
+// Report mocks the method of the same name.
+func (m *MockActivityAgents) Report(ctx context.Context, tick runtime.Tick, out v1.ActivityReportEmitter) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Report", ctx, tick, out)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Report declares an expected call of Report.
+func (mr *MockActivityAgentsMockRecorder) Report(ctx, tick, out any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Report", reflect.TypeOf((*MockActivityAgents)(nil).Report), ctx, tick, out)
+}
+
 // Summarize mocks the method of the same name.
 func (m *MockActivityAgents) Summarize(ctx context.Context, in *v1.UserSession, out v1.ActivitySummarizeEmitter) error {
 	m.ctrl.T.Helper()
@@ -187,6 +201,225 @@ func (m *MockActivityHeartbeatEmitter) EmitPulse(ctx context.Context, msg *v1.Pu
 func (mr *MockActivityHeartbeatEmitterMockRecorder) EmitPulse(ctx, msg any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitPulse", reflect.TypeOf((*MockActivityHeartbeatEmitter)(nil).EmitPulse), ctx, msg)
+}
+
+// MockActivityHourClicksTable is a mock of v1.ActivityHourClicksTable.
+type MockActivityHourClicksTable struct {
+	ctrl     *gomock.Controller
+	recorder *MockActivityHourClicksTableMockRecorder
+}
+
+// MockActivityHourClicksTableMockRecorder records expected calls on a MockActivityHourClicksTable.
+type MockActivityHourClicksTableMockRecorder struct {
+	mock *MockActivityHourClicksTable
+}
+
+// NewMockActivityHourClicksTable returns a new mock of ActivityHourClicksTable.
+func NewMockActivityHourClicksTable(ctrl *gomock.Controller) *MockActivityHourClicksTable {
+	mock := &MockActivityHourClicksTable{ctrl: ctrl}
+	mock.recorder = &MockActivityHourClicksTableMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockActivityHourClicksTable) EXPECT() *MockActivityHourClicksTableMockRecorder {
+	return m.recorder
+}
+
+var _ v1.ActivityHourClicksTable = (*MockActivityHourClicksTable)(nil)
+
+// Get mocks the method of the same name.
+func (m *MockActivityHourClicksTable) Get(ctx context.Context) (*v1.HourClicks, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Get", ctx)
+	ret0, _ := ret[0].(*v1.HourClicks)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Get declares an expected call of Get.
+func (mr *MockActivityHourClicksTableMockRecorder) Get(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockActivityHourClicksTable)(nil).Get), ctx)
+}
+
+// Put mocks the method of the same name.
+func (m *MockActivityHourClicksTable) Put(ctx context.Context, v *v1.HourClicks) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Put", ctx, v)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Put declares an expected call of Put.
+func (mr *MockActivityHourClicksTableMockRecorder) Put(ctx, v any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Put", reflect.TypeOf((*MockActivityHourClicksTable)(nil).Put), ctx, v)
+}
+
+// Delete mocks the method of the same name.
+func (m *MockActivityHourClicksTable) Delete(ctx context.Context) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Delete", ctx)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Delete declares an expected call of Delete.
+func (mr *MockActivityHourClicksTableMockRecorder) Delete(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Delete", reflect.TypeOf((*MockActivityHourClicksTable)(nil).Delete), ctx)
+}
+
+// Update mocks the method of the same name.
+func (m *MockActivityHourClicksTable) Update(ctx context.Context, fn func(*v1.HourClicks) error) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Update", ctx, fn)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Update declares an expected call of Update.
+func (mr *MockActivityHourClicksTableMockRecorder) Update(ctx, fn any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Update", reflect.TypeOf((*MockActivityHourClicksTable)(nil).Update), ctx, fn)
+}
+
+// MockActivityHourClicksTableByKey is a mock of v1.ActivityHourClicksTableByKey.
+type MockActivityHourClicksTableByKey struct {
+	ctrl     *gomock.Controller
+	recorder *MockActivityHourClicksTableByKeyMockRecorder
+}
+
+// MockActivityHourClicksTableByKeyMockRecorder records expected calls on a
+// MockActivityHourClicksTableByKey.
+type MockActivityHourClicksTableByKeyMockRecorder struct {
+	mock *MockActivityHourClicksTableByKey
+}
+
+// NewMockActivityHourClicksTableByKey returns a new mock of ActivityHourClicksTableByKey.
+func NewMockActivityHourClicksTableByKey(ctrl *gomock.Controller) *MockActivityHourClicksTableByKey {
+	mock := &MockActivityHourClicksTableByKey{ctrl: ctrl}
+	mock.recorder = &MockActivityHourClicksTableByKeyMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockActivityHourClicksTableByKey) EXPECT() *MockActivityHourClicksTableByKeyMockRecorder {
+	return m.recorder
+}
+
+var _ v1.ActivityHourClicksTableByKey = (*MockActivityHourClicksTableByKey)(nil)
+
+// Get mocks the method of the same name.
+func (m *MockActivityHourClicksTableByKey) Get(ctx context.Context, key string) (*v1.HourClicks, bool, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Get", ctx, key)
+	ret0, _ := ret[0].(*v1.HourClicks)
+	ret1, _ := ret[1].(bool)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Get declares an expected call of Get.
+func (mr *MockActivityHourClicksTableByKeyMockRecorder) Get(ctx, key any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockActivityHourClicksTableByKey)(nil).Get), ctx, key)
+}
+
+// Put mocks the method of the same name.
+func (m *MockActivityHourClicksTableByKey) Put(ctx context.Context, key string, v *v1.HourClicks) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Put", ctx, key, v)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Put declares an expected call of Put.
+func (mr *MockActivityHourClicksTableByKeyMockRecorder) Put(ctx, key, v any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Put", reflect.TypeOf((*MockActivityHourClicksTableByKey)(nil).Put), ctx, key, v)
+}
+
+// Delete mocks the method of the same name.
+func (m *MockActivityHourClicksTableByKey) Delete(ctx context.Context, key string) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Delete", ctx, key)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Delete declares an expected call of Delete.
+func (mr *MockActivityHourClicksTableByKeyMockRecorder) Delete(ctx, key any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Delete", reflect.TypeOf((*MockActivityHourClicksTableByKey)(nil).Delete), ctx, key)
+}
+
+// Scan mocks the method of the same name.
+func (m *MockActivityHourClicksTableByKey) Scan(ctx context.Context, prefix string, fn func(string, *v1.HourClicks) error) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Scan", ctx, prefix, fn)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Scan declares an expected call of Scan.
+func (mr *MockActivityHourClicksTableByKeyMockRecorder) Scan(ctx, prefix, fn any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Scan", reflect.TypeOf((*MockActivityHourClicksTableByKey)(nil).Scan), ctx, prefix, fn)
+}
+
+// MockActivityReportEmitter is a mock of v1.ActivityReportEmitter.
+type MockActivityReportEmitter struct {
+	ctrl     *gomock.Controller
+	recorder *MockActivityReportEmitterMockRecorder
+}
+
+// MockActivityReportEmitterMockRecorder records expected calls on a MockActivityReportEmitter.
+type MockActivityReportEmitterMockRecorder struct {
+	mock *MockActivityReportEmitter
+}
+
+// NewMockActivityReportEmitter returns a new mock of ActivityReportEmitter.
+func NewMockActivityReportEmitter(ctrl *gomock.Controller) *MockActivityReportEmitter {
+	mock := &MockActivityReportEmitter{ctrl: ctrl}
+	mock.recorder = &MockActivityReportEmitterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockActivityReportEmitter) EXPECT() *MockActivityReportEmitterMockRecorder {
+	return m.recorder
+}
+
+var _ v1.ActivityReportEmitter = (*MockActivityReportEmitter)(nil)
+
+// EmitHourlyReport mocks the method of the same name.
+func (m *MockActivityReportEmitter) EmitHourlyReport(ctx context.Context, msg *v1.HourlyReport) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "EmitHourlyReport", ctx, msg)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// EmitHourlyReport declares an expected call of EmitHourlyReport.
+func (mr *MockActivityReportEmitterMockRecorder) EmitHourlyReport(ctx, msg any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitHourlyReport", reflect.TypeOf((*MockActivityReportEmitter)(nil).EmitHourlyReport), ctx, msg)
+}
+
+// HourClicks mocks the method of the same name.
+func (m *MockActivityReportEmitter) HourClicks() v1.ActivityHourClicksTableByKey {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "HourClicks")
+	ret0, _ := ret[0].(v1.ActivityHourClicksTableByKey)
+	return ret0
+}
+
+// HourClicks declares an expected call of HourClicks.
+func (mr *MockActivityReportEmitterMockRecorder) HourClicks() *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "HourClicks", reflect.TypeOf((*MockActivityReportEmitter)(nil).HourClicks))
 }
 
 // MockActivitySessionsTable is a mock of v1.ActivitySessionsTable.
@@ -364,4 +597,18 @@ func (m *MockActivityTrackEmitter) Sessions() v1.ActivitySessionsTable {
 func (mr *MockActivityTrackEmitterMockRecorder) Sessions() *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Sessions", reflect.TypeOf((*MockActivityTrackEmitter)(nil).Sessions))
+}
+
+// HourClicks mocks the method of the same name.
+func (m *MockActivityTrackEmitter) HourClicks() v1.ActivityHourClicksTable {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "HourClicks")
+	ret0, _ := ret[0].(v1.ActivityHourClicksTable)
+	return ret0
+}
+
+// HourClicks declares an expected call of HourClicks.
+func (mr *MockActivityTrackEmitterMockRecorder) HourClicks() *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "HourClicks", reflect.TypeOf((*MockActivityTrackEmitter)(nil).HourClicks))
 }
