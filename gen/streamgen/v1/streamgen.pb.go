@@ -273,8 +273,37 @@
 // outputs, and fenced by the group generation (KIP-447), so a worker that
 // lost the leadership cannot commit a tick's outputs; at least once, right
 // after the tick's outputs are acknowledged, so a tick may run again when
-// the leader dies in between. Ticks that passed while no worker ran them
-// follow on_missed_ticks. A handler that returns an error follows
+// the leader dies in between. A leader's tick reads global tables only.
+//
+// With run_on: RUN_ON_PARTITIONS it runs once per partition of the tables
+// it lists instead (Kafka Streams' punctuators), on the worker that owns
+// the partition, as part of the partition's work:
+//
+//     rpc Expire(google.protobuf.Empty) returns (Expired) {
+//       option (streamgen.v1.agent) = {
+//         cron: { schedule: "*/5 * * * *" }
+//         run_on: RUN_ON_PARTITIONS
+//         tables: ["carts"]
+//       };
+//     }
+//
+//     out.Carts().Scan(ctx, "", func(key string, c *Cart) error { ... out.Carts().Delete(ctx, key) ... })
+//
+// Its tables are key-value tables (not windowed) written by agents of one
+// input topic; tick.Partition says which partition the tick is for, and
+// the handler reads, writes and scans that partition's keys
+// (<App><Table>TableByKey: Get, Put, Delete, Scan), seeing the writes of
+// the partition's records before it, which wait for the tick. The last
+// tick done is committed with the partition's offset (its metadata): in
+// the transaction that holds the tick's outputs and table writes under
+// exactly once, so a tick shows once per partition, moved with the
+// partition when it moves; under at least once, with the partition's next
+// offset stored after the tick's outputs and writes are acknowledged (or
+// committed on its own when no record came), so a tick may run again when
+// the worker dies in between.
+//
+// Ticks that passed while no worker ran them follow on_missed_ticks. A
+// handler that returns an error follows
 // on_error: the tick goes to the dead-letter topic as a record (its value
 // the tick time, RFC 3339), or the worker stops. Ticks come from the wall
 // clock, checked after each poll (at least every 100 ms); in the test
