@@ -295,6 +295,10 @@ func (a *agentBuilder) tables() {
 		}
 		listed[name] = true
 		t.listed = true
+		if t.FromTopic && (a.opt.GetTimer() != nil || a.opt.GetCron() != nil) {
+			a.fail(at, p, "table %q is fed from topic %q and read for the current record's key, and a tick has none; a timer lists tables that agents write", name, t.Source.Name)
+			continue
+		}
 		if a.opt.GetTimer() != nil || a.opt.GetCron() != nil {
 			switch {
 			case t.Global:

@@ -153,8 +153,16 @@ func (b *builder) table(app *App, i int, spec *streamgenv1.Table, seen map[strin
 	if !ok {
 		return nil
 	}
+	if spec.GetGlobal() && spec.GetFromTopic() {
+		b.errorf(sd, at(tableField.fromTopic), p+".from_topic",
+			"table %q is global (every worker holds all of it) or fed from a topic partition by partition, not both; remove global or from_topic", name)
+		return nil
+	}
 	if spec.GetGlobal() {
 		return b.globalTable(sd, i, p, spec, value)
+	}
+	if spec.GetFromTopic() {
+		return b.topicTable(app, i, p, spec, value)
 	}
 	return &Table{
 		Name: name, Value: value, KeyField: spec.GetKey(), DefaultJSON: spec.GetDefaultJson(),
@@ -174,6 +182,10 @@ func (b *builder) window(sd protoreflect.ServiceDescriptor, at optionAt, path st
 	}
 	if spec.GetGlobal() {
 		b.errorf(sd, at, path, "a global table cannot be windowed; remove window or global")
+		return nil, false
+	}
+	if spec.GetFromTopic() {
+		b.errorf(sd, at, path, "a table fed from a topic holds the topic's latest value per key, not windows; remove window or from_topic")
 		return nil, false
 	}
 	if w.GetSession() != nil {
@@ -254,6 +266,34 @@ func windowProblem(win *Window) string {
 	return ""
 }
 
+// topicTable reads the app option's i-th table, one fed from the topic of
+// its value message (from_topic), with its dead-letter topic. It returns
+// nil when it is unusable.
+func (b *builder) topicTable(app *App, i int, path string, spec *streamgenv1.Table, value protoreflect.MessageDescriptor) *Table {
+	sd := app.Service
+	src := b.model.ByMessage[value.FullName()]
+	at := func(f int32) optionAt { return inApp(appField.tables, int32(i), f) }
+	dlq := DefaultTableDeadLetterTopic(app.ID, spec.GetName())
+	switch {
+	case src == nil && b.unbound[value.FullName()]:
+		return nil // its topic option's mistake is reported
+	case src == nil:
+		b.errorf(sd, at(tableField.fromTopic), path+".from_topic",
+			"table %q is fed from the topic of its value %s, which has no topic option; bind %s to a topic", spec.GetName(), value.FullName(), value.Name())
+		return nil
+	case spec.GetKey() != "":
+		b.errorf(sd, at(tableField.key), path+".key",
+			"table %q is keyed by the record key of topic %q, which it is fed from; remove key", spec.GetName(), src.Name)
+		return nil
+	case ValidTopicName(dlq) != "":
+		b.errorf(sd, at(tableField.name), path+".name", "dead-letter topic %q %s; shorten the app id or table name", dlq, ValidTopicName(dlq))
+		return nil
+	}
+	return &Table{Name: spec.GetName(), Value: value, DefaultJSON: spec.GetDefaultJson(), FromTopic: true, Source: src, optIndex: i,
+		DeadLetter: &Topic{Name: dlq, Partitions: src.Partitions, ReplicationFactor: src.ReplicationFactor,
+			Codec: streamgenv1.Codec_CODEC_UNSPECIFIED, PartitionsFrom: src, Config: map[string]string{}}}
+}
+
 // globalTable reads the app option's i-th table, a global one, fed from
 // the topic of its value message. It returns nil when it is unusable.
 func (b *builder) globalTable(sd protoreflect.ServiceDescriptor, i int, path string, spec *streamgenv1.Table, value protoreflect.MessageDescriptor) *Table {
@@ -281,7 +321,7 @@ func (b *builder) globalTable(sd protoreflect.ServiceDescriptor, i int, path str
 // writers disagree, or that have none.
 func partitionInternalTopics(app *App) {
 	for _, t := range app.Tables {
-		if t.Global || len(t.Writers) == 0 {
+		if t.Global || t.FromTopic || len(t.Writers) == 0 {
 			continue
 		}
 		in := t.Writers[0].Input

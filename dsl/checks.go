@@ -25,6 +25,10 @@ func (b *builder) checkTables(app *App) {
 		if t.Global && len(t.Writers) > 0 {
 			continue // read anywhere: no co-partitioning
 		}
+		if t.FromTopic && len(t.Writers) > 0 {
+			b.checkTopicTableReaders(app, t)
+			continue
+		}
 		if len(t.Writers) == 0 && len(t.Timers) > 0 {
 			tm := t.Timers[0]
 			b.errorf(tm.Method, inAgent(agentField.tables), agentTablesPath(app, tm),
@@ -98,6 +102,21 @@ func firstWriter(ag *Agent) *Agent {
 	return ag
 }
 
+// checkTopicTableReaders checks that the agents that read table t, fed
+// from topic t.Source, consume topics with its partition count: a key's
+// records and its value then meet in one partition (both are placed by the
+// key's murmur2 hash, and a reader's misplaced keys are caught at run
+// time).
+func (b *builder) checkTopicTableReaders(app *App, t *Table) {
+	for _, r := range t.Writers {
+		if r.Input.Partitions != t.Source.Partitions {
+			b.errorf(r.Method, inAgent(agentField.tables), agentTablesPath(app, r),
+				"table %q is fed from topic %q, which has %d partitions, and %s reads it for records of topic %q, which has %d: a key's records and its value must meet in one partition (co-partitioning); give both topics the same partition count",
+				t.Name, t.Source.Name, t.Source.Partitions, r.Name, r.Input.Name, r.Input.Partitions)
+		}
+	}
+}
+
 // groupField is ag's group_by field name, "" without one.
 func groupField(ag *Agent) string {
 	if ag.GroupBy == nil {
@@ -134,11 +153,14 @@ func (b *builder) checkInternalTopics() {
 			}
 		}
 		for _, t := range app.Tables {
-			if t.Global {
-				continue
+			switch {
+			case t.FromTopic:
+				b.checkTableDeadLetter(app, t, owner)
+				owner[t.DeadLetter.Name] = "table " + t.Name + "'s dead letters"
+			case !t.Global:
+				b.checkChangelog(app, t, owner)
+				owner[t.Changelog.Name] = "table " + t.Name
 			}
-			b.checkChangelog(app, t, owner)
-			owner[t.Changelog.Name] = "table " + t.Name
 		}
 		b.checkLeaderTopic(app, owner)
 	}
@@ -216,6 +238,21 @@ func (b *builder) checkChangelog(app *App, t *Table, owner map[string]string) {
 	}
 	if prev, dup := owner[name]; dup {
 		b.errorf(app.Service, at, path, "changelog topic %q of table %q is also used by %s", name, t.Name, prev)
+	}
+}
+
+// checkTableDeadLetter checks that the dead-letter topic of table t, fed
+// from a topic, is neither a declared topic nor in owner.
+func (b *builder) checkTableDeadLetter(app *App, t *Table, owner map[string]string) {
+	at := inApp(appField.tables, int32(t.optIndex), tableField.name)
+	path := fmt.Sprintf("service %s > option app.tables[%d].name", app.Service.Name(), t.optIndex)
+	name := t.DeadLetter.Name
+	if d := b.model.Topics[name]; d != nil {
+		b.errorf(app.Service, at, path,
+			"dead-letter topic %q of table %q is also the topic of %s; rename the table or the topic", name, t.Name, d.Message.FullName())
+	}
+	if prev, dup := owner[name]; dup {
+		b.errorf(app.Service, at, path, "dead-letter topic %q of table %q is also used by %s; rename the table", name, t.Name, prev)
 	}
 }
 

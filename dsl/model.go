@@ -181,6 +181,13 @@ type Table struct {
 	Source *Topic
 	// Window is set for a windowed table.
 	Window *Window
+	// FromTopic is set for a table fed from a topic (Kafka Streams'
+	// KTable): Source is that topic (its value message's), the table is
+	// partitioned like it and restored from it, and Changelog is nil;
+	// Writers are the agents that read it; DeadLetter receives the topic's
+	// records that cannot be table values.
+	FromTopic  bool
+	DeadLetter *Topic
 
 	optIndex int  // position in the app option's tables, for errors
 	listed   bool // listed in some agent's tables, even one with a mistake
@@ -333,6 +340,12 @@ func Kebab(name string) string {
 // none: "<app id>-<agent in kebab case>-repartition".
 func DefaultRepartitionTopic(appID, agent string) string {
 	return appID + "-" + Kebab(agent) + "-repartition"
+}
+
+// DefaultTableDeadLetterTopic is the dead-letter topic of a table fed
+// from a topic (from_topic): "<app id>-<table>-table-dlq".
+func DefaultTableDeadLetterTopic(appID, table string) string {
+	return appID + "-" + table + "-table-dlq"
 }
 
 // DefaultDeadLetterTopic is the dead-letter topic of an agent that names

@@ -53,7 +53,8 @@ var appField = struct{ id, tables, commitInterval int32 }{
 
 // tableField holds the field numbers of streamgen.v1.Table that errors
 // point at.
-var tableField = struct{ name, value, key, defaultJSON, global, window int32 }{
+var tableField = struct{ name, value, key, defaultJSON, global, window, fromTopic int32 }{
+	fromTopic:   fieldNumber(&streamgenv1.Table{}, "from_topic"),
 	name:        fieldNumber(&streamgenv1.Table{}, "name"),
 	value:       fieldNumber(&streamgenv1.Table{}, "value"),
 	key:         fieldNumber(&streamgenv1.Table{}, "key"),

@@ -122,6 +122,9 @@ type TableWrite struct {
 // *ProcessError and an empty Result; the caller applies the error policy,
 // for dead letters with Agent.DeadLetter.
 func (p *Processor) Process(ctx context.Context, rec *Record) (res Result, err error) {
+	if p.ag.Desc.Feeds != nil {
+		return p.feed(rec)
+	}
 	ag, out := p.ag, &p.em
 	out.reset(ag.Desc, rec)
 	in, err := ag.Desc.Input.Decode(rec.Value)

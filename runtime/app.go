@@ -96,6 +96,11 @@ func (a *App) Register(desc *AppDesc, impl any) error {
 	if n := tickMetadataSize(desc); n > MaxTickMetadata {
 		return fmt.Errorf("streamgen: Register %s: the last ticks of its timer and cron agents take up to %d bytes of offset commit metadata, more than the %d a broker keeps by default (offset.metadata.max.bytes): shorten the agents' names or use fewer", desc.ServiceName, n, MaxTickMetadata)
 	}
+	for _, td := range desc.Tables {
+		if td.FromTopic && (td.Source == nil || td.DeadLetter == nil || td.Changelog != td.Source) {
+			return fmt.Errorf("streamgen: Register %s: table %s is fed from a topic and needs its Source (also its Changelog) and DeadLetter; regenerate the code", desc.ServiceName, td.Name)
+		}
+	}
 	for _, d := range desc.Agents {
 		if t := d.Timer; t != nil && t.OnPartitions && !consumes(desc, t.Topic) {
 			return fmt.Errorf("streamgen: Register %s: agent %s runs on each partition of its tables, and no agent consumes its Timer.Topic; regenerate the code", desc.ServiceName, d.Name)
@@ -103,6 +108,11 @@ func (a *App) Register(desc *AppDesc, impl any) error {
 	}
 	for _, d := range desc.Agents {
 		a.agents = append(a.agents, &Agent{Desc: d, app: a})
+	}
+	for _, td := range desc.Tables {
+		if td.FromTopic {
+			a.agents = append(a.agents, &Agent{Desc: feeder(td), app: a})
+		}
 	}
 	a.id, a.service, a.impl = desc.ID, desc.ServiceName, impl
 	a.exactlyOnce, a.commitInterval = desc.ExactlyOnce, desc.CommitInterval

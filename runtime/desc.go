@@ -290,6 +290,10 @@ type AgentDesc struct {
 	// Tables are the tables the agent reads and writes, in the order the
 	// generated accessors refer to them by index.
 	Tables []*TableDesc
+	// Feeds is set on the agent App.Register adds for a table fed from a
+	// topic (FromTopic): each record of Input becomes the value of its key
+	// in Feeds (Tables[0]), a tombstone deletes it.
+	Feeds *TableDesc
 	// WindowClose is the windowed table whose closed windows the agent
 	// receives, one call per window with its final value; Input is nil then.
 	WindowClose *TableDesc
@@ -341,6 +345,35 @@ type TableDesc struct {
 	Merge func(ctx context.Context, impl any, a, b proto.Message) (proto.Message, error)
 	// MergeMethod names that method ("ShopAgents.MergeVisits") in errors.
 	MergeMethod string
+	// FromTopic is set for a table fed from a topic (the schema's
+	// from_topic; Kafka Streams' KTable): its values are the records of
+	// Source, keyed by the record key, partition p of the table holding
+	// partition p of Source. Changelog is Source too: the table is
+	// restored from it and has no changelog of its own. App.Register adds
+	// the agent that feeds it (FeederName); agents that list it only read
+	// it. DeadLetter receives Source's records that cannot be values.
+	FromTopic  bool
+	DeadLetter *TopicDesc
+}
+
+// StoreValue returns the stored form of a record value of the topic a
+// table is fed from (a global table's, or one FromTopic): the protobuf
+// encoding of the value decoded with the topic's codec (a protobuf topic's
+// bytes as they are). It returns the decode error of a value that is not
+// the table's value type.
+func (t *TableDesc) StoreValue(v []byte) ([]byte, error) {
+	if t.Source == nil || t.Source.Codec == CodecProto {
+		return v, nil
+	}
+	m, err := t.Source.Decode(v)
+	if err != nil {
+		return nil, err
+	}
+	b, err := proto.Marshal(m)
+	if err == nil && b == nil {
+		b = []byte{}
+	}
+	return b, err
 }
 
 // WindowSpec is a windowed table's windows.

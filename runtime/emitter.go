@@ -90,6 +90,17 @@ func (e *Emitter) TableGet(ctx context.Context, i int) (proto.Message, error) {
 	return m, err
 }
 
+// TableFind returns the value of the current record's key in table i, or
+// the table's default, and whether the key has a value (a table fed from
+// a topic). Writes of this record are seen.
+func (e *Emitter) TableFind(ctx context.Context, i int) (proto.Message, bool, error) {
+	key, t, err := e.tableKey(i)
+	if err != nil {
+		return nil, false, err
+	}
+	return e.getRaw(i, t, key)
+}
+
 // TableLookup returns the value of key in table i, or the table's
 // default, and whether the key has a value: a global table, or a table of
 // the partition a tick runs for (RUN_ON_PARTITIONS). Writes of this call
@@ -167,7 +178,7 @@ func (e *Emitter) keyed(i int) (*TableDesc, error) {
 	case err != nil:
 		return nil, err
 	case t.Global || t.Window != nil || e.desc.Timer == nil || !e.desc.Timer.OnPartitions:
-		return nil, fmt.Errorf("streamgen: table %q is read and written by key only in a tick of an agent that runs on each partition", t.Name)
+		return nil, fmt.Errorf("streamgen: table %q is read and written by key only in a tick of an agent that runs on each partition of it (run_on: RUN_ON_PARTITIONS); elsewhere use the accessor of the current record's key", t.Name)
 	}
 	return t, nil
 }

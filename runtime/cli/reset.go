@@ -125,7 +125,7 @@ func selectAgents(app *runtime.App, name string) ([]*runtime.Agent, error) {
 		if name != "" && ag.Desc.Input == nil {
 			why := "it runs on closed windows"
 			if ag.Desc.Timer != nil {
-				why = "it runs on time, on the group's leader"
+				why = "it runs on time: its last ticks are kept in the metadata of the committed offsets of the leader topic, or of its tables' topic (a reset of that topic's offsets forgets them, and its ticks start afresh)"
 			}
 			return nil, fmt.Errorf("--agent %s consumes no topic (%s): it has no offsets to reset", name, why)
 		}

@@ -464,12 +464,6 @@ func (kc *Consumer) Close() error {
 	return nil
 }
 
-// Position returns the consumer's fetch position of an assigned partition
-// (the offset of the next record it will fetch: rd_kafka_position), or a
-// negative offset while it has none (before its first fetch or offset
-// lookup).
-func (kc *Consumer) Position(tp TopicPartition) int64 { return kc.position(tp.Topic, tp.Partition) }
-
 // position returns the consumer's fetch position of a partition (the
 // offset of the next record it will fetch), or -1 if it has none.
 func (kc *Consumer) position(topic string, partition int32) int64 {

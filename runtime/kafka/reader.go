@@ -27,6 +27,12 @@ type PartitionStart struct {
 	// are gone, so a store that reflects the partition up to From cannot
 	// be brought up to date). Table restores set it.
 	Exact bool
+	// Bounded makes the reader stop at Until (exclusive) instead of the
+	// partition's end, when that is sooner; records from Until on are not
+	// handed over. A table fed from a topic is restored up to the group's
+	// committed offset of the topic (its feeder goes on from there).
+	Bounded bool
+	Until   int64
 }
 
 // ErrOutOfRange is wrapped by ReadPartitions' and FollowPartitions' error
@@ -110,7 +116,8 @@ func readPartitions(ctx context.Context, cfg Config, parts []PartitionStart, end
 		return nil, fmt.Errorf("restore consumer: %w", err)
 	}
 	defer wm.Close()
-	ends := map[TopicPartition]int64{} // partitions to read up to their end
+	ends := map[TopicPartition]int64{}   // partitions to read up to their end
+	limits := map[TopicPartition]int64{} // bounded partitions: the offset where records stop
 	var todo []Offset
 	for _, p := range parts {
 		lo, hi, err := wm.watermarks(ctx, p.TopicPartition)
@@ -122,6 +129,10 @@ func readPartitions(ctx context.Context, cfg Config, parts []PartitionStart, end
 			return nil, &OutOfRangeError{Partition: p.TopicPartition, Offset: p.From, Start: lo, End: hi}
 		}
 		read[p.TopicPartition] = 0
+		if p.Bounded {
+			hi = max(min(hi, p.Until), from)
+			limits[p.TopicPartition] = hi
+		}
 		if end != nil {
 			end(p.TopicPartition, hi)
 		}
@@ -139,7 +150,7 @@ func readPartitions(ctx context.Context, cfg Config, parts []PartitionStart, end
 	if code != 0 {
 		return nil, fmt.Errorf("assigning restore partitions: %s", errString(code))
 	}
-	return read, kc.read(ctx, ends, follow, read, fn)
+	return read, kc.read(ctx, ends, limits, follow, read, fn)
 }
 
 // StableCommitted returns group's committed offsets of tps, in their
@@ -239,7 +250,7 @@ func (kc *Consumer) watermarks(ctx context.Context, tp TopicPartition) (lo, hi i
 // read polls the assigned partitions and hands their records to fn until
 // every partition in ends has reached its end (forever if follow), adding
 // the counts to read.
-func (kc *Consumer) read(ctx context.Context, ends map[TopicPartition]int64, follow bool, read map[TopicPartition]int64,
+func (kc *Consumer) read(ctx context.Context, ends, limits map[TopicPartition]int64, follow bool, read map[TopicPartition]int64,
 	fn func(TopicPartition, []*runtime.Record) error) error {
 	var batch []*runtime.Record
 	var err error
@@ -252,7 +263,7 @@ func (kc *Consumer) read(ctx context.Context, ends map[TopicPartition]int64, fol
 		if err != nil {
 			return err
 		}
-		if err := handOver(ctx, batch, ends, read, fn); err != nil {
+		if err := handOver(ctx, batch, ends, limits, read, fn); err != nil {
 			return err
 		}
 		if len(batch) == 0 {
@@ -276,7 +287,7 @@ func (kc *Consumer) read(ctx context.Context, ends map[TopicPartition]int64, fol
 // handOver calls fn with each run of one partition's records in batch,
 // counts them in read, and drops from ends the partitions whose end it
 // reached.
-func handOver(ctx context.Context, batch []*runtime.Record, ends, read map[TopicPartition]int64,
+func handOver(ctx context.Context, batch []*runtime.Record, ends, limits, read map[TopicPartition]int64,
 	fn func(TopicPartition, []*runtime.Record) error) error {
 	for start := 0; start < len(batch); {
 		if err := ctx.Err(); err != nil {
@@ -288,6 +299,18 @@ func handOver(ctx context.Context, batch []*runtime.Record, ends, read map[Topic
 			end++
 		}
 		run := batch[start:end]
+		start = end
+		if limit, ok := limits[tp]; ok {
+			n := 0
+			for n < len(run) && run[n].Offset < limit {
+				n++
+			}
+			if n == 0 {
+				delete(ends, tp)
+				continue
+			}
+			run = run[:n]
+		}
 		read[tp] += int64(len(run))
 		if err := fn(tp, run); err != nil {
 			return err
@@ -295,7 +318,6 @@ func handOver(ctx context.Context, batch []*runtime.Record, ends, read map[Topic
 		if hi, ok := ends[tp]; ok && run[len(run)-1].Offset >= hi-1 {
 			delete(ends, tp)
 		}
-		start = end
 	}
 	return nil
 }

@@ -17,7 +17,17 @@ package kafka
 // }
 import "C"
 
-import "unsafe"
+import (
+	"context"
+	"unsafe"
+)
+
+// Watermarks returns a partition's low and high watermarks, asked of its
+// leader (rd_kafka_query_watermark_offsets: a broker round trip, 5 s each
+// try, tried again while ctx lasts).
+func (kc *Consumer) Watermarks(ctx context.Context, tp TopicPartition) (lo, hi int64, err error) {
+	return kc.watermarks(ctx, tp)
+}
 
 // HighWatermark returns the offset after the last record of a partition
 // the consumer fetches, as of its last fetch response, or -1 when it does

@@ -31,11 +31,19 @@ func ScanPrefix(st Store, prefix []byte, fn func(key, value []byte) error) error
 func Overlay(base func(fn func(key, value []byte) error) error, over []KV, fn func(key, value []byte) error) error {
 	over = lastWrites(over)
 	i := 0
+	stopped := false // fn returned ErrStop, which base may swallow
+	call := func(k, v []byte) error {
+		err := fn(k, v)
+		if errors.Is(err, ErrStop) {
+			stopped = true
+		}
+		return err
+	}
 	// emit gives the overlay's keys before k (all of them when k is nil).
 	emit := func(k []byte) error {
 		for ; i < len(over) && (k == nil || bytes.Compare(over[i].Key, k) < 0); i++ {
 			if !over[i].Delete {
-				if err := fn(over[i].Key, over[i].Value); err != nil {
+				if err := call(over[i].Key, over[i].Value); err != nil {
 					return err
 				}
 			}
@@ -54,9 +62,9 @@ func Overlay(base func(fn func(key, value []byte) error) error, over []KV, fn fu
 			}
 			v = w.Value
 		}
-		return fn(k, v)
+		return call(k, v)
 	})
-	if err == nil {
+	if err == nil && !stopped {
 		err = emit(nil)
 	}
 	if errors.Is(err, ErrStop) {

@@ -40,9 +40,21 @@ func TestOverlayMergesWritesIntoAPrefixScanInKeyOrder(t *testing.T) {
 	if !errors.Is(err, boom) || n != 1 {
 		t.Fatalf("err = %v after %d keys, want boom after 1", err, n)
 	}
-	err = Overlay(func(fn func(k, v []byte) error) error { return ScanPrefix(st, []byte("a"), fn) }, over,
-		func(k, v []byte) error { return ErrStop })
-	if err != nil {
-		t.Fatalf("ErrStop: err = %v", err)
+	// ErrStop ends it quietly, wherever it comes from: an overlay key
+	// before the store's, the store's, or an overlay key after them.
+	for _, c := range []struct {
+		over []KV
+		want string
+	}{
+		{[]KV{{Key: []byte("a0"), Value: []byte("x")}, {Key: []byte("a9"), Value: []byte("y")}}, "a0"},
+		{[]KV{{Key: []byte("a9"), Value: []byte("y")}}, "a1"},
+		{[]KV{{Key: []byte("a1"), Delete: true}, {Key: []byte("a3"), Delete: true}, {Key: []byte("a5"), Delete: true}, {Key: []byte("a9"), Value: []byte("y")}}, "a9"},
+	} {
+		var calls []string
+		err = Overlay(func(fn func(k, v []byte) error) error { return ScanPrefix(st, []byte("a"), fn) }, c.over,
+			func(k, v []byte) error { calls = append(calls, string(k)); return ErrStop })
+		if err != nil || strings.Join(calls, " ") != c.want {
+			t.Errorf("ErrStop with over %v: calls %v, err %v; want only %s, no error", c.over, calls, err, c.want)
+		}
 	}
 }

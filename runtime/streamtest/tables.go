@@ -59,6 +59,13 @@ func (d *Driver) feedGlobals(in *runtime.Record) error {
 	for _, t := range d.tables {
 		if t.Global && t.Source.Name == in.Topic {
 			kv := state.KV{Key: in.Key, Value: in.Value, Delete: in.Value == nil}
+			if in.Value != nil {
+				v, err := t.StoreValue(in.Value)
+				if err != nil {
+					continue // the worker's follower leaves it out too
+				}
+				kv.Value = v
+			}
 			if err := d.store(t, in.Partition).Store.Write([]state.KV{kv}); err != nil {
 				return err
 			}

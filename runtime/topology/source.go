@@ -16,7 +16,9 @@ import (
 func FromApp(app *runtime.App) *runtime.AppDesc {
 	d := &runtime.AppDesc{ID: app.ID(), ExactlyOnce: app.ExactlyOnce()}
 	for _, ag := range app.Agents() {
-		d.Agents = append(d.Agents, ag.Desc)
+		if ag.Desc.Feeds == nil { // a table's feeder is the table's "feeds" edge
+			d.Agents = append(d.Agents, ag.Desc)
+		}
 	}
 	return d
 }
@@ -112,7 +114,11 @@ func (c converter) table(t *dsl.Table) *runtime.TableDesc {
 		return d
 	}
 	d := &runtime.TableDesc{Name: t.Name, Changelog: c.topic(t.Changelog), New: newMessage(t.Value),
-		KeyFromField: t.KeyField != "", Global: t.Global, Source: c.topic(t.Source)}
+		KeyFromField: t.KeyField != "", Global: t.Global, Source: c.topic(t.Source),
+		FromTopic: t.FromTopic, DeadLetter: c.topic(t.DeadLetter)}
+	if t.FromTopic {
+		d.Changelog = d.Source
+	}
 	if w := t.Window; w != nil {
 		d.Window = &runtime.WindowSpec{Size: w.Size, Step: w.Step, Expires: w.Expires, Grace: w.Grace, Sliding: w.Sliding, Gap: w.Gap}
 	}

@@ -294,10 +294,13 @@ func (b *builder) table(app *runtime.AppDesc, t *runtime.TableDesc) string {
 		n.Attrs = append(n.Attrs, Attr{"window", fmt.Sprintf("%s, size %s, step %s, grace %s", kind, dur(w.Size), dur(w.Step), dur(w.Grace))})
 	}
 	id := b.node(n)
-	if t.Global && t.Source != nil {
+	switch {
+	case (t.Global || t.FromTopic) && t.Source != nil:
 		b.edge(b.topic(appID, KindTopic, t.Source), id, "feeds", false)
-	}
-	if t.Changelog != nil {
+		if t.DeadLetter != nil {
+			b.edge(id, b.topic(appID, KindDeadLetter, t.DeadLetter), "dead letters", false)
+		}
+	case t.Changelog != nil:
 		b.edge(id, b.topic(appID, KindChangelog, t.Changelog), "changelog", false)
 	}
 	return id

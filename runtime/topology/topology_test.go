@@ -89,6 +89,9 @@ var examples = []example{
 		func(a *runtime.App) error {
 			return testapp.RegisterTalliesAgents(a, testapp.UnimplementedTalliesAgents{})
 		},
+		func(a *runtime.App) error {
+			return testapp.RegisterEnrichAgents(a, testapp.UnimplementedEnrichAgents{})
+		},
 	}},
 }
 

@@ -163,6 +163,11 @@ func (c *atLeastOnce) commit() {
 	}
 	if err := c.t.consumer.StoreOffsets(offs); err != nil {
 		c.t.log.Warn("storing offsets failed", "error", err)
+		for _, p := range c.t.parts {
+			if p.ticks != nil {
+				p.ticks.dirty = true // their ticks rode on the offsets: commit them on their own
+			}
+		}
 	}
 	for _, o := range offs {
 		c.moved[o.TopicPartition] = true
@@ -226,7 +231,7 @@ func (c *atLeastOnce) drain(tps []kafka.TopicPartition, store bool) {
 				return true
 			}
 		}
-		return false
+		return t.ticksRunning(p)
 	}
 	for _, p := range ps {
 		// Lost partitions store nothing: waiting for their acknowledgements

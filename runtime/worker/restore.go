@@ -75,6 +75,7 @@ func (t *thread) restoreAttempt(ps []*partition, stores []*lane.Table, attempt i
 		}
 		if err == nil {
 			j.committed, j.metadata = committed, metadata
+			r.offsets = committed
 			err = r.restoreStores(ctx, stores)
 		}
 		j.done <- err
@@ -158,7 +159,8 @@ func sourcesOf(ps []*partition) []kafka.TopicPartition {
 
 // seekCommitted seeks the job's partitions to their committed offsets
 // (sources the group has none for: to their beginning, when
-// auto.offset.reset says so), while they are still paused. librdkafka's
+// auto.offset.reset says so or a table is fed from them), while they are
+// still paused. librdkafka's
 // own start of a partition paused right after its assignment can be lost
 // (see kafka.Consumer.Seek): a seek makes it start exactly where the
 // job's offsets, and so its stores, say.
@@ -168,7 +170,7 @@ func (t *thread) seekCommitted(j *restoreJob) error {
 		for _, s := range p.srcs {
 			if off, ok := j.committed[s.tp]; ok {
 				offs = append(offs, kafka.Offset{TopicPartition: s.tp, Offset: off})
-			} else if t.ccfg.ResetsToBeginning() {
+			} else if t.ccfg.ResetsToBeginning() || t.w.topo.fed[s.tp.Topic] {
 				offs = append(offs, kafka.Offset{TopicPartition: s.tp, Offset: kafka.OffsetBeginning})
 			}
 		}
@@ -282,6 +284,10 @@ type restorer struct {
 	log     *slog.Logger
 	kcfg    kafka.Config
 	rebuilt map[*lane.Table]string // stores discarded and rebuilt, and why
+	// offsets are the group's committed offsets of the partitions being
+	// readied: a table fed from a topic is restored up to the topic's (its
+	// feeder goes on from there; none: the feeder reads it all).
+	offsets map[kafka.TopicPartition]int64
 }
 
 // restoreStores restores stores from their changelogs, all partitions with
@@ -389,7 +395,11 @@ func (r *restorer) restore(ctx context.Context, stores []*lane.Table) error {
 		// restore of 1,000,000 keys held ~40 MiB more with four.
 		rs := &restoreState{ts: ts, next: ts.From, writes: make(chan []state.KV, 1)}
 		byTP[tp] = rs
-		starts = append(starts, kafka.PartitionStart{TopicPartition: tp, From: ts.From, Exact: true})
+		start := kafka.PartitionStart{TopicPartition: tp, From: ts.From, Exact: true}
+		if ts.Desc.FromTopic {
+			start.Bounded, start.Until = true, max(r.offsets[tp], 0)
+		}
+		starts = append(starts, start)
 		wg.Go(func() {
 			for batch := range rs.writes {
 				werr.set(ts.Store.Write(batch))
@@ -426,7 +436,7 @@ func (r *restorer) reading(byTP map[kafka.TopicPartition]*restoreState, start ti
 	return func(tp kafka.TopicPartition, recs []*runtime.Record) error {
 		rs := byTP[tp]
 		var batch []state.KV
-		batch, rs.next, last = coalesce(recs, last, nil)
+		batch, rs.next, last = coalesce(rs.ts.Desc, recs, last, nil)
 		rs.writes <- batch
 		rs.restored += int64(len(recs))
 		p := RestoreProgress{Table: rs.ts.Desc.Name, Partition: rs.ts.Partition, From: rs.ts.From, End: rs.end,
@@ -493,21 +503,33 @@ func (r *restorer) finish(rs *restoreState, n int64, start time.Time) error {
 // only the last write of each key (a changelog is a log of puts: the last
 // one wins), appended to into. last is scratch space (nil: made here),
 // returned for the next call. It also returns the offset after the batch.
-func coalesce(recs []*runtime.Record, last map[string]int, into []state.KV) ([]state.KV, int64, map[string]int) {
+// The values of a table fed from a topic (td.Source) are stored as
+// protobuf (TableDesc.StoreValue); its records that are no values are
+// left out.
+func coalesce(td *runtime.TableDesc, recs []*runtime.Record, last map[string]int, into []state.KV) ([]state.KV, int64, map[string]int) {
 	if last == nil {
 		last = map[string]int{}
 	}
 	clear(last)
 	var next int64
 	for _, rec := range recs {
+		next = rec.Offset + 1
 		kv := state.KV{Key: rec.Key, Value: rec.Value, Delete: rec.Value == nil}
+		if td.Source != nil && rec.Value != nil {
+			// Fed from a topic: stored as protobuf. A record that is not a
+			// value went to the dead-letter topic when it was consumed.
+			v, err := td.StoreValue(rec.Value)
+			if err != nil || rec.Key == nil {
+				continue
+			}
+			kv.Value = v
+		}
 		if i, ok := last[string(rec.Key)]; ok {
 			into[i] = kv
 		} else {
 			last[string(rec.Key)] = len(into)
 			into = append(into, kv)
 		}
-		next = rec.Offset + 1
 	}
 	return into, next, last
 }
@@ -533,7 +555,7 @@ func (f *follower) add(tp kafka.TopicPartition, ts *lane.Table) kafka.PartitionS
 func (f *follower) apply(tp kafka.TopicPartition, recs []*runtime.Record) error {
 	ts := f.byTP[tp]
 	var next int64
-	f.batch, next, f.last = coalesce(recs, f.last, f.batch[:0])
+	f.batch, next, f.last = coalesce(ts.Desc, recs, f.last, f.batch[:0])
 	if err := ts.Store.Write(f.batch); err != nil {
 		return err
 	}

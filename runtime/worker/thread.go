@@ -36,8 +36,9 @@ type thread struct {
 	// ticks in flight (at least once, ticks.go): their results come in
 	// order on the consumer's queue; tickDirty are the tickers of the
 	// last one, dirty again if it fails.
-	tickCommits int
-	tickDirty   []*ticker
+	tickCommits    int
+	tickDirty      []*ticker
+	lastTickCommit time.Time // when the last explicit tick commit started
 
 	stopping   atomic.Bool // the thread stops: lanes skip queued records
 	inCallback bool        // in Poll, where rebalance callbacks run

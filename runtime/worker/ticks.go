@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"context"
 	"slices"
 	"sync"
 	"time"
@@ -56,7 +57,7 @@ type ticker struct {
 	descs  []*runtime.Agent // the same agents, in order (TickMetadata)
 	// base is the offset to commit the ticks with when no record moved the
 	// partition's offset: the last one committed or stored, else (exactly
-	// once) the consumer's position; negative until known.
+	// once) where the partition starts (startOffset); negative until known.
 	base      int64
 	last      map[string]time.Time // per agent: the last tick done; nil until loaded
 	committed map[string]time.Time // exactly once: last as of the last commit
@@ -147,14 +148,8 @@ func (t *thread) runTicks() {
 
 // runPartitionTicks hands p's timer agents their due ticks.
 func (t *thread) runPartitionTicks(p *partition, k *ticker, now time.Time) {
-	if k.base < 0 && t.w.exactlyOnce {
-		// A partition the group has no offset for: its transactions need
-		// one to carry the ticks, and no record was handed out before the
-		// consumer's position. (At least once the ticks wait for a stored
-		// offset instead: records before the position may be unfinished.)
-		if k.base = t.consumer.Position(k.tp); k.base < 0 {
-			return // librdkafka has not looked its start up yet
-		}
+	if k.base < 0 && t.w.exactlyOnce && !t.startOffset(k, now) {
+		return
 	}
 	t.ticksDone(k)
 	for j, i := range k.agents {
@@ -164,7 +159,15 @@ func (t *thread) runPartitionTicks(p *partition, k *ticker, now time.Time) {
 		// the lane runs ticks in order, and exactly once they commit
 		// together (ticksCommitted) or run again together (ticksAborted).
 		after := k.last[name]
-		if r, ok := k.running[name]; ok && r.tick.Time.After(after) {
+		r, busy := k.running[name]
+		if busy && !t.w.exactlyOnce {
+			// At least once a tick is done when acknowledged, and
+			// acknowledgements may come out of order: one tick at a time,
+			// so the last tick done never passes one that is not (the ticks
+			// due meanwhile are the next one's Missed).
+			continue
+		}
+		if busy && r.tick.Time.After(after) {
 			after = r.tick.Time
 		}
 		tick, ok, skipped := ag.Desc.Timer.Due(after, now)
@@ -194,6 +197,30 @@ func (t *thread) runPartitionTicks(p *partition, k *ticker, now time.Time) {
 			return // stopping: the tick is not handed over, nor recorded
 		}
 	}
+}
+
+// startOffset sets, exactly once, the offset to commit the ticks of a
+// partition the group has no offset for: where the partition starts, by
+// auto.offset.reset (the low watermark, or the high one), asked of the
+// broker once; no record before it was handed out. A failure is tried
+// again a second later. It reports whether the offset is known.
+func (t *thread) startOffset(k *ticker, now time.Time) bool {
+	if now.Before(k.loadAt) {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	lo, hi, err := t.consumer.Watermarks(ctx, k.tp)
+	if err != nil {
+		k.loadAt = now.Add(time.Second)
+		t.log.Warn("reading where a partition starts, for its ticks, failed; retrying", "partition", k.tp.String(), "error", err)
+		return false
+	}
+	k.base = hi
+	if t.ccfg.ResetsToBeginning() || t.w.topo.fed[k.tp.Topic] {
+		k.base = lo
+	}
+	return true
 }
 
 // loadLeaderTicks reads the leader's last ticks done from the leader
@@ -278,7 +305,7 @@ func (t *thread) tickers() []*ticker {
 // after polls.
 func (t *thread) commitTicks() {
 	t.tickResults()
-	if t.tickCommits > 0 {
+	if t.tickCommits > 0 || time.Since(t.lastTickCommit) < commitEvery {
 		return
 	}
 	var offs []kafka.Offset
@@ -293,15 +320,30 @@ func (t *thread) commitTicks() {
 	if len(offs) == 0 {
 		return
 	}
-	if err := t.consumer.CommitOffsetsAsync(offs); err != nil {
+	if err := t.commitTickOffsets(offs); err != nil {
 		t.log.Warn("committing the last ticks done failed; the next commit retries", "error", err)
 		return
 	}
-	t.tickCommits++
+	t.lastTickCommit = time.Now()
 	for _, k := range ks {
 		k.dirty = false
 	}
 	t.tickDirty = ks
+}
+
+// commitTickOffsets stores offs (so a commit of the stored offsets, which
+// librdkafka may send after this one, carries the same metadata, not an
+// older one) and starts committing them explicitly (the stored offsets are
+// committed only when they moved past the committed ones).
+func (t *thread) commitTickOffsets(offs []kafka.Offset) error {
+	if err := t.consumer.StoreOffsets(offs); err != nil {
+		return err
+	}
+	if err := t.consumer.CommitOffsetsAsync(offs); err != nil {
+		return err
+	}
+	t.tickCommits++
+	return nil
 }
 
 // tickResults reads the results of the explicit tick commits that
@@ -325,7 +367,8 @@ func (t *thread) tickResults() {
 
 // storedTicks returns the metadata to store with partition p's offset at
 // least once: the ticks done, which the stored offset then carries ("" if
-// p runs no timer agent, or its ticks are not known yet).
+// p runs no timer agent, or its ticks are not known yet). The ticks are
+// clean once stored (unstored: the caller makes them dirty again).
 func (t *thread) storedTicks(p *partition, tp kafka.TopicPartition) string {
 	k := p.ticks
 	if k == nil || k.tp != tp || k.last == nil {
@@ -334,6 +377,16 @@ func (t *thread) storedTicks(p *partition, tp kafka.TopicPartition) string {
 	t.ticksDone(k)
 	k.dirty = false
 	return k.metadata(false)
+}
+
+// ticksRunning reports whether p has ticks handed to its lanes whose work
+// is not acknowledged (at least once).
+func (t *thread) ticksRunning(p *partition) bool {
+	if p.ticks == nil {
+		return false
+	}
+	t.ticksDone(p.ticks)
+	return len(p.ticks.running) > 0
 }
 
 // ticksCommitted records, exactly once, that the transaction holding the
@@ -390,8 +443,7 @@ func (t *thread) handOver(ks []*ticker) {
 		}
 	}
 	if len(offs) > 0 {
-		if err := t.consumer.CommitOffsetsAsync(offs); err == nil {
-			t.tickCommits++
+		if err := t.commitTickOffsets(offs); err == nil {
 			t.tickDirty = nil
 		}
 		waitFor(func() bool { t.tickResults(); return t.tickCommits > 0 })

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/internal/testapp"
@@ -135,4 +137,40 @@ func TestPartitionTimerOnTheBroker(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPartitionTimerAfterAnAbort: the broker refuses one transaction's
+// offsets (as for a zombie); the worker aborts it and rewinds. The
+// partitions' ticks go on from the last commit's: every hit is drained
+// once, and every second of every partition once (the aborted
+// transaction's ticks run again), none lost.
+func TestPartitionTimerAfterAnAbort(t *testing.T) {
+	b := startKfake(t)
+	addr := b.Addr()
+	cl := client(t, addr, kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	hooks := &commits{}
+	runTallies(t, addr, worker.WithExactlyOnce(true), worker.WithInstanceID("a"), worker.WithHooks(hooks))
+	produce(t, cl, hits(t, 200, 40)...)
+	drainedUntil(t, addr, 200, 0)
+	var injected sync.Once
+	fired := make(chan struct{})
+	b.Cluster().ControlKey(int16(kmsg.TxnOffsetCommit), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		injected.Do(func() { close(fired) })
+		return illegalGeneration(req.(*kmsg.TxnOffsetCommitRequest)), nil, true
+	})
+	select {
+	case <-fired:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no transactional offset commit reached the broker")
+	}
+	produce(t, cl, hits(t, 200, 40)...)
+	ds := drainedUntil(t, addr, 400, 3*time.Second)
+	sum, missed := checkDrains(t, ds)
+	if sum != 400 {
+		t.Errorf("the drains reported %d hits, want 400", sum)
+	}
+	if f := hooks.failures(); len(f) == 0 {
+		t.Error("no transaction failed: the injected error did not reach the worker")
+	}
+	t.Logf("%d drains, %d ticks stood for by a later one", len(ds), missed)
 }

@@ -30,10 +30,14 @@ type topology struct {
 	// coAssign describes the tables written from more than one topic,
 	// whose partitions must be co-assigned.
 	coAssign []string
+	// fed are the topics tables are fed from (TableDesc.FromTopic): read
+	// from their beginning when the group has no offset, whatever
+	// auto.offset.reset says, or the table would miss keys.
+	fed map[string]bool
 }
 
 func newTopology(app *runtime.App) *topology {
-	t := &topology{byTopic: map[string][]*runtime.Agent{}, writers: lane.Writers(app), repartition: map[string]string{}}
+	t := &topology{byTopic: map[string][]*runtime.Agent{}, writers: lane.Writers(app), repartition: map[string]string{}, fed: map[string]bool{}}
 	topics := map[string][]string{}
 	var names []string
 	for _, ag := range app.Agents() {
@@ -41,6 +45,9 @@ func newTopology(app *runtime.App) *topology {
 			continue // on_window_close agents consume no topic
 		}
 		in := ag.Desc.Input.Name
+		if ag.Desc.Feeds != nil {
+			t.fed[in] = true
+		}
 		if t.byTopic[in] == nil {
 			t.inputs = append(t.inputs, in)
 		}

@@ -131,6 +131,7 @@ func (c *exactlyOnce) finishRewinds() map[kafka.TopicPartition]bool {
 		// before the committed offset are done and are dropped.
 		np := newPartition(p.tp, p.agents)
 		np.tables, np.stores = p.tables, p.stores
+		np.ticks = p.ticks // back at the last commit's ticks (ticksAborted)
 		for _, s := range np.srcs {
 			s.next = max(offs[i], -1)
 			c.committed[s.tp] = s.next

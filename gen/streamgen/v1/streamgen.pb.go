@@ -292,8 +292,11 @@
 // Its tables are key-value tables (not windowed) written by agents of one
 // input topic; tick.Partition says which partition the tick is for, and
 // the handler reads, writes and scans that partition's keys
-// (<App><Table>TableByKey: Get, Put, Delete, Scan), seeing the writes of
-// the partition's records before it, which wait for the tick. The last
+// (<App><Table>TableByKey: Get, Put, Delete, Scan). A tick and the
+// partition's records take turns on those tables, never interleaved: each
+// sees the other's writes whole (a record that came before a tick may be
+// handled after it: the agents' lanes run side by side), and a writer
+// agent with concurrency handles their records one at a time. The last
 // tick done is committed with the partition's offset (its metadata): in
 // the transaction that holds the tick's outputs and table writes under
 // exactly once, so a tick shows once per partition, moved with the
@@ -1010,7 +1013,21 @@ type Table struct {
 	Global bool `protobuf:"varint,5,opt,name=global,proto3" json:"global,omitempty"`
 	// window makes the table windowed: each key has one value per time
 	// window, chosen by the event time of the record being handled.
-	Window        *Window `protobuf:"bytes,6,opt,name=window,proto3" json:"window,omitempty"`
+	Window *Window `protobuf:"bytes,6,opt,name=window,proto3" json:"window,omitempty"`
+	// from_topic makes the table a table fed from a topic (Kafka Streams'
+	// KTable): its values are the records of the topic of its value message
+	// (which must be bound to a topic), keyed by the record key; a record
+	// without a value (a tombstone) deletes its key. It is partitioned like
+	// that topic, and restored from the topic itself: it has no changelog
+	// of its own (the topic should be compacted). Agents that list it read
+	// the value of the current record's key (Get(ctx)) and cannot write it;
+	// they must consume topics with its partition count, keyed like it, so
+	// that a key's records and its value meet in one partition (checked at
+	// generate time). Write it by producing to the topic. A record of the
+	// topic that does not decode, or has no key, goes to the table's
+	// dead-letter topic, "<app id>-<name>-table-dlq". key must be empty;
+	// not with global or window.
+	FromTopic     bool `protobuf:"varint,7,opt,name=from_topic,json=fromTopic,proto3" json:"from_topic,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1085,6 +1102,13 @@ func (x *Table) GetWindow() *Window {
 		return x.Window
 	}
 	return nil
+}
+
+func (x *Table) GetFromTopic() bool {
+	if x != nil {
+		return x.FromTopic
+	}
+	return false
 }
 
 // Window is a windowed table's time windows. Event time is the record's
@@ -1774,14 +1798,16 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12+\n" +
 	"\x06tables\x18\x02 \x03(\v2\x13.streamgen.v1.TableR\x06tables\x125\n" +
 	"\tguarantee\x18\x03 \x01(\x0e2\x17.streamgen.v1.GuaranteeR\tguarantee\x12B\n" +
-	"\x0fcommit_interval\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x0ecommitInterval\"\xac\x01\n" +
+	"\x0fcommit_interval\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x0ecommitInterval\"\xcb\x01\n" +
 	"\x05Table\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value\x12\x10\n" +
 	"\x03key\x18\x03 \x01(\tR\x03key\x12!\n" +
 	"\fdefault_json\x18\x04 \x01(\tR\vdefaultJson\x12\x16\n" +
 	"\x06global\x18\x05 \x01(\bR\x06global\x12,\n" +
-	"\x06window\x18\x06 \x01(\v2\x14.streamgen.v1.WindowR\x06window\"\x9d\x02\n" +
+	"\x06window\x18\x06 \x01(\v2\x14.streamgen.v1.WindowR\x06window\x12\x1d\n" +
+	"\n" +
+	"from_topic\x18\a \x01(\bR\tfromTopic\"\x9d\x02\n" +
 	"\x06Window\x12-\n" +
 	"\x04size\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x04size\x12-\n" +
 	"\x04step\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x04step\x123\n" +

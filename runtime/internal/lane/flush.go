@@ -34,8 +34,13 @@ func (l *Lane) flushTable(t int, c *Cache) {
 		batch = append(batch, state.KV{Key: e.key, Value: e.v, Delete: e.v == nil})
 	}
 	l.cfg.Guarantee.Flushed(l, t, c, batch)
+	if tb.Desc.FromTopic {
+		fed(tb, pending)
+	}
 	for _, e := range pending {
-		l.Emit(tb.Changelog(e.key, e.v), &changelogToken{inputs: e.inputs, table: tb})
+		if !tb.Desc.FromTopic {
+			l.Emit(tb.Changelog(e.key, e.v), &changelogToken{inputs: e.inputs, table: tb})
+		}
 		e.pending, e.inputs = false, nil
 		if len(l.out) >= MaxProduceBatch {
 			l.Produce()
@@ -46,4 +51,21 @@ func (l *Lane) flushTable(t int, c *Cache) {
 	if c.shared {
 		l.Produce()
 	}
+}
+
+// fed finishes the flushed writes of a table fed from a topic, which has
+// no changelog of its own: the topic is one. Its inputs are done once the
+// Guarantee has the batch (at least once the store holds it; exactly once
+// the commit that writes it commits their offsets), and the store then
+// reflects the topic up to the last of them: the checkpoint's offset
+// (AckedNext, as an acknowledged changelog write's is).
+func fed(tb *Table, pending []*entry) {
+	next := tb.AckedNext.Load()
+	for _, e := range pending {
+		for _, in := range e.inputs {
+			next = max(next, in.Offset+1)
+			in.release()
+		}
+	}
+	tb.AckedNext.Store(next)
 }

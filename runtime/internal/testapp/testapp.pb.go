@@ -980,6 +980,218 @@ func (x *Drained) GetMissed() int32 {
 	return 0
 }
 
+// Customer is a customer's profile, on a compacted topic keyed by its id:
+// the value of table "customers", fed from the topic.
+type Customer struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Country       string                 `protobuf:"bytes,3,opt,name=country,proto3" json:"country,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Customer) Reset() {
+	*x = Customer{}
+	mi := &file_testapp_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Customer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Customer) ProtoMessage() {}
+
+func (x *Customer) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Customer.ProtoReflect.Descriptor instead.
+func (*Customer) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *Customer) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Customer) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Customer) GetCountry() string {
+	if x != nil {
+		return x.Country
+	}
+	return ""
+}
+
+// Purchase is a customer's purchase.
+type Purchase struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	CustomerId  string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	AmountCents int64                  `protobuf:"varint,2,opt,name=amount_cents,json=amountCents,proto3" json:"amount_cents,omitempty"`
+	// seq numbers a test's purchases.
+	Seq           int64 `protobuf:"varint,3,opt,name=seq,proto3" json:"seq,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Purchase) Reset() {
+	*x = Purchase{}
+	mi := &file_testapp_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Purchase) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Purchase) ProtoMessage() {}
+
+func (x *Purchase) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Purchase.ProtoReflect.Descriptor instead.
+func (*Purchase) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *Purchase) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *Purchase) GetAmountCents() int64 {
+	if x != nil {
+		return x.AmountCents
+	}
+	return 0
+}
+
+func (x *Purchase) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+// EnrichedPurchase is a purchase with its customer's profile as it was
+// when the purchase was handled.
+type EnrichedPurchase struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	CustomerId  string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	AmountCents int64                  `protobuf:"varint,2,opt,name=amount_cents,json=amountCents,proto3" json:"amount_cents,omitempty"`
+	Seq         int64                  `protobuf:"varint,3,opt,name=seq,proto3" json:"seq,omitempty"`
+	// name and country are the customer's; found is false when the table
+	// had no customer for the id.
+	Name          string `protobuf:"bytes,4,opt,name=name,proto3" json:"name,omitempty"`
+	Country       string `protobuf:"bytes,5,opt,name=country,proto3" json:"country,omitempty"`
+	Found         bool   `protobuf:"varint,6,opt,name=found,proto3" json:"found,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EnrichedPurchase) Reset() {
+	*x = EnrichedPurchase{}
+	mi := &file_testapp_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EnrichedPurchase) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EnrichedPurchase) ProtoMessage() {}
+
+func (x *EnrichedPurchase) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EnrichedPurchase.ProtoReflect.Descriptor instead.
+func (*EnrichedPurchase) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *EnrichedPurchase) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *EnrichedPurchase) GetAmountCents() int64 {
+	if x != nil {
+		return x.AmountCents
+	}
+	return 0
+}
+
+func (x *EnrichedPurchase) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *EnrichedPurchase) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *EnrichedPurchase) GetCountry() string {
+	if x != nil {
+		return x.Country
+	}
+	return ""
+}
+
+func (x *EnrichedPurchase) GetFound() bool {
+	if x != nil {
+		return x.Found
+	}
+	return false
+}
+
 var File_testapp_proto protoreflect.FileDescriptor
 
 const file_testapp_proto_rawDesc = "" +
@@ -1078,7 +1290,28 @@ const file_testapp_proto_rawDesc = "" +
 	"\x04hits\x18\x03 \x01(\x03R\x04hits\x12\x12\n" +
 	"\x04keys\x18\x04 \x01(\x05R\x04keys\x12\x16\n" +
 	"\x06missed\x18\x05 \x01(\x05R\x06missed:\x11\xb2\xa2\x19\r\n" +
-	"\adrained\x10\x01(\x022\x83\x01\n" +
+	"\adrained\x10\x01(\x02\"|\n" +
+	"\bCustomer\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
+	"\acountry\x18\x03 \x01(\tR\acountry:2\xb2\xa2\x19.\n" +
+	"\tcustomers\x10\x04\"\x02id(\x02B\x19\n" +
+	"\x0ecleanup.policy\x12\acompact\"\x82\x01\n" +
+	"\bPurchase\x12\x1f\n" +
+	"\vcustomer_id\x18\x01 \x01(\tR\n" +
+	"customerId\x12!\n" +
+	"\famount_cents\x18\x02 \x01(\x03R\vamountCents\x12\x10\n" +
+	"\x03seq\x18\x03 \x01(\x03R\x03seq: \xb2\xa2\x19\x1c\n" +
+	"\tpurchases\x10\x04\"\vcustomer_id(\x02\"\xd7\x01\n" +
+	"\x10EnrichedPurchase\x12\x1f\n" +
+	"\vcustomer_id\x18\x01 \x01(\tR\n" +
+	"customerId\x12!\n" +
+	"\famount_cents\x18\x02 \x01(\x03R\vamountCents\x12\x10\n" +
+	"\x03seq\x18\x03 \x01(\x03R\x03seq\x12\x12\n" +
+	"\x04name\x18\x04 \x01(\tR\x04name\x12\x18\n" +
+	"\acountry\x18\x05 \x01(\tR\acountry\x12\x14\n" +
+	"\x05found\x18\x06 \x01(\bR\x05found:)\xb2\xa2\x19%\n" +
+	"\x12enriched-purchases\x10\x04\"\vcustomer_id(\x022\x83\x01\n" +
 	"\bCheckout\x12g\n" +
 	"\x05Check\x12\x1b.streamgen.testapp.v1.Order\x1a\x1d.streamgen.testapp.v1.Receipt\"\"\xb2\xa2\x19\x1e\n" +
 	"\x1astreamgen.testapp.v1.Alert\x10\x04\x1a\x0e\xb2\xa2\x19\n" +
@@ -1140,7 +1373,11 @@ const file_testapp_proto_rawDesc = "" +
 	"\x05Drain\x12\x16.google.protobuf.Empty\x1a\x1d.streamgen.testapp.v1.Drained\"\x15\xb2\xa2\x19\x11*\atalliesb\x04\n" +
 	"\x02\b\x01p\x02\x1a<\xb2\xa2\x198\n" +
 	"\atallies\x12-\n" +
-	"\atallies\x12\x1dstreamgen.testapp.v1.HitCount\x1a\x03keyBAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
+	"\atallies\x12\x1dstreamgen.testapp.v1.HitCount\x1a\x03key2\xa4\x01\n" +
+	"\x06Enrich\x12^\n" +
+	"\x03Add\x12\x1e.streamgen.testapp.v1.Purchase\x1a&.streamgen.testapp.v1.EnrichedPurchase\"\x0f\xb2\xa2\x19\v*\tcustomers\x1a:\xb2\xa2\x196\n" +
+	"\x06enrich\x12,\n" +
+	"\tcustomers\x12\x1dstreamgen.testapp.v1.Customer8\x01BAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
 
 var (
 	file_testapp_proto_rawDescOnce sync.Once
@@ -1154,25 +1391,28 @@ func file_testapp_proto_rawDescGZIP() []byte {
 	return file_testapp_proto_rawDescData
 }
 
-var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_testapp_proto_goTypes = []any{
-	(*Order)(nil),         // 0: streamgen.testapp.v1.Order
-	(*Receipt)(nil),       // 1: streamgen.testapp.v1.Receipt
-	(*Alert)(nil),         // 2: streamgen.testapp.v1.Alert
-	(*Tally)(nil),         // 3: streamgen.testapp.v1.Tally
-	(*Limit)(nil),         // 4: streamgen.testapp.v1.Limit
-	(*MinuteTotal)(nil),   // 5: streamgen.testapp.v1.MinuteTotal
-	(*Refund)(nil),        // 6: streamgen.testapp.v1.Refund
-	(*Entry)(nil),         // 7: streamgen.testapp.v1.Entry
-	(*Journal)(nil),       // 8: streamgen.testapp.v1.Journal
-	(*Shipment)(nil),      // 9: streamgen.testapp.v1.Shipment
-	(*Beat)(nil),          // 10: streamgen.testapp.v1.Beat
-	(*CountryTotal)(nil),  // 11: streamgen.testapp.v1.CountryTotal
-	(*Visit)(nil),         // 12: streamgen.testapp.v1.Visit
-	(*Hit)(nil),           // 13: streamgen.testapp.v1.Hit
-	(*HitCount)(nil),      // 14: streamgen.testapp.v1.HitCount
-	(*Drained)(nil),       // 15: streamgen.testapp.v1.Drained
-	(*emptypb.Empty)(nil), // 16: google.protobuf.Empty
+	(*Order)(nil),            // 0: streamgen.testapp.v1.Order
+	(*Receipt)(nil),          // 1: streamgen.testapp.v1.Receipt
+	(*Alert)(nil),            // 2: streamgen.testapp.v1.Alert
+	(*Tally)(nil),            // 3: streamgen.testapp.v1.Tally
+	(*Limit)(nil),            // 4: streamgen.testapp.v1.Limit
+	(*MinuteTotal)(nil),      // 5: streamgen.testapp.v1.MinuteTotal
+	(*Refund)(nil),           // 6: streamgen.testapp.v1.Refund
+	(*Entry)(nil),            // 7: streamgen.testapp.v1.Entry
+	(*Journal)(nil),          // 8: streamgen.testapp.v1.Journal
+	(*Shipment)(nil),         // 9: streamgen.testapp.v1.Shipment
+	(*Beat)(nil),             // 10: streamgen.testapp.v1.Beat
+	(*CountryTotal)(nil),     // 11: streamgen.testapp.v1.CountryTotal
+	(*Visit)(nil),            // 12: streamgen.testapp.v1.Visit
+	(*Hit)(nil),              // 13: streamgen.testapp.v1.Hit
+	(*HitCount)(nil),         // 14: streamgen.testapp.v1.HitCount
+	(*Drained)(nil),          // 15: streamgen.testapp.v1.Drained
+	(*Customer)(nil),         // 16: streamgen.testapp.v1.Customer
+	(*Purchase)(nil),         // 17: streamgen.testapp.v1.Purchase
+	(*EnrichedPurchase)(nil), // 18: streamgen.testapp.v1.EnrichedPurchase
+	(*emptypb.Empty)(nil),    // 19: google.protobuf.Empty
 }
 var file_testapp_proto_depIdxs = []int32{
 	0,  // 0: streamgen.testapp.v1.Shipment.orders:type_name -> streamgen.testapp.v1.Order
@@ -1184,30 +1424,32 @@ var file_testapp_proto_depIdxs = []int32{
 	6,  // 6: streamgen.testapp.v1.Shop.Return:input_type -> streamgen.testapp.v1.Refund
 	7,  // 7: streamgen.testapp.v1.Notes.Append:input_type -> streamgen.testapp.v1.Entry
 	0,  // 8: streamgen.testapp.v1.Sink.Ship:input_type -> streamgen.testapp.v1.Order
-	16, // 9: streamgen.testapp.v1.Clock.Second:input_type -> google.protobuf.Empty
-	16, // 10: streamgen.testapp.v1.Clock.Hourly:input_type -> google.protobuf.Empty
+	19, // 9: streamgen.testapp.v1.Clock.Second:input_type -> google.protobuf.Empty
+	19, // 10: streamgen.testapp.v1.Clock.Hourly:input_type -> google.protobuf.Empty
 	0,  // 11: streamgen.testapp.v1.Revenue.Sum:input_type -> streamgen.testapp.v1.Order
 	0,  // 12: streamgen.testapp.v1.Visits.Count:input_type -> streamgen.testapp.v1.Order
 	12, // 13: streamgen.testapp.v1.Visits.Closed:input_type -> streamgen.testapp.v1.Visit
 	13, // 14: streamgen.testapp.v1.Tallies.Count:input_type -> streamgen.testapp.v1.Hit
-	16, // 15: streamgen.testapp.v1.Tallies.Drain:input_type -> google.protobuf.Empty
-	1,  // 16: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
-	16, // 17: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
-	5,  // 18: streamgen.testapp.v1.Ledger.MinuteClosed:output_type -> streamgen.testapp.v1.MinuteTotal
-	3,  // 19: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
-	3,  // 20: streamgen.testapp.v1.Shop.Buy:output_type -> streamgen.testapp.v1.Tally
-	3,  // 21: streamgen.testapp.v1.Shop.Return:output_type -> streamgen.testapp.v1.Tally
-	8,  // 22: streamgen.testapp.v1.Notes.Append:output_type -> streamgen.testapp.v1.Journal
-	9,  // 23: streamgen.testapp.v1.Sink.Ship:output_type -> streamgen.testapp.v1.Shipment
-	10, // 24: streamgen.testapp.v1.Clock.Second:output_type -> streamgen.testapp.v1.Beat
-	10, // 25: streamgen.testapp.v1.Clock.Hourly:output_type -> streamgen.testapp.v1.Beat
-	11, // 26: streamgen.testapp.v1.Revenue.Sum:output_type -> streamgen.testapp.v1.CountryTotal
-	12, // 27: streamgen.testapp.v1.Visits.Count:output_type -> streamgen.testapp.v1.Visit
-	12, // 28: streamgen.testapp.v1.Visits.Closed:output_type -> streamgen.testapp.v1.Visit
-	16, // 29: streamgen.testapp.v1.Tallies.Count:output_type -> google.protobuf.Empty
-	15, // 30: streamgen.testapp.v1.Tallies.Drain:output_type -> streamgen.testapp.v1.Drained
-	16, // [16:31] is the sub-list for method output_type
-	1,  // [1:16] is the sub-list for method input_type
+	19, // 15: streamgen.testapp.v1.Tallies.Drain:input_type -> google.protobuf.Empty
+	17, // 16: streamgen.testapp.v1.Enrich.Add:input_type -> streamgen.testapp.v1.Purchase
+	1,  // 17: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
+	19, // 18: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
+	5,  // 19: streamgen.testapp.v1.Ledger.MinuteClosed:output_type -> streamgen.testapp.v1.MinuteTotal
+	3,  // 20: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
+	3,  // 21: streamgen.testapp.v1.Shop.Buy:output_type -> streamgen.testapp.v1.Tally
+	3,  // 22: streamgen.testapp.v1.Shop.Return:output_type -> streamgen.testapp.v1.Tally
+	8,  // 23: streamgen.testapp.v1.Notes.Append:output_type -> streamgen.testapp.v1.Journal
+	9,  // 24: streamgen.testapp.v1.Sink.Ship:output_type -> streamgen.testapp.v1.Shipment
+	10, // 25: streamgen.testapp.v1.Clock.Second:output_type -> streamgen.testapp.v1.Beat
+	10, // 26: streamgen.testapp.v1.Clock.Hourly:output_type -> streamgen.testapp.v1.Beat
+	11, // 27: streamgen.testapp.v1.Revenue.Sum:output_type -> streamgen.testapp.v1.CountryTotal
+	12, // 28: streamgen.testapp.v1.Visits.Count:output_type -> streamgen.testapp.v1.Visit
+	12, // 29: streamgen.testapp.v1.Visits.Closed:output_type -> streamgen.testapp.v1.Visit
+	19, // 30: streamgen.testapp.v1.Tallies.Count:output_type -> google.protobuf.Empty
+	15, // 31: streamgen.testapp.v1.Tallies.Drain:output_type -> streamgen.testapp.v1.Drained
+	18, // 32: streamgen.testapp.v1.Enrich.Add:output_type -> streamgen.testapp.v1.EnrichedPurchase
+	17, // [17:33] is the sub-list for method output_type
+	1,  // [1:17] is the sub-list for method input_type
 	1,  // [1:1] is the sub-list for extension type_name
 	1,  // [1:1] is the sub-list for extension extendee
 	0,  // [0:1] is the sub-list for field type_name
@@ -1224,9 +1466,9 @@ func file_testapp_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_testapp_proto_rawDesc), len(file_testapp_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   19,
 			NumExtensions: 0,
-			NumServices:   10,
+			NumServices:   11,
 		},
 		GoTypes:           file_testapp_proto_goTypes,
 		DependencyIndexes: file_testapp_proto_depIdxs,

@@ -49,6 +49,12 @@ const (
 	HitTopicName = "hits"
 	// DrainedTopicName is the topic of Drained messages.
 	DrainedTopicName = "drained"
+	// CustomerTopicName is the topic of Customer messages.
+	CustomerTopicName = "customers"
+	// PurchaseTopicName is the topic of Purchase messages.
+	PurchaseTopicName = "purchases"
+	// EnrichedPurchaseTopicName is the topic of EnrichedPurchase messages.
+	EnrichedPurchaseTopicName = "enriched-purchases"
 )
 
 func _Order_Key(m proto.Message) []byte {
@@ -312,6 +318,64 @@ var _Drained_TopicDesc = runtime.TopicDesc{
 // partitions, keeping the input record's key). Send to it from outside an agent with its Send
 // method.
 var DrainedTopic = runtime.NewTopic[*Drained](&_Drained_TopicDesc)
+
+func _Customer_Key(m proto.Message) []byte {
+	return []byte(m.(*Customer).GetId())
+}
+
+var _Customer_TopicDesc = runtime.TopicDesc{
+	Name:              CustomerTopicName,
+	Partitions:        4,
+	ReplicationFactor: -1,
+	Config: map[string]string{
+		"cleanup.policy": "compact",
+	},
+	Codec:       runtime.CodecJSON,
+	MessageName: "streamgen.testapp.v1.Customer",
+	New:         func() proto.Message { return new(Customer) },
+	Key:         _Customer_Key,
+}
+
+// CustomerTopic is a typed handle on topic "customers", which holds Customer messages (json codec,
+// 4 partitions, keyed by id). Send to it from outside an agent with its Send method.
+var CustomerTopic = runtime.NewTopic[*Customer](&_Customer_TopicDesc)
+
+func _Purchase_Key(m proto.Message) []byte {
+	return []byte(m.(*Purchase).GetCustomerId())
+}
+
+var _Purchase_TopicDesc = runtime.TopicDesc{
+	Name:              PurchaseTopicName,
+	Partitions:        4,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecJSON,
+	MessageName:       "streamgen.testapp.v1.Purchase",
+	New:               func() proto.Message { return new(Purchase) },
+	Key:               _Purchase_Key,
+}
+
+// PurchaseTopic is a typed handle on topic "purchases", which holds Purchase messages (json codec,
+// 4 partitions, keyed by customer_id). Send to it from outside an agent with its Send method.
+var PurchaseTopic = runtime.NewTopic[*Purchase](&_Purchase_TopicDesc)
+
+func _EnrichedPurchase_Key(m proto.Message) []byte {
+	return []byte(m.(*EnrichedPurchase).GetCustomerId())
+}
+
+var _EnrichedPurchase_TopicDesc = runtime.TopicDesc{
+	Name:              EnrichedPurchaseTopicName,
+	Partitions:        4,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecJSON,
+	MessageName:       "streamgen.testapp.v1.EnrichedPurchase",
+	New:               func() proto.Message { return new(EnrichedPurchase) },
+	Key:               _EnrichedPurchase_Key,
+}
+
+// EnrichedPurchaseTopic is a typed handle on topic "enriched-purchases", which holds
+// EnrichedPurchase messages (json codec, 4 partitions, keyed by customer_id). Send to it from
+// outside an agent with its Send method.
+var EnrichedPurchaseTopic = runtime.NewTopic[*EnrichedPurchase](&_EnrichedPurchase_TopicDesc)
 
 // CheckoutAppID is the app id of service streamgen.testapp.v1.Checkout: its consumer group.
 const CheckoutAppID = "checkout"
@@ -2382,4 +2446,188 @@ var _Tallies_AppDesc = runtime.AppDesc{
 // app with package worker, or test it with package streamtest.
 func RegisterTalliesAgents(app *runtime.App, impl TalliesAgents) error {
 	return app.Register(&_Tallies_AppDesc, impl)
+}
+
+// EnrichAppID is the app id of service streamgen.testapp.v1.Enrich: its consumer group.
+const EnrichAppID = "enrich"
+
+// Dead-letter topics of the Enrich app's agents.
+const (
+	// EnrichAddDeadLetterTopicName is where agent Add writes records it cannot process.
+	EnrichAddDeadLetterTopicName = "enrich-add-dlq"
+)
+
+// Repartition topics of the Enrich app's agents with tables.
+const (
+	// EnrichAddRepartitionTopicName carries agent Add's input records whose key is in the wrong
+	// partition to the partition it belongs to.
+	EnrichAddRepartitionTopicName = "enrich-add-repartition"
+)
+
+// Tables of the Enrich app, and their changelog topics.
+const (
+	// EnrichCustomersTableName is the name of table "customers".
+	EnrichCustomersTableName = "customers"
+	// EnrichCustomersTableDeadLetterTopicName is the dead-letter topic of table "customers": the
+	// records of topic "customers" that cannot be its values.
+	EnrichCustomersTableDeadLetterTopicName = "enrich-customers-table-dlq"
+)
+
+var _Enrich_Customers_TableDesc = runtime.TableDesc{
+	Name:      EnrichCustomersTableName,
+	FromTopic: true,
+	Source:    CustomerTopic.Desc(),
+	Changelog: CustomerTopic.Desc(),
+	DeadLetter: &runtime.TopicDesc{
+		Name:              EnrichCustomersTableDeadLetterTopicName,
+		Partitions:        4,
+		ReplicationFactor: -1,
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    CustomerTopic.Desc(),
+	},
+	New: func() proto.Message { return new(Customer) },
+}
+
+// EnrichCustomersTable reads table "customers", fed from topic "customers", for the key of the
+// record being handled: the latest value of the key in the topic, as far as this worker has read
+// its partition. Write it by producing to the topic.
+type EnrichCustomersTable interface {
+	// Get returns the key's value, or the table's default, and whether the key has a value.
+	Get(ctx context.Context) (*Customer, bool, error)
+}
+
+type _EnrichCustomersTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _EnrichCustomersTable) Get(ctx context.Context) (*Customer, bool, error) {
+	m, ok, err := x.e.TableFind(ctx, x.i)
+	if err != nil {
+		return nil, false, err
+	}
+	return m.(*Customer), ok, nil
+}
+
+// EnrichTablesClient reads the tables of app "enrich" over HTTP, from outside the app: one method
+// per table and read. It calls package tableclient, which links neither librdkafka nor Prometheus.
+//
+// Its base URL is the HTTP address of any worker of the app, the one the worker serves on (its
+// --http-addr), e.g. http://10.0.0.7:6066; the worker forwards reads of keys it does not own. It is
+// safe for concurrent use.
+type EnrichTablesClient struct {
+	c *tableclient.Client
+}
+
+// NewEnrichTablesClient returns a client of the tables of app "enrich" served by the worker at
+// baseURL. The options (tableclient.WithStandby, WithRetry, WithHTTPClient) apply to every call;
+// each method takes more.
+func NewEnrichTablesClient(baseURL string, opts ...tableclient.Option) *EnrichTablesClient {
+	return &EnrichTablesClient{c: tableclient.New(baseURL, opts...)}
+}
+
+// GetCustomers reads key in table "customers" from its partition's owner (or a standby, with
+// tableclient.WithStandby): its value, or the table's default when it has none, and whether it has
+// one.
+func (x *EnrichTablesClient) GetCustomers(ctx context.Context, key string, opts ...tableclient.Option) (*Customer, bool, error) {
+	return tableclient.Get(ctx, x.c, EnrichCustomersTableName, key, func() *Customer { return new(Customer) }, opts...)
+}
+
+// ScanCustomers reads one page of the keys of table "customers" that start with prefix (all keys
+// for ""), in partition order, keys in byte order within a partition. pageToken is "" for the first
+// page, then the previous page's next; next is "" after the last page. limit caps the page: 0 for
+// the server's default (100), at most 1000.
+func (x *EnrichTablesClient) ScanCustomers(ctx context.Context, prefix, pageToken string, limit int, opts ...tableclient.Option) (entries []tableclient.Entry[*Customer], next string, err error) {
+	return tableclient.Scan(ctx, x.c, EnrichCustomersTableName, prefix, pageToken, limit, func() *Customer { return new(Customer) }, opts...)
+}
+
+// AllCustomers iterates over the keys of table "customers" that start with prefix, as ScanCustomers
+// reads them, page after page. An error ends the iteration.
+func (x *EnrichTablesClient) AllCustomers(ctx context.Context, prefix string, opts ...tableclient.Option) iter.Seq2[tableclient.Entry[*Customer], error] {
+	return tableclient.All(ctx, x.c, EnrichCustomersTableName, prefix, func() *Customer { return new(Customer) }, opts...)
+}
+
+// Enrich adds each purchase's customer from table "customers", fed from
+// topic "customers".
+//
+// EnrichAgents is implemented by the agents of app "enrich".
+// Embed UnimplementedEnrichAgents in implementations for forward compatibility.
+type EnrichAgents interface {
+	// Add emits the purchase with its customer.
+	Add(ctx context.Context, in *Purchase, out EnrichAddEmitter) error
+}
+
+// UnimplementedEnrichAgents can be embedded to have forward compatible implementations: its methods
+// return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet goes to
+// the agent's error policy.
+type UnimplementedEnrichAgents struct{}
+
+// Add returns runtime.ErrUnimplemented.
+func (UnimplementedEnrichAgents) Add(context.Context, *Purchase, EnrichAddEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// EnrichAddEmitter emits the records of agent Add. Emitted records are produced after the handler
+// returns nil; when it returns an error, they are dropped and the input record goes to the error
+// policy.
+type EnrichAddEmitter interface {
+	// EmitEnrichedPurchase emits to topic "enriched-purchases", keyed by customer_id.
+	EmitEnrichedPurchase(ctx context.Context, m *EnrichedPurchase) error
+	// Customers reads table "customers", fed from topic "customers", for the current record's key.
+	Customers() EnrichCustomersTable
+}
+
+type _EnrichAddEmitter struct{ e *runtime.Emitter }
+
+func (x _EnrichAddEmitter) Customers() EnrichCustomersTable {
+	return _EnrichCustomersTable{x.e, 0}
+}
+
+func (x _EnrichAddEmitter) EmitEnrichedPurchase(ctx context.Context, m *EnrichedPurchase) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _Enrich_Add_Handler(ctx context.Context, impl any, in proto.Message, out *runtime.Emitter) error {
+	return impl.(EnrichAgents).Add(ctx, in.(*Purchase), _EnrichAddEmitter{out})
+}
+
+var _Enrich_AppDesc = runtime.AppDesc{
+	ID:          EnrichAppID,
+	ServiceName: "streamgen.testapp.v1.Enrich",
+	Check:       func(impl any) bool { _, ok := impl.(EnrichAgents); return ok },
+	Agents: []*runtime.AgentDesc{
+		{
+			Name:  "Add",
+			Input: PurchaseTopic.Desc(),
+			Outputs: []*runtime.TopicDesc{
+				EnrichedPurchaseTopic.Desc(),
+			},
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              EnrichAddDeadLetterTopicName,
+				Partitions:        4,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    PurchaseTopic.Desc(),
+			},
+			OnMisplacedKey: runtime.MisplacedKeyRepartition,
+			Repartition:    runtime.RepartitionTopic(PurchaseTopic.Desc(), EnrichAddRepartitionTopicName),
+			Handler:        _Enrich_Add_Handler,
+			Tables: []*runtime.TableDesc{
+				&_Enrich_Customers_TableDesc,
+			},
+		},
+	},
+	Tables: []*runtime.TableDesc{
+		&_Enrich_Customers_TableDesc,
+	},
+}
+
+// RegisterEnrichAgents registers the agents of app "enrich", implemented by impl, on app. Run the
+// app with package worker, or test it with package streamtest.
+func RegisterEnrichAgents(app *runtime.App, impl EnrichAgents) error {
+	return app.Register(&_Enrich_AppDesc, impl)
 }

@@ -178,6 +178,9 @@ func (r *renderer) generateEmitter(g *protogen.GeneratedFile, a fileApp, ag *dsl
 		switch {
 		case t.Global:
 			comment(g, 1, tn.Accessor, " reads global table ", strconv.Quote(t.Name), ".")
+		case t.FromTopic:
+			comment(g, 1, tn.Accessor, " reads table ", strconv.Quote(t.Name), ", fed from topic ",
+				strconv.Quote(t.Source.Name), ", for the current record's key.")
 		case byKey(ag, t):
 			comment(g, 1, tn.Accessor, " reads, writes and scans table ", strconv.Quote(t.Name),
 				" in the tick's partition, by key.")

@@ -147,6 +147,10 @@ func (r *renderer) tableMock(g *protogen.GeneratedFile, a fileApp, t *dsl.Table,
 		mk.methods = []mockMethod{
 			{name: "Get", params: []mockParam{ctx, {"key", "string"}}, results: []string{v, "bool", "error"}},
 		}
+	case t.FromTopic:
+		mk.methods = []mockMethod{
+			{name: "Get", params: []mockParam{ctx}, results: []string{v, "bool", "error"}},
+		}
 	case t.Window.Session():
 		tm := g.QualifiedGoIdent(timePkg.Ident("Time"))
 		mk.methods = []mockMethod{

@@ -140,7 +140,10 @@ type tableNames struct {
 	Desc      string // _Shop_AccountTotals_TableDesc
 	Const     string // ShopAccountTotalsTableName: the table name constant
 	Changelog string // ShopAccountTotalsChangelogTopicName: the changelog topic constant
-	Merge     string // MergeAccountTotals: the agents interface's merge method of a session table
+	// DeadLetter is the dead-letter topic constant of a table fed from a
+	// topic: ShopCustomersTableDeadLetterTopicName.
+	DeadLetter string
+	Merge      string // MergeAccountTotals: the agents interface's merge method of a session table
 	// ByKey is the accessor of a plain table in the ticks of a timer that
 	// runs on each partition: read and written by key, scanned.
 	ByKey     string // ShopAccountTotalsTableByKey
@@ -165,15 +168,16 @@ func newTableNames(app string, t *dsl.Table) tableNames {
 	c := dsl.TableGoName(t.Name)
 	iface := app + c + "Table"
 	return tableNames{
-		Accessor:  c,
-		Iface:     iface,
-		Impl:      "_" + iface,
-		Desc:      "_" + app + "_" + c + "_TableDesc",
-		Const:     app + c + "TableName",
-		Changelog: app + c + "ChangelogTopicName",
-		Merge:     "Merge" + c,
-		ByKey:     iface + "ByKey",
-		ByKeyImpl: "_" + iface + "ByKey",
+		Accessor:   c,
+		Iface:      iface,
+		Impl:       "_" + iface,
+		Desc:       "_" + app + "_" + c + "_TableDesc",
+		Const:      app + c + "TableName",
+		Changelog:  app + c + "ChangelogTopicName",
+		DeadLetter: app + c + "TableDeadLetterTopicName",
+		Merge:      "Merge" + c,
+		ByKey:      iface + "ByKey",
+		ByKeyImpl:  "_" + iface + "ByKey",
 		Client: tableClientNames{
 			Get:   "Get" + c,
 			Scan:  "Scan" + c,

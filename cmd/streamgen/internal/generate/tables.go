@@ -24,6 +24,9 @@ func (r *renderer) generateTables(g *protogen.GeneratedFile, a fileApp) {
 		case t.Global:
 			r.generateGlobalTableDesc(g, t, n)
 			r.generateGlobalTable(g, t, n)
+		case t.FromTopic:
+			r.generateTopicTableDesc(g, t, n)
+			r.generateTopicTable(g, t, n)
 		case t.Window.Session():
 			r.generateTableDesc(g, a, t, n)
 			r.generateSessionTable(g, t, n)
@@ -101,7 +104,12 @@ func generateTableConstants(g *protogen.GeneratedFile, a fileApp) {
 		n := a.names.table(t)
 		comment(g, 1, n.Const, " is the name of table ", strconv.Quote(t.Name), ".")
 		g.P(n.Const, " = ", strconv.Quote(t.Name))
-		if t.Global {
+		if t.FromTopic {
+			comment(g, 1, n.DeadLetter, " is the dead-letter topic of table ", strconv.Quote(t.Name),
+				": the records of topic ", strconv.Quote(t.Source.Name), " that cannot be its values.")
+			g.P(n.DeadLetter, " = ", strconv.Quote(t.DeadLetter.Name))
+		}
+		if t.Global || t.FromTopic {
 			continue
 		}
 		comment(g, 1, n.Changelog, " is the compacted changelog topic of table ", strconv.Quote(t.Name), ".")
@@ -168,6 +176,49 @@ func (r *renderer) generateGlobalTableDesc(g *protogen.GeneratedFile, t *dsl.Tab
 	g.P("Global: true,")
 	g.P("Source: ", r.topicRef(g, t.Source), ",")
 	r.generateTableValue(g, t)
+	g.P("}")
+	g.P()
+}
+
+// generateTopicTableDesc writes the runtime.TableDesc of a table fed from
+// a topic: the topic is its changelog too.
+func (r *renderer) generateTopicTableDesc(g *protogen.GeneratedFile, t *dsl.Table, n tableNames) {
+	g.P("var ", n.Desc, " = ", runtimePkg.Ident("TableDesc"), "{")
+	g.P("Name: ", n.Const, ",")
+	g.P("FromTopic: true,")
+	g.P("Source: ", r.topicRef(g, t.Source), ",")
+	g.P("Changelog: ", r.topicRef(g, t.Source), ",")
+	g.P("DeadLetter: &", runtimePkg.Ident("TopicDesc"), "{")
+	g.P("Name: ", n.DeadLetter, ",")
+	g.P("Partitions: ", t.DeadLetter.Partitions, ",")
+	g.P("ReplicationFactor: ", t.DeadLetter.ReplicationFactor, ",")
+	g.P("Codec: ", runtimePkg.Ident("CodecBytes"), ",")
+	g.P("PartitionsFrom: ", r.topicRef(g, t.Source), ",")
+	g.P("},")
+	r.generateTableValue(g, t)
+	g.P("}")
+	g.P()
+}
+
+// generateTopicTable writes the typed accessor of a table fed from a
+// topic: the current record's key's value, read only.
+func (r *renderer) generateTopicTable(g *protogen.GeneratedFile, t *dsl.Table, n tableNames) {
+	v := "*" + g.QualifiedGoIdent(r.message(t.Value))
+	comment(g, 0, n.Iface, " reads table ", strconv.Quote(t.Name), ", fed from topic ", strconv.Quote(t.Source.Name),
+		", for the key of the record being handled: the latest value of the key in the topic, as far as this worker ",
+		"has read its partition. Write it by producing to the topic.")
+	g.P("type ", n.Iface, " interface {")
+	comment(g, 1, "Get returns the key's value, or the table's default, and whether the key has a value.")
+	g.P("Get(ctx ", contextPkg.Ident("Context"), ") (", v, ", bool, error)")
+	g.P("}")
+	g.P()
+	generateTableImpl(g, n)
+	g.P("func (x ", n.Impl, ") Get(ctx ", contextPkg.Ident("Context"), ") (", v, ", bool, error) {")
+	g.P("m, ok, err := x.e.TableFind(ctx, x.i)")
+	g.P("if err != nil {")
+	g.P("return nil, false, err")
+	g.P("}")
+	g.P("return m.(", v, "), ok, nil")
 	g.P("}")
 	g.P()
 }

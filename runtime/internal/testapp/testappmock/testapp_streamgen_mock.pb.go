@@ -301,6 +301,139 @@ func (mr *MockClockSecondEmitterMockRecorder) EmitBeat(ctx, msg any) *gomock.Cal
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitBeat", reflect.TypeOf((*MockClockSecondEmitter)(nil).EmitBeat), ctx, msg)
 }
 
+// MockEnrichAddEmitter is a mock of testapp.EnrichAddEmitter.
+type MockEnrichAddEmitter struct {
+	ctrl     *gomock.Controller
+	recorder *MockEnrichAddEmitterMockRecorder
+}
+
+// MockEnrichAddEmitterMockRecorder records expected calls on a MockEnrichAddEmitter.
+type MockEnrichAddEmitterMockRecorder struct {
+	mock *MockEnrichAddEmitter
+}
+
+// NewMockEnrichAddEmitter returns a new mock of EnrichAddEmitter.
+func NewMockEnrichAddEmitter(ctrl *gomock.Controller) *MockEnrichAddEmitter {
+	mock := &MockEnrichAddEmitter{ctrl: ctrl}
+	mock.recorder = &MockEnrichAddEmitterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockEnrichAddEmitter) EXPECT() *MockEnrichAddEmitterMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.EnrichAddEmitter = (*MockEnrichAddEmitter)(nil)
+
+// EmitEnrichedPurchase mocks the method of the same name.
+func (m *MockEnrichAddEmitter) EmitEnrichedPurchase(ctx context.Context, msg *testapp.EnrichedPurchase) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "EmitEnrichedPurchase", ctx, msg)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// EmitEnrichedPurchase declares an expected call of EmitEnrichedPurchase.
+func (mr *MockEnrichAddEmitterMockRecorder) EmitEnrichedPurchase(ctx, msg any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitEnrichedPurchase", reflect.TypeOf((*MockEnrichAddEmitter)(nil).EmitEnrichedPurchase), ctx, msg)
+}
+
+// Customers mocks the method of the same name.
+func (m *MockEnrichAddEmitter) Customers() testapp.EnrichCustomersTable {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Customers")
+	ret0, _ := ret[0].(testapp.EnrichCustomersTable)
+	return ret0
+}
+
+// Customers declares an expected call of Customers.
+func (mr *MockEnrichAddEmitterMockRecorder) Customers() *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Customers", reflect.TypeOf((*MockEnrichAddEmitter)(nil).Customers))
+}
+
+// MockEnrichAgents is a mock of testapp.EnrichAgents.
+type MockEnrichAgents struct {
+	ctrl     *gomock.Controller
+	recorder *MockEnrichAgentsMockRecorder
+}
+
+// MockEnrichAgentsMockRecorder records expected calls on a MockEnrichAgents.
+type MockEnrichAgentsMockRecorder struct {
+	mock *MockEnrichAgents
+}
+
+// NewMockEnrichAgents returns a new mock of EnrichAgents.
+func NewMockEnrichAgents(ctrl *gomock.Controller) *MockEnrichAgents {
+	mock := &MockEnrichAgents{ctrl: ctrl}
+	mock.recorder = &MockEnrichAgentsMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockEnrichAgents) EXPECT() *MockEnrichAgentsMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.EnrichAgents = (*MockEnrichAgents)(nil)
+
+// Add mocks the method of the same name.
+func (m *MockEnrichAgents) Add(ctx context.Context, in *testapp.Purchase, out testapp.EnrichAddEmitter) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Add", ctx, in, out)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Add declares an expected call of Add.
+func (mr *MockEnrichAgentsMockRecorder) Add(ctx, in, out any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Add", reflect.TypeOf((*MockEnrichAgents)(nil).Add), ctx, in, out)
+}
+
+// MockEnrichCustomersTable is a mock of testapp.EnrichCustomersTable.
+type MockEnrichCustomersTable struct {
+	ctrl     *gomock.Controller
+	recorder *MockEnrichCustomersTableMockRecorder
+}
+
+// MockEnrichCustomersTableMockRecorder records expected calls on a MockEnrichCustomersTable.
+type MockEnrichCustomersTableMockRecorder struct {
+	mock *MockEnrichCustomersTable
+}
+
+// NewMockEnrichCustomersTable returns a new mock of EnrichCustomersTable.
+func NewMockEnrichCustomersTable(ctrl *gomock.Controller) *MockEnrichCustomersTable {
+	mock := &MockEnrichCustomersTable{ctrl: ctrl}
+	mock.recorder = &MockEnrichCustomersTableMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockEnrichCustomersTable) EXPECT() *MockEnrichCustomersTableMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.EnrichCustomersTable = (*MockEnrichCustomersTable)(nil)
+
+// Get mocks the method of the same name.
+func (m *MockEnrichCustomersTable) Get(ctx context.Context) (*testapp.Customer, bool, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Get", ctx)
+	ret0, _ := ret[0].(*testapp.Customer)
+	ret1, _ := ret[1].(bool)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Get declares an expected call of Get.
+func (mr *MockEnrichCustomersTableMockRecorder) Get(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockEnrichCustomersTable)(nil).Get), ctx)
+}
+
 // MockLedgerAddEmitter is a mock of testapp.LedgerAddEmitter.
 type MockLedgerAddEmitter struct {
 	ctrl     *gomock.Controller

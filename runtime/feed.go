@@ -1,0 +1,55 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Tables fed from a topic (TableDesc.FromTopic).
+//
+// Such a table has an agent of its own, added by App.Register: it consumes
+// the topic the table is fed from, in the app's consumer group, and makes
+// each record the value of its key in partition p of the table (a
+// tombstone deletes the key), so the table's partitions move with the
+// topic's. Its writes go to the store and to no changelog: the topic is
+// the table's changelog, and the store's checkpoint is an offset of it.
+
+// FeederName is the name of the agent that feeds table: "feed-<table>"
+// (no rpc can be named so, so it never meets an agent of the schema).
+func FeederName(table string) string { return "feed-" + table }
+
+// feeder returns the agent that feeds table td, fed from a topic.
+func feeder(td *TableDesc) *AgentDesc {
+	return &AgentDesc{Name: FeederName(td.Name), Input: td.Source, Concurrency: 1, OnError: OnErrorDeadLetter,
+		DeadLetter: td.DeadLetter, Tables: []*TableDesc{td}, Feeds: td}
+}
+
+// errNoKey is a fed record's error when it has no key.
+var errNoKey = errors.New("a record without a key has no place in a table; give the topic's records keys")
+
+// feed turns a record of a table's topic into the table's write: its
+// value, as stored (TableDesc.StoreValue), for its key; a tombstone
+// deletes the key. A record without a key, or whose value is not the
+// table's value type, fails (its dead letter goes to the table's
+// dead-letter topic).
+func (p *Processor) feed(rec *Record) (Result, error) {
+	ag, out, td := p.ag, &p.em, p.ag.Desc.Feeds
+	out.reset(ag.Desc, rec)
+	if rec.Key == nil {
+		return Result{}, ag.fail(rec, errNoKey)
+	}
+	w := TableWrite{Table: 0, Key: rec.Key}
+	if rec.Value != nil {
+		if _, err := td.Source.Decode(rec.Value); err != nil {
+			return Result{}, ag.fail(rec, err)
+		}
+		v, err := td.StoreValue(rec.Value)
+		if err != nil {
+			return Result{}, ag.fail(rec, fmt.Errorf("table %q: %w", td.Name, err))
+		}
+		w.Value = v
+	}
+	out.writes = append(out.writes, w)
+	out.eventTime = rec.Timestamp
+	return out.result(), nil
+}
