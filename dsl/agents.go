@@ -3,6 +3,7 @@ package dsl
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,6 +62,7 @@ func (b *builder) agent(app *App, m protoreflect.MethodDescriptor) *Agent {
 	a.futureEvents()
 	dlq := a.deadLetterName()
 	a.tables()
+	a.join()
 	a.groupBy()
 	a.repartition()
 	a.batch()
@@ -279,8 +281,24 @@ func (a *agentBuilder) deadLetterName() string {
 func (a *agentBuilder) tables() {
 	ag := a.ag
 	listed := map[string]bool{}
+	type listing struct {
+		name string
+		at   optionAt
+		path string
+	}
+	var all []listing
 	for i, name := range a.opt.GetTables() {
-		at, p := inAgent(agentField.tables, int32(i)), fmt.Sprintf("%s > option agent.tables[%d]", a.where, i)
+		all = append(all, listing{name, inAgent(agentField.tables, int32(i)), fmt.Sprintf("%s > option agent.tables[%d]", a.where, i)})
+	}
+	// A join's table is one of the agent's tables, listed or not (an agent
+	// that cannot join gets join's own error instead).
+	o := a.opt
+	canJoin := o.GetTimer() == nil && o.GetCron() == nil && o.GetOnWindowClose() == "" && o.GetBatch() == nil
+	if j := o.GetJoin(); canJoin && j != nil && j.GetTable() != "" && !slices.Contains(o.GetTables(), j.GetTable()) {
+		all = append(all, listing{j.GetTable(), inAgent(agentField.join, joinField.table), a.where + " > option agent.join.table"})
+	}
+	for _, l := range all {
+		name, at, p := l.name, l.at, l.path
 		t := a.app.table(name)
 		switch {
 		case t == nil && a.app.unusable[name]:
@@ -333,6 +351,54 @@ func (a *agentBuilder) tables() {
 			}
 		}
 		ag.Tables = append(ag.Tables, t)
+	}
+}
+
+// join reads the agent's stream-table join: a table without windows
+// (tables added it to the agent's tables), for an agent that handles one
+// record at a time.
+func (a *agentBuilder) join() {
+	j := a.opt.GetJoin()
+	if j == nil {
+		return
+	}
+	at, path := inAgent(agentField.join), a.where+" > option agent.join"
+	switch {
+	case a.opt.GetTimer() != nil || a.opt.GetCron() != nil:
+		a.fail(at, path, "a timer or cron agent has no record to join with a table; remove join")
+		return
+	case a.opt.GetOnWindowClose() != "":
+		a.fail(at, path, "an on_window_close agent receives closed windows, not records to join; remove join")
+		return
+	case a.opt.GetBatch() != nil:
+		a.fail(at, path, "a batch agent receives records in batches, and a join hands the handler one record's value; remove join or batch")
+		return
+	}
+	left := false
+	switch j.GetKind() {
+	case streamgenv1.JoinKind_JOIN_KIND_UNSPECIFIED, streamgenv1.JoinKind_JOIN_KIND_INNER:
+	case streamgenv1.JoinKind_JOIN_KIND_LEFT:
+		left = true
+	default:
+		a.fail(inAgent(agentField.join, joinField.kind), path+".kind", "unknown join kind %d; use JOIN_KIND_INNER or JOIN_KIND_LEFT", j.GetKind())
+	}
+	if j.GetTable() == "" {
+		a.fail(inAgent(agentField.join, joinField.table), path+".table", "join names no table; give the table to join (table: \"...\")")
+		return
+	}
+	t := a.app.table(j.GetTable())
+	switch {
+	case t == nil || a.ag.Input == nil:
+		return // tables reported it, or its input's mistake is reported
+	case t.Window != nil:
+		a.fail(inAgent(agentField.join, joinField.table), path+".table",
+			"table %q is windowed, and a join reads one value per key; join a table without windows", t.Name)
+		return
+	}
+	for i, at := range a.ag.Tables {
+		if at == t {
+			a.ag.Join = &Join{Table: t, Index: i, Left: left}
+		}
 	}
 }
 

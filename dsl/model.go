@@ -106,10 +106,23 @@ type Agent struct {
 	// Timer, if set, makes the agent run on time (an interval or a cron
 	// schedule) instead of consuming a topic; Input is nil then.
 	Timer *Timer
+	// Join, if set, is the agent's stream-table join: its handler gets
+	// the record and the joined table's value of its key.
+	Join *Join
 	// GroupBy, if set, is the field of the input message the agent keys
 	// its records by (its tables, windows and placement) instead of the
 	// topic's key; such an agent has a Repartition topic.
 	GroupBy protoreflect.FieldDescriptor
+}
+
+// Join is an agent's stream-table join.
+type Join struct {
+	// Table is the joined table, one of the agent's Tables (its Index).
+	Table *Table
+	Index int
+	// Left hands the handler records whose key has no value too (with a
+	// nil value); else only those whose key has one (inner).
+	Left bool
 }
 
 // Timer is a timer or cron agent's schedule: Every, or Cron in TimeZone.

@@ -67,8 +67,9 @@ var tableField = struct{ name, value, key, defaultJSON, global, window, fromTopi
 // point at.
 var agentField = struct {
 	outputs, concurrency, onError, deadLetterTopic, tables, onWindowClose, maxEventTimeAhead, onFutureEvent,
-	onMisplacedKey, repartitionTopic, batch, timer, cron, runOn, onMissedTicks, groupBy int32
+	onMisplacedKey, repartitionTopic, batch, timer, cron, runOn, onMissedTicks, groupBy, join int32
 }{
+	join:              fieldNumber(&streamgenv1.Agent{}, "join"),
 	outputs:           fieldNumber(&streamgenv1.Agent{}, "outputs"),
 	concurrency:       fieldNumber(&streamgenv1.Agent{}, "concurrency"),
 	onError:           fieldNumber(&streamgenv1.Agent{}, "on_error"),
@@ -94,6 +95,12 @@ var timerField = struct{ every int32 }{every: fieldNumber(&streamgenv1.Timer{}, 
 var cronField = struct{ schedule, timeZone int32 }{
 	schedule: fieldNumber(&streamgenv1.Cron{}, "schedule"),
 	timeZone: fieldNumber(&streamgenv1.Cron{}, "time_zone"),
+}
+
+// joinField holds the field numbers of streamgen.v1.Join.
+var joinField = struct{ table, kind int32 }{
+	table: fieldNumber(&streamgenv1.Join{}, "table"),
+	kind:  fieldNumber(&streamgenv1.Join{}, "kind"),
 }
 
 // batchField holds the field numbers of streamgen.v1.Batch.

@@ -92,6 +92,9 @@ type Result struct {
 	// Clamped is set when the record was from the future and its record
 	// timestamp became its event time (FutureEventClamp).
 	Clamped bool
+	// Unmatched is set when an inner join found no value for the record's
+	// key: the handler was not called.
+	Unmatched bool
 }
 
 // State is what the engine gives a Processor to read an agent's tables

@@ -29,6 +29,7 @@ type Emitter struct {
 	late       int
 	clamped    bool          // the event time was from the future and is the record timestamp
 	window     *ClosedWindow // the window an on_window_close handler is called for
+	unmatched  bool          // an inner join found no value: the handler was not called
 	impl       any           // the app's implementation: session tables' Merge
 }
 
@@ -54,12 +55,13 @@ func (e *Emitter) reset(d *AgentDesc, in *Record) {
 	e.writes = e.writes[:0]
 	e.late = 0
 	e.clamped = false
+	e.unmatched = false
 	e.window = nil
 }
 
 // result returns what the emitter collected for the last record.
 func (e *Emitter) result() Result {
-	return Result{Records: e.recs, Writes: e.writes, EventTime: e.eventTime, Late: e.late, Clamped: e.clamped}
+	return Result{Records: e.recs, Writes: e.writes, EventTime: e.eventTime, Late: e.late, Clamped: e.clamped, Unmatched: e.unmatched}
 }
 
 func (e *Emitter) tableKey(i int) ([]byte, *TableDesc, error) {
@@ -88,6 +90,15 @@ func (e *Emitter) TableGet(ctx context.Context, i int) (proto.Message, error) {
 	}
 	m, _, err := e.getRaw(i, t, key)
 	return m, err
+}
+
+// Unmatched records that an inner join found no value for the current
+// record's key, so its handler is not called (generated handlers call it):
+// the record goes on with no outputs, counted as unmatched. It returns
+// nil.
+func (e *Emitter) Unmatched() error {
+	e.unmatched = true
+	return nil
 }
 
 // TableFind returns the value of the current record's key in table i, or

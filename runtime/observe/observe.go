@@ -192,6 +192,9 @@ type Processed struct {
 	// LateWrites is how many of its window writes were skipped because
 	// their window (or session) was closed already: a late record.
 	LateWrites int
+	// Unmatched is set when the agent's inner join found no table value
+	// for the record's key, so its handler was not called.
+	Unmatched bool
 	// Outcome is what became of the record; Reason says why it failed
 	// (one of the Reason constants), "" for OutcomeOK.
 	Outcome Outcome

@@ -21,9 +21,11 @@ func enrich(t *testing.T) *streamtest.Driver {
 
 // TestTableFedFromATopic (operators part 2, in the driver): a table fed
 // from a topic holds the latest value of each key of the topic (JSON, so
-// stored as protobuf), a tombstone deletes it, and an agent reads the
-// value of its record's key; a record of the topic that is no value goes
-// to the table's dead-letter topic.
+// stored as protobuf), a tombstone deletes it, and agents join their
+// records with the value of the record's key: a left join gets every
+// record (nil when the key has no value), an inner join only those whose
+// key has one. A record of the topic that is no value goes to the table's
+// dead-letter topic.
 func TestTableFedFromATopic(t *testing.T) {
 	d := enrich(t)
 	purchase := func(seq int64, customer string) *testapp.EnrichedPurchase {
@@ -71,5 +73,14 @@ func TestTableFedFromATopic(t *testing.T) {
 	}
 	if p := purchase(5, "c1"); p.GetName() != "Ada L." {
 		t.Fatalf("c1 after the dead letter: %v", p)
+	}
+	// Sum's inner join: only the purchases of known customers reach it:
+	// c1's 2 and 5 (not 1, before c1 was known); c2's 3 (not 4, after its
+	// tombstone).
+	for key, want := range map[string]int64{"c1": 2, "c2": 1, "c3": 0} {
+		s, ok, err := streamtest.TableValue[*testapp.Spent](d, testapp.EnrichSpentTableName, key)
+		if err != nil || s.GetPurchases() != want || ok != (want > 0) {
+			t.Errorf("%s spent %v (%v, %v), want %d purchases", key, s, ok, err, want)
+		}
 	}
 }

@@ -91,6 +91,7 @@ type Metrics struct {
 	deadLetters   *prometheus.CounterVec
 	repartitioned *prometheus.CounterVec
 	lateWrites    *prometheus.CounterVec
+	joinMisses    *prometheus.CounterVec
 	latency       *prometheus.HistogramVec
 	lag           *prometheus.GaugeVec
 	position      *prometheus.GaugeVec
@@ -161,6 +162,7 @@ type procSeries struct {
 	took          prometheus.Observer
 	repartitioned prometheus.Counter
 	lateWrites    prometheus.Counter
+	joinMisses    prometheus.Counter
 }
 
 type lagSeries struct{ lag, position prometheus.Gauge }
@@ -200,6 +202,7 @@ func NewMetrics(c MetricsConfig) (*Metrics, error) {
 		handlerTime:   histogram("streamgen_handler_duration_seconds", "Time the agent's handler took per record, decoding included.", HandlerBuckets, "agent"),
 		deadLetters:   counter("streamgen_dead_letters_total", "Input records sent to the agent's dead-letter topic, by reason.", "agent", "reason"),
 		repartitioned: counter("streamgen_repartitioned_records_total", "Input records sent to the agent's repartition topic (their key belongs to another partition).", "agent"),
+		joinMisses:    counter("streamgen_join_misses_total", "Input records of an inner join whose key had no value in the joined table: the handler was not called.", "agent"),
 		lateWrites:    counter("streamgen_late_window_writes_total", "Window writes skipped because their window or session had closed (past its end plus grace; a session's end plus gap plus grace): late records.", "agent"),
 		latency:       histogram("streamgen_end_to_end_latency_seconds", "Time from an input record's timestamp to the acknowledgement of all its outputs and table writes.", LatencyBuckets, "topic"),
 		lag:           gauge("streamgen_consumer_lag_records", "Records between the position and the high watermark of a running input partition.", "topic", "partition"),
@@ -231,7 +234,7 @@ func NewMetrics(c MetricsConfig) (*Metrics, error) {
 	}
 	m.status.init()
 	for _, c := range []prometheus.Collector{
-		m.processed, m.emitted, m.handlerTime, m.deadLetters, m.repartitioned, m.lateWrites, m.latency, m.lag, m.position,
+		m.processed, m.emitted, m.handlerTime, m.deadLetters, m.repartitioned, m.lateWrites, m.joinMisses, m.latency, m.lag, m.position,
 		m.commits, m.commitTime, m.aborts, m.rebalances, m.assigned, m.revoked, m.owned, m.restoring,
 		m.restoreRecs, m.restoreLeft, m.restoreRate, m.restores, m.tableKeys, m.standbyLag,
 	} {
@@ -266,6 +269,9 @@ func (m *Metrics) OnProcess(p observe.Processed) {
 	if p.LateWrites > 0 {
 		s.lateWrites.Add(float64(p.LateWrites))
 	}
+	if p.Unmatched {
+		s.joinMisses.Inc()
+	}
 	s.took.Observe(p.Took.Seconds())
 	switch p.Outcome {
 	case observe.OutcomeDeadLetter:
@@ -287,6 +293,7 @@ func (m *Metrics) procSeries(agent, topic string) *procSeries {
 		took:          m.handlerTime.WithLabelValues(agent),
 		repartitioned: m.repartitioned.WithLabelValues(agent),
 		lateWrites:    m.lateWrites.WithLabelValues(agent),
+		joinMisses:    m.joinMisses.WithLabelValues(agent),
 	}
 	for o := range s.outcomes {
 		s.outcomes[o] = m.processed.WithLabelValues(agent, topic, observe.Outcome(o).String())

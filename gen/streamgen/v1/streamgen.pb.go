@@ -216,6 +216,35 @@
 // groups by the same field; the field is a string, bytes, integer or bool
 // field, as a topic's key.
 //
+// ## Tables fed from topics, and stream-table joins
+//
+// A table can hold the latest value of each key of a topic (Kafka
+// Streams' KTable): from_topic: true on a table whose value message is
+// bound to a topic, ideally compacted (see Table.from_topic). An agent
+// joins its records with a table's value for the same key (Kafka Streams'
+// stream-table join) by naming it:
+//
+//     option (streamgen.v1.app) = {
+//       id: "shop"
+//       tables: [{name: "customers" value: "shop.v1.Customer" from_topic: true}]
+//     };
+//     rpc Enrich(Order) returns (EnrichedOrder) {
+//       option (streamgen.v1.agent) = { join: { table: "customers" kind: JOIN_KIND_LEFT } };
+//     }
+//
+//     Enrich(ctx context.Context, in *Order, customer *Customer, out ShopEnrichEmitter) error
+//
+// The handler gets the record and the table's value of its key, as far as
+// the worker has read the table: with JOIN_KIND_INNER (the default) only
+// records whose key has a value reach it (the others are counted in
+// streamgen_join_misses_total and go on); with JOIN_KIND_LEFT every record
+// does, with a nil value when the key has none. The table is any table
+// without windows: fed from a topic, written by agents of the app, or
+// global; the join lists it among the agent's tables. The record's topic
+// and the table are co-partitioned (checked when code is generated), so a
+// key's records and its value meet in one worker; a record is not held
+// back for a value that has not arrived yet (the table is read as it is).
+//
 // ## Batches
 //
 // An agent that writes to a sink (a database, a search index, an HTTP API)
@@ -541,6 +570,60 @@ func (OnError) EnumDescriptor() ([]byte, []int) {
 	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{2}
 }
 
+// JoinKind is a join's kind.
+type JoinKind int32
+
+const (
+	// JOIN_KIND_UNSPECIFIED means JOIN_KIND_INNER.
+	JoinKind_JOIN_KIND_UNSPECIFIED JoinKind = 0
+	// JOIN_KIND_INNER hands the handler only records whose key has a value.
+	JoinKind_JOIN_KIND_INNER JoinKind = 1
+	// JOIN_KIND_LEFT hands the handler every record, with a nil value when
+	// its key has none.
+	JoinKind_JOIN_KIND_LEFT JoinKind = 2
+)
+
+// Enum value maps for JoinKind.
+var (
+	JoinKind_name = map[int32]string{
+		0: "JOIN_KIND_UNSPECIFIED",
+		1: "JOIN_KIND_INNER",
+		2: "JOIN_KIND_LEFT",
+	}
+	JoinKind_value = map[string]int32{
+		"JOIN_KIND_UNSPECIFIED": 0,
+		"JOIN_KIND_INNER":       1,
+		"JOIN_KIND_LEFT":        2,
+	}
+)
+
+func (x JoinKind) Enum() *JoinKind {
+	p := new(JoinKind)
+	*p = x
+	return p
+}
+
+func (x JoinKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (JoinKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_streamgen_v1_streamgen_proto_enumTypes[3].Descriptor()
+}
+
+func (JoinKind) Type() protoreflect.EnumType {
+	return &file_streamgen_v1_streamgen_proto_enumTypes[3]
+}
+
+func (x JoinKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use JoinKind.Descriptor instead.
+func (JoinKind) EnumDescriptor() ([]byte, []int) {
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{3}
+}
+
 // RunOn says where a timer or cron agent runs.
 type RunOn int32
 
@@ -581,11 +664,11 @@ func (x RunOn) String() string {
 }
 
 func (RunOn) Descriptor() protoreflect.EnumDescriptor {
-	return file_streamgen_v1_streamgen_proto_enumTypes[3].Descriptor()
+	return file_streamgen_v1_streamgen_proto_enumTypes[4].Descriptor()
 }
 
 func (RunOn) Type() protoreflect.EnumType {
-	return &file_streamgen_v1_streamgen_proto_enumTypes[3]
+	return &file_streamgen_v1_streamgen_proto_enumTypes[4]
 }
 
 func (x RunOn) Number() protoreflect.EnumNumber {
@@ -594,7 +677,7 @@ func (x RunOn) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RunOn.Descriptor instead.
 func (RunOn) EnumDescriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{3}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{4}
 }
 
 // MissedTicks says what happens to ticks that passed while no worker ran
@@ -638,11 +721,11 @@ func (x MissedTicks) String() string {
 }
 
 func (MissedTicks) Descriptor() protoreflect.EnumDescriptor {
-	return file_streamgen_v1_streamgen_proto_enumTypes[4].Descriptor()
+	return file_streamgen_v1_streamgen_proto_enumTypes[5].Descriptor()
 }
 
 func (MissedTicks) Type() protoreflect.EnumType {
-	return &file_streamgen_v1_streamgen_proto_enumTypes[4]
+	return &file_streamgen_v1_streamgen_proto_enumTypes[5]
 }
 
 func (x MissedTicks) Number() protoreflect.EnumNumber {
@@ -651,7 +734,7 @@ func (x MissedTicks) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use MissedTicks.Descriptor instead.
 func (MissedTicks) EnumDescriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{4}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{5}
 }
 
 // MisplacedKey says what happens to an input record of an agent with
@@ -701,11 +784,11 @@ func (x MisplacedKey) String() string {
 }
 
 func (MisplacedKey) Descriptor() protoreflect.EnumDescriptor {
-	return file_streamgen_v1_streamgen_proto_enumTypes[5].Descriptor()
+	return file_streamgen_v1_streamgen_proto_enumTypes[6].Descriptor()
 }
 
 func (MisplacedKey) Type() protoreflect.EnumType {
-	return &file_streamgen_v1_streamgen_proto_enumTypes[5]
+	return &file_streamgen_v1_streamgen_proto_enumTypes[6]
 }
 
 func (x MisplacedKey) Number() protoreflect.EnumNumber {
@@ -714,7 +797,7 @@ func (x MisplacedKey) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use MisplacedKey.Descriptor instead.
 func (MisplacedKey) EnumDescriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{5}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{6}
 }
 
 // FutureEvent says what happens to an input record whose event time is
@@ -760,11 +843,11 @@ func (x FutureEvent) String() string {
 }
 
 func (FutureEvent) Descriptor() protoreflect.EnumDescriptor {
-	return file_streamgen_v1_streamgen_proto_enumTypes[6].Descriptor()
+	return file_streamgen_v1_streamgen_proto_enumTypes[7].Descriptor()
 }
 
 func (FutureEvent) Type() protoreflect.EnumType {
-	return &file_streamgen_v1_streamgen_proto_enumTypes[6]
+	return &file_streamgen_v1_streamgen_proto_enumTypes[7]
 }
 
 func (x FutureEvent) Number() protoreflect.EnumNumber {
@@ -773,7 +856,7 @@ func (x FutureEvent) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use FutureEvent.Descriptor instead.
 func (FutureEvent) EnumDescriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{6}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{7}
 }
 
 // Topic describes the Kafka topic a message lives on.
@@ -1398,7 +1481,11 @@ type Agent struct {
 	// group_by names a field of the input message that an agent with tables
 	// keys its records by instead of the topic's key: see "Grouping by
 	// another key".
-	GroupBy       string `protobuf:"bytes,16,opt,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
+	GroupBy string `protobuf:"bytes,16,opt,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
+	// join joins each input record with a table's value for the record's
+	// key, handed to the handler beside the record: see "Tables fed from
+	// topics, and stream-table joins".
+	Join          *Join `protobuf:"bytes,17,opt,name=join,proto3" json:"join,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1545,6 +1632,69 @@ func (x *Agent) GetGroupBy() string {
 	return ""
 }
 
+func (x *Agent) GetJoin() *Join {
+	if x != nil {
+		return x.Join
+	}
+	return nil
+}
+
+// Join is an agent's stream-table join.
+type Join struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// table names the app's table joined: not windowed. Required.
+	Table string `protobuf:"bytes,1,opt,name=table,proto3" json:"table,omitempty"`
+	// kind is inner (records whose key has no value skip the handler) or
+	// left (they reach it with a nil value). Default JOIN_KIND_INNER.
+	Kind          JoinKind `protobuf:"varint,2,opt,name=kind,proto3,enum=streamgen.v1.JoinKind" json:"kind,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Join) Reset() {
+	*x = Join{}
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Join) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Join) ProtoMessage() {}
+
+func (x *Join) ProtoReflect() protoreflect.Message {
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Join.ProtoReflect.Descriptor instead.
+func (*Join) Descriptor() ([]byte, []int) {
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *Join) GetTable() string {
+	if x != nil {
+		return x.Table
+	}
+	return ""
+}
+
+func (x *Join) GetKind() JoinKind {
+	if x != nil {
+		return x.Kind
+	}
+	return JoinKind_JOIN_KIND_UNSPECIFIED
+}
+
 // Timer is an agent's interval.
 type Timer struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1557,7 +1707,7 @@ type Timer struct {
 
 func (x *Timer) Reset() {
 	*x = Timer{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[7]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1569,7 +1719,7 @@ func (x *Timer) String() string {
 func (*Timer) ProtoMessage() {}
 
 func (x *Timer) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[7]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1582,7 +1732,7 @@ func (x *Timer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Timer.ProtoReflect.Descriptor instead.
 func (*Timer) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{7}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Timer) GetEvery() *durationpb.Duration {
@@ -1608,7 +1758,7 @@ type Cron struct {
 
 func (x *Cron) Reset() {
 	*x = Cron{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[8]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1620,7 +1770,7 @@ func (x *Cron) String() string {
 func (*Cron) ProtoMessage() {}
 
 func (x *Cron) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[8]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1633,7 +1783,7 @@ func (x *Cron) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cron.ProtoReflect.Descriptor instead.
 func (*Cron) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{8}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Cron) GetSchedule() string {
@@ -1664,7 +1814,7 @@ type Batch struct {
 
 func (x *Batch) Reset() {
 	*x = Batch{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[9]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1676,7 +1826,7 @@ func (x *Batch) String() string {
 func (*Batch) ProtoMessage() {}
 
 func (x *Batch) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[9]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1689,7 +1839,7 @@ func (x *Batch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Batch.ProtoReflect.Descriptor instead.
 func (*Batch) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{9}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Batch) GetMaxRecords() int32 {
@@ -1820,7 +1970,7 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\x05grace\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x05grace\"&\n" +
 	"\x05Field\x12\x1d\n" +
 	"\n" +
-	"event_time\x18\x01 \x01(\bR\teventTime\"\xeb\x05\n" +
+	"event_time\x18\x01 \x01(\bR\teventTime\"\x93\x06\n" +
 	"\x05Agent\x12\x18\n" +
 	"\aoutputs\x18\x01 \x03(\tR\aoutputs\x12 \n" +
 	"\vconcurrency\x18\x02 \x01(\x05R\vconcurrency\x120\n" +
@@ -1838,7 +1988,11 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\x04cron\x18\r \x01(\v2\x12.streamgen.v1.CronR\x04cron\x12*\n" +
 	"\x06run_on\x18\x0e \x01(\x0e2\x13.streamgen.v1.RunOnR\x05runOn\x12A\n" +
 	"\x0fon_missed_ticks\x18\x0f \x01(\x0e2\x19.streamgen.v1.MissedTicksR\ronMissedTicks\x12\x19\n" +
-	"\bgroup_by\x18\x10 \x01(\tR\agroupBy\"8\n" +
+	"\bgroup_by\x18\x10 \x01(\tR\agroupBy\x12&\n" +
+	"\x04join\x18\x11 \x01(\v2\x12.streamgen.v1.JoinR\x04join\"H\n" +
+	"\x04Join\x12\x14\n" +
+	"\x05table\x18\x01 \x01(\tR\x05table\x12*\n" +
+	"\x04kind\x18\x02 \x01(\x0e2\x16.streamgen.v1.JoinKindR\x04kind\"8\n" +
 	"\x05Timer\x12/\n" +
 	"\x05every\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x05every\"?\n" +
 	"\x04Cron\x12\x1a\n" +
@@ -1861,7 +2015,11 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\aOnError\x12\x18\n" +
 	"\x14ON_ERROR_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14ON_ERROR_DEAD_LETTER\x10\x01\x12\x11\n" +
-	"\rON_ERROR_STOP\x10\x02*I\n" +
+	"\rON_ERROR_STOP\x10\x02*N\n" +
+	"\bJoinKind\x12\x19\n" +
+	"\x15JOIN_KIND_UNSPECIFIED\x10\x00\x12\x13\n" +
+	"\x0fJOIN_KIND_INNER\x10\x01\x12\x12\n" +
+	"\x0eJOIN_KIND_LEFT\x10\x02*I\n" +
 	"\x05RunOn\x12\x16\n" +
 	"\x12RUN_ON_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rRUN_ON_LEADER\x10\x01\x12\x15\n" +
@@ -1896,71 +2054,75 @@ func file_streamgen_v1_streamgen_proto_rawDescGZIP() []byte {
 	return file_streamgen_v1_streamgen_proto_rawDescData
 }
 
-var file_streamgen_v1_streamgen_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_streamgen_v1_streamgen_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_streamgen_v1_streamgen_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
+var file_streamgen_v1_streamgen_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_streamgen_v1_streamgen_proto_goTypes = []any{
 	(Codec)(0),                          // 0: streamgen.v1.Codec
 	(Guarantee)(0),                      // 1: streamgen.v1.Guarantee
 	(OnError)(0),                        // 2: streamgen.v1.OnError
-	(RunOn)(0),                          // 3: streamgen.v1.RunOn
-	(MissedTicks)(0),                    // 4: streamgen.v1.MissedTicks
-	(MisplacedKey)(0),                   // 5: streamgen.v1.MisplacedKey
-	(FutureEvent)(0),                    // 6: streamgen.v1.FutureEvent
-	(*Topic)(nil),                       // 7: streamgen.v1.Topic
-	(*App)(nil),                         // 8: streamgen.v1.App
-	(*Table)(nil),                       // 9: streamgen.v1.Table
-	(*Window)(nil),                      // 10: streamgen.v1.Window
-	(*SessionWindow)(nil),               // 11: streamgen.v1.SessionWindow
-	(*Field)(nil),                       // 12: streamgen.v1.Field
-	(*Agent)(nil),                       // 13: streamgen.v1.Agent
-	(*Timer)(nil),                       // 14: streamgen.v1.Timer
-	(*Cron)(nil),                        // 15: streamgen.v1.Cron
-	(*Batch)(nil),                       // 16: streamgen.v1.Batch
-	nil,                                 // 17: streamgen.v1.Topic.ConfigEntry
-	(*durationpb.Duration)(nil),         // 18: google.protobuf.Duration
-	(*descriptorpb.MessageOptions)(nil), // 19: google.protobuf.MessageOptions
-	(*descriptorpb.ServiceOptions)(nil), // 20: google.protobuf.ServiceOptions
-	(*descriptorpb.FieldOptions)(nil),   // 21: google.protobuf.FieldOptions
-	(*descriptorpb.MethodOptions)(nil),  // 22: google.protobuf.MethodOptions
+	(JoinKind)(0),                       // 3: streamgen.v1.JoinKind
+	(RunOn)(0),                          // 4: streamgen.v1.RunOn
+	(MissedTicks)(0),                    // 5: streamgen.v1.MissedTicks
+	(MisplacedKey)(0),                   // 6: streamgen.v1.MisplacedKey
+	(FutureEvent)(0),                    // 7: streamgen.v1.FutureEvent
+	(*Topic)(nil),                       // 8: streamgen.v1.Topic
+	(*App)(nil),                         // 9: streamgen.v1.App
+	(*Table)(nil),                       // 10: streamgen.v1.Table
+	(*Window)(nil),                      // 11: streamgen.v1.Window
+	(*SessionWindow)(nil),               // 12: streamgen.v1.SessionWindow
+	(*Field)(nil),                       // 13: streamgen.v1.Field
+	(*Agent)(nil),                       // 14: streamgen.v1.Agent
+	(*Join)(nil),                        // 15: streamgen.v1.Join
+	(*Timer)(nil),                       // 16: streamgen.v1.Timer
+	(*Cron)(nil),                        // 17: streamgen.v1.Cron
+	(*Batch)(nil),                       // 18: streamgen.v1.Batch
+	nil,                                 // 19: streamgen.v1.Topic.ConfigEntry
+	(*durationpb.Duration)(nil),         // 20: google.protobuf.Duration
+	(*descriptorpb.MessageOptions)(nil), // 21: google.protobuf.MessageOptions
+	(*descriptorpb.ServiceOptions)(nil), // 22: google.protobuf.ServiceOptions
+	(*descriptorpb.FieldOptions)(nil),   // 23: google.protobuf.FieldOptions
+	(*descriptorpb.MethodOptions)(nil),  // 24: google.protobuf.MethodOptions
 }
 var file_streamgen_v1_streamgen_proto_depIdxs = []int32{
 	0,  // 0: streamgen.v1.Topic.codec:type_name -> streamgen.v1.Codec
-	17, // 1: streamgen.v1.Topic.config:type_name -> streamgen.v1.Topic.ConfigEntry
-	9,  // 2: streamgen.v1.App.tables:type_name -> streamgen.v1.Table
+	19, // 1: streamgen.v1.Topic.config:type_name -> streamgen.v1.Topic.ConfigEntry
+	10, // 2: streamgen.v1.App.tables:type_name -> streamgen.v1.Table
 	1,  // 3: streamgen.v1.App.guarantee:type_name -> streamgen.v1.Guarantee
-	18, // 4: streamgen.v1.App.commit_interval:type_name -> google.protobuf.Duration
-	10, // 5: streamgen.v1.Table.window:type_name -> streamgen.v1.Window
-	18, // 6: streamgen.v1.Window.size:type_name -> google.protobuf.Duration
-	18, // 7: streamgen.v1.Window.step:type_name -> google.protobuf.Duration
-	18, // 8: streamgen.v1.Window.expires:type_name -> google.protobuf.Duration
-	18, // 9: streamgen.v1.Window.grace:type_name -> google.protobuf.Duration
-	11, // 10: streamgen.v1.Window.session:type_name -> streamgen.v1.SessionWindow
-	18, // 11: streamgen.v1.SessionWindow.gap:type_name -> google.protobuf.Duration
-	18, // 12: streamgen.v1.SessionWindow.grace:type_name -> google.protobuf.Duration
+	20, // 4: streamgen.v1.App.commit_interval:type_name -> google.protobuf.Duration
+	11, // 5: streamgen.v1.Table.window:type_name -> streamgen.v1.Window
+	20, // 6: streamgen.v1.Window.size:type_name -> google.protobuf.Duration
+	20, // 7: streamgen.v1.Window.step:type_name -> google.protobuf.Duration
+	20, // 8: streamgen.v1.Window.expires:type_name -> google.protobuf.Duration
+	20, // 9: streamgen.v1.Window.grace:type_name -> google.protobuf.Duration
+	12, // 10: streamgen.v1.Window.session:type_name -> streamgen.v1.SessionWindow
+	20, // 11: streamgen.v1.SessionWindow.gap:type_name -> google.protobuf.Duration
+	20, // 12: streamgen.v1.SessionWindow.grace:type_name -> google.protobuf.Duration
 	2,  // 13: streamgen.v1.Agent.on_error:type_name -> streamgen.v1.OnError
-	18, // 14: streamgen.v1.Agent.max_event_time_ahead:type_name -> google.protobuf.Duration
-	6,  // 15: streamgen.v1.Agent.on_future_event:type_name -> streamgen.v1.FutureEvent
-	5,  // 16: streamgen.v1.Agent.on_misplaced_key:type_name -> streamgen.v1.MisplacedKey
-	16, // 17: streamgen.v1.Agent.batch:type_name -> streamgen.v1.Batch
-	14, // 18: streamgen.v1.Agent.timer:type_name -> streamgen.v1.Timer
-	15, // 19: streamgen.v1.Agent.cron:type_name -> streamgen.v1.Cron
-	3,  // 20: streamgen.v1.Agent.run_on:type_name -> streamgen.v1.RunOn
-	4,  // 21: streamgen.v1.Agent.on_missed_ticks:type_name -> streamgen.v1.MissedTicks
-	18, // 22: streamgen.v1.Timer.every:type_name -> google.protobuf.Duration
-	18, // 23: streamgen.v1.Batch.max_wait:type_name -> google.protobuf.Duration
-	19, // 24: streamgen.v1.topic:extendee -> google.protobuf.MessageOptions
-	20, // 25: streamgen.v1.app:extendee -> google.protobuf.ServiceOptions
-	21, // 26: streamgen.v1.field:extendee -> google.protobuf.FieldOptions
-	22, // 27: streamgen.v1.agent:extendee -> google.protobuf.MethodOptions
-	7,  // 28: streamgen.v1.topic:type_name -> streamgen.v1.Topic
-	8,  // 29: streamgen.v1.app:type_name -> streamgen.v1.App
-	12, // 30: streamgen.v1.field:type_name -> streamgen.v1.Field
-	13, // 31: streamgen.v1.agent:type_name -> streamgen.v1.Agent
-	32, // [32:32] is the sub-list for method output_type
-	32, // [32:32] is the sub-list for method input_type
-	28, // [28:32] is the sub-list for extension type_name
-	24, // [24:28] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	20, // 14: streamgen.v1.Agent.max_event_time_ahead:type_name -> google.protobuf.Duration
+	7,  // 15: streamgen.v1.Agent.on_future_event:type_name -> streamgen.v1.FutureEvent
+	6,  // 16: streamgen.v1.Agent.on_misplaced_key:type_name -> streamgen.v1.MisplacedKey
+	18, // 17: streamgen.v1.Agent.batch:type_name -> streamgen.v1.Batch
+	16, // 18: streamgen.v1.Agent.timer:type_name -> streamgen.v1.Timer
+	17, // 19: streamgen.v1.Agent.cron:type_name -> streamgen.v1.Cron
+	4,  // 20: streamgen.v1.Agent.run_on:type_name -> streamgen.v1.RunOn
+	5,  // 21: streamgen.v1.Agent.on_missed_ticks:type_name -> streamgen.v1.MissedTicks
+	15, // 22: streamgen.v1.Agent.join:type_name -> streamgen.v1.Join
+	3,  // 23: streamgen.v1.Join.kind:type_name -> streamgen.v1.JoinKind
+	20, // 24: streamgen.v1.Timer.every:type_name -> google.protobuf.Duration
+	20, // 25: streamgen.v1.Batch.max_wait:type_name -> google.protobuf.Duration
+	21, // 26: streamgen.v1.topic:extendee -> google.protobuf.MessageOptions
+	22, // 27: streamgen.v1.app:extendee -> google.protobuf.ServiceOptions
+	23, // 28: streamgen.v1.field:extendee -> google.protobuf.FieldOptions
+	24, // 29: streamgen.v1.agent:extendee -> google.protobuf.MethodOptions
+	8,  // 30: streamgen.v1.topic:type_name -> streamgen.v1.Topic
+	9,  // 31: streamgen.v1.app:type_name -> streamgen.v1.App
+	13, // 32: streamgen.v1.field:type_name -> streamgen.v1.Field
+	14, // 33: streamgen.v1.agent:type_name -> streamgen.v1.Agent
+	34, // [34:34] is the sub-list for method output_type
+	34, // [34:34] is the sub-list for method input_type
+	30, // [30:34] is the sub-list for extension type_name
+	26, // [26:30] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_streamgen_v1_streamgen_proto_init() }
@@ -1973,8 +2135,8 @@ func file_streamgen_v1_streamgen_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_streamgen_v1_streamgen_proto_rawDesc), len(file_streamgen_v1_streamgen_proto_rawDesc)),
-			NumEnums:      7,
-			NumMessages:   11,
+			NumEnums:      8,
+			NumMessages:   12,
 			NumExtensions: 4,
 			NumServices:   0,
 		},

@@ -55,7 +55,7 @@ func (l *Lane) Process(f *Input) {
 		l.observe(rec, start, len(res.Records), err, false)
 		return
 	}
-	l.observeLate(rec, start, res, err)
+	l.observeResult(rec, start, res, err)
 	f.release()
 	if l.view != nil && l.view.npend >= MaxPendingKeys {
 		l.FlushTables()
@@ -68,25 +68,24 @@ func (l *Lane) Process(f *Input) {
 // observe tells Config.OnProcess how rec went (went on: the agent did not
 // stop), timed from start.
 func (l *Lane) observe(rec *runtime.Record, start time.Time, outputs int, err error, wentOn bool) {
-	l.report(rec, start, outputs, 0, err, wentOn)
+	l.report(rec, start, outputs, 0, false, err, wentOn)
 }
 
-// observeLate reports a record the agent went on from, with its window
-// writes skipped as late.
-func (l *Lane) observeLate(rec *runtime.Record, start time.Time, res runtime.Result, err error) {
-	late := 0
-	if err == nil {
-		late = res.Late
+// observeResult reports a record the agent went on from, with its window
+// writes skipped as late, and whether its inner join found no value.
+func (l *Lane) observeResult(rec *runtime.Record, start time.Time, res runtime.Result, err error) {
+	if err != nil {
+		res = runtime.Result{}
 	}
-	l.report(rec, start, len(res.Records), late, err, true)
+	l.report(rec, start, len(res.Records), res.Late, res.Unmatched, err, true)
 }
 
-func (l *Lane) report(rec *runtime.Record, start time.Time, outputs, late int, err error, wentOn bool) {
+func (l *Lane) report(rec *runtime.Record, start time.Time, outputs, late int, unmatched bool, err error, wentOn bool) {
 	if l.cfg.OnProcess == nil {
 		return
 	}
 	p := observe.Processed{Agent: l.cfg.Agent.Name(), Topic: rec.Topic, Partition: rec.Partition, Took: time.Since(start),
-		Outputs: outputs, LateWrites: late}
+		Outputs: outputs, LateWrites: late, Unmatched: unmatched}
 	if err != nil {
 		p.Reason = Reason(err)
 		switch {

@@ -1192,6 +1192,59 @@ func (x *EnrichedPurchase) GetFound() bool {
 	return false
 }
 
+// Spent is what a known customer has spent: the value of table "spent".
+type Spent struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AmountCents   int64                  `protobuf:"varint,1,opt,name=amount_cents,json=amountCents,proto3" json:"amount_cents,omitempty"`
+	Purchases     int64                  `protobuf:"varint,2,opt,name=purchases,proto3" json:"purchases,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Spent) Reset() {
+	*x = Spent{}
+	mi := &file_testapp_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Spent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Spent) ProtoMessage() {}
+
+func (x *Spent) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Spent.ProtoReflect.Descriptor instead.
+func (*Spent) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *Spent) GetAmountCents() int64 {
+	if x != nil {
+		return x.AmountCents
+	}
+	return 0
+}
+
+func (x *Spent) GetPurchases() int64 {
+	if x != nil {
+		return x.Purchases
+	}
+	return 0
+}
+
 var File_testapp_proto protoreflect.FileDescriptor
 
 const file_testapp_proto_rawDesc = "" +
@@ -1311,7 +1364,10 @@ const file_testapp_proto_rawDesc = "" +
 	"\x04name\x18\x04 \x01(\tR\x04name\x12\x18\n" +
 	"\acountry\x18\x05 \x01(\tR\acountry\x12\x14\n" +
 	"\x05found\x18\x06 \x01(\bR\x05found:)\xb2\xa2\x19%\n" +
-	"\x12enriched-purchases\x10\x04\"\vcustomer_id(\x022\x83\x01\n" +
+	"\x12enriched-purchases\x10\x04\"\vcustomer_id(\x02\"H\n" +
+	"\x05Spent\x12!\n" +
+	"\famount_cents\x18\x01 \x01(\x03R\vamountCents\x12\x1c\n" +
+	"\tpurchases\x18\x02 \x01(\x03R\tpurchases2\x83\x01\n" +
 	"\bCheckout\x12g\n" +
 	"\x05Check\x12\x1b.streamgen.testapp.v1.Order\x1a\x1d.streamgen.testapp.v1.Receipt\"\"\xb2\xa2\x19\x1e\n" +
 	"\x1astreamgen.testapp.v1.Alert\x10\x04\x1a\x0e\xb2\xa2\x19\n" +
@@ -1373,11 +1429,15 @@ const file_testapp_proto_rawDesc = "" +
 	"\x05Drain\x12\x16.google.protobuf.Empty\x1a\x1d.streamgen.testapp.v1.Drained\"\x15\xb2\xa2\x19\x11*\atalliesb\x04\n" +
 	"\x02\b\x01p\x02\x1a<\xb2\xa2\x198\n" +
 	"\atallies\x12-\n" +
-	"\atallies\x12\x1dstreamgen.testapp.v1.HitCount\x1a\x03key2\xa4\x01\n" +
-	"\x06Enrich\x12^\n" +
-	"\x03Add\x12\x1e.streamgen.testapp.v1.Purchase\x1a&.streamgen.testapp.v1.EnrichedPurchase\"\x0f\xb2\xa2\x19\v*\tcustomers\x1a:\xb2\xa2\x196\n" +
+	"\atallies\x12\x1dstreamgen.testapp.v1.HitCount\x1a\x03key2\xb5\x02\n" +
+	"\x06Enrich\x12c\n" +
+	"\x03Add\x12\x1e.streamgen.testapp.v1.Purchase\x1a&.streamgen.testapp.v1.EnrichedPurchase\"\x14\xb2\xa2\x19\x10\x8a\x01\r\n" +
+	"\tcustomers\x10\x02\x12X\n" +
+	"\x03Sum\x12\x1e.streamgen.testapp.v1.Purchase\x1a\x16.google.protobuf.Empty\"\x19\xb2\xa2\x19\x15*\x05spent\x8a\x01\v\n" +
+	"\tcustomers\x1al\xb2\xa2\x19h\n" +
 	"\x06enrich\x12,\n" +
-	"\tcustomers\x12\x1dstreamgen.testapp.v1.Customer8\x01BAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
+	"\tcustomers\x12\x1dstreamgen.testapp.v1.Customer8\x01\x120\n" +
+	"\x05spent\x12\x1astreamgen.testapp.v1.Spent\x1a\vcustomer_idBAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
 
 var (
 	file_testapp_proto_rawDescOnce sync.Once
@@ -1391,7 +1451,7 @@ func file_testapp_proto_rawDescGZIP() []byte {
 	return file_testapp_proto_rawDescData
 }
 
-var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_testapp_proto_goTypes = []any{
 	(*Order)(nil),            // 0: streamgen.testapp.v1.Order
 	(*Receipt)(nil),          // 1: streamgen.testapp.v1.Receipt
@@ -1412,7 +1472,8 @@ var file_testapp_proto_goTypes = []any{
 	(*Customer)(nil),         // 16: streamgen.testapp.v1.Customer
 	(*Purchase)(nil),         // 17: streamgen.testapp.v1.Purchase
 	(*EnrichedPurchase)(nil), // 18: streamgen.testapp.v1.EnrichedPurchase
-	(*emptypb.Empty)(nil),    // 19: google.protobuf.Empty
+	(*Spent)(nil),            // 19: streamgen.testapp.v1.Spent
+	(*emptypb.Empty)(nil),    // 20: google.protobuf.Empty
 }
 var file_testapp_proto_depIdxs = []int32{
 	0,  // 0: streamgen.testapp.v1.Shipment.orders:type_name -> streamgen.testapp.v1.Order
@@ -1424,32 +1485,34 @@ var file_testapp_proto_depIdxs = []int32{
 	6,  // 6: streamgen.testapp.v1.Shop.Return:input_type -> streamgen.testapp.v1.Refund
 	7,  // 7: streamgen.testapp.v1.Notes.Append:input_type -> streamgen.testapp.v1.Entry
 	0,  // 8: streamgen.testapp.v1.Sink.Ship:input_type -> streamgen.testapp.v1.Order
-	19, // 9: streamgen.testapp.v1.Clock.Second:input_type -> google.protobuf.Empty
-	19, // 10: streamgen.testapp.v1.Clock.Hourly:input_type -> google.protobuf.Empty
+	20, // 9: streamgen.testapp.v1.Clock.Second:input_type -> google.protobuf.Empty
+	20, // 10: streamgen.testapp.v1.Clock.Hourly:input_type -> google.protobuf.Empty
 	0,  // 11: streamgen.testapp.v1.Revenue.Sum:input_type -> streamgen.testapp.v1.Order
 	0,  // 12: streamgen.testapp.v1.Visits.Count:input_type -> streamgen.testapp.v1.Order
 	12, // 13: streamgen.testapp.v1.Visits.Closed:input_type -> streamgen.testapp.v1.Visit
 	13, // 14: streamgen.testapp.v1.Tallies.Count:input_type -> streamgen.testapp.v1.Hit
-	19, // 15: streamgen.testapp.v1.Tallies.Drain:input_type -> google.protobuf.Empty
+	20, // 15: streamgen.testapp.v1.Tallies.Drain:input_type -> google.protobuf.Empty
 	17, // 16: streamgen.testapp.v1.Enrich.Add:input_type -> streamgen.testapp.v1.Purchase
-	1,  // 17: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
-	19, // 18: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
-	5,  // 19: streamgen.testapp.v1.Ledger.MinuteClosed:output_type -> streamgen.testapp.v1.MinuteTotal
-	3,  // 20: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
-	3,  // 21: streamgen.testapp.v1.Shop.Buy:output_type -> streamgen.testapp.v1.Tally
-	3,  // 22: streamgen.testapp.v1.Shop.Return:output_type -> streamgen.testapp.v1.Tally
-	8,  // 23: streamgen.testapp.v1.Notes.Append:output_type -> streamgen.testapp.v1.Journal
-	9,  // 24: streamgen.testapp.v1.Sink.Ship:output_type -> streamgen.testapp.v1.Shipment
-	10, // 25: streamgen.testapp.v1.Clock.Second:output_type -> streamgen.testapp.v1.Beat
-	10, // 26: streamgen.testapp.v1.Clock.Hourly:output_type -> streamgen.testapp.v1.Beat
-	11, // 27: streamgen.testapp.v1.Revenue.Sum:output_type -> streamgen.testapp.v1.CountryTotal
-	12, // 28: streamgen.testapp.v1.Visits.Count:output_type -> streamgen.testapp.v1.Visit
-	12, // 29: streamgen.testapp.v1.Visits.Closed:output_type -> streamgen.testapp.v1.Visit
-	19, // 30: streamgen.testapp.v1.Tallies.Count:output_type -> google.protobuf.Empty
-	15, // 31: streamgen.testapp.v1.Tallies.Drain:output_type -> streamgen.testapp.v1.Drained
-	18, // 32: streamgen.testapp.v1.Enrich.Add:output_type -> streamgen.testapp.v1.EnrichedPurchase
-	17, // [17:33] is the sub-list for method output_type
-	1,  // [1:17] is the sub-list for method input_type
+	17, // 17: streamgen.testapp.v1.Enrich.Sum:input_type -> streamgen.testapp.v1.Purchase
+	1,  // 18: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
+	20, // 19: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
+	5,  // 20: streamgen.testapp.v1.Ledger.MinuteClosed:output_type -> streamgen.testapp.v1.MinuteTotal
+	3,  // 21: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
+	3,  // 22: streamgen.testapp.v1.Shop.Buy:output_type -> streamgen.testapp.v1.Tally
+	3,  // 23: streamgen.testapp.v1.Shop.Return:output_type -> streamgen.testapp.v1.Tally
+	8,  // 24: streamgen.testapp.v1.Notes.Append:output_type -> streamgen.testapp.v1.Journal
+	9,  // 25: streamgen.testapp.v1.Sink.Ship:output_type -> streamgen.testapp.v1.Shipment
+	10, // 26: streamgen.testapp.v1.Clock.Second:output_type -> streamgen.testapp.v1.Beat
+	10, // 27: streamgen.testapp.v1.Clock.Hourly:output_type -> streamgen.testapp.v1.Beat
+	11, // 28: streamgen.testapp.v1.Revenue.Sum:output_type -> streamgen.testapp.v1.CountryTotal
+	12, // 29: streamgen.testapp.v1.Visits.Count:output_type -> streamgen.testapp.v1.Visit
+	12, // 30: streamgen.testapp.v1.Visits.Closed:output_type -> streamgen.testapp.v1.Visit
+	20, // 31: streamgen.testapp.v1.Tallies.Count:output_type -> google.protobuf.Empty
+	15, // 32: streamgen.testapp.v1.Tallies.Drain:output_type -> streamgen.testapp.v1.Drained
+	18, // 33: streamgen.testapp.v1.Enrich.Add:output_type -> streamgen.testapp.v1.EnrichedPurchase
+	20, // 34: streamgen.testapp.v1.Enrich.Sum:output_type -> google.protobuf.Empty
+	18, // [18:35] is the sub-list for method output_type
+	1,  // [1:18] is the sub-list for method input_type
 	1,  // [1:1] is the sub-list for extension type_name
 	1,  // [1:1] is the sub-list for extension extendee
 	0,  // [0:1] is the sub-list for field type_name
@@ -1466,7 +1529,7 @@ func file_testapp_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_testapp_proto_rawDesc), len(file_testapp_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   19,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   11,
 		},

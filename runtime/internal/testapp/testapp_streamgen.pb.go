@@ -2455,6 +2455,8 @@ const EnrichAppID = "enrich"
 const (
 	// EnrichAddDeadLetterTopicName is where agent Add writes records it cannot process.
 	EnrichAddDeadLetterTopicName = "enrich-add-dlq"
+	// EnrichSumDeadLetterTopicName is where agent Sum writes records it cannot process.
+	EnrichSumDeadLetterTopicName = "enrich-sum-dlq"
 )
 
 // Repartition topics of the Enrich app's agents with tables.
@@ -2462,6 +2464,9 @@ const (
 	// EnrichAddRepartitionTopicName carries agent Add's input records whose key is in the wrong
 	// partition to the partition it belongs to.
 	EnrichAddRepartitionTopicName = "enrich-add-repartition"
+	// EnrichSumRepartitionTopicName carries agent Sum's input records whose key is in the wrong
+	// partition to the partition it belongs to.
+	EnrichSumRepartitionTopicName = "enrich-sum-repartition"
 )
 
 // Tables of the Enrich app, and their changelog topics.
@@ -2471,6 +2476,10 @@ const (
 	// EnrichCustomersTableDeadLetterTopicName is the dead-letter topic of table "customers": the
 	// records of topic "customers" that cannot be its values.
 	EnrichCustomersTableDeadLetterTopicName = "enrich-customers-table-dlq"
+	// EnrichSpentTableName is the name of table "spent".
+	EnrichSpentTableName = "spent"
+	// EnrichSpentChangelogTopicName is the compacted changelog topic of table "spent".
+	EnrichSpentChangelogTopicName = "enrich-spent-changelog"
 )
 
 var _Enrich_Customers_TableDesc = runtime.TableDesc{
@@ -2507,6 +2516,65 @@ func (x _EnrichCustomersTable) Get(ctx context.Context) (*Customer, bool, error)
 		return nil, false, err
 	}
 	return m.(*Customer), ok, nil
+}
+
+var _Enrich_Spent_TableDesc = runtime.TableDesc{
+	Name: EnrichSpentTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              EnrichSpentChangelogTopicName,
+		Partitions:        4,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    PurchaseTopic.Desc(),
+	},
+	New:          func() proto.Message { return new(Spent) },
+	KeyFromField: true,
+}
+
+// EnrichSpentTable is typed access to table "spent" for the key of the record being handled. Writes
+// take effect, in the store and the changelog, only if the handler returns nil.
+type EnrichSpentTable interface {
+	// Get returns the key's value, or the table's default if it has none.
+	Get(ctx context.Context) (*Spent, error)
+	// Put sets the key's value.
+	Put(ctx context.Context, v *Spent) error
+	// Delete removes the key.
+	Delete(ctx context.Context) error
+	// Update gets the key's value, lets fn change it, and puts it back.
+	Update(ctx context.Context, fn func(v *Spent) error) error
+}
+
+type _EnrichSpentTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _EnrichSpentTable) Get(ctx context.Context) (*Spent, error) {
+	m, err := x.e.TableGet(ctx, x.i)
+	if err != nil {
+		return nil, err
+	}
+	return m.(*Spent), nil
+}
+
+func (x _EnrichSpentTable) Put(ctx context.Context, v *Spent) error {
+	return x.e.TablePut(ctx, x.i, v)
+}
+
+func (x _EnrichSpentTable) Delete(ctx context.Context) error {
+	return x.e.TableDelete(ctx, x.i)
+}
+
+func (x _EnrichSpentTable) Update(ctx context.Context, fn func(v *Spent) error) error {
+	v, err := x.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if err := fn(v); err != nil {
+		return err
+	}
+	return x.Put(ctx, v)
 }
 
 // EnrichTablesClient reads the tables of app "enrich" over HTTP, from outside the app: one method
@@ -2547,14 +2615,38 @@ func (x *EnrichTablesClient) AllCustomers(ctx context.Context, prefix string, op
 	return tableclient.All(ctx, x.c, EnrichCustomersTableName, prefix, func() *Customer { return new(Customer) }, opts...)
 }
 
+// GetSpent reads key in table "spent" from its partition's owner (or a standby, with
+// tableclient.WithStandby): its value, or the table's default when it has none, and whether it has
+// one.
+func (x *EnrichTablesClient) GetSpent(ctx context.Context, key string, opts ...tableclient.Option) (*Spent, bool, error) {
+	return tableclient.Get(ctx, x.c, EnrichSpentTableName, key, func() *Spent { return new(Spent) }, opts...)
+}
+
+// ScanSpent reads one page of the keys of table "spent" that start with prefix (all keys for ""),
+// in partition order, keys in byte order within a partition. pageToken is "" for the first page,
+// then the previous page's next; next is "" after the last page. limit caps the page: 0 for the
+// server's default (100), at most 1000.
+func (x *EnrichTablesClient) ScanSpent(ctx context.Context, prefix, pageToken string, limit int, opts ...tableclient.Option) (entries []tableclient.Entry[*Spent], next string, err error) {
+	return tableclient.Scan(ctx, x.c, EnrichSpentTableName, prefix, pageToken, limit, func() *Spent { return new(Spent) }, opts...)
+}
+
+// AllSpent iterates over the keys of table "spent" that start with prefix, as ScanSpent reads them,
+// page after page. An error ends the iteration.
+func (x *EnrichTablesClient) AllSpent(ctx context.Context, prefix string, opts ...tableclient.Option) iter.Seq2[tableclient.Entry[*Spent], error] {
+	return tableclient.All(ctx, x.c, EnrichSpentTableName, prefix, func() *Spent { return new(Spent) }, opts...)
+}
+
 // Enrich adds each purchase's customer from table "customers", fed from
-// topic "customers".
+// topic "customers" (a left join), and sums known customers' purchases (an
+// inner join).
 //
 // EnrichAgents is implemented by the agents of app "enrich".
 // Embed UnimplementedEnrichAgents in implementations for forward compatibility.
 type EnrichAgents interface {
-	// Add emits the purchase with its customer.
-	Add(ctx context.Context, in *Purchase, out EnrichAddEmitter) error
+	// Add emits the purchase with its customer, known or not.
+	Add(ctx context.Context, in *Purchase, customers *Customer, out EnrichAddEmitter) error
+	// Sum adds a known customer's purchase to what the customer spent.
+	Sum(ctx context.Context, in *Purchase, customers *Customer, out EnrichSumEmitter) error
 }
 
 // UnimplementedEnrichAgents can be embedded to have forward compatible implementations: its methods
@@ -2563,7 +2655,12 @@ type EnrichAgents interface {
 type UnimplementedEnrichAgents struct{}
 
 // Add returns runtime.ErrUnimplemented.
-func (UnimplementedEnrichAgents) Add(context.Context, *Purchase, EnrichAddEmitter) error {
+func (UnimplementedEnrichAgents) Add(context.Context, *Purchase, *Customer, EnrichAddEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// Sum returns runtime.ErrUnimplemented.
+func (UnimplementedEnrichAgents) Sum(context.Context, *Purchase, *Customer, EnrichSumEmitter) error {
 	return runtime.ErrUnimplemented
 }
 
@@ -2588,7 +2685,47 @@ func (x _EnrichAddEmitter) EmitEnrichedPurchase(ctx context.Context, m *Enriched
 }
 
 func _Enrich_Add_Handler(ctx context.Context, impl any, in proto.Message, out *runtime.Emitter) error {
-	return impl.(EnrichAgents).Add(ctx, in.(*Purchase), _EnrichAddEmitter{out})
+	m, ok, err := out.TableFind(ctx, 0)
+	if err != nil {
+		return err
+	}
+	var joined *Customer
+	if ok {
+		joined = m.(*Customer)
+	}
+	return impl.(EnrichAgents).Add(ctx, in.(*Purchase), joined, _EnrichAddEmitter{out})
+}
+
+// EnrichSumEmitter emits the records of agent Sum. Emitted records are produced after the handler
+// returns nil; when it returns an error, they are dropped and the input record goes to the error
+// policy.
+type EnrichSumEmitter interface {
+	// Spent reads and writes table "spent" for the current record's key.
+	Spent() EnrichSpentTable
+	// Customers reads table "customers", fed from topic "customers", for the current record's key.
+	Customers() EnrichCustomersTable
+}
+
+type _EnrichSumEmitter struct{ e *runtime.Emitter }
+
+func (x _EnrichSumEmitter) Spent() EnrichSpentTable {
+	return _EnrichSpentTable{x.e, 0}
+}
+
+func (x _EnrichSumEmitter) Customers() EnrichCustomersTable {
+	return _EnrichCustomersTable{x.e, 1}
+}
+
+func _Enrich_Sum_Handler(ctx context.Context, impl any, in proto.Message, out *runtime.Emitter) error {
+	m, ok, err := out.TableFind(ctx, 1)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return out.Unmatched() // an inner join: the record goes on without the handler
+	}
+	joined := m.(*Customer)
+	return impl.(EnrichAgents).Sum(ctx, in.(*Purchase), joined, _EnrichSumEmitter{out})
 }
 
 var _Enrich_AppDesc = runtime.AppDesc{
@@ -2620,9 +2757,32 @@ var _Enrich_AppDesc = runtime.AppDesc{
 				&_Enrich_Customers_TableDesc,
 			},
 		},
+		{
+			Name:              "Sum",
+			Input:             PurchaseTopic.Desc(),
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              EnrichSumDeadLetterTopicName,
+				Partitions:        4,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    PurchaseTopic.Desc(),
+			},
+			OnMisplacedKey: runtime.MisplacedKeyRepartition,
+			Repartition:    runtime.RepartitionTopic(PurchaseTopic.Desc(), EnrichSumRepartitionTopicName),
+			Handler:        _Enrich_Sum_Handler,
+			Tables: []*runtime.TableDesc{
+				&_Enrich_Spent_TableDesc,
+				&_Enrich_Customers_TableDesc,
+			},
+		},
 	},
 	Tables: []*runtime.TableDesc{
 		&_Enrich_Customers_TableDesc,
+		&_Enrich_Spent_TableDesc,
 	},
 }
 

@@ -2,6 +2,7 @@ package generate
 
 import (
 	"strconv"
+	"strings"
 
 	"google.golang.org/protobuf/compiler/protogen"
 
@@ -20,7 +21,7 @@ func (r *renderer) generateApp(g *protogen.GeneratedFile, a fileApp) {
 	r.generateUnimplemented(g, a)
 	for _, ag := range a.Agents {
 		r.generateEmitter(g, a, ag)
-		generateHandler(g, a, ag)
+		r.generateHandler(g, a, ag)
 		if ag.GroupBy != nil {
 			an := a.names.agent(ag)
 			comment(g, 0, an.GroupBy, " encodes the group_by field of agent ", an.Method, "'s input as the key it groups by.")
@@ -98,6 +99,16 @@ func (r *renderer) generateAgentsInterface(g *protogen.GeneratedFile, a fileApp)
 			leadingComment(g, 1, m.Comments.Leading, an.Method, " is called with batches of records of topic ",
 				strconv.Quote(ag.Input.Name), ": up to ", ag.Batch.MaxRecords, " records of one partition, in offset order, ",
 				"at most ", ag.Batch.MaxWait.String(), " after the first of them.")
+		case ag.Join != nil:
+			kind := "only records whose key has a value (an inner join)"
+			if ag.Join.Left {
+				kind = "every record, with nil when its key has none (a left join)"
+			}
+			leadingComment(g, 1, m.Comments.Leading, an.Method, " is called once per record of topic ",
+				strconv.Quote(ag.Input.Name), " with the value of its key in table ", strconv.Quote(ag.Join.Table.Name), ": ", kind, ".")
+			g.P(an.Method, "(ctx ", contextPkg.Ident("Context"), ", in *", m.Input.GoIdent, ", ", joinParam(ag), " *",
+				r.message(ag.Join.Table.Value), ", out ", an.Emitter, ") error")
+			continue
 		default:
 			leadingComment(g, 1, m.Comments.Leading, an.Method, " is called once per record of topic ",
 				strconv.Quote(ag.Input.Name), ".")
@@ -139,10 +150,14 @@ func (r *renderer) generateUnimplemented(g *protogen.GeneratedFile, a fileApp) {
 	for _, ag := range a.Agents {
 		m, an := methodOf(a.svc, ag), n.agent(ag)
 		comment(g, 0, an.Method, " returns runtime.ErrUnimplemented.")
-		if ag.Timer != nil {
+		switch {
+		case ag.Timer != nil:
 			g.P("func (", n.Unimplemented, ") ", an.Method, "(", contextPkg.Ident("Context"), ", ", runtimePkg.Ident("Tick"),
 				", ", an.Emitter, ") error {")
-		} else {
+		case ag.Join != nil:
+			g.P("func (", n.Unimplemented, ") ", an.Method, "(", contextPkg.Ident("Context"), ", *", m.Input.GoIdent,
+				", *", r.message(ag.Join.Table.Value), ", ", an.Emitter, ") error {")
+		default:
 			g.P("func (", n.Unimplemented, ") ", an.Method, "(", contextPkg.Ident("Context"), ", ", inputType(ag), m.Input.GoIdent,
 				", ", an.Emitter, ") error {")
 		}
@@ -251,7 +266,7 @@ func inputType(ag *dsl.Agent) string {
 
 // generateHandler writes the function the runtime calls with each record
 // of an agent (with each batch of a batch agent).
-func generateHandler(g *protogen.GeneratedFile, a fileApp, ag *dsl.Agent) {
+func (r *renderer) generateHandler(g *protogen.GeneratedFile, a fileApp, ag *dsl.Agent) {
 	an := a.names.agent(ag)
 	m := methodOf(a.svc, ag)
 	if ag.Timer != nil {
@@ -277,9 +292,44 @@ func generateHandler(g *protogen.GeneratedFile, a fileApp, ag *dsl.Agent) {
 	}
 	g.P("func ", an.Handler, "(ctx ", contextPkg.Ident("Context"), ", impl any, in ", protoPkg.Ident("Message"),
 		", out *", runtimePkg.Ident("Emitter"), ") error {")
+	if j := ag.Join; j != nil {
+		v := g.QualifiedGoIdent(r.message(j.Table.Value))
+		g.P("m, ok, err := out.TableFind(ctx, ", j.Index, ")")
+		g.P("if err != nil {")
+		g.P("return err")
+		g.P("}")
+		if j.Left {
+			g.P("var joined *", v)
+			g.P("if ok {")
+			g.P("joined = m.(*", v, ")")
+			g.P("}")
+		} else {
+			g.P("if !ok {")
+			g.P("return out.Unmatched() // an inner join: the record goes on without the handler")
+			g.P("}")
+			g.P("joined := m.(*", v, ")")
+		}
+		g.P("return impl.(", a.names.Agents, ").", an.Method, "(ctx, in.(*", m.Input.GoIdent, "), joined, ", an.EmitterImpl, "{out})")
+		g.P("}")
+		g.P()
+		return
+	}
 	g.P("return impl.(", a.names.Agents, ").", an.Method, "(ctx, in.(*", m.Input.GoIdent, "), ", an.EmitterImpl, "{out})")
 	g.P("}")
 	g.P()
+}
+
+// joinParam is the name of the joined value's parameter of a joining
+// agent's method: the table's Go name, lower-cased first (not one of the
+// method's other parameters).
+func joinParam(ag *dsl.Agent) string {
+	name := dsl.TableGoName(ag.Join.Table.Name)
+	name = strings.ToLower(name[:1]) + name[1:]
+	switch name {
+	case "ctx", "in", "out":
+		return name + "Value"
+	}
+	return name
 }
 
 // generateAppDesc writes the runtime.AppDesc handed to App.Register.

@@ -78,9 +78,12 @@ func (r *renderer) mocksOf(g *protogen.GeneratedFile, a fileApp) []mocked {
 		default:
 			in = mockParam{"in", "*" + g.QualifiedGoIdent(methodOf(a.svc, ag).Input.GoIdent)}
 		}
-		agents.methods = append(agents.methods, mockMethod{name: an.Method, params: []mockParam{
-			ctx, in, {"out", g.QualifiedGoIdent(pkg.Ident(an.Emitter))},
-		}, results: []string{"error"}})
+		params := []mockParam{ctx, in}
+		if j := ag.Join; j != nil {
+			params = append(params, mockParam{joinParam(ag), "*" + g.QualifiedGoIdent(r.message(j.Table.Value))})
+		}
+		params = append(params, mockParam{"out", g.QualifiedGoIdent(pkg.Ident(an.Emitter))})
+		agents.methods = append(agents.methods, mockMethod{name: an.Method, params: params, results: []string{"error"}})
 	}
 	for _, t := range sessionTables(a) {
 		v := "*" + g.QualifiedGoIdent(r.message(t.Value))

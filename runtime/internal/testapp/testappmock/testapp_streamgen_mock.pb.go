@@ -380,17 +380,31 @@ func (m *MockEnrichAgents) EXPECT() *MockEnrichAgentsMockRecorder {
 var _ testapp.EnrichAgents = (*MockEnrichAgents)(nil)
 
 // Add mocks the method of the same name.
-func (m *MockEnrichAgents) Add(ctx context.Context, in *testapp.Purchase, out testapp.EnrichAddEmitter) error {
+func (m *MockEnrichAgents) Add(ctx context.Context, in *testapp.Purchase, customers *testapp.Customer, out testapp.EnrichAddEmitter) error {
 	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "Add", ctx, in, out)
+	ret := m.ctrl.Call(m, "Add", ctx, in, customers, out)
 	ret0, _ := ret[0].(error)
 	return ret0
 }
 
 // Add declares an expected call of Add.
-func (mr *MockEnrichAgentsMockRecorder) Add(ctx, in, out any) *gomock.Call {
+func (mr *MockEnrichAgentsMockRecorder) Add(ctx, in, customers, out any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
-	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Add", reflect.TypeOf((*MockEnrichAgents)(nil).Add), ctx, in, out)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Add", reflect.TypeOf((*MockEnrichAgents)(nil).Add), ctx, in, customers, out)
+}
+
+// Sum mocks the method of the same name.
+func (m *MockEnrichAgents) Sum(ctx context.Context, in *testapp.Purchase, customers *testapp.Customer, out testapp.EnrichSumEmitter) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Sum", ctx, in, customers, out)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Sum declares an expected call of Sum.
+func (mr *MockEnrichAgentsMockRecorder) Sum(ctx, in, customers, out any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Sum", reflect.TypeOf((*MockEnrichAgents)(nil).Sum), ctx, in, customers, out)
 }
 
 // MockEnrichCustomersTable is a mock of testapp.EnrichCustomersTable.
@@ -432,6 +446,141 @@ func (m *MockEnrichCustomersTable) Get(ctx context.Context) (*testapp.Customer, 
 func (mr *MockEnrichCustomersTableMockRecorder) Get(ctx any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockEnrichCustomersTable)(nil).Get), ctx)
+}
+
+// MockEnrichSpentTable is a mock of testapp.EnrichSpentTable.
+type MockEnrichSpentTable struct {
+	ctrl     *gomock.Controller
+	recorder *MockEnrichSpentTableMockRecorder
+}
+
+// MockEnrichSpentTableMockRecorder records expected calls on a MockEnrichSpentTable.
+type MockEnrichSpentTableMockRecorder struct {
+	mock *MockEnrichSpentTable
+}
+
+// NewMockEnrichSpentTable returns a new mock of EnrichSpentTable.
+func NewMockEnrichSpentTable(ctrl *gomock.Controller) *MockEnrichSpentTable {
+	mock := &MockEnrichSpentTable{ctrl: ctrl}
+	mock.recorder = &MockEnrichSpentTableMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockEnrichSpentTable) EXPECT() *MockEnrichSpentTableMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.EnrichSpentTable = (*MockEnrichSpentTable)(nil)
+
+// Get mocks the method of the same name.
+func (m *MockEnrichSpentTable) Get(ctx context.Context) (*testapp.Spent, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Get", ctx)
+	ret0, _ := ret[0].(*testapp.Spent)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Get declares an expected call of Get.
+func (mr *MockEnrichSpentTableMockRecorder) Get(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockEnrichSpentTable)(nil).Get), ctx)
+}
+
+// Put mocks the method of the same name.
+func (m *MockEnrichSpentTable) Put(ctx context.Context, v *testapp.Spent) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Put", ctx, v)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Put declares an expected call of Put.
+func (mr *MockEnrichSpentTableMockRecorder) Put(ctx, v any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Put", reflect.TypeOf((*MockEnrichSpentTable)(nil).Put), ctx, v)
+}
+
+// Delete mocks the method of the same name.
+func (m *MockEnrichSpentTable) Delete(ctx context.Context) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Delete", ctx)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Delete declares an expected call of Delete.
+func (mr *MockEnrichSpentTableMockRecorder) Delete(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Delete", reflect.TypeOf((*MockEnrichSpentTable)(nil).Delete), ctx)
+}
+
+// Update mocks the method of the same name.
+func (m *MockEnrichSpentTable) Update(ctx context.Context, fn func(*testapp.Spent) error) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Update", ctx, fn)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Update declares an expected call of Update.
+func (mr *MockEnrichSpentTableMockRecorder) Update(ctx, fn any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Update", reflect.TypeOf((*MockEnrichSpentTable)(nil).Update), ctx, fn)
+}
+
+// MockEnrichSumEmitter is a mock of testapp.EnrichSumEmitter.
+type MockEnrichSumEmitter struct {
+	ctrl     *gomock.Controller
+	recorder *MockEnrichSumEmitterMockRecorder
+}
+
+// MockEnrichSumEmitterMockRecorder records expected calls on a MockEnrichSumEmitter.
+type MockEnrichSumEmitterMockRecorder struct {
+	mock *MockEnrichSumEmitter
+}
+
+// NewMockEnrichSumEmitter returns a new mock of EnrichSumEmitter.
+func NewMockEnrichSumEmitter(ctrl *gomock.Controller) *MockEnrichSumEmitter {
+	mock := &MockEnrichSumEmitter{ctrl: ctrl}
+	mock.recorder = &MockEnrichSumEmitterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockEnrichSumEmitter) EXPECT() *MockEnrichSumEmitterMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.EnrichSumEmitter = (*MockEnrichSumEmitter)(nil)
+
+// Spent mocks the method of the same name.
+func (m *MockEnrichSumEmitter) Spent() testapp.EnrichSpentTable {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Spent")
+	ret0, _ := ret[0].(testapp.EnrichSpentTable)
+	return ret0
+}
+
+// Spent declares an expected call of Spent.
+func (mr *MockEnrichSumEmitterMockRecorder) Spent() *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Spent", reflect.TypeOf((*MockEnrichSumEmitter)(nil).Spent))
+}
+
+// Customers mocks the method of the same name.
+func (m *MockEnrichSumEmitter) Customers() testapp.EnrichCustomersTable {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Customers")
+	ret0, _ := ret[0].(testapp.EnrichCustomersTable)
+	return ret0
+}
+
+// Customers declares an expected call of Customers.
+func (mr *MockEnrichSumEmitterMockRecorder) Customers() *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Customers", reflect.TypeOf((*MockEnrichSumEmitter)(nil).Customers))
 }
 
 // MockLedgerAddEmitter is a mock of testapp.LedgerAddEmitter.
