@@ -1,7 +1,9 @@
 // Package examples holds the numbered examples, each a program of its own
 // (01-uppercase is a service repository with its own go.mod; 05-accounts
-// has the crash harness in ./chaos; 06-activity has a batch agent and a
-// timer on the leader; 07-revenue groups by a field), and their
+// has the crash harness in ./chaos; 06-activity has a batch agent,
+// session windows, an hourly cron on each partition and a timer on the
+// leader; 07-revenue groups by a field; 08-orders joins orders with a
+// table fed from a topic), and their
 // end-to-end tests (e2e_test.go): the examples' binaries, the dev broker
 // and kcat as separate processes.
 package examples

@@ -25,6 +25,7 @@ var topologyCases = []struct {
 	{"accounts", "../../examples/05-accounts/proto", "../../examples/05-accounts/proto/accounts/v1/accounts.proto", false},
 	{"activity", "../../examples/06-activity/proto", "../../examples/06-activity/proto/activity/v1/activity.proto", false},
 	{"revenue", "../../examples/07-revenue/proto", "../../examples/07-revenue/proto/revenue/v1/revenue.proto", false},
+	{"orders", "../../examples/08-orders/proto", "../../examples/08-orders/proto/orders/v1/orders.proto", false},
 	{"testapp", "../../runtime/internal/testapp", "../../runtime/internal/testapp/testapp.proto", false},
 }
 

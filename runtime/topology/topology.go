@@ -238,7 +238,7 @@ func (b *builder) app(app *runtime.AppDesc) {
 			b.edge(id, b.topic(app.ID, KindTopic, out), "", false)
 		}
 		for _, t := range ag.Tables {
-			if t.Global {
+			if t.Global || t.FromTopic {
 				b.edge(tables[t.Name], id, "reads", false)
 			} else {
 				b.edge(id, tables[t.Name], "writes", false)

@@ -22,6 +22,7 @@ import (
 	accountsv1 "github.com/streamgen/streamgen/examples/05-accounts/gen/accounts/v1"
 	activityv1 "github.com/streamgen/streamgen/examples/06-activity/gen/activity/v1"
 	revenuev1 "github.com/streamgen/streamgen/examples/07-revenue/gen/revenue/v1"
+	ordersv1 "github.com/streamgen/streamgen/examples/08-orders/gen/orders/v1"
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/internal/testapp"
 	"github.com/streamgen/streamgen/runtime/topology"
@@ -61,6 +62,11 @@ var examples = []example{
 	{"activity", activityv1.File_activity_v1_activity_proto, []func(*runtime.App) error{
 		func(a *runtime.App) error {
 			return activityv1.RegisterActivityAgents(a, activityv1.UnimplementedActivityAgents{})
+		},
+	}},
+	{"orders", ordersv1.File_orders_v1_orders_proto, []func(*runtime.App) error{
+		func(a *runtime.App) error {
+			return ordersv1.RegisterOrdersAgents(a, ordersv1.UnimplementedOrdersAgents{})
 		},
 	}},
 	{"revenue", revenuev1.File_revenue_v1_revenue_proto, []func(*runtime.App) error{
