@@ -12,6 +12,10 @@
 //     Prometheus metrics on, as the command line runs it;
 //     streamgen-batch the same work by a batch agent (500 at a time).
 //
+// and counts per key in a table (streamgen-count and its peers), or joins
+// each record with its key's profile from a table fed from a topic
+// (streamgen-join: a stream-table join, against the count's table work).
+//
 // It starts a broker process (the embedded kfake broker, as `streamgen
 // dev-broker` runs it), writes the input once, runs each contender on it
 // with its own consumer group and output topic, and prints each one's
@@ -82,6 +86,22 @@ var contenders = map[string]contender{
 			return benchv1.RegisterBenchSessionCountAgents(app, sessionCountAgents{})
 		})
 	},
+	"streamgen-join": func(ctx context.Context, brokers, dataDir string) error {
+		return runCountApp(ctx, brokers, dataDir, func(app *runtime.App) error {
+			return benchv1.RegisterBenchJoinAgents(app, joinAgents{})
+		})
+	},
+}
+
+// joinAgents joins each record with its key's profile, from the table
+// fed from topic bench-profiles (the harness writes one per key first).
+type joinAgents struct {
+	benchv1.UnimplementedBenchJoinAgents
+}
+
+func (joinAgents) Join(ctx context.Context, in *benchv1.Line, p *benchv1.Profile, out benchv1.BenchJoinJoinEmitter) error {
+	first()
+	return out.EmitJoined(ctx, &benchv1.Joined{Tier: p.GetTier()})
 }
 
 // commands are the harness and the broker (peers.go), absent from the

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,6 +30,7 @@ import (
 	"github.com/lovoo/goka/codec"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"google.golang.org/protobuf/proto"
 
 	benchv1 "github.com/streamgen/streamgen/examples/bench/gen/bench/v1"
 	"github.com/streamgen/streamgen/runtime/broker"
@@ -339,6 +341,12 @@ func harness(args []string) int {
 		fmt.Fprintln(os.Stderr, "produce input:", err)
 		return 1
 	}
+	if slices.Contains(names, "streamgen-join") {
+		if err := fillProfiles(ctx, adm, cl, *keys, int32(*partitions)); err != nil {
+			fmt.Fprintln(os.Stderr, "produce profiles:", err)
+			return 1
+		}
+	}
 	all := map[string][]result{}
 	for round := 1; round <= *runs; round++ {
 		if round > 1 {
@@ -390,6 +398,16 @@ func harness(args []string) int {
 			}
 			fmt.Printf("streamgen-session-count / streamgen-window-count (session vs tumbling windows) rate %.2fx, CPU per record %.2fx; rate per round: %s\n",
 				ss.rate/w.rate, float64(ss.cpuPer)/float64(w.cpuPer), strings.Join(ratios, " "))
+		}
+	}
+	if j, ok := med["streamgen-join"]; ok {
+		if c, ok := med["streamgen-count"]; ok {
+			var ratios []string
+			for i := range all["streamgen-join"] {
+				ratios = append(ratios, fmt.Sprintf("%.2fx", all["streamgen-join"][i].rate/all["streamgen-count"][i].rate))
+			}
+			fmt.Printf("streamgen-join / streamgen-count (a stream-table join vs the stateful count) rate %.2fx, CPU per record %.2fx; rate per round: %s\n",
+				j.rate/c.rate, float64(j.cpuPer)/float64(c.cpuPer), strings.Join(ratios, " "))
 		}
 	}
 	if b, ok := med["streamgen-batch"]; ok {
@@ -614,6 +632,24 @@ func reset(ctx context.Context, adm *kadm.Client, names []string, partitions int
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// fillProfiles writes the join contender's profiles: one per key of the
+// input, on the compacted topic its table is fed from.
+func fillProfiles(ctx context.Context, adm *kadm.Client, cl *kgo.Client, keys int, partitions int32) error {
+	compact := "compact"
+	if _, err := adm.CreateTopics(ctx, partitions, 1, map[string]*string{"cleanup.policy": &compact}, "bench-profiles"); err != nil {
+		return err
+	}
+	var recs []*kgo.Record
+	for i := range keys {
+		v, err := proto.Marshal(&benchv1.Profile{Name: fmt.Sprintf("profile %d", i), Tier: int64(i % 3)})
+		if err != nil {
+			return err
+		}
+		recs = append(recs, &kgo.Record{Topic: "bench-profiles", Key: []byte(fmt.Sprintf("key-%05d", i)), Value: v})
+	}
+	return cl.ProduceSync(ctx, recs...).FirstErr()
 }
 
 func fill(ctx context.Context, cl *kgo.Client, n, size, keys int) error {

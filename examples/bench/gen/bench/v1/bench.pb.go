@@ -430,6 +430,105 @@ func (x *SessionTally) GetCount() int64 {
 	return 0
 }
 
+// Profile is a key's profile, on a compacted topic keyed like the input:
+// the value of the join contender's table, fed from the topic.
+type Profile struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Tier          int64                  `protobuf:"varint,2,opt,name=tier,proto3" json:"tier,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Profile) Reset() {
+	*x = Profile{}
+	mi := &file_bench_v1_bench_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Profile) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Profile) ProtoMessage() {}
+
+func (x *Profile) ProtoReflect() protoreflect.Message {
+	mi := &file_bench_v1_bench_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Profile.ProtoReflect.Descriptor instead.
+func (*Profile) Descriptor() ([]byte, []int) {
+	return file_bench_v1_bench_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Profile) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Profile) GetTier() int64 {
+	if x != nil {
+		return x.Tier
+	}
+	return 0
+}
+
+// Joined is the join contender's output: the record's profile tier.
+type Joined struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Tier          int64                  `protobuf:"varint,1,opt,name=tier,proto3" json:"tier,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Joined) Reset() {
+	*x = Joined{}
+	mi := &file_bench_v1_bench_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Joined) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Joined) ProtoMessage() {}
+
+func (x *Joined) ProtoReflect() protoreflect.Message {
+	mi := &file_bench_v1_bench_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Joined.ProtoReflect.Descriptor instead.
+func (*Joined) Descriptor() ([]byte, []int) {
+	return file_bench_v1_bench_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *Joined) GetTier() int64 {
+	if x != nil {
+		return x.Tier
+	}
+	return 0
+}
+
 var File_bench_v1_bench_proto protoreflect.FileDescriptor
 
 const file_bench_v1_bench_proto_rawDesc = "" +
@@ -462,7 +561,15 @@ const file_bench_v1_bench_proto_rawDesc = "" +
 	" bench-out-streamgen-window-count\x10\b\"O\n" +
 	"\fSessionTally\x12\x14\n" +
 	"\x05count\x18\x01 \x01(\x03R\x05count:)\xb2\xa2\x19%\n" +
-	"!bench-out-streamgen-session-count\x10\b2L\n" +
+	"!bench-out-streamgen-session-count\x10\b\"d\n" +
+	"\aProfile\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04tier\x18\x02 \x01(\x03R\x04tier:1\xb2\xa2\x19-\n" +
+	"\x0ebench-profiles\x10\bB\x19\n" +
+	"\x0ecleanup.policy\x12\acompact\">\n" +
+	"\x06Joined\x12\x12\n" +
+	"\x04tier\x18\x01 \x01(\x03R\x04tier: \xb2\xa2\x19\x1c\n" +
+	"\x18bench-out-streamgen-join\x10\b2L\n" +
 	"\x05Bench\x12,\n" +
 	"\tUppercase\x12\x0e.bench.v1.Line\x1a\x0f.bench.v1.Upper\x1a\x15\xb2\xa2\x19\x11\n" +
 	"\x0fbench-streamgen2{\n" +
@@ -495,7 +602,12 @@ const file_bench_v1_bench_proto_rawDesc = "" +
 	"\x05Count\x12\x0e.bench.v1.Line\x1a\x16.bench.v1.SessionTally\"\f\xb2\xa2\x19\b*\x06counts\x1aQ\xb2\xa2\x19M\n" +
 	"\x1dbench-streamgen-session-count\x12,\n" +
 	"\x06counts\x12\x15bench.v1.SessionTally2\v2\t\n" +
-	"\x02\b<\x12\x03\b\x90\x1cBDZBgithub.com/streamgen/streamgen/examples/bench/gen/bench/v1;benchv1b\x06proto3"
+	"\x02\b<\x12\x03\b\x90\x1c2\x86\x01\n" +
+	"\tBenchJoin\x12=\n" +
+	"\x04Join\x12\x0e.bench.v1.Line\x1a\x10.bench.v1.Joined\"\x13\xb2\xa2\x19\x0f\x8a\x01\f\n" +
+	"\bprofiles\x10\x02\x1a:\xb2\xa2\x196\n" +
+	"\x14bench-streamgen-join\x12\x1e\n" +
+	"\bprofiles\x12\x10bench.v1.Profile8\x01BDZBgithub.com/streamgen/streamgen/examples/bench/gen/bench/v1;benchv1b\x06proto3"
 
 var (
 	file_bench_v1_bench_proto_rawDescOnce sync.Once
@@ -509,7 +621,7 @@ func file_bench_v1_bench_proto_rawDescGZIP() []byte {
 	return file_bench_v1_bench_proto_rawDescData
 }
 
-var file_bench_v1_bench_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_bench_v1_bench_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_bench_v1_bench_proto_goTypes = []any{
 	(*Line)(nil),          // 0: bench.v1.Line
 	(*Upper)(nil),         // 1: bench.v1.Upper
@@ -520,29 +632,33 @@ var file_bench_v1_bench_proto_goTypes = []any{
 	(*UpperBatch)(nil),    // 6: bench.v1.UpperBatch
 	(*WindowTally)(nil),   // 7: bench.v1.WindowTally
 	(*SessionTally)(nil),  // 8: bench.v1.SessionTally
+	(*Profile)(nil),       // 9: bench.v1.Profile
+	(*Joined)(nil),        // 10: bench.v1.Joined
 }
 var file_bench_v1_bench_proto_depIdxs = []int32{
-	0, // 0: bench.v1.Bench.Uppercase:input_type -> bench.v1.Line
-	0, // 1: bench.v1.BenchCount.Count:input_type -> bench.v1.Line
-	0, // 2: bench.v1.BenchCountEos.Count:input_type -> bench.v1.Line
-	0, // 3: bench.v1.BenchObserved.Uppercase:input_type -> bench.v1.Line
-	0, // 4: bench.v1.BenchEos.Uppercase:input_type -> bench.v1.Line
-	0, // 5: bench.v1.BenchBatch.Uppercase:input_type -> bench.v1.Line
-	0, // 6: bench.v1.BenchWindowCount.Count:input_type -> bench.v1.Line
-	0, // 7: bench.v1.BenchSessionCount.Count:input_type -> bench.v1.Line
-	1, // 8: bench.v1.Bench.Uppercase:output_type -> bench.v1.Upper
-	2, // 9: bench.v1.BenchCount.Count:output_type -> bench.v1.Tally
-	3, // 10: bench.v1.BenchCountEos.Count:output_type -> bench.v1.TallyEos
-	4, // 11: bench.v1.BenchObserved.Uppercase:output_type -> bench.v1.UpperObserved
-	5, // 12: bench.v1.BenchEos.Uppercase:output_type -> bench.v1.UpperEos
-	6, // 13: bench.v1.BenchBatch.Uppercase:output_type -> bench.v1.UpperBatch
-	7, // 14: bench.v1.BenchWindowCount.Count:output_type -> bench.v1.WindowTally
-	8, // 15: bench.v1.BenchSessionCount.Count:output_type -> bench.v1.SessionTally
-	8, // [8:16] is the sub-list for method output_type
-	0, // [0:8] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	0,  // 0: bench.v1.Bench.Uppercase:input_type -> bench.v1.Line
+	0,  // 1: bench.v1.BenchCount.Count:input_type -> bench.v1.Line
+	0,  // 2: bench.v1.BenchCountEos.Count:input_type -> bench.v1.Line
+	0,  // 3: bench.v1.BenchObserved.Uppercase:input_type -> bench.v1.Line
+	0,  // 4: bench.v1.BenchEos.Uppercase:input_type -> bench.v1.Line
+	0,  // 5: bench.v1.BenchBatch.Uppercase:input_type -> bench.v1.Line
+	0,  // 6: bench.v1.BenchWindowCount.Count:input_type -> bench.v1.Line
+	0,  // 7: bench.v1.BenchSessionCount.Count:input_type -> bench.v1.Line
+	0,  // 8: bench.v1.BenchJoin.Join:input_type -> bench.v1.Line
+	1,  // 9: bench.v1.Bench.Uppercase:output_type -> bench.v1.Upper
+	2,  // 10: bench.v1.BenchCount.Count:output_type -> bench.v1.Tally
+	3,  // 11: bench.v1.BenchCountEos.Count:output_type -> bench.v1.TallyEos
+	4,  // 12: bench.v1.BenchObserved.Uppercase:output_type -> bench.v1.UpperObserved
+	5,  // 13: bench.v1.BenchEos.Uppercase:output_type -> bench.v1.UpperEos
+	6,  // 14: bench.v1.BenchBatch.Uppercase:output_type -> bench.v1.UpperBatch
+	7,  // 15: bench.v1.BenchWindowCount.Count:output_type -> bench.v1.WindowTally
+	8,  // 16: bench.v1.BenchSessionCount.Count:output_type -> bench.v1.SessionTally
+	10, // 17: bench.v1.BenchJoin.Join:output_type -> bench.v1.Joined
+	9,  // [9:18] is the sub-list for method output_type
+	0,  // [0:9] is the sub-list for method input_type
+	0,  // [0:0] is the sub-list for extension type_name
+	0,  // [0:0] is the sub-list for extension extendee
+	0,  // [0:0] is the sub-list for field type_name
 }
 
 func init() { file_bench_v1_bench_proto_init() }
@@ -556,9 +672,9 @@ func file_bench_v1_bench_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bench_v1_bench_proto_rawDesc), len(file_bench_v1_bench_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   11,
 			NumExtensions: 0,
-			NumServices:   8,
+			NumServices:   9,
 		},
 		GoTypes:           file_bench_v1_bench_proto_goTypes,
 		DependencyIndexes: file_bench_v1_bench_proto_depIdxs,

@@ -37,6 +37,10 @@ const (
 	WindowTallyTopicName = "bench-out-streamgen-window-count"
 	// SessionTallyTopicName is the topic of SessionTally messages.
 	SessionTallyTopicName = "bench-out-streamgen-session-count"
+	// ProfileTopicName is the topic of Profile messages.
+	ProfileTopicName = "bench-profiles"
+	// JoinedTopicName is the topic of Joined messages.
+	JoinedTopicName = "bench-out-streamgen-join"
 )
 
 func _Line_RawGet(m proto.Message) []byte {
@@ -214,6 +218,37 @@ var _SessionTally_TopicDesc = runtime.TopicDesc{
 // SessionTally messages (proto codec, 8 partitions, keeping the input record's key). Send to it
 // from outside an agent with its Send method.
 var SessionTallyTopic = runtime.NewTopic[*SessionTally](&_SessionTally_TopicDesc)
+
+var _Profile_TopicDesc = runtime.TopicDesc{
+	Name:              ProfileTopicName,
+	Partitions:        8,
+	ReplicationFactor: -1,
+	Config: map[string]string{
+		"cleanup.policy": "compact",
+	},
+	Codec:       runtime.CodecProto,
+	MessageName: "bench.v1.Profile",
+	New:         func() proto.Message { return new(Profile) },
+}
+
+// ProfileTopic is a typed handle on topic "bench-profiles", which holds Profile messages (proto
+// codec, 8 partitions, keeping the input record's key). Send to it from outside an agent with its
+// Send method.
+var ProfileTopic = runtime.NewTopic[*Profile](&_Profile_TopicDesc)
+
+var _Joined_TopicDesc = runtime.TopicDesc{
+	Name:              JoinedTopicName,
+	Partitions:        8,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecProto,
+	MessageName:       "bench.v1.Joined",
+	New:               func() proto.Message { return new(Joined) },
+}
+
+// JoinedTopic is a typed handle on topic "bench-out-streamgen-join", which holds Joined messages
+// (proto codec, 8 partitions, keeping the input record's key). Send to it from outside an agent
+// with its Send method.
+var JoinedTopic = runtime.NewTopic[*Joined](&_Joined_TopicDesc)
 
 // BenchAppID is the app id of service bench.v1.Bench: its consumer group.
 const BenchAppID = "bench-streamgen"
@@ -1424,4 +1459,199 @@ var _BenchSessionCount_AppDesc = runtime.AppDesc{
 // implemented by impl, on app. Run the app with package worker, or test it with package streamtest.
 func RegisterBenchSessionCountAgents(app *runtime.App, impl BenchSessionCountAgents) error {
 	return app.Register(&_BenchSessionCount_AppDesc, impl)
+}
+
+// BenchJoinAppID is the app id of service bench.v1.BenchJoin: its consumer group.
+const BenchJoinAppID = "bench-streamgen-join"
+
+// Dead-letter topics of the BenchJoin app's agents.
+const (
+	// BenchJoinJoinDeadLetterTopicName is where agent Join writes records it cannot process.
+	BenchJoinJoinDeadLetterTopicName = "bench-streamgen-join-join-dlq"
+)
+
+// Repartition topics of the BenchJoin app's agents with tables.
+const (
+	// BenchJoinJoinRepartitionTopicName carries agent Join's input records whose key is in the
+	// wrong partition to the partition it belongs to.
+	BenchJoinJoinRepartitionTopicName = "bench-streamgen-join-join-repartition"
+)
+
+// Tables of the BenchJoin app, and their changelog topics.
+const (
+	// BenchJoinProfilesTableName is the name of table "profiles".
+	BenchJoinProfilesTableName = "profiles"
+	// BenchJoinProfilesTableDeadLetterTopicName is the dead-letter topic of table "profiles": the
+	// records of topic "bench-profiles" that cannot be its values.
+	BenchJoinProfilesTableDeadLetterTopicName = "bench-streamgen-join-profiles-table-dlq"
+)
+
+var _BenchJoin_Profiles_TableDesc = runtime.TableDesc{
+	Name:      BenchJoinProfilesTableName,
+	FromTopic: true,
+	Source:    ProfileTopic.Desc(),
+	Changelog: ProfileTopic.Desc(),
+	DeadLetter: &runtime.TopicDesc{
+		Name:              BenchJoinProfilesTableDeadLetterTopicName,
+		Partitions:        8,
+		ReplicationFactor: -1,
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    ProfileTopic.Desc(),
+	},
+	New: func() proto.Message { return new(Profile) },
+}
+
+// BenchJoinProfilesTable reads table "profiles", fed from topic "bench-profiles", for the key of
+// the record being handled: the latest value of the key in the topic, as far as this worker has
+// read its partition. Write it by producing to the topic.
+type BenchJoinProfilesTable interface {
+	// Get returns the key's value, or the table's default, and whether the key has a value.
+	Get(ctx context.Context) (*Profile, bool, error)
+}
+
+type _BenchJoinProfilesTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _BenchJoinProfilesTable) Get(ctx context.Context) (*Profile, bool, error) {
+	m, ok, err := x.e.TableFind(ctx, x.i)
+	if err != nil {
+		return nil, false, err
+	}
+	return m.(*Profile), ok, nil
+}
+
+// BenchJoinTablesClient reads the tables of app "bench-streamgen-join" over HTTP, from outside the
+// app: one method per table and read. It calls package tableclient, which links neither librdkafka
+// nor Prometheus.
+//
+// Its base URL is the HTTP address of any worker of the app, the one the worker serves on (its
+// --http-addr), e.g. http://10.0.0.7:6066; the worker forwards reads of keys it does not own. It is
+// safe for concurrent use.
+type BenchJoinTablesClient struct {
+	c *tableclient.Client
+}
+
+// NewBenchJoinTablesClient returns a client of the tables of app "bench-streamgen-join" served by
+// the worker at baseURL. The options (tableclient.WithStandby, WithRetry, WithHTTPClient) apply to
+// every call; each method takes more.
+func NewBenchJoinTablesClient(baseURL string, opts ...tableclient.Option) *BenchJoinTablesClient {
+	return &BenchJoinTablesClient{c: tableclient.New(baseURL, opts...)}
+}
+
+// GetProfiles reads key in table "profiles" from its partition's owner (or a standby, with
+// tableclient.WithStandby): its value, or the table's default when it has none, and whether it has
+// one.
+func (x *BenchJoinTablesClient) GetProfiles(ctx context.Context, key string, opts ...tableclient.Option) (*Profile, bool, error) {
+	return tableclient.Get(ctx, x.c, BenchJoinProfilesTableName, key, func() *Profile { return new(Profile) }, opts...)
+}
+
+// ScanProfiles reads one page of the keys of table "profiles" that start with prefix (all keys for
+// ""), in partition order, keys in byte order within a partition. pageToken is "" for the first
+// page, then the previous page's next; next is "" after the last page. limit caps the page: 0 for
+// the server's default (100), at most 1000.
+func (x *BenchJoinTablesClient) ScanProfiles(ctx context.Context, prefix, pageToken string, limit int, opts ...tableclient.Option) (entries []tableclient.Entry[*Profile], next string, err error) {
+	return tableclient.Scan(ctx, x.c, BenchJoinProfilesTableName, prefix, pageToken, limit, func() *Profile { return new(Profile) }, opts...)
+}
+
+// AllProfiles iterates over the keys of table "profiles" that start with prefix, as ScanProfiles
+// reads them, page after page. An error ends the iteration.
+func (x *BenchJoinTablesClient) AllProfiles(ctx context.Context, prefix string, opts ...tableclient.Option) iter.Seq2[tableclient.Entry[*Profile], error] {
+	return tableclient.All(ctx, x.c, BenchJoinProfilesTableName, prefix, func() *Profile { return new(Profile) }, opts...)
+}
+
+// BenchJoin joins each record with its key's profile (a stream-table join
+// with a table fed from a topic): the count contender's shape, a table
+// read per record, with the table kept by the topic instead of the agent.
+//
+// BenchJoinAgents is implemented by the agents of app "bench-streamgen-join".
+// Embed UnimplementedBenchJoinAgents in implementations for forward compatibility.
+type BenchJoinAgents interface {
+	// Join emits the tier of the record key's profile (0 without one).
+	Join(ctx context.Context, in *Line, profiles *Profile, out BenchJoinJoinEmitter) error
+}
+
+// UnimplementedBenchJoinAgents can be embedded to have forward compatible implementations: its
+// methods return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet
+// goes to the agent's error policy.
+type UnimplementedBenchJoinAgents struct{}
+
+// Join returns runtime.ErrUnimplemented.
+func (UnimplementedBenchJoinAgents) Join(context.Context, *Line, *Profile, BenchJoinJoinEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// BenchJoinJoinEmitter emits the records of agent Join. Emitted records are produced after the
+// handler returns nil; when it returns an error, they are dropped and the input record goes to the
+// error policy.
+type BenchJoinJoinEmitter interface {
+	// EmitJoined emits to topic "bench-out-streamgen-join", keeping the input record's key.
+	EmitJoined(ctx context.Context, m *Joined) error
+	// Profiles reads table "profiles", fed from topic "bench-profiles", for the current record's
+	// key.
+	Profiles() BenchJoinProfilesTable
+}
+
+type _BenchJoinJoinEmitter struct{ e *runtime.Emitter }
+
+func (x _BenchJoinJoinEmitter) Profiles() BenchJoinProfilesTable {
+	return _BenchJoinProfilesTable{x.e, 0}
+}
+
+func (x _BenchJoinJoinEmitter) EmitJoined(ctx context.Context, m *Joined) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _BenchJoin_Join_Handler(ctx context.Context, impl any, in proto.Message, out *runtime.Emitter) error {
+	m, ok, err := out.TableFind(ctx, 0)
+	if err != nil {
+		return err
+	}
+	var joined *Profile
+	if ok {
+		joined = m.(*Profile)
+	}
+	return impl.(BenchJoinAgents).Join(ctx, in.(*Line), joined, _BenchJoinJoinEmitter{out})
+}
+
+var _BenchJoin_AppDesc = runtime.AppDesc{
+	ID:          BenchJoinAppID,
+	ServiceName: "bench.v1.BenchJoin",
+	Check:       func(impl any) bool { _, ok := impl.(BenchJoinAgents); return ok },
+	Agents: []*runtime.AgentDesc{
+		{
+			Name:  "Join",
+			Input: LineTopic.Desc(),
+			Outputs: []*runtime.TopicDesc{
+				JoinedTopic.Desc(),
+			},
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              BenchJoinJoinDeadLetterTopicName,
+				Partitions:        8,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    LineTopic.Desc(),
+			},
+			OnMisplacedKey: runtime.MisplacedKeyRepartition,
+			Repartition:    runtime.RepartitionTopic(LineTopic.Desc(), BenchJoinJoinRepartitionTopicName),
+			Handler:        _BenchJoin_Join_Handler,
+			Tables: []*runtime.TableDesc{
+				&_BenchJoin_Profiles_TableDesc,
+			},
+		},
+	},
+	Tables: []*runtime.TableDesc{
+		&_BenchJoin_Profiles_TableDesc,
+	},
+}
+
+// RegisterBenchJoinAgents registers the agents of app "bench-streamgen-join", implemented by impl,
+// on app. Run the app with package worker, or test it with package streamtest.
+func RegisterBenchJoinAgents(app *runtime.App, impl BenchJoinAgents) error {
+	return app.Register(&_BenchJoin_AppDesc, impl)
 }
