@@ -359,15 +359,19 @@ type TableDesc struct {
 // StoreValue returns the stored form of a record value of the topic a
 // table is fed from (a global table's, or one FromTopic): the protobuf
 // encoding of the value decoded with the topic's codec (a protobuf topic's
-// bytes as they are). It returns the decode error of a value that is not
-// the table's value type.
+// bytes as they are, once they decode). It returns the decode error of a
+// value that is not the table's value type: the feeder, restores and
+// followers all leave such a value out by this one rule.
 func (t *TableDesc) StoreValue(v []byte) ([]byte, error) {
-	if t.Source == nil || t.Source.Codec == CodecProto {
+	if t.Source == nil {
 		return v, nil
 	}
 	m, err := t.Source.Decode(v)
 	if err != nil {
 		return nil, err
+	}
+	if t.Source.Codec == CodecProto {
+		return v, nil
 	}
 	b, err := proto.Marshal(m)
 	if err == nil && b == nil {

@@ -29,27 +29,32 @@ var errNoKey = errors.New("a record without a key has no place in a table; give 
 
 // feed turns a record of a table's topic into the table's write: its
 // value, as stored (TableDesc.StoreValue), for its key; a tombstone
-// deletes the key. A record without a key, or whose value is not the
-// table's value type, fails (its dead letter goes to the table's
-// dead-letter topic).
+// deletes the key. A record without a key, in a partition its key does
+// not belong to, or whose value is not the table's value type, fails (its
+// dead letter goes to the table's dead-letter topic).
 func (p *Processor) feed(rec *Record) (Result, error) {
 	ag, out, td := p.ag, &p.em, p.ag.Desc.Feeds
 	out.reset(ag.Desc, rec)
 	if rec.Key == nil {
 		return Result{}, ag.fail(rec, errNoKey)
 	}
+	if p := Partition(rec.Key, td.Source.Partitions); p != rec.Partition && td.Source.Partitions > 0 {
+		// Readers look the key up in partition p (its murmur2 hash, as
+		// the Java client and franz-go place keys): stored here, it would
+		// never be found.
+		return Result{}, ag.fail(rec, fmt.Errorf("table %q: key %q belongs to partition %d of topic %q, not %d: produce the topic's records with the murmur2 partitioner (librdkafka: partitioner=murmur2_random)",
+			td.Name, rec.Key, p, td.Source.Name, rec.Partition))
+	}
 	w := TableWrite{Table: 0, Key: rec.Key}
 	if rec.Value != nil {
-		if _, err := td.Source.Decode(rec.Value); err != nil {
-			return Result{}, ag.fail(rec, err)
-		}
 		v, err := td.StoreValue(rec.Value)
 		if err != nil {
-			return Result{}, ag.fail(rec, fmt.Errorf("table %q: %w", td.Name, err))
+			return Result{}, ag.fail(rec, err)
 		}
 		w.Value = v
 	}
 	out.writes = append(out.writes, w)
-	out.eventTime = rec.Timestamp
+	// No event time: the table's records do not move the stream time
+	// that the partitions it shares stores with close their windows by.
 	return out.result(), nil
 }

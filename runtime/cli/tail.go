@@ -236,7 +236,9 @@ func formatOf(app *runtime.App, t *runtime.TopicDesc, keys bool) recordFormat {
 	f := recordFormat{topic: t, keys: keys}
 	for _, ag := range app.Agents() {
 		for _, tb := range append([]*runtime.TableDesc{ag.Desc.WindowClose}, ag.Desc.Tables...) {
-			if tb != nil && tb.Changelog != nil && tb.Changelog.Name == t.Name {
+			// A table fed from a topic has that topic as its changelog, in
+			// the topic's own codec: shown as the topic.
+			if tb != nil && !tb.FromTopic && tb.Changelog != nil && tb.Changelog.Name == t.Name {
 				f.table = tb
 			}
 		}

@@ -1,6 +1,7 @@
 package streamtest_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/streamgen/streamgen/runtime"
@@ -70,6 +71,19 @@ func TestTableFedFromATopic(t *testing.T) {
 	}
 	if dead := d.DeadLetters(testapp.EnrichCustomersTableDeadLetterTopicName); len(dead) != 1 || string(dead[0].Key) != "c3" {
 		t.Fatalf("table dead letters %v, want c3's record", dead)
+	}
+	// So is a profile in a partition its key does not belong to: readers
+	// would look for it in the key's partition.
+	wrong := (runtime.Partition([]byte("c4"), 4) + 1) % 4
+	if err := d.SendRecord(&runtime.Record{Topic: testapp.CustomerTopicName, Partition: wrong, Key: []byte("c4"), Value: []byte(`{"id":"c4","name":"Misplaced"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if dead := d.DeadLetters(testapp.EnrichCustomersTableDeadLetterTopicName); len(dead) != 2 || string(dead[1].Key) != "c4" ||
+		!strings.Contains(streamtest.Header(dead[1], runtime.HeaderError), "murmur2") {
+		t.Fatalf("table dead letters %v, want c4's misplaced record with what to do", dead)
+	}
+	if p := purchase(6, "c4"); p.GetFound() {
+		t.Fatalf("c4's purchase found the misplaced profile: %v", p)
 	}
 	if p := purchase(5, "c1"); p.GetName() != "Ada L." {
 		t.Fatalf("c1 after the dead letter: %v", p)

@@ -60,11 +60,9 @@ func (d *Driver) feedGlobals(in *runtime.Record) error {
 		if t.Global && t.Source.Name == in.Topic {
 			kv := state.KV{Key: in.Key, Value: in.Value, Delete: in.Value == nil}
 			if in.Value != nil {
-				v, err := t.StoreValue(in.Value)
-				if err != nil {
-					continue // the worker's follower leaves it out too
-				}
-				kv.Value = v
+				if v, err := t.StoreValue(in.Value); err == nil {
+					kv.Value = v
+				} // else kept as it is, as the worker's follower does: its readers fail on it
 			}
 			if err := d.store(t, in.Partition).Store.Write([]state.KV{kv}); err != nil {
 				return err

@@ -42,11 +42,21 @@ func purchase(t *testing.T, id string, seq int64) *kgo.Record {
 }
 
 // enriched reads the enriched purchases (read_committed) until it has
-// seq up to last, and returns the customer name each seq went out with
-// (the last one seen, under at least once).
-func enriched(t *testing.T, addr string, last int64) map[int64]string {
+// every seq of want (each worker commits its partitions' outputs in its
+// own transactions, so a round's come at different times), and returns
+// the customer name each seq went out with (the last one seen, under at
+// least once).
+func enriched(t *testing.T, addr string, want map[int64]int) map[int64]string {
 	t.Helper()
 	out := map[int64]string{}
+	all := func() bool {
+		for s := range want {
+			if _, ok := out[s]; !ok {
+				return false
+			}
+		}
+		return true
+	}
 	recs := readCommitted(t, addr, testapp.EnrichedPurchaseTopicName, 1, 0)
 	for deadline := time.Now().Add(60 * time.Second); ; {
 		for _, r := range recs {
@@ -56,7 +66,7 @@ func enriched(t *testing.T, addr string, last int64) map[int64]string {
 			}
 			out[p.GetSeq()] = p.GetName()
 		}
-		if _, ok := out[last]; ok || time.Now().After(deadline) {
+		if all() || time.Now().After(deadline) {
 			return out
 		}
 		recs = readCommitted(t, addr, testapp.EnrichedPurchaseTopicName, len(recs)+1, 0)
@@ -98,7 +108,7 @@ func TestTableFedFromATopicOnTheBroker(t *testing.T) {
 					produce(t, cl, purchase(t, id(i), seq))
 					want[seq] = i
 				}
-				got := enriched(t, addr, seq)
+				got := enriched(t, addr, want)
 				ok := true
 				for s, i := range want {
 					if got[s] != name(i, changed) {

@@ -147,6 +147,9 @@ func stopLanes(ps []*partition) {
 func resumeStreamTime(p *partition) {
 	now := time.Now().UnixMilli()
 	for _, ts := range p.stores {
+		if ts.Desc != nil && ts.Desc.FromTopic {
+			continue // it keeps no stream time (stores.go)
+		}
 		if ms, ok, err := ts.Store.Meta(windows.StreamTimeMeta); err == nil && ok {
 			p.clock.Observe(ms, now)
 		}

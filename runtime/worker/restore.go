@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -328,6 +329,11 @@ func (r *restorer) restoreStores(ctx context.Context, all []*lane.Table) error {
 // staleness says why a store's contents cannot be trusted for its age, or
 // "" if they can.
 func staleness(ts *lane.Table) string {
+	if ts.Desc.FromTopic && !strings.Contains(ts.Desc.Source.Config["cleanup.policy"], "compact") {
+		// A topic that is not compacted keeps its tombstones as long as
+		// its other records: an old store misses none.
+		return ""
+	}
 	at, ok, err := ts.Store.Meta(state.SyncedAtMeta)
 	if err != nil || !ok || ts.From == 0 {
 		return ""
@@ -368,9 +374,12 @@ func (r *restorer) discard(ts *lane.Table, why string) error {
 
 // restoreState is one store's restore: where it reads to, how far it got.
 type restoreState struct {
-	ts       *lane.Table
-	next     int64 // restore position
-	end      int64 // restore end
+	ts   *lane.Table
+	next int64 // restore position
+	end  int64 // restore end
+	// until is, for a table fed from a topic, the group's committed offset
+	// of the topic, where its restore stops; -1 for other tables.
+	until    int64
 	restored int64 // records read
 	writes   chan []state.KV
 }
@@ -393,11 +402,12 @@ func (r *restorer) restore(ctx context.Context, stores []*lane.Table) error {
 		tp := kafka.TopicPartition{Topic: ts.Desc.Changelog.Name, Partition: ts.Partition}
 		// One batch waiting per store: each pins its poll batch, and a
 		// restore of 1,000,000 keys held ~40 MiB more with four.
-		rs := &restoreState{ts: ts, next: ts.From, writes: make(chan []state.KV, 1)}
+		rs := &restoreState{ts: ts, next: ts.From, until: -1, writes: make(chan []state.KV, 1)}
 		byTP[tp] = rs
 		start := kafka.PartitionStart{TopicPartition: tp, From: ts.From, Exact: true}
 		if ts.Desc.FromTopic {
-			start.Bounded, start.Until = true, max(r.offsets[tp], 0)
+			rs.until = max(r.offsets[tp], 0)
+			start.Bounded, start.Until = true, rs.until
 		}
 		starts = append(starts, start)
 		wg.Go(func() {
@@ -484,6 +494,16 @@ func (e *errOnce) take() error {
 // finish records a restored store's checkpoint and reports it done.
 func (r *restorer) finish(rs *restoreState, n int64, start time.Time) error {
 	ts := rs.ts
+	if rs.until >= 0 && rs.next > rs.until {
+		// A table fed from a topic whose store is ahead of the group's
+		// committed offset (a standby follows the topic to its end; at
+		// least once the checkpoint may pass the commit): its feeder replays
+		// the topic from the committed offset, writing older values back
+		// for a while, so the store claims only that offset. Claiming more
+		// would let a store closed mid-replay keep the older values.
+		rs.next = rs.until
+		n = max(n, 1) // write the lower checkpoint
+	}
 	if n > 0 {
 		if err := ts.Store.SetCheckpoint(rs.next); err != nil {
 			return err
@@ -516,13 +536,18 @@ func coalesce(td *runtime.TableDesc, recs []*runtime.Record, last map[string]int
 		next = rec.Offset + 1
 		kv := state.KV{Key: rec.Key, Value: rec.Value, Delete: rec.Value == nil}
 		if td.Source != nil && rec.Value != nil {
-			// Fed from a topic: stored as protobuf. A record that is not a
-			// value went to the dead-letter topic when it was consumed.
+			// Fed from a topic: stored as protobuf. A record of a table fed
+			// partition by partition that is not a value went to its
+			// dead-letter topic when it was consumed; a global table keeps
+			// it as it is, and the records that read it fail on it (dead
+			// letters of their agent, with the decoding error).
 			v, err := td.StoreValue(rec.Value)
-			if err != nil || rec.Key == nil {
+			switch {
+			case rec.Key == nil || (err != nil && td.FromTopic):
 				continue
+			case err == nil:
+				kv.Value = v
 			}
-			kv.Value = v
 		}
 		if i, ok := last[string(rec.Key)]; ok {
 			into[i] = kv

@@ -158,7 +158,7 @@ func (s *storeSet) release(ts *lane.Table, checkpoint, streamMs int64) {
 			s.log.Warn("writing table checkpoint failed", "table", ts.Desc.Name, "partition", ts.Partition, "error", err)
 		}
 	}
-	if streamMs != 0 {
+	if streamMs != 0 && !ts.Desc.FromTopic {
 		_ = ts.Store.SetMeta(windows.StreamTimeMeta, streamMs)
 	}
 	s.drop(ts)
@@ -194,7 +194,9 @@ func (t *thread) checkpointTables() {
 			if err := ts.Store.SetCheckpoint(t.commit.checkpoint(ts)); err != nil {
 				t.log.Warn("writing table checkpoint failed", "table", ts.Desc.Name, "error", err)
 			}
-			if ms == 0 {
+			if ms == 0 || ts.Desc.FromTopic {
+				// A table fed from a topic is shared by partitions of
+				// other topics, whose stream times are their own.
 				continue
 			}
 			_ = ts.Store.SetMeta(windows.StreamTimeMeta, ms)

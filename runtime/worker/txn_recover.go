@@ -50,6 +50,14 @@ func (c *exactlyOnce) recoverTxn(b *barrier, cause error, gone map[kafka.TopicPa
 		if p.ticks != nil {
 			p.ticks.ticksAborted()
 		}
+		for _, ts := range p.stores {
+			if ts.Desc.FromTopic {
+				// Its writes since the last commit are gone with the
+				// transaction, and its feeder replays them: its checkpoint
+				// must not claim them (its AckedNext is no acknowledgement).
+				ts.AckedNext.Store(ts.CommittedNext.Load())
+			}
+		}
 	}
 	c.restartProducer(fatal, cause)
 	for _, p := range old {

@@ -1106,10 +1106,15 @@ type Table struct {
 	// the value of the current record's key (Get(ctx)) and cannot write it;
 	// they must consume topics with its partition count, keyed like it, so
 	// that a key's records and its value meet in one partition (checked at
-	// generate time). Write it by producing to the topic. A record of the
-	// topic that does not decode, or has no key, goes to the table's
-	// dead-letter topic, "<app id>-<name>-table-dlq". key must be empty;
-	// not with global or window.
+	// generate time). Write it by producing to the topic, keys placed by
+	// their murmur2 hash (Kafka's default partitioner; librdkafka's
+	// partitioner=murmur2_random). A record of the topic that does not
+	// decode, has no key, or sits in a partition its key does not belong to
+	// goes to the table's dead-letter topic, "<app id>-<name>-table-dlq".
+	// When the group has no offset for a partition of the topic, the
+	// partition is read from its beginning (for every agent of the app that
+	// consumes the topic), whatever auto.offset.reset says. key must be
+	// empty; not with global or window.
 	FromTopic     bool `protobuf:"varint,7,opt,name=from_topic,json=fromTopic,proto3" json:"from_topic,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

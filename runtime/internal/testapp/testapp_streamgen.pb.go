@@ -2644,9 +2644,9 @@ func (x *EnrichTablesClient) AllSpent(ctx context.Context, prefix string, opts .
 // Embed UnimplementedEnrichAgents in implementations for forward compatibility.
 type EnrichAgents interface {
 	// Add emits the purchase with its customer, known or not.
-	Add(ctx context.Context, in *Purchase, customers *Customer, out EnrichAddEmitter) error
+	Add(ctx context.Context, in *Purchase, customer *Customer, out EnrichAddEmitter) error
 	// Sum adds a known customer's purchase to what the customer spent.
-	Sum(ctx context.Context, in *Purchase, customers *Customer, out EnrichSumEmitter) error
+	Sum(ctx context.Context, in *Purchase, customer *Customer, out EnrichSumEmitter) error
 }
 
 // UnimplementedEnrichAgents can be embedded to have forward compatible implementations: its methods

@@ -1,6 +1,8 @@
 package generate
 
 import (
+	"go/token"
+	"go/types"
 	"strconv"
 	"strings"
 
@@ -320,17 +322,22 @@ func (r *renderer) generateHandler(g *protogen.GeneratedFile, a fileApp, ag *dsl
 }
 
 // joinParam is the name of the joined value's parameter of a joining
-// agent's method: the table's Go name, lower-cased first (not one of the
-// method's other parameters).
+// agent's method: the value message's Go name, lower-cased first
+// (customer for a Customer), with "Value" added when that is a Go keyword,
+// a predeclared identifier, or a name the method or its mock uses itself.
 func joinParam(ag *dsl.Agent) string {
-	name := dsl.TableGoName(ag.Join.Table.Name)
+	name := string(ag.Join.Table.Value.Name())
 	name = strings.ToLower(name[:1]) + name[1:]
-	switch name {
-	case "ctx", "in", "out":
+	if token.IsKeyword(name) || types.Universe.Lookup(name) != nil || reservedParams[name] {
 		return name + "Value"
 	}
 	return name
 }
+
+// reservedParams are the names a joining agent's method and its generated
+// mock use besides the joined value.
+var reservedParams = map[string]bool{"ctx": true, "in": true, "out": true, "m": true, "mr": true, "ret": true,
+	"ret0": true, "ok": true, "err": true, "joined": true, "impl": true, "varargs": true}
 
 // generateAppDesc writes the runtime.AppDesc handed to App.Register.
 func (r *renderer) generateAppDesc(g *protogen.GeneratedFile, a fileApp) {

@@ -380,31 +380,31 @@ func (m *MockEnrichAgents) EXPECT() *MockEnrichAgentsMockRecorder {
 var _ testapp.EnrichAgents = (*MockEnrichAgents)(nil)
 
 // Add mocks the method of the same name.
-func (m *MockEnrichAgents) Add(ctx context.Context, in *testapp.Purchase, customers *testapp.Customer, out testapp.EnrichAddEmitter) error {
+func (m *MockEnrichAgents) Add(ctx context.Context, in *testapp.Purchase, customer *testapp.Customer, out testapp.EnrichAddEmitter) error {
 	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "Add", ctx, in, customers, out)
+	ret := m.ctrl.Call(m, "Add", ctx, in, customer, out)
 	ret0, _ := ret[0].(error)
 	return ret0
 }
 
 // Add declares an expected call of Add.
-func (mr *MockEnrichAgentsMockRecorder) Add(ctx, in, customers, out any) *gomock.Call {
+func (mr *MockEnrichAgentsMockRecorder) Add(ctx, in, customer, out any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
-	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Add", reflect.TypeOf((*MockEnrichAgents)(nil).Add), ctx, in, customers, out)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Add", reflect.TypeOf((*MockEnrichAgents)(nil).Add), ctx, in, customer, out)
 }
 
 // Sum mocks the method of the same name.
-func (m *MockEnrichAgents) Sum(ctx context.Context, in *testapp.Purchase, customers *testapp.Customer, out testapp.EnrichSumEmitter) error {
+func (m *MockEnrichAgents) Sum(ctx context.Context, in *testapp.Purchase, customer *testapp.Customer, out testapp.EnrichSumEmitter) error {
 	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "Sum", ctx, in, customers, out)
+	ret := m.ctrl.Call(m, "Sum", ctx, in, customer, out)
 	ret0, _ := ret[0].(error)
 	return ret0
 }
 
 // Sum declares an expected call of Sum.
-func (mr *MockEnrichAgentsMockRecorder) Sum(ctx, in, customers, out any) *gomock.Call {
+func (mr *MockEnrichAgentsMockRecorder) Sum(ctx, in, customer, out any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
-	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Sum", reflect.TypeOf((*MockEnrichAgents)(nil).Sum), ctx, in, customers, out)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Sum", reflect.TypeOf((*MockEnrichAgents)(nil).Sum), ctx, in, customer, out)
 }
 
 // MockEnrichCustomersTable is a mock of testapp.EnrichCustomersTable.

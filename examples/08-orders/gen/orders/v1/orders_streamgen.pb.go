@@ -190,7 +190,7 @@ func (x *OrdersTablesClient) AllCustomers(ctx context.Context, prefix string, op
 type OrdersAgents interface {
 	// Enrich emits each order with its customer (a left join: an order of
 	// an unknown customer goes out too, marked unknown).
-	Enrich(ctx context.Context, in *Order, customers *Customer, out OrdersEnrichEmitter) error
+	Enrich(ctx context.Context, in *Order, customer *Customer, out OrdersEnrichEmitter) error
 }
 
 // UnimplementedOrdersAgents can be embedded to have forward compatible implementations: its methods

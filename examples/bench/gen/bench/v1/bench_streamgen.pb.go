@@ -1569,7 +1569,7 @@ func (x *BenchJoinTablesClient) AllProfiles(ctx context.Context, prefix string, 
 // Embed UnimplementedBenchJoinAgents in implementations for forward compatibility.
 type BenchJoinAgents interface {
 	// Join emits the tier of the record key's profile (0 without one).
-	Join(ctx context.Context, in *Line, profiles *Profile, out BenchJoinJoinEmitter) error
+	Join(ctx context.Context, in *Line, profile *Profile, out BenchJoinJoinEmitter) error
 }
 
 // UnimplementedBenchJoinAgents can be embedded to have forward compatible implementations: its

@@ -38,17 +38,17 @@ func (m *MockOrdersAgents) EXPECT() *MockOrdersAgentsMockRecorder {
 var _ v1.OrdersAgents = (*MockOrdersAgents)(nil)
 
 // Enrich mocks the method of the same name.
-func (m *MockOrdersAgents) Enrich(ctx context.Context, in *v1.Order, customers *v1.Customer, out v1.OrdersEnrichEmitter) error {
+func (m *MockOrdersAgents) Enrich(ctx context.Context, in *v1.Order, customer *v1.Customer, out v1.OrdersEnrichEmitter) error {
 	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "Enrich", ctx, in, customers, out)
+	ret := m.ctrl.Call(m, "Enrich", ctx, in, customer, out)
 	ret0, _ := ret[0].(error)
 	return ret0
 }
 
 // Enrich declares an expected call of Enrich.
-func (mr *MockOrdersAgentsMockRecorder) Enrich(ctx, in, customers, out any) *gomock.Call {
+func (mr *MockOrdersAgentsMockRecorder) Enrich(ctx, in, customer, out any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
-	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Enrich", reflect.TypeOf((*MockOrdersAgents)(nil).Enrich), ctx, in, customers, out)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Enrich", reflect.TypeOf((*MockOrdersAgents)(nil).Enrich), ctx, in, customer, out)
 }
 
 // MockOrdersCustomersTable is a mock of v1.OrdersCustomersTable.
