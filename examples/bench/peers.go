@@ -390,36 +390,9 @@ func harness(args []string) int {
 			fmt.Printf("streamgen-count-eos / streamgen-count rate per round: %s\n", strings.Join(ratios, " "))
 		}
 	}
-	if ss, ok := med["streamgen-session-count"]; ok {
-		if w, ok := med["streamgen-window-count"]; ok {
-			var ratios []string
-			for i := range all["streamgen-session-count"] {
-				ratios = append(ratios, fmt.Sprintf("%.2fx", all["streamgen-session-count"][i].rate/all["streamgen-window-count"][i].rate))
-			}
-			fmt.Printf("streamgen-session-count / streamgen-window-count (session vs tumbling windows) rate %.2fx, CPU per record %.2fx; rate per round: %s\n",
-				ss.rate/w.rate, float64(ss.cpuPer)/float64(w.cpuPer), strings.Join(ratios, " "))
-		}
-	}
-	if j, ok := med["streamgen-join"]; ok {
-		if c, ok := med["streamgen-count"]; ok {
-			var ratios []string
-			for i := range all["streamgen-join"] {
-				ratios = append(ratios, fmt.Sprintf("%.2fx", all["streamgen-join"][i].rate/all["streamgen-count"][i].rate))
-			}
-			fmt.Printf("streamgen-join / streamgen-count (a stream-table join vs the stateful count) rate %.2fx, CPU per record %.2fx; rate per round: %s\n",
-				j.rate/c.rate, float64(j.cpuPer)/float64(c.cpuPer), strings.Join(ratios, " "))
-		}
-	}
-	if b, ok := med["streamgen-batch"]; ok {
-		if sg, ok := med["streamgen"]; ok {
-			var ratios []string
-			for i := range all["streamgen-batch"] {
-				ratios = append(ratios, fmt.Sprintf("%.2fx", all["streamgen-batch"][i].rate/all["streamgen"][i].rate))
-			}
-			fmt.Printf("streamgen-batch / streamgen (batch agent vs per-record agent) rate %.2fx, CPU per record %.2fx; rate per round: %s\n",
-				b.rate/sg.rate, float64(b.cpuPer)/float64(sg.cpuPer), strings.Join(ratios, " "))
-		}
-	}
+	pairRatio(med, all, "streamgen-session-count", "streamgen-window-count", "session vs tumbling windows")
+	pairRatio(med, all, "streamgen-join", "streamgen-count", "a stream-table join vs the stateful count")
+	pairRatio(med, all, "streamgen-batch", "streamgen", "batch agent vs per-record agent")
 	if c, ok := med["streamgen-count"]; ok {
 		if sg, ok := med["streamgen"]; ok {
 			fmt.Printf("streamgen-count / streamgen (stateful vs stateless) rate %.2fx\n", c.rate/sg.rate)
@@ -650,6 +623,22 @@ func fillProfiles(ctx context.Context, adm *kadm.Client, cl *kgo.Client, keys in
 		recs = append(recs, &kgo.Record{Topic: "bench-profiles", Key: []byte(fmt.Sprintf("key-%05d", i)), Value: v})
 	}
 	return cl.ProduceSync(ctx, recs...).FirstErr()
+}
+
+// pairRatio prints contender a's rate and CPU per record over b's (the
+// medians), with a's rate over b's in each round, when both ran.
+func pairRatio(med map[string]result, all map[string][]result, a, b, what string) {
+	ma, okA := med[a]
+	mb, okB := med[b]
+	if !okA || !okB {
+		return
+	}
+	var ratios []string
+	for i := range all[a] {
+		ratios = append(ratios, fmt.Sprintf("%.2fx", all[a][i].rate/all[b][i].rate))
+	}
+	fmt.Printf("%s / %s (%s) rate %.2fx, CPU per record %.2fx; rate per round: %s\n",
+		a, b, what, ma.rate/mb.rate, float64(ma.cpuPer)/float64(mb.cpuPer), strings.Join(ratios, " "))
 }
 
 func fill(ctx context.Context, cl *kgo.Client, n, size, keys int) error {
