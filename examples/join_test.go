@@ -1,12 +1,18 @@
 package examples_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/streamgen/streamgen/runtime"
 )
 
 // enrichedOrder is an output of the orders example, as JSON.
@@ -76,5 +82,136 @@ func TestOrdersJoinWithKcat(t *testing.T) {
 	})
 	if !got["c1"].Known || !got["c3"].Known {
 		t.Errorf("after c2's tombstone: %+v, want c1 and c3 still known", got)
+	}
+}
+
+// TestOrdersJoinSurvivesSIGKILL (operators part 2, a stream-table join,
+// exactly once): two worker processes of the orders example. Profiles are
+// written first (and read: a probe round comes out right), then orders
+// stream in while one worker is killed (SIGKILL) and started again: its
+// partitions move, and the table goes with them, restored from the
+// profiles' topic. read_committed sees every order once, each with its
+// customer's tier and discount.
+func TestOrdersJoinSurvivesSIGKILL(t *testing.T) {
+	addr := devBroker(t)
+	worker := func(id string) *proc {
+		return start(t, "orders", "worker", "--brokers", addr, "--session-timeout", "3s", "--http-addr", "off",
+			"--data-dir", t.TempDir(), "--guarantee", "exactly-once", "--instance-id", id)
+	}
+	ws := map[string]*proc{"a": worker("a"), "b": worker("b")}
+	waitFor(t, 60*time.Second, "both workers have partitions", func() bool {
+		return strings.Contains(ws["a"].Log(), "partitions assigned") && strings.Contains(ws["b"].Log(), "partitions assigned")
+	})
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	const customers = 50
+	tiers := []string{"", "silver", "gold"}
+	discount := map[string]int64{"": 0, "silver": 50, "gold": 100}
+	send := func(topic, key, value string) *kgo.Record {
+		return &kgo.Record{Topic: topic, Partition: runtime.Partition([]byte(key), 4), Key: []byte(key), Value: []byte(value)}
+	}
+	var profiles []*kgo.Record
+	for i := range customers {
+		c := fmt.Sprintf("c%d", i)
+		profiles = append(profiles, send("customers", c, fmt.Sprintf(`{"id":"%s","name":"n%d","tier":"%s"}`, c, i, tiers[i%3])))
+	}
+	if err := cl.ProduceSync(context.Background(), profiles...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	seq := 0
+	orders := func(n int) {
+		t.Helper()
+		var recs []*kgo.Record
+		for range n {
+			c := fmt.Sprintf("c%d", seq%customers)
+			recs = append(recs, send("orders", c, fmt.Sprintf(`{"orderId":"o%d","customerId":"%s","amountCents":"1000"}`, seq, c)))
+			seq++
+		}
+		if err := cl.ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// read returns every committed enriched order so far, by order id,
+	// counting repeats.
+	rd, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics("enriched-orders"),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	seen := map[string]int{}
+	got := map[string]enrichedOrder{}
+	readUntil := func(n int) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+		defer cancel()
+		for len(seen) < n && ctx.Err() == nil {
+			rd.PollFetches(ctx).EachRecord(func(r *kgo.Record) {
+				var o enrichedOrder
+				if err := json.Unmarshal(r.Value, &o); err != nil {
+					t.Fatalf("enriched order %s: %v", r.Value, err)
+				}
+				seen[o.OrderID]++
+				got[o.OrderID] = o
+			})
+		}
+		if len(seen) < n {
+			t.Fatalf("%d of %d orders came out within 90 s", len(seen), n)
+		}
+	}
+	// The probe: until a round of orders all find their profile, the
+	// profiles are not all read yet.
+	waitFor(t, 60*time.Second, "the profiles are read", func() bool {
+		from := seq
+		orders(customers)
+		readUntil(seq)
+		for i := from; i < seq; i++ {
+			if !got[fmt.Sprintf("o%d", i)].Known {
+				return false
+			}
+		}
+		return true
+	})
+	probed := seq
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 30 {
+			orders(100)
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
+	time.Sleep(time.Second)
+	if err := ws["a"].cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = ws["a"].cmd.Wait()
+	time.Sleep(2 * time.Second)
+	ws["a"] = worker("a")
+	<-done
+	readUntil(seq)
+	time.Sleep(2 * time.Second)
+	readUntil(seq)
+	wrong, twice := 0, 0
+	for i := probed; i < seq; i++ {
+		id := fmt.Sprintf("o%d", i)
+		o := got[id]
+		c := i % customers
+		if seen[id] > 1 {
+			twice++
+		}
+		if !o.Known || o.Tier != tiers[c%3] || o.DiscountCents != discount[tiers[c%3]] {
+			wrong++
+			if wrong <= 5 {
+				t.Errorf("order %s of c%d: %+v, want tier %q", id, c, o, tiers[c%3])
+			}
+		}
+	}
+	t.Logf("%d orders after the probe, %d wrong, %d committed twice", seq-probed, wrong, twice)
+	if wrong > 0 || twice > 0 {
+		t.Errorf("%d orders wrong and %d committed twice, want none", wrong, twice)
 	}
 }
