@@ -331,8 +331,8 @@ func partitionInternalTopics(app *App) {
 	}
 	for _, ag := range app.Agents {
 		if tm := ag.Timer; tm != nil && tm.RunOn == streamgenv1.RunOn_RUN_ON_PARTITIONS {
-			tm.Topic = timerTopic(ag)
-			if tm.Topic != nil {
+			if w := timerWriter(ag); w != nil {
+				tm.Topic = w.Input
 				ag.DeadLetter.Partitions = tm.Topic.Partitions
 				ag.DeadLetter.ReplicationFactor = tm.Topic.ReplicationFactor
 				ag.DeadLetter.PartitionsFrom = tm.Topic
@@ -345,11 +345,11 @@ func partitionInternalTopics(app *App) {
 	}
 }
 
-// timerTopic is the topic whose partitions a timer that runs on each
-// partition of its tables runs in: the input of the first writer of its
-// first table that is not global; nil when that table has no writer
+// timerWriter is the agent whose input a timer that runs on each
+// partition of its tables runs in the partitions of: the first writer of
+// its first table that is not global; nil when that table has no writer
 // (checkTables reports it).
-func timerTopic(ag *Agent) *Topic {
+func timerWriter(ag *Agent) *Agent {
 	for _, t := range ag.Tables {
 		if t.Global {
 			continue
@@ -357,7 +357,7 @@ func timerTopic(ag *Agent) *Topic {
 		if len(t.Writers) == 0 {
 			return nil
 		}
-		return t.Writers[0].Input
+		return t.Writers[0]
 	}
 	return nil
 }

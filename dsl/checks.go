@@ -86,20 +86,10 @@ func (b *builder) checkPartitionTimers(app *App) {
 			if !slices.ContainsFunc(t.Writers, func(w *Agent) bool { return w.Input == tm.Topic }) {
 				b.errorf(ag.Method, inAgent(agentField.tables), agentTablesPath(app, ag),
 					"%s runs on the partitions of topic %q (the input of %s, which writes its first table), and table %q is not written from that topic; a timer's tables are written from one topic: list it in an agent that consumes %q, or give the timer tables of one topic",
-					ag.Name, tm.Topic.Name, firstWriter(ag).Name, t.Name, tm.Topic.Name)
+					ag.Name, tm.Topic.Name, timerWriter(ag).Name, t.Name, tm.Topic.Name)
 			}
 		}
 	}
-}
-
-// firstWriter is the writer of timer ag's first table that is not global.
-func firstWriter(ag *Agent) *Agent {
-	for _, t := range ag.Tables {
-		if !t.Global && len(t.Writers) > 0 {
-			return t.Writers[0]
-		}
-	}
-	return ag
 }
 
 // checkTopicTableReaders checks that the agents that read table t, fed

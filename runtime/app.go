@@ -102,7 +102,7 @@ func (a *App) Register(desc *AppDesc, impl any) error {
 		}
 	}
 	for _, d := range desc.Agents {
-		if t := d.Timer; t != nil && t.OnPartitions && !consumes(desc, t.Topic) {
+		if t := d.Timer; t != nil && t.OnPartitions() && !consumes(desc, t.Topic) {
 			return fmt.Errorf("streamgen: Register %s: agent %s runs on each partition of its tables, and no agent consumes its Timer.Topic; regenerate the code", desc.ServiceName, d.Name)
 		}
 	}

@@ -84,11 +84,7 @@ func (e *Emitter) tableKey(i int) ([]byte, *TableDesc, error) {
 // TableGet returns the value of the current record's key in the agent's
 // table number i, or the table's default. Writes of this record are seen.
 func (e *Emitter) TableGet(ctx context.Context, i int) (proto.Message, error) {
-	key, t, err := e.tableKey(i)
-	if err != nil {
-		return nil, err
-	}
-	m, _, err := e.getRaw(i, t, key)
+	m, _, err := e.TableFind(ctx, i)
 	return m, err
 }
 
@@ -188,7 +184,7 @@ func (e *Emitter) keyed(i int) (*TableDesc, error) {
 	switch {
 	case err != nil:
 		return nil, err
-	case t.Global || t.Window != nil || e.desc.Timer == nil || !e.desc.Timer.OnPartitions:
+	case t.Global || t.Window != nil || e.desc.Timer == nil || !e.desc.Timer.OnPartitions():
 		return nil, fmt.Errorf("streamgen: table %q is read and written by key only in a tick of an agent that runs on each partition of it (run_on: RUN_ON_PARTITIONS); elsewhere use the accessor of the current record's key", t.Name)
 	}
 	return t, nil

@@ -38,12 +38,12 @@ func (p *Processor) feed(rec *Record) (Result, error) {
 	if rec.Key == nil {
 		return Result{}, ag.fail(rec, errNoKey)
 	}
-	if p := Partition(rec.Key, td.Source.Partitions); p != rec.Partition && td.Source.Partitions > 0 {
+	if want := Partition(rec.Key, td.Source.Partitions); want != rec.Partition && td.Source.Partitions > 0 {
 		// Readers look the key up in partition p (its murmur2 hash, as
 		// the Java client and franz-go place keys): stored here, it would
 		// never be found.
 		return Result{}, ag.fail(rec, fmt.Errorf("table %q: key %q belongs to partition %d of topic %q, not %d: produce the topic's records with the murmur2 partitioner (librdkafka: partitioner=murmur2_random)",
-			td.Name, rec.Key, p, td.Source.Name, rec.Partition))
+			td.Name, rec.Key, want, td.Source.Name, rec.Partition))
 	}
 	w := TableWrite{Table: 0, Key: rec.Key}
 	if rec.Value != nil {

@@ -37,7 +37,7 @@ type TickHandlerFunc func(ctx context.Context, impl any, tick Tick, out *Emitter
 // TimerDesc is a timer or cron agent's schedule (the schema's agent
 // options timer, cron, run_on and on_missed_ticks). Its ticks run on the
 // group's leader (LeaderTopic), or on each partition of its tables
-// (OnPartitions, TimerTopic).
+// (Topic, TimerTopic).
 type TimerDesc struct {
 	// Every is a timer's interval: ticks come at every multiple of it
 	// since the Unix epoch. 0 for a cron.
@@ -50,12 +50,10 @@ type TimerDesc struct {
 	// SkipMissed skips ticks that are not on time (MISSED_TICKS_SKIP)
 	// instead of running the latest due one (MISSED_TICKS_RUN_ONCE).
 	SkipMissed bool
-	// OnPartitions runs each tick once per partition of the agent's tables
-	// (RUN_ON_PARTITIONS), in the partition's work, instead of once per
-	// app on the leader.
-	OnPartitions bool
-	// Topic is, with OnPartitions, the topic whose partitions the ticks
-	// run in: the input topic of the agents that write the timer's tables
+	// Topic, when set, makes the ticks run once per partition of the
+	// agent's tables (RUN_ON_PARTITIONS), in the partition's work, instead
+	// of once per app on the leader: it is the topic whose partitions they
+	// run in, the input topic of the agents that write the timer's tables
 	// (the schema's first writer of its first table that is not global).
 	Topic *TopicDesc
 
@@ -74,6 +72,10 @@ type parsedCron struct {
 	fixedHours bool // the hour field names hours (not "*", "*/n", @hourly)
 }
 
+// OnPartitions reports whether the ticks run once per partition of the
+// agent's tables (Topic is set), not on the leader.
+func (d *TimerDesc) OnPartitions() bool { return d.Topic != nil }
+
 // String describes the schedule: "every 30s on the leader", or "cron
 // 0 * * * * (Europe/Berlin) on each partition".
 func (d *TimerDesc) String() string {
@@ -85,7 +87,7 @@ func (d *TimerDesc) String() string {
 		}
 		s = "cron " + d.Cron + " (" + tz + ")"
 	}
-	if d.OnPartitions {
+	if d.OnPartitions() {
 		s += " on each partition"
 	} else {
 		s += " on the leader"
@@ -284,7 +286,7 @@ func LeaderTopicName(appID string) string { return appID + "-leader" }
 // timer agent has done (TickMetadata).
 func (a *App) LeaderTopic() *TopicDesc {
 	for _, ag := range a.agents {
-		if ag.Desc.Timer != nil && !ag.Desc.Timer.OnPartitions {
+		if ag.Desc.Timer != nil && !ag.Desc.Timer.OnPartitions() {
 			return &TopicDesc{Name: LeaderTopicName(a.id), Partitions: 1, ReplicationFactor: -1, Codec: CodecBytes,
 				Config: map[string]string{"cleanup.policy": "compact"}}
 		}
@@ -302,7 +304,7 @@ func (a *App) TimerTopic(timer *Agent) *TopicDesc {
 	switch d := timer.Desc.Timer; {
 	case d == nil:
 		return nil
-	case d.OnPartitions:
+	case d.OnPartitions():
 		return d.Topic
 	default:
 		return a.LeaderTopic()

@@ -258,7 +258,7 @@ func (d *Driver) part(topic string, partition int32) *part {
 	}
 	p := &part{inputs: len(agents)}
 	for _, ag := range d.app.Agents() {
-		if tm := ag.Desc.Timer; tm != nil && tm.OnPartitions && tm.Topic.Name == topic {
+		if tm := ag.Desc.Timer; tm != nil && tm.OnPartitions() && tm.Topic.Name == topic {
 			agents = append(agents, ag)
 		}
 	}

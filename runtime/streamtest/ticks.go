@@ -63,7 +63,7 @@ func (d *Driver) runTicks(before time.Time) error {
 // an agent that runs on each partition) and what its outputs cause.
 func (d *Driver) tick(ag *runtime.Agent, at time.Time) error {
 	topic := d.app.TimerTopic(ag)
-	if !ag.Desc.Timer.OnPartitions {
+	if !ag.Desc.Timer.OnPartitions() {
 		l := d.timerLane(ag)
 		l.Process(lane.NewTick(topic.Name, ag.Desc.Name, runtime.Tick{Time: at}))
 		l.Produce()

@@ -59,8 +59,8 @@ func FromModel(app *dsl.App) *runtime.AppDesc {
 		}
 		if t := ag.Timer; t != nil {
 			a.Timer = &runtime.TimerDesc{Every: t.Every, Cron: t.Cron, TimeZone: t.TimeZone,
-				SkipMissed:   t.OnMissedTicks == streamgenv1.MissedTicks_MISSED_TICKS_SKIP,
-				OnPartitions: t.Topic != nil, Topic: c.topic(t.Topic)}
+				SkipMissed: t.OnMissedTicks == streamgenv1.MissedTicks_MISSED_TICKS_SKIP,
+				Topic:      c.topic(t.Topic)}
 		}
 		for _, o := range ag.Outputs {
 			a.Outputs = append(a.Outputs, c.topic(o))

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -106,19 +107,10 @@ func (k *ticker) load(metadata string, off int64, now time.Time) {
 			k.last[ag.Desc.Name] = now
 		}
 	}
-	k.committed = copyTicks(k.last)
+	k.committed = maps.Clone(k.last)
 	if off >= 0 {
 		k.base = off
 	}
-}
-
-// copyTicks returns a copy of m.
-func copyTicks(m map[string]time.Time) map[string]time.Time {
-	c := make(map[string]time.Time, len(m))
-	for a, t := range m {
-		c[a] = t
-	}
-	return c
 }
 
 // lead and unlead log the thread's leadership: owning the leader topic's
@@ -280,7 +272,7 @@ func (t *thread) ticksDone(k *ticker) {
 func (k *ticker) metadata(pending bool) string {
 	last := k.last
 	if pending && len(k.running) > 0 {
-		last = copyTicks(k.last)
+		last = maps.Clone(k.last)
 		for a, r := range k.running {
 			last[a] = r.tick.Time
 		}
@@ -397,7 +389,7 @@ func (k *ticker) ticksCommitted() {
 	}
 	clear(k.running)
 	k.dirty = false
-	k.committed = copyTicks(k.last)
+	k.committed = maps.Clone(k.last)
 }
 
 // ticksAborted forgets, exactly once, the running ticks of an aborted
@@ -406,7 +398,7 @@ func (k *ticker) ticksCommitted() {
 func (k *ticker) ticksAborted() {
 	clear(k.running)
 	if k.committed != nil {
-		k.last = copyTicks(k.committed)
+		k.last = maps.Clone(k.committed)
 	}
 	k.dirty = false
 }

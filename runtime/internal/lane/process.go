@@ -213,11 +213,7 @@ func (e *StopError) Unwrap() error { return e.Err }
 // accept gathers a handled input's outputs and caches its table writes.
 func (l *Lane) accept(f *Input, res runtime.Result) {
 	rec := f.Rec
-	f.Processed()
-	f.Pending.Add(int32(len(res.Records) + len(res.Writes)))
-	for _, r := range res.Records {
-		l.Emit(r, f)
-	}
+	l.gather(f, res)
 	if ms := res.EventTime.UnixMilli(); ms > l.cfg.Clock.Now() {
 		l.cfg.Clock.Observe(ms, time.Now().UnixMilli()) // the wall clock only when stream time moves
 	}
@@ -229,6 +225,16 @@ func (l *Lane) accept(f *Input, res runtime.Result) {
 		l.cfg.Log.Warn("late record: window writes skipped, their windows closed (past end plus grace; a session: past its end plus gap plus grace)",
 			"topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "windows", res.Late,
 			"event_time", res.EventTime, "stream_time", l.streamTime())
+	}
+}
+
+// gather takes f's outputs and table writes (its windows' too), each
+// counted in f's Pending until acknowledged, and lets go of f's record.
+func (l *Lane) gather(f *Input, res runtime.Result) {
+	f.Processed()
+	f.Pending.Add(int32(len(res.Records) + len(res.Writes)))
+	for _, r := range res.Records {
+		l.Emit(r, f)
 	}
 	for _, wr := range res.Writes {
 		if ix := l.indexes[wr.Table]; ix != nil {

@@ -99,7 +99,7 @@ type Reader interface {
 func Writers(app *runtime.App) map[string]int {
 	n := map[string]int{}
 	for _, ag := range app.Agents() {
-		if ag.Desc.Input == nil && (ag.Desc.Timer == nil || !ag.Desc.Timer.OnPartitions) {
+		if ag.Desc.Input == nil && (ag.Desc.Timer == nil || !ag.Desc.Timer.OnPartitions()) {
 			continue
 		}
 		for _, td := range ag.Desc.Tables {

@@ -35,15 +35,7 @@ func (l *Lane) processTick(f *Input) {
 		err = l.checkSizes(rec, res)
 	}
 	if err == nil {
-		f.Processed()
-		f.Pending.Add(int32(len(res.Records) + len(res.Writes)))
-		for _, r := range res.Records {
-			l.Emit(r, f)
-		}
-		for _, wr := range res.Writes {
-			e := l.view.write(wr.Table, wr.Key, wr.Value)
-			e.inputs = append(e.inputs, f)
-		}
+		l.gather(f, res) // not accept: a tick moves no stream time
 	}
 	if l.view != nil {
 		l.view.unlockShared()

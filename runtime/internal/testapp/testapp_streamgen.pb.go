@@ -2427,9 +2427,8 @@ var _Tallies_AppDesc = runtime.AppDesc{
 				PartitionsFrom:    HitTopic.Desc(),
 			},
 			Timer: &runtime.TimerDesc{
-				Every:        1000000000, // 1s
-				OnPartitions: true,
-				Topic:        HitTopic.Desc(),
+				Every: 1000000000, // 1s
+				Topic: HitTopic.Desc(),
 			},
 			TickHandler: _Tallies_Drain_Handler,
 			Tables: []*runtime.TableDesc{

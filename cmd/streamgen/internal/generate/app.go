@@ -478,7 +478,6 @@ func (r *renderer) generateTimerDesc(g *protogen.GeneratedFile, t *dsl.Timer) {
 		g.P("SkipMissed: true,")
 	}
 	if t.Topic != nil {
-		g.P("OnPartitions: true,")
 		g.P("Topic: ", r.topicRef(g, t.Topic), ",")
 	}
 	g.P("},")

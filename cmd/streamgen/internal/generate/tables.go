@@ -71,14 +71,7 @@ func (r *renderer) generateTableByKey(g *protogen.GeneratedFile, t *dsl.Table, n
 	g.P("i int")
 	g.P("}")
 	g.P()
-	g.P("func (x ", n.ByKeyImpl, ") Get(ctx ", ctx, ", key string) (", v, ", bool, error) {")
-	g.P("m, ok, err := x.e.TableLookup(ctx, x.i, []byte(key))")
-	g.P("if err != nil {")
-	g.P("return nil, false, err")
-	g.P("}")
-	g.P("return m.(", v, "), ok, nil")
-	g.P("}")
-	g.P()
+	generateKeyGet(g, n.ByKeyImpl, v)
 	g.P("func (x ", n.ByKeyImpl, ") Put(ctx ", ctx, ", key string, v ", v, ") error {")
 	g.P("return x.e.TablePutKey(ctx, x.i, []byte(key), v)")
 	g.P("}")
@@ -430,7 +423,13 @@ func (r *renderer) generateGlobalTable(g *protogen.GeneratedFile, t *dsl.Table, 
 	g.P("}")
 	g.P()
 	generateTableImpl(g, n)
-	g.P("func (x ", n.Impl, ") Get(ctx ", contextPkg.Ident("Context"), ", key string) (", v, ", bool, error) {")
+	generateKeyGet(g, n.Impl, v)
+}
+
+// generateKeyGet writes the Get(ctx, key) method of accessor impl, which
+// reads values of type v by key (a global table, or a tick's partition).
+func generateKeyGet(g *protogen.GeneratedFile, impl, v string) {
+	g.P("func (x ", impl, ") Get(ctx ", contextPkg.Ident("Context"), ", key string) (", v, ", bool, error) {")
 	g.P("m, ok, err := x.e.TableLookup(ctx, x.i, []byte(key))")
 	g.P("if err != nil {")
 	g.P("return nil, false, err")

@@ -617,10 +617,9 @@ var _Activity_AppDesc = runtime.AppDesc{
 				PartitionsFrom:    ClickTopic.Desc(),
 			},
 			Timer: &runtime.TimerDesc{
-				Cron:         "0 * * * *",
-				TimeZone:     "UTC",
-				OnPartitions: true,
-				Topic:        ClickTopic.Desc(),
+				Cron:     "0 * * * *",
+				TimeZone: "UTC",
+				Topic:    ClickTopic.Desc(),
 			},
 			TickHandler: _Activity_Report_Handler,
 			Tables: []*runtime.TableDesc{
