@@ -300,15 +300,7 @@ func (t *thread) commitTicks() {
 	if t.tickCommits > 0 || time.Since(t.lastTickCommit) < commitEvery {
 		return
 	}
-	var offs []kafka.Offset
-	var ks []*ticker
-	for _, k := range t.tickers() {
-		t.ticksDone(k)
-		if k.dirty && k.base >= 0 {
-			offs = append(offs, kafka.Offset{TopicPartition: k.tp, Offset: k.base, Metadata: k.metadata(false)})
-			ks = append(ks, k)
-		}
-	}
+	offs, ks := t.dirtyOffsets(t.tickers())
 	if len(offs) == 0 {
 		return
 	}
@@ -321,6 +313,22 @@ func (t *thread) commitTicks() {
 		k.dirty = false
 	}
 	t.tickDirty = ks
+}
+
+// dirtyOffsets returns, at least once, the offsets that commit the ticks
+// done of those of ks whose ticks moved since they were last stored or
+// committed and that have an offset to commit them at, and those tickers.
+func (t *thread) dirtyOffsets(ks []*ticker) ([]kafka.Offset, []*ticker) {
+	var offs []kafka.Offset
+	var dirty []*ticker
+	for _, k := range ks {
+		t.ticksDone(k)
+		if k.dirty && k.base >= 0 {
+			offs = append(offs, kafka.Offset{TopicPartition: k.tp, Offset: k.base, Metadata: k.metadata(false)})
+			dirty = append(dirty, k)
+		}
+	}
+	return offs, dirty
 }
 
 // commitTickOffsets stores offs (so a commit of the stored offsets, which
@@ -428,13 +436,7 @@ func (t *thread) handOver(ks []*ticker) {
 	}
 	waitFor(running)                                                   // their outputs acknowledged
 	waitFor(func() bool { t.tickResults(); return t.tickCommits > 0 }) // the commit in flight, if any
-	var offs []kafka.Offset
-	for _, k := range ks {
-		if k.dirty && k.base >= 0 {
-			offs = append(offs, kafka.Offset{TopicPartition: k.tp, Offset: k.base, Metadata: k.metadata(false)})
-		}
-	}
-	if len(offs) > 0 {
+	if offs, _ := t.dirtyOffsets(ks); len(offs) > 0 {
 		if err := t.commitTickOffsets(offs); err == nil {
 			t.tickDirty = nil
 		}
