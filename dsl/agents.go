@@ -374,16 +374,26 @@ func (a *agentBuilder) join() {
 		a.fail(at, path, "a batch agent receives records in batches, and a join hands the handler one record's value; remove join or batch")
 		return
 	}
+	if j.GetStream() != "" {
+		a.streamJoin(j, path)
+		return
+	}
 	left := false
 	switch j.GetKind() {
 	case streamgenv1.JoinKind_JOIN_KIND_UNSPECIFIED, streamgenv1.JoinKind_JOIN_KIND_INNER:
 	case streamgenv1.JoinKind_JOIN_KIND_LEFT:
 		left = true
+	case streamgenv1.JoinKind_JOIN_KIND_OUTER:
+		a.fail(inAgent(agentField.join, joinField.kind), path+".kind",
+			"a table join is inner or left: an outer join would call the handler for table values without a record; use JOIN_KIND_INNER or JOIN_KIND_LEFT")
 	default:
 		a.fail(inAgent(agentField.join, joinField.kind), path+".kind", "unknown join kind %d; use JOIN_KIND_INNER or JOIN_KIND_LEFT", j.GetKind())
 	}
+	if j.GetBefore() != nil || j.GetAfter() != nil || j.GetGrace() != nil {
+		a.fail(inAgent(agentField.join, joinField.before), path, "before, after and grace are a stream join's window, and this join names a table, read as it is; remove them")
+	}
 	if j.GetTable() == "" {
-		a.fail(inAgent(agentField.join, joinField.table), path+".table", "join names no table; give the table to join (table: \"...\")")
+		a.fail(inAgent(agentField.join, joinField.table), path+".table", "join names no table or stream; give the table (table: \"...\") or the message of the topic (stream: \"package.Message\") to join")
 		return
 	}
 	t := a.app.table(j.GetTable())
@@ -409,6 +419,10 @@ func (a *agentBuilder) join() {
 func (a *agentBuilder) repartition() {
 	ag := a.ag
 	policy, name := a.opt.GetOnMisplacedKey(), a.opt.GetRepartitionTopic()
+	if ag.Join != nil && ag.Join.Stream != nil {
+		a.streamJoinPlacement(policy, name)
+		return
+	}
 	if ag.GroupBy != nil && policy != streamgenv1.MisplacedKey_MISPLACED_KEY_UNSPECIFIED && policy != streamgenv1.MisplacedKey_MISPLACED_KEY_REPARTITION {
 		a.fail(inAgent(agentField.onMisplacedKey), a.where+" > option agent.on_misplaced_key",
 			"an agent with group_by moves every record to the partition of its group through the repartition topic; remove on_misplaced_key")
@@ -602,8 +616,8 @@ func (a *agentBuilder) listsPartitionedTable() bool {
 // that consumes a topic and writes tables that are not global.
 func (a *agentBuilder) groupBy() {
 	name := a.opt.GetGroupBy()
-	if name == "" {
-		return
+	if name == "" || a.opt.GetJoin().GetStream() != "" {
+		return // a stream join reports its group_by
 	}
 	ag := a.ag
 	at, path := inAgent(agentField.groupBy), a.where+" > option agent.group_by"

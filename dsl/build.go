@@ -118,6 +118,7 @@ func Build(files []protoreflect.FileDescriptor) (*Model, error) {
 			if app := b.app(svcs.Get(i)); app != nil {
 				b.checkTables(app)
 				b.checkPartitionTimers(app)
+				b.checkJoinedStreams(app)
 				b.model.Apps = append(b.model.Apps, app)
 			}
 		}

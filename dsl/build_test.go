@@ -305,6 +305,42 @@ func TestMisplacedKeys(t *testing.T) {
 	}
 }
 
+// TestStreamJoin: a stream join reads its stream's topic, window and
+// kind, gets two windowed buffer tables named after the agent (kept for
+// the other side's reach plus grace), changelogs partitioned like its
+// input, and MISPLACED_KEY_DEAD_LETTER with no repartition topic (the
+// mistakes are in testdata/streamjoin.errors).
+func TestStreamJoin(t *testing.T) {
+	m, err := dsl.Build(compile(t, "streamjoinok.proto"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := m.Apps[0]
+	ag := app.Agents[0]
+	j := ag.Join
+	if j == nil || j.Stream == nil || j.Stream.Name != "views" || j.Before != time.Hour || j.After != 0 || j.Grace != time.Minute || !j.Left || j.Outer {
+		t.Fatalf("join %+v; want stream views, before 1h, after 0, grace 1m, left", j)
+	}
+	if ag.Repartition != nil || ag.OnMisplacedKey != streamgenv1.MisplacedKey_MISPLACED_KEY_DEAD_LETTER {
+		t.Errorf("repartition %v, policy %v; want none, MISPLACED_KEY_DEAD_LETTER", ag.Repartition, ag.OnMisplacedKey)
+	}
+	want := []struct {
+		name, changelog string
+		kept            time.Duration
+	}{{"attribute-join-input", "ads-attribute-join-input-changelog", time.Minute}, {"attribute-join-stream", "ads-attribute-join-stream-changelog", time.Hour + time.Minute}}
+	if len(ag.Tables) != 2 || len(app.Tables) != 2 {
+		t.Fatalf("agent tables %d, app tables %d; want the two buffers", len(ag.Tables), len(app.Tables))
+	}
+	for i, w := range want {
+		b := ag.Tables[i]
+		if b != j.Buffers[i] || b != app.Tables[i] || !b.Buffer || b.Name != w.name || b.Changelog.Name != w.changelog ||
+			b.Changelog.Partitions != 4 || b.Changelog.PartitionsFrom != ag.Input || b.KeyField != "user" ||
+			b.Window == nil || b.Window.Size != time.Millisecond || b.Window.Grace != w.kept || b.Window.Expires != w.kept {
+			t.Errorf("buffer %d: %+v (changelog %+v, window %+v); want %+v", i, b, b.Changelog, b.Window, w)
+		}
+	}
+}
+
 // TestOneErrorPerMistake: each mistake is reported once, where it is made.
 // An element left out of the model for its mistake still counts where it
 // is referred to: a topic with a broken name or key, a table with a broken

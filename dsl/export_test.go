@@ -7,6 +7,7 @@ func Checks(m *Model) Errors {
 	for _, app := range m.Apps {
 		b.checkTables(app)
 		b.checkPartitionTimers(app)
+		b.checkJoinedStreams(app)
 	}
 	b.checkInternalTopics()
 	return b.errs

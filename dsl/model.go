@@ -115,14 +115,45 @@ type Agent struct {
 	GroupBy protoreflect.FieldDescriptor
 }
 
-// Join is an agent's stream-table join.
+// Join is an agent's join: with a table (Table set) or, windowed, with
+// the records of another topic (Stream set).
 type Join struct {
 	// Table is the joined table, one of the agent's Tables (its Index).
 	Table *Table
 	Index int
 	// Left hands the handler records whose key has no value too (with a
-	// nil value); else only those whose key has one (inner).
+	// nil value); else only those whose key has one (inner). For a stream
+	// join: input records that found no partner, once their window closed.
 	Left bool
+	// Stream is the topic a windowed stream-stream join joins the input
+	// with: co-partitioned with it, read by this join only. The agent's
+	// Tables are then exactly Buffers.
+	Stream *Topic
+	// Before, After and Grace are a stream join's window (a partner's
+	// event time in [t-Before, t+After] of an input record's t) and grace.
+	Before, After, Grace time.Duration
+	// Outer is set for JOIN_KIND_OUTER stream joins: Left, and joined
+	// records without a partner reach the handler too.
+	Outer bool
+	// Buffers are a stream join's buffer tables, the input's records then
+	// Stream's, named BufferTable(agent, "input"|"stream"); they are
+	// tables of the app too (Table.Buffer).
+	Buffers [2]*Table
+}
+
+// Value returns the message the handler receives beside the record: the
+// table's value, or the joined stream's message.
+func (j *Join) Value() protoreflect.MessageDescriptor {
+	if j.Stream != nil {
+		return j.Stream.Message
+	}
+	return j.Table.Value
+}
+
+// BufferTable is the name of a stream join's buffer table of side
+// ("input" or "stream") of agent: "<agent in kebab case>-join-<side>".
+func BufferTable(agent, side string) string {
+	return Kebab(agent) + "-join-" + side
 }
 
 // Timer is a timer or cron agent's schedule: Every, or Cron in TimeZone.
@@ -201,6 +232,10 @@ type Table struct {
 	// records that cannot be table values.
 	FromTopic  bool
 	DeadLetter *Topic
+	// Buffer is set for a stream join's buffer table (Join.Buffers): not
+	// declared, with no accessor; its values are streamgen.v1.JoinBuffer,
+	// in windows of 1 ms.
+	Buffer bool
 
 	optIndex int  // position in the app option's tables, for errors
 	listed   bool // listed in some agent's tables, even one with a mistake

@@ -98,9 +98,13 @@ var cronField = struct{ schedule, timeZone int32 }{
 }
 
 // joinField holds the field numbers of streamgen.v1.Join.
-var joinField = struct{ table, kind int32 }{
-	table: fieldNumber(&streamgenv1.Join{}, "table"),
-	kind:  fieldNumber(&streamgenv1.Join{}, "kind"),
+var joinField = struct{ table, kind, stream, before, after, grace int32 }{
+	table:  fieldNumber(&streamgenv1.Join{}, "table"),
+	kind:   fieldNumber(&streamgenv1.Join{}, "kind"),
+	stream: fieldNumber(&streamgenv1.Join{}, "stream"),
+	before: fieldNumber(&streamgenv1.Join{}, "before"),
+	after:  fieldNumber(&streamgenv1.Join{}, "after"),
+	grace:  fieldNumber(&streamgenv1.Join{}, "grace"),
 }
 
 // batchField holds the field numbers of streamgen.v1.Batch.

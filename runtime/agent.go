@@ -53,6 +53,22 @@ type PanicError struct {
 // Error describes the panic.
 func (e *PanicError) Error() string { return fmt.Sprintf("handler panicked: %v", e.Value) }
 
+// Sources returns the topics an engine consumes for ag alone, partition
+// p of each running with partition p of ag's Input (the same lanes,
+// stores and stream time): its repartition topic when it moves misplaced
+// records through it (MisplacedKeyRepartition), and the stream it joins
+// (StreamJoin).
+func (ag *Agent) Sources() []*TopicDesc {
+	var out []*TopicDesc
+	if ag.Desc.Repartition != nil && ag.Desc.OnMisplacedKey == MisplacedKeyRepartition {
+		out = append(out, ag.Desc.Repartition)
+	}
+	if j := ag.Desc.StreamJoin; j != nil {
+		out = append(out, j.Stream)
+	}
+	return out
+}
+
 // Name returns "app-id/Agent".
 func (ag *Agent) Name() string { return ag.app.id + "/" + ag.Desc.Name }
 
@@ -128,6 +144,9 @@ func (p *Processor) Process(ctx context.Context, rec *Record) (res Result, err e
 	if p.ag.Desc.Feeds != nil {
 		return p.feed(rec)
 	}
+	if p.ag.Desc.StreamJoin != nil {
+		return p.processJoin(ctx, rec)
+	}
 	ag, out := p.ag, &p.em
 	out.reset(ag.Desc, rec)
 	in, err := ag.Desc.Input.Decode(rec.Value)
@@ -147,7 +166,7 @@ func (p *Processor) Process(ctx context.Context, rec *Record) (res Result, err e
 			out.eventTime = t
 		}
 	}
-	if err := p.checkPlacement(rec, in); err != nil {
+	if err := p.checkPlacementOf(ag.Desc.Input, rec, in); err != nil {
 		return Result{}, ag.fail(rec, err)
 	}
 	if err := p.checkFuture(rec); err != nil {
@@ -215,16 +234,16 @@ func (p *Processor) callBatch(ctx context.Context, msgs []proto.Message) (err er
 	return p.ag.Desc.BatchHandler(ctx, p.ag.app.impl, msgs, &p.em)
 }
 
-// checkPlacement returns a *MisplacedKeyError when the agent checks key
-// placement (OnMisplacedKey) and the key of rec, decoded as in, belongs to
-// another partition: a producer with another partitioner than murmur2
+// checkPlacementOf returns a *MisplacedKeyError when the agent checks key
+// placement (OnMisplacedKey) and the key of rec, a record of topic (its
+// Input, or a joined Stream) decoded as in, belongs to another partition: a producer with another partitioner than murmur2
 // (kcat's default, librdkafka's consistent_random), or a record key that
 // is not the key field's encoding. Handled there, its writes would split
 // the key's state from its other records'. A record without a key has no
 // partition of its own and is not checked.
-func (p *Processor) checkPlacement(rec *Record, in proto.Message) error {
+func (p *Processor) checkPlacementOf(topic *TopicDesc, rec *Record, in proto.Message) error {
 	d := p.ag.Desc
-	if d.OnMisplacedKey == 0 || d.Input.Partitions <= 1 {
+	if d.OnMisplacedKey == 0 || topic.Partitions <= 1 {
 		return nil
 	}
 	key := rec.Key
@@ -232,17 +251,17 @@ func (p *Processor) checkPlacement(rec *Record, in proto.Message) error {
 	case d.GroupBy != nil:
 		// Every group has its partition, the empty one too.
 		key = d.GroupBy(in)
-		if want := Partition(key, d.Input.Partitions); want != rec.Partition {
+		if want := Partition(key, topic.Partitions); want != rec.Partition {
 			return &MisplacedKeyError{Key: key, Partition: rec.Partition, Want: want, Policy: d.OnMisplacedKey}
 		}
 		return nil
-	case d.Input.Key != nil:
-		key = d.Input.Key(in)
+	case topic.Key != nil:
+		key = topic.Key(in)
 	}
 	if len(key) == 0 {
 		return nil
 	}
-	if want := Partition(key, d.Input.Partitions); want != rec.Partition {
+	if want := Partition(key, topic.Partitions); want != rec.Partition {
 		return &MisplacedKeyError{Key: key, Partition: rec.Partition, Want: want, Policy: d.OnMisplacedKey}
 	}
 	return nil
@@ -400,6 +419,9 @@ func ClosedWindowFrom(ctx context.Context) (ClosedWindow, bool) {
 // sees is the window's changelog record: topic, partition, table key,
 // value, and the window's end as timestamp.
 func (p *Processor) ProcessClosed(ctx context.Context, w ClosedWindow, partition int32, value []byte) (res Result, err error) {
+	if p.ag.Desc.StreamJoin != nil {
+		return p.joinClosed(ctx, w, partition, value)
+	}
 	ag, out := p.ag, &p.em
 	t := ag.Desc.WindowClose
 	rec := &Record{Topic: t.Changelog.Name, Partition: partition, Offset: -1, Key: w.Key, Value: value, Timestamp: w.End}

@@ -87,6 +87,9 @@ func (a *App) Register(desc *AppDesc, impl any) error {
 		if (d.Timer != nil) != (d.TickHandler != nil) {
 			return fmt.Errorf("streamgen: Register %s: agent %s: a timer or cron agent needs both Timer and TickHandler; regenerate the code", desc.ServiceName, d.Name)
 		}
+		if j := d.StreamJoin; j != nil && (j.Stream == nil || j.Handler == nil || len(d.Tables) != 2 || d.Tables[0].Window == nil || d.Tables[1].Window == nil) {
+			return fmt.Errorf("streamgen: Register %s: agent %s: a stream join needs its Stream, its Handler and its two windowed buffer tables; regenerate the code", desc.ServiceName, d.Name)
+		}
 		if d.Timer != nil {
 			if err := d.Timer.parse(); err != nil {
 				return fmt.Errorf("streamgen: Register %s: agent %s: %w", desc.ServiceName, d.Name, err)
@@ -151,17 +154,21 @@ func (a *App) Logger() *slog.Logger { return a.cfg.logger }
 // Agents returns the registered agents.
 func (a *App) Agents() []*Agent { return a.agents }
 
-// Topics returns every topic the app reads or writes, dead-letter topics
-// and the repartition topics in use (MisplacedKeyRepartition) included,
+// Topics returns every topic the app reads or writes, dead-letter topics,
+// joined streams and the repartition topics in use
+// (MisplacedKeyRepartition) included,
 // sorted by name.
 func (a *App) Topics() []*TopicDesc {
 	seen := map[string]*TopicDesc{}
 	for _, ag := range a.agents {
-		var repartition *TopicDesc
+		var repartition, joined *TopicDesc
 		if ag.Desc.OnMisplacedKey == MisplacedKeyRepartition {
 			repartition = ag.Desc.Repartition
 		}
-		for _, t := range append([]*TopicDesc{ag.Desc.Input, ag.Desc.DeadLetter, repartition}, ag.Desc.Outputs...) {
+		if ag.Desc.StreamJoin != nil {
+			joined = ag.Desc.StreamJoin.Stream
+		}
+		for _, t := range append([]*TopicDesc{ag.Desc.Input, ag.Desc.DeadLetter, repartition, joined}, ag.Desc.Outputs...) {
 			if t != nil {
 				seen[t.Name] = t
 			}
@@ -185,12 +192,22 @@ func (a *App) Topics() []*TopicDesc {
 	return out
 }
 
-// ClosersOf returns the app's on_window_close agents of table name.
+// ClosersOf returns the agents called with the closed windows of table
+// name: its on_window_close agents, and a stream join of its buffer.
 func (a *App) ClosersOf(name string) []*Agent {
 	var out []*Agent
 	for _, ag := range a.agents {
 		if ag.Desc.WindowClose != nil && ag.Desc.WindowClose.Name == name {
 			out = append(out, ag)
+		}
+		// A stream join hands over its records that found no partner
+		// when their buffer window closes.
+		if j := ag.Desc.StreamJoin; j != nil {
+			for side, t := range ag.Desc.Tables {
+				if t.Name == name && j.EmitsUnmatched(side) {
+					out = append(out, ag)
+				}
+			}
 		}
 	}
 	return out

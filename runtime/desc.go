@@ -311,6 +311,10 @@ type AgentDesc struct {
 	// on_misplaced_key, or its default, MisplacedKeyRepartition, for an
 	// agent with tables; 0 (nothing checked) for the others.
 	OnMisplacedKey MisplacedKeyPolicy
+	// StreamJoin, for an agent with a windowed stream-stream join, is
+	// the join: its Handler is called instead of Handler, and Tables are
+	// exactly its two buffer tables.
+	StreamJoin *StreamJoinDesc
 	// Repartition is the topic that carries the agent's misplaced records
 	// to their partitions (RepartitionTopic of Input); the worker consumes
 	// it for the agent, co-assigned with Input. Nil for agents without

@@ -30,6 +30,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sort"
 	"time"
 
@@ -219,12 +220,12 @@ func (d *Driver) partKeys() []partKey {
 }
 
 // lanes returns the lanes that run a record of topic's partition: every
-// agent's of an input partition, or, for a repartition topic, its
-// agent's lane of the input partition with the same number (as the
-// worker runs it).
+// agent's of an input partition, or, for a topic consumed for one agent
+// (Agent.Sources: a repartition topic, a joined stream), its agent's lane
+// of the input partition with the same number (as the worker runs it).
 func (d *Driver) lanes(topic string, partition int32) []*lane.Lane {
 	for _, ag := range d.app.Agents() {
-		if ag.Desc.OnMisplacedKey == runtime.MisplacedKeyRepartition && ag.Desc.Repartition != nil && ag.Desc.Repartition.Name == topic {
+		if ownSource(ag, topic) {
 			p := d.part(ag.Desc.Input.Name, partition)
 			for i, a := range p.agents {
 				if a == ag {
@@ -303,13 +304,13 @@ func (g guarantee) Produce(recs []runtime.Record, toks []any) {
 }
 
 // consumed reports whether an agent of the app consumes topic (its input
-// or its repartition topic), or a global table is fed from it.
+// or one of its Sources), or a global table is fed from it.
 func (d *Driver) consumed(topic string) bool {
 	for _, ag := range d.app.Agents() {
 		if ag.Desc.Input != nil && ag.Desc.Input.Name == topic {
 			return true
 		}
-		if ag.Desc.OnMisplacedKey == runtime.MisplacedKeyRepartition && ag.Desc.Repartition != nil && ag.Desc.Repartition.Name == topic {
+		if ownSource(ag, topic) {
 			return true
 		}
 	}
@@ -319,4 +320,9 @@ func (d *Driver) consumed(topic string) bool {
 		}
 	}
 	return false
+}
+
+// ownSource reports whether topic is one of ag's Sources.
+func ownSource(ag *runtime.Agent, topic string) bool {
+	return slices.ContainsFunc(ag.Sources(), func(t *runtime.TopicDesc) bool { return t.Name == topic })
 }

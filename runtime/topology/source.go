@@ -57,6 +57,16 @@ func FromModel(app *dsl.App) *runtime.AppDesc {
 		if ag.GroupBy != nil {
 			a.GroupByField = string(ag.GroupBy.Name())
 		}
+		if j := ag.Join; j != nil && j.Stream != nil {
+			kind := runtime.JoinInner
+			switch {
+			case j.Outer:
+				kind = runtime.JoinOuter
+			case j.Left:
+				kind = runtime.JoinLeft
+			}
+			a.StreamJoin = &runtime.StreamJoinDesc{Stream: c.topic(j.Stream), Before: j.Before, After: j.After, Grace: j.Grace, Kind: kind}
+		}
 		if t := ag.Timer; t != nil {
 			a.Timer = &runtime.TimerDesc{Every: t.Every, Cron: t.Cron, TimeZone: t.TimeZone,
 				SkipMissed: t.OnMissedTicks == streamgenv1.MissedTicks_MISSED_TICKS_SKIP,

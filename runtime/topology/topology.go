@@ -234,6 +234,9 @@ func (b *builder) app(app *runtime.AppDesc) {
 		if ag.Input != nil {
 			b.edge(b.topic(app.ID, KindTopic, ag.Input), id, "", false)
 		}
+		if j := ag.StreamJoin; j != nil {
+			b.edge(b.topic(app.ID, KindTopic, j.Stream), id, "joins", false)
+		}
 		for _, out := range ag.Outputs {
 			b.edge(id, b.topic(app.ID, KindTopic, out), "", false)
 		}
@@ -264,6 +267,12 @@ func (b *builder) app(app *runtime.AppDesc) {
 	}
 }
 
+// isJoinBuffer reports whether t is a stream join's buffer table
+// (runtime.StreamJoinDesc).
+func isJoinBuffer(t *runtime.TableDesc) bool {
+	return t.New != nil && t.New().ProtoReflect().Descriptor().FullName() == "streamgen.v1.JoinBuffer"
+}
+
 // table adds a table, its changelog or its source, and returns its id.
 func (b *builder) table(app *runtime.AppDesc, t *runtime.TableDesc) string {
 	appID := app.ID
@@ -281,7 +290,9 @@ func (b *builder) table(app *runtime.AppDesc, t *runtime.TableDesc) string {
 	if t.New != nil {
 		n.Attrs = append(n.Attrs, Attr{"value", string(t.New().ProtoReflect().Descriptor().FullName())})
 	}
-	if w := t.Window; w.Session() {
+	if w := t.Window; isJoinBuffer(t) {
+		n.Attrs = append(n.Attrs, Attr{"window", "join buffer, kept " + dur(w.Grace)})
+	} else if w.Session() {
 		n.Attrs = append(n.Attrs, Attr{"window", fmt.Sprintf("session, gap %s, grace %s", dur(w.Gap), dur(w.Grace))})
 	} else if w != nil {
 		kind := "tumbling"

@@ -98,6 +98,10 @@ var examples = []example{
 		func(a *runtime.App) error {
 			return testapp.RegisterEnrichAgents(a, testapp.UnimplementedEnrichAgents{})
 		},
+		func(a *runtime.App) error { return testapp.RegisterPairsAgents(a, testapp.UnimplementedPairsAgents{}) },
+		func(a *runtime.App) error {
+			return testapp.RegisterHistPairsAgents(a, testapp.UnimplementedHistPairsAgents{})
+		},
 	}},
 }
 

@@ -13,14 +13,15 @@ import (
 
 // partition is one owned input partition (Kafka Streams' task, goka's
 // PartitionProcessor): its agents' lanes, its tables' stores and its
-// stream time. Its lanes also run partition p of the repartition topics
-// of its agents (misplaced records moved to the partition their key
-// belongs to): every record of a key meets the same stores, window index
-// and stream time. What a commit needs of it is the committer's
+// stream time. Its lanes also run partition p of the topics its agents
+// consume alone (Agent.Sources: repartition topics, where misplaced
+// records move to the partition their key belongs to, and joined
+// streams): every record of a key meets the same stores, window index and
+// stream time. What a commit needs of it is the committer's
 // (commit.go, txn.go).
 type partition struct {
 	tp     kafka.TopicPartition // the input partition
-	srcs   []*source            // tp first, then the repartition topics' partitions
+	srcs   []*source            // tp first, then the agents' own sources (Agent.Sources)
 	agents []*runtime.Agent     // the topic's agents, then timer and cron agents (ticks.go)
 	inputs int                  // how many of agents consume the partition's records
 	ticks  *ticker              // the timer and cron agents' ticks; nil without such agents
@@ -43,8 +44,9 @@ type partition struct {
 // source is a topic-partition whose records a partition's lanes run.
 type source struct {
 	tp kafka.TopicPartition
-	// agent is the index of the agent whose repartition topic this is; -1
-	// for the input partition, whose records go to every agent.
+	// agent is the index of the agent this source is consumed for
+	// (Agent.Sources); -1 for the input partition, whose records go to
+	// every agent.
 	agent int
 	// next is the offset after the last record handed to the lanes;
 	// records before it are dropped (polled twice, or before the committed
@@ -53,8 +55,7 @@ type source struct {
 }
 
 // newPartition returns input partition tp of agents with its sources: tp,
-// and partition tp.Partition of each agent's repartition topic when the
-// agent repartitions misplaced records.
+// and partition tp.Partition of each agent's own sources.
 func newPartition(tp kafka.TopicPartition, agents []*runtime.Agent) *partition {
 	p := &partition{tp: tp, agents: agents, srcs: []*source{{tp: tp, agent: -1, next: -1}}, ticks: newTicker(tp, agents)}
 	for _, ag := range agents {
@@ -63,18 +64,13 @@ func newPartition(tp kafka.TopicPartition, agents []*runtime.Agent) *partition {
 		}
 	}
 	for i, ag := range agents {
-		if repartitions(ag) {
-			p.srcs = append(p.srcs, &source{tp: kafka.TopicPartition{Topic: ag.Desc.Repartition.Name, Partition: tp.Partition}, agent: i, next: -1})
+		for _, t := range ag.Sources() {
+			p.srcs = append(p.srcs, &source{tp: kafka.TopicPartition{Topic: t.Name, Partition: tp.Partition}, agent: i, next: -1})
 		}
 	}
 	return p
 }
 
-// repartitions reports whether ag moves misplaced records through its
-// repartition topic, which the worker then consumes for it.
-func repartitions(ag *runtime.Agent) bool {
-	return ag.Desc.Repartition != nil && ag.Desc.OnMisplacedKey == runtime.MisplacedKeyRepartition
-}
 
 // source returns p's source of topic, nil if none.
 func (p *partition) source(topic string) *source {

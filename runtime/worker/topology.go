@@ -16,10 +16,13 @@ import (
 // partitions.
 type topology struct {
 	byTopic map[string][]*runtime.Agent // input topic → its agents, in registration order
-	inputs  []string                    // the topics consumed: inputs in registration order, then repartition topics
-	// repartition maps each repartition topic consumed to its agent's
-	// input topic: partition p of it runs in input partition p.
-	repartition map[string]string
+	inputs  []string                    // the topics consumed: inputs in registration order, then the agents' own sources
+	// sources maps each topic consumed for one agent (Agent.Sources: a
+	// repartition topic, a joined stream) to the agent's input topic:
+	// partition p of it runs in input partition p.
+	sources map[string]string
+	// repartitions is set when an agent consumes its repartition topic.
+	repartitions bool
 	writers     map[string]int // per (non-global) table: how many agents write it
 	// leader is the app's leader topic, "" when no agent runs on the
 	// leader: consumed (it holds no records) so that the group elects its
@@ -37,7 +40,7 @@ type topology struct {
 }
 
 func newTopology(app *runtime.App) *topology {
-	t := &topology{byTopic: map[string][]*runtime.Agent{}, writers: lane.Writers(app), repartition: map[string]string{}, fed: map[string]bool{}}
+	t := &topology{byTopic: map[string][]*runtime.Agent{}, writers: lane.Writers(app), sources: map[string]string{}, fed: map[string]bool{}}
 	topics := map[string][]string{}
 	var names []string
 	for _, ag := range app.Agents() {
@@ -82,21 +85,28 @@ func newTopology(app *runtime.App) *topology {
 		}
 	}
 	for _, ag := range app.Agents() {
-		if ag.Desc.Input == nil || !repartitions(ag) {
+		if ag.Desc.Input == nil {
 			continue
 		}
-		r := ag.Desc.Repartition.Name
-		t.repartition[r] = ag.Desc.Input.Name
-		t.inputs = append(t.inputs, r)
-		t.coAssign = append(t.coAssign, fmt.Sprintf("agent %s's repartition topic %s feeds topic %s's partitions", ag.Desc.Name, r, ag.Desc.Input.Name))
+		for _, src := range ag.Sources() {
+			t.sources[src.Name] = ag.Desc.Input.Name
+			t.inputs = append(t.inputs, src.Name)
+			why := "repartition topic"
+			if src == ag.Desc.Repartition {
+				t.repartitions = true
+			} else {
+				why = "joined stream"
+			}
+			t.coAssign = append(t.coAssign, fmt.Sprintf("agent %s's %s %s runs in topic %s's partitions", ag.Desc.Name, why, src.Name, ag.Desc.Input.Name))
+		}
 	}
 	return t
 }
 
 // inputOf returns the input topic whose partitions run topic's records:
-// the agent's input for a repartition topic, else topic itself.
+// the agent's input for one of its own sources, else topic itself.
 func (t *topology) inputOf(topic string) string {
-	if in, ok := t.repartition[topic]; ok {
+	if in, ok := t.sources[topic]; ok {
 		return in
 	}
 	return topic
@@ -125,7 +135,7 @@ func (t *topology) checkAssignor(props map[string]string, log *slog.Logger) erro
 	}
 	if s, ok := props["partition.assignment.strategy"]; ok && s != "range" {
 		hint := ""
-		if len(t.repartition) > 0 {
+		if t.repartitions {
 			hint = " (an agent's repartition topic is there only for misplaced records: on_misplaced_key: MISPLACED_KEY_DEAD_LETTER or MISPLACED_KEY_STOP in the schema drops it)"
 		}
 		return fmt.Errorf("streamgen worker: partition p of each of these topics must go to the same worker, which needs partition.assignment.strategy=range, not %q%s: %s",

@@ -245,6 +245,34 @@
 // key's records and its value meet in one worker; a record is not held
 // back for a value that has not arrived yet (the table is read as it is).
 //
+// ## Windowed stream-stream joins
+//
+// An agent joins its records with the records of another topic whose
+// event times are close (Kafka Streams' KStream-KStream join) by naming
+// the other topic's message:
+//
+//     rpc Attribute(Click) returns (Attribution) {
+//       option (streamgen.v1.agent) = { join: {
+//         stream: "ads.v1.Impression" before: {seconds: 3600} grace: {seconds: 60}
+//         kind: JOIN_KIND_LEFT } };
+//     }
+//
+//     Attribute(ctx context.Context, in *Click, impression *Impression, out AdsAttributeEmitter) error
+//
+// A click at time t joins each impression of its key with an event time
+// in [t - before, t + after], whichever arrives first; the handler is
+// called once per pair. With JOIN_KIND_LEFT a click that found no
+// impression by the time its window closed (stream time past t + after +
+// grace) reaches the handler once with a nil impression; JOIN_KIND_OUTER
+// also hands over impressions that found no click (with a nil click).
+// Records more than grace behind their partition's stream time are
+// skipped and counted (streamgen_late_window_writes_total). Both sides
+// wait in buffer tables ("<agent>-join-input", "<agent>-join-stream",
+// windowed, with changelogs), so a pair is found however the worker
+// restarts or the partition moves. The two topics are co-partitioned
+// (checked when code is generated), and the other topic is read by this
+// join only.
+//
 // ## Batches
 //
 // An agent that writes to a sink (a database, a search index, an HTTP API)
@@ -579,8 +607,13 @@ const (
 	// JOIN_KIND_INNER hands the handler only records whose key has a value.
 	JoinKind_JOIN_KIND_INNER JoinKind = 1
 	// JOIN_KIND_LEFT hands the handler every record, with a nil value when
-	// its key has none.
+	// its key has none (a stream join: an input record that found no
+	// partner by the time its window closed, once).
 	JoinKind_JOIN_KIND_LEFT JoinKind = 2
+	// JOIN_KIND_OUTER (stream joins only) is JOIN_KIND_LEFT both ways: a
+	// joined record that found no partner by the time its window closed
+	// reaches the handler too, with a nil input.
+	JoinKind_JOIN_KIND_OUTER JoinKind = 3
 )
 
 // Enum value maps for JoinKind.
@@ -589,11 +622,13 @@ var (
 		0: "JOIN_KIND_UNSPECIFIED",
 		1: "JOIN_KIND_INNER",
 		2: "JOIN_KIND_LEFT",
+		3: "JOIN_KIND_OUTER",
 	}
 	JoinKind_value = map[string]int32{
 		"JOIN_KIND_UNSPECIFIED": 0,
 		"JOIN_KIND_INNER":       1,
 		"JOIN_KIND_LEFT":        2,
+		"JOIN_KIND_OUTER":       3,
 	}
 )
 
@@ -1644,14 +1679,32 @@ func (x *Agent) GetJoin() *Join {
 	return nil
 }
 
-// Join is an agent's stream-table join.
+// Join is an agent's join: with a table (stream-table) or with the
+// records of another topic (a windowed stream-stream join). Exactly one
+// of table and stream is set.
 type Join struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// table names the app's table joined: not windowed. Required.
+	// table names the app's table joined: not windowed.
 	Table string `protobuf:"bytes,1,opt,name=table,proto3" json:"table,omitempty"`
 	// kind is inner (records whose key has no value skip the handler) or
-	// left (they reach it with a nil value). Default JOIN_KIND_INNER.
-	Kind          JoinKind `protobuf:"varint,2,opt,name=kind,proto3,enum=streamgen.v1.JoinKind" json:"kind,omitempty"`
+	// left (they reach it with a nil value); a stream join may be outer
+	// too. Default JOIN_KIND_INNER.
+	Kind JoinKind `protobuf:"varint,2,opt,name=kind,proto3,enum=streamgen.v1.JoinKind" json:"kind,omitempty"`
+	// stream names the message, bound to a topic co-partitioned with the
+	// input, whose records are joined with the input's records of the same
+	// key when their event times are close enough (before, after): see
+	// "Windowed stream-stream joins".
+	Stream string `protobuf:"bytes,3,opt,name=stream,proto3" json:"stream,omitempty"`
+	// before is how much earlier than an input record a joined record's
+	// event time may be (Kafka Streams' JoinWindows before). Default 0.
+	Before *durationpb.Duration `protobuf:"bytes,4,opt,name=before,proto3" json:"before,omitempty"`
+	// after is how much later than an input record a joined record's event
+	// time may be (JoinWindows after). Default 0.
+	After *durationpb.Duration `protobuf:"bytes,5,opt,name=after,proto3" json:"after,omitempty"`
+	// grace is how far behind its partition's stream time a record of
+	// either side may arrive and still be joined; a record later than that
+	// is skipped and counted as late. Default 0.
+	Grace         *durationpb.Duration `protobuf:"bytes,6,opt,name=grace,proto3" json:"grace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1700,6 +1753,146 @@ func (x *Join) GetKind() JoinKind {
 	return JoinKind_JOIN_KIND_UNSPECIFIED
 }
 
+func (x *Join) GetStream() string {
+	if x != nil {
+		return x.Stream
+	}
+	return ""
+}
+
+func (x *Join) GetBefore() *durationpb.Duration {
+	if x != nil {
+		return x.Before
+	}
+	return nil
+}
+
+func (x *Join) GetAfter() *durationpb.Duration {
+	if x != nil {
+		return x.After
+	}
+	return nil
+}
+
+func (x *Join) GetGrace() *durationpb.Duration {
+	if x != nil {
+		return x.Grace
+	}
+	return nil
+}
+
+// JoinBuffer is the value of a window of a stream-stream join's buffer
+// table: the records of one side of the join with one key and one event
+// time (ms), kept until no record of the other side can join them.
+type JoinBuffer struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Entries       []*JoinBufferEntry     `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *JoinBuffer) Reset() {
+	*x = JoinBuffer{}
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *JoinBuffer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*JoinBuffer) ProtoMessage() {}
+
+func (x *JoinBuffer) ProtoReflect() protoreflect.Message {
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use JoinBuffer.ProtoReflect.Descriptor instead.
+func (*JoinBuffer) Descriptor() ([]byte, []int) {
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *JoinBuffer) GetEntries() []*JoinBufferEntry {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+// JoinBufferEntry is one buffered record.
+type JoinBufferEntry struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// offset is the record's offset in its topic's partition: a record
+	// read again (at least once, after a restart) is buffered once.
+	Offset int64 `protobuf:"varint,1,opt,name=offset,proto3" json:"offset,omitempty"`
+	// value is the record's value, in its topic's codec.
+	Value []byte `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	// matched is set once the record was joined with a partner.
+	Matched       bool `protobuf:"varint,3,opt,name=matched,proto3" json:"matched,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *JoinBufferEntry) Reset() {
+	*x = JoinBufferEntry{}
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *JoinBufferEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*JoinBufferEntry) ProtoMessage() {}
+
+func (x *JoinBufferEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use JoinBufferEntry.ProtoReflect.Descriptor instead.
+func (*JoinBufferEntry) Descriptor() ([]byte, []int) {
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *JoinBufferEntry) GetOffset() int64 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+func (x *JoinBufferEntry) GetValue() []byte {
+	if x != nil {
+		return x.Value
+	}
+	return nil
+}
+
+func (x *JoinBufferEntry) GetMatched() bool {
+	if x != nil {
+		return x.Matched
+	}
+	return false
+}
+
 // Timer is an agent's interval.
 type Timer struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1712,7 +1905,7 @@ type Timer struct {
 
 func (x *Timer) Reset() {
 	*x = Timer{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[8]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1724,7 +1917,7 @@ func (x *Timer) String() string {
 func (*Timer) ProtoMessage() {}
 
 func (x *Timer) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[8]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1737,7 +1930,7 @@ func (x *Timer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Timer.ProtoReflect.Descriptor instead.
 func (*Timer) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{8}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Timer) GetEvery() *durationpb.Duration {
@@ -1763,7 +1956,7 @@ type Cron struct {
 
 func (x *Cron) Reset() {
 	*x = Cron{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[9]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1775,7 +1968,7 @@ func (x *Cron) String() string {
 func (*Cron) ProtoMessage() {}
 
 func (x *Cron) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[9]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1788,7 +1981,7 @@ func (x *Cron) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cron.ProtoReflect.Descriptor instead.
 func (*Cron) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{9}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Cron) GetSchedule() string {
@@ -1819,7 +2012,7 @@ type Batch struct {
 
 func (x *Batch) Reset() {
 	*x = Batch{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[10]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1831,7 +2024,7 @@ func (x *Batch) String() string {
 func (*Batch) ProtoMessage() {}
 
 func (x *Batch) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[10]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1844,7 +2037,7 @@ func (x *Batch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Batch.ProtoReflect.Descriptor instead.
 func (*Batch) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{10}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Batch) GetMaxRecords() int32 {
@@ -1994,10 +2187,21 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\x06run_on\x18\x0e \x01(\x0e2\x13.streamgen.v1.RunOnR\x05runOn\x12A\n" +
 	"\x0fon_missed_ticks\x18\x0f \x01(\x0e2\x19.streamgen.v1.MissedTicksR\ronMissedTicks\x12\x19\n" +
 	"\bgroup_by\x18\x10 \x01(\tR\agroupBy\x12&\n" +
-	"\x04join\x18\x11 \x01(\v2\x12.streamgen.v1.JoinR\x04join\"H\n" +
+	"\x04join\x18\x11 \x01(\v2\x12.streamgen.v1.JoinR\x04join\"\xf5\x01\n" +
 	"\x04Join\x12\x14\n" +
 	"\x05table\x18\x01 \x01(\tR\x05table\x12*\n" +
-	"\x04kind\x18\x02 \x01(\x0e2\x16.streamgen.v1.JoinKindR\x04kind\"8\n" +
+	"\x04kind\x18\x02 \x01(\x0e2\x16.streamgen.v1.JoinKindR\x04kind\x12\x16\n" +
+	"\x06stream\x18\x03 \x01(\tR\x06stream\x121\n" +
+	"\x06before\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x06before\x12/\n" +
+	"\x05after\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x05after\x12/\n" +
+	"\x05grace\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\x05grace\"E\n" +
+	"\n" +
+	"JoinBuffer\x127\n" +
+	"\aentries\x18\x01 \x03(\v2\x1d.streamgen.v1.JoinBufferEntryR\aentries\"Y\n" +
+	"\x0fJoinBufferEntry\x12\x16\n" +
+	"\x06offset\x18\x01 \x01(\x03R\x06offset\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\fR\x05value\x12\x18\n" +
+	"\amatched\x18\x03 \x01(\bR\amatched\"8\n" +
 	"\x05Timer\x12/\n" +
 	"\x05every\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x05every\"?\n" +
 	"\x04Cron\x12\x1a\n" +
@@ -2020,11 +2224,12 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\aOnError\x12\x18\n" +
 	"\x14ON_ERROR_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14ON_ERROR_DEAD_LETTER\x10\x01\x12\x11\n" +
-	"\rON_ERROR_STOP\x10\x02*N\n" +
+	"\rON_ERROR_STOP\x10\x02*c\n" +
 	"\bJoinKind\x12\x19\n" +
 	"\x15JOIN_KIND_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fJOIN_KIND_INNER\x10\x01\x12\x12\n" +
-	"\x0eJOIN_KIND_LEFT\x10\x02*I\n" +
+	"\x0eJOIN_KIND_LEFT\x10\x02\x12\x13\n" +
+	"\x0fJOIN_KIND_OUTER\x10\x03*I\n" +
 	"\x05RunOn\x12\x16\n" +
 	"\x12RUN_ON_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rRUN_ON_LEADER\x10\x01\x12\x15\n" +
@@ -2060,7 +2265,7 @@ func file_streamgen_v1_streamgen_proto_rawDescGZIP() []byte {
 }
 
 var file_streamgen_v1_streamgen_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_streamgen_v1_streamgen_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_streamgen_v1_streamgen_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_streamgen_v1_streamgen_proto_goTypes = []any{
 	(Codec)(0),                          // 0: streamgen.v1.Codec
 	(Guarantee)(0),                      // 1: streamgen.v1.Guarantee
@@ -2078,56 +2283,62 @@ var file_streamgen_v1_streamgen_proto_goTypes = []any{
 	(*Field)(nil),                       // 13: streamgen.v1.Field
 	(*Agent)(nil),                       // 14: streamgen.v1.Agent
 	(*Join)(nil),                        // 15: streamgen.v1.Join
-	(*Timer)(nil),                       // 16: streamgen.v1.Timer
-	(*Cron)(nil),                        // 17: streamgen.v1.Cron
-	(*Batch)(nil),                       // 18: streamgen.v1.Batch
-	nil,                                 // 19: streamgen.v1.Topic.ConfigEntry
-	(*durationpb.Duration)(nil),         // 20: google.protobuf.Duration
-	(*descriptorpb.MessageOptions)(nil), // 21: google.protobuf.MessageOptions
-	(*descriptorpb.ServiceOptions)(nil), // 22: google.protobuf.ServiceOptions
-	(*descriptorpb.FieldOptions)(nil),   // 23: google.protobuf.FieldOptions
-	(*descriptorpb.MethodOptions)(nil),  // 24: google.protobuf.MethodOptions
+	(*JoinBuffer)(nil),                  // 16: streamgen.v1.JoinBuffer
+	(*JoinBufferEntry)(nil),             // 17: streamgen.v1.JoinBufferEntry
+	(*Timer)(nil),                       // 18: streamgen.v1.Timer
+	(*Cron)(nil),                        // 19: streamgen.v1.Cron
+	(*Batch)(nil),                       // 20: streamgen.v1.Batch
+	nil,                                 // 21: streamgen.v1.Topic.ConfigEntry
+	(*durationpb.Duration)(nil),         // 22: google.protobuf.Duration
+	(*descriptorpb.MessageOptions)(nil), // 23: google.protobuf.MessageOptions
+	(*descriptorpb.ServiceOptions)(nil), // 24: google.protobuf.ServiceOptions
+	(*descriptorpb.FieldOptions)(nil),   // 25: google.protobuf.FieldOptions
+	(*descriptorpb.MethodOptions)(nil),  // 26: google.protobuf.MethodOptions
 }
 var file_streamgen_v1_streamgen_proto_depIdxs = []int32{
 	0,  // 0: streamgen.v1.Topic.codec:type_name -> streamgen.v1.Codec
-	19, // 1: streamgen.v1.Topic.config:type_name -> streamgen.v1.Topic.ConfigEntry
+	21, // 1: streamgen.v1.Topic.config:type_name -> streamgen.v1.Topic.ConfigEntry
 	10, // 2: streamgen.v1.App.tables:type_name -> streamgen.v1.Table
 	1,  // 3: streamgen.v1.App.guarantee:type_name -> streamgen.v1.Guarantee
-	20, // 4: streamgen.v1.App.commit_interval:type_name -> google.protobuf.Duration
+	22, // 4: streamgen.v1.App.commit_interval:type_name -> google.protobuf.Duration
 	11, // 5: streamgen.v1.Table.window:type_name -> streamgen.v1.Window
-	20, // 6: streamgen.v1.Window.size:type_name -> google.protobuf.Duration
-	20, // 7: streamgen.v1.Window.step:type_name -> google.protobuf.Duration
-	20, // 8: streamgen.v1.Window.expires:type_name -> google.protobuf.Duration
-	20, // 9: streamgen.v1.Window.grace:type_name -> google.protobuf.Duration
+	22, // 6: streamgen.v1.Window.size:type_name -> google.protobuf.Duration
+	22, // 7: streamgen.v1.Window.step:type_name -> google.protobuf.Duration
+	22, // 8: streamgen.v1.Window.expires:type_name -> google.protobuf.Duration
+	22, // 9: streamgen.v1.Window.grace:type_name -> google.protobuf.Duration
 	12, // 10: streamgen.v1.Window.session:type_name -> streamgen.v1.SessionWindow
-	20, // 11: streamgen.v1.SessionWindow.gap:type_name -> google.protobuf.Duration
-	20, // 12: streamgen.v1.SessionWindow.grace:type_name -> google.protobuf.Duration
+	22, // 11: streamgen.v1.SessionWindow.gap:type_name -> google.protobuf.Duration
+	22, // 12: streamgen.v1.SessionWindow.grace:type_name -> google.protobuf.Duration
 	2,  // 13: streamgen.v1.Agent.on_error:type_name -> streamgen.v1.OnError
-	20, // 14: streamgen.v1.Agent.max_event_time_ahead:type_name -> google.protobuf.Duration
+	22, // 14: streamgen.v1.Agent.max_event_time_ahead:type_name -> google.protobuf.Duration
 	7,  // 15: streamgen.v1.Agent.on_future_event:type_name -> streamgen.v1.FutureEvent
 	6,  // 16: streamgen.v1.Agent.on_misplaced_key:type_name -> streamgen.v1.MisplacedKey
-	18, // 17: streamgen.v1.Agent.batch:type_name -> streamgen.v1.Batch
-	16, // 18: streamgen.v1.Agent.timer:type_name -> streamgen.v1.Timer
-	17, // 19: streamgen.v1.Agent.cron:type_name -> streamgen.v1.Cron
+	20, // 17: streamgen.v1.Agent.batch:type_name -> streamgen.v1.Batch
+	18, // 18: streamgen.v1.Agent.timer:type_name -> streamgen.v1.Timer
+	19, // 19: streamgen.v1.Agent.cron:type_name -> streamgen.v1.Cron
 	4,  // 20: streamgen.v1.Agent.run_on:type_name -> streamgen.v1.RunOn
 	5,  // 21: streamgen.v1.Agent.on_missed_ticks:type_name -> streamgen.v1.MissedTicks
 	15, // 22: streamgen.v1.Agent.join:type_name -> streamgen.v1.Join
 	3,  // 23: streamgen.v1.Join.kind:type_name -> streamgen.v1.JoinKind
-	20, // 24: streamgen.v1.Timer.every:type_name -> google.protobuf.Duration
-	20, // 25: streamgen.v1.Batch.max_wait:type_name -> google.protobuf.Duration
-	21, // 26: streamgen.v1.topic:extendee -> google.protobuf.MessageOptions
-	22, // 27: streamgen.v1.app:extendee -> google.protobuf.ServiceOptions
-	23, // 28: streamgen.v1.field:extendee -> google.protobuf.FieldOptions
-	24, // 29: streamgen.v1.agent:extendee -> google.protobuf.MethodOptions
-	8,  // 30: streamgen.v1.topic:type_name -> streamgen.v1.Topic
-	9,  // 31: streamgen.v1.app:type_name -> streamgen.v1.App
-	13, // 32: streamgen.v1.field:type_name -> streamgen.v1.Field
-	14, // 33: streamgen.v1.agent:type_name -> streamgen.v1.Agent
-	34, // [34:34] is the sub-list for method output_type
-	34, // [34:34] is the sub-list for method input_type
-	30, // [30:34] is the sub-list for extension type_name
-	26, // [26:30] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	22, // 24: streamgen.v1.Join.before:type_name -> google.protobuf.Duration
+	22, // 25: streamgen.v1.Join.after:type_name -> google.protobuf.Duration
+	22, // 26: streamgen.v1.Join.grace:type_name -> google.protobuf.Duration
+	17, // 27: streamgen.v1.JoinBuffer.entries:type_name -> streamgen.v1.JoinBufferEntry
+	22, // 28: streamgen.v1.Timer.every:type_name -> google.protobuf.Duration
+	22, // 29: streamgen.v1.Batch.max_wait:type_name -> google.protobuf.Duration
+	23, // 30: streamgen.v1.topic:extendee -> google.protobuf.MessageOptions
+	24, // 31: streamgen.v1.app:extendee -> google.protobuf.ServiceOptions
+	25, // 32: streamgen.v1.field:extendee -> google.protobuf.FieldOptions
+	26, // 33: streamgen.v1.agent:extendee -> google.protobuf.MethodOptions
+	8,  // 34: streamgen.v1.topic:type_name -> streamgen.v1.Topic
+	9,  // 35: streamgen.v1.app:type_name -> streamgen.v1.App
+	13, // 36: streamgen.v1.field:type_name -> streamgen.v1.Field
+	14, // 37: streamgen.v1.agent:type_name -> streamgen.v1.Agent
+	38, // [38:38] is the sub-list for method output_type
+	38, // [38:38] is the sub-list for method input_type
+	34, // [34:38] is the sub-list for extension type_name
+	30, // [30:34] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_streamgen_v1_streamgen_proto_init() }
@@ -2141,7 +2352,7 @@ func file_streamgen_v1_streamgen_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_streamgen_v1_streamgen_proto_rawDesc), len(file_streamgen_v1_streamgen_proto_rawDesc)),
 			NumEnums:      8,
-			NumMessages:   12,
+			NumMessages:   14,
 			NumExtensions: 4,
 			NumServices:   0,
 		},

@@ -1245,6 +1245,314 @@ func (x *Spent) GetPurchases() int64 {
 	return 0
 }
 
+// AdClick is a user's click on an ad, at_ms its event time.
+type AdClick struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	User  string                 `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	// seq numbers a test's clicks.
+	Seq           int64 `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
+	AtMs          int64 `protobuf:"varint,3,opt,name=at_ms,json=atMs,proto3" json:"at_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdClick) Reset() {
+	*x = AdClick{}
+	mi := &file_testapp_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdClick) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdClick) ProtoMessage() {}
+
+func (x *AdClick) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdClick.ProtoReflect.Descriptor instead.
+func (*AdClick) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *AdClick) GetUser() string {
+	if x != nil {
+		return x.User
+	}
+	return ""
+}
+
+func (x *AdClick) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *AdClick) GetAtMs() int64 {
+	if x != nil {
+		return x.AtMs
+	}
+	return 0
+}
+
+// AdView is a user's view of an ad, at_ms its event time.
+type AdView struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	User          string                 `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	Seq           int64                  `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
+	AtMs          int64                  `protobuf:"varint,3,opt,name=at_ms,json=atMs,proto3" json:"at_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdView) Reset() {
+	*x = AdView{}
+	mi := &file_testapp_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdView) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdView) ProtoMessage() {}
+
+func (x *AdView) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdView.ProtoReflect.Descriptor instead.
+func (*AdView) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *AdView) GetUser() string {
+	if x != nil {
+		return x.User
+	}
+	return ""
+}
+
+func (x *AdView) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *AdView) GetAtMs() int64 {
+	if x != nil {
+		return x.AtMs
+	}
+	return 0
+}
+
+// AdPair is a click and a view of one user joined: click_seq or view_seq
+// is 0 for a record that found no partner (an outer join's).
+type AdPair struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	User          string                 `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	ClickSeq      int64                  `protobuf:"varint,2,opt,name=click_seq,json=clickSeq,proto3" json:"click_seq,omitempty"`
+	ViewSeq       int64                  `protobuf:"varint,3,opt,name=view_seq,json=viewSeq,proto3" json:"view_seq,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdPair) Reset() {
+	*x = AdPair{}
+	mi := &file_testapp_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdPair) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdPair) ProtoMessage() {}
+
+func (x *AdPair) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdPair.ProtoReflect.Descriptor instead.
+func (*AdPair) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *AdPair) GetUser() string {
+	if x != nil {
+		return x.User
+	}
+	return ""
+}
+
+func (x *AdPair) GetClickSeq() int64 {
+	if x != nil {
+		return x.ClickSeq
+	}
+	return 0
+}
+
+func (x *AdPair) GetViewSeq() int64 {
+	if x != nil {
+		return x.ViewSeq
+	}
+	return 0
+}
+
+// HistClick is a click with an event time from the past (at_ms), for a
+// join whose grace lets no record be late.
+type HistClick struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	User          string                 `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	Seq           int64                  `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
+	AtMs          int64                  `protobuf:"varint,3,opt,name=at_ms,json=atMs,proto3" json:"at_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HistClick) Reset() {
+	*x = HistClick{}
+	mi := &file_testapp_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HistClick) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HistClick) ProtoMessage() {}
+
+func (x *HistClick) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HistClick.ProtoReflect.Descriptor instead.
+func (*HistClick) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *HistClick) GetUser() string {
+	if x != nil {
+		return x.User
+	}
+	return ""
+}
+
+func (x *HistClick) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *HistClick) GetAtMs() int64 {
+	if x != nil {
+		return x.AtMs
+	}
+	return 0
+}
+
+// HistView is a view with an event time from the past.
+type HistView struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	User          string                 `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	Seq           int64                  `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
+	AtMs          int64                  `protobuf:"varint,3,opt,name=at_ms,json=atMs,proto3" json:"at_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HistView) Reset() {
+	*x = HistView{}
+	mi := &file_testapp_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HistView) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HistView) ProtoMessage() {}
+
+func (x *HistView) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HistView.ProtoReflect.Descriptor instead.
+func (*HistView) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *HistView) GetUser() string {
+	if x != nil {
+		return x.User
+	}
+	return ""
+}
+
+func (x *HistView) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *HistView) GetAtMs() int64 {
+	if x != nil {
+		return x.AtMs
+	}
+	return 0
+}
+
 var File_testapp_proto protoreflect.FileDescriptor
 
 const file_testapp_proto_rawDesc = "" +
@@ -1367,7 +1675,33 @@ const file_testapp_proto_rawDesc = "" +
 	"\x12enriched-purchases\x10\x04\"\vcustomer_id(\x02\"H\n" +
 	"\x05Spent\x12!\n" +
 	"\famount_cents\x18\x01 \x01(\x03R\vamountCents\x12\x1c\n" +
-	"\tpurchases\x18\x02 \x01(\x03R\tpurchases2\x83\x01\n" +
+	"\tpurchases\x18\x02 \x01(\x03R\tpurchases\"e\n" +
+	"\aAdClick\x12\x12\n" +
+	"\x04user\x18\x01 \x01(\tR\x04user\x12\x10\n" +
+	"\x03seq\x18\x02 \x01(\x03R\x03seq\x12\x1b\n" +
+	"\x05at_ms\x18\x03 \x01(\x03B\x06\xb2\xa2\x19\x02\b\x01R\x04atMs:\x17\xb2\xa2\x19\x13\n" +
+	"\tad-clicks\x10\x04\"\x04user\"c\n" +
+	"\x06AdView\x12\x12\n" +
+	"\x04user\x18\x01 \x01(\tR\x04user\x12\x10\n" +
+	"\x03seq\x18\x02 \x01(\x03R\x03seq\x12\x1b\n" +
+	"\x05at_ms\x18\x03 \x01(\x03B\x06\xb2\xa2\x19\x02\b\x01R\x04atMs:\x16\xb2\xa2\x19\x12\n" +
+	"\bad-views\x10\x04\"\x04user\"l\n" +
+	"\x06AdPair\x12\x12\n" +
+	"\x04user\x18\x01 \x01(\tR\x04user\x12\x1b\n" +
+	"\tclick_seq\x18\x02 \x01(\x03R\bclickSeq\x12\x19\n" +
+	"\bview_seq\x18\x03 \x01(\x03R\aviewSeq:\x16\xb2\xa2\x19\x12\n" +
+	"\bad-pairs\x10\x04\"\x04user\"i\n" +
+	"\tHistClick\x12\x12\n" +
+	"\x04user\x18\x01 \x01(\tR\x04user\x12\x10\n" +
+	"\x03seq\x18\x02 \x01(\x03R\x03seq\x12\x1b\n" +
+	"\x05at_ms\x18\x03 \x01(\x03B\x06\xb2\xa2\x19\x02\b\x01R\x04atMs:\x19\xb2\xa2\x19\x15\n" +
+	"\vhist-clicks\x10\x04\"\x04user\"g\n" +
+	"\bHistView\x12\x12\n" +
+	"\x04user\x18\x01 \x01(\tR\x04user\x12\x10\n" +
+	"\x03seq\x18\x02 \x01(\x03R\x03seq\x12\x1b\n" +
+	"\x05at_ms\x18\x03 \x01(\x03B\x06\xb2\xa2\x19\x02\b\x01R\x04atMs:\x18\xb2\xa2\x19\x14\n" +
+	"\n" +
+	"hist-views\x10\x04\"\x04user2\x83\x01\n" +
 	"\bCheckout\x12g\n" +
 	"\x05Check\x12\x1b.streamgen.testapp.v1.Order\x1a\x1d.streamgen.testapp.v1.Receipt\"\"\xb2\xa2\x19\x1e\n" +
 	"\x1astreamgen.testapp.v1.Alert\x10\x04\x1a\x0e\xb2\xa2\x19\n" +
@@ -1437,7 +1771,16 @@ const file_testapp_proto_rawDesc = "" +
 	"\tcustomers\x1al\xb2\xa2\x19h\n" +
 	"\x06enrich\x12,\n" +
 	"\tcustomers\x12\x1dstreamgen.testapp.v1.Customer8\x01\x120\n" +
-	"\x05spent\x12\x1astreamgen.testapp.v1.Spent\x1a\vcustomer_idBAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
+	"\x05spent\x12\x1astreamgen.testapp.v1.Spent\x1a\vcustomer_id2\x8d\x01\n" +
+	"\x05Pairs\x12w\n" +
+	"\x04Pair\x12\x1d.streamgen.testapp.v1.AdClick\x1a\x1c.streamgen.testapp.v1.AdPair\"2\xb2\xa2\x19.\x8a\x01+\x10\x03\x1a\x1bstreamgen.testapp.v1.AdView\"\x02\b\n" +
+	"*\x02\b\x052\x02\b\x02\x1a\v\xb2\xa2\x19\a\n" +
+	"\x05pairs2\x9e\x01\n" +
+	"\tHistPairs\x12}\n" +
+	"\x04Pair\x12\x1f.streamgen.testapp.v1.HistClick\x1a\x1c.streamgen.testapp.v1.AdPair\"6\xb2\xa2\x192\x8a\x01/\x10\x02\x1a\x1dstreamgen.testapp.v1.HistView\"\x02\b\n" +
+	"*\x02\b\x052\x04\b\x80\xa3\x05\x1a\x12\xb2\xa2\x19\x0e\n" +
+	"\n" +
+	"hist-pairs\x18\x02BAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
 
 var (
 	file_testapp_proto_rawDescOnce sync.Once
@@ -1451,7 +1794,7 @@ func file_testapp_proto_rawDescGZIP() []byte {
 	return file_testapp_proto_rawDescData
 }
 
-var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_testapp_proto_goTypes = []any{
 	(*Order)(nil),            // 0: streamgen.testapp.v1.Order
 	(*Receipt)(nil),          // 1: streamgen.testapp.v1.Receipt
@@ -1473,7 +1816,12 @@ var file_testapp_proto_goTypes = []any{
 	(*Purchase)(nil),         // 17: streamgen.testapp.v1.Purchase
 	(*EnrichedPurchase)(nil), // 18: streamgen.testapp.v1.EnrichedPurchase
 	(*Spent)(nil),            // 19: streamgen.testapp.v1.Spent
-	(*emptypb.Empty)(nil),    // 20: google.protobuf.Empty
+	(*AdClick)(nil),          // 20: streamgen.testapp.v1.AdClick
+	(*AdView)(nil),           // 21: streamgen.testapp.v1.AdView
+	(*AdPair)(nil),           // 22: streamgen.testapp.v1.AdPair
+	(*HistClick)(nil),        // 23: streamgen.testapp.v1.HistClick
+	(*HistView)(nil),         // 24: streamgen.testapp.v1.HistView
+	(*emptypb.Empty)(nil),    // 25: google.protobuf.Empty
 }
 var file_testapp_proto_depIdxs = []int32{
 	0,  // 0: streamgen.testapp.v1.Shipment.orders:type_name -> streamgen.testapp.v1.Order
@@ -1485,34 +1833,38 @@ var file_testapp_proto_depIdxs = []int32{
 	6,  // 6: streamgen.testapp.v1.Shop.Return:input_type -> streamgen.testapp.v1.Refund
 	7,  // 7: streamgen.testapp.v1.Notes.Append:input_type -> streamgen.testapp.v1.Entry
 	0,  // 8: streamgen.testapp.v1.Sink.Ship:input_type -> streamgen.testapp.v1.Order
-	20, // 9: streamgen.testapp.v1.Clock.Second:input_type -> google.protobuf.Empty
-	20, // 10: streamgen.testapp.v1.Clock.Hourly:input_type -> google.protobuf.Empty
+	25, // 9: streamgen.testapp.v1.Clock.Second:input_type -> google.protobuf.Empty
+	25, // 10: streamgen.testapp.v1.Clock.Hourly:input_type -> google.protobuf.Empty
 	0,  // 11: streamgen.testapp.v1.Revenue.Sum:input_type -> streamgen.testapp.v1.Order
 	0,  // 12: streamgen.testapp.v1.Visits.Count:input_type -> streamgen.testapp.v1.Order
 	12, // 13: streamgen.testapp.v1.Visits.Closed:input_type -> streamgen.testapp.v1.Visit
 	13, // 14: streamgen.testapp.v1.Tallies.Count:input_type -> streamgen.testapp.v1.Hit
-	20, // 15: streamgen.testapp.v1.Tallies.Drain:input_type -> google.protobuf.Empty
+	25, // 15: streamgen.testapp.v1.Tallies.Drain:input_type -> google.protobuf.Empty
 	17, // 16: streamgen.testapp.v1.Enrich.Add:input_type -> streamgen.testapp.v1.Purchase
 	17, // 17: streamgen.testapp.v1.Enrich.Sum:input_type -> streamgen.testapp.v1.Purchase
-	1,  // 18: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
-	20, // 19: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
-	5,  // 20: streamgen.testapp.v1.Ledger.MinuteClosed:output_type -> streamgen.testapp.v1.MinuteTotal
-	3,  // 21: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
-	3,  // 22: streamgen.testapp.v1.Shop.Buy:output_type -> streamgen.testapp.v1.Tally
-	3,  // 23: streamgen.testapp.v1.Shop.Return:output_type -> streamgen.testapp.v1.Tally
-	8,  // 24: streamgen.testapp.v1.Notes.Append:output_type -> streamgen.testapp.v1.Journal
-	9,  // 25: streamgen.testapp.v1.Sink.Ship:output_type -> streamgen.testapp.v1.Shipment
-	10, // 26: streamgen.testapp.v1.Clock.Second:output_type -> streamgen.testapp.v1.Beat
-	10, // 27: streamgen.testapp.v1.Clock.Hourly:output_type -> streamgen.testapp.v1.Beat
-	11, // 28: streamgen.testapp.v1.Revenue.Sum:output_type -> streamgen.testapp.v1.CountryTotal
-	12, // 29: streamgen.testapp.v1.Visits.Count:output_type -> streamgen.testapp.v1.Visit
-	12, // 30: streamgen.testapp.v1.Visits.Closed:output_type -> streamgen.testapp.v1.Visit
-	20, // 31: streamgen.testapp.v1.Tallies.Count:output_type -> google.protobuf.Empty
-	15, // 32: streamgen.testapp.v1.Tallies.Drain:output_type -> streamgen.testapp.v1.Drained
-	18, // 33: streamgen.testapp.v1.Enrich.Add:output_type -> streamgen.testapp.v1.EnrichedPurchase
-	20, // 34: streamgen.testapp.v1.Enrich.Sum:output_type -> google.protobuf.Empty
-	18, // [18:35] is the sub-list for method output_type
-	1,  // [1:18] is the sub-list for method input_type
+	20, // 18: streamgen.testapp.v1.Pairs.Pair:input_type -> streamgen.testapp.v1.AdClick
+	23, // 19: streamgen.testapp.v1.HistPairs.Pair:input_type -> streamgen.testapp.v1.HistClick
+	1,  // 20: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
+	25, // 21: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
+	5,  // 22: streamgen.testapp.v1.Ledger.MinuteClosed:output_type -> streamgen.testapp.v1.MinuteTotal
+	3,  // 23: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
+	3,  // 24: streamgen.testapp.v1.Shop.Buy:output_type -> streamgen.testapp.v1.Tally
+	3,  // 25: streamgen.testapp.v1.Shop.Return:output_type -> streamgen.testapp.v1.Tally
+	8,  // 26: streamgen.testapp.v1.Notes.Append:output_type -> streamgen.testapp.v1.Journal
+	9,  // 27: streamgen.testapp.v1.Sink.Ship:output_type -> streamgen.testapp.v1.Shipment
+	10, // 28: streamgen.testapp.v1.Clock.Second:output_type -> streamgen.testapp.v1.Beat
+	10, // 29: streamgen.testapp.v1.Clock.Hourly:output_type -> streamgen.testapp.v1.Beat
+	11, // 30: streamgen.testapp.v1.Revenue.Sum:output_type -> streamgen.testapp.v1.CountryTotal
+	12, // 31: streamgen.testapp.v1.Visits.Count:output_type -> streamgen.testapp.v1.Visit
+	12, // 32: streamgen.testapp.v1.Visits.Closed:output_type -> streamgen.testapp.v1.Visit
+	25, // 33: streamgen.testapp.v1.Tallies.Count:output_type -> google.protobuf.Empty
+	15, // 34: streamgen.testapp.v1.Tallies.Drain:output_type -> streamgen.testapp.v1.Drained
+	18, // 35: streamgen.testapp.v1.Enrich.Add:output_type -> streamgen.testapp.v1.EnrichedPurchase
+	25, // 36: streamgen.testapp.v1.Enrich.Sum:output_type -> google.protobuf.Empty
+	22, // 37: streamgen.testapp.v1.Pairs.Pair:output_type -> streamgen.testapp.v1.AdPair
+	22, // 38: streamgen.testapp.v1.HistPairs.Pair:output_type -> streamgen.testapp.v1.AdPair
+	20, // [20:39] is the sub-list for method output_type
+	1,  // [1:20] is the sub-list for method input_type
 	1,  // [1:1] is the sub-list for extension type_name
 	1,  // [1:1] is the sub-list for extension extendee
 	0,  // [0:1] is the sub-list for field type_name
@@ -1529,9 +1881,9 @@ func file_testapp_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_testapp_proto_rawDesc), len(file_testapp_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   20,
+			NumMessages:   25,
 			NumExtensions: 0,
-			NumServices:   11,
+			NumServices:   13,
 		},
 		GoTypes:           file_testapp_proto_goTypes,
 		DependencyIndexes: file_testapp_proto_depIdxs,

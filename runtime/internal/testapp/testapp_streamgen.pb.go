@@ -5,6 +5,7 @@ package testapp
 
 import (
 	context "context"
+	v1 "github.com/streamgen/streamgen/gen/streamgen/v1"
 	runtime "github.com/streamgen/streamgen/runtime"
 	tableclient "github.com/streamgen/streamgen/runtime/tableclient"
 	proto "google.golang.org/protobuf/proto"
@@ -55,6 +56,16 @@ const (
 	PurchaseTopicName = "purchases"
 	// EnrichedPurchaseTopicName is the topic of EnrichedPurchase messages.
 	EnrichedPurchaseTopicName = "enriched-purchases"
+	// AdClickTopicName is the topic of AdClick messages.
+	AdClickTopicName = "ad-clicks"
+	// AdViewTopicName is the topic of AdView messages.
+	AdViewTopicName = "ad-views"
+	// AdPairTopicName is the topic of AdPair messages.
+	AdPairTopicName = "ad-pairs"
+	// HistClickTopicName is the topic of HistClick messages.
+	HistClickTopicName = "hist-clicks"
+	// HistViewTopicName is the topic of HistView messages.
+	HistViewTopicName = "hist-views"
 )
 
 func _Order_Key(m proto.Message) []byte {
@@ -376,6 +387,128 @@ var _EnrichedPurchase_TopicDesc = runtime.TopicDesc{
 // EnrichedPurchase messages (json codec, 4 partitions, keyed by customer_id). Send to it from
 // outside an agent with its Send method.
 var EnrichedPurchaseTopic = runtime.NewTopic[*EnrichedPurchase](&_EnrichedPurchase_TopicDesc)
+
+func _AdClick_Key(m proto.Message) []byte {
+	return []byte(m.(*AdClick).GetUser())
+}
+
+func _AdClick_EventTime(m proto.Message) time.Time {
+	if ms := m.(*AdClick).GetAtMs(); ms != 0 {
+		return time.UnixMilli(ms).UTC()
+	}
+	return time.Time{}
+}
+
+var _AdClick_TopicDesc = runtime.TopicDesc{
+	Name:              AdClickTopicName,
+	Partitions:        4,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecProto,
+	MessageName:       "streamgen.testapp.v1.AdClick",
+	New:               func() proto.Message { return new(AdClick) },
+	Key:               _AdClick_Key,
+	EventTime:         _AdClick_EventTime,
+}
+
+// AdClickTopic is a typed handle on topic "ad-clicks", which holds AdClick messages (proto codec, 4
+// partitions, keyed by user). Send to it from outside an agent with its Send method.
+var AdClickTopic = runtime.NewTopic[*AdClick](&_AdClick_TopicDesc)
+
+func _AdView_Key(m proto.Message) []byte {
+	return []byte(m.(*AdView).GetUser())
+}
+
+func _AdView_EventTime(m proto.Message) time.Time {
+	if ms := m.(*AdView).GetAtMs(); ms != 0 {
+		return time.UnixMilli(ms).UTC()
+	}
+	return time.Time{}
+}
+
+var _AdView_TopicDesc = runtime.TopicDesc{
+	Name:              AdViewTopicName,
+	Partitions:        4,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecProto,
+	MessageName:       "streamgen.testapp.v1.AdView",
+	New:               func() proto.Message { return new(AdView) },
+	Key:               _AdView_Key,
+	EventTime:         _AdView_EventTime,
+}
+
+// AdViewTopic is a typed handle on topic "ad-views", which holds AdView messages (proto codec, 4
+// partitions, keyed by user). Send to it from outside an agent with its Send method.
+var AdViewTopic = runtime.NewTopic[*AdView](&_AdView_TopicDesc)
+
+func _AdPair_Key(m proto.Message) []byte {
+	return []byte(m.(*AdPair).GetUser())
+}
+
+var _AdPair_TopicDesc = runtime.TopicDesc{
+	Name:              AdPairTopicName,
+	Partitions:        4,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecProto,
+	MessageName:       "streamgen.testapp.v1.AdPair",
+	New:               func() proto.Message { return new(AdPair) },
+	Key:               _AdPair_Key,
+}
+
+// AdPairTopic is a typed handle on topic "ad-pairs", which holds AdPair messages (proto codec, 4
+// partitions, keyed by user). Send to it from outside an agent with its Send method.
+var AdPairTopic = runtime.NewTopic[*AdPair](&_AdPair_TopicDesc)
+
+func _HistClick_Key(m proto.Message) []byte {
+	return []byte(m.(*HistClick).GetUser())
+}
+
+func _HistClick_EventTime(m proto.Message) time.Time {
+	if ms := m.(*HistClick).GetAtMs(); ms != 0 {
+		return time.UnixMilli(ms).UTC()
+	}
+	return time.Time{}
+}
+
+var _HistClick_TopicDesc = runtime.TopicDesc{
+	Name:              HistClickTopicName,
+	Partitions:        4,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecProto,
+	MessageName:       "streamgen.testapp.v1.HistClick",
+	New:               func() proto.Message { return new(HistClick) },
+	Key:               _HistClick_Key,
+	EventTime:         _HistClick_EventTime,
+}
+
+// HistClickTopic is a typed handle on topic "hist-clicks", which holds HistClick messages (proto
+// codec, 4 partitions, keyed by user). Send to it from outside an agent with its Send method.
+var HistClickTopic = runtime.NewTopic[*HistClick](&_HistClick_TopicDesc)
+
+func _HistView_Key(m proto.Message) []byte {
+	return []byte(m.(*HistView).GetUser())
+}
+
+func _HistView_EventTime(m proto.Message) time.Time {
+	if ms := m.(*HistView).GetAtMs(); ms != 0 {
+		return time.UnixMilli(ms).UTC()
+	}
+	return time.Time{}
+}
+
+var _HistView_TopicDesc = runtime.TopicDesc{
+	Name:              HistViewTopicName,
+	Partitions:        4,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecProto,
+	MessageName:       "streamgen.testapp.v1.HistView",
+	New:               func() proto.Message { return new(HistView) },
+	Key:               _HistView_Key,
+	EventTime:         _HistView_EventTime,
+}
+
+// HistViewTopic is a typed handle on topic "hist-views", which holds HistView messages (proto
+// codec, 4 partitions, keyed by user). Send to it from outside an agent with its Send method.
+var HistViewTopic = runtime.NewTopic[*HistView](&_HistView_TopicDesc)
 
 // CheckoutAppID is the app id of service streamgen.testapp.v1.Checkout: its consumer group.
 const CheckoutAppID = "checkout"
@@ -2789,4 +2922,324 @@ var _Enrich_AppDesc = runtime.AppDesc{
 // app with package worker, or test it with package streamtest.
 func RegisterEnrichAgents(app *runtime.App, impl EnrichAgents) error {
 	return app.Register(&_Enrich_AppDesc, impl)
+}
+
+// PairsAppID is the app id of service streamgen.testapp.v1.Pairs: its consumer group.
+const PairsAppID = "pairs"
+
+// Dead-letter topics of the Pairs app's agents.
+const (
+	// PairsPairDeadLetterTopicName is where agent Pair writes records it cannot process.
+	PairsPairDeadLetterTopicName = "pairs-pair-dlq"
+)
+
+// Tables of the Pairs app, and their changelog topics.
+const (
+	// PairsPairJoinInputTableName is the name of table "pair-join-input".
+	PairsPairJoinInputTableName = "pair-join-input"
+	// PairsPairJoinInputChangelogTopicName is the compacted changelog topic of table
+	// "pair-join-input".
+	PairsPairJoinInputChangelogTopicName = "pairs-pair-join-input-changelog"
+	// PairsPairJoinStreamTableName is the name of table "pair-join-stream".
+	PairsPairJoinStreamTableName = "pair-join-stream"
+	// PairsPairJoinStreamChangelogTopicName is the compacted changelog topic of table
+	// "pair-join-stream".
+	PairsPairJoinStreamChangelogTopicName = "pairs-pair-join-stream-changelog"
+)
+
+var _Pairs_PairJoinInput_TableDesc = runtime.TableDesc{
+	Name: PairsPairJoinInputTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              PairsPairJoinInputChangelogTopicName,
+		Partitions:        4,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    AdClickTopic.Desc(),
+	},
+	New:          func() proto.Message { return new(v1.JoinBuffer) },
+	KeyFromField: true,
+	Window: &runtime.WindowSpec{
+		Size:    1000000,    // 1ms
+		Step:    1000000,    // 1ms
+		Expires: 7000000000, // 7s
+		Grace:   7000000000, // 7s
+	},
+}
+
+var _Pairs_PairJoinStream_TableDesc = runtime.TableDesc{
+	Name: PairsPairJoinStreamTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              PairsPairJoinStreamChangelogTopicName,
+		Partitions:        4,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    AdClickTopic.Desc(),
+	},
+	New:          func() proto.Message { return new(v1.JoinBuffer) },
+	KeyFromField: true,
+	Window: &runtime.WindowSpec{
+		Size:    1000000,     // 1ms
+		Step:    1000000,     // 1ms
+		Expires: 12000000000, // 12s
+		Grace:   12000000000, // 12s
+	},
+}
+
+// Pairs joins each click with the views of its user from 10 s before it
+// to 5 s after it, records up to 2 s late: an outer join, so clicks and
+// views without a partner come out too once their windows close.
+//
+// PairsAgents is implemented by the agents of app "pairs".
+// Embed UnimplementedPairsAgents in implementations for forward compatibility.
+type PairsAgents interface {
+	// Pair emits each joined pair, and each unpaired click or view.
+	Pair(ctx context.Context, in *AdClick, adView *AdView, out PairsPairEmitter) error
+}
+
+// UnimplementedPairsAgents can be embedded to have forward compatible implementations: its methods
+// return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet goes to
+// the agent's error policy.
+type UnimplementedPairsAgents struct{}
+
+// Pair returns runtime.ErrUnimplemented.
+func (UnimplementedPairsAgents) Pair(context.Context, *AdClick, *AdView, PairsPairEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// PairsPairEmitter emits the records of agent Pair. Emitted records are produced after the handler
+// returns nil; when it returns an error, they are dropped and the input record goes to the error
+// policy.
+type PairsPairEmitter interface {
+	// EmitAdPair emits to topic "ad-pairs", keyed by user.
+	EmitAdPair(ctx context.Context, m *AdPair) error
+}
+
+type _PairsPairEmitter struct{ e *runtime.Emitter }
+
+func (x _PairsPairEmitter) EmitAdPair(ctx context.Context, m *AdPair) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _Pairs_Pair_Handler(ctx context.Context, impl any, in, joined proto.Message, out *runtime.Emitter) error {
+	var typedIn *AdClick
+	if in != nil {
+		typedIn = in.(*AdClick)
+	}
+	var typedJoined *AdView
+	if joined != nil {
+		typedJoined = joined.(*AdView)
+	}
+	return impl.(PairsAgents).Pair(ctx, typedIn, typedJoined, _PairsPairEmitter{out})
+}
+
+var _Pairs_AppDesc = runtime.AppDesc{
+	ID:          PairsAppID,
+	ServiceName: "streamgen.testapp.v1.Pairs",
+	Check:       func(impl any) bool { _, ok := impl.(PairsAgents); return ok },
+	Agents: []*runtime.AgentDesc{
+		{
+			Name:  "Pair",
+			Input: AdClickTopic.Desc(),
+			Outputs: []*runtime.TopicDesc{
+				AdPairTopic.Desc(),
+			},
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              PairsPairDeadLetterTopicName,
+				Partitions:        4,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    AdClickTopic.Desc(),
+			},
+			OnMisplacedKey: runtime.MisplacedKeyDeadLetter,
+			StreamJoin: &runtime.StreamJoinDesc{
+				Stream:  AdViewTopic.Desc(),
+				Before:  10000000000, // 10s
+				After:   5000000000,  // 5s
+				Grace:   2000000000,  // 2s
+				Kind:    runtime.JoinOuter,
+				Handler: _Pairs_Pair_Handler,
+			},
+			Tables: []*runtime.TableDesc{
+				&_Pairs_PairJoinInput_TableDesc,
+				&_Pairs_PairJoinStream_TableDesc,
+			},
+		},
+	},
+	Tables: []*runtime.TableDesc{
+		&_Pairs_PairJoinInput_TableDesc,
+		&_Pairs_PairJoinStream_TableDesc,
+	},
+}
+
+// RegisterPairsAgents registers the agents of app "pairs", implemented by impl, on app. Run the app
+// with package worker, or test it with package streamtest.
+func RegisterPairsAgents(app *runtime.App, impl PairsAgents) error {
+	return app.Register(&_Pairs_AppDesc, impl)
+}
+
+// HistPairsAppID is the app id of service streamgen.testapp.v1.HistPairs: its consumer group.
+const HistPairsAppID = "hist-pairs"
+
+// Dead-letter topics of the HistPairs app's agents.
+const (
+	// HistPairsPairDeadLetterTopicName is where agent Pair writes records it cannot process.
+	HistPairsPairDeadLetterTopicName = "hist-pairs-pair-dlq"
+)
+
+// Tables of the HistPairs app, and their changelog topics.
+const (
+	// HistPairsPairJoinInputTableName is the name of table "pair-join-input".
+	HistPairsPairJoinInputTableName = "pair-join-input"
+	// HistPairsPairJoinInputChangelogTopicName is the compacted changelog topic of table
+	// "pair-join-input".
+	HistPairsPairJoinInputChangelogTopicName = "hist-pairs-pair-join-input-changelog"
+	// HistPairsPairJoinStreamTableName is the name of table "pair-join-stream".
+	HistPairsPairJoinStreamTableName = "pair-join-stream"
+	// HistPairsPairJoinStreamChangelogTopicName is the compacted changelog topic of table
+	// "pair-join-stream".
+	HistPairsPairJoinStreamChangelogTopicName = "hist-pairs-pair-join-stream-changelog"
+)
+
+var _HistPairs_PairJoinInput_TableDesc = runtime.TableDesc{
+	Name: HistPairsPairJoinInputTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              HistPairsPairJoinInputChangelogTopicName,
+		Partitions:        4,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    HistClickTopic.Desc(),
+	},
+	New:          func() proto.Message { return new(v1.JoinBuffer) },
+	KeyFromField: true,
+	Window: &runtime.WindowSpec{
+		Size:    1000000,        // 1ms
+		Step:    1000000,        // 1ms
+		Expires: 86405000000000, // 24h0m5s
+		Grace:   86405000000000, // 24h0m5s
+	},
+}
+
+var _HistPairs_PairJoinStream_TableDesc = runtime.TableDesc{
+	Name: HistPairsPairJoinStreamTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              HistPairsPairJoinStreamChangelogTopicName,
+		Partitions:        4,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    HistClickTopic.Desc(),
+	},
+	New:          func() proto.Message { return new(v1.JoinBuffer) },
+	KeyFromField: true,
+	Window: &runtime.WindowSpec{
+		Size:    1000000,        // 1ms
+		Step:    1000000,        // 1ms
+		Expires: 86410000000000, // 24h0m10s
+		Grace:   86410000000000, // 24h0m10s
+	},
+}
+
+// HistPairs joins each click with the views of its user from 10 s before
+// it to 5 s after it, with a day of grace (no record of a test is late,
+// however the worker interleaves the two topics): a left join, so a click
+// without a view comes out once stream time is a day past it.
+//
+// HistPairsAgents is implemented by the agents of app "hist-pairs".
+// Embed UnimplementedHistPairsAgents in implementations for forward compatibility.
+type HistPairsAgents interface {
+	// Pair emits each joined pair, and each click without a view.
+	Pair(ctx context.Context, in *HistClick, histView *HistView, out HistPairsPairEmitter) error
+}
+
+// UnimplementedHistPairsAgents can be embedded to have forward compatible implementations: its
+// methods return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet
+// goes to the agent's error policy.
+type UnimplementedHistPairsAgents struct{}
+
+// Pair returns runtime.ErrUnimplemented.
+func (UnimplementedHistPairsAgents) Pair(context.Context, *HistClick, *HistView, HistPairsPairEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// HistPairsPairEmitter emits the records of agent Pair. Emitted records are produced after the
+// handler returns nil; when it returns an error, they are dropped and the input record goes to the
+// error policy.
+type HistPairsPairEmitter interface {
+	// EmitAdPair emits to topic "ad-pairs", keyed by user.
+	EmitAdPair(ctx context.Context, m *AdPair) error
+}
+
+type _HistPairsPairEmitter struct{ e *runtime.Emitter }
+
+func (x _HistPairsPairEmitter) EmitAdPair(ctx context.Context, m *AdPair) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _HistPairs_Pair_Handler(ctx context.Context, impl any, in, joined proto.Message, out *runtime.Emitter) error {
+	var typedIn *HistClick
+	if in != nil {
+		typedIn = in.(*HistClick)
+	}
+	var typedJoined *HistView
+	if joined != nil {
+		typedJoined = joined.(*HistView)
+	}
+	return impl.(HistPairsAgents).Pair(ctx, typedIn, typedJoined, _HistPairsPairEmitter{out})
+}
+
+var _HistPairs_AppDesc = runtime.AppDesc{
+	ID:          HistPairsAppID,
+	ServiceName: "streamgen.testapp.v1.HistPairs",
+	Check:       func(impl any) bool { _, ok := impl.(HistPairsAgents); return ok },
+	Agents: []*runtime.AgentDesc{
+		{
+			Name:  "Pair",
+			Input: HistClickTopic.Desc(),
+			Outputs: []*runtime.TopicDesc{
+				AdPairTopic.Desc(),
+			},
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              HistPairsPairDeadLetterTopicName,
+				Partitions:        4,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    HistClickTopic.Desc(),
+			},
+			OnMisplacedKey: runtime.MisplacedKeyDeadLetter,
+			StreamJoin: &runtime.StreamJoinDesc{
+				Stream:  HistViewTopic.Desc(),
+				Before:  10000000000,    // 10s
+				After:   5000000000,     // 5s
+				Grace:   86400000000000, // 24h0m0s
+				Kind:    runtime.JoinLeft,
+				Handler: _HistPairs_Pair_Handler,
+			},
+			Tables: []*runtime.TableDesc{
+				&_HistPairs_PairJoinInput_TableDesc,
+				&_HistPairs_PairJoinStream_TableDesc,
+			},
+		},
+	},
+	Tables: []*runtime.TableDesc{
+		&_HistPairs_PairJoinInput_TableDesc,
+		&_HistPairs_PairJoinStream_TableDesc,
+	},
+	ExactlyOnce: true,
+}
+
+// RegisterHistPairsAgents registers the agents of app "hist-pairs", implemented by impl, on app.
+// Run the app with package worker, or test it with package streamtest.
+func RegisterHistPairsAgents(app *runtime.App, impl HistPairsAgents) error {
+	return app.Register(&_HistPairs_AppDesc, impl)
 }

@@ -101,6 +101,13 @@ func (r *renderer) generateAgentsInterface(g *protogen.GeneratedFile, a fileApp)
 			leadingComment(g, 1, m.Comments.Leading, an.Method, " is called with batches of records of topic ",
 				strconv.Quote(ag.Input.Name), ": up to ", ag.Batch.MaxRecords, " records of one partition, in offset order, ",
 				"at most ", ag.Batch.MaxWait.String(), " after the first of them.")
+		case ag.Join != nil && ag.Join.Stream != nil:
+			leadingComment(g, 1, m.Comments.Leading, an.Method, " is called once per pair of records of topics ",
+				strconv.Quote(ag.Input.Name), " and ", strconv.Quote(ag.Join.Stream.Name), " with one key ",
+				"whose event times are close enough (", streamJoinDoc(ag.Join), ").")
+			g.P(an.Method, "(ctx ", contextPkg.Ident("Context"), ", in *", m.Input.GoIdent, ", ", joinParam(ag), " *",
+				r.message(ag.Join.Value()), ", out ", an.Emitter, ") error")
+			continue
 		case ag.Join != nil:
 			kind := "only records whose key has a value (an inner join)"
 			if ag.Join.Left {
@@ -158,7 +165,7 @@ func (r *renderer) generateUnimplemented(g *protogen.GeneratedFile, a fileApp) {
 				", ", an.Emitter, ") error {")
 		case ag.Join != nil:
 			g.P("func (", n.Unimplemented, ") ", an.Method, "(", contextPkg.Ident("Context"), ", *", m.Input.GoIdent,
-				", *", r.message(ag.Join.Table.Value), ", ", an.Emitter, ") error {")
+				", *", r.message(ag.Join.Value()), ", ", an.Emitter, ") error {")
 		default:
 			g.P("func (", n.Unimplemented, ") ", an.Method, "(", contextPkg.Ident("Context"), ", ", inputType(ag), m.Input.GoIdent,
 				", ", an.Emitter, ") error {")
@@ -190,7 +197,7 @@ func (r *renderer) generateEmitter(g *protogen.GeneratedFile, a fileApp, ag *dsl
 		comment(g, 1, tn.Emit, " emits to topic ", strconv.Quote(t.Name), keyDoc(t), ".")
 		g.P(tn.Emit, "(ctx ", contextPkg.Ident("Context"), ", m *", tn.Message, ") error")
 	}
-	for _, t := range ag.Tables {
+	for _, t := range accessible(ag.Tables) {
 		tn := a.names.table(t)
 		switch {
 		case t.Global:
@@ -224,6 +231,9 @@ func (r *renderer) generateEmitter(g *protogen.GeneratedFile, a fileApp, ag *dsl
 		g.P()
 	}
 	for i, t := range ag.Tables {
+		if t.Buffer {
+			continue
+		}
 		tn := a.names.table(t)
 		impl := tn.Impl
 		if byKey(ag, t) {
@@ -241,6 +251,32 @@ func (r *renderer) generateEmitter(g *protogen.GeneratedFile, a fileApp, ag *dsl
 		g.P("}")
 		g.P()
 	}
+}
+
+// accessible returns the tables handlers reach through accessors: all
+// but a stream join's buffers.
+func accessible(tables []*dsl.Table) []*dsl.Table {
+	var out []*dsl.Table
+	for _, t := range tables {
+		if !t.Buffer {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// streamJoinDoc describes a stream join's window and kind for doc
+// comments.
+func streamJoinDoc(j *dsl.Join) string {
+	kind := "an inner join: pairs only"
+	switch {
+	case j.Outer:
+		kind = "an outer join: a record of either topic that found no partner when its window closed comes once, with nil for the other"
+	case j.Left:
+		kind = "a left join: an input record that found no partner when its window closed comes once, with nil"
+	}
+	return "a joined record's event time at most " + j.Before.String() + " before and " + j.After.String() +
+		" after the input record's, records at most " + j.Grace.String() + " late; " + kind
 }
 
 // byKey reports whether agent ag reads and writes its table t by key: a
@@ -292,6 +328,23 @@ func (r *renderer) generateHandler(g *protogen.GeneratedFile, a fileApp, ag *dsl
 		g.P()
 		return
 	}
+	if j := ag.Join; j != nil && j.Stream != nil {
+		v := g.QualifiedGoIdent(r.message(j.Value()))
+		g.P("func ", an.Handler, "(ctx ", contextPkg.Ident("Context"), ", impl any, in, joined ", protoPkg.Ident("Message"),
+			", out *", runtimePkg.Ident("Emitter"), ") error {")
+		g.P("var typedIn *", m.Input.GoIdent)
+		g.P("if in != nil {")
+		g.P("typedIn = in.(*", m.Input.GoIdent, ")")
+		g.P("}")
+		g.P("var typedJoined *", v)
+		g.P("if joined != nil {")
+		g.P("typedJoined = joined.(*", v, ")")
+		g.P("}")
+		g.P("return impl.(", a.names.Agents, ").", an.Method, "(ctx, typedIn, typedJoined, ", an.EmitterImpl, "{out})")
+		g.P("}")
+		g.P()
+		return
+	}
 	g.P("func ", an.Handler, "(ctx ", contextPkg.Ident("Context"), ", impl any, in ", protoPkg.Ident("Message"),
 		", out *", runtimePkg.Ident("Emitter"), ") error {")
 	if j := ag.Join; j != nil {
@@ -326,7 +379,7 @@ func (r *renderer) generateHandler(g *protogen.GeneratedFile, a fileApp, ag *dsl
 // (customer for a Customer), with "Value" added when that is a Go keyword,
 // a predeclared identifier, or a name the method or its mock uses itself.
 func joinParam(ag *dsl.Agent) string {
-	name := string(ag.Join.Table.Value.Name())
+	name := string(ag.Join.Value().Name())
 	name = strings.ToLower(name[:1]) + name[1:]
 	if token.IsKeyword(name) || types.Universe.Lookup(name) != nil || reservedParams[name] {
 		return name + "Value"
@@ -397,14 +450,18 @@ func (r *renderer) generateAgentDesc(g *protogen.GeneratedFile, a fileApp, ag *d
 		g.P("GroupBy: ", an.GroupBy, ",")
 		g.P("GroupByField: ", strconv.Quote(string(ag.GroupBy.Name())), ",")
 	}
-	if ag.Repartition != nil {
+	if ag.OnMisplacedKey != streamgenv1.MisplacedKey_MISPLACED_KEY_UNSPECIFIED {
 		g.P("OnMisplacedKey: ", misplacedKeyIdent(ag.OnMisplacedKey), ",")
+	}
+	if ag.Repartition != nil {
 		g.P("Repartition: ", runtimePkg.Ident("RepartitionTopic"), "(", r.topicRef(g, ag.Input), ", ", an.Repartition, "),")
 	}
 	switch {
 	case ag.Timer != nil:
 		r.generateTimerDesc(g, ag.Timer)
 		g.P("TickHandler: ", an.Handler, ",")
+	case ag.Join != nil && ag.Join.Stream != nil:
+		r.generateStreamJoinDesc(g, ag.Join, an.Handler)
 	case ag.Batch != nil:
 		g.P("Batch: &", runtimePkg.Ident("BatchDesc"), "{MaxRecords: ", ag.Batch.MaxRecords, ", MaxWait: ", int64(ag.Batch.MaxWait), "}, // ", ag.Batch.MaxWait.String())
 		g.P("BatchHandler: ", an.Handler, ",")
@@ -412,6 +469,25 @@ func (r *renderer) generateAgentDesc(g *protogen.GeneratedFile, a fileApp, ag *d
 		g.P("Handler: ", an.Handler, ",")
 	}
 	generateTableDescRefs(g, a, ag.Tables)
+	g.P("},")
+}
+
+// generateStreamJoinDesc writes an agent's runtime.StreamJoinDesc.
+func (r *renderer) generateStreamJoinDesc(g *protogen.GeneratedFile, j *dsl.Join, handler string) {
+	kind := "JoinInner"
+	switch {
+	case j.Outer:
+		kind = "JoinOuter"
+	case j.Left:
+		kind = "JoinLeft"
+	}
+	g.P("StreamJoin: &", runtimePkg.Ident("StreamJoinDesc"), "{")
+	g.P("Stream: ", r.topicRef(g, j.Stream), ",")
+	g.P("Before: ", int64(j.Before), ", // ", j.Before.String())
+	g.P("After: ", int64(j.After), ", // ", j.After.String())
+	g.P("Grace: ", int64(j.Grace), ", // ", j.Grace.String())
+	g.P("Kind: ", runtimePkg.Ident(kind), ",")
+	g.P("Handler: ", handler, ",")
 	g.P("},")
 }
 

@@ -80,7 +80,7 @@ func (r *renderer) mocksOf(g *protogen.GeneratedFile, a fileApp) []mocked {
 		}
 		params := []mockParam{ctx, in}
 		if j := ag.Join; j != nil {
-			params = append(params, mockParam{joinParam(ag), "*" + g.QualifiedGoIdent(r.message(j.Table.Value))})
+			params = append(params, mockParam{joinParam(ag), "*" + g.QualifiedGoIdent(r.message(j.Value()))})
 		}
 		params = append(params, mockParam{"out", g.QualifiedGoIdent(pkg.Ident(an.Emitter))})
 		agents.methods = append(agents.methods, mockMethod{name: an.Method, params: params, results: []string{"error"}})
@@ -94,7 +94,7 @@ func (r *renderer) mocksOf(g *protogen.GeneratedFile, a fileApp) []mocked {
 	for _, ag := range a.Agents {
 		all = append(all, r.emitterMock(g, a, ag, ctx))
 	}
-	for _, t := range a.Tables {
+	for _, t := range accessible(a.Tables) {
 		all = append(all, r.tableMock(g, a, t, ctx))
 		if len(t.Timers) > 0 && !t.Global && t.Window == nil {
 			all = append(all, r.tableByKeyMock(g, a, t, ctx))
@@ -127,7 +127,7 @@ func (r *renderer) emitterMock(g *protogen.GeneratedFile, a fileApp, ag *dsl.Age
 		em.methods = append(em.methods, mockMethod{name: tn.Emit,
 			params: []mockParam{ctx, {"msg", "*" + g.QualifiedGoIdent(tn.Message)}}, results: []string{"error"}})
 	}
-	for _, t := range ag.Tables {
+	for _, t := range accessible(ag.Tables) {
 		tn := a.names.table(t)
 		em.methods = append(em.methods, mockMethod{name: tn.Accessor,
 			results: []string{g.QualifiedGoIdent(pkg.Ident(tableIface(ag, t, tn)))}})

@@ -21,6 +21,8 @@ func (r *renderer) generateTables(g *protogen.GeneratedFile, a fileApp) {
 	for _, t := range a.Tables {
 		n := a.names.table(t)
 		switch {
+		case t.Buffer:
+			r.generateTableDesc(g, a, t, n) // no accessor: the join reads and writes it
 		case t.Global:
 			r.generateGlobalTableDesc(g, t, n)
 			r.generateGlobalTable(g, t, n)

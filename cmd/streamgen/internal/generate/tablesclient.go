@@ -17,7 +17,8 @@ const (
 // a struct over *tableclient.Client, its constructor, and per table the
 // methods its kind has. Apps without tables get none.
 func (r *renderer) generateTablesClient(g *protogen.GeneratedFile, a fileApp) {
-	if len(a.Tables) == 0 {
+	tables := accessible(a.Tables) // a stream join's buffers are its own
+	if len(tables) == 0 {
 		return
 	}
 	n := a.names
@@ -39,7 +40,7 @@ func (r *renderer) generateTablesClient(g *protogen.GeneratedFile, a fileApp) {
 	g.P("return &", n.TablesClient, "{c: ", tableclientPkg.Ident("New"), "(baseURL, opts...)}")
 	g.P("}")
 	g.P()
-	for _, t := range a.Tables {
+	for _, t := range tables {
 		tn := a.names.table(t)
 		switch {
 		case t.Global:

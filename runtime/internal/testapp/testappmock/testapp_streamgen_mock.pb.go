@@ -583,6 +583,84 @@ func (mr *MockEnrichSumEmitterMockRecorder) Customers() *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Customers", reflect.TypeOf((*MockEnrichSumEmitter)(nil).Customers))
 }
 
+// MockHistPairsAgents is a mock of testapp.HistPairsAgents.
+type MockHistPairsAgents struct {
+	ctrl     *gomock.Controller
+	recorder *MockHistPairsAgentsMockRecorder
+}
+
+// MockHistPairsAgentsMockRecorder records expected calls on a MockHistPairsAgents.
+type MockHistPairsAgentsMockRecorder struct {
+	mock *MockHistPairsAgents
+}
+
+// NewMockHistPairsAgents returns a new mock of HistPairsAgents.
+func NewMockHistPairsAgents(ctrl *gomock.Controller) *MockHistPairsAgents {
+	mock := &MockHistPairsAgents{ctrl: ctrl}
+	mock.recorder = &MockHistPairsAgentsMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockHistPairsAgents) EXPECT() *MockHistPairsAgentsMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.HistPairsAgents = (*MockHistPairsAgents)(nil)
+
+// Pair mocks the method of the same name.
+func (m *MockHistPairsAgents) Pair(ctx context.Context, in *testapp.HistClick, histView *testapp.HistView, out testapp.HistPairsPairEmitter) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Pair", ctx, in, histView, out)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Pair declares an expected call of Pair.
+func (mr *MockHistPairsAgentsMockRecorder) Pair(ctx, in, histView, out any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Pair", reflect.TypeOf((*MockHistPairsAgents)(nil).Pair), ctx, in, histView, out)
+}
+
+// MockHistPairsPairEmitter is a mock of testapp.HistPairsPairEmitter.
+type MockHistPairsPairEmitter struct {
+	ctrl     *gomock.Controller
+	recorder *MockHistPairsPairEmitterMockRecorder
+}
+
+// MockHistPairsPairEmitterMockRecorder records expected calls on a MockHistPairsPairEmitter.
+type MockHistPairsPairEmitterMockRecorder struct {
+	mock *MockHistPairsPairEmitter
+}
+
+// NewMockHistPairsPairEmitter returns a new mock of HistPairsPairEmitter.
+func NewMockHistPairsPairEmitter(ctrl *gomock.Controller) *MockHistPairsPairEmitter {
+	mock := &MockHistPairsPairEmitter{ctrl: ctrl}
+	mock.recorder = &MockHistPairsPairEmitterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockHistPairsPairEmitter) EXPECT() *MockHistPairsPairEmitterMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.HistPairsPairEmitter = (*MockHistPairsPairEmitter)(nil)
+
+// EmitAdPair mocks the method of the same name.
+func (m *MockHistPairsPairEmitter) EmitAdPair(ctx context.Context, msg *testapp.AdPair) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "EmitAdPair", ctx, msg)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// EmitAdPair declares an expected call of EmitAdPair.
+func (mr *MockHistPairsPairEmitterMockRecorder) EmitAdPair(ctx, msg any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitAdPair", reflect.TypeOf((*MockHistPairsPairEmitter)(nil).EmitAdPair), ctx, msg)
+}
+
 // MockLedgerAddEmitter is a mock of testapp.LedgerAddEmitter.
 type MockLedgerAddEmitter struct {
 	ctrl     *gomock.Controller
@@ -1180,6 +1258,84 @@ func (m *MockNotesJournalsTable) Update(ctx context.Context, fn func(*testapp.Jo
 func (mr *MockNotesJournalsTableMockRecorder) Update(ctx, fn any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Update", reflect.TypeOf((*MockNotesJournalsTable)(nil).Update), ctx, fn)
+}
+
+// MockPairsAgents is a mock of testapp.PairsAgents.
+type MockPairsAgents struct {
+	ctrl     *gomock.Controller
+	recorder *MockPairsAgentsMockRecorder
+}
+
+// MockPairsAgentsMockRecorder records expected calls on a MockPairsAgents.
+type MockPairsAgentsMockRecorder struct {
+	mock *MockPairsAgents
+}
+
+// NewMockPairsAgents returns a new mock of PairsAgents.
+func NewMockPairsAgents(ctrl *gomock.Controller) *MockPairsAgents {
+	mock := &MockPairsAgents{ctrl: ctrl}
+	mock.recorder = &MockPairsAgentsMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockPairsAgents) EXPECT() *MockPairsAgentsMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.PairsAgents = (*MockPairsAgents)(nil)
+
+// Pair mocks the method of the same name.
+func (m *MockPairsAgents) Pair(ctx context.Context, in *testapp.AdClick, adView *testapp.AdView, out testapp.PairsPairEmitter) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Pair", ctx, in, adView, out)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Pair declares an expected call of Pair.
+func (mr *MockPairsAgentsMockRecorder) Pair(ctx, in, adView, out any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Pair", reflect.TypeOf((*MockPairsAgents)(nil).Pair), ctx, in, adView, out)
+}
+
+// MockPairsPairEmitter is a mock of testapp.PairsPairEmitter.
+type MockPairsPairEmitter struct {
+	ctrl     *gomock.Controller
+	recorder *MockPairsPairEmitterMockRecorder
+}
+
+// MockPairsPairEmitterMockRecorder records expected calls on a MockPairsPairEmitter.
+type MockPairsPairEmitterMockRecorder struct {
+	mock *MockPairsPairEmitter
+}
+
+// NewMockPairsPairEmitter returns a new mock of PairsPairEmitter.
+func NewMockPairsPairEmitter(ctrl *gomock.Controller) *MockPairsPairEmitter {
+	mock := &MockPairsPairEmitter{ctrl: ctrl}
+	mock.recorder = &MockPairsPairEmitterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockPairsPairEmitter) EXPECT() *MockPairsPairEmitterMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.PairsPairEmitter = (*MockPairsPairEmitter)(nil)
+
+// EmitAdPair mocks the method of the same name.
+func (m *MockPairsPairEmitter) EmitAdPair(ctx context.Context, msg *testapp.AdPair) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "EmitAdPair", ctx, msg)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// EmitAdPair declares an expected call of EmitAdPair.
+func (mr *MockPairsPairEmitterMockRecorder) EmitAdPair(ctx, msg any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitAdPair", reflect.TypeOf((*MockPairsPairEmitter)(nil).EmitAdPair), ctx, msg)
 }
 
 // MockRevenueAgents is a mock of testapp.RevenueAgents.
