@@ -71,7 +71,6 @@ func newPartition(tp kafka.TopicPartition, agents []*runtime.Agent) *partition {
 	return p
 }
 
-
 // source returns p's source of topic, nil if none.
 func (p *partition) source(topic string) *source {
 	for _, s := range p.srcs {

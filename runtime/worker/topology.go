@@ -23,7 +23,7 @@ type topology struct {
 	sources map[string]string
 	// repartitions is set when an agent consumes its repartition topic.
 	repartitions bool
-	writers     map[string]int // per (non-global) table: how many agents write it
+	writers      map[string]int // per (non-global) table: how many agents write it
 	// leader is the app's leader topic, "" when no agent runs on the
 	// leader: consumed (it holds no records) so that the group elects its
 	// owner (leader.go); byTopic lists the timer and cron agents under it,
