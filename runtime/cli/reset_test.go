@@ -325,3 +325,104 @@ func TestReset(t *testing.T) {
 		t.Errorf("after --force --to-latest: %v, want %v", got, sentEnds)
 	}
 }
+
+// TestResetToDatetime: reset --to-datetime moves each partition's offset
+// to its first record at or after the time, or to its end when it has
+// none; its dry run prints that plan and moves nothing.
+func TestResetToDatetime(t *testing.T) {
+	b, err := broker.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	addr := b.Addr()
+	adm := admin(t, addr)
+	app := wordcountApp(t)
+	const sentences, group = wordcountv1.SentenceTopicName, "wordcount"
+	parts := int(wordcountv1.SentenceTopic.Desc().Partitions)
+	if parts < 3 {
+		t.Fatalf("%s has %d partitions; the test needs 3", sentences, parts)
+	}
+	ctx := context.Background()
+	if _, err := adm.CreateTopic(ctx, int32(parts), 1, nil, sentences); err != nil {
+		t.Fatal(err)
+	}
+	// Partition 0 has a record each minute from t0; partition 1 two, both
+	// before the time reset moves to; partition 2 none.
+	t0 := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	var recs []*kgo.Record
+	for p, n := range map[int32]int{0: 4, 1: 2} {
+		for i := range n {
+			recs = append(recs, &kgo.Record{Topic: sentences, Partition: p, Timestamp: t0.Add(time.Duration(i) * time.Minute),
+				Value: mustMarshal(t, &wordcountv1.Sentence{Text: "s" + strconv.Itoa(i)})})
+		}
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	ends := endOffsets(t, adm, sentences, parts)
+	if ends[0] != 4 || ends[1] != 2 || ends[2] != 0 {
+		t.Fatalf("end offsets %v; want 4, 2, 0 on partitions 0-2", ends)
+	}
+	// As a worker that read everything leaves them.
+	var done kadm.Offsets
+	for p, end := range ends {
+		done.Add(kadm.Offset{Topic: sentences, Partition: int32(p), At: end, LeaderEpoch: -1})
+	}
+	if resp, err := adm.CommitOffsets(ctx, group, done); err != nil || resp.Error() != nil {
+		t.Fatalf("committing the ends: %v %v", err, resp.Error())
+	}
+
+	// Between the second and the third record of partition 0.
+	at := t0.Add(90 * time.Second).Format(time.RFC3339)
+	want := slices.Clone(ends)
+	want[0] = 2
+	code, out, errOut := run(t, app, "reset", "--brokers", addr, "--agent", "Split", "--to-datetime", at)
+	t.Logf("reset --to-datetime %s (a dry run):\n%s", at, out)
+	if code != 0 || !strings.Contains(out, "dry run: nothing changed") {
+		t.Fatalf("dry run: exit %d\n%s%s", code, out, errOut)
+	}
+	for p := range parts {
+		row := strings.Join([]string{group, sentences, strconv.Itoa(p), strconv.FormatInt(ends[p], 10), strconv.FormatInt(want[p], 10)}, " ")
+		if !strings.Contains(strings.Join(strings.Fields(out), " "), row) {
+			t.Errorf("dry run does not show %q:\n%s", row, out)
+		}
+	}
+	if got := committed(t, adm, group, sentences, parts); !slices.Equal(got, ends) {
+		t.Errorf("the dry run moved the offsets: %v, want %v", got, ends)
+	}
+
+	code, out, errOut = run(t, app, "reset", "--brokers", addr, "--agent", "Split", "--to-datetime", at, "--execute")
+	if code != 0 || !strings.Contains(out, "committed "+strconv.Itoa(parts)+" offsets") {
+		t.Fatalf("reset --to-datetime %s --execute: exit %d\n%s%s", at, code, out, errOut)
+	}
+	if got := committed(t, adm, group, sentences, parts); !slices.Equal(got, want) {
+		t.Errorf("after --to-datetime %s: committed %v, want %v", at, got, want)
+	}
+
+	// Exactly a record's time, in another zone: that record is the
+	// first at or after it, on partitions 0 and 1.
+	at = t0.Add(time.Minute).In(time.FixedZone("", 2*3600)).Format(time.RFC3339)
+	want[0], want[1] = 1, 1
+	code, out, errOut = run(t, app, "reset", "--brokers", addr, "--agent", "Split", "--to-datetime", at, "--execute")
+	if code != 0 {
+		t.Fatalf("reset --to-datetime %s --execute: exit %d\n%s%s", at, code, out, errOut)
+	}
+	if got := committed(t, adm, group, sentences, parts); !slices.Equal(got, want) {
+		t.Errorf("after --to-datetime %s: committed %v, want %v", at, got, want)
+	}
+
+	// Not RFC 3339: refused, nothing moved.
+	code, _, errOut = run(t, app, "reset", "--brokers", addr, "--to-datetime", "2026-11-30 12:00", "--execute")
+	if code == 0 || !strings.Contains(errOut, "want RFC 3339") {
+		t.Errorf("reset --to-datetime with a bad time: exit %d, %s", code, errOut)
+	}
+	if got := committed(t, adm, group, sentences, parts); !slices.Equal(got, want) {
+		t.Errorf("the refused reset moved the offsets: %v, want %v", got, want)
+	}
+}
