@@ -71,14 +71,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/streamgen/streamgen/runtime"
+	"github.com/streamgen/streamgen/runtime/topology"
 	"github.com/streamgen/streamgen/runtime/worker"
 )
 
@@ -194,8 +197,9 @@ func Root(app *runtime.App, opts ...Option) *cobra.Command {
 		o.apply(&cfg)
 	}
 	root := &cobra.Command{
-		Use:   filepath.Base(os.Args[0]),
-		Short: fmt.Sprintf("the command line of streamgen app %q", app.ID()),
+		Use:     filepath.Base(os.Args[0]),
+		Short:   fmt.Sprintf("the command line of streamgen app %q", app.ID()),
+		Example: "app worker --brokers localhost:9092\napp tail -h\napp help reset",
 		// Errors print once, as "error: ..." (Run), and a failed command
 		// does not repeat its usage: only usage errors do.
 		SilenceUsage: true,
@@ -216,9 +220,88 @@ func Root(app *runtime.App, opts ...Option) *cobra.Command {
 		writeCommandUsage(w, c)
 	})
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &usageError{cmd: c, err: err} })
+	ownCompletion := slices.ContainsFunc(cfg.commands, func(c *cobra.Command) bool { return c.Name() == "completion" })
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
+	if !ownCompletion {
+		completionToOut(root)
+	}
+	exampleDefaults(root, !ownCompletion)
 	return root
+}
+
+// completionToOut makes cobra's completion commands write their scripts
+// to the command's output when they run (cmd.OutOrStdout: Run's stdout,
+// or what the caller of Root set). cobra's own write to the output the
+// root had when they were made, before anyone could set it: os.Stdout.
+func completionToOut(root *cobra.Command) {
+	gen := map[string]func(root *cobra.Command, w io.Writer, desc bool) error{
+		"bash": func(root *cobra.Command, w io.Writer, desc bool) error { return root.GenBashCompletionV2(w, desc) },
+		"zsh": func(root *cobra.Command, w io.Writer, desc bool) error {
+			if desc {
+				return root.GenZshCompletion(w)
+			}
+			return root.GenZshCompletionNoDesc(w)
+		},
+		"fish": func(root *cobra.Command, w io.Writer, desc bool) error { return root.GenFishCompletion(w, desc) },
+		"powershell": func(root *cobra.Command, w io.Writer, desc bool) error {
+			if desc {
+				return root.GenPowerShellCompletionWithDesc(w)
+			}
+			return root.GenPowerShellCompletion(w)
+		},
+	}
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		for _, shell := range c.Commands() {
+			g, ok := gen[shell.Name()]
+			if !ok {
+				continue
+			}
+			shell.RunE = func(cmd *cobra.Command, _ []string) error {
+				noDesc := cmd.Root().CompletionOptions.DisableDescriptions
+				if f := cmd.Flags().Lookup("no-descriptions"); f != nil && f.Changed {
+					noDesc, _ = cmd.Flags().GetBool("no-descriptions")
+				}
+				return g(cmd.Root(), cmd.OutOrStdout(), !noDesc)
+			}
+		}
+	}
+}
+
+// exampleDefaults gives cobra's help command, and with completion its
+// completion commands, examples, as the built-in commands have. The
+// completion examples name the binary as it is named now, as cobra's help
+// text for them does.
+func exampleDefaults(root *cobra.Command, completion bool) {
+	name := root.Name()
+	examples := map[string]string{"help": "app help\napp help tail"}
+	if completion {
+		maps.Copy(examples, map[string]string{
+			"completion": "source <(" + name + " completion bash)\n" +
+				name + " completion zsh > \"${fpath[1]}/_" + name + "\"",
+			"completion bash": "source <(" + name + " completion bash)\n" +
+				name + " completion bash > /etc/bash_completion.d/" + name,
+			"completion zsh": "source <(" + name + " completion zsh)\n" +
+				name + " completion zsh > \"${fpath[1]}/_" + name + "\"",
+			"completion fish": name + " completion fish | source\n" +
+				name + " completion fish > ~/.config/fish/completions/" + name + ".fish",
+			"completion powershell": name + " completion powershell | Out-String | Invoke-Expression",
+		})
+	}
+	var walk func(c *cobra.Command, path string)
+	walk = func(c *cobra.Command, path string) {
+		for _, sub := range c.Commands() {
+			p := strings.TrimSpace(path + " " + sub.Name())
+			if ex, ok := examples[p]; ok && sub.Example == "" {
+				sub.Example = ex
+			}
+			walk(sub, p)
+		}
+	}
+	walk(root, "")
 }
 
 // cobra returns c as a cobra command.
@@ -242,7 +325,7 @@ func (c command) cobra(app *runtime.App) *cobra.Command {
 }
 
 // completeFlags registers shell completions for the flags naming a topic,
-// an agent or a format.
+// an agent (one with an input topic: reset's), a format or the app.
 func completeFlags(cmd *cobra.Command, app *runtime.App) {
 	values := map[string][]string{
 		"guarantee": {"at-least-once", "exactly-once"},
@@ -252,10 +335,18 @@ func completeFlags(cmd *cobra.Command, app *runtime.App) {
 		values["topic"] = append(values["topic"], t.Name)
 	}
 	for _, ag := range app.Agents() {
-		values["agent"] = append(values["agent"], ag.Name())
+		if ag.Desc.Input != nil { // reset's --agent: it has offsets to reset
+			values["agent"] = append(values["agent"], ag.Name())
+		}
 	}
-	if cmd.Name() == "tail" {
+	switch cmd.Name() {
+	case "tail":
 		values["format"] = tailFormats
+	case "topology":
+		for _, f := range topology.Formats {
+			values["format"] = append(values["format"], string(f))
+		}
+		values["app"] = []string{app.ID()}
 	}
 	for name, vs := range values {
 		if cmd.Flags().Lookup(name) != nil {

@@ -21,6 +21,10 @@ func writeUsage(w io.Writer, app *runtime.App, root *cobra.Command) {
 		writeSection(w, c, false)
 	}
 	fmt.Fprintf(w, "  help [command]\n      print this text, or one command's.\n")
+	if root.Example != "" {
+		fmt.Fprintln(w)
+		writeExamples(w, root, "")
+	}
 	fmt.Fprintf(w, "\n`%s <command> -h` adds the command's examples.\n", root.Name())
 }
 
@@ -50,15 +54,24 @@ func writeSection(w io.Writer, c *cobra.Command, examples bool) {
 		}
 		fmt.Fprintf(w, "    subcommands: %s\n", strings.Join(names, ", "))
 	}
-	if examples && c.Example != "" {
-		fmt.Fprintln(w, "  examples:")
-		name := c.Root().Name()
-		for _, l := range strings.Split(c.Example, "\n") {
-			l = strings.TrimSpace(l)
-			// Examples write the binary as "app"; print its real name.
-			l = strings.Replace(" "+l, " app ", " "+name+" ", 1)[1:]
-			fmt.Fprintf(w, "    %s\n", l)
-		}
+	if examples {
+		writeExamples(w, c, "  ")
+	}
+}
+
+// writeExamples writes c's examples, if any, under "examples:" after
+// indent.
+func writeExamples(w io.Writer, c *cobra.Command, indent string) {
+	if c.Example == "" {
+		return
+	}
+	fmt.Fprintln(w, indent+"examples:")
+	name := c.Root().Name()
+	for _, l := range strings.Split(c.Example, "\n") {
+		l = strings.TrimSpace(l)
+		// Examples write the binary as "app"; print its real name.
+		l = strings.Replace(" "+l, " app ", " "+name+" ", 1)[1:]
+		fmt.Fprintf(w, "%s  %s\n", indent, l)
 	}
 }
 
