@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +21,7 @@ import (
 	"github.com/streamgen/streamgen/runtime/cli"
 	"github.com/streamgen/streamgen/runtime/internal/testapp"
 	"github.com/streamgen/streamgen/runtime/internal/windows"
+	"github.com/streamgen/streamgen/runtime/worker"
 )
 
 // ledger implements the test app's Ledger agents: Add writes its tables
@@ -201,6 +203,46 @@ func TestKafkaConfigReachesLibrdkafka(t *testing.T) {
 	code := cli.Run(context.Background(), ledgerApp(t), []string{"send", "--brokers", "127.0.0.1:1", "--topic", testapp.OrderTopicName, "{}"}, &bytes.Buffer{}, &stderr)
 	if code != 1 || !strings.Contains(stderr.String(), "no.such.file.property") {
 		t.Errorf("send with %s set: exit %d, stderr %q; want librdkafka to reject no.such.file.property", cli.EnvKafkaConfig, code, stderr.String())
+	}
+}
+
+// TestWorkerHTTPAddrFromEnv: the worker serves HTTP on
+// STREAMGEN_HTTP_ADDR as an address asked for (taken, it fails the worker
+// naming it, where the default falls back to a free port); --http-addr
+// wins over it.
+func TestWorkerHTTPAddrFromEnv(t *testing.T) {
+	b, err := broker.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var taken [2]string
+	for i := range taken {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		taken[i] = l.Addr().String()
+	}
+	t.Setenv(worker.EnvHTTPAddr, taken[0])
+	t.Setenv(worker.EnvBrokers, "")
+	t.Setenv(cli.EnvKafkaConfig, "")
+	for _, c := range []struct {
+		args []string
+		addr string
+	}{
+		{nil, taken[0]},
+		{[]string{"--http-addr", taken[1]}, taken[1]},
+	} {
+		args := append([]string{"worker", "--brokers", b.Addr(), "--data-dir", t.TempDir(), "--log-level", "error"}, c.args...)
+		// A worker that took another address would run: stop it.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		code, _, errOut := runCtx(ctx, ledgerApp(t), args...)
+		cancel()
+		if code != 1 || !strings.Contains(errOut, c.addr) || !strings.Contains(errOut, "address already in use") {
+			t.Errorf("%s=%s, worker %v: exit %d, stderr %q; want it to fail on %s, in use", worker.EnvHTTPAddr, taken[0], c.args, code, errOut, c.addr)
+		}
 	}
 }
 

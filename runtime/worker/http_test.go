@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamgen/streamgen/runtime"
@@ -52,10 +53,16 @@ func runLedgerHTTP(t *testing.T, addr string, opts ...worker.Option) (*ledgerRun
 // key's partition forwards to the one that does); a scan through one
 // worker pages over every partition of both and returns every account
 // once; a key's minute window reads back (all through the generated
-// typed client); /metrics counts the records.
+// typed client); /metrics counts the records. Worker A's metrics are in
+// a registry of the user's (WithMetricsRegistry), beside a collector of
+// theirs, and its /metrics serves that registry.
 func TestTablesOverHTTP(t *testing.T) {
 	addr := startBroker(t)
-	_, urlA := runLedgerHTTP(t, addr)
+	reg := prometheus.NewRegistry()
+	mine := prometheus.NewCounter(prometheus.CounterOpts{Name: "user_counter_total", Help: "the user's own"})
+	reg.MustRegister(mine)
+	mine.Inc()
+	_, urlA := runLedgerHTTP(t, addr, worker.WithMetricsRegistry(reg))
 	_, urlB := runLedgerHTTP(t, addr)
 	cl := client(t, addr)
 	for _, u := range []string{urlA, urlB} {
@@ -160,7 +167,7 @@ func TestTablesOverHTTP(t *testing.T) {
 		t.Errorf("unknown table: %d %+v, want 404 with an error", st, bad)
 	}
 
-	resp, err := http.Get(urlA + "/metrics")
+	resp, err := http.Get(urlB + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,6 +175,32 @@ func TestTablesOverHTTP(t *testing.T) {
 	resp.Body.Close()
 	if !strings.Contains(string(body), "streamgen_records_processed_total") || !strings.Contains(string(body), "go_goroutines") {
 		t.Errorf("/metrics lacks streamgen's or the Go collector's metrics:\n%.2000s", body)
+	}
+
+	// Worker A counted the records it processed in the user's registry.
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	processed := 0.0
+	for _, f := range families {
+		if f.GetName() == "streamgen_records_processed_total" {
+			for _, m := range f.GetMetric() {
+				processed += m.GetCounter().GetValue()
+			}
+		}
+	}
+	if processed == 0 {
+		t.Errorf("the registry of WithMetricsRegistry has no records processed by worker A; its families: %d", len(families))
+	}
+	resp, err = http.Get(urlA + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "user_counter_total 1") || !strings.Contains(string(body), "streamgen_records_processed_total") {
+		t.Errorf("worker A's /metrics does not serve the registry of WithMetricsRegistry:\n%.2000s", body)
 	}
 }
 

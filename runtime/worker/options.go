@@ -231,7 +231,9 @@ func WithHTTPReady(fn func(baseURL string)) Option {
 // WithMetricsRegistry registers the worker's Prometheus metrics on reg,
 // where the user's own collectors can live too; /metrics serves reg.
 // Default: a registry of the worker's own, with the Go runtime and
-// process collectors.
+// process collectors. The metrics come with the HTTP server: a worker
+// serving no HTTP (no address from WithHTTPAddr, WithDefaultHTTPAddr or
+// STREAMGEN_HTTP_ADDR, or "off") registers none on reg.
 func WithMetricsRegistry(reg *prometheus.Registry) Option {
 	return optionFunc(func(c *config) { c.registry = reg })
 }
