@@ -215,3 +215,179 @@ func TestOrdersJoinSurvivesSIGKILL(t *testing.T) {
 		t.Errorf("%d orders wrong and %d committed twice, want none", wrong, twice)
 	}
 }
+
+// attributionModel is what the attribution example's left join emits for
+// clicks and impressions (none late) once every click's window closed:
+// "click>impression" for each impression of the click's user at most an
+// hour before it (and not after it), and "click>" for a click with none.
+func attributionModel(clicks, impressions []adEvent) map[string]int {
+	want := map[string]int{}
+	for _, c := range clicks {
+		n := 0
+		for _, i := range impressions {
+			if i.user == c.user && !i.at.After(c.at) && c.at.Sub(i.at) <= time.Hour {
+				want[c.id+">"+i.id]++
+				n++
+			}
+		}
+		if n == 0 {
+			want[c.id+">"]++
+		}
+	}
+	return want
+}
+
+// adEvent is a click or an impression the attribution test sends.
+type adEvent struct {
+	id, user string
+	at       time.Time
+}
+
+// attribution is an output of the attribution example, as JSON.
+type attribution struct {
+	ClickID      string `json:"clickId"`
+	ImpressionID string `json:"impressionId"`
+}
+
+// TestAttributionSurvivesSIGKILL (operators part 2, a windowed
+// stream-stream join under exactly once): two worker processes of the
+// attribution example; 2,000 clicks and impressions of 50 users stream in
+// (event times 20 ms apart, so none is late) while one worker is killed
+// (SIGKILL) and started again: its partitions move, and the join buffers
+// go with them, restored from their changelogs. An impression per
+// partition two minutes later then closes every click's window.
+// read_committed sees exactly the model's attributions, each once: every
+// click with each impression of its user from the hour before it, and
+// every click without one unattributed.
+func TestAttributionSurvivesSIGKILL(t *testing.T) {
+	addr := devBroker(t)
+	worker := func(id string) *proc {
+		return start(t, "attribution", "worker", "--brokers", addr, "--session-timeout", "3s", "--http-addr", "off",
+			"--data-dir", t.TempDir(), "--guarantee", "exactly-once", "--instance-id", id)
+	}
+	ws := map[string]*proc{"a": worker("a"), "b": worker("b")}
+	waitFor(t, 60*time.Second, "both workers have partitions", func() bool {
+		return strings.Contains(ws["a"].Log(), "partitions assigned") && strings.Contains(ws["b"].Log(), "partitions assigned")
+	})
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	record := func(topic string, e adEvent) *kgo.Record {
+		v := fmt.Sprintf(`{"clickId":%q,"userId":%q,"at":%q}`, e.id, e.user, e.at.Format(time.RFC3339Nano))
+		if topic == "impressions" {
+			v = fmt.Sprintf(`{"impressionId":%q,"userId":%q,"campaign":"c","at":%q}`, e.id, e.user, e.at.Format(time.RFC3339Nano))
+		}
+		return &kgo.Record{Topic: topic, Partition: runtime.Partition([]byte(e.user), 4), Key: []byte(e.user), Value: []byte(v)}
+	}
+	t0 := time.Now().Add(-10 * time.Minute).Truncate(time.Second)
+	var clicks, impressions []adEvent
+	n := 0
+	send := func(k int) {
+		t.Helper()
+		var recs []*kgo.Record
+		for range k {
+			e := adEvent{user: fmt.Sprintf("u%d", (n*7)%50), at: t0.Add(time.Duration(n) * 20 * time.Millisecond)}
+			if (n*13)%3 == 0 {
+				e.id = fmt.Sprintf("k%d", n)
+				clicks = append(clicks, e)
+				recs = append(recs, record("clicks", e))
+			} else {
+				e.id = fmt.Sprintf("i%d", n)
+				impressions = append(impressions, e)
+				recs = append(recs, record("impressions", e))
+			}
+			n++
+		}
+		if err := cl.ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 20 {
+			send(100)
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
+	time.Sleep(time.Second)
+	if err := ws["a"].cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = ws["a"].cmd.Wait()
+	time.Sleep(2 * time.Second)
+	ws["a"] = worker("a")
+	<-done
+	// Close every click's window: stream time two minutes past the last
+	// click in each partition (these impressions stay buffered).
+	late := t0.Add(time.Duration(n)*20*time.Millisecond + 2*time.Minute)
+	for p := range int32(4) {
+		for i := 0; ; i++ {
+			u := fmt.Sprintf("flush-%d", i)
+			if runtime.Partition([]byte(u), 4) == p {
+				if err := cl.ProduceSync(context.Background(), record("impressions", adEvent{id: u, user: u, at: late})).FirstErr(); err != nil {
+					t.Fatal(err)
+				}
+				break
+			}
+		}
+	}
+	want := attributionModel(clicks, impressions)
+	total := 0
+	for _, c := range want {
+		total += c
+	}
+	rd, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics("attributions"),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	got := map[string]int{}
+	read := 0
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	for read < total && ctx.Err() == nil {
+		rd.PollFetches(ctx).EachRecord(func(r *kgo.Record) {
+			var a attribution
+			if err := json.Unmarshal(r.Value, &a); err != nil {
+				t.Fatalf("attribution %s: %v", r.Value, err)
+			}
+			got[a.ClickID+">"+a.ImpressionID]++
+			read++
+		})
+	}
+	settle, scancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer scancel()
+	for settle.Err() == nil {
+		rd.PollFetches(settle).EachRecord(func(r *kgo.Record) {
+			var a attribution
+			_ = json.Unmarshal(r.Value, &a)
+			got[a.ClickID+">"+a.ImpressionID]++
+			read++
+		})
+	}
+	missing, extra := 0, 0
+	for k, c := range want {
+		if got[k] < c {
+			missing++
+			if missing <= 5 {
+				t.Errorf("attribution %s: %d, want %d", k, got[k], c)
+			}
+		}
+	}
+	for k, c := range got {
+		if c > want[k] {
+			extra++
+			if extra <= 5 {
+				t.Errorf("attribution %s: %d, want %d", k, c, want[k])
+			}
+		}
+	}
+	t.Logf("%d clicks, %d impressions: %d attributions expected, %d read; %d missing, %d extra", len(clicks), len(impressions), total, read, missing, extra)
+	if missing > 0 || extra > 0 {
+		t.Errorf("%d attributions missing and %d extra (committed twice or wrong), want none", missing, extra)
+	}
+}

@@ -26,6 +26,7 @@ var topologyCases = []struct {
 	{"activity", "../../examples/06-activity/proto", "../../examples/06-activity/proto/activity/v1/activity.proto", false},
 	{"revenue", "../../examples/07-revenue/proto", "../../examples/07-revenue/proto/revenue/v1/revenue.proto", false},
 	{"orders", "../../examples/08-orders/proto", "../../examples/08-orders/proto/orders/v1/orders.proto", false},
+	{"attribution", "../../examples/09-attribution/proto", "../../examples/09-attribution/proto/attribution/v1/attribution.proto", false},
 	{"testapp", "../../runtime/internal/testapp", "../../runtime/internal/testapp/testapp.proto", false},
 }
 

@@ -23,6 +23,7 @@ import (
 	activityv1 "github.com/streamgen/streamgen/examples/06-activity/gen/activity/v1"
 	revenuev1 "github.com/streamgen/streamgen/examples/07-revenue/gen/revenue/v1"
 	ordersv1 "github.com/streamgen/streamgen/examples/08-orders/gen/orders/v1"
+	attributionv1 "github.com/streamgen/streamgen/examples/09-attribution/gen/attribution/v1"
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/internal/testapp"
 	"github.com/streamgen/streamgen/runtime/topology"
@@ -67,6 +68,11 @@ var examples = []example{
 	{"orders", ordersv1.File_orders_v1_orders_proto, []func(*runtime.App) error{
 		func(a *runtime.App) error {
 			return ordersv1.RegisterOrdersAgents(a, ordersv1.UnimplementedOrdersAgents{})
+		},
+	}},
+	{"attribution", attributionv1.File_attribution_v1_attribution_proto, []func(*runtime.App) error{
+		func(a *runtime.App) error {
+			return attributionv1.RegisterAdsAgents(a, attributionv1.UnimplementedAdsAgents{})
 		},
 	}},
 	{"revenue", revenuev1.File_revenue_v1_revenue_proto, []func(*runtime.App) error{
