@@ -96,8 +96,13 @@ func (a *agentBuilder) joinDuration(d *durationpb.Duration, at optionAt, path st
 	if d == nil {
 		return 0, true
 	}
+	name := path[strings.LastIndex(path, ".")+1:]
 	if err := d.CheckValid(); err != nil || d.AsDuration() < 0 {
-		a.fail(at, path, "a join's %s is a duration of 0 or more (e.g. {seconds: 60}), not %v", path[strings.LastIndex(path, ".")+1:], d.AsDuration())
+		a.fail(at, path, "a join's %s is a duration of 0 or more (e.g. {seconds: 60}), not %v", name, d.AsDuration())
+		return 0, false
+	}
+	if d.AsDuration()%time.Millisecond != 0 {
+		a.fail(at, path, "a join's %s is in whole milliseconds, as record timestamps are, not %v", name, d.AsDuration())
 		return 0, false
 	}
 	return d.AsDuration(), true

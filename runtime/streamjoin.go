@@ -190,6 +190,13 @@ func (p *Processor) join(ctx context.Context, side int, key []byte, t, offset in
 	return p.putBuffer(side, wk, own)
 }
 
+// pointLookups is the widest join window (in ms) whose partners are read
+// with a Get per millisecond instead of a scan of the key's windows: a
+// Get is a cache or store lookup, a scan walks the lane's cache and
+// opens a store iterator (about 50 µs per record in the 1 ms benchmark,
+// BENCHMARKS.md).
+const pointLookups = 32
+
 // joinBuffer is a window of a buffer table and its value.
 type joinBuffer struct {
 	key []byte
@@ -243,6 +250,24 @@ func (p *Processor) partners(side int, prefix, key []byte, from, to int64) ([]jo
 		return nil, fmt.Errorf("streamgen: agent %s has no state in this context", p.ag.Name())
 	}
 	var out []joinBuffer
+	if to-from < pointLookups {
+		for ms := from; ms <= to; ms++ {
+			wk := windows.Key(key, windows.Time(ms))
+			v, ok, err := p.em.state.Get(side, wk)
+			if err != nil || !ok {
+				if err != nil {
+					return nil, err
+				}
+				continue
+			}
+			b, err := decodeBuffer(p.ag.Desc.Tables[side], wk, v)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, joinBuffer{key: wk, buf: b})
+		}
+		return out, nil
+	}
 	err := p.em.state.Scan(side, prefix, func(k, v []byte) error {
 		k2, start, ok := windows.SplitKey(k)
 		if !ok || !bytes.Equal(k2, key) {

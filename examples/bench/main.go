@@ -14,7 +14,10 @@
 //
 // and counts per key in a table (streamgen-count and its peers), or joins
 // each record with its key's profile from a table fed from a topic
-// (streamgen-join: a stream-table join, against the count's table work).
+// (streamgen-join: a stream-table join, against the count's table work),
+// or joins two streams of the same length (streamgen-stream-join: a
+// windowed stream-stream join, each left record with the one right record
+// of its key and timestamp).
 //
 // It starts a broker process (the embedded kfake broker, as `streamgen
 // dev-broker` runs it), writes the input once, runs each contender on it
@@ -91,6 +94,23 @@ var contenders = map[string]contender{
 			return benchv1.RegisterBenchJoinAgents(app, joinAgents{})
 		})
 	},
+	"streamgen-stream-join": func(ctx context.Context, brokers, dataDir string) error {
+		return runCountApp(ctx, brokers, dataDir, func(app *runtime.App) error {
+			return benchv1.RegisterBenchStreamJoinAgents(app, streamJoinAgents{})
+		})
+	},
+}
+
+// streamJoinAgents emits the left record of each pair of a windowed
+// stream-stream join (the harness writes each side's record i with one
+// key and timestamp: one pair per left record).
+type streamJoinAgents struct {
+	benchv1.UnimplementedBenchStreamJoinAgents
+}
+
+func (streamJoinAgents) Pair(ctx context.Context, in *benchv1.JoinLeft, _ *benchv1.JoinRight, out benchv1.BenchStreamJoinPairEmitter) error {
+	first()
+	return out.EmitPaired(ctx, &benchv1.Paired{Data: in.GetData()})
 }
 
 // joinAgents joins each record with its key's profile, from the table

@@ -341,6 +341,12 @@ func harness(args []string) int {
 		fmt.Fprintln(os.Stderr, "produce input:", err)
 		return 1
 	}
+	if slices.Contains(names, "streamgen-stream-join") {
+		if err := fillJoin(ctx, adm, cl, *records, *size, *keys, int32(*partitions)); err != nil {
+			fmt.Fprintln(os.Stderr, "produce the stream join's inputs:", err)
+			return 1
+		}
+	}
 	if slices.Contains(names, "streamgen-join") {
 		if err := fillProfiles(ctx, adm, cl, *keys, int32(*partitions)); err != nil {
 			fmt.Fprintln(os.Stderr, "produce profiles:", err)
@@ -487,7 +493,8 @@ func startBroker(self string) (*brokerProcess, error) {
 // stateTopics are the state topics of the stateful contenders, deleted
 // between rounds.
 var stateTopics = []string{"bench-goka-count-table", benchv1.BenchCountCountsChangelogTopicName, benchv1.BenchCountEosCountsChangelogTopicName,
-	"bench-kstream-count-counts-changelog", benchv1.BenchWindowCountCountsChangelogTopicName, benchv1.BenchSessionCountCountsChangelogTopicName}
+	"bench-kstream-count-counts-changelog", benchv1.BenchWindowCountCountsChangelogTopicName, benchv1.BenchSessionCountCountsChangelogTopicName,
+	benchv1.BenchStreamJoinPairJoinInputChangelogTopicName, benchv1.BenchStreamJoinPairJoinStreamChangelogTopicName}
 
 // createStateTopics creates Goka's group table topic (Goka would ask for
 // replication 2, which one broker cannot give); streamgen creates its
@@ -623,6 +630,42 @@ func fillProfiles(ctx context.Context, adm *kadm.Client, cl *kgo.Client, keys in
 		recs = append(recs, &kgo.Record{Topic: "bench-profiles", Key: []byte(fmt.Sprintf("key-%05d", i)), Value: v})
 	}
 	return cl.ProduceSync(ctx, recs...).FirstErr()
+}
+
+// fillJoin writes the stream join contender's two inputs: n records of
+// size bytes on each side, record i of both with key i mod keys and
+// timestamp base+i ms, so that each left record pairs with its right
+// twin only.
+func fillJoin(ctx context.Context, adm *kadm.Client, cl *kgo.Client, n, size, keys int, partitions int32) error {
+	if _, err := adm.CreateTopics(ctx, partitions, 1, nil, "bench-join-left", "bench-join-right"); err != nil {
+		return err
+	}
+	base := time.Now().Add(-time.Hour).Truncate(time.Second)
+	rng := rand.New(rand.NewPCG(3, 4))
+	var failed atomic.Value
+	var wg sync.WaitGroup
+	for i := range n {
+		for _, topic := range []string{"bench-join-left", "bench-join-right"} {
+			value := make([]byte, size)
+			for j := range value {
+				value[j] = byte('a' + rng.IntN(26))
+			}
+			wg.Add(1)
+			cl.Produce(ctx, &kgo.Record{Topic: topic, Key: []byte(fmt.Sprintf("key-%05d", i%keys)), Value: value,
+				Timestamp: base.Add(time.Duration(i) * time.Millisecond)},
+				func(_ *kgo.Record, err error) {
+					if err != nil {
+						failed.Store(err)
+					}
+					wg.Done()
+				})
+		}
+	}
+	wg.Wait()
+	if err, ok := failed.Load().(error); ok {
+		return err
+	}
+	return nil
 }
 
 // pairRatio prints contender a's rate and CPU per record over b's (the

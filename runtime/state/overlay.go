@@ -7,9 +7,17 @@ import (
 )
 
 // ScanPrefix calls fn with every key of st that begins with prefix and its
-// value, in key order (ScanFrom from prefix, stopping at the first key
-// past it), until fn returns an error: returned, unless it is ErrStop.
+// value, in key order (the store's own PrefixScanner, else ScanFrom from
+// prefix, stopping at the first key past it), until fn returns an error:
+// returned, unless it is ErrStop.
 func ScanPrefix(st Store, prefix []byte, fn func(key, value []byte) error) error {
+	if ps, ok := st.(PrefixScanner); ok {
+		err := ps.ScanPrefix(prefix, fn)
+		if errors.Is(err, ErrStop) {
+			return nil
+		}
+		return err
+	}
 	err := ScanFrom(st, prefix, func(k, v []byte) error {
 		if !bytes.HasPrefix(k, prefix) {
 			return ErrStop

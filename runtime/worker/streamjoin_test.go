@@ -41,14 +41,14 @@ func (e histEvent) record(t *testing.T) *kgo.Record {
 
 // modelHistPairs is what the HistPairs app's left join emits for events
 // (none late: its grace is a day) once every window has closed: each
-// click and view of one user with the view from 10 s before to 5 s after
-// the click, then each click without a view ("click/0"), sorted.
+// click and view of one user with the view from 10 ms before to 5 ms
+// after the click, then each click without a view ("click/0"), sorted.
 func modelHistPairs(events []histEvent) []string {
 	var out []string
 	paired := map[int64]bool{}
 	for _, c := range events {
 		for _, v := range events {
-			if !c.view && v.view && c.user == v.user && v.at >= c.at-10_000 && v.at <= c.at+5_000 {
+			if !c.view && v.view && c.user == v.user && v.at >= c.at-10 && v.at <= c.at+5 {
 				out = append(out, fmt.Sprintf("%d/%d", c.seq, v.seq))
 				paired[c.seq] = true
 			}
@@ -65,7 +65,7 @@ func modelHistPairs(events []histEvent) []string {
 
 // TestStreamJoinOnTheBroker (operators part 2, windowed stream-stream
 // join): random clicks and views of a few users (event times two days
-// old, out of order by up to 4 s) go through the HistPairs app's left
+// old, 2 ms apart, out of order by up to 20 ms) go through the HistPairs app's left
 // join while its worker stops and a new one restores the join buffers
 // from their changelogs on an empty data directory, then a second worker
 // joins and takes partitions over. A click per partition at the wall
@@ -85,8 +85,8 @@ func TestStreamJoinOnTheBroker(t *testing.T) {
 				recs := make([]*kgo.Record, 0, n)
 				for range n {
 					i := len(events)
-					e := histEvent{view: r.IntN(2) == 0, user: fmt.Sprintf("u%d", r.IntN(8)), seq: int64(i + 1),
-						at: base + int64(i)*500 + r.Int64N(4_000)}
+					e := histEvent{view: r.IntN(2) == 0, user: fmt.Sprintf("u%d", r.IntN(3)), seq: int64(i + 1),
+						at: base + int64(i)*2 + r.Int64N(20)}
 					events = append(events, e)
 					recs = append(recs, e.record(t))
 				}

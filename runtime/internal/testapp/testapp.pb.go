@@ -1775,10 +1775,9 @@ const file_testapp_proto_rawDesc = "" +
 	"\x05Pairs\x12w\n" +
 	"\x04Pair\x12\x1d.streamgen.testapp.v1.AdClick\x1a\x1c.streamgen.testapp.v1.AdPair\"2\xb2\xa2\x19.\x8a\x01+\x10\x03\x1a\x1bstreamgen.testapp.v1.AdView\"\x02\b\n" +
 	"*\x02\b\x052\x02\b\x02\x1a\v\xb2\xa2\x19\a\n" +
-	"\x05pairs2\x9e\x01\n" +
-	"\tHistPairs\x12}\n" +
-	"\x04Pair\x12\x1f.streamgen.testapp.v1.HistClick\x1a\x1c.streamgen.testapp.v1.AdPair\"6\xb2\xa2\x192\x8a\x01/\x10\x02\x1a\x1dstreamgen.testapp.v1.HistView\"\x02\b\n" +
-	"*\x02\b\x052\x04\b\x80\xa3\x05\x1a\x12\xb2\xa2\x19\x0e\n" +
+	"\x05pairs2\xa5\x01\n" +
+	"\tHistPairs\x12\x83\x01\n" +
+	"\x04Pair\x12\x1f.streamgen.testapp.v1.HistClick\x1a\x1c.streamgen.testapp.v1.AdPair\"<\xb2\xa2\x198\x8a\x015\x10\x02\x1a\x1dstreamgen.testapp.v1.HistView\"\x05\x10\x80\xad\xe2\x04*\x05\x10\xc0\x96\xb1\x022\x04\b\x80\xa3\x05\x1a\x12\xb2\xa2\x19\x0e\n" +
 	"\n" +
 	"hist-pairs\x18\x02BAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
 

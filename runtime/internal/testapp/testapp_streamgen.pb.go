@@ -3121,8 +3121,8 @@ var _HistPairs_PairJoinInput_TableDesc = runtime.TableDesc{
 	Window: &runtime.WindowSpec{
 		Size:    1000000,        // 1ms
 		Step:    1000000,        // 1ms
-		Expires: 86405000000000, // 24h0m5s
-		Grace:   86405000000000, // 24h0m5s
+		Expires: 86400005000000, // 24h0m0.005s
+		Grace:   86400005000000, // 24h0m0.005s
 	},
 }
 
@@ -3141,15 +3141,16 @@ var _HistPairs_PairJoinStream_TableDesc = runtime.TableDesc{
 	Window: &runtime.WindowSpec{
 		Size:    1000000,        // 1ms
 		Step:    1000000,        // 1ms
-		Expires: 86410000000000, // 24h0m10s
-		Grace:   86410000000000, // 24h0m10s
+		Expires: 86400010000000, // 24h0m0.01s
+		Grace:   86400010000000, // 24h0m0.01s
 	},
 }
 
-// HistPairs joins each click with the views of its user from 10 s before
-// it to 5 s after it, with a day of grace (no record of a test is late,
-// however the worker interleaves the two topics): a left join, so a click
-// without a view comes out once stream time is a day past it.
+// HistPairs joins each click with the views of its user from 10 ms
+// before it to 5 ms after it (a narrow window: partners are looked up by
+// millisecond, not scanned), with a day of grace (no record of a test is
+// late, however the worker interleaves the two topics): a left join, so
+// a click without a view comes out once stream time is a day past it.
 //
 // HistPairsAgents is implemented by the agents of app "hist-pairs".
 // Embed UnimplementedHistPairsAgents in implementations for forward compatibility.
@@ -3219,8 +3220,8 @@ var _HistPairs_AppDesc = runtime.AppDesc{
 			OnMisplacedKey: runtime.MisplacedKeyDeadLetter,
 			StreamJoin: &runtime.StreamJoinDesc{
 				Stream:  HistViewTopic.Desc(),
-				Before:  10000000000,    // 10s
-				After:   5000000000,     // 5s
+				Before:  10000000,       // 10ms
+				After:   5000000,        // 5ms
 				Grace:   86400000000000, // 24h0m0s
 				Kind:    runtime.JoinLeft,
 				Handler: _HistPairs_Pair_Handler,

@@ -529,6 +529,142 @@ func (x *Joined) GetTier() int64 {
 	return 0
 }
 
+// JoinLeft and JoinRight are the stream join contender's inputs: raw
+// bytes, keyed like the input, their record timestamps the event times.
+type JoinLeft struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Data          []byte                 `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *JoinLeft) Reset() {
+	*x = JoinLeft{}
+	mi := &file_bench_v1_bench_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *JoinLeft) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*JoinLeft) ProtoMessage() {}
+
+func (x *JoinLeft) ProtoReflect() protoreflect.Message {
+	mi := &file_bench_v1_bench_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use JoinLeft.ProtoReflect.Descriptor instead.
+func (*JoinLeft) Descriptor() ([]byte, []int) {
+	return file_bench_v1_bench_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *JoinLeft) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+// JoinRight is the stream joined with JoinLeft.
+type JoinRight struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Data          []byte                 `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *JoinRight) Reset() {
+	*x = JoinRight{}
+	mi := &file_bench_v1_bench_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *JoinRight) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*JoinRight) ProtoMessage() {}
+
+func (x *JoinRight) ProtoReflect() protoreflect.Message {
+	mi := &file_bench_v1_bench_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use JoinRight.ProtoReflect.Descriptor instead.
+func (*JoinRight) Descriptor() ([]byte, []int) {
+	return file_bench_v1_bench_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *JoinRight) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+// Paired is the stream join contender's output: the left record's bytes.
+type Paired struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Data          []byte                 `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Paired) Reset() {
+	*x = Paired{}
+	mi := &file_bench_v1_bench_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Paired) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Paired) ProtoMessage() {}
+
+func (x *Paired) ProtoReflect() protoreflect.Message {
+	mi := &file_bench_v1_bench_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Paired.ProtoReflect.Descriptor instead.
+func (*Paired) Descriptor() ([]byte, []int) {
+	return file_bench_v1_bench_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *Paired) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
 var File_bench_v1_bench_proto protoreflect.FileDescriptor
 
 const file_bench_v1_bench_proto_rawDesc = "" +
@@ -569,7 +705,16 @@ const file_bench_v1_bench_proto_rawDesc = "" +
 	"\x0ecleanup.policy\x12\acompact\">\n" +
 	"\x06Joined\x12\x12\n" +
 	"\x04tier\x18\x01 \x01(\x03R\x04tier: \xb2\xa2\x19\x1c\n" +
-	"\x18bench-out-streamgen-join\x10\b2L\n" +
+	"\x18bench-out-streamgen-join\x10\b\"9\n" +
+	"\bJoinLeft\x12\x12\n" +
+	"\x04data\x18\x01 \x01(\fR\x04data:\x19\xb2\xa2\x19\x15\n" +
+	"\x0fbench-join-left\x10\b(\x03\";\n" +
+	"\tJoinRight\x12\x12\n" +
+	"\x04data\x18\x01 \x01(\fR\x04data:\x1a\xb2\xa2\x19\x16\n" +
+	"\x10bench-join-right\x10\b(\x03\"G\n" +
+	"\x06Paired\x12\x12\n" +
+	"\x04data\x18\x01 \x01(\fR\x04data:)\xb2\xa2\x19%\n" +
+	"\x1fbench-out-streamgen-stream-join\x10\b(\x032L\n" +
 	"\x05Bench\x12,\n" +
 	"\tUppercase\x12\x0e.bench.v1.Line\x1a\x0f.bench.v1.Upper\x1a\x15\xb2\xa2\x19\x11\n" +
 	"\x0fbench-streamgen2{\n" +
@@ -607,7 +752,10 @@ const file_bench_v1_bench_proto_rawDesc = "" +
 	"\x04Join\x12\x0e.bench.v1.Line\x1a\x10.bench.v1.Joined\"\x13\xb2\xa2\x19\x0f\x8a\x01\f\n" +
 	"\bprofiles\x10\x02\x1a:\xb2\xa2\x196\n" +
 	"\x14bench-streamgen-join\x12\x1e\n" +
-	"\bprofiles\x12\x10bench.v1.Profile8\x01BDZBgithub.com/streamgen/streamgen/examples/bench/gen/bench/v1;benchv1b\x06proto3"
+	"\bprofiles\x12\x10bench.v1.Profile8\x012\x84\x01\n" +
+	"\x0fBenchStreamJoin\x12N\n" +
+	"\x04Pair\x12\x12.bench.v1.JoinLeft\x1a\x10.bench.v1.Paired\" \xb2\xa2\x19\x1c\x8a\x01\x19\x1a\x12bench.v1.JoinRight2\x03\b\x90\x1c\x1a!\xb2\xa2\x19\x1d\n" +
+	"\x1bbench-streamgen-stream-joinBDZBgithub.com/streamgen/streamgen/examples/bench/gen/bench/v1;benchv1b\x06proto3"
 
 var (
 	file_bench_v1_bench_proto_rawDescOnce sync.Once
@@ -621,7 +769,7 @@ func file_bench_v1_bench_proto_rawDescGZIP() []byte {
 	return file_bench_v1_bench_proto_rawDescData
 }
 
-var file_bench_v1_bench_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_bench_v1_bench_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_bench_v1_bench_proto_goTypes = []any{
 	(*Line)(nil),          // 0: bench.v1.Line
 	(*Upper)(nil),         // 1: bench.v1.Upper
@@ -634,6 +782,9 @@ var file_bench_v1_bench_proto_goTypes = []any{
 	(*SessionTally)(nil),  // 8: bench.v1.SessionTally
 	(*Profile)(nil),       // 9: bench.v1.Profile
 	(*Joined)(nil),        // 10: bench.v1.Joined
+	(*JoinLeft)(nil),      // 11: bench.v1.JoinLeft
+	(*JoinRight)(nil),     // 12: bench.v1.JoinRight
+	(*Paired)(nil),        // 13: bench.v1.Paired
 }
 var file_bench_v1_bench_proto_depIdxs = []int32{
 	0,  // 0: bench.v1.Bench.Uppercase:input_type -> bench.v1.Line
@@ -645,17 +796,19 @@ var file_bench_v1_bench_proto_depIdxs = []int32{
 	0,  // 6: bench.v1.BenchWindowCount.Count:input_type -> bench.v1.Line
 	0,  // 7: bench.v1.BenchSessionCount.Count:input_type -> bench.v1.Line
 	0,  // 8: bench.v1.BenchJoin.Join:input_type -> bench.v1.Line
-	1,  // 9: bench.v1.Bench.Uppercase:output_type -> bench.v1.Upper
-	2,  // 10: bench.v1.BenchCount.Count:output_type -> bench.v1.Tally
-	3,  // 11: bench.v1.BenchCountEos.Count:output_type -> bench.v1.TallyEos
-	4,  // 12: bench.v1.BenchObserved.Uppercase:output_type -> bench.v1.UpperObserved
-	5,  // 13: bench.v1.BenchEos.Uppercase:output_type -> bench.v1.UpperEos
-	6,  // 14: bench.v1.BenchBatch.Uppercase:output_type -> bench.v1.UpperBatch
-	7,  // 15: bench.v1.BenchWindowCount.Count:output_type -> bench.v1.WindowTally
-	8,  // 16: bench.v1.BenchSessionCount.Count:output_type -> bench.v1.SessionTally
-	10, // 17: bench.v1.BenchJoin.Join:output_type -> bench.v1.Joined
-	9,  // [9:18] is the sub-list for method output_type
-	0,  // [0:9] is the sub-list for method input_type
+	11, // 9: bench.v1.BenchStreamJoin.Pair:input_type -> bench.v1.JoinLeft
+	1,  // 10: bench.v1.Bench.Uppercase:output_type -> bench.v1.Upper
+	2,  // 11: bench.v1.BenchCount.Count:output_type -> bench.v1.Tally
+	3,  // 12: bench.v1.BenchCountEos.Count:output_type -> bench.v1.TallyEos
+	4,  // 13: bench.v1.BenchObserved.Uppercase:output_type -> bench.v1.UpperObserved
+	5,  // 14: bench.v1.BenchEos.Uppercase:output_type -> bench.v1.UpperEos
+	6,  // 15: bench.v1.BenchBatch.Uppercase:output_type -> bench.v1.UpperBatch
+	7,  // 16: bench.v1.BenchWindowCount.Count:output_type -> bench.v1.WindowTally
+	8,  // 17: bench.v1.BenchSessionCount.Count:output_type -> bench.v1.SessionTally
+	10, // 18: bench.v1.BenchJoin.Join:output_type -> bench.v1.Joined
+	13, // 19: bench.v1.BenchStreamJoin.Pair:output_type -> bench.v1.Paired
+	10, // [10:20] is the sub-list for method output_type
+	0,  // [0:10] is the sub-list for method input_type
 	0,  // [0:0] is the sub-list for extension type_name
 	0,  // [0:0] is the sub-list for extension extendee
 	0,  // [0:0] is the sub-list for field type_name
@@ -672,9 +825,9 @@ func file_bench_v1_bench_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bench_v1_bench_proto_rawDesc), len(file_bench_v1_bench_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   14,
 			NumExtensions: 0,
-			NumServices:   9,
+			NumServices:   10,
 		},
 		GoTypes:           file_bench_v1_bench_proto_goTypes,
 		DependencyIndexes: file_bench_v1_bench_proto_depIdxs,

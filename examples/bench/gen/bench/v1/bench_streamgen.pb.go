@@ -5,6 +5,7 @@ package benchv1
 
 import (
 	context "context"
+	v1 "github.com/streamgen/streamgen/gen/streamgen/v1"
 	runtime "github.com/streamgen/streamgen/runtime"
 	tableclient "github.com/streamgen/streamgen/runtime/tableclient"
 	proto "google.golang.org/protobuf/proto"
@@ -41,6 +42,12 @@ const (
 	ProfileTopicName = "bench-profiles"
 	// JoinedTopicName is the topic of Joined messages.
 	JoinedTopicName = "bench-out-streamgen-join"
+	// JoinLeftTopicName is the topic of JoinLeft messages.
+	JoinLeftTopicName = "bench-join-left"
+	// JoinRightTopicName is the topic of JoinRight messages.
+	JoinRightTopicName = "bench-join-right"
+	// PairedTopicName is the topic of Paired messages.
+	PairedTopicName = "bench-out-streamgen-stream-join"
 )
 
 func _Line_RawGet(m proto.Message) []byte {
@@ -249,6 +256,78 @@ var _Joined_TopicDesc = runtime.TopicDesc{
 // (proto codec, 8 partitions, keeping the input record's key). Send to it from outside an agent
 // with its Send method.
 var JoinedTopic = runtime.NewTopic[*Joined](&_Joined_TopicDesc)
+
+func _JoinLeft_RawGet(m proto.Message) []byte {
+	return m.(*JoinLeft).GetData()
+}
+
+func _JoinLeft_RawSet(m proto.Message, b []byte) {
+	m.(*JoinLeft).Data = append([]byte{}, b...)
+}
+
+var _JoinLeft_TopicDesc = runtime.TopicDesc{
+	Name:              JoinLeftTopicName,
+	Partitions:        8,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecRaw,
+	MessageName:       "bench.v1.JoinLeft",
+	New:               func() proto.Message { return new(JoinLeft) },
+	RawGet:            _JoinLeft_RawGet,
+	RawSet:            _JoinLeft_RawSet,
+}
+
+// JoinLeftTopic is a typed handle on topic "bench-join-left", which holds JoinLeft messages (raw
+// codec, 8 partitions, keeping the input record's key). Send to it from outside an agent with its
+// Send method.
+var JoinLeftTopic = runtime.NewTopic[*JoinLeft](&_JoinLeft_TopicDesc)
+
+func _JoinRight_RawGet(m proto.Message) []byte {
+	return m.(*JoinRight).GetData()
+}
+
+func _JoinRight_RawSet(m proto.Message, b []byte) {
+	m.(*JoinRight).Data = append([]byte{}, b...)
+}
+
+var _JoinRight_TopicDesc = runtime.TopicDesc{
+	Name:              JoinRightTopicName,
+	Partitions:        8,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecRaw,
+	MessageName:       "bench.v1.JoinRight",
+	New:               func() proto.Message { return new(JoinRight) },
+	RawGet:            _JoinRight_RawGet,
+	RawSet:            _JoinRight_RawSet,
+}
+
+// JoinRightTopic is a typed handle on topic "bench-join-right", which holds JoinRight messages (raw
+// codec, 8 partitions, keeping the input record's key). Send to it from outside an agent with its
+// Send method.
+var JoinRightTopic = runtime.NewTopic[*JoinRight](&_JoinRight_TopicDesc)
+
+func _Paired_RawGet(m proto.Message) []byte {
+	return m.(*Paired).GetData()
+}
+
+func _Paired_RawSet(m proto.Message, b []byte) {
+	m.(*Paired).Data = append([]byte{}, b...)
+}
+
+var _Paired_TopicDesc = runtime.TopicDesc{
+	Name:              PairedTopicName,
+	Partitions:        8,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecRaw,
+	MessageName:       "bench.v1.Paired",
+	New:               func() proto.Message { return new(Paired) },
+	RawGet:            _Paired_RawGet,
+	RawSet:            _Paired_RawSet,
+}
+
+// PairedTopic is a typed handle on topic "bench-out-streamgen-stream-join", which holds Paired
+// messages (raw codec, 8 partitions, keeping the input record's key). Send to it from outside an
+// agent with its Send method.
+var PairedTopic = runtime.NewTopic[*Paired](&_Paired_TopicDesc)
 
 // BenchAppID is the app id of service bench.v1.Bench: its consumer group.
 const BenchAppID = "bench-streamgen"
@@ -1654,4 +1733,164 @@ var _BenchJoin_AppDesc = runtime.AppDesc{
 // on app. Run the app with package worker, or test it with package streamtest.
 func RegisterBenchJoinAgents(app *runtime.App, impl BenchJoinAgents) error {
 	return app.Register(&_BenchJoin_AppDesc, impl)
+}
+
+// BenchStreamJoinAppID is the app id of service bench.v1.BenchStreamJoin: its consumer group.
+const BenchStreamJoinAppID = "bench-streamgen-stream-join"
+
+// Dead-letter topics of the BenchStreamJoin app's agents.
+const (
+	// BenchStreamJoinPairDeadLetterTopicName is where agent Pair writes records it cannot process.
+	BenchStreamJoinPairDeadLetterTopicName = "bench-streamgen-stream-join-pair-dlq"
+)
+
+// Tables of the BenchStreamJoin app, and their changelog topics.
+const (
+	// BenchStreamJoinPairJoinInputTableName is the name of table "pair-join-input".
+	BenchStreamJoinPairJoinInputTableName = "pair-join-input"
+	// BenchStreamJoinPairJoinInputChangelogTopicName is the compacted changelog topic of table
+	// "pair-join-input".
+	BenchStreamJoinPairJoinInputChangelogTopicName = "bench-streamgen-stream-join-pair-join-input-changelog"
+	// BenchStreamJoinPairJoinStreamTableName is the name of table "pair-join-stream".
+	BenchStreamJoinPairJoinStreamTableName = "pair-join-stream"
+	// BenchStreamJoinPairJoinStreamChangelogTopicName is the compacted changelog topic of table
+	// "pair-join-stream".
+	BenchStreamJoinPairJoinStreamChangelogTopicName = "bench-streamgen-stream-join-pair-join-stream-changelog"
+)
+
+var _BenchStreamJoin_PairJoinInput_TableDesc = runtime.TableDesc{
+	Name: BenchStreamJoinPairJoinInputTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              BenchStreamJoinPairJoinInputChangelogTopicName,
+		Partitions:        8,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    JoinLeftTopic.Desc(),
+	},
+	New: func() proto.Message { return new(v1.JoinBuffer) },
+	Window: &runtime.WindowSpec{
+		Size:    1000000,       // 1ms
+		Step:    1000000,       // 1ms
+		Expires: 3600000000000, // 1h0m0s
+		Grace:   3600000000000, // 1h0m0s
+	},
+}
+
+var _BenchStreamJoin_PairJoinStream_TableDesc = runtime.TableDesc{
+	Name: BenchStreamJoinPairJoinStreamTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              BenchStreamJoinPairJoinStreamChangelogTopicName,
+		Partitions:        8,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    JoinLeftTopic.Desc(),
+	},
+	New: func() proto.Message { return new(v1.JoinBuffer) },
+	Window: &runtime.WindowSpec{
+		Size:    1000000,       // 1ms
+		Step:    1000000,       // 1ms
+		Expires: 3600000000000, // 1h0m0s
+		Grace:   3600000000000, // 1h0m0s
+	},
+}
+
+// BenchStreamJoin joins each left record with the right records of its
+// key and its event time (a windowed stream-stream inner join): the
+// harness writes record i of each side with the same key and timestamp,
+// so each left record has exactly one partner. The hour of grace keeps
+// every record of the run joinable however the worker interleaves the
+// two topics (event times span 1,000 s per million records).
+//
+// BenchStreamJoinAgents is implemented by the agents of app "bench-streamgen-stream-join".
+// Embed UnimplementedBenchStreamJoinAgents in implementations for forward compatibility.
+type BenchStreamJoinAgents interface {
+	// Pair emits the left record of each pair.
+	Pair(ctx context.Context, in *JoinLeft, joinRight *JoinRight, out BenchStreamJoinPairEmitter) error
+}
+
+// UnimplementedBenchStreamJoinAgents can be embedded to have forward compatible implementations:
+// its methods return runtime.ErrUnimplemented, so a record that reaches an agent not implemented
+// yet goes to the agent's error policy.
+type UnimplementedBenchStreamJoinAgents struct{}
+
+// Pair returns runtime.ErrUnimplemented.
+func (UnimplementedBenchStreamJoinAgents) Pair(context.Context, *JoinLeft, *JoinRight, BenchStreamJoinPairEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// BenchStreamJoinPairEmitter emits the records of agent Pair. Emitted records are produced after
+// the handler returns nil; when it returns an error, they are dropped and the input record goes to
+// the error policy.
+type BenchStreamJoinPairEmitter interface {
+	// EmitPaired emits to topic "bench-out-streamgen-stream-join", keeping the input record's key.
+	EmitPaired(ctx context.Context, m *Paired) error
+}
+
+type _BenchStreamJoinPairEmitter struct{ e *runtime.Emitter }
+
+func (x _BenchStreamJoinPairEmitter) EmitPaired(ctx context.Context, m *Paired) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _BenchStreamJoin_Pair_Handler(ctx context.Context, impl any, in, joined proto.Message, out *runtime.Emitter) error {
+	var typedIn *JoinLeft
+	if in != nil {
+		typedIn = in.(*JoinLeft)
+	}
+	var typedJoined *JoinRight
+	if joined != nil {
+		typedJoined = joined.(*JoinRight)
+	}
+	return impl.(BenchStreamJoinAgents).Pair(ctx, typedIn, typedJoined, _BenchStreamJoinPairEmitter{out})
+}
+
+var _BenchStreamJoin_AppDesc = runtime.AppDesc{
+	ID:          BenchStreamJoinAppID,
+	ServiceName: "bench.v1.BenchStreamJoin",
+	Check:       func(impl any) bool { _, ok := impl.(BenchStreamJoinAgents); return ok },
+	Agents: []*runtime.AgentDesc{
+		{
+			Name:  "Pair",
+			Input: JoinLeftTopic.Desc(),
+			Outputs: []*runtime.TopicDesc{
+				PairedTopic.Desc(),
+			},
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              BenchStreamJoinPairDeadLetterTopicName,
+				Partitions:        8,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    JoinLeftTopic.Desc(),
+			},
+			OnMisplacedKey: runtime.MisplacedKeyDeadLetter,
+			StreamJoin: &runtime.StreamJoinDesc{
+				Stream:  JoinRightTopic.Desc(),
+				Before:  0,             // 0s
+				After:   0,             // 0s
+				Grace:   3600000000000, // 1h0m0s
+				Kind:    runtime.JoinInner,
+				Handler: _BenchStreamJoin_Pair_Handler,
+			},
+			Tables: []*runtime.TableDesc{
+				&_BenchStreamJoin_PairJoinInput_TableDesc,
+				&_BenchStreamJoin_PairJoinStream_TableDesc,
+			},
+		},
+	},
+	Tables: []*runtime.TableDesc{
+		&_BenchStreamJoin_PairJoinInput_TableDesc,
+		&_BenchStreamJoin_PairJoinStream_TableDesc,
+	},
+}
+
+// RegisterBenchStreamJoinAgents registers the agents of app "bench-streamgen-stream-join",
+// implemented by impl, on app. Run the app with package worker, or test it with package streamtest.
+func RegisterBenchStreamJoinAgents(app *runtime.App, impl BenchStreamJoinAgents) error {
+	return app.Register(&_BenchStreamJoin_AppDesc, impl)
 }
