@@ -47,7 +47,7 @@ lint: ## go vet, gofmt, and buf lint when buf is installed
 
 .PHONY: bench
 bench: ## Measures streamgen against a hand-written loop and Goka, then its latency (results: BENCHMARKS.md)
-	cd examples/bench && go run . -records $${RECORDS:-1000000} -contenders handwritten,franz-go,goka,streamgen,streamgen-observed,streamgen-batch,goka-count,streamgen-count,streamgen-count-eos,kstream-count,streamgen-window-count,streamgen-session-count,streamgen-join
+	cd examples/bench && go run . -records $${RECORDS:-1000000} -contenders handwritten,franz-go,goka,streamgen,streamgen-observed,streamgen-batch,goka-count,streamgen-count,streamgen-count-eos,kstream-count,streamgen-window-count,streamgen-session-count,streamgen-join,streamgen-stream-join
 	$(MAKE) --no-print-directory bench-latency
 	$(MAKE) --no-print-directory bench-latency-count
 
