@@ -106,6 +106,9 @@ var examples = []example{
 		},
 		func(a *runtime.App) error { return testapp.RegisterPairsAgents(a, testapp.UnimplementedPairsAgents{}) },
 		func(a *runtime.App) error {
+			return testapp.RegisterInnerPairsAgents(a, testapp.UnimplementedInnerPairsAgents{})
+		},
+		func(a *runtime.App) error {
 			return testapp.RegisterHistPairsAgents(a, testapp.UnimplementedHistPairsAgents{})
 		},
 	}},

@@ -29,3 +29,14 @@ type HistPairs struct {
 func (HistPairs) Pair(ctx context.Context, in *HistClick, view *HistView, out HistPairsPairEmitter) error {
 	return out.EmitAdPair(ctx, &AdPair{User: in.GetUser(), ClickSeq: in.GetSeq(), ViewSeq: view.GetSeq()})
 }
+
+// InnerPairs is the runtime tests' implementation of the InnerPairs app
+// (the Pairs join, inner): it emits each pair.
+type InnerPairs struct {
+	UnimplementedInnerPairsAgents
+}
+
+// Pair emits the pair.
+func (InnerPairs) Pair(ctx context.Context, in *AdClick, view *AdView, out InnerPairsPairEmitter) error {
+	return out.EmitAdPair(ctx, &AdPair{User: in.GetUser(), ClickSeq: in.GetSeq(), ViewSeq: view.GetSeq()})
+}

@@ -1779,7 +1779,12 @@ const file_testapp_proto_rawDesc = "" +
 	"\tHistPairs\x12\x83\x01\n" +
 	"\x04Pair\x12\x1f.streamgen.testapp.v1.HistClick\x1a\x1c.streamgen.testapp.v1.AdPair\"<\xb2\xa2\x198\x8a\x015\x10\x02\x1a\x1dstreamgen.testapp.v1.HistView\"\x05\x10\x80\xad\xe2\x04*\x05\x10\xc0\x96\xb1\x022\x04\b\x80\xa3\x05\x1a\x12\xb2\xa2\x19\x0e\n" +
 	"\n" +
-	"hist-pairs\x18\x02BAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
+	"hist-pairs\x18\x022\x96\x01\n" +
+	"\n" +
+	"InnerPairs\x12u\n" +
+	"\x04Pair\x12\x1d.streamgen.testapp.v1.AdClick\x1a\x1c.streamgen.testapp.v1.AdPair\"0\xb2\xa2\x19,\x8a\x01)\x1a\x1bstreamgen.testapp.v1.AdView\"\x02\b\n" +
+	"*\x02\b\x052\x02\b\x02\x1a\x11\xb2\xa2\x19\r\n" +
+	"\vinner-pairsBAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
 
 var (
 	file_testapp_proto_rawDescOnce sync.Once
@@ -1843,27 +1848,29 @@ var file_testapp_proto_depIdxs = []int32{
 	17, // 17: streamgen.testapp.v1.Enrich.Sum:input_type -> streamgen.testapp.v1.Purchase
 	20, // 18: streamgen.testapp.v1.Pairs.Pair:input_type -> streamgen.testapp.v1.AdClick
 	23, // 19: streamgen.testapp.v1.HistPairs.Pair:input_type -> streamgen.testapp.v1.HistClick
-	1,  // 20: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
-	25, // 21: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
-	5,  // 22: streamgen.testapp.v1.Ledger.MinuteClosed:output_type -> streamgen.testapp.v1.MinuteTotal
-	3,  // 23: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
-	3,  // 24: streamgen.testapp.v1.Shop.Buy:output_type -> streamgen.testapp.v1.Tally
-	3,  // 25: streamgen.testapp.v1.Shop.Return:output_type -> streamgen.testapp.v1.Tally
-	8,  // 26: streamgen.testapp.v1.Notes.Append:output_type -> streamgen.testapp.v1.Journal
-	9,  // 27: streamgen.testapp.v1.Sink.Ship:output_type -> streamgen.testapp.v1.Shipment
-	10, // 28: streamgen.testapp.v1.Clock.Second:output_type -> streamgen.testapp.v1.Beat
-	10, // 29: streamgen.testapp.v1.Clock.Hourly:output_type -> streamgen.testapp.v1.Beat
-	11, // 30: streamgen.testapp.v1.Revenue.Sum:output_type -> streamgen.testapp.v1.CountryTotal
-	12, // 31: streamgen.testapp.v1.Visits.Count:output_type -> streamgen.testapp.v1.Visit
-	12, // 32: streamgen.testapp.v1.Visits.Closed:output_type -> streamgen.testapp.v1.Visit
-	25, // 33: streamgen.testapp.v1.Tallies.Count:output_type -> google.protobuf.Empty
-	15, // 34: streamgen.testapp.v1.Tallies.Drain:output_type -> streamgen.testapp.v1.Drained
-	18, // 35: streamgen.testapp.v1.Enrich.Add:output_type -> streamgen.testapp.v1.EnrichedPurchase
-	25, // 36: streamgen.testapp.v1.Enrich.Sum:output_type -> google.protobuf.Empty
-	22, // 37: streamgen.testapp.v1.Pairs.Pair:output_type -> streamgen.testapp.v1.AdPair
-	22, // 38: streamgen.testapp.v1.HistPairs.Pair:output_type -> streamgen.testapp.v1.AdPair
-	20, // [20:39] is the sub-list for method output_type
-	1,  // [1:20] is the sub-list for method input_type
+	20, // 20: streamgen.testapp.v1.InnerPairs.Pair:input_type -> streamgen.testapp.v1.AdClick
+	1,  // 21: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
+	25, // 22: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
+	5,  // 23: streamgen.testapp.v1.Ledger.MinuteClosed:output_type -> streamgen.testapp.v1.MinuteTotal
+	3,  // 24: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
+	3,  // 25: streamgen.testapp.v1.Shop.Buy:output_type -> streamgen.testapp.v1.Tally
+	3,  // 26: streamgen.testapp.v1.Shop.Return:output_type -> streamgen.testapp.v1.Tally
+	8,  // 27: streamgen.testapp.v1.Notes.Append:output_type -> streamgen.testapp.v1.Journal
+	9,  // 28: streamgen.testapp.v1.Sink.Ship:output_type -> streamgen.testapp.v1.Shipment
+	10, // 29: streamgen.testapp.v1.Clock.Second:output_type -> streamgen.testapp.v1.Beat
+	10, // 30: streamgen.testapp.v1.Clock.Hourly:output_type -> streamgen.testapp.v1.Beat
+	11, // 31: streamgen.testapp.v1.Revenue.Sum:output_type -> streamgen.testapp.v1.CountryTotal
+	12, // 32: streamgen.testapp.v1.Visits.Count:output_type -> streamgen.testapp.v1.Visit
+	12, // 33: streamgen.testapp.v1.Visits.Closed:output_type -> streamgen.testapp.v1.Visit
+	25, // 34: streamgen.testapp.v1.Tallies.Count:output_type -> google.protobuf.Empty
+	15, // 35: streamgen.testapp.v1.Tallies.Drain:output_type -> streamgen.testapp.v1.Drained
+	18, // 36: streamgen.testapp.v1.Enrich.Add:output_type -> streamgen.testapp.v1.EnrichedPurchase
+	25, // 37: streamgen.testapp.v1.Enrich.Sum:output_type -> google.protobuf.Empty
+	22, // 38: streamgen.testapp.v1.Pairs.Pair:output_type -> streamgen.testapp.v1.AdPair
+	22, // 39: streamgen.testapp.v1.HistPairs.Pair:output_type -> streamgen.testapp.v1.AdPair
+	22, // 40: streamgen.testapp.v1.InnerPairs.Pair:output_type -> streamgen.testapp.v1.AdPair
+	21, // [21:41] is the sub-list for method output_type
+	1,  // [1:21] is the sub-list for method input_type
 	1,  // [1:1] is the sub-list for extension type_name
 	1,  // [1:1] is the sub-list for extension extendee
 	0,  // [0:1] is the sub-list for field type_name
@@ -1882,7 +1889,7 @@ func file_testapp_proto_init() {
 			NumEnums:      0,
 			NumMessages:   25,
 			NumExtensions: 0,
-			NumServices:   13,
+			NumServices:   14,
 		},
 		GoTypes:           file_testapp_proto_goTypes,
 		DependencyIndexes: file_testapp_proto_depIdxs,

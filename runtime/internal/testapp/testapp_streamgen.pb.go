@@ -3244,3 +3244,161 @@ var _HistPairs_AppDesc = runtime.AppDesc{
 func RegisterHistPairsAgents(app *runtime.App, impl HistPairsAgents) error {
 	return app.Register(&_HistPairs_AppDesc, impl)
 }
+
+// InnerPairsAppID is the app id of service streamgen.testapp.v1.InnerPairs: its consumer group.
+const InnerPairsAppID = "inner-pairs"
+
+// Dead-letter topics of the InnerPairs app's agents.
+const (
+	// InnerPairsPairDeadLetterTopicName is where agent Pair writes records it cannot process.
+	InnerPairsPairDeadLetterTopicName = "inner-pairs-pair-dlq"
+)
+
+// Tables of the InnerPairs app, and their changelog topics.
+const (
+	// InnerPairsPairJoinInputTableName is the name of table "pair-join-input".
+	InnerPairsPairJoinInputTableName = "pair-join-input"
+	// InnerPairsPairJoinInputChangelogTopicName is the compacted changelog topic of table
+	// "pair-join-input".
+	InnerPairsPairJoinInputChangelogTopicName = "inner-pairs-pair-join-input-changelog"
+	// InnerPairsPairJoinStreamTableName is the name of table "pair-join-stream".
+	InnerPairsPairJoinStreamTableName = "pair-join-stream"
+	// InnerPairsPairJoinStreamChangelogTopicName is the compacted changelog topic of table
+	// "pair-join-stream".
+	InnerPairsPairJoinStreamChangelogTopicName = "inner-pairs-pair-join-stream-changelog"
+)
+
+var _InnerPairs_PairJoinInput_TableDesc = runtime.TableDesc{
+	Name: InnerPairsPairJoinInputTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              InnerPairsPairJoinInputChangelogTopicName,
+		Partitions:        4,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    AdClickTopic.Desc(),
+	},
+	New:          func() proto.Message { return new(v1.JoinBuffer) },
+	KeyFromField: true,
+	Window: &runtime.WindowSpec{
+		Size:    1000000,    // 1ms
+		Step:    1000000,    // 1ms
+		Expires: 7000000000, // 7s
+		Grace:   7000000000, // 7s
+	},
+}
+
+var _InnerPairs_PairJoinStream_TableDesc = runtime.TableDesc{
+	Name: InnerPairsPairJoinStreamTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              InnerPairsPairJoinStreamChangelogTopicName,
+		Partitions:        4,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    AdClickTopic.Desc(),
+	},
+	New:          func() proto.Message { return new(v1.JoinBuffer) },
+	KeyFromField: true,
+	Window: &runtime.WindowSpec{
+		Size:    1000000,     // 1ms
+		Step:    1000000,     // 1ms
+		Expires: 12000000000, // 12s
+		Grace:   12000000000, // 12s
+	},
+}
+
+// InnerPairs joins clicks and views as Pairs does, as an inner join:
+// pairs only (another app may join the same topics).
+//
+// InnerPairsAgents is implemented by the agents of app "inner-pairs".
+// Embed UnimplementedInnerPairsAgents in implementations for forward compatibility.
+type InnerPairsAgents interface {
+	// Pair emits each joined pair.
+	Pair(ctx context.Context, in *AdClick, adView *AdView, out InnerPairsPairEmitter) error
+}
+
+// UnimplementedInnerPairsAgents can be embedded to have forward compatible implementations: its
+// methods return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet
+// goes to the agent's error policy.
+type UnimplementedInnerPairsAgents struct{}
+
+// Pair returns runtime.ErrUnimplemented.
+func (UnimplementedInnerPairsAgents) Pair(context.Context, *AdClick, *AdView, InnerPairsPairEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// InnerPairsPairEmitter emits the records of agent Pair. Emitted records are produced after the
+// handler returns nil; when it returns an error, they are dropped and the input record goes to the
+// error policy.
+type InnerPairsPairEmitter interface {
+	// EmitAdPair emits to topic "ad-pairs", keyed by user.
+	EmitAdPair(ctx context.Context, m *AdPair) error
+}
+
+type _InnerPairsPairEmitter struct{ e *runtime.Emitter }
+
+func (x _InnerPairsPairEmitter) EmitAdPair(ctx context.Context, m *AdPair) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _InnerPairs_Pair_Handler(ctx context.Context, impl any, in, joined proto.Message, out *runtime.Emitter) error {
+	var typedIn *AdClick
+	if in != nil {
+		typedIn = in.(*AdClick)
+	}
+	var typedJoined *AdView
+	if joined != nil {
+		typedJoined = joined.(*AdView)
+	}
+	return impl.(InnerPairsAgents).Pair(ctx, typedIn, typedJoined, _InnerPairsPairEmitter{out})
+}
+
+var _InnerPairs_AppDesc = runtime.AppDesc{
+	ID:          InnerPairsAppID,
+	ServiceName: "streamgen.testapp.v1.InnerPairs",
+	Check:       func(impl any) bool { _, ok := impl.(InnerPairsAgents); return ok },
+	Agents: []*runtime.AgentDesc{
+		{
+			Name:  "Pair",
+			Input: AdClickTopic.Desc(),
+			Outputs: []*runtime.TopicDesc{
+				AdPairTopic.Desc(),
+			},
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              InnerPairsPairDeadLetterTopicName,
+				Partitions:        4,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    AdClickTopic.Desc(),
+			},
+			OnMisplacedKey: runtime.MisplacedKeyDeadLetter,
+			StreamJoin: &runtime.StreamJoinDesc{
+				Stream:  AdViewTopic.Desc(),
+				Before:  10000000000, // 10s
+				After:   5000000000,  // 5s
+				Grace:   2000000000,  // 2s
+				Kind:    runtime.JoinInner,
+				Handler: _InnerPairs_Pair_Handler,
+			},
+			Tables: []*runtime.TableDesc{
+				&_InnerPairs_PairJoinInput_TableDesc,
+				&_InnerPairs_PairJoinStream_TableDesc,
+			},
+		},
+	},
+	Tables: []*runtime.TableDesc{
+		&_InnerPairs_PairJoinInput_TableDesc,
+		&_InnerPairs_PairJoinStream_TableDesc,
+	},
+}
+
+// RegisterInnerPairsAgents registers the agents of app "inner-pairs", implemented by impl, on app.
+// Run the app with package worker, or test it with package streamtest.
+func RegisterInnerPairsAgents(app *runtime.App, impl InnerPairsAgents) error {
+	return app.Register(&_InnerPairs_AppDesc, impl)
+}

@@ -661,6 +661,84 @@ func (mr *MockHistPairsPairEmitterMockRecorder) EmitAdPair(ctx, msg any) *gomock
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitAdPair", reflect.TypeOf((*MockHistPairsPairEmitter)(nil).EmitAdPair), ctx, msg)
 }
 
+// MockInnerPairsAgents is a mock of testapp.InnerPairsAgents.
+type MockInnerPairsAgents struct {
+	ctrl     *gomock.Controller
+	recorder *MockInnerPairsAgentsMockRecorder
+}
+
+// MockInnerPairsAgentsMockRecorder records expected calls on a MockInnerPairsAgents.
+type MockInnerPairsAgentsMockRecorder struct {
+	mock *MockInnerPairsAgents
+}
+
+// NewMockInnerPairsAgents returns a new mock of InnerPairsAgents.
+func NewMockInnerPairsAgents(ctrl *gomock.Controller) *MockInnerPairsAgents {
+	mock := &MockInnerPairsAgents{ctrl: ctrl}
+	mock.recorder = &MockInnerPairsAgentsMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockInnerPairsAgents) EXPECT() *MockInnerPairsAgentsMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.InnerPairsAgents = (*MockInnerPairsAgents)(nil)
+
+// Pair mocks the method of the same name.
+func (m *MockInnerPairsAgents) Pair(ctx context.Context, in *testapp.AdClick, adView *testapp.AdView, out testapp.InnerPairsPairEmitter) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Pair", ctx, in, adView, out)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Pair declares an expected call of Pair.
+func (mr *MockInnerPairsAgentsMockRecorder) Pair(ctx, in, adView, out any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Pair", reflect.TypeOf((*MockInnerPairsAgents)(nil).Pair), ctx, in, adView, out)
+}
+
+// MockInnerPairsPairEmitter is a mock of testapp.InnerPairsPairEmitter.
+type MockInnerPairsPairEmitter struct {
+	ctrl     *gomock.Controller
+	recorder *MockInnerPairsPairEmitterMockRecorder
+}
+
+// MockInnerPairsPairEmitterMockRecorder records expected calls on a MockInnerPairsPairEmitter.
+type MockInnerPairsPairEmitterMockRecorder struct {
+	mock *MockInnerPairsPairEmitter
+}
+
+// NewMockInnerPairsPairEmitter returns a new mock of InnerPairsPairEmitter.
+func NewMockInnerPairsPairEmitter(ctrl *gomock.Controller) *MockInnerPairsPairEmitter {
+	mock := &MockInnerPairsPairEmitter{ctrl: ctrl}
+	mock.recorder = &MockInnerPairsPairEmitterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockInnerPairsPairEmitter) EXPECT() *MockInnerPairsPairEmitterMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.InnerPairsPairEmitter = (*MockInnerPairsPairEmitter)(nil)
+
+// EmitAdPair mocks the method of the same name.
+func (m *MockInnerPairsPairEmitter) EmitAdPair(ctx context.Context, msg *testapp.AdPair) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "EmitAdPair", ctx, msg)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// EmitAdPair declares an expected call of EmitAdPair.
+func (mr *MockInnerPairsPairEmitterMockRecorder) EmitAdPair(ctx, msg any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitAdPair", reflect.TypeOf((*MockInnerPairsPairEmitter)(nil).EmitAdPair), ctx, msg)
+}
+
 // MockLedgerAddEmitter is a mock of testapp.LedgerAddEmitter.
 type MockLedgerAddEmitter struct {
 	ctrl     *gomock.Controller
