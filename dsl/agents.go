@@ -365,13 +365,13 @@ func (a *agentBuilder) join() {
 	at, path := inAgent(agentField.join), a.where+" > option agent.join"
 	switch {
 	case a.opt.GetTimer() != nil || a.opt.GetCron() != nil:
-		a.fail(at, path, "a timer or cron agent has no record to join with a table; remove join")
+		a.fail(at, path, "a timer or cron agent has no record to join; remove join")
 		return
 	case a.opt.GetOnWindowClose() != "":
 		a.fail(at, path, "an on_window_close agent receives closed windows, not records to join; remove join")
 		return
 	case a.opt.GetBatch() != nil:
-		a.fail(at, path, "a batch agent receives records in batches, and a join hands the handler one record's value; remove join or batch")
+		a.fail(at, path, "a batch agent receives records in batches, and a join hands the handler one record and its partner; remove join or batch")
 		return
 	}
 	if j.GetStream() != "" {

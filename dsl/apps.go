@@ -40,6 +40,7 @@ func (b *builder) app(sd protoreflect.ServiceDescriptor) *App {
 			app.Agents = append(app.Agents, ag)
 		}
 	}
+	b.addBuffers(app)
 	partitionInternalTopics(app)
 	return app
 }

@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +27,11 @@ func (a *agentBuilder) streamJoin(j *streamgenv1.Join, path string) {
 	if len(a.opt.GetTables()) > 0 {
 		a.fail(inAgent(agentField.tables), a.where+" > option agent.tables",
 			"an agent with a stream join keeps its two join buffers and no tables of its own; emit to a topic and keep the table in an agent that consumes it, or remove tables")
+		ok = false
+	}
+	if ag.Concurrency > 1 {
+		a.fail(inAgent(agentField.concurrency), a.where+" > option agent.concurrency",
+			"an agent with a stream join runs one record of a partition at a time: a key's records of both topics must meet in one lane, and lanes are chosen by record key, which a producer may set apart from the key field; remove concurrency")
 		ok = false
 	}
 	if a.opt.GetGroupBy() != "" {
@@ -55,12 +61,6 @@ func (a *agentBuilder) streamJoin(j *streamgenv1.Join, path string) {
 	buffers := [2]*Table{}
 	for i, side := range []string{"input", "stream"} {
 		name := BufferTable(ag.Name, side)
-		if a.app.table(name) != nil || a.app.unusable[name] {
-			a.fail(at(joinField.stream), path+".stream",
-				"table %q of the app is the name of agent %s's join buffer; rename the table", name, ag.Name)
-			a.drop()
-			return
-		}
 		changelog := ChangelogTopic(a.app.ID, name)
 		if why := ValidTopicName(changelog); why != "" {
 			a.fail(at(joinField.stream), path+".stream", "changelog topic %q of the join buffer %s; shorten the app id or the agent's name", changelog, why)
@@ -85,9 +85,46 @@ func (a *agentBuilder) streamJoin(j *streamgenv1.Join, path string) {
 			Window:   &Window{Size: time.Millisecond, Step: time.Millisecond, Grace: reach + grace, Expires: reach + grace},
 			optIndex: -1, listed: true}
 	}
-	ag.Tables = buffers[:]
-	a.app.Tables = append(a.app.Tables, buffers[:]...)
+	ag.Tables = buffers[:] // the app's tables once every agent is read (addBuffers)
 	ag.Join = &Join{Stream: stream, Before: before, After: after, Grace: grace, Left: left, Outer: outer, Buffers: buffers}
+}
+
+// addBuffers adds the buffer tables of app's stream joins to its tables,
+// once every agent is read: no agent can list one, whatever the order of
+// the rpcs. A buffer named like a declared table or another join's
+// buffer is reported, and its agent left out.
+func (b *builder) addBuffers(app *App) {
+	kept := app.Agents[:0]
+	for _, ag := range app.Agents {
+		j := ag.Join
+		if j == nil || j.Stream == nil {
+			kept = append(kept, ag)
+			continue
+		}
+		ok := true
+		for _, buf := range j.Buffers {
+			if t := app.table(buf.Name); t != nil || app.unusable[buf.Name] {
+				what := "table " + strconv.Quote(buf.Name) + " of the app"
+				if t != nil && t.Buffer {
+					what = "another stream join's buffer (agent " + t.Writers[0].Name + ")"
+				}
+				b.errorf(ag.Method, inAgent(agentField.join, joinField.stream),
+					"service "+string(app.Service.Name())+" > rpc "+ag.Name+" > option agent.join.stream",
+					"agent %s's join buffer is named %q, and so is %s; rename the table or the agent", ag.Name, buf.Name, what)
+				ok = false
+				break
+			}
+		}
+		if !ok {
+			for _, buf := range j.Buffers { // not the agent's tables any more
+				buf.Writers = nil
+			}
+			continue
+		}
+		app.Tables = append(app.Tables, j.Buffers[:]...)
+		kept = append(kept, ag)
+	}
+	app.Agents = kept
 }
 
 // joinDuration reads one of a stream join's durations: unset is 0, and

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"google.golang.org/protobuf/proto"
+
+	"github.com/streamgen/streamgen/runtime/internal/windows"
 )
 
 // Agent is a registered agent.
@@ -77,8 +79,9 @@ func (ag *Agent) Name() string { return ag.app.id + "/" + ag.Desc.Name }
 // the generated typed emitter, which wraps the processor's Emitter. A
 // Processor is used by one goroutine.
 type Processor struct {
-	ag *Agent
-	em Emitter
+	ag        *Agent
+	em        Emitter
+	joinClock *windows.JoinClock // a stream join's (SetJoinClock)
 }
 
 // NewProcessor returns a processor of ag whose handlers read the agent's

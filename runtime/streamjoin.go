@@ -3,6 +3,7 @@ package runtime
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"time"
@@ -78,6 +79,23 @@ func (j *StreamJoinDesc) EmitsUnmatched(side int) bool {
 	return (side == 0 && j.Kind >= JoinLeft) || j.Kind == JoinOuter
 }
 
+// errNoJoinKey is the error of a joined record without a key.
+var errNoJoinKey = errors.New("a record without a key joins nothing (it would pair with every other record without one); give the topic's records keys")
+
+// SetJoinClock gives a stream-joining agent's processor its partition's
+// join clock (the engine's, per partition): the time its records are late
+// by, which it moves with their event times. Without one, the join goes
+// by the partition's stream time.
+func (p *Processor) SetJoinClock(c *windows.JoinClock) { p.joinClock = c }
+
+// joinNow is the join's time (ms) a record is late by.
+func (p *Processor) joinNow() int64 {
+	if p.joinClock != nil {
+		return p.joinClock.Now(time.Now().UnixMilli())
+	}
+	return p.em.now().UnixMilli()
+}
+
 // joinSide returns the side of the join rec belongs to and its topic.
 func (p *Processor) joinSide(rec *Record) (int, *TopicDesc) {
 	if j := p.ag.Desc.StreamJoin; rec.Topic == j.Stream.Name {
@@ -117,13 +135,19 @@ func (p *Processor) processJoin(ctx context.Context, rec *Record) (res Result, e
 		return Result{}, ag.fail(rec, err)
 	}
 	t := out.eventTime.UnixMilli()
-	if t+j.Grace.Milliseconds() < out.now().UnixMilli() {
+	if t+j.Grace.Milliseconds() < p.joinNow() {
 		out.late++ // its partners may be gone already
 		return out.result(), nil
 	}
 	key := rec.Key
 	if topic.Key != nil {
 		key = topic.Key(m)
+	}
+	if len(key) == 0 {
+		return Result{}, ag.fail(rec, errNoJoinKey)
+	}
+	if p.joinClock != nil {
+		defer p.joinClock.Observe(side, t, time.Now().UnixMilli())
 	}
 	if err := p.join(context.WithValue(ctx, recordKey{}, rec), side, key, t, rec.Offset, rec.Value, m); err != nil {
 		out.reset(ag.Desc, rec)

@@ -247,14 +247,17 @@ func describeMembers(ms []kadm.DescribedGroupMember) string {
 	return "members: " + strings.Join(s, ", ")
 }
 
-// topics returns the selected agents' input topics, each once, then the
-// repartition topics they consume (misplaced records moved to their key's
-// partition).
+// topics returns the selected agents' input topics and the streams they
+// join (moved alike), each once, then the repartition topics they consume
+// (misplaced records moved to their key's partition).
 func (r *resetter) topics() []string {
 	var ts []string
 	for _, ag := range r.agents {
 		if !slices.Contains(ts, ag.Desc.Input.Name) {
 			ts = append(ts, ag.Desc.Input.Name)
+		}
+		if j := ag.Desc.StreamJoin; j != nil && !slices.Contains(ts, j.Stream.Name) {
+			ts = append(ts, j.Stream.Name)
 		}
 	}
 	for _, ag := range r.agents {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -153,5 +154,34 @@ func TestStreamJoinMatchesTheModel(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestStreamJoinRecordWithoutKey: a record without a key would pair with
+// every other one without a key; it goes to the agent's dead-letter topic
+// instead, and joins nothing.
+func TestStreamJoinRecordWithoutKey(t *testing.T) {
+	app := runtime.NewApp()
+	if err := testapp.RegisterPairsAgents(app, testapp.Pairs{}); err != nil {
+		t.Fatal(err)
+	}
+	d := streamtest.New(app)
+	at := time.Now().UnixMilli()
+	if err := streamtest.Send(d, testapp.AdClickTopic, &testapp.AdClick{Seq: 1, AtMs: at}); err != nil {
+		t.Fatal(err)
+	}
+	if err := streamtest.Send(d, testapp.AdViewTopic, &testapp.AdView{Seq: 2, AtMs: at}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Advance(time.UnixMilli(at + 60_000)); err != nil {
+		t.Fatal(err)
+	}
+	dead := d.DeadLetters(testapp.PairsPairDeadLetterTopicName)
+	out, err := streamtest.Output(d, testapp.AdPairTopic)
+	if err != nil || len(out) != 0 || len(dead) != 2 {
+		t.Fatalf("outputs %v (%v), %d dead letters; want none and 2", out, err, len(dead))
+	}
+	if e := streamtest.Header(dead[1], runtime.HeaderError); !strings.Contains(e, "without a key") {
+		t.Errorf("dead letter's error %q", e)
 	}
 }

@@ -75,6 +75,7 @@ type partKey struct {
 // partitions).
 type part struct {
 	clock  windows.Clock
+	joins  []*windows.JoinClock // per lane, a stream join's (nil for the others)
 	lanes  []*lane.Lane
 	agents []*runtime.Agent // lanes[i] runs agents[i]
 	inputs int              // how many of agents consume the topic
@@ -154,6 +155,11 @@ func (d *Driver) Advance(t time.Time) error {
 	}
 	for _, p := range d.parts {
 		p.clock.AdvanceTo(d.clock.UnixMilli())
+		for _, jc := range p.joins {
+			if jc != nil {
+				jc.AdvanceTo(d.clock.UnixMilli())
+			}
+		}
 	}
 	if err := d.runTicks(before); err != nil {
 		return d.done(err)
@@ -265,10 +271,17 @@ func (d *Driver) part(topic string, partition int32) *part {
 	}
 	p.clock.AdvanceTo(d.clock.UnixMilli())
 	for _, ag := range agents {
+		var jc *windows.JoinClock
+		if ag.Desc.StreamJoin != nil {
+			// Records come as they are sent: no side is still coming.
+			jc = windows.NewJoinClock(0, 0)
+			jc.AdvanceTo(d.clock.UnixMilli())
+		}
 		l := lane.New(lane.Config{Ctx: context.Background(), App: d.app, Agent: ag,
 			Tables: d.agentTables(ag, partition), Slot: 0, Slots: 1, Clock: &p.clock,
 			Guarantee: guarantee{d: d, StoreNow: lane.StoreNow{Fail: d.fail}}, Fail: d.fail, Log: d.log,
-			RecordLimit: d.limit, Now: d.Now})
+			RecordLimit: d.limit, Now: d.Now, JoinClock: jc})
+		p.joins = append(p.joins, jc)
 		l.Start()
 		p.lanes = append(p.lanes, l)
 		p.agents = append(p.agents, ag)

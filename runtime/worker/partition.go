@@ -31,6 +31,9 @@ type partition struct {
 	tables [][]*lane.Table // per agent, per agent table
 	stores []*lane.Table   // each once
 	clock  windows.Clock
+	// joins are, per agent, a stream-joining agent's join clock (nil for
+	// the others).
+	joins []*windows.JoinClock
 
 	// discard makes the lanes stop without letting anything more out: the
 	// partition was aborted or moved under exactly-once.
@@ -63,7 +66,11 @@ func newPartition(tp kafka.TopicPartition, agents []*runtime.Agent) *partition {
 			p.inputs++
 		}
 	}
+	p.joins = make([]*windows.JoinClock, len(agents))
 	for i, ag := range agents {
+		if ag.Desc.StreamJoin != nil {
+			p.joins[i] = windows.NewJoinClock(JoinIdle.Milliseconds(), time.Now().UnixMilli())
+		}
 		for _, t := range ag.Sources() {
 			p.srcs = append(p.srcs, &source{tp: kafka.TopicPartition{Topic: t.Name, Partition: tp.Partition}, agent: i, next: -1})
 		}
@@ -103,7 +110,7 @@ func (t *thread) start(p *partition) {
 		for j := range n {
 			l := lane.New(lane.Config{Ctx: t.w.procCtx, App: t.w.app, Agent: ag, Tables: p.tables[i],
 				Slot: j, Slots: n, Clock: &p.clock, Guarantee: t.commit, Fail: t.fail, Log: t.log, RecordLimit: t.w.recordLimit,
-				OnProcess: t.w.onProcess, OnDeadLetter: t.w.onDead})
+				OnProcess: t.w.onProcess, OnDeadLetter: t.w.onDead, JoinClock: p.joins[i]})
 			r := &laneRunner{Lane: l, ch: make(chan laneMsg, laneQueue), ticks: len(p.tables[i]) > 0, batches: ag.Desc.Batch != nil}
 			p.lanes[i][j] = r
 			p.wg.Add(1)
@@ -112,6 +119,13 @@ func (t *thread) start(p *partition) {
 	}
 	t.parts[p.tp] = p
 }
+
+// JoinIdle is how long a stream join's side with no new record stops
+// holding the join's time back (windows.JoinClock): longer than the
+// consumer takes to fetch from both topics after a backlog, short enough
+// that a side gone quiet delays the other side's unmatched records only
+// that long.
+const JoinIdle = 5 * time.Second
 
 // laneQueue is how many messages a lane's channel holds: how far the poll
 // loop may run ahead of a slow handler before it waits.

@@ -145,3 +145,77 @@ func TestStreamJoinOnTheBroker(t *testing.T) {
 		})
 	}
 }
+
+// TestStreamJoinAfterABacklog (operators part 2, windowed stream-stream
+// join): 300 clicks, then 300 views with the same users and event times,
+// are written while no worker runs, a minute of event time in all, so
+// the worker reads the two topics in whatever order it fetches them: one
+// side's records can run far ahead of the other's. The Pairs app's
+// outer join (2 s of grace) still pairs every click with its view, and
+// no record comes out unmatched or is skipped as late: the join's time
+// waits for the side that is still coming (windows.JoinClock).
+func TestStreamJoinAfterABacklog(t *testing.T) {
+	addr := startBroker(t)
+	cl := client(t, addr, kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	register := func(app *runtime.App) error { return testapp.RegisterPairsAgents(app, testapp.Pairs{}) }
+	a := runStateful(t, addr, t.TempDir(), register, worker.WithInstanceID("a")) // creates the topics
+	a.stop(t)
+	base := time.Now().Add(-time.Hour).UnixMilli()
+	rec := func(view bool, user string, seq, at int64) *kgo.Record {
+		var r *runtime.Record
+		var err error
+		if view {
+			r, err = testapp.AdViewTopic.Record(&testapp.AdView{User: user, Seq: seq, AtMs: at})
+		} else {
+			r, err = testapp.AdClickTopic.Record(&testapp.AdClick{User: user, Seq: seq, AtMs: at})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &kgo.Record{Topic: r.Topic, Partition: runtime.Partition(r.Key, 4), Key: r.Key, Value: r.Value}
+	}
+	const n = 300
+	var clicks, views []*kgo.Record
+	for i := range int64(n) {
+		user := fmt.Sprintf("u%d", i) // one click and one view each
+		clicks = append(clicks, rec(false, user, i+1, base+i*200))
+		views = append(views, rec(true, user, 1000+i+1, base+i*200))
+	}
+	produce(t, cl, clicks...)
+	produce(t, cl, views...)
+	runStateful(t, addr, t.TempDir(), register, worker.WithInstanceID("a"))
+	// Then a click and a view per partition a minute later close every
+	// window (they pair with each other).
+	later := base + n*200 + 60_000
+	for p := range int32(4) {
+		for i := 0; ; i++ {
+			u := fmt.Sprintf("flush-%d", i)
+			if runtime.Partition([]byte(u), 4) == p {
+				produce(t, cl, rec(false, u, 5000+int64(p), later), rec(true, u, 6000+int64(p), later))
+				break
+			}
+		}
+	}
+	recs := readCommitted(t, addr, testapp.AdPairTopicName, n+4, 3*time.Second)
+	pairs, wrong := 0, 0
+	for _, r := range recs {
+		p, err := testapp.AdPairTopic.Decode(r.Value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch c, v := p.GetClickSeq(), p.GetViewSeq(); {
+		case c >= 5000:
+		case c > 0 && v == 1000+c:
+			pairs++
+		default:
+			wrong++
+			if wrong <= 5 {
+				t.Errorf("output %d/%d: want each click with its view", c, v)
+			}
+		}
+	}
+	t.Logf("%d outputs: %d pairs, %d wrong", len(recs), pairs, wrong)
+	if pairs != n || wrong > 0 {
+		t.Errorf("%d pairs and %d wrong outputs, want %d pairs and none wrong", pairs, wrong, n)
+	}
+}

@@ -60,6 +60,11 @@ type Config struct {
 	// Now is the clock of a batch agent's batch deadlines; nil: the wall
 	// clock (the test driver passes its virtual clock).
 	Now func() time.Time
+	// JoinClock is, for a stream-joining agent, its partition's join
+	// clock: its records are late by it and its buffers' windows close by
+	// it, and they do not move Clock (the joined stream's event times are
+	// not the input topic's other agents' business).
+	JoinClock *windows.JoinClock
 }
 
 // Lane runs one agent's records of one partition slot, in order: a key is
@@ -115,6 +120,9 @@ func New(cfg Config) *Lane {
 		st = l.view
 	}
 	l.proc = cfg.Agent.NewProcessor(st, l.streamTime)
+	if cfg.JoinClock != nil {
+		l.proc.SetJoinClock(cfg.JoinClock)
+	}
 	if d := cfg.Agent.Desc.Batch; d != nil {
 		l.batch = &batch{desc: d}
 	}

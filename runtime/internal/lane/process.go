@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/streamgen/streamgen/runtime"
+	"github.com/streamgen/streamgen/runtime/internal/windows"
 	"github.com/streamgen/streamgen/runtime/observe"
 )
 
@@ -214,14 +215,18 @@ func (e *StopError) Unwrap() error { return e.Err }
 func (l *Lane) accept(f *Input, res runtime.Result) {
 	rec := f.Rec
 	l.gather(f, res)
-	if ms := res.EventTime.UnixMilli(); ms > l.cfg.Clock.Now() {
+	if ms := res.EventTime.UnixMilli(); ms > l.cfg.Clock.Now() && l.cfg.JoinClock == nil {
 		l.cfg.Clock.Observe(ms, time.Now().UnixMilli()) // the wall clock only when stream time moves
 	}
 	if res.Clamped {
 		l.cfg.Log.Warn("record from the future: its record timestamp is its event time (on_future_event: FUTURE_EVENT_CLAMP)",
 			"topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "event_time", res.EventTime)
 	}
-	if res.Late > 0 {
+	if res.Late > 0 && l.cfg.JoinClock != nil {
+		l.cfg.Log.Warn("late record: skipped by the stream join, more than its grace behind the join's time (its partners may be gone)",
+			"topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "event_time", res.EventTime,
+			"join_time", windows.Time(l.cfg.JoinClock.Now(time.Now().UnixMilli())))
+	} else if res.Late > 0 {
 		l.cfg.Log.Warn("late record: window writes skipped, their windows closed (past end plus grace; a session: past its end plus gap plus grace)",
 			"topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "windows", res.Late,
 			"event_time", res.EventTime, "stream_time", l.streamTime())

@@ -3,6 +3,7 @@ package lane
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/internal/windows"
@@ -14,6 +15,9 @@ import (
 // while other lanes of the partition move stream time on.
 func (l *Lane) Windows() {
 	now := l.cfg.Clock.Now()
+	if l.cfg.JoinClock != nil {
+		now = l.cfg.JoinClock.Now(time.Now().UnixMilli()) // a stream join's buffers
+	}
 	l.closeWindows(now)
 	l.expire(now)
 }

@@ -57,3 +57,65 @@ func (c *Clock) raise(ms int64) bool {
 	}
 	return false
 }
+
+// JoinClock is a stream join's time in one partition, driven by the
+// event times of its two sides (0: the input's, 1: the joined stream's)
+// alone, never by the wall clock: a partner that comes after a quiet spell
+// is not late for the quiet alone. Each side's records come in offset
+// order, but the two sides come as the consumer fetches them: after a
+// backlog, one side's records can run minutes ahead of the other's. So
+// the join's time is the highest event time seen, but no more than the
+// highest seen on a side that is still coming: one that has had a record
+// within the last Idle (wall clock; a side with none yet counts from the
+// clock's creation). A side quiet for longer stops holding it back, so
+// that the other side's windows still close. (Kafka Streams picks the
+// record with the lowest timestamp across a task's partitions, and idles
+// up to max.task.idle.ms for an empty one.) It never goes back. Its
+// methods are safe for concurrent use.
+type JoinClock struct {
+	idle    int64           // ms; 0: sides never hold back (the test driver)
+	created int64           // wall clock (ms)
+	seen    [2]atomic.Int64 // per side, the highest event time seen (ms); 0: none
+	last    [2]atomic.Int64 // per side, the wall clock (ms) of its last record; 0: none
+	now     atomic.Int64
+}
+
+// NewJoinClock returns a clock whose sides hold its time back for idle
+// (ms) after their last record, made at wall clock created (ms).
+func NewJoinClock(idle, created int64) *JoinClock { return &JoinClock{idle: idle, created: created} }
+
+// Observe records an event of side at ms, seen at wall clock wall (ms).
+func (c *JoinClock) Observe(side int, ms, wall int64) {
+	c.last[side].Store(wall)
+	raise(&c.seen[side], ms)
+}
+
+// AdvanceTo raises the join's time to ms, if later: the test driver's
+// virtual clock.
+func (c *JoinClock) AdvanceTo(ms int64) { raise(&c.now, ms) }
+
+// Now returns the join's time in ms at wall clock wall (ms), 0 before it
+// has one.
+func (c *JoinClock) Now(wall int64) int64 {
+	t := max(c.seen[0].Load(), c.seen[1].Load())
+	for s := range c.seen {
+		last := c.last[s].Load()
+		if last == 0 {
+			last = c.created
+		}
+		if c.idle > 0 && wall-last < c.idle {
+			t = min(t, c.seen[s].Load())
+		}
+	}
+	raise(&c.now, t)
+	return c.now.Load()
+}
+
+// raise sets v to ms, if later.
+func raise(v *atomic.Int64, ms int64) {
+	for cur := v.Load(); ms > cur; cur = v.Load() {
+		if v.CompareAndSwap(cur, ms) {
+			return
+		}
+	}
+}

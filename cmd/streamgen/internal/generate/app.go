@@ -390,7 +390,8 @@ func joinParam(ag *dsl.Agent) string {
 // reservedParams are the names a joining agent's method and its generated
 // mock use besides the joined value.
 var reservedParams = map[string]bool{"ctx": true, "in": true, "out": true, "m": true, "mr": true, "ret": true,
-	"ret0": true, "ok": true, "err": true, "joined": true, "impl": true, "varargs": true}
+	"ret0": true, "ok": true, "err": true, "joined": true, "impl": true, "varargs": true,
+	"reflect": true, "gomock": true, "typedIn": true, "typedJoined": true} // packages and locals of the handler and mock
 
 // generateAppDesc writes the runtime.AppDesc handed to App.Register.
 func (r *renderer) generateAppDesc(g *protogen.GeneratedFile, a fileApp) {
