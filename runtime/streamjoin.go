@@ -91,7 +91,7 @@ func (p *Processor) SetJoinClock(c *windows.JoinClock) { p.joinClock = c }
 // joinNow is the join's time (ms) a record is late by.
 func (p *Processor) joinNow() int64 {
 	if p.joinClock != nil {
-		return p.joinClock.Now(time.Now().UnixMilli())
+		return p.joinClock.Now()
 	}
 	return p.em.now().UnixMilli()
 }
@@ -110,6 +110,9 @@ func (p *Processor) joinSide(rec *Record) (int, *TopicDesc) {
 func (p *Processor) processJoin(ctx context.Context, rec *Record) (res Result, err error) {
 	ag, out, j := p.ag, &p.em, p.ag.Desc.StreamJoin
 	side, topic := p.joinSide(rec)
+	if p.joinClock != nil {
+		defer p.joinClock.Processed(side, rec.Offset) // joined, late or failed
+	}
 	out.reset(ag.Desc, rec)
 	m, err := topic.Decode(rec.Value)
 	if err != nil {
@@ -147,7 +150,7 @@ func (p *Processor) processJoin(ctx context.Context, rec *Record) (res Result, e
 		return Result{}, ag.fail(rec, errNoJoinKey)
 	}
 	if p.joinClock != nil {
-		defer p.joinClock.Observe(side, t, time.Now().UnixMilli())
+		defer p.joinClock.Observe(side, t)
 	}
 	if err := p.join(context.WithValue(ctx, recordKey{}, rec), side, key, t, rec.Offset, rec.Value, m); err != nil {
 		out.reset(ag.Desc, rec)

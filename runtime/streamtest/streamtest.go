@@ -274,7 +274,7 @@ func (d *Driver) part(topic string, partition int32) *part {
 		var jc *windows.JoinClock
 		if ag.Desc.StreamJoin != nil {
 			// Records come as they are sent: no side is still coming.
-			jc = windows.NewJoinClock(0, 0)
+			jc = windows.NewJoinClock(false)
 			jc.AdvanceTo(d.clock.UnixMilli())
 		}
 		l := lane.New(lane.Config{Ctx: context.Background(), App: d.app, Agent: ag,

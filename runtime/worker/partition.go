@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,8 +33,10 @@ type partition struct {
 	stores []*lane.Table   // each once
 	clock  windows.Clock
 	// joins are, per agent, a stream-joining agent's join clock (nil for
-	// the others).
-	joins []*windows.JoinClock
+	// the others), whose sides' ends the poll loop keeps (joinEnds);
+	// started is when the partition started.
+	joins   []*windows.JoinClock
+	started time.Time
 
 	// discard makes the lanes stop without letting anything more out: the
 	// partition was aborted or moved under exactly-once.
@@ -69,7 +72,7 @@ func newPartition(tp kafka.TopicPartition, agents []*runtime.Agent) *partition {
 	p.joins = make([]*windows.JoinClock, len(agents))
 	for i, ag := range agents {
 		if ag.Desc.StreamJoin != nil {
-			p.joins[i] = windows.NewJoinClock(JoinIdle.Milliseconds(), time.Now().UnixMilli())
+			p.joins[i] = windows.NewJoinClock(true)
 		}
 		for _, t := range ag.Sources() {
 			p.srcs = append(p.srcs, &source{tp: kafka.TopicPartition{Topic: t.Name, Partition: tp.Partition}, agent: i, next: -1})
@@ -117,15 +120,44 @@ func (t *thread) start(p *partition) {
 			go t.runLane(p, r)
 		}
 	}
+	for i, jc := range p.joins {
+		if jc != nil {
+			// Where each side starts: its committed offset, if any.
+			jc.SetNext(0, p.srcs[0].next)
+			jc.SetNext(1, p.source(p.agents[i].Desc.StreamJoin.Stream.Name).next)
+		}
+	}
+	p.started = time.Now()
 	t.parts[p.tp] = p
 }
 
-// JoinIdle is how long a stream join's side with no new record stops
-// holding the join's time back (windows.JoinClock): longer than the
-// consumer takes to fetch from both topics after a backlog, short enough
-// that a side gone quiet delays the other side's unmatched records only
-// that long.
-const JoinIdle = 5 * time.Second
+// joinEnds tells p's join clocks where their sides' partitions end: the
+// high watermark librdkafka has from its last fetch (no request), unknown
+// before the first. A side that has processed nothing and has no
+// committed offset (a new group) is waited for during its first
+// joinStartWait only: with auto.offset.reset=latest it may have nothing to
+// hand over until new records come.
+func (t *thread) joinEnds(p *partition) {
+	for i, jc := range p.joins {
+		if jc == nil {
+			continue
+		}
+		for side, s := range []*source{p.srcs[0], p.source(p.agents[i].Desc.StreamJoin.Stream.Name)} {
+			end := t.consumer.HighWatermark(s.tp)
+			switch {
+			case jc.Next(side) < 0 && time.Since(p.started) >= joinStartWait:
+				end = math.MinInt64
+			case end < 0:
+				end = math.MaxInt64
+			}
+			jc.SetEnd(side, end)
+		}
+	}
+}
+
+// joinStartWait bounds how long a join waits for a side that has neither
+// a committed offset nor a record processed.
+const joinStartWait = 10 * time.Second
 
 // laneQueue is how many messages a lane's channel holds: how far the poll
 // loop may run ahead of a slow handler before it waits.

@@ -172,6 +172,9 @@ func (t *thread) loop(ctx context.Context) error {
 		for _, rec := range batch {
 			t.dispatch(rec)
 		}
+		for _, p := range t.parts {
+			t.joinEnds(p)
+		}
 		t.finishRestores()
 		t.runTicks()
 		clear(batch)

@@ -97,7 +97,7 @@ func newTopology(app *runtime.App) *topology {
 			} else {
 				why = "joined stream"
 			}
-			t.coAssign = append(t.coAssign, fmt.Sprintf("agent %s's %s %s runs in topic %s's partitions", ag.Desc.Name, why, src.Name, ag.Desc.Input.Name))
+			t.coAssign = append(t.coAssign, fmt.Sprintf("agent %s's %s %s feeds topic %s's partitions", ag.Desc.Name, why, src.Name, ag.Desc.Input.Name))
 		}
 	}
 	return t

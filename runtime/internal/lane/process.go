@@ -225,7 +225,7 @@ func (l *Lane) accept(f *Input, res runtime.Result) {
 	if res.Late > 0 && l.cfg.JoinClock != nil {
 		l.cfg.Log.Warn("late record: skipped by the stream join, more than its grace behind the join's time (its partners may be gone)",
 			"topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "event_time", res.EventTime,
-			"join_time", windows.Time(l.cfg.JoinClock.Now(time.Now().UnixMilli())))
+			"join_time", windows.Time(l.cfg.JoinClock.Now()))
 	} else if res.Late > 0 {
 		l.cfg.Log.Warn("late record: window writes skipped, their windows closed (past end plus grace; a session: past its end plus gap plus grace)",
 			"topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "windows", res.Late,

@@ -3,7 +3,6 @@ package lane
 import (
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/internal/windows"
@@ -16,7 +15,7 @@ import (
 func (l *Lane) Windows() {
 	now := l.cfg.Clock.Now()
 	if l.cfg.JoinClock != nil {
-		now = l.cfg.JoinClock.Now(time.Now().UnixMilli()) // a stream join's buffers
+		now = l.cfg.JoinClock.Now() // a stream join's buffers
 	}
 	l.closeWindows(now)
 	l.expire(now)

@@ -1,6 +1,9 @@
 package windows
 
-import "sync/atomic"
+import (
+	"math"
+	"sync/atomic"
+)
 
 // IdleAfter is how long (ms) a partition goes without a later event before
 // its stream time follows the wall clock.
@@ -65,45 +68,66 @@ func (c *Clock) raise(ms int64) bool {
 // order, but the two sides come as the consumer fetches them: after a
 // backlog, one side's records can run minutes ahead of the other's. So
 // the join's time is the highest event time seen, but no more than the
-// highest seen on a side that is still coming: one that has had a record
-// within the last Idle (wall clock; a side with none yet counts from the
-// clock's creation). A side quiet for longer stops holding it back, so
-// that the other side's windows still close. (Kafka Streams picks the
-// record with the lowest timestamp across a task's partitions, and idles
-// up to max.task.idle.ms for an empty one.) It never goes back. Its
+// highest seen on a side that is behind: one whose processed records end
+// more than one offset (a transaction's commit marker) before its
+// partition's end as the engine last saw it (SetEnd). A side caught up
+// does not hold it back, so a quiet side does not stop the other's
+// windows from closing. (Kafka Streams picks the record with the lowest
+// timestamp across a task's partitions, and waits for a partition that
+// has none buffered only while it has lag.) It never goes back. Its
 // methods are safe for concurrent use.
 type JoinClock struct {
-	idle    int64           // ms; 0: sides never hold back (the test driver)
-	created int64           // wall clock (ms)
-	seen    [2]atomic.Int64 // per side, the highest event time seen (ms); 0: none
-	last    [2]atomic.Int64 // per side, the wall clock (ms) of its last record; 0: none
-	now     atomic.Int64
+	seen [2]atomic.Int64 // per side, the highest event time seen (ms); 0: none
+	next [2]atomic.Int64 // per side, the offset after the last record processed; -1: none
+	end  [2]atomic.Int64 // per side, the partition's end offset (SetEnd)
+	now  atomic.Int64
 }
 
-// NewJoinClock returns a clock whose sides hold its time back for idle
-// (ms) after their last record, made at wall clock created (ms).
-func NewJoinClock(idle, created int64) *JoinClock { return &JoinClock{idle: idle, created: created} }
-
-// Observe records an event of side at ms, seen at wall clock wall (ms).
-func (c *JoinClock) Observe(side int, ms, wall int64) {
-	c.last[side].Store(wall)
-	raise(&c.seen[side], ms)
+// NewJoinClock returns a clock whose sides are behind until SetEnd says
+// otherwise (waiting is true: the engine's), or never behind (false: the
+// test driver, which hands records over as they are sent).
+func NewJoinClock(waiting bool) *JoinClock {
+	c := &JoinClock{}
+	end := int64(math.MinInt64)
+	if waiting {
+		end = math.MaxInt64
+	}
+	for s := range c.end {
+		c.next[s].Store(-1)
+		c.end[s].Store(end)
+	}
+	return c
 }
+
+// Processed records that side's record at offset was handled (joined,
+// late, or failed).
+func (c *JoinClock) Processed(side int, offset int64) { raise(&c.next[side], offset+1) }
+
+// SetNext sets the offset side's records start from (its committed
+// offset), before any is processed.
+func (c *JoinClock) SetNext(side int, next int64) { raise(&c.next[side], next) }
+
+// SetEnd sets the end offset of side's partition (its high watermark):
+// math.MaxInt64 when it is not known yet, math.MinInt64 for a side never
+// to wait for.
+func (c *JoinClock) SetEnd(side int, end int64) { c.end[side].Store(end) }
+
+// Next returns the offset after side's last record processed, -1 before
+// any (and before SetNext).
+func (c *JoinClock) Next(side int) int64 { return c.next[side].Load() }
+
+// Observe records an event of side at ms.
+func (c *JoinClock) Observe(side int, ms int64) { raise(&c.seen[side], ms) }
 
 // AdvanceTo raises the join's time to ms, if later: the test driver's
 // virtual clock.
 func (c *JoinClock) AdvanceTo(ms int64) { raise(&c.now, ms) }
 
-// Now returns the join's time in ms at wall clock wall (ms), 0 before it
-// has one.
-func (c *JoinClock) Now(wall int64) int64 {
+// Now returns the join's time in ms, 0 before it has one.
+func (c *JoinClock) Now() int64 {
 	t := max(c.seen[0].Load(), c.seen[1].Load())
 	for s := range c.seen {
-		last := c.last[s].Load()
-		if last == 0 {
-			last = c.created
-		}
-		if c.idle > 0 && wall-last < c.idle {
+		if end := c.end[s].Load(); end != math.MinInt64 && c.next[s].Load() < end-1 {
 			t = min(t, c.seen[s].Load())
 		}
 	}

@@ -752,9 +752,10 @@ const file_bench_v1_bench_proto_rawDesc = "" +
 	"\x04Join\x12\x0e.bench.v1.Line\x1a\x10.bench.v1.Joined\"\x13\xb2\xa2\x19\x0f\x8a\x01\f\n" +
 	"\bprofiles\x10\x02\x1a:\xb2\xa2\x196\n" +
 	"\x14bench-streamgen-join\x12\x1e\n" +
-	"\bprofiles\x12\x10bench.v1.Profile8\x012\x84\x01\n" +
-	"\x0fBenchStreamJoin\x12N\n" +
-	"\x04Pair\x12\x12.bench.v1.JoinLeft\x1a\x10.bench.v1.Paired\" \xb2\xa2\x19\x1c\x8a\x01\x19\x1a\x12bench.v1.JoinRight2\x03\b\x90\x1c\x1a!\xb2\xa2\x19\x1d\n" +
+	"\bprofiles\x12\x10bench.v1.Profile8\x012\x83\x01\n" +
+	"\x0fBenchStreamJoin\x12M\n" +
+	"\x04Pair\x12\x12.bench.v1.JoinLeft\x1a\x10.bench.v1.Paired\"\x1f\xb2\xa2\x19\x1b\x8a\x01\x18\x1a\x12bench.v1.JoinRight2\x02\b\n" +
+	"\x1a!\xb2\xa2\x19\x1d\n" +
 	"\x1bbench-streamgen-stream-joinBDZBgithub.com/streamgen/streamgen/examples/bench/gen/bench/v1;benchv1b\x06proto3"
 
 var (

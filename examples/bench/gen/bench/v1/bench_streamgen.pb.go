@@ -1770,10 +1770,10 @@ var _BenchStreamJoin_PairJoinInput_TableDesc = runtime.TableDesc{
 	},
 	New: func() proto.Message { return new(v1.JoinBuffer) },
 	Window: &runtime.WindowSpec{
-		Size:    1000000,       // 1ms
-		Step:    1000000,       // 1ms
-		Expires: 3600000000000, // 1h0m0s
-		Grace:   3600000000000, // 1h0m0s
+		Size:    1000000,     // 1ms
+		Step:    1000000,     // 1ms
+		Expires: 10000000000, // 10s
+		Grace:   10000000000, // 10s
 	},
 }
 
@@ -1789,19 +1789,20 @@ var _BenchStreamJoin_PairJoinStream_TableDesc = runtime.TableDesc{
 	},
 	New: func() proto.Message { return new(v1.JoinBuffer) },
 	Window: &runtime.WindowSpec{
-		Size:    1000000,       // 1ms
-		Step:    1000000,       // 1ms
-		Expires: 3600000000000, // 1h0m0s
-		Grace:   3600000000000, // 1h0m0s
+		Size:    1000000,     // 1ms
+		Step:    1000000,     // 1ms
+		Expires: 10000000000, // 10s
+		Grace:   10000000000, // 10s
 	},
 }
 
 // BenchStreamJoin joins each left record with the right records of its
 // key and its event time (a windowed stream-stream inner join): the
 // harness writes record i of each side with the same key and timestamp,
-// so each left record has exactly one partner. The hour of grace keeps
-// every record of the run joinable however the worker interleaves the
-// two topics (event times span 1,000 s per million records).
+// so each left record has exactly one partner. Each record waits 10 s of
+// event time (its grace) in the buffers, then expires: event times span
+// 1,000 s per million records, so the buffers hold about 10,000 records
+// a side.
 //
 // BenchStreamJoinAgents is implemented by the agents of app "bench-streamgen-stream-join".
 // Embed UnimplementedBenchStreamJoinAgents in implementations for forward compatibility.
@@ -1871,9 +1872,9 @@ var _BenchStreamJoin_AppDesc = runtime.AppDesc{
 			OnMisplacedKey: runtime.MisplacedKeyDeadLetter,
 			StreamJoin: &runtime.StreamJoinDesc{
 				Stream:  JoinRightTopic.Desc(),
-				Before:  0,             // 0s
-				After:   0,             // 0s
-				Grace:   3600000000000, // 1h0m0s
+				Before:  0,           // 0s
+				After:   0,           // 0s
+				Grace:   10000000000, // 10s
 				Kind:    runtime.JoinInner,
 				Handler: _BenchStreamJoin_Pair_Handler,
 			},
