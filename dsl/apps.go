@@ -41,6 +41,7 @@ func (b *builder) app(sd protoreflect.ServiceDescriptor) *App {
 		}
 	}
 	b.addBuffers(app)
+	keepJoins(app)
 	partitionInternalTopics(app)
 	return app
 }
@@ -105,6 +106,7 @@ func (b *builder) tables(app *App, opt *streamgenv1.App) {
 			app.unusable[spec.GetName()] = true
 		}
 	}
+	b.tableJoins(app)
 }
 
 // table reads the app option's i-th table into a Table, or returns nil
@@ -158,6 +160,9 @@ func (b *builder) table(app *App, i int, spec *streamgenv1.Table, seen map[strin
 		b.errorf(sd, at(tableField.fromTopic), p+".from_topic",
 			"table %q is global (every worker holds all of it) or fed from a topic partition by partition, not both; remove global or from_topic", name)
 		return nil
+	}
+	if spec.GetJoin() != nil {
+		return b.joinTable(app, i, p, spec, value, win)
 	}
 	if spec.GetGlobal() {
 		return b.globalTable(sd, i, p, spec, value)
@@ -329,6 +334,19 @@ func partitionInternalTopics(app *App) {
 		t.Changelog.Partitions = in.Partitions
 		t.Changelog.ReplicationFactor = in.ReplicationFactor
 		t.Changelog.PartitionsFrom = in
+	}
+	for _, t := range app.Tables {
+		if t.Join != nil && len(t.Writers) == 0 {
+			// Kept by the feeders of its sides alone.
+			if from := partitionsOf(t.Join.Left); from != nil {
+				t.Changelog.Partitions = from.Partitions
+				t.Changelog.ReplicationFactor = from.ReplicationFactor
+				t.Changelog.PartitionsFrom = from
+				if from.PartitionsFrom != nil {
+					t.Changelog.PartitionsFrom = from.PartitionsFrom
+				}
+			}
+		}
 	}
 	for _, ag := range app.Agents {
 		if tm := ag.Timer; tm != nil && tm.RunOn == streamgenv1.RunOn_RUN_ON_PARTITIONS {

@@ -119,6 +119,7 @@ func Build(files []protoreflect.FileDescriptor) (*Model, error) {
 				b.checkTables(app)
 				b.checkPartitionTimers(app)
 				b.checkJoinedStreams(app)
+				b.checkTableJoins(app)
 				b.model.Apps = append(b.model.Apps, app)
 			}
 		}

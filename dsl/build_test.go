@@ -341,6 +341,31 @@ func TestStreamJoin(t *testing.T) {
 	}
 }
 
+// TestTableJoin: a table-table join resolves its sides (declared after
+// it, too) and kind; the agent writing a side keeps it (JoinTables: the
+// join and its other side, after its own tables) and counts among its
+// writers; its changelog is partitioned like that agent's input (the
+// mistakes are in testdata/tablejoin.errors).
+func TestTableJoin(t *testing.T) {
+	m, err := dsl.Build(compile(t, "tablejoinok.proto"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := m.Apps[0]
+	join, people, counts := app.Tables[0], app.Tables[1], app.Tables[2]
+	j := join.Join
+	if j == nil || j.Left != people || j.Right != counts || j.Kind != streamgenv1.JoinKind_JOIN_KIND_LEFT {
+		t.Fatalf("join %+v; want people left-joined with counts", j)
+	}
+	tally := app.Agents[0]
+	if len(tally.Tables) != 1 || tally.Tables[0] != counts || len(tally.JoinTables) != 2 || tally.JoinTables[0] != join || tally.JoinTables[1] != people {
+		t.Errorf("Tally's tables %v, join tables %v; want [counts], [activity people]", tally.Tables, tally.JoinTables)
+	}
+	if len(join.Writers) != 1 || join.Writers[0] != tally || join.Changelog.Partitions != 6 || join.Changelog.PartitionsFrom != tally.Input {
+		t.Errorf("join writers %v, changelog %+v; want Tally, 6 partitions from events", join.Writers, join.Changelog)
+	}
+}
+
 // TestOneErrorPerMistake: each mistake is reported once, where it is made.
 // An element left out of the model for its mistake still counts where it
 // is referred to: a topic with a broken name or key, a table with a broken

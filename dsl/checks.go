@@ -39,6 +39,9 @@ func (b *builder) checkTables(app *App) {
 		if len(t.Writers) == 0 && t.listed {
 			continue // every agent that lists it has a reported mistake
 		}
+		if len(t.Writers) == 0 && joined(app, t) {
+			continue // a join's, kept by the feeders of its sides
+		}
 		if len(t.Writers) == 0 {
 			b.errorf(app.Service, inApp(appField.tables, int32(t.optIndex)),
 				fmt.Sprintf("service %s > option app.tables[%d]", app.Service.Name(), t.optIndex),

@@ -8,6 +8,7 @@ func Checks(m *Model) Errors {
 		b.checkTables(app)
 		b.checkPartitionTimers(app)
 		b.checkJoinedStreams(app)
+		b.checkTableJoins(app)
 	}
 	b.checkInternalTopics()
 	return b.errs

@@ -109,6 +109,10 @@ type Agent struct {
 	// Join, if set, is the agent's stream-table join: its handler gets
 	// the record and the joined table's value of its key.
 	Join *Join
+	// JoinTables are the table-table joins the agent keeps, as a writer of
+	// one of their sides, with their other sides (to read): listed after
+	// Tables in its descriptor, with no accessors.
+	JoinTables []*Table
 	// GroupBy, if set, is the field of the input message the agent keys
 	// its records by (its tables, windows and placement) instead of the
 	// topic's key; such an agent has a Repartition topic.
@@ -236,9 +240,25 @@ type Table struct {
 	// declared, with no accessor; its values are streamgen.v1.JoinBuffer,
 	// in windows of 1 ms.
 	Buffer bool
+	// Join is set for a table-table join (the schema's join): its value of
+	// a key is made from its sides' values of that key by the agents
+	// interface's Join<Table> method, kept by whatever writes a side (the
+	// agents listing it, Agent.JoinTables, or the feeder of a table fed
+	// from a topic). Agents only read it.
+	Join     *TableJoin
+	joinSpec *streamgenv1.TableJoin // until resolved (tableJoins)
 
 	optIndex int  // position in the app option's tables, for errors
 	listed   bool // listed in some agent's tables, even one with a mistake
+}
+
+// TableJoin is a table-table join's sides and kind.
+type TableJoin struct {
+	// Left and Right are the joined tables: not windowed, not global, not
+	// joins, partitioned alike.
+	Left, Right *Table
+	// Kind is JOIN_KIND_INNER, JOIN_KIND_LEFT or JOIN_KIND_OUTER.
+	Kind streamgenv1.JoinKind
 }
 
 // Window is a windowed table's windows.

@@ -53,7 +53,8 @@ var appField = struct{ id, tables, commitInterval int32 }{
 
 // tableField holds the field numbers of streamgen.v1.Table that errors
 // point at.
-var tableField = struct{ name, value, key, defaultJSON, global, window, fromTopic int32 }{
+var tableField = struct{ name, value, key, defaultJSON, global, window, fromTopic, join int32 }{
+	join:        fieldNumber(&streamgenv1.Table{}, "join"),
 	fromTopic:   fieldNumber(&streamgenv1.Table{}, "from_topic"),
 	name:        fieldNumber(&streamgenv1.Table{}, "name"),
 	value:       fieldNumber(&streamgenv1.Table{}, "value"),
@@ -105,6 +106,13 @@ var joinField = struct{ table, kind, stream, before, after, grace int32 }{
 	before: fieldNumber(&streamgenv1.Join{}, "before"),
 	after:  fieldNumber(&streamgenv1.Join{}, "after"),
 	grace:  fieldNumber(&streamgenv1.Join{}, "grace"),
+}
+
+// tableJoinField holds the field numbers of streamgen.v1.TableJoin.
+var tableJoinField = struct{ left, right, kind int32 }{
+	left:  fieldNumber(&streamgenv1.TableJoin{}, "left"),
+	right: fieldNumber(&streamgenv1.TableJoin{}, "right"),
+	kind:  fieldNumber(&streamgenv1.TableJoin{}, "kind"),
 }
 
 // batchField holds the field numbers of streamgen.v1.Batch.

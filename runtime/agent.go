@@ -82,6 +82,9 @@ type Processor struct {
 	ag        *Agent
 	em        Emitter
 	joinClock *windows.JoinClock // a stream join's (SetJoinClock)
+	// tjoins are the table-table joins the agent keeps, by the index of
+	// the side a write changes (tablejoin.go).
+	tjoins map[int][]tableJoinRef
 }
 
 // NewProcessor returns a processor of ag whose handlers read the agent's
@@ -92,7 +95,7 @@ func (ag *Agent) NewProcessor(st State, streamTime func() time.Time) *Processor 
 	if ag.app != nil {
 		impl = ag.app.impl
 	}
-	return &Processor{ag: ag, em: Emitter{state: st, streamTime: streamTime, impl: impl}}
+	return &Processor{ag: ag, em: Emitter{state: st, streamTime: streamTime, impl: impl}, tjoins: tableJoins(ag.Desc)}
 }
 
 // Result is what one handler call produced. Its slices are valid until
@@ -176,6 +179,10 @@ func (p *Processor) Process(ctx context.Context, rec *Record) (res Result, err e
 		return Result{}, ag.fail(rec, err)
 	}
 	if err := ag.Desc.Handler(context.WithValue(ctx, recordKey{}, rec), ag.app.impl, in, out); err != nil {
+		out.reset(ag.Desc, rec)
+		return Result{}, ag.fail(rec, err)
+	}
+	if err := p.keepJoins(); err != nil {
 		out.reset(ag.Desc, rec)
 		return Result{}, ag.fail(rec, err)
 	}

@@ -100,6 +100,9 @@ func (a *App) Register(desc *AppDesc, impl any) error {
 		return fmt.Errorf("streamgen: Register %s: the last ticks of its timer and cron agents take up to %d bytes of offset commit metadata, more than the %d a broker keeps by default (offset.metadata.max.bytes): shorten the agents' names or use fewer", desc.ServiceName, n, MaxTickMetadata)
 	}
 	for _, td := range desc.Tables {
+		if j := td.Join; j != nil && (j.Left == nil || j.Right == nil || j.Joiner == nil) {
+			return fmt.Errorf("streamgen: Register %s: table %s is a join and needs its Left, Right and Joiner; regenerate the code", desc.ServiceName, td.Name)
+		}
 		if td.FromTopic && (td.Source == nil || td.DeadLetter == nil || td.Changelog != td.Source) {
 			return fmt.Errorf("streamgen: Register %s: table %s is fed from a topic and needs its Source (also its Changelog) and DeadLetter; regenerate the code", desc.ServiceName, td.Name)
 		}
@@ -114,7 +117,7 @@ func (a *App) Register(desc *AppDesc, impl any) error {
 	}
 	for _, td := range desc.Tables {
 		if td.FromTopic {
-			a.agents = append(a.agents, &Agent{Desc: feeder(td), app: a})
+			a.agents = append(a.agents, &Agent{Desc: feeder(desc, td), app: a})
 		}
 	}
 	a.id, a.service, a.impl = desc.ID, desc.ServiceName, impl

@@ -358,6 +358,29 @@ type TableDesc struct {
 	// it. DeadLetter receives Source's records that cannot be values.
 	FromTopic  bool
 	DeadLetter *TopicDesc
+	// Join is set for a table-table join (the schema's join; Kafka
+	// Streams' KTable-KTable join): its value of a key is what
+	// Join.Joiner makes of its sides' values of the key, written by every
+	// agent that writes a side (their descriptors list the join and its
+	// other side after their own tables; App.Register adds them to the
+	// feeders), in the step that writes the side.
+	Join *TableJoinDesc
+}
+
+// TableJoinDesc is a table-table join: Left's and Right's values of a key
+// make the joined table's value of it.
+type TableJoinDesc struct {
+	// Left and Right are the joined tables: not windowed, not global.
+	Left, Right *TableDesc
+	// Kind says which keys the join holds: JoinInner those both sides
+	// have, JoinLeft those Left has (Right's value nil when it has none),
+	// JoinOuter those either has. A key that leaves the join is deleted.
+	Kind JoinKind
+	// Joiner calls the agents interface's Join<Table> method on impl with
+	// the two values (nil for a side without one); a nil result deletes
+	// the key. Method names it ("ShopAgents.JoinLabels") in errors.
+	Joiner func(ctx context.Context, impl any, left, right proto.Message) (proto.Message, error)
+	Method string
 }
 
 // StoreValue returns the stored form of a record value of the topic a

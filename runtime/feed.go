@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Tables fed from a topic (TableDesc.FromTopic).
@@ -18,10 +19,33 @@ import (
 // (no rpc can be named so, so it never meets an agent of the schema).
 func FeederName(table string) string { return "feed-" + table }
 
-// feeder returns the agent that feeds table td, fed from a topic.
-func feeder(td *TableDesc) *AgentDesc {
+// feeder returns the agent that feeds table td of app, fed from a topic:
+// it keeps the table-table joins td is a side of, so it lists them and
+// their other sides after td.
+func feeder(app *AppDesc, td *TableDesc) *AgentDesc {
+	tables := []*TableDesc{td}
+	for _, t := range app.Tables {
+		j := t.Join
+		switch {
+		case j == nil:
+		case j.Left == td:
+			tables = appendNew(tables, t, j.Right)
+		case j.Right == td:
+			tables = appendNew(tables, t, j.Left)
+		}
+	}
 	return &AgentDesc{Name: FeederName(td.Name), Input: td.Source, Concurrency: 1, OnError: OnErrorDeadLetter,
-		DeadLetter: td.DeadLetter, Tables: []*TableDesc{td}, Feeds: td}
+		DeadLetter: td.DeadLetter, Tables: tables, Feeds: td}
+}
+
+// appendNew appends each of ts that tables does not hold yet.
+func appendNew(tables []*TableDesc, ts ...*TableDesc) []*TableDesc {
+	for _, t := range ts {
+		if !slices.Contains(tables, t) {
+			tables = append(tables, t)
+		}
+	}
+	return tables
 }
 
 // errNoKey is a fed record's error when it has no key.
@@ -54,6 +78,10 @@ func (p *Processor) feed(rec *Record) (Result, error) {
 		w.Value = v
 	}
 	out.writes = append(out.writes, w)
+	if err := p.keepJoins(); err != nil {
+		out.reset(ag.Desc, rec)
+		return Result{}, ag.fail(rec, err)
+	}
 	// No event time: the table's records do not move the stream time
 	// that the partitions it shares stores with close their windows by.
 	return out.result(), nil

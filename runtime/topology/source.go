@@ -1,6 +1,8 @@
 package topology
 
 import (
+	"slices"
+
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/dynamicpb"
@@ -12,12 +14,19 @@ import (
 
 // FromApp returns the descriptor of the app registered on app, as Build
 // reads it: its id, guarantee and agents. Its tables are the ones its
-// agents list (the schema allows no other).
+// agents list, and those its tables' feeders keep (a table fed from a
+// topic, and the joins of it).
 func FromApp(app *runtime.App) *runtime.AppDesc {
 	d := &runtime.AppDesc{ID: app.ID(), ExactlyOnce: app.ExactlyOnce()}
 	for _, ag := range app.Agents() {
 		if ag.Desc.Feeds == nil { // a table's feeder is the table's "feeds" edge
 			d.Agents = append(d.Agents, ag.Desc)
+			continue
+		}
+		for _, t := range ag.Desc.Tables { // its table, and the joins it keeps
+			if !slices.Contains(d.Tables, t) {
+				d.Tables = append(d.Tables, t)
+			}
 		}
 	}
 	return d
@@ -75,7 +84,7 @@ func FromModel(app *dsl.App) *runtime.AppDesc {
 		for _, o := range ag.Outputs {
 			a.Outputs = append(a.Outputs, c.topic(o))
 		}
-		for _, t := range ag.Tables {
+		for _, t := range append(slices.Clone(ag.Tables), ag.JoinTables...) {
 			a.Tables = append(a.Tables, c.table(t))
 		}
 		d.Agents = append(d.Agents, a)
@@ -133,6 +142,16 @@ func (c converter) table(t *dsl.Table) *runtime.TableDesc {
 		d.Window = &runtime.WindowSpec{Size: w.Size, Step: w.Step, Expires: w.Expires, Grace: w.Grace, Sliding: w.Sliding, Gap: w.Gap}
 	}
 	c.tables[t] = d
+	if j := t.Join; j != nil {
+		kind := runtime.JoinInner
+		switch j.Kind {
+		case streamgenv1.JoinKind_JOIN_KIND_LEFT:
+			kind = runtime.JoinLeft
+		case streamgenv1.JoinKind_JOIN_KIND_OUTER:
+			kind = runtime.JoinOuter
+		}
+		d.Join = &runtime.TableJoinDesc{Left: c.table(j.Left), Right: c.table(j.Right), Kind: kind}
+	}
 	return d
 }
 

@@ -228,6 +228,13 @@ func (b *builder) app(app *runtime.AppDesc) {
 			tables[t.Name] = b.table(app, t)
 		}
 	}
+	for _, t := range all {
+		if j := t.Join; j != nil && tables[j.Left.Name] != "" && tables[j.Right.Name] != "" {
+			kind := strings.ToLower(strings.TrimPrefix(j.Kind.String(), "JOIN_KIND_"))
+			b.edge(tables[j.Left.Name], tables[t.Name], "joins (left, "+kind+")", false)
+			b.edge(tables[j.Right.Name], tables[t.Name], "joins (right, "+kind+")", false)
+		}
+	}
 	for _, ag := range app.Agents {
 		id := b.node(&Node{ID: "agent:" + app.ID + "/" + ag.Name, Kind: KindAgent, Name: ag.Name, App: app.ID,
 			Attrs: agentAttrs(app, ag)})

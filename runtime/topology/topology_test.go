@@ -109,6 +109,9 @@ var examples = []example{
 			return testapp.RegisterInnerPairsAgents(a, testapp.UnimplementedInnerPairsAgents{})
 		},
 		func(a *runtime.App) error {
+			return testapp.RegisterProfilesAgents(a, testapp.UnimplementedProfilesAgents{})
+		},
+		func(a *runtime.App) error {
 			return testapp.RegisterHistPairsAgents(a, testapp.UnimplementedHistPairsAgents{})
 		},
 	}},

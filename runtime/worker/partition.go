@@ -33,10 +33,8 @@ type partition struct {
 	stores []*lane.Table   // each once
 	clock  windows.Clock
 	// joins are, per agent, a stream-joining agent's join clock (nil for
-	// the others), whose sides' ends the poll loop keeps (joinEnds);
-	// started is when the partition started.
-	joins   []*windows.JoinClock
-	started time.Time
+	// the others), whose sides' ends the poll loop keeps (joinEnds).
+	joins []*windows.JoinClock
 
 	// discard makes the lanes stop without letting anything more out: the
 	// partition was aborted or moved under exactly-once.
@@ -127,17 +125,17 @@ func (t *thread) start(p *partition) {
 			jc.SetNext(1, p.source(p.agents[i].Desc.StreamJoin.Stream.Name).next)
 		}
 	}
-	p.started = time.Now()
 	t.parts[p.tp] = p
 }
 
 // joinEnds tells p's join clocks where their sides' partitions end: the
 // high watermark librdkafka has from its last fetch (no request), unknown
 // before the first. A side that has processed nothing and has no
-// committed offset (a new group) is waited for during its first
-// joinStartWait only: with auto.offset.reset=latest it may have nothing to
-// hand over until new records come.
+// committed offset starts at its beginning (auto.offset.reset earliest,
+// the default: it waits for the records there) or at its end (latest:
+// nothing old to wait for).
 func (t *thread) joinEnds(p *partition) {
+	fromEnd := !t.ccfg.ResetsToBeginning()
 	for i, jc := range p.joins {
 		if jc == nil {
 			continue
@@ -145,7 +143,7 @@ func (t *thread) joinEnds(p *partition) {
 		for side, s := range []*source{p.srcs[0], p.source(p.agents[i].Desc.StreamJoin.Stream.Name)} {
 			end := t.consumer.HighWatermark(s.tp)
 			switch {
-			case jc.Next(side) < 0 && time.Since(p.started) >= joinStartWait:
+			case jc.Next(side) < 0 && fromEnd:
 				end = math.MinInt64
 			case end < 0:
 				end = math.MaxInt64
@@ -154,10 +152,6 @@ func (t *thread) joinEnds(p *partition) {
 		}
 	}
 }
-
-// joinStartWait bounds how long a join waits for a side that has neither
-// a committed offset nor a record processed.
-const joinStartWait = 10 * time.Second
 
 // laneQueue is how many messages a lane's channel holds: how far the poll
 // loop may run ahead of a slow handler before it waits.

@@ -245,6 +245,26 @@
 // key's records and its value meet in one worker; a record is not held
 // back for a value that has not arrived yet (the table is read as it is).
 //
+// ## Table-table joins
+//
+// A table can be the join of two others (Kafka Streams' KTable-KTable
+// join), for the same key, computed again whenever either side changes:
+//
+//     tables: [
+//       {name: "customers" value: "shop.v1.Customer" from_topic: true},
+//       {name: "addresses" value: "shop.v1.Address" from_topic: true},
+//       {name: "labels" value: "shop.v1.Label" join: {left: "customers" right: "addresses" kind: JOIN_KIND_LEFT}}
+//     ]
+//
+//     JoinLabels(ctx context.Context, customer *Customer, address *Address) (*Label, error)
+//
+// The method gets both values of the key (nil for a side without one:
+// right under JOIN_KIND_LEFT, either under JOIN_KIND_OUTER) and returns
+// the joined value, or nil to delete the key. The agents that write
+// either side (the feeders of tables fed from topics included) keep it,
+// in the same step as their write, so it is restored, moved and committed
+// with them. Agents list it to read it (Get(ctx)); none writes it.
+//
 // ## Windowed stream-stream joins
 //
 // An agent joins its records with the records of another topic whose
@@ -1150,7 +1170,11 @@ type Table struct {
 	// partition is read from its beginning (for every agent of the app that
 	// consumes the topic), whatever auto.offset.reset says. key must be
 	// empty; not with global or window.
-	FromTopic     bool `protobuf:"varint,7,opt,name=from_topic,json=fromTopic,proto3" json:"from_topic,omitempty"`
+	FromTopic bool `protobuf:"varint,7,opt,name=from_topic,json=fromTopic,proto3" json:"from_topic,omitempty"`
+	// join makes the table the join of two other tables of the app, for
+	// the same key (Kafka Streams' KTable-KTable join): kept up to date by
+	// whatever writes either of them; see "Table-table joins".
+	Join          *TableJoin `protobuf:"bytes,8,opt,name=join,proto3" json:"join,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1234,6 +1258,82 @@ func (x *Table) GetFromTopic() bool {
 	return false
 }
 
+func (x *Table) GetJoin() *TableJoin {
+	if x != nil {
+		return x.Join
+	}
+	return nil
+}
+
+// TableJoin is a table-table join: the joined table's value of a key is
+// what the agents interface's Join<Table> method makes of the two tables'
+// values of that key, computed again each time either changes.
+type TableJoin struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// left and right name the joined tables: not windowed, not global,
+	// not joins themselves, partitioned alike. Required.
+	Left  string `protobuf:"bytes,1,opt,name=left,proto3" json:"left,omitempty"`
+	Right string `protobuf:"bytes,2,opt,name=right,proto3" json:"right,omitempty"`
+	// kind says which keys the table holds: JOIN_KIND_INNER (the default)
+	// those both tables have, JOIN_KIND_LEFT those left has (right's value
+	// nil when it has none), JOIN_KIND_OUTER those either has. A key that
+	// leaves the join is deleted.
+	Kind          JoinKind `protobuf:"varint,3,opt,name=kind,proto3,enum=streamgen.v1.JoinKind" json:"kind,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TableJoin) Reset() {
+	*x = TableJoin{}
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TableJoin) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TableJoin) ProtoMessage() {}
+
+func (x *TableJoin) ProtoReflect() protoreflect.Message {
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TableJoin.ProtoReflect.Descriptor instead.
+func (*TableJoin) Descriptor() ([]byte, []int) {
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *TableJoin) GetLeft() string {
+	if x != nil {
+		return x.Left
+	}
+	return ""
+}
+
+func (x *TableJoin) GetRight() string {
+	if x != nil {
+		return x.Right
+	}
+	return ""
+}
+
+func (x *TableJoin) GetKind() JoinKind {
+	if x != nil {
+		return x.Kind
+	}
+	return JoinKind_JOIN_KIND_UNSPECIFIED
+}
+
 // Window is a windowed table's time windows. Event time is the record's
 // event_time field (see Field) if its message has one, else the record
 // timestamp. Stream time, per partition, is the highest event time seen.
@@ -1277,7 +1377,7 @@ type Window struct {
 
 func (x *Window) Reset() {
 	*x = Window{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[3]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1289,7 +1389,7 @@ func (x *Window) String() string {
 func (*Window) ProtoMessage() {}
 
 func (x *Window) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[3]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1302,7 +1402,7 @@ func (x *Window) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Window.ProtoReflect.Descriptor instead.
 func (*Window) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{3}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Window) GetSize() *durationpb.Duration {
@@ -1364,7 +1464,7 @@ type SessionWindow struct {
 
 func (x *SessionWindow) Reset() {
 	*x = SessionWindow{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[4]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1376,7 +1476,7 @@ func (x *SessionWindow) String() string {
 func (*SessionWindow) ProtoMessage() {}
 
 func (x *SessionWindow) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[4]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1389,7 +1489,7 @@ func (x *SessionWindow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionWindow.ProtoReflect.Descriptor instead.
 func (*SessionWindow) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{4}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *SessionWindow) GetGap() *durationpb.Duration {
@@ -1419,7 +1519,7 @@ type Field struct {
 
 func (x *Field) Reset() {
 	*x = Field{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[5]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1431,7 +1531,7 @@ func (x *Field) String() string {
 func (*Field) ProtoMessage() {}
 
 func (x *Field) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[5]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1444,7 +1544,7 @@ func (x *Field) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Field.ProtoReflect.Descriptor instead.
 func (*Field) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{5}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Field) GetEventTime() bool {
@@ -1532,7 +1632,7 @@ type Agent struct {
 
 func (x *Agent) Reset() {
 	*x = Agent{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[6]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1544,7 +1644,7 @@ func (x *Agent) String() string {
 func (*Agent) ProtoMessage() {}
 
 func (x *Agent) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[6]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1557,7 +1657,7 @@ func (x *Agent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Agent.ProtoReflect.Descriptor instead.
 func (*Agent) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{6}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Agent) GetOutputs() []string {
@@ -1711,7 +1811,7 @@ type Join struct {
 
 func (x *Join) Reset() {
 	*x = Join{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[7]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1723,7 +1823,7 @@ func (x *Join) String() string {
 func (*Join) ProtoMessage() {}
 
 func (x *Join) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[7]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1736,7 +1836,7 @@ func (x *Join) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Join.ProtoReflect.Descriptor instead.
 func (*Join) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{7}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Join) GetTable() string {
@@ -1793,7 +1893,7 @@ type JoinBuffer struct {
 
 func (x *JoinBuffer) Reset() {
 	*x = JoinBuffer{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[8]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1805,7 +1905,7 @@ func (x *JoinBuffer) String() string {
 func (*JoinBuffer) ProtoMessage() {}
 
 func (x *JoinBuffer) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[8]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1818,7 +1918,7 @@ func (x *JoinBuffer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinBuffer.ProtoReflect.Descriptor instead.
 func (*JoinBuffer) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{8}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *JoinBuffer) GetEntries() []*JoinBufferEntry {
@@ -1844,7 +1944,7 @@ type JoinBufferEntry struct {
 
 func (x *JoinBufferEntry) Reset() {
 	*x = JoinBufferEntry{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[9]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1856,7 +1956,7 @@ func (x *JoinBufferEntry) String() string {
 func (*JoinBufferEntry) ProtoMessage() {}
 
 func (x *JoinBufferEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[9]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1869,7 +1969,7 @@ func (x *JoinBufferEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinBufferEntry.ProtoReflect.Descriptor instead.
 func (*JoinBufferEntry) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{9}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *JoinBufferEntry) GetOffset() int64 {
@@ -1905,7 +2005,7 @@ type Timer struct {
 
 func (x *Timer) Reset() {
 	*x = Timer{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[10]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1917,7 +2017,7 @@ func (x *Timer) String() string {
 func (*Timer) ProtoMessage() {}
 
 func (x *Timer) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[10]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1930,7 +2030,7 @@ func (x *Timer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Timer.ProtoReflect.Descriptor instead.
 func (*Timer) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{10}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Timer) GetEvery() *durationpb.Duration {
@@ -1956,7 +2056,7 @@ type Cron struct {
 
 func (x *Cron) Reset() {
 	*x = Cron{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[11]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1968,7 +2068,7 @@ func (x *Cron) String() string {
 func (*Cron) ProtoMessage() {}
 
 func (x *Cron) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[11]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1981,7 +2081,7 @@ func (x *Cron) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cron.ProtoReflect.Descriptor instead.
 func (*Cron) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{11}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Cron) GetSchedule() string {
@@ -2012,7 +2112,7 @@ type Batch struct {
 
 func (x *Batch) Reset() {
 	*x = Batch{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[12]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2024,7 +2124,7 @@ func (x *Batch) String() string {
 func (*Batch) ProtoMessage() {}
 
 func (x *Batch) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[12]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2037,7 +2137,7 @@ func (x *Batch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Batch.ProtoReflect.Descriptor instead.
 func (*Batch) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{12}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Batch) GetMaxRecords() int32 {
@@ -2146,7 +2246,7 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12+\n" +
 	"\x06tables\x18\x02 \x03(\v2\x13.streamgen.v1.TableR\x06tables\x125\n" +
 	"\tguarantee\x18\x03 \x01(\x0e2\x17.streamgen.v1.GuaranteeR\tguarantee\x12B\n" +
-	"\x0fcommit_interval\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x0ecommitInterval\"\xcb\x01\n" +
+	"\x0fcommit_interval\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x0ecommitInterval\"\xf8\x01\n" +
 	"\x05Table\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value\x12\x10\n" +
@@ -2155,7 +2255,12 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\x06global\x18\x05 \x01(\bR\x06global\x12,\n" +
 	"\x06window\x18\x06 \x01(\v2\x14.streamgen.v1.WindowR\x06window\x12\x1d\n" +
 	"\n" +
-	"from_topic\x18\a \x01(\bR\tfromTopic\"\x9d\x02\n" +
+	"from_topic\x18\a \x01(\bR\tfromTopic\x12+\n" +
+	"\x04join\x18\b \x01(\v2\x17.streamgen.v1.TableJoinR\x04join\"a\n" +
+	"\tTableJoin\x12\x12\n" +
+	"\x04left\x18\x01 \x01(\tR\x04left\x12\x14\n" +
+	"\x05right\x18\x02 \x01(\tR\x05right\x12*\n" +
+	"\x04kind\x18\x03 \x01(\x0e2\x16.streamgen.v1.JoinKindR\x04kind\"\x9d\x02\n" +
 	"\x06Window\x12-\n" +
 	"\x04size\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x04size\x12-\n" +
 	"\x04step\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x04step\x123\n" +
@@ -2265,7 +2370,7 @@ func file_streamgen_v1_streamgen_proto_rawDescGZIP() []byte {
 }
 
 var file_streamgen_v1_streamgen_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_streamgen_v1_streamgen_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_streamgen_v1_streamgen_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_streamgen_v1_streamgen_proto_goTypes = []any{
 	(Codec)(0),                          // 0: streamgen.v1.Codec
 	(Guarantee)(0),                      // 1: streamgen.v1.Guarantee
@@ -2278,67 +2383,70 @@ var file_streamgen_v1_streamgen_proto_goTypes = []any{
 	(*Topic)(nil),                       // 8: streamgen.v1.Topic
 	(*App)(nil),                         // 9: streamgen.v1.App
 	(*Table)(nil),                       // 10: streamgen.v1.Table
-	(*Window)(nil),                      // 11: streamgen.v1.Window
-	(*SessionWindow)(nil),               // 12: streamgen.v1.SessionWindow
-	(*Field)(nil),                       // 13: streamgen.v1.Field
-	(*Agent)(nil),                       // 14: streamgen.v1.Agent
-	(*Join)(nil),                        // 15: streamgen.v1.Join
-	(*JoinBuffer)(nil),                  // 16: streamgen.v1.JoinBuffer
-	(*JoinBufferEntry)(nil),             // 17: streamgen.v1.JoinBufferEntry
-	(*Timer)(nil),                       // 18: streamgen.v1.Timer
-	(*Cron)(nil),                        // 19: streamgen.v1.Cron
-	(*Batch)(nil),                       // 20: streamgen.v1.Batch
-	nil,                                 // 21: streamgen.v1.Topic.ConfigEntry
-	(*durationpb.Duration)(nil),         // 22: google.protobuf.Duration
-	(*descriptorpb.MessageOptions)(nil), // 23: google.protobuf.MessageOptions
-	(*descriptorpb.ServiceOptions)(nil), // 24: google.protobuf.ServiceOptions
-	(*descriptorpb.FieldOptions)(nil),   // 25: google.protobuf.FieldOptions
-	(*descriptorpb.MethodOptions)(nil),  // 26: google.protobuf.MethodOptions
+	(*TableJoin)(nil),                   // 11: streamgen.v1.TableJoin
+	(*Window)(nil),                      // 12: streamgen.v1.Window
+	(*SessionWindow)(nil),               // 13: streamgen.v1.SessionWindow
+	(*Field)(nil),                       // 14: streamgen.v1.Field
+	(*Agent)(nil),                       // 15: streamgen.v1.Agent
+	(*Join)(nil),                        // 16: streamgen.v1.Join
+	(*JoinBuffer)(nil),                  // 17: streamgen.v1.JoinBuffer
+	(*JoinBufferEntry)(nil),             // 18: streamgen.v1.JoinBufferEntry
+	(*Timer)(nil),                       // 19: streamgen.v1.Timer
+	(*Cron)(nil),                        // 20: streamgen.v1.Cron
+	(*Batch)(nil),                       // 21: streamgen.v1.Batch
+	nil,                                 // 22: streamgen.v1.Topic.ConfigEntry
+	(*durationpb.Duration)(nil),         // 23: google.protobuf.Duration
+	(*descriptorpb.MessageOptions)(nil), // 24: google.protobuf.MessageOptions
+	(*descriptorpb.ServiceOptions)(nil), // 25: google.protobuf.ServiceOptions
+	(*descriptorpb.FieldOptions)(nil),   // 26: google.protobuf.FieldOptions
+	(*descriptorpb.MethodOptions)(nil),  // 27: google.protobuf.MethodOptions
 }
 var file_streamgen_v1_streamgen_proto_depIdxs = []int32{
 	0,  // 0: streamgen.v1.Topic.codec:type_name -> streamgen.v1.Codec
-	21, // 1: streamgen.v1.Topic.config:type_name -> streamgen.v1.Topic.ConfigEntry
+	22, // 1: streamgen.v1.Topic.config:type_name -> streamgen.v1.Topic.ConfigEntry
 	10, // 2: streamgen.v1.App.tables:type_name -> streamgen.v1.Table
 	1,  // 3: streamgen.v1.App.guarantee:type_name -> streamgen.v1.Guarantee
-	22, // 4: streamgen.v1.App.commit_interval:type_name -> google.protobuf.Duration
-	11, // 5: streamgen.v1.Table.window:type_name -> streamgen.v1.Window
-	22, // 6: streamgen.v1.Window.size:type_name -> google.protobuf.Duration
-	22, // 7: streamgen.v1.Window.step:type_name -> google.protobuf.Duration
-	22, // 8: streamgen.v1.Window.expires:type_name -> google.protobuf.Duration
-	22, // 9: streamgen.v1.Window.grace:type_name -> google.protobuf.Duration
-	12, // 10: streamgen.v1.Window.session:type_name -> streamgen.v1.SessionWindow
-	22, // 11: streamgen.v1.SessionWindow.gap:type_name -> google.protobuf.Duration
-	22, // 12: streamgen.v1.SessionWindow.grace:type_name -> google.protobuf.Duration
-	2,  // 13: streamgen.v1.Agent.on_error:type_name -> streamgen.v1.OnError
-	22, // 14: streamgen.v1.Agent.max_event_time_ahead:type_name -> google.protobuf.Duration
-	7,  // 15: streamgen.v1.Agent.on_future_event:type_name -> streamgen.v1.FutureEvent
-	6,  // 16: streamgen.v1.Agent.on_misplaced_key:type_name -> streamgen.v1.MisplacedKey
-	20, // 17: streamgen.v1.Agent.batch:type_name -> streamgen.v1.Batch
-	18, // 18: streamgen.v1.Agent.timer:type_name -> streamgen.v1.Timer
-	19, // 19: streamgen.v1.Agent.cron:type_name -> streamgen.v1.Cron
-	4,  // 20: streamgen.v1.Agent.run_on:type_name -> streamgen.v1.RunOn
-	5,  // 21: streamgen.v1.Agent.on_missed_ticks:type_name -> streamgen.v1.MissedTicks
-	15, // 22: streamgen.v1.Agent.join:type_name -> streamgen.v1.Join
-	3,  // 23: streamgen.v1.Join.kind:type_name -> streamgen.v1.JoinKind
-	22, // 24: streamgen.v1.Join.before:type_name -> google.protobuf.Duration
-	22, // 25: streamgen.v1.Join.after:type_name -> google.protobuf.Duration
-	22, // 26: streamgen.v1.Join.grace:type_name -> google.protobuf.Duration
-	17, // 27: streamgen.v1.JoinBuffer.entries:type_name -> streamgen.v1.JoinBufferEntry
-	22, // 28: streamgen.v1.Timer.every:type_name -> google.protobuf.Duration
-	22, // 29: streamgen.v1.Batch.max_wait:type_name -> google.protobuf.Duration
-	23, // 30: streamgen.v1.topic:extendee -> google.protobuf.MessageOptions
-	24, // 31: streamgen.v1.app:extendee -> google.protobuf.ServiceOptions
-	25, // 32: streamgen.v1.field:extendee -> google.protobuf.FieldOptions
-	26, // 33: streamgen.v1.agent:extendee -> google.protobuf.MethodOptions
-	8,  // 34: streamgen.v1.topic:type_name -> streamgen.v1.Topic
-	9,  // 35: streamgen.v1.app:type_name -> streamgen.v1.App
-	13, // 36: streamgen.v1.field:type_name -> streamgen.v1.Field
-	14, // 37: streamgen.v1.agent:type_name -> streamgen.v1.Agent
-	38, // [38:38] is the sub-list for method output_type
-	38, // [38:38] is the sub-list for method input_type
-	34, // [34:38] is the sub-list for extension type_name
-	30, // [30:34] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	23, // 4: streamgen.v1.App.commit_interval:type_name -> google.protobuf.Duration
+	12, // 5: streamgen.v1.Table.window:type_name -> streamgen.v1.Window
+	11, // 6: streamgen.v1.Table.join:type_name -> streamgen.v1.TableJoin
+	3,  // 7: streamgen.v1.TableJoin.kind:type_name -> streamgen.v1.JoinKind
+	23, // 8: streamgen.v1.Window.size:type_name -> google.protobuf.Duration
+	23, // 9: streamgen.v1.Window.step:type_name -> google.protobuf.Duration
+	23, // 10: streamgen.v1.Window.expires:type_name -> google.protobuf.Duration
+	23, // 11: streamgen.v1.Window.grace:type_name -> google.protobuf.Duration
+	13, // 12: streamgen.v1.Window.session:type_name -> streamgen.v1.SessionWindow
+	23, // 13: streamgen.v1.SessionWindow.gap:type_name -> google.protobuf.Duration
+	23, // 14: streamgen.v1.SessionWindow.grace:type_name -> google.protobuf.Duration
+	2,  // 15: streamgen.v1.Agent.on_error:type_name -> streamgen.v1.OnError
+	23, // 16: streamgen.v1.Agent.max_event_time_ahead:type_name -> google.protobuf.Duration
+	7,  // 17: streamgen.v1.Agent.on_future_event:type_name -> streamgen.v1.FutureEvent
+	6,  // 18: streamgen.v1.Agent.on_misplaced_key:type_name -> streamgen.v1.MisplacedKey
+	21, // 19: streamgen.v1.Agent.batch:type_name -> streamgen.v1.Batch
+	19, // 20: streamgen.v1.Agent.timer:type_name -> streamgen.v1.Timer
+	20, // 21: streamgen.v1.Agent.cron:type_name -> streamgen.v1.Cron
+	4,  // 22: streamgen.v1.Agent.run_on:type_name -> streamgen.v1.RunOn
+	5,  // 23: streamgen.v1.Agent.on_missed_ticks:type_name -> streamgen.v1.MissedTicks
+	16, // 24: streamgen.v1.Agent.join:type_name -> streamgen.v1.Join
+	3,  // 25: streamgen.v1.Join.kind:type_name -> streamgen.v1.JoinKind
+	23, // 26: streamgen.v1.Join.before:type_name -> google.protobuf.Duration
+	23, // 27: streamgen.v1.Join.after:type_name -> google.protobuf.Duration
+	23, // 28: streamgen.v1.Join.grace:type_name -> google.protobuf.Duration
+	18, // 29: streamgen.v1.JoinBuffer.entries:type_name -> streamgen.v1.JoinBufferEntry
+	23, // 30: streamgen.v1.Timer.every:type_name -> google.protobuf.Duration
+	23, // 31: streamgen.v1.Batch.max_wait:type_name -> google.protobuf.Duration
+	24, // 32: streamgen.v1.topic:extendee -> google.protobuf.MessageOptions
+	25, // 33: streamgen.v1.app:extendee -> google.protobuf.ServiceOptions
+	26, // 34: streamgen.v1.field:extendee -> google.protobuf.FieldOptions
+	27, // 35: streamgen.v1.agent:extendee -> google.protobuf.MethodOptions
+	8,  // 36: streamgen.v1.topic:type_name -> streamgen.v1.Topic
+	9,  // 37: streamgen.v1.app:type_name -> streamgen.v1.App
+	14, // 38: streamgen.v1.field:type_name -> streamgen.v1.Field
+	15, // 39: streamgen.v1.agent:type_name -> streamgen.v1.Agent
+	40, // [40:40] is the sub-list for method output_type
+	40, // [40:40] is the sub-list for method input_type
+	36, // [36:40] is the sub-list for extension type_name
+	32, // [32:36] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_streamgen_v1_streamgen_proto_init() }
@@ -2352,7 +2460,7 @@ func file_streamgen_v1_streamgen_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_streamgen_v1_streamgen_proto_rawDesc), len(file_streamgen_v1_streamgen_proto_rawDesc)),
 			NumEnums:      8,
-			NumMessages:   14,
+			NumMessages:   15,
 			NumExtensions: 4,
 			NumServices:   0,
 		},

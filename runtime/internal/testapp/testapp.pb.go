@@ -1553,6 +1553,403 @@ func (x *HistView) GetAtMs() int64 {
 	return 0
 }
 
+// Person is a person's profile, on a compacted topic keyed by id: table
+// "people".
+type Person struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Person) Reset() {
+	*x = Person{}
+	mi := &file_testapp_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Person) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Person) ProtoMessage() {}
+
+func (x *Person) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Person.ProtoReflect.Descriptor instead.
+func (*Person) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *Person) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Person) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Address is a person's address, on a compacted topic keyed by the
+// person's id: table "addresses".
+type Address struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PersonId      string                 `protobuf:"bytes,1,opt,name=person_id,json=personId,proto3" json:"person_id,omitempty"`
+	City          string                 `protobuf:"bytes,2,opt,name=city,proto3" json:"city,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Address) Reset() {
+	*x = Address{}
+	mi := &file_testapp_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Address) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Address) ProtoMessage() {}
+
+func (x *Address) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Address.ProtoReflect.Descriptor instead.
+func (*Address) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *Address) GetPersonId() string {
+	if x != nil {
+		return x.PersonId
+	}
+	return ""
+}
+
+func (x *Address) GetCity() string {
+	if x != nil {
+		return x.City
+	}
+	return ""
+}
+
+// PersonEvent is something a person did: agent Count counts them.
+type PersonEvent struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PersonId      string                 `protobuf:"bytes,1,opt,name=person_id,json=personId,proto3" json:"person_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PersonEvent) Reset() {
+	*x = PersonEvent{}
+	mi := &file_testapp_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PersonEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PersonEvent) ProtoMessage() {}
+
+func (x *PersonEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PersonEvent.ProtoReflect.Descriptor instead.
+func (*PersonEvent) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *PersonEvent) GetPersonId() string {
+	if x != nil {
+		return x.PersonId
+	}
+	return ""
+}
+
+// VisitCount is table "visit-counts"'s value: a person's events.
+type VisitCount struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Count         int64                  `protobuf:"varint,1,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VisitCount) Reset() {
+	*x = VisitCount{}
+	mi := &file_testapp_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VisitCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VisitCount) ProtoMessage() {}
+
+func (x *VisitCount) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VisitCount.ProtoReflect.Descriptor instead.
+func (*VisitCount) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *VisitCount) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+// Label is the joins' value: what the sides of a key hold.
+type Label struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	City          string                 `protobuf:"bytes,2,opt,name=city,proto3" json:"city,omitempty"`
+	Visits        int64                  `protobuf:"varint,3,opt,name=visits,proto3" json:"visits,omitempty"`
+	HasPerson     bool                   `protobuf:"varint,4,opt,name=has_person,json=hasPerson,proto3" json:"has_person,omitempty"`
+	HasOther      bool                   `protobuf:"varint,5,opt,name=has_other,json=hasOther,proto3" json:"has_other,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Label) Reset() {
+	*x = Label{}
+	mi := &file_testapp_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Label) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Label) ProtoMessage() {}
+
+func (x *Label) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Label.ProtoReflect.Descriptor instead.
+func (*Label) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *Label) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Label) GetCity() string {
+	if x != nil {
+		return x.City
+	}
+	return ""
+}
+
+func (x *Label) GetVisits() int64 {
+	if x != nil {
+		return x.Visits
+	}
+	return 0
+}
+
+func (x *Label) GetHasPerson() bool {
+	if x != nil {
+		return x.HasPerson
+	}
+	return false
+}
+
+func (x *Label) GetHasOther() bool {
+	if x != nil {
+		return x.HasOther
+	}
+	return false
+}
+
+// Greeting asks for a person's label.
+type Greeting struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PersonId      string                 `protobuf:"bytes,1,opt,name=person_id,json=personId,proto3" json:"person_id,omitempty"`
+	Seq           int64                  `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Greeting) Reset() {
+	*x = Greeting{}
+	mi := &file_testapp_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Greeting) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Greeting) ProtoMessage() {}
+
+func (x *Greeting) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Greeting.ProtoReflect.Descriptor instead.
+func (*Greeting) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *Greeting) GetPersonId() string {
+	if x != nil {
+		return x.PersonId
+	}
+	return ""
+}
+
+func (x *Greeting) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+// Greeted is a greeting with the person's left-joined label.
+type Greeted struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PersonId      string                 `protobuf:"bytes,1,opt,name=person_id,json=personId,proto3" json:"person_id,omitempty"`
+	Seq           int64                  `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
+	Label         *Label                 `protobuf:"bytes,3,opt,name=label,proto3" json:"label,omitempty"`
+	Found         bool                   `protobuf:"varint,4,opt,name=found,proto3" json:"found,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Greeted) Reset() {
+	*x = Greeted{}
+	mi := &file_testapp_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Greeted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Greeted) ProtoMessage() {}
+
+func (x *Greeted) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Greeted.ProtoReflect.Descriptor instead.
+func (*Greeted) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *Greeted) GetPersonId() string {
+	if x != nil {
+		return x.PersonId
+	}
+	return ""
+}
+
+func (x *Greeted) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *Greeted) GetLabel() *Label {
+	if x != nil {
+		return x.Label
+	}
+	return nil
+}
+
+func (x *Greeted) GetFound() bool {
+	if x != nil {
+		return x.Found
+	}
+	return false
+}
+
 var File_testapp_proto protoreflect.FileDescriptor
 
 const file_testapp_proto_rawDesc = "" +
@@ -1701,7 +2098,40 @@ const file_testapp_proto_rawDesc = "" +
 	"\x03seq\x18\x02 \x01(\x03R\x03seq\x12\x1b\n" +
 	"\x05at_ms\x18\x03 \x01(\x03B\x06\xb2\xa2\x19\x02\b\x01R\x04atMs:\x18\xb2\xa2\x19\x14\n" +
 	"\n" +
-	"hist-views\x10\x04\"\x04user2\x83\x01\n" +
+	"hist-views\x10\x04\"\x04user\"[\n" +
+	"\x06Person\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name:-\xb2\xa2\x19)\n" +
+	"\x06people\x10\x04\"\x02idB\x19\n" +
+	"\x0ecleanup.policy\x12\acompact\"s\n" +
+	"\aAddress\x12\x1b\n" +
+	"\tperson_id\x18\x01 \x01(\tR\bpersonId\x12\x12\n" +
+	"\x04city\x18\x02 \x01(\tR\x04city:7\xb2\xa2\x193\n" +
+	"\taddresses\x10\x04\"\tperson_idB\x19\n" +
+	"\x0ecleanup.policy\x12\acompact\"L\n" +
+	"\vPersonEvent\x12\x1b\n" +
+	"\tperson_id\x18\x01 \x01(\tR\bpersonId: \xb2\xa2\x19\x1c\n" +
+	"\rperson-events\x10\x04\"\tperson_id\"\"\n" +
+	"\n" +
+	"VisitCount\x12\x14\n" +
+	"\x05count\x18\x01 \x01(\x03R\x05count\"\x83\x01\n" +
+	"\x05Label\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04city\x18\x02 \x01(\tR\x04city\x12\x16\n" +
+	"\x06visits\x18\x03 \x01(\x03R\x06visits\x12\x1d\n" +
+	"\n" +
+	"has_person\x18\x04 \x01(\bR\thasPerson\x12\x1b\n" +
+	"\thas_other\x18\x05 \x01(\bR\bhasOther\"W\n" +
+	"\bGreeting\x12\x1b\n" +
+	"\tperson_id\x18\x01 \x01(\tR\bpersonId\x12\x10\n" +
+	"\x03seq\x18\x02 \x01(\x03R\x03seq:\x1c\xb2\xa2\x19\x18\n" +
+	"\tgreetings\x10\x04\"\tperson_id\"\x9d\x01\n" +
+	"\aGreeted\x12\x1b\n" +
+	"\tperson_id\x18\x01 \x01(\tR\bpersonId\x12\x10\n" +
+	"\x03seq\x18\x02 \x01(\x03R\x03seq\x121\n" +
+	"\x05label\x18\x03 \x01(\v2\x1b.streamgen.testapp.v1.LabelR\x05label\x12\x14\n" +
+	"\x05found\x18\x04 \x01(\bR\x05found:\x1a\xb2\xa2\x19\x16\n" +
+	"\agreeted\x10\x04\"\tperson_id2\x83\x01\n" +
 	"\bCheckout\x12g\n" +
 	"\x05Check\x12\x1b.streamgen.testapp.v1.Order\x1a\x1d.streamgen.testapp.v1.Receipt\"\"\xb2\xa2\x19\x1e\n" +
 	"\x1astreamgen.testapp.v1.Alert\x10\x04\x1a\x0e\xb2\xa2\x19\n" +
@@ -1784,7 +2214,22 @@ const file_testapp_proto_rawDesc = "" +
 	"InnerPairs\x12u\n" +
 	"\x04Pair\x12\x1d.streamgen.testapp.v1.AdClick\x1a\x1c.streamgen.testapp.v1.AdPair\"0\xb2\xa2\x19,\x8a\x01)\x1a\x1bstreamgen.testapp.v1.AdView\"\x02\b\n" +
 	"*\x02\b\x052\x02\b\x02\x1a\x11\xb2\xa2\x19\r\n" +
-	"\vinner-pairsBAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
+	"\vinner-pairs2\xe9\x04\n" +
+	"\bProfiles\x12V\n" +
+	"\x05Count\x12!.streamgen.testapp.v1.PersonEvent\x1a\x16.google.protobuf.Empty\"\x12\xb2\xa2\x19\x0e*\fvisit-counts\x12Y\n" +
+	"\x05Greet\x12\x1e.streamgen.testapp.v1.Greeting\x1a\x1d.streamgen.testapp.v1.Greeted\"\x11\xb2\xa2\x19\r*\vlabels-left\x1a\xa9\x03\xb2\xa2\x19\xa4\x03\n" +
+	"\bprofiles\x12'\n" +
+	"\x06people\x12\x1bstreamgen.testapp.v1.Person8\x01\x12+\n" +
+	"\taddresses\x12\x1cstreamgen.testapp.v1.Address8\x01\x12:\n" +
+	"\fvisit-counts\x12\x1fstreamgen.testapp.v1.VisitCount\x1a\tperson_id\x12?\n" +
+	"\flabels-inner\x12\x1astreamgen.testapp.v1.LabelB\x13\n" +
+	"\x06people\x12\taddresses\x12@\n" +
+	"\vlabels-left\x12\x1astreamgen.testapp.v1.LabelB\x15\n" +
+	"\x06people\x12\taddresses\x18\x02\x12A\n" +
+	"\flabels-outer\x12\x1astreamgen.testapp.v1.LabelB\x15\n" +
+	"\x06people\x12\taddresses\x18\x03\x12@\n" +
+	"\bactivity\x12\x1astreamgen.testapp.v1.LabelB\x18\n" +
+	"\x06people\x12\fvisit-counts\x18\x02BAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
 
 var (
 	file_testapp_proto_rawDescOnce sync.Once
@@ -1798,7 +2243,7 @@ func file_testapp_proto_rawDescGZIP() []byte {
 	return file_testapp_proto_rawDescData
 }
 
-var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_testapp_proto_goTypes = []any{
 	(*Order)(nil),            // 0: streamgen.testapp.v1.Order
 	(*Receipt)(nil),          // 1: streamgen.testapp.v1.Receipt
@@ -1825,55 +2270,67 @@ var file_testapp_proto_goTypes = []any{
 	(*AdPair)(nil),           // 22: streamgen.testapp.v1.AdPair
 	(*HistClick)(nil),        // 23: streamgen.testapp.v1.HistClick
 	(*HistView)(nil),         // 24: streamgen.testapp.v1.HistView
-	(*emptypb.Empty)(nil),    // 25: google.protobuf.Empty
+	(*Person)(nil),           // 25: streamgen.testapp.v1.Person
+	(*Address)(nil),          // 26: streamgen.testapp.v1.Address
+	(*PersonEvent)(nil),      // 27: streamgen.testapp.v1.PersonEvent
+	(*VisitCount)(nil),       // 28: streamgen.testapp.v1.VisitCount
+	(*Label)(nil),            // 29: streamgen.testapp.v1.Label
+	(*Greeting)(nil),         // 30: streamgen.testapp.v1.Greeting
+	(*Greeted)(nil),          // 31: streamgen.testapp.v1.Greeted
+	(*emptypb.Empty)(nil),    // 32: google.protobuf.Empty
 }
 var file_testapp_proto_depIdxs = []int32{
 	0,  // 0: streamgen.testapp.v1.Shipment.orders:type_name -> streamgen.testapp.v1.Order
-	0,  // 1: streamgen.testapp.v1.Checkout.Check:input_type -> streamgen.testapp.v1.Order
-	2,  // 2: streamgen.testapp.v1.Audit.Record:input_type -> streamgen.testapp.v1.Alert
-	3,  // 3: streamgen.testapp.v1.Ledger.MinuteClosed:input_type -> streamgen.testapp.v1.Tally
-	0,  // 4: streamgen.testapp.v1.Ledger.Add:input_type -> streamgen.testapp.v1.Order
-	0,  // 5: streamgen.testapp.v1.Shop.Buy:input_type -> streamgen.testapp.v1.Order
-	6,  // 6: streamgen.testapp.v1.Shop.Return:input_type -> streamgen.testapp.v1.Refund
-	7,  // 7: streamgen.testapp.v1.Notes.Append:input_type -> streamgen.testapp.v1.Entry
-	0,  // 8: streamgen.testapp.v1.Sink.Ship:input_type -> streamgen.testapp.v1.Order
-	25, // 9: streamgen.testapp.v1.Clock.Second:input_type -> google.protobuf.Empty
-	25, // 10: streamgen.testapp.v1.Clock.Hourly:input_type -> google.protobuf.Empty
-	0,  // 11: streamgen.testapp.v1.Revenue.Sum:input_type -> streamgen.testapp.v1.Order
-	0,  // 12: streamgen.testapp.v1.Visits.Count:input_type -> streamgen.testapp.v1.Order
-	12, // 13: streamgen.testapp.v1.Visits.Closed:input_type -> streamgen.testapp.v1.Visit
-	13, // 14: streamgen.testapp.v1.Tallies.Count:input_type -> streamgen.testapp.v1.Hit
-	25, // 15: streamgen.testapp.v1.Tallies.Drain:input_type -> google.protobuf.Empty
-	17, // 16: streamgen.testapp.v1.Enrich.Add:input_type -> streamgen.testapp.v1.Purchase
-	17, // 17: streamgen.testapp.v1.Enrich.Sum:input_type -> streamgen.testapp.v1.Purchase
-	20, // 18: streamgen.testapp.v1.Pairs.Pair:input_type -> streamgen.testapp.v1.AdClick
-	23, // 19: streamgen.testapp.v1.HistPairs.Pair:input_type -> streamgen.testapp.v1.HistClick
-	20, // 20: streamgen.testapp.v1.InnerPairs.Pair:input_type -> streamgen.testapp.v1.AdClick
-	1,  // 21: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
-	25, // 22: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
-	5,  // 23: streamgen.testapp.v1.Ledger.MinuteClosed:output_type -> streamgen.testapp.v1.MinuteTotal
-	3,  // 24: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
-	3,  // 25: streamgen.testapp.v1.Shop.Buy:output_type -> streamgen.testapp.v1.Tally
-	3,  // 26: streamgen.testapp.v1.Shop.Return:output_type -> streamgen.testapp.v1.Tally
-	8,  // 27: streamgen.testapp.v1.Notes.Append:output_type -> streamgen.testapp.v1.Journal
-	9,  // 28: streamgen.testapp.v1.Sink.Ship:output_type -> streamgen.testapp.v1.Shipment
-	10, // 29: streamgen.testapp.v1.Clock.Second:output_type -> streamgen.testapp.v1.Beat
-	10, // 30: streamgen.testapp.v1.Clock.Hourly:output_type -> streamgen.testapp.v1.Beat
-	11, // 31: streamgen.testapp.v1.Revenue.Sum:output_type -> streamgen.testapp.v1.CountryTotal
-	12, // 32: streamgen.testapp.v1.Visits.Count:output_type -> streamgen.testapp.v1.Visit
-	12, // 33: streamgen.testapp.v1.Visits.Closed:output_type -> streamgen.testapp.v1.Visit
-	25, // 34: streamgen.testapp.v1.Tallies.Count:output_type -> google.protobuf.Empty
-	15, // 35: streamgen.testapp.v1.Tallies.Drain:output_type -> streamgen.testapp.v1.Drained
-	18, // 36: streamgen.testapp.v1.Enrich.Add:output_type -> streamgen.testapp.v1.EnrichedPurchase
-	25, // 37: streamgen.testapp.v1.Enrich.Sum:output_type -> google.protobuf.Empty
-	22, // 38: streamgen.testapp.v1.Pairs.Pair:output_type -> streamgen.testapp.v1.AdPair
-	22, // 39: streamgen.testapp.v1.HistPairs.Pair:output_type -> streamgen.testapp.v1.AdPair
-	22, // 40: streamgen.testapp.v1.InnerPairs.Pair:output_type -> streamgen.testapp.v1.AdPair
-	21, // [21:41] is the sub-list for method output_type
-	1,  // [1:21] is the sub-list for method input_type
-	1,  // [1:1] is the sub-list for extension type_name
-	1,  // [1:1] is the sub-list for extension extendee
-	0,  // [0:1] is the sub-list for field type_name
+	29, // 1: streamgen.testapp.v1.Greeted.label:type_name -> streamgen.testapp.v1.Label
+	0,  // 2: streamgen.testapp.v1.Checkout.Check:input_type -> streamgen.testapp.v1.Order
+	2,  // 3: streamgen.testapp.v1.Audit.Record:input_type -> streamgen.testapp.v1.Alert
+	3,  // 4: streamgen.testapp.v1.Ledger.MinuteClosed:input_type -> streamgen.testapp.v1.Tally
+	0,  // 5: streamgen.testapp.v1.Ledger.Add:input_type -> streamgen.testapp.v1.Order
+	0,  // 6: streamgen.testapp.v1.Shop.Buy:input_type -> streamgen.testapp.v1.Order
+	6,  // 7: streamgen.testapp.v1.Shop.Return:input_type -> streamgen.testapp.v1.Refund
+	7,  // 8: streamgen.testapp.v1.Notes.Append:input_type -> streamgen.testapp.v1.Entry
+	0,  // 9: streamgen.testapp.v1.Sink.Ship:input_type -> streamgen.testapp.v1.Order
+	32, // 10: streamgen.testapp.v1.Clock.Second:input_type -> google.protobuf.Empty
+	32, // 11: streamgen.testapp.v1.Clock.Hourly:input_type -> google.protobuf.Empty
+	0,  // 12: streamgen.testapp.v1.Revenue.Sum:input_type -> streamgen.testapp.v1.Order
+	0,  // 13: streamgen.testapp.v1.Visits.Count:input_type -> streamgen.testapp.v1.Order
+	12, // 14: streamgen.testapp.v1.Visits.Closed:input_type -> streamgen.testapp.v1.Visit
+	13, // 15: streamgen.testapp.v1.Tallies.Count:input_type -> streamgen.testapp.v1.Hit
+	32, // 16: streamgen.testapp.v1.Tallies.Drain:input_type -> google.protobuf.Empty
+	17, // 17: streamgen.testapp.v1.Enrich.Add:input_type -> streamgen.testapp.v1.Purchase
+	17, // 18: streamgen.testapp.v1.Enrich.Sum:input_type -> streamgen.testapp.v1.Purchase
+	20, // 19: streamgen.testapp.v1.Pairs.Pair:input_type -> streamgen.testapp.v1.AdClick
+	23, // 20: streamgen.testapp.v1.HistPairs.Pair:input_type -> streamgen.testapp.v1.HistClick
+	20, // 21: streamgen.testapp.v1.InnerPairs.Pair:input_type -> streamgen.testapp.v1.AdClick
+	27, // 22: streamgen.testapp.v1.Profiles.Count:input_type -> streamgen.testapp.v1.PersonEvent
+	30, // 23: streamgen.testapp.v1.Profiles.Greet:input_type -> streamgen.testapp.v1.Greeting
+	1,  // 24: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
+	32, // 25: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
+	5,  // 26: streamgen.testapp.v1.Ledger.MinuteClosed:output_type -> streamgen.testapp.v1.MinuteTotal
+	3,  // 27: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
+	3,  // 28: streamgen.testapp.v1.Shop.Buy:output_type -> streamgen.testapp.v1.Tally
+	3,  // 29: streamgen.testapp.v1.Shop.Return:output_type -> streamgen.testapp.v1.Tally
+	8,  // 30: streamgen.testapp.v1.Notes.Append:output_type -> streamgen.testapp.v1.Journal
+	9,  // 31: streamgen.testapp.v1.Sink.Ship:output_type -> streamgen.testapp.v1.Shipment
+	10, // 32: streamgen.testapp.v1.Clock.Second:output_type -> streamgen.testapp.v1.Beat
+	10, // 33: streamgen.testapp.v1.Clock.Hourly:output_type -> streamgen.testapp.v1.Beat
+	11, // 34: streamgen.testapp.v1.Revenue.Sum:output_type -> streamgen.testapp.v1.CountryTotal
+	12, // 35: streamgen.testapp.v1.Visits.Count:output_type -> streamgen.testapp.v1.Visit
+	12, // 36: streamgen.testapp.v1.Visits.Closed:output_type -> streamgen.testapp.v1.Visit
+	32, // 37: streamgen.testapp.v1.Tallies.Count:output_type -> google.protobuf.Empty
+	15, // 38: streamgen.testapp.v1.Tallies.Drain:output_type -> streamgen.testapp.v1.Drained
+	18, // 39: streamgen.testapp.v1.Enrich.Add:output_type -> streamgen.testapp.v1.EnrichedPurchase
+	32, // 40: streamgen.testapp.v1.Enrich.Sum:output_type -> google.protobuf.Empty
+	22, // 41: streamgen.testapp.v1.Pairs.Pair:output_type -> streamgen.testapp.v1.AdPair
+	22, // 42: streamgen.testapp.v1.HistPairs.Pair:output_type -> streamgen.testapp.v1.AdPair
+	22, // 43: streamgen.testapp.v1.InnerPairs.Pair:output_type -> streamgen.testapp.v1.AdPair
+	32, // 44: streamgen.testapp.v1.Profiles.Count:output_type -> google.protobuf.Empty
+	31, // 45: streamgen.testapp.v1.Profiles.Greet:output_type -> streamgen.testapp.v1.Greeted
+	24, // [24:46] is the sub-list for method output_type
+	2,  // [2:24] is the sub-list for method input_type
+	2,  // [2:2] is the sub-list for extension type_name
+	2,  // [2:2] is the sub-list for extension extendee
+	0,  // [0:2] is the sub-list for field type_name
 }
 
 func init() { file_testapp_proto_init() }
@@ -1887,9 +2344,9 @@ func file_testapp_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_testapp_proto_rawDesc), len(file_testapp_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   25,
+			NumMessages:   32,
 			NumExtensions: 0,
-			NumServices:   14,
+			NumServices:   15,
 		},
 		GoTypes:           file_testapp_proto_goTypes,
 		DependencyIndexes: file_testapp_proto_depIdxs,

@@ -66,6 +66,16 @@ const (
 	HistClickTopicName = "hist-clicks"
 	// HistViewTopicName is the topic of HistView messages.
 	HistViewTopicName = "hist-views"
+	// PersonTopicName is the topic of Person messages.
+	PersonTopicName = "people"
+	// AddressTopicName is the topic of Address messages.
+	AddressTopicName = "addresses"
+	// PersonEventTopicName is the topic of PersonEvent messages.
+	PersonEventTopicName = "person-events"
+	// GreetingTopicName is the topic of Greeting messages.
+	GreetingTopicName = "greetings"
+	// GreetedTopicName is the topic of Greeted messages.
+	GreetedTopicName = "greeted"
 )
 
 func _Order_Key(m proto.Message) []byte {
@@ -509,6 +519,103 @@ var _HistView_TopicDesc = runtime.TopicDesc{
 // HistViewTopic is a typed handle on topic "hist-views", which holds HistView messages (proto
 // codec, 4 partitions, keyed by user). Send to it from outside an agent with its Send method.
 var HistViewTopic = runtime.NewTopic[*HistView](&_HistView_TopicDesc)
+
+func _Person_Key(m proto.Message) []byte {
+	return []byte(m.(*Person).GetId())
+}
+
+var _Person_TopicDesc = runtime.TopicDesc{
+	Name:              PersonTopicName,
+	Partitions:        4,
+	ReplicationFactor: -1,
+	Config: map[string]string{
+		"cleanup.policy": "compact",
+	},
+	Codec:       runtime.CodecProto,
+	MessageName: "streamgen.testapp.v1.Person",
+	New:         func() proto.Message { return new(Person) },
+	Key:         _Person_Key,
+}
+
+// PersonTopic is a typed handle on topic "people", which holds Person messages (proto codec, 4
+// partitions, keyed by id). Send to it from outside an agent with its Send method.
+var PersonTopic = runtime.NewTopic[*Person](&_Person_TopicDesc)
+
+func _Address_Key(m proto.Message) []byte {
+	return []byte(m.(*Address).GetPersonId())
+}
+
+var _Address_TopicDesc = runtime.TopicDesc{
+	Name:              AddressTopicName,
+	Partitions:        4,
+	ReplicationFactor: -1,
+	Config: map[string]string{
+		"cleanup.policy": "compact",
+	},
+	Codec:       runtime.CodecProto,
+	MessageName: "streamgen.testapp.v1.Address",
+	New:         func() proto.Message { return new(Address) },
+	Key:         _Address_Key,
+}
+
+// AddressTopic is a typed handle on topic "addresses", which holds Address messages (proto codec, 4
+// partitions, keyed by person_id). Send to it from outside an agent with its Send method.
+var AddressTopic = runtime.NewTopic[*Address](&_Address_TopicDesc)
+
+func _PersonEvent_Key(m proto.Message) []byte {
+	return []byte(m.(*PersonEvent).GetPersonId())
+}
+
+var _PersonEvent_TopicDesc = runtime.TopicDesc{
+	Name:              PersonEventTopicName,
+	Partitions:        4,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecProto,
+	MessageName:       "streamgen.testapp.v1.PersonEvent",
+	New:               func() proto.Message { return new(PersonEvent) },
+	Key:               _PersonEvent_Key,
+}
+
+// PersonEventTopic is a typed handle on topic "person-events", which holds PersonEvent messages
+// (proto codec, 4 partitions, keyed by person_id). Send to it from outside an agent with its Send
+// method.
+var PersonEventTopic = runtime.NewTopic[*PersonEvent](&_PersonEvent_TopicDesc)
+
+func _Greeting_Key(m proto.Message) []byte {
+	return []byte(m.(*Greeting).GetPersonId())
+}
+
+var _Greeting_TopicDesc = runtime.TopicDesc{
+	Name:              GreetingTopicName,
+	Partitions:        4,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecProto,
+	MessageName:       "streamgen.testapp.v1.Greeting",
+	New:               func() proto.Message { return new(Greeting) },
+	Key:               _Greeting_Key,
+}
+
+// GreetingTopic is a typed handle on topic "greetings", which holds Greeting messages (proto codec,
+// 4 partitions, keyed by person_id). Send to it from outside an agent with its Send method.
+var GreetingTopic = runtime.NewTopic[*Greeting](&_Greeting_TopicDesc)
+
+func _Greeted_Key(m proto.Message) []byte {
+	return []byte(m.(*Greeted).GetPersonId())
+}
+
+var _Greeted_TopicDesc = runtime.TopicDesc{
+	Name:              GreetedTopicName,
+	Partitions:        4,
+	ReplicationFactor: -1,
+	Codec:             runtime.CodecProto,
+	MessageName:       "streamgen.testapp.v1.Greeted",
+	New:               func() proto.Message { return new(Greeted) },
+	Key:               _Greeted_Key,
+}
+
+// GreetedTopic is a typed handle on topic "greeted", which holds Greeted messages (proto codec, 4
+// partitions, keyed by person_id). Send to it from outside an agent with its Send method.
+var GreetedTopic = runtime.NewTopic[*Greeted](&_Greeted_TopicDesc)
 
 // CheckoutAppID is the app id of service streamgen.testapp.v1.Checkout: its consumer group.
 const CheckoutAppID = "checkout"
@@ -3401,4 +3508,763 @@ var _InnerPairs_AppDesc = runtime.AppDesc{
 // Run the app with package worker, or test it with package streamtest.
 func RegisterInnerPairsAgents(app *runtime.App, impl InnerPairsAgents) error {
 	return app.Register(&_InnerPairs_AppDesc, impl)
+}
+
+// ProfilesAppID is the app id of service streamgen.testapp.v1.Profiles: its consumer group.
+const ProfilesAppID = "profiles"
+
+// Dead-letter topics of the Profiles app's agents.
+const (
+	// ProfilesCountDeadLetterTopicName is where agent Count writes records it cannot process.
+	ProfilesCountDeadLetterTopicName = "profiles-count-dlq"
+	// ProfilesGreetDeadLetterTopicName is where agent Greet writes records it cannot process.
+	ProfilesGreetDeadLetterTopicName = "profiles-greet-dlq"
+)
+
+// Repartition topics of the Profiles app's agents with tables.
+const (
+	// ProfilesCountRepartitionTopicName carries agent Count's input records whose key is in the
+	// wrong partition to the partition it belongs to.
+	ProfilesCountRepartitionTopicName = "profiles-count-repartition"
+	// ProfilesGreetRepartitionTopicName carries agent Greet's input records whose key is in the
+	// wrong partition to the partition it belongs to.
+	ProfilesGreetRepartitionTopicName = "profiles-greet-repartition"
+)
+
+// Tables of the Profiles app, and their changelog topics.
+const (
+	// ProfilesPeopleTableName is the name of table "people".
+	ProfilesPeopleTableName = "people"
+	// ProfilesPeopleTableDeadLetterTopicName is the dead-letter topic of table "people": the
+	// records of topic "people" that cannot be its values.
+	ProfilesPeopleTableDeadLetterTopicName = "profiles-people-table-dlq"
+	// ProfilesAddressesTableName is the name of table "addresses".
+	ProfilesAddressesTableName = "addresses"
+	// ProfilesAddressesTableDeadLetterTopicName is the dead-letter topic of table "addresses": the
+	// records of topic "addresses" that cannot be its values.
+	ProfilesAddressesTableDeadLetterTopicName = "profiles-addresses-table-dlq"
+	// ProfilesVisitCountsTableName is the name of table "visit-counts".
+	ProfilesVisitCountsTableName = "visit-counts"
+	// ProfilesVisitCountsChangelogTopicName is the compacted changelog topic of table
+	// "visit-counts".
+	ProfilesVisitCountsChangelogTopicName = "profiles-visit-counts-changelog"
+	// ProfilesLabelsInnerTableName is the name of table "labels-inner".
+	ProfilesLabelsInnerTableName = "labels-inner"
+	// ProfilesLabelsInnerChangelogTopicName is the compacted changelog topic of table
+	// "labels-inner".
+	ProfilesLabelsInnerChangelogTopicName = "profiles-labels-inner-changelog"
+	// ProfilesLabelsLeftTableName is the name of table "labels-left".
+	ProfilesLabelsLeftTableName = "labels-left"
+	// ProfilesLabelsLeftChangelogTopicName is the compacted changelog topic of table "labels-left".
+	ProfilesLabelsLeftChangelogTopicName = "profiles-labels-left-changelog"
+	// ProfilesLabelsOuterTableName is the name of table "labels-outer".
+	ProfilesLabelsOuterTableName = "labels-outer"
+	// ProfilesLabelsOuterChangelogTopicName is the compacted changelog topic of table
+	// "labels-outer".
+	ProfilesLabelsOuterChangelogTopicName = "profiles-labels-outer-changelog"
+	// ProfilesActivityTableName is the name of table "activity".
+	ProfilesActivityTableName = "activity"
+	// ProfilesActivityChangelogTopicName is the compacted changelog topic of table "activity".
+	ProfilesActivityChangelogTopicName = "profiles-activity-changelog"
+)
+
+var _Profiles_People_TableDesc = runtime.TableDesc{
+	Name:      ProfilesPeopleTableName,
+	FromTopic: true,
+	Source:    PersonTopic.Desc(),
+	Changelog: PersonTopic.Desc(),
+	DeadLetter: &runtime.TopicDesc{
+		Name:              ProfilesPeopleTableDeadLetterTopicName,
+		Partitions:        4,
+		ReplicationFactor: -1,
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    PersonTopic.Desc(),
+	},
+	New: func() proto.Message { return new(Person) },
+}
+
+// ProfilesPeopleTable reads table "people", fed from topic "people", for the key of the record
+// being handled: the latest value of the key in the topic, as far as this worker has read its
+// partition. Write it by producing to the topic.
+type ProfilesPeopleTable interface {
+	// Get returns the key's value, or the table's default, and whether the key has a value.
+	Get(ctx context.Context) (*Person, bool, error)
+}
+
+type _ProfilesPeopleTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _ProfilesPeopleTable) Get(ctx context.Context) (*Person, bool, error) {
+	m, ok, err := x.e.TableFind(ctx, x.i)
+	if err != nil {
+		return nil, false, err
+	}
+	return m.(*Person), ok, nil
+}
+
+var _Profiles_Addresses_TableDesc = runtime.TableDesc{
+	Name:      ProfilesAddressesTableName,
+	FromTopic: true,
+	Source:    AddressTopic.Desc(),
+	Changelog: AddressTopic.Desc(),
+	DeadLetter: &runtime.TopicDesc{
+		Name:              ProfilesAddressesTableDeadLetterTopicName,
+		Partitions:        4,
+		ReplicationFactor: -1,
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    AddressTopic.Desc(),
+	},
+	New: func() proto.Message { return new(Address) },
+}
+
+// ProfilesAddressesTable reads table "addresses", fed from topic "addresses", for the key of the
+// record being handled: the latest value of the key in the topic, as far as this worker has read
+// its partition. Write it by producing to the topic.
+type ProfilesAddressesTable interface {
+	// Get returns the key's value, or the table's default, and whether the key has a value.
+	Get(ctx context.Context) (*Address, bool, error)
+}
+
+type _ProfilesAddressesTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _ProfilesAddressesTable) Get(ctx context.Context) (*Address, bool, error) {
+	m, ok, err := x.e.TableFind(ctx, x.i)
+	if err != nil {
+		return nil, false, err
+	}
+	return m.(*Address), ok, nil
+}
+
+var _Profiles_VisitCounts_TableDesc = runtime.TableDesc{
+	Name: ProfilesVisitCountsTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              ProfilesVisitCountsChangelogTopicName,
+		Partitions:        4,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    PersonEventTopic.Desc(),
+	},
+	New:          func() proto.Message { return new(VisitCount) },
+	KeyFromField: true,
+}
+
+// ProfilesVisitCountsTable is typed access to table "visit-counts" for the key of the record being
+// handled. Writes take effect, in the store and the changelog, only if the handler returns nil.
+type ProfilesVisitCountsTable interface {
+	// Get returns the key's value, or the table's default if it has none.
+	Get(ctx context.Context) (*VisitCount, error)
+	// Put sets the key's value.
+	Put(ctx context.Context, v *VisitCount) error
+	// Delete removes the key.
+	Delete(ctx context.Context) error
+	// Update gets the key's value, lets fn change it, and puts it back.
+	Update(ctx context.Context, fn func(v *VisitCount) error) error
+}
+
+type _ProfilesVisitCountsTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _ProfilesVisitCountsTable) Get(ctx context.Context) (*VisitCount, error) {
+	m, err := x.e.TableGet(ctx, x.i)
+	if err != nil {
+		return nil, err
+	}
+	return m.(*VisitCount), nil
+}
+
+func (x _ProfilesVisitCountsTable) Put(ctx context.Context, v *VisitCount) error {
+	return x.e.TablePut(ctx, x.i, v)
+}
+
+func (x _ProfilesVisitCountsTable) Delete(ctx context.Context) error {
+	return x.e.TableDelete(ctx, x.i)
+}
+
+func (x _ProfilesVisitCountsTable) Update(ctx context.Context, fn func(v *VisitCount) error) error {
+	v, err := x.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if err := fn(v); err != nil {
+		return err
+	}
+	return x.Put(ctx, v)
+}
+
+var _Profiles_LabelsInner_TableDesc = runtime.TableDesc{
+	Name: ProfilesLabelsInnerTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              ProfilesLabelsInnerChangelogTopicName,
+		Partitions:        4,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    PersonTopic.Desc(),
+	},
+	New: func() proto.Message { return new(Label) },
+	Join: &runtime.TableJoinDesc{
+		Left:  &_Profiles_People_TableDesc,
+		Right: &_Profiles_Addresses_TableDesc,
+		Kind:  runtime.JoinInner,
+		Joiner: func(ctx context.Context, impl any, left, right proto.Message) (proto.Message, error) {
+			var l *Person
+			if left != nil {
+				l = left.(*Person)
+			}
+			var r *Address
+			if right != nil {
+				r = right.(*Address)
+			}
+			m, err := impl.(ProfilesAgents).JoinLabelsInner(ctx, l, r)
+			if m == nil {
+				return nil, err // a nil *Label is not a nil proto.Message
+			}
+			return m, err
+		},
+		Method: "ProfilesAgents.JoinLabelsInner",
+	},
+}
+
+// ProfilesLabelsInnerTable reads table "labels-inner", the join of tables "people" and "addresses",
+// for the key of the record being handled, as far as this worker has written them. The writers of
+// either table keep it.
+type ProfilesLabelsInnerTable interface {
+	// Get returns the key's value, or the table's default, and whether the key has a value.
+	Get(ctx context.Context) (*Label, bool, error)
+}
+
+type _ProfilesLabelsInnerTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _ProfilesLabelsInnerTable) Get(ctx context.Context) (*Label, bool, error) {
+	m, ok, err := x.e.TableFind(ctx, x.i)
+	if err != nil {
+		return nil, false, err
+	}
+	return m.(*Label), ok, nil
+}
+
+var _Profiles_LabelsLeft_TableDesc = runtime.TableDesc{
+	Name: ProfilesLabelsLeftTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              ProfilesLabelsLeftChangelogTopicName,
+		Partitions:        4,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    GreetingTopic.Desc(),
+	},
+	New: func() proto.Message { return new(Label) },
+	Join: &runtime.TableJoinDesc{
+		Left:  &_Profiles_People_TableDesc,
+		Right: &_Profiles_Addresses_TableDesc,
+		Kind:  runtime.JoinLeft,
+		Joiner: func(ctx context.Context, impl any, left, right proto.Message) (proto.Message, error) {
+			var l *Person
+			if left != nil {
+				l = left.(*Person)
+			}
+			var r *Address
+			if right != nil {
+				r = right.(*Address)
+			}
+			m, err := impl.(ProfilesAgents).JoinLabelsLeft(ctx, l, r)
+			if m == nil {
+				return nil, err // a nil *Label is not a nil proto.Message
+			}
+			return m, err
+		},
+		Method: "ProfilesAgents.JoinLabelsLeft",
+	},
+}
+
+// ProfilesLabelsLeftTable reads table "labels-left", the join of tables "people" and "addresses",
+// for the key of the record being handled, as far as this worker has written them. The writers of
+// either table keep it.
+type ProfilesLabelsLeftTable interface {
+	// Get returns the key's value, or the table's default, and whether the key has a value.
+	Get(ctx context.Context) (*Label, bool, error)
+}
+
+type _ProfilesLabelsLeftTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _ProfilesLabelsLeftTable) Get(ctx context.Context) (*Label, bool, error) {
+	m, ok, err := x.e.TableFind(ctx, x.i)
+	if err != nil {
+		return nil, false, err
+	}
+	return m.(*Label), ok, nil
+}
+
+var _Profiles_LabelsOuter_TableDesc = runtime.TableDesc{
+	Name: ProfilesLabelsOuterTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              ProfilesLabelsOuterChangelogTopicName,
+		Partitions:        4,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    PersonTopic.Desc(),
+	},
+	New: func() proto.Message { return new(Label) },
+	Join: &runtime.TableJoinDesc{
+		Left:  &_Profiles_People_TableDesc,
+		Right: &_Profiles_Addresses_TableDesc,
+		Kind:  runtime.JoinOuter,
+		Joiner: func(ctx context.Context, impl any, left, right proto.Message) (proto.Message, error) {
+			var l *Person
+			if left != nil {
+				l = left.(*Person)
+			}
+			var r *Address
+			if right != nil {
+				r = right.(*Address)
+			}
+			m, err := impl.(ProfilesAgents).JoinLabelsOuter(ctx, l, r)
+			if m == nil {
+				return nil, err // a nil *Label is not a nil proto.Message
+			}
+			return m, err
+		},
+		Method: "ProfilesAgents.JoinLabelsOuter",
+	},
+}
+
+// ProfilesLabelsOuterTable reads table "labels-outer", the join of tables "people" and "addresses",
+// for the key of the record being handled, as far as this worker has written them. The writers of
+// either table keep it.
+type ProfilesLabelsOuterTable interface {
+	// Get returns the key's value, or the table's default, and whether the key has a value.
+	Get(ctx context.Context) (*Label, bool, error)
+}
+
+type _ProfilesLabelsOuterTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _ProfilesLabelsOuterTable) Get(ctx context.Context) (*Label, bool, error) {
+	m, ok, err := x.e.TableFind(ctx, x.i)
+	if err != nil {
+		return nil, false, err
+	}
+	return m.(*Label), ok, nil
+}
+
+var _Profiles_Activity_TableDesc = runtime.TableDesc{
+	Name: ProfilesActivityTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              ProfilesActivityChangelogTopicName,
+		Partitions:        4,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    PersonEventTopic.Desc(),
+	},
+	New: func() proto.Message { return new(Label) },
+	Join: &runtime.TableJoinDesc{
+		Left:  &_Profiles_People_TableDesc,
+		Right: &_Profiles_VisitCounts_TableDesc,
+		Kind:  runtime.JoinLeft,
+		Joiner: func(ctx context.Context, impl any, left, right proto.Message) (proto.Message, error) {
+			var l *Person
+			if left != nil {
+				l = left.(*Person)
+			}
+			var r *VisitCount
+			if right != nil {
+				r = right.(*VisitCount)
+			}
+			m, err := impl.(ProfilesAgents).JoinActivity(ctx, l, r)
+			if m == nil {
+				return nil, err // a nil *Label is not a nil proto.Message
+			}
+			return m, err
+		},
+		Method: "ProfilesAgents.JoinActivity",
+	},
+}
+
+// ProfilesActivityTable reads table "activity", the join of tables "people" and "visit-counts", for
+// the key of the record being handled, as far as this worker has written them. The writers of
+// either table keep it.
+type ProfilesActivityTable interface {
+	// Get returns the key's value, or the table's default, and whether the key has a value.
+	Get(ctx context.Context) (*Label, bool, error)
+}
+
+type _ProfilesActivityTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _ProfilesActivityTable) Get(ctx context.Context) (*Label, bool, error) {
+	m, ok, err := x.e.TableFind(ctx, x.i)
+	if err != nil {
+		return nil, false, err
+	}
+	return m.(*Label), ok, nil
+}
+
+// ProfilesTablesClient reads the tables of app "profiles" over HTTP, from outside the app: one
+// method per table and read. It calls package tableclient, which links neither librdkafka nor
+// Prometheus.
+//
+// Its base URL is the HTTP address of any worker of the app, the one the worker serves on (its
+// --http-addr), e.g. http://10.0.0.7:6066; the worker forwards reads of keys it does not own. It is
+// safe for concurrent use.
+type ProfilesTablesClient struct {
+	c *tableclient.Client
+}
+
+// NewProfilesTablesClient returns a client of the tables of app "profiles" served by the worker at
+// baseURL. The options (tableclient.WithStandby, WithRetry, WithHTTPClient) apply to every call;
+// each method takes more.
+func NewProfilesTablesClient(baseURL string, opts ...tableclient.Option) *ProfilesTablesClient {
+	return &ProfilesTablesClient{c: tableclient.New(baseURL, opts...)}
+}
+
+// GetPeople reads key in table "people" from its partition's owner (or a standby, with
+// tableclient.WithStandby): its value, or the table's default when it has none, and whether it has
+// one.
+func (x *ProfilesTablesClient) GetPeople(ctx context.Context, key string, opts ...tableclient.Option) (*Person, bool, error) {
+	return tableclient.Get(ctx, x.c, ProfilesPeopleTableName, key, func() *Person { return new(Person) }, opts...)
+}
+
+// ScanPeople reads one page of the keys of table "people" that start with prefix (all keys for ""),
+// in partition order, keys in byte order within a partition. pageToken is "" for the first page,
+// then the previous page's next; next is "" after the last page. limit caps the page: 0 for the
+// server's default (100), at most 1000.
+func (x *ProfilesTablesClient) ScanPeople(ctx context.Context, prefix, pageToken string, limit int, opts ...tableclient.Option) (entries []tableclient.Entry[*Person], next string, err error) {
+	return tableclient.Scan(ctx, x.c, ProfilesPeopleTableName, prefix, pageToken, limit, func() *Person { return new(Person) }, opts...)
+}
+
+// AllPeople iterates over the keys of table "people" that start with prefix, as ScanPeople reads
+// them, page after page. An error ends the iteration.
+func (x *ProfilesTablesClient) AllPeople(ctx context.Context, prefix string, opts ...tableclient.Option) iter.Seq2[tableclient.Entry[*Person], error] {
+	return tableclient.All(ctx, x.c, ProfilesPeopleTableName, prefix, func() *Person { return new(Person) }, opts...)
+}
+
+// GetAddresses reads key in table "addresses" from its partition's owner (or a standby, with
+// tableclient.WithStandby): its value, or the table's default when it has none, and whether it has
+// one.
+func (x *ProfilesTablesClient) GetAddresses(ctx context.Context, key string, opts ...tableclient.Option) (*Address, bool, error) {
+	return tableclient.Get(ctx, x.c, ProfilesAddressesTableName, key, func() *Address { return new(Address) }, opts...)
+}
+
+// ScanAddresses reads one page of the keys of table "addresses" that start with prefix (all keys
+// for ""), in partition order, keys in byte order within a partition. pageToken is "" for the first
+// page, then the previous page's next; next is "" after the last page. limit caps the page: 0 for
+// the server's default (100), at most 1000.
+func (x *ProfilesTablesClient) ScanAddresses(ctx context.Context, prefix, pageToken string, limit int, opts ...tableclient.Option) (entries []tableclient.Entry[*Address], next string, err error) {
+	return tableclient.Scan(ctx, x.c, ProfilesAddressesTableName, prefix, pageToken, limit, func() *Address { return new(Address) }, opts...)
+}
+
+// AllAddresses iterates over the keys of table "addresses" that start with prefix, as ScanAddresses
+// reads them, page after page. An error ends the iteration.
+func (x *ProfilesTablesClient) AllAddresses(ctx context.Context, prefix string, opts ...tableclient.Option) iter.Seq2[tableclient.Entry[*Address], error] {
+	return tableclient.All(ctx, x.c, ProfilesAddressesTableName, prefix, func() *Address { return new(Address) }, opts...)
+}
+
+// GetVisitCounts reads key in table "visit-counts" from its partition's owner (or a standby, with
+// tableclient.WithStandby): its value, or the table's default when it has none, and whether it has
+// one.
+func (x *ProfilesTablesClient) GetVisitCounts(ctx context.Context, key string, opts ...tableclient.Option) (*VisitCount, bool, error) {
+	return tableclient.Get(ctx, x.c, ProfilesVisitCountsTableName, key, func() *VisitCount { return new(VisitCount) }, opts...)
+}
+
+// ScanVisitCounts reads one page of the keys of table "visit-counts" that start with prefix (all
+// keys for ""), in partition order, keys in byte order within a partition. pageToken is "" for the
+// first page, then the previous page's next; next is "" after the last page. limit caps the page: 0
+// for the server's default (100), at most 1000.
+func (x *ProfilesTablesClient) ScanVisitCounts(ctx context.Context, prefix, pageToken string, limit int, opts ...tableclient.Option) (entries []tableclient.Entry[*VisitCount], next string, err error) {
+	return tableclient.Scan(ctx, x.c, ProfilesVisitCountsTableName, prefix, pageToken, limit, func() *VisitCount { return new(VisitCount) }, opts...)
+}
+
+// AllVisitCounts iterates over the keys of table "visit-counts" that start with prefix, as
+// ScanVisitCounts reads them, page after page. An error ends the iteration.
+func (x *ProfilesTablesClient) AllVisitCounts(ctx context.Context, prefix string, opts ...tableclient.Option) iter.Seq2[tableclient.Entry[*VisitCount], error] {
+	return tableclient.All(ctx, x.c, ProfilesVisitCountsTableName, prefix, func() *VisitCount { return new(VisitCount) }, opts...)
+}
+
+// GetLabelsInner reads key in table "labels-inner" from its partition's owner (or a standby, with
+// tableclient.WithStandby): its value, or the table's default when it has none, and whether it has
+// one.
+func (x *ProfilesTablesClient) GetLabelsInner(ctx context.Context, key string, opts ...tableclient.Option) (*Label, bool, error) {
+	return tableclient.Get(ctx, x.c, ProfilesLabelsInnerTableName, key, func() *Label { return new(Label) }, opts...)
+}
+
+// ScanLabelsInner reads one page of the keys of table "labels-inner" that start with prefix (all
+// keys for ""), in partition order, keys in byte order within a partition. pageToken is "" for the
+// first page, then the previous page's next; next is "" after the last page. limit caps the page: 0
+// for the server's default (100), at most 1000.
+func (x *ProfilesTablesClient) ScanLabelsInner(ctx context.Context, prefix, pageToken string, limit int, opts ...tableclient.Option) (entries []tableclient.Entry[*Label], next string, err error) {
+	return tableclient.Scan(ctx, x.c, ProfilesLabelsInnerTableName, prefix, pageToken, limit, func() *Label { return new(Label) }, opts...)
+}
+
+// AllLabelsInner iterates over the keys of table "labels-inner" that start with prefix, as
+// ScanLabelsInner reads them, page after page. An error ends the iteration.
+func (x *ProfilesTablesClient) AllLabelsInner(ctx context.Context, prefix string, opts ...tableclient.Option) iter.Seq2[tableclient.Entry[*Label], error] {
+	return tableclient.All(ctx, x.c, ProfilesLabelsInnerTableName, prefix, func() *Label { return new(Label) }, opts...)
+}
+
+// GetLabelsLeft reads key in table "labels-left" from its partition's owner (or a standby, with
+// tableclient.WithStandby): its value, or the table's default when it has none, and whether it has
+// one.
+func (x *ProfilesTablesClient) GetLabelsLeft(ctx context.Context, key string, opts ...tableclient.Option) (*Label, bool, error) {
+	return tableclient.Get(ctx, x.c, ProfilesLabelsLeftTableName, key, func() *Label { return new(Label) }, opts...)
+}
+
+// ScanLabelsLeft reads one page of the keys of table "labels-left" that start with prefix (all keys
+// for ""), in partition order, keys in byte order within a partition. pageToken is "" for the first
+// page, then the previous page's next; next is "" after the last page. limit caps the page: 0 for
+// the server's default (100), at most 1000.
+func (x *ProfilesTablesClient) ScanLabelsLeft(ctx context.Context, prefix, pageToken string, limit int, opts ...tableclient.Option) (entries []tableclient.Entry[*Label], next string, err error) {
+	return tableclient.Scan(ctx, x.c, ProfilesLabelsLeftTableName, prefix, pageToken, limit, func() *Label { return new(Label) }, opts...)
+}
+
+// AllLabelsLeft iterates over the keys of table "labels-left" that start with prefix, as
+// ScanLabelsLeft reads them, page after page. An error ends the iteration.
+func (x *ProfilesTablesClient) AllLabelsLeft(ctx context.Context, prefix string, opts ...tableclient.Option) iter.Seq2[tableclient.Entry[*Label], error] {
+	return tableclient.All(ctx, x.c, ProfilesLabelsLeftTableName, prefix, func() *Label { return new(Label) }, opts...)
+}
+
+// GetLabelsOuter reads key in table "labels-outer" from its partition's owner (or a standby, with
+// tableclient.WithStandby): its value, or the table's default when it has none, and whether it has
+// one.
+func (x *ProfilesTablesClient) GetLabelsOuter(ctx context.Context, key string, opts ...tableclient.Option) (*Label, bool, error) {
+	return tableclient.Get(ctx, x.c, ProfilesLabelsOuterTableName, key, func() *Label { return new(Label) }, opts...)
+}
+
+// ScanLabelsOuter reads one page of the keys of table "labels-outer" that start with prefix (all
+// keys for ""), in partition order, keys in byte order within a partition. pageToken is "" for the
+// first page, then the previous page's next; next is "" after the last page. limit caps the page: 0
+// for the server's default (100), at most 1000.
+func (x *ProfilesTablesClient) ScanLabelsOuter(ctx context.Context, prefix, pageToken string, limit int, opts ...tableclient.Option) (entries []tableclient.Entry[*Label], next string, err error) {
+	return tableclient.Scan(ctx, x.c, ProfilesLabelsOuterTableName, prefix, pageToken, limit, func() *Label { return new(Label) }, opts...)
+}
+
+// AllLabelsOuter iterates over the keys of table "labels-outer" that start with prefix, as
+// ScanLabelsOuter reads them, page after page. An error ends the iteration.
+func (x *ProfilesTablesClient) AllLabelsOuter(ctx context.Context, prefix string, opts ...tableclient.Option) iter.Seq2[tableclient.Entry[*Label], error] {
+	return tableclient.All(ctx, x.c, ProfilesLabelsOuterTableName, prefix, func() *Label { return new(Label) }, opts...)
+}
+
+// GetActivity reads key in table "activity" from its partition's owner (or a standby, with
+// tableclient.WithStandby): its value, or the table's default when it has none, and whether it has
+// one.
+func (x *ProfilesTablesClient) GetActivity(ctx context.Context, key string, opts ...tableclient.Option) (*Label, bool, error) {
+	return tableclient.Get(ctx, x.c, ProfilesActivityTableName, key, func() *Label { return new(Label) }, opts...)
+}
+
+// ScanActivity reads one page of the keys of table "activity" that start with prefix (all keys for
+// ""), in partition order, keys in byte order within a partition. pageToken is "" for the first
+// page, then the previous page's next; next is "" after the last page. limit caps the page: 0 for
+// the server's default (100), at most 1000.
+func (x *ProfilesTablesClient) ScanActivity(ctx context.Context, prefix, pageToken string, limit int, opts ...tableclient.Option) (entries []tableclient.Entry[*Label], next string, err error) {
+	return tableclient.Scan(ctx, x.c, ProfilesActivityTableName, prefix, pageToken, limit, func() *Label { return new(Label) }, opts...)
+}
+
+// AllActivity iterates over the keys of table "activity" that start with prefix, as ScanActivity
+// reads them, page after page. An error ends the iteration.
+func (x *ProfilesTablesClient) AllActivity(ctx context.Context, prefix string, opts ...tableclient.Option) iter.Seq2[tableclient.Entry[*Label], error] {
+	return tableclient.All(ctx, x.c, ProfilesActivityTableName, prefix, func() *Label { return new(Label) }, opts...)
+}
+
+// Profiles keeps table-table joins: people with their addresses (inner,
+// left and outer; both sides fed from topics) and people with their
+// visit counts (left; the counts written by agent Count).
+//
+// ProfilesAgents is implemented by the agents of app "profiles".
+// Embed UnimplementedProfilesAgents in implementations for forward compatibility.
+type ProfilesAgents interface {
+	// Count counts each person's events in table "visit-counts".
+	Count(ctx context.Context, in *PersonEvent, out ProfilesCountEmitter) error
+	// Greet emits each greeting with its person's label (table
+	// "labels-left").
+	Greet(ctx context.Context, in *Greeting, out ProfilesGreetEmitter) error
+	// JoinLabelsInner makes the value of a key of table "labels-inner" from its values in tables
+	// "people" and "addresses", for keys both tables have, each time either changes; a nil result
+	// deletes the key. It must not keep its arguments. Left to the embedded
+	// UnimplementedProfilesAgents, a write of either table goes to its writer's on_error policy.
+	JoinLabelsInner(ctx context.Context, person *Person, address *Address) (*Label, error)
+	// JoinLabelsLeft makes the value of a key of table "labels-left" from its values in tables
+	// "people" and "addresses", for keys table "people" has (address nil when the other has none),
+	// each time either changes; a nil result deletes the key. It must not keep its arguments. Left
+	// to the embedded UnimplementedProfilesAgents, a write of either table goes to its writer's
+	// on_error policy.
+	JoinLabelsLeft(ctx context.Context, person *Person, address *Address) (*Label, error)
+	// JoinLabelsOuter makes the value of a key of table "labels-outer" from its values in tables
+	// "people" and "addresses", for keys either table has (nil for the one without), each time
+	// either changes; a nil result deletes the key. It must not keep its arguments. Left to the
+	// embedded UnimplementedProfilesAgents, a write of either table goes to its writer's on_error
+	// policy.
+	JoinLabelsOuter(ctx context.Context, person *Person, address *Address) (*Label, error)
+	// JoinActivity makes the value of a key of table "activity" from its values in tables "people"
+	// and "visit-counts", for keys table "people" has (visitCount nil when the other has none),
+	// each time either changes; a nil result deletes the key. It must not keep its arguments. Left
+	// to the embedded UnimplementedProfilesAgents, a write of either table goes to its writer's
+	// on_error policy.
+	JoinActivity(ctx context.Context, person *Person, visitCount *VisitCount) (*Label, error)
+}
+
+// UnimplementedProfilesAgents can be embedded to have forward compatible implementations: its
+// methods return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet
+// goes to the agent's error policy.
+type UnimplementedProfilesAgents struct{}
+
+// Count returns runtime.ErrUnimplemented.
+func (UnimplementedProfilesAgents) Count(context.Context, *PersonEvent, ProfilesCountEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// Greet returns runtime.ErrUnimplemented.
+func (UnimplementedProfilesAgents) Greet(context.Context, *Greeting, ProfilesGreetEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// JoinLabelsInner returns runtime.ErrUnimplemented.
+func (UnimplementedProfilesAgents) JoinLabelsInner(context.Context, *Person, *Address) (*Label, error) {
+	return nil, runtime.ErrUnimplemented
+}
+
+// JoinLabelsLeft returns runtime.ErrUnimplemented.
+func (UnimplementedProfilesAgents) JoinLabelsLeft(context.Context, *Person, *Address) (*Label, error) {
+	return nil, runtime.ErrUnimplemented
+}
+
+// JoinLabelsOuter returns runtime.ErrUnimplemented.
+func (UnimplementedProfilesAgents) JoinLabelsOuter(context.Context, *Person, *Address) (*Label, error) {
+	return nil, runtime.ErrUnimplemented
+}
+
+// JoinActivity returns runtime.ErrUnimplemented.
+func (UnimplementedProfilesAgents) JoinActivity(context.Context, *Person, *VisitCount) (*Label, error) {
+	return nil, runtime.ErrUnimplemented
+}
+
+// ProfilesCountEmitter emits the records of agent Count. Emitted records are produced after the
+// handler returns nil; when it returns an error, they are dropped and the input record goes to the
+// error policy.
+type ProfilesCountEmitter interface {
+	// VisitCounts reads and writes table "visit-counts" for the current record's key.
+	VisitCounts() ProfilesVisitCountsTable
+}
+
+type _ProfilesCountEmitter struct{ e *runtime.Emitter }
+
+func (x _ProfilesCountEmitter) VisitCounts() ProfilesVisitCountsTable {
+	return _ProfilesVisitCountsTable{x.e, 0}
+}
+
+func _Profiles_Count_Handler(ctx context.Context, impl any, in proto.Message, out *runtime.Emitter) error {
+	return impl.(ProfilesAgents).Count(ctx, in.(*PersonEvent), _ProfilesCountEmitter{out})
+}
+
+// ProfilesGreetEmitter emits the records of agent Greet. Emitted records are produced after the
+// handler returns nil; when it returns an error, they are dropped and the input record goes to the
+// error policy.
+type ProfilesGreetEmitter interface {
+	// EmitGreeted emits to topic "greeted", keyed by person_id.
+	EmitGreeted(ctx context.Context, m *Greeted) error
+	// LabelsLeft reads table "labels-left", the join of tables "people" and "addresses", for the
+	// current record's key.
+	LabelsLeft() ProfilesLabelsLeftTable
+}
+
+type _ProfilesGreetEmitter struct{ e *runtime.Emitter }
+
+func (x _ProfilesGreetEmitter) LabelsLeft() ProfilesLabelsLeftTable {
+	return _ProfilesLabelsLeftTable{x.e, 0}
+}
+
+func (x _ProfilesGreetEmitter) EmitGreeted(ctx context.Context, m *Greeted) error {
+	return x.e.Emit(ctx, 0, m)
+}
+
+func _Profiles_Greet_Handler(ctx context.Context, impl any, in proto.Message, out *runtime.Emitter) error {
+	return impl.(ProfilesAgents).Greet(ctx, in.(*Greeting), _ProfilesGreetEmitter{out})
+}
+
+var _Profiles_AppDesc = runtime.AppDesc{
+	ID:          ProfilesAppID,
+	ServiceName: "streamgen.testapp.v1.Profiles",
+	Check:       func(impl any) bool { _, ok := impl.(ProfilesAgents); return ok },
+	Agents: []*runtime.AgentDesc{
+		{
+			Name:              "Count",
+			Input:             PersonEventTopic.Desc(),
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              ProfilesCountDeadLetterTopicName,
+				Partitions:        4,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    PersonEventTopic.Desc(),
+			},
+			OnMisplacedKey: runtime.MisplacedKeyRepartition,
+			Repartition:    runtime.RepartitionTopic(PersonEventTopic.Desc(), ProfilesCountRepartitionTopicName),
+			Handler:        _Profiles_Count_Handler,
+			Tables: []*runtime.TableDesc{
+				&_Profiles_VisitCounts_TableDesc,
+				&_Profiles_Activity_TableDesc,
+				&_Profiles_People_TableDesc,
+			},
+		},
+		{
+			Name:  "Greet",
+			Input: GreetingTopic.Desc(),
+			Outputs: []*runtime.TopicDesc{
+				GreetedTopic.Desc(),
+			},
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              ProfilesGreetDeadLetterTopicName,
+				Partitions:        4,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    GreetingTopic.Desc(),
+			},
+			OnMisplacedKey: runtime.MisplacedKeyRepartition,
+			Repartition:    runtime.RepartitionTopic(GreetingTopic.Desc(), ProfilesGreetRepartitionTopicName),
+			Handler:        _Profiles_Greet_Handler,
+			Tables: []*runtime.TableDesc{
+				&_Profiles_LabelsLeft_TableDesc,
+			},
+		},
+	},
+	Tables: []*runtime.TableDesc{
+		&_Profiles_People_TableDesc,
+		&_Profiles_Addresses_TableDesc,
+		&_Profiles_VisitCounts_TableDesc,
+		&_Profiles_LabelsInner_TableDesc,
+		&_Profiles_LabelsLeft_TableDesc,
+		&_Profiles_LabelsOuter_TableDesc,
+		&_Profiles_Activity_TableDesc,
+	},
+}
+
+// RegisterProfilesAgents registers the agents of app "profiles", implemented by impl, on app. Run
+// the app with package worker, or test it with package streamtest.
+func RegisterProfilesAgents(app *runtime.App, impl ProfilesAgents) error {
+	return app.Register(&_Profiles_AppDesc, impl)
 }

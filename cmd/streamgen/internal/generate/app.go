@@ -3,6 +3,7 @@ package generate
 import (
 	"go/token"
 	"go/types"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -124,6 +125,21 @@ func (r *renderer) generateAgentsInterface(g *protogen.GeneratedFile, a fileApp)
 		}
 		g.P(an.Method, "(ctx ", contextPkg.Ident("Context"), ", in ", inputType(ag), m.Input.GoIdent, ", out ", an.Emitter, ") error")
 	}
+	for _, t := range joinTables(a) {
+		tn, j := n.table(t), t.Join
+		lp, rp := joinParams(j)
+		kind := map[streamgenv1.JoinKind]string{
+			streamgenv1.JoinKind_JOIN_KIND_INNER: "keys both tables have",
+			streamgenv1.JoinKind_JOIN_KIND_LEFT:  "keys table " + strconv.Quote(j.Left.Name) + " has (" + rp + " nil when the other has none)",
+			streamgenv1.JoinKind_JOIN_KIND_OUTER: "keys either table has (nil for the one without)",
+		}[j.Kind]
+		comment(g, 1, tn.Join, " makes the value of a key of table ", strconv.Quote(t.Name), " from its values in tables ",
+			strconv.Quote(j.Left.Name), " and ", strconv.Quote(j.Right.Name), ", for ", kind, ", each time either changes; ",
+			"a nil result deletes the key. It must not keep its arguments. Left to the embedded ", n.Unimplemented,
+			", a write of either table goes to its writer's on_error policy.")
+		g.P(tn.Join, "(ctx ", contextPkg.Ident("Context"), ", ", lp, " *", g.QualifiedGoIdent(r.message(j.Left.Value)), ", ", rp, " *",
+			g.QualifiedGoIdent(r.message(j.Right.Value)), ") (*", g.QualifiedGoIdent(r.message(t.Value)), ", error)")
+	}
 	for _, t := range sessionTables(a) {
 		tn, v := n.table(t), g.QualifiedGoIdent(r.message(t.Value))
 		comment(g, 1, tn.Merge, " combines the values of two sessions of table ", strconv.Quote(t.Name),
@@ -174,6 +190,15 @@ func (r *renderer) generateUnimplemented(g *protogen.GeneratedFile, a fileApp) {
 		g.P("}")
 		g.P()
 	}
+	for _, t := range joinTables(a) {
+		tn := n.table(t)
+		comment(g, 0, tn.Join, " returns runtime.ErrUnimplemented.")
+		g.P("func (", n.Unimplemented, ") ", tn.Join, "(", contextPkg.Ident("Context"), ", *", r.message(t.Join.Left.Value), ", *",
+			r.message(t.Join.Right.Value), ") (*", r.message(t.Value), ", error) {")
+		g.P("return nil, ", runtimePkg.Ident("ErrUnimplemented"))
+		g.P("}")
+		g.P()
+	}
 	for _, t := range sessionTables(a) {
 		tn, v := n.table(t), g.QualifiedGoIdent(r.message(t.Value))
 		comment(g, 0, tn.Merge, " returns runtime.ErrUnimplemented.")
@@ -205,6 +230,9 @@ func (r *renderer) generateEmitter(g *protogen.GeneratedFile, a fileApp, ag *dsl
 		case t.FromTopic:
 			comment(g, 1, tn.Accessor, " reads table ", strconv.Quote(t.Name), ", fed from topic ",
 				strconv.Quote(t.Source.Name), ", for the current record's key.")
+		case t.Join != nil:
+			comment(g, 1, tn.Accessor, " reads table ", strconv.Quote(t.Name), ", the join of tables ",
+				strconv.Quote(t.Join.Left.Name), " and ", strconv.Quote(t.Join.Right.Name), ", for the current record's key.")
 		case byKey(ag, t):
 			comment(g, 1, tn.Accessor, " reads, writes and scans table ", strconv.Quote(t.Name),
 				" in the tick's partition, by key.")
@@ -469,7 +497,7 @@ func (r *renderer) generateAgentDesc(g *protogen.GeneratedFile, a fileApp, ag *d
 	default:
 		g.P("Handler: ", an.Handler, ",")
 	}
-	generateTableDescRefs(g, a, ag.Tables)
+	generateTableDescRefs(g, a, append(slices.Clone(ag.Tables), ag.JoinTables...))
 	g.P("},")
 }
 

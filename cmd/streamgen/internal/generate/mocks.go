@@ -85,6 +85,12 @@ func (r *renderer) mocksOf(g *protogen.GeneratedFile, a fileApp) []mocked {
 		params = append(params, mockParam{"out", g.QualifiedGoIdent(pkg.Ident(an.Emitter))})
 		agents.methods = append(agents.methods, mockMethod{name: an.Method, params: params, results: []string{"error"}})
 	}
+	for _, t := range joinTables(a) {
+		lp, rp := joinParams(t.Join)
+		agents.methods = append(agents.methods, mockMethod{name: a.names.table(t).Join,
+			params:  []mockParam{ctx, {lp, "*" + g.QualifiedGoIdent(r.message(t.Join.Left.Value))}, {rp, "*" + g.QualifiedGoIdent(r.message(t.Join.Right.Value))}},
+			results: []string{"*" + g.QualifiedGoIdent(r.message(t.Value)), "error"}})
+	}
 	for _, t := range sessionTables(a) {
 		v := "*" + g.QualifiedGoIdent(r.message(t.Value))
 		agents.methods = append(agents.methods, mockMethod{name: a.names.table(t).Merge,
@@ -150,7 +156,7 @@ func (r *renderer) tableMock(g *protogen.GeneratedFile, a fileApp, t *dsl.Table,
 		mk.methods = []mockMethod{
 			{name: "Get", params: []mockParam{ctx, {"key", "string"}}, results: []string{v, "bool", "error"}},
 		}
-	case t.FromTopic:
+	case t.FromTopic || t.Join != nil:
 		mk.methods = []mockMethod{
 			{name: "Get", params: []mockParam{ctx}, results: []string{v, "bool", "error"}},
 		}

@@ -144,6 +144,7 @@ type tableNames struct {
 	// topic: ShopCustomersTableDeadLetterTopicName.
 	DeadLetter string
 	Merge      string // MergeAccountTotals: the agents interface's merge method of a session table
+	Join       string // JoinLabels: the agents interface's method that makes a table-table join's values
 	// ByKey is the accessor of a plain table in the ticks of a timer that
 	// runs on each partition: read and written by key, scanned.
 	ByKey     string // ShopAccountTotalsTableByKey
@@ -176,6 +177,7 @@ func newTableNames(app string, t *dsl.Table) tableNames {
 		Changelog:  app + c + "ChangelogTopicName",
 		DeadLetter: app + c + "TableDeadLetterTopicName",
 		Merge:      "Merge" + c,
+		Join:       "Join" + c,
 		ByKey:      iface + "ByKey",
 		ByKeyImpl:  "_" + iface + "ByKey",
 		Client: tableClientNames{

@@ -1,7 +1,10 @@
 package generate
 
 import (
+	"go/token"
+	"go/types"
 	"strconv"
+	"strings"
 
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -9,6 +12,7 @@ import (
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/streamgen/streamgen/dsl"
+	streamgenv1 "github.com/streamgen/streamgen/gen/streamgen/v1"
 )
 
 // generateTables writes an app's table constants, then, per table, its
@@ -29,6 +33,10 @@ func (r *renderer) generateTables(g *protogen.GeneratedFile, a fileApp) {
 		case t.FromTopic:
 			r.generateTopicTableDesc(g, t, n)
 			r.generateTopicTable(g, t, n)
+		case t.Join != nil:
+			r.generateTableDesc(g, a, t, n)
+			r.generateReadOnlyTable(g, t, n, ", the join of tables "+strconv.Quote(t.Join.Left.Name)+" and "+strconv.Quote(t.Join.Right.Name)+
+				", for the key of the record being handled, as far as this worker has written them. The writers of either table keep it.")
 		case t.Window.Session():
 			r.generateTableDesc(g, a, t, n)
 			r.generateSessionTable(g, t, n)
@@ -149,6 +157,8 @@ func (r *renderer) generateTableDesc(g *protogen.GeneratedFile, a fileApp, t *ds
 		g.P("return m, err")
 		g.P("},")
 		g.P("MergeMethod: ", strconv.Quote(a.names.Agents+"."+n.Merge), ",")
+	} else if j := t.Join; j != nil {
+		r.generateTableJoinDesc(g, a, t, n)
 	} else if w != nil {
 		g.P("Window: &", runtimePkg.Ident("WindowSpec"), "{")
 		g.P("Size: ", int64(w.Size), ", // ", w.Size.String())
@@ -198,10 +208,17 @@ func (r *renderer) generateTopicTableDesc(g *protogen.GeneratedFile, t *dsl.Tabl
 // generateTopicTable writes the typed accessor of a table fed from a
 // topic: the current record's key's value, read only.
 func (r *renderer) generateTopicTable(g *protogen.GeneratedFile, t *dsl.Table, n tableNames) {
-	v := "*" + g.QualifiedGoIdent(r.message(t.Value))
-	comment(g, 0, n.Iface, " reads table ", strconv.Quote(t.Name), ", fed from topic ", strconv.Quote(t.Source.Name),
-		", for the key of the record being handled: the latest value of the key in the topic, as far as this worker ",
+	r.generateReadOnlyTable(g, t, n, ", fed from topic "+strconv.Quote(t.Source.Name)+
+		", for the key of the record being handled: the latest value of the key in the topic, as far as this worker "+
 		"has read its partition. Write it by producing to the topic.")
+}
+
+// generateReadOnlyTable writes the typed accessor of a table agents only
+// read (fed from a topic, or a join), its doc saying what after "reads
+// table <name>".
+func (r *renderer) generateReadOnlyTable(g *protogen.GeneratedFile, t *dsl.Table, n tableNames, doc string) {
+	v := "*" + g.QualifiedGoIdent(r.message(t.Value))
+	comment(g, 0, n.Iface, " reads table ", strconv.Quote(t.Name), doc)
 	g.P("type ", n.Iface, " interface {")
 	comment(g, 1, "Get returns the key's value, or the table's default, and whether the key has a value.")
 	g.P("Get(ctx ", contextPkg.Ident("Context"), ") (", v, ", bool, error)")
@@ -455,4 +472,71 @@ func defaultBytes(t *dsl.Table) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// generateTableJoinDesc writes the Join field of a table-table join's
+// TableDesc: its sides, kind, and the agents interface's Join method.
+func (r *renderer) generateTableJoinDesc(g *protogen.GeneratedFile, a fileApp, t *dsl.Table, n tableNames) {
+	j := t.Join
+	lv, rv := "*"+g.QualifiedGoIdent(r.message(j.Left.Value)), "*"+g.QualifiedGoIdent(r.message(j.Right.Value))
+	g.P("Join: &", runtimePkg.Ident("TableJoinDesc"), "{")
+	g.P("Left: &", a.names.table(j.Left).Desc, ",")
+	g.P("Right: &", a.names.table(j.Right).Desc, ",")
+	g.P("Kind: ", runtimePkg.Ident(joinKindIdent(j.Kind)), ",")
+	g.P("Joiner: func(ctx ", contextPkg.Ident("Context"), ", impl any, left, right ", protoPkg.Ident("Message"), ") (",
+		protoPkg.Ident("Message"), ", error) {")
+	g.P("var l ", lv)
+	g.P("if left != nil {")
+	g.P("l = left.(", lv, ")")
+	g.P("}")
+	g.P("var r ", rv)
+	g.P("if right != nil {")
+	g.P("r = right.(", rv, ")")
+	g.P("}")
+	g.P("m, err := impl.(", a.names.Agents, ").", n.Join, "(ctx, l, r)")
+	g.P("if m == nil {")
+	g.P("return nil, err // a nil *", r.message(t.Value).GoName, " is not a nil proto.Message")
+	g.P("}")
+	g.P("return m, err")
+	g.P("},")
+	g.P("Method: ", strconv.Quote(a.names.Agents+"."+n.Join), ",")
+	g.P("},")
+}
+
+// joinKindIdent is the runtime constant of a join kind.
+func joinKindIdent(k streamgenv1.JoinKind) string {
+	switch k {
+	case streamgenv1.JoinKind_JOIN_KIND_LEFT:
+		return "JoinLeft"
+	case streamgenv1.JoinKind_JOIN_KIND_OUTER:
+		return "JoinOuter"
+	}
+	return "JoinInner"
+}
+
+// joinTables returns an app's table-table joins.
+func joinTables(a fileApp) []*dsl.Table {
+	var out []*dsl.Table
+	for _, t := range a.Tables {
+		if t.Join != nil {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// joinParams names the parameters of a table-table join's method: each
+// side's value message's Go name, lower-cased first (customer for a
+// Customer), or left and right when those are alike or taken.
+func joinParams(j *dsl.TableJoin) (string, string) {
+	name := func(t *dsl.Table) string {
+		s := string(t.Value.Name())
+		return strings.ToLower(s[:1]) + s[1:]
+	}
+	l, r := name(j.Left), name(j.Right)
+	bad := func(s string) bool { return token.IsKeyword(s) || types.Universe.Lookup(s) != nil || reservedParams[s] }
+	if l == r || bad(l) || bad(r) {
+		return "left", "right"
+	}
+	return l, r
 }

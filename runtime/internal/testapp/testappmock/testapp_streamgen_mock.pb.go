@@ -1416,6 +1416,542 @@ func (mr *MockPairsPairEmitterMockRecorder) EmitAdPair(ctx, msg any) *gomock.Cal
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitAdPair", reflect.TypeOf((*MockPairsPairEmitter)(nil).EmitAdPair), ctx, msg)
 }
 
+// MockProfilesActivityTable is a mock of testapp.ProfilesActivityTable.
+type MockProfilesActivityTable struct {
+	ctrl     *gomock.Controller
+	recorder *MockProfilesActivityTableMockRecorder
+}
+
+// MockProfilesActivityTableMockRecorder records expected calls on a MockProfilesActivityTable.
+type MockProfilesActivityTableMockRecorder struct {
+	mock *MockProfilesActivityTable
+}
+
+// NewMockProfilesActivityTable returns a new mock of ProfilesActivityTable.
+func NewMockProfilesActivityTable(ctrl *gomock.Controller) *MockProfilesActivityTable {
+	mock := &MockProfilesActivityTable{ctrl: ctrl}
+	mock.recorder = &MockProfilesActivityTableMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockProfilesActivityTable) EXPECT() *MockProfilesActivityTableMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.ProfilesActivityTable = (*MockProfilesActivityTable)(nil)
+
+// Get mocks the method of the same name.
+func (m *MockProfilesActivityTable) Get(ctx context.Context) (*testapp.Label, bool, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Get", ctx)
+	ret0, _ := ret[0].(*testapp.Label)
+	ret1, _ := ret[1].(bool)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Get declares an expected call of Get.
+func (mr *MockProfilesActivityTableMockRecorder) Get(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockProfilesActivityTable)(nil).Get), ctx)
+}
+
+// MockProfilesAddressesTable is a mock of testapp.ProfilesAddressesTable.
+type MockProfilesAddressesTable struct {
+	ctrl     *gomock.Controller
+	recorder *MockProfilesAddressesTableMockRecorder
+}
+
+// MockProfilesAddressesTableMockRecorder records expected calls on a MockProfilesAddressesTable.
+type MockProfilesAddressesTableMockRecorder struct {
+	mock *MockProfilesAddressesTable
+}
+
+// NewMockProfilesAddressesTable returns a new mock of ProfilesAddressesTable.
+func NewMockProfilesAddressesTable(ctrl *gomock.Controller) *MockProfilesAddressesTable {
+	mock := &MockProfilesAddressesTable{ctrl: ctrl}
+	mock.recorder = &MockProfilesAddressesTableMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockProfilesAddressesTable) EXPECT() *MockProfilesAddressesTableMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.ProfilesAddressesTable = (*MockProfilesAddressesTable)(nil)
+
+// Get mocks the method of the same name.
+func (m *MockProfilesAddressesTable) Get(ctx context.Context) (*testapp.Address, bool, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Get", ctx)
+	ret0, _ := ret[0].(*testapp.Address)
+	ret1, _ := ret[1].(bool)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Get declares an expected call of Get.
+func (mr *MockProfilesAddressesTableMockRecorder) Get(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockProfilesAddressesTable)(nil).Get), ctx)
+}
+
+// MockProfilesAgents is a mock of testapp.ProfilesAgents.
+type MockProfilesAgents struct {
+	ctrl     *gomock.Controller
+	recorder *MockProfilesAgentsMockRecorder
+}
+
+// MockProfilesAgentsMockRecorder records expected calls on a MockProfilesAgents.
+type MockProfilesAgentsMockRecorder struct {
+	mock *MockProfilesAgents
+}
+
+// NewMockProfilesAgents returns a new mock of ProfilesAgents.
+func NewMockProfilesAgents(ctrl *gomock.Controller) *MockProfilesAgents {
+	mock := &MockProfilesAgents{ctrl: ctrl}
+	mock.recorder = &MockProfilesAgentsMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockProfilesAgents) EXPECT() *MockProfilesAgentsMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.ProfilesAgents = (*MockProfilesAgents)(nil)
+
+// Count mocks the method of the same name.
+func (m *MockProfilesAgents) Count(ctx context.Context, in *testapp.PersonEvent, out testapp.ProfilesCountEmitter) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Count", ctx, in, out)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Count declares an expected call of Count.
+func (mr *MockProfilesAgentsMockRecorder) Count(ctx, in, out any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Count", reflect.TypeOf((*MockProfilesAgents)(nil).Count), ctx, in, out)
+}
+
+// Greet mocks the method of the same name.
+func (m *MockProfilesAgents) Greet(ctx context.Context, in *testapp.Greeting, out testapp.ProfilesGreetEmitter) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Greet", ctx, in, out)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Greet declares an expected call of Greet.
+func (mr *MockProfilesAgentsMockRecorder) Greet(ctx, in, out any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Greet", reflect.TypeOf((*MockProfilesAgents)(nil).Greet), ctx, in, out)
+}
+
+// JoinLabelsInner mocks the method of the same name.
+func (m *MockProfilesAgents) JoinLabelsInner(ctx context.Context, person *testapp.Person, address *testapp.Address) (*testapp.Label, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "JoinLabelsInner", ctx, person, address)
+	ret0, _ := ret[0].(*testapp.Label)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// JoinLabelsInner declares an expected call of JoinLabelsInner.
+func (mr *MockProfilesAgentsMockRecorder) JoinLabelsInner(ctx, person, address any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "JoinLabelsInner", reflect.TypeOf((*MockProfilesAgents)(nil).JoinLabelsInner), ctx, person, address)
+}
+
+// JoinLabelsLeft mocks the method of the same name.
+func (m *MockProfilesAgents) JoinLabelsLeft(ctx context.Context, person *testapp.Person, address *testapp.Address) (*testapp.Label, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "JoinLabelsLeft", ctx, person, address)
+	ret0, _ := ret[0].(*testapp.Label)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// JoinLabelsLeft declares an expected call of JoinLabelsLeft.
+func (mr *MockProfilesAgentsMockRecorder) JoinLabelsLeft(ctx, person, address any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "JoinLabelsLeft", reflect.TypeOf((*MockProfilesAgents)(nil).JoinLabelsLeft), ctx, person, address)
+}
+
+// JoinLabelsOuter mocks the method of the same name.
+func (m *MockProfilesAgents) JoinLabelsOuter(ctx context.Context, person *testapp.Person, address *testapp.Address) (*testapp.Label, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "JoinLabelsOuter", ctx, person, address)
+	ret0, _ := ret[0].(*testapp.Label)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// JoinLabelsOuter declares an expected call of JoinLabelsOuter.
+func (mr *MockProfilesAgentsMockRecorder) JoinLabelsOuter(ctx, person, address any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "JoinLabelsOuter", reflect.TypeOf((*MockProfilesAgents)(nil).JoinLabelsOuter), ctx, person, address)
+}
+
+// JoinActivity mocks the method of the same name.
+func (m *MockProfilesAgents) JoinActivity(ctx context.Context, person *testapp.Person, visitCount *testapp.VisitCount) (*testapp.Label, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "JoinActivity", ctx, person, visitCount)
+	ret0, _ := ret[0].(*testapp.Label)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// JoinActivity declares an expected call of JoinActivity.
+func (mr *MockProfilesAgentsMockRecorder) JoinActivity(ctx, person, visitCount any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "JoinActivity", reflect.TypeOf((*MockProfilesAgents)(nil).JoinActivity), ctx, person, visitCount)
+}
+
+// MockProfilesCountEmitter is a mock of testapp.ProfilesCountEmitter.
+type MockProfilesCountEmitter struct {
+	ctrl     *gomock.Controller
+	recorder *MockProfilesCountEmitterMockRecorder
+}
+
+// MockProfilesCountEmitterMockRecorder records expected calls on a MockProfilesCountEmitter.
+type MockProfilesCountEmitterMockRecorder struct {
+	mock *MockProfilesCountEmitter
+}
+
+// NewMockProfilesCountEmitter returns a new mock of ProfilesCountEmitter.
+func NewMockProfilesCountEmitter(ctrl *gomock.Controller) *MockProfilesCountEmitter {
+	mock := &MockProfilesCountEmitter{ctrl: ctrl}
+	mock.recorder = &MockProfilesCountEmitterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockProfilesCountEmitter) EXPECT() *MockProfilesCountEmitterMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.ProfilesCountEmitter = (*MockProfilesCountEmitter)(nil)
+
+// VisitCounts mocks the method of the same name.
+func (m *MockProfilesCountEmitter) VisitCounts() testapp.ProfilesVisitCountsTable {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "VisitCounts")
+	ret0, _ := ret[0].(testapp.ProfilesVisitCountsTable)
+	return ret0
+}
+
+// VisitCounts declares an expected call of VisitCounts.
+func (mr *MockProfilesCountEmitterMockRecorder) VisitCounts() *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "VisitCounts", reflect.TypeOf((*MockProfilesCountEmitter)(nil).VisitCounts))
+}
+
+// MockProfilesGreetEmitter is a mock of testapp.ProfilesGreetEmitter.
+type MockProfilesGreetEmitter struct {
+	ctrl     *gomock.Controller
+	recorder *MockProfilesGreetEmitterMockRecorder
+}
+
+// MockProfilesGreetEmitterMockRecorder records expected calls on a MockProfilesGreetEmitter.
+type MockProfilesGreetEmitterMockRecorder struct {
+	mock *MockProfilesGreetEmitter
+}
+
+// NewMockProfilesGreetEmitter returns a new mock of ProfilesGreetEmitter.
+func NewMockProfilesGreetEmitter(ctrl *gomock.Controller) *MockProfilesGreetEmitter {
+	mock := &MockProfilesGreetEmitter{ctrl: ctrl}
+	mock.recorder = &MockProfilesGreetEmitterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockProfilesGreetEmitter) EXPECT() *MockProfilesGreetEmitterMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.ProfilesGreetEmitter = (*MockProfilesGreetEmitter)(nil)
+
+// EmitGreeted mocks the method of the same name.
+func (m *MockProfilesGreetEmitter) EmitGreeted(ctx context.Context, msg *testapp.Greeted) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "EmitGreeted", ctx, msg)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// EmitGreeted declares an expected call of EmitGreeted.
+func (mr *MockProfilesGreetEmitterMockRecorder) EmitGreeted(ctx, msg any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EmitGreeted", reflect.TypeOf((*MockProfilesGreetEmitter)(nil).EmitGreeted), ctx, msg)
+}
+
+// LabelsLeft mocks the method of the same name.
+func (m *MockProfilesGreetEmitter) LabelsLeft() testapp.ProfilesLabelsLeftTable {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "LabelsLeft")
+	ret0, _ := ret[0].(testapp.ProfilesLabelsLeftTable)
+	return ret0
+}
+
+// LabelsLeft declares an expected call of LabelsLeft.
+func (mr *MockProfilesGreetEmitterMockRecorder) LabelsLeft() *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "LabelsLeft", reflect.TypeOf((*MockProfilesGreetEmitter)(nil).LabelsLeft))
+}
+
+// MockProfilesLabelsInnerTable is a mock of testapp.ProfilesLabelsInnerTable.
+type MockProfilesLabelsInnerTable struct {
+	ctrl     *gomock.Controller
+	recorder *MockProfilesLabelsInnerTableMockRecorder
+}
+
+// MockProfilesLabelsInnerTableMockRecorder records expected calls on a
+// MockProfilesLabelsInnerTable.
+type MockProfilesLabelsInnerTableMockRecorder struct {
+	mock *MockProfilesLabelsInnerTable
+}
+
+// NewMockProfilesLabelsInnerTable returns a new mock of ProfilesLabelsInnerTable.
+func NewMockProfilesLabelsInnerTable(ctrl *gomock.Controller) *MockProfilesLabelsInnerTable {
+	mock := &MockProfilesLabelsInnerTable{ctrl: ctrl}
+	mock.recorder = &MockProfilesLabelsInnerTableMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockProfilesLabelsInnerTable) EXPECT() *MockProfilesLabelsInnerTableMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.ProfilesLabelsInnerTable = (*MockProfilesLabelsInnerTable)(nil)
+
+// Get mocks the method of the same name.
+func (m *MockProfilesLabelsInnerTable) Get(ctx context.Context) (*testapp.Label, bool, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Get", ctx)
+	ret0, _ := ret[0].(*testapp.Label)
+	ret1, _ := ret[1].(bool)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Get declares an expected call of Get.
+func (mr *MockProfilesLabelsInnerTableMockRecorder) Get(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockProfilesLabelsInnerTable)(nil).Get), ctx)
+}
+
+// MockProfilesLabelsLeftTable is a mock of testapp.ProfilesLabelsLeftTable.
+type MockProfilesLabelsLeftTable struct {
+	ctrl     *gomock.Controller
+	recorder *MockProfilesLabelsLeftTableMockRecorder
+}
+
+// MockProfilesLabelsLeftTableMockRecorder records expected calls on a MockProfilesLabelsLeftTable.
+type MockProfilesLabelsLeftTableMockRecorder struct {
+	mock *MockProfilesLabelsLeftTable
+}
+
+// NewMockProfilesLabelsLeftTable returns a new mock of ProfilesLabelsLeftTable.
+func NewMockProfilesLabelsLeftTable(ctrl *gomock.Controller) *MockProfilesLabelsLeftTable {
+	mock := &MockProfilesLabelsLeftTable{ctrl: ctrl}
+	mock.recorder = &MockProfilesLabelsLeftTableMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockProfilesLabelsLeftTable) EXPECT() *MockProfilesLabelsLeftTableMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.ProfilesLabelsLeftTable = (*MockProfilesLabelsLeftTable)(nil)
+
+// Get mocks the method of the same name.
+func (m *MockProfilesLabelsLeftTable) Get(ctx context.Context) (*testapp.Label, bool, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Get", ctx)
+	ret0, _ := ret[0].(*testapp.Label)
+	ret1, _ := ret[1].(bool)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Get declares an expected call of Get.
+func (mr *MockProfilesLabelsLeftTableMockRecorder) Get(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockProfilesLabelsLeftTable)(nil).Get), ctx)
+}
+
+// MockProfilesLabelsOuterTable is a mock of testapp.ProfilesLabelsOuterTable.
+type MockProfilesLabelsOuterTable struct {
+	ctrl     *gomock.Controller
+	recorder *MockProfilesLabelsOuterTableMockRecorder
+}
+
+// MockProfilesLabelsOuterTableMockRecorder records expected calls on a
+// MockProfilesLabelsOuterTable.
+type MockProfilesLabelsOuterTableMockRecorder struct {
+	mock *MockProfilesLabelsOuterTable
+}
+
+// NewMockProfilesLabelsOuterTable returns a new mock of ProfilesLabelsOuterTable.
+func NewMockProfilesLabelsOuterTable(ctrl *gomock.Controller) *MockProfilesLabelsOuterTable {
+	mock := &MockProfilesLabelsOuterTable{ctrl: ctrl}
+	mock.recorder = &MockProfilesLabelsOuterTableMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockProfilesLabelsOuterTable) EXPECT() *MockProfilesLabelsOuterTableMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.ProfilesLabelsOuterTable = (*MockProfilesLabelsOuterTable)(nil)
+
+// Get mocks the method of the same name.
+func (m *MockProfilesLabelsOuterTable) Get(ctx context.Context) (*testapp.Label, bool, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Get", ctx)
+	ret0, _ := ret[0].(*testapp.Label)
+	ret1, _ := ret[1].(bool)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Get declares an expected call of Get.
+func (mr *MockProfilesLabelsOuterTableMockRecorder) Get(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockProfilesLabelsOuterTable)(nil).Get), ctx)
+}
+
+// MockProfilesPeopleTable is a mock of testapp.ProfilesPeopleTable.
+type MockProfilesPeopleTable struct {
+	ctrl     *gomock.Controller
+	recorder *MockProfilesPeopleTableMockRecorder
+}
+
+// MockProfilesPeopleTableMockRecorder records expected calls on a MockProfilesPeopleTable.
+type MockProfilesPeopleTableMockRecorder struct {
+	mock *MockProfilesPeopleTable
+}
+
+// NewMockProfilesPeopleTable returns a new mock of ProfilesPeopleTable.
+func NewMockProfilesPeopleTable(ctrl *gomock.Controller) *MockProfilesPeopleTable {
+	mock := &MockProfilesPeopleTable{ctrl: ctrl}
+	mock.recorder = &MockProfilesPeopleTableMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockProfilesPeopleTable) EXPECT() *MockProfilesPeopleTableMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.ProfilesPeopleTable = (*MockProfilesPeopleTable)(nil)
+
+// Get mocks the method of the same name.
+func (m *MockProfilesPeopleTable) Get(ctx context.Context) (*testapp.Person, bool, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Get", ctx)
+	ret0, _ := ret[0].(*testapp.Person)
+	ret1, _ := ret[1].(bool)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Get declares an expected call of Get.
+func (mr *MockProfilesPeopleTableMockRecorder) Get(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockProfilesPeopleTable)(nil).Get), ctx)
+}
+
+// MockProfilesVisitCountsTable is a mock of testapp.ProfilesVisitCountsTable.
+type MockProfilesVisitCountsTable struct {
+	ctrl     *gomock.Controller
+	recorder *MockProfilesVisitCountsTableMockRecorder
+}
+
+// MockProfilesVisitCountsTableMockRecorder records expected calls on a
+// MockProfilesVisitCountsTable.
+type MockProfilesVisitCountsTableMockRecorder struct {
+	mock *MockProfilesVisitCountsTable
+}
+
+// NewMockProfilesVisitCountsTable returns a new mock of ProfilesVisitCountsTable.
+func NewMockProfilesVisitCountsTable(ctrl *gomock.Controller) *MockProfilesVisitCountsTable {
+	mock := &MockProfilesVisitCountsTable{ctrl: ctrl}
+	mock.recorder = &MockProfilesVisitCountsTableMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockProfilesVisitCountsTable) EXPECT() *MockProfilesVisitCountsTableMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.ProfilesVisitCountsTable = (*MockProfilesVisitCountsTable)(nil)
+
+// Get mocks the method of the same name.
+func (m *MockProfilesVisitCountsTable) Get(ctx context.Context) (*testapp.VisitCount, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Get", ctx)
+	ret0, _ := ret[0].(*testapp.VisitCount)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Get declares an expected call of Get.
+func (mr *MockProfilesVisitCountsTableMockRecorder) Get(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockProfilesVisitCountsTable)(nil).Get), ctx)
+}
+
+// Put mocks the method of the same name.
+func (m *MockProfilesVisitCountsTable) Put(ctx context.Context, v *testapp.VisitCount) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Put", ctx, v)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Put declares an expected call of Put.
+func (mr *MockProfilesVisitCountsTableMockRecorder) Put(ctx, v any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Put", reflect.TypeOf((*MockProfilesVisitCountsTable)(nil).Put), ctx, v)
+}
+
+// Delete mocks the method of the same name.
+func (m *MockProfilesVisitCountsTable) Delete(ctx context.Context) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Delete", ctx)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Delete declares an expected call of Delete.
+func (mr *MockProfilesVisitCountsTableMockRecorder) Delete(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Delete", reflect.TypeOf((*MockProfilesVisitCountsTable)(nil).Delete), ctx)
+}
+
+// Update mocks the method of the same name.
+func (m *MockProfilesVisitCountsTable) Update(ctx context.Context, fn func(*testapp.VisitCount) error) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Update", ctx, fn)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Update declares an expected call of Update.
+func (mr *MockProfilesVisitCountsTableMockRecorder) Update(ctx, fn any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Update", reflect.TypeOf((*MockProfilesVisitCountsTable)(nil).Update), ctx, fn)
+}
+
 // MockRevenueAgents is a mock of testapp.RevenueAgents.
 type MockRevenueAgents struct {
 	ctrl     *gomock.Controller

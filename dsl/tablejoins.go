@@ -1,0 +1,178 @@
+package dsl
+
+import (
+	"fmt"
+	"slices"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	streamgenv1 "github.com/streamgen/streamgen/gen/streamgen/v1"
+)
+
+// joinTable reads the app option's i-th table, a table-table join (its
+// sides are resolved once every table is read: tableJoins). It returns nil
+// when it is unusable.
+func (b *builder) joinTable(app *App, i int, path string, spec *streamgenv1.Table, value protoreflect.MessageDescriptor, win *Window) *Table {
+	sd := app.Service
+	why, f := "", int32(0)
+	switch {
+	case spec.GetGlobal():
+		why, f = "global", tableField.global
+	case spec.GetFromTopic():
+		why, f = "from_topic", tableField.fromTopic
+	case win != nil:
+		why, f = "window", tableField.window
+	case spec.GetKey() != "":
+		why, f = "key", tableField.key
+	}
+	if why != "" {
+		b.errorf(sd, inApp(appField.tables, int32(i), f), path+"."+why,
+			"table %q is a join of two tables, keyed like them and kept by their writers; remove %s", spec.GetName(), why)
+		return nil
+	}
+	return &Table{Name: spec.GetName(), Value: value, DefaultJSON: spec.GetDefaultJson(),
+		Changelog: &Topic{Name: ChangelogTopic(app.ID, spec.GetName()), Partitions: 1, ReplicationFactor: -1,
+			Codec: streamgenv1.Codec_CODEC_UNSPECIFIED, Config: map[string]string{"cleanup.policy": "compact"}},
+		joinSpec: spec.GetJoin(), optIndex: i}
+}
+
+// tableJoins resolves the sides of app's table-table joins: two other
+// tables of the app, neither windowed, global nor a join. A join whose
+// side has a mistake of its own is left out quietly.
+func (b *builder) tableJoins(app *App) {
+	kept := app.Tables[:0]
+	for _, t := range app.Tables {
+		if t.joinSpec == nil || b.tableJoin(app, t) {
+			kept = append(kept, t)
+		} else {
+			app.unusable[t.Name] = true
+		}
+	}
+	app.Tables = kept
+}
+
+// tableJoin resolves t's join; false means t is unusable.
+func (b *builder) tableJoin(app *App, t *Table) bool {
+	spec, sd := t.joinSpec, app.Service
+	path := fmt.Sprintf("service %s > option app.tables[%d].join", sd.Name(), t.optIndex)
+	at := func(f int32) optionAt { return inApp(appField.tables, int32(t.optIndex), tableField.join, f) }
+	j := &TableJoin{Kind: spec.GetKind()}
+	switch j.Kind {
+	case streamgenv1.JoinKind_JOIN_KIND_UNSPECIFIED:
+		j.Kind = streamgenv1.JoinKind_JOIN_KIND_INNER
+	case streamgenv1.JoinKind_JOIN_KIND_INNER, streamgenv1.JoinKind_JOIN_KIND_LEFT, streamgenv1.JoinKind_JOIN_KIND_OUTER:
+	default:
+		b.errorf(sd, at(tableJoinField.kind), path+".kind", "unknown join kind %d; use JOIN_KIND_INNER, JOIN_KIND_LEFT or JOIN_KIND_OUTER", spec.GetKind())
+		return false
+	}
+	side := func(name string, f int32, what string) (*Table, bool) {
+		s := app.table(name)
+		switch {
+		case name == "":
+			b.errorf(sd, at(f), path+"."+what, "table %q joins no %s table; name it (%s: \"...\")", t.Name, what, what)
+		case app.unusable[name]:
+			return nil, false // its mistake is reported
+		case s == nil:
+			b.errorf(sd, at(f), path+"."+what, "table %q is not declared; declare it in the app's tables", name)
+		case s == t:
+			b.errorf(sd, at(f), path+"."+what, "table %q joins itself; join two other tables", name)
+		case s.Window != nil || s.Global || s.joinSpec != nil:
+			kind := "a join"
+			if s.Window != nil {
+				kind = "windowed"
+			} else if s.Global {
+				kind = "global"
+			}
+			b.errorf(sd, at(f), path+"."+what, "table %q is %s; a join's sides are tables with one value per key, read in their partitions: not windowed, not global, not joins",
+				name, kind)
+		default:
+			return s, true
+		}
+		return nil, false
+	}
+	l, okL := side(spec.GetLeft(), tableJoinField.left, "left")
+	r, okR := side(spec.GetRight(), tableJoinField.right, "right")
+	if !okL || !okR {
+		return false
+	}
+	if l == r {
+		b.errorf(sd, at(tableJoinField.right), path+".right", "table %q is both sides of the join; join two tables", r.Name)
+		return false
+	}
+	j.Left, j.Right = l, r
+	t.Join = j
+	return true
+}
+
+// keepJoins makes the agents that write a side of a table-table join keep
+// the join: they get it and its other side in their JoinTables, and count
+// among the join's writers (its changelog is partitioned like their
+// inputs, checked alike). A side fed from a topic is kept by its feeder,
+// which the runtime adds.
+func keepJoins(app *App) {
+	for _, t := range app.Tables {
+		if t.Join == nil {
+			continue
+		}
+		for _, sides := range [][2]*Table{{t.Join.Left, t.Join.Right}, {t.Join.Right, t.Join.Left}} {
+			s, other := sides[0], sides[1]
+			if s.FromTopic {
+				continue
+			}
+			for _, w := range s.Writers {
+				for _, x := range []*Table{t, other} {
+					if !slices.Contains(w.Tables, x) && !slices.Contains(w.JoinTables, x) {
+						w.JoinTables = append(w.JoinTables, x)
+					}
+				}
+				if !slices.Contains(t.Writers, w) {
+					t.Writers = append(t.Writers, w)
+				}
+			}
+		}
+	}
+}
+
+// joined reports whether t is a table-table join or one of its sides:
+// used, even when no agent lists it.
+func joined(app *App, t *Table) bool {
+	if t.Join != nil {
+		return true
+	}
+	for _, o := range app.Tables {
+		if o.Join != nil && (o.Join.Left == t || o.Join.Right == t) {
+			return true
+		}
+	}
+	return false
+}
+
+// partitionsOf returns the topic a side of a join is partitioned like:
+// its source, or its changelog; nil when that is not known (a table no
+// agent writes).
+func partitionsOf(t *Table) *Topic {
+	switch {
+	case t.FromTopic:
+		return t.Source
+	case len(t.Writers) > 0:
+		return t.Changelog
+	}
+	return nil
+}
+
+// checkTableJoins checks that the sides of each table-table join are
+// partitioned alike: a key's values of both meet in one partition.
+func (b *builder) checkTableJoins(app *App) {
+	for _, t := range app.Tables {
+		if t.Join == nil {
+			continue
+		}
+		l, r := partitionsOf(t.Join.Left), partitionsOf(t.Join.Right)
+		if l != nil && r != nil && l.Partitions != r.Partitions {
+			b.errorf(app.Service, inApp(appField.tables, int32(t.optIndex), tableField.join, tableJoinField.right),
+				fmt.Sprintf("service %s > option app.tables[%d].join.right", app.Service.Name(), t.optIndex),
+				"table %q has %d partitions and table %q %d: a key's values of both must meet in one partition; give their topics the same partition count",
+				t.Join.Right.Name, r.Partitions, t.Join.Left.Name, l.Partitions)
+		}
+	}
+}

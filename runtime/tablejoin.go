@@ -1,0 +1,109 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+)
+
+// Table-table joins (TableDesc.Join).
+//
+// A join is kept by whatever writes one of its sides, in the same step: a
+// processor whose agent lists a join and a side of it computes the join's
+// value of every key the step wrote to that side again, from both sides'
+// values as the step leaves them, and writes it (or deletes the key). So
+// the join's writes are cached, flushed, changelogged, committed and
+// restored with the side's.
+
+// tableJoinRef is a join an agent keeps, by the indexes of its tables:
+// the join and its two sides.
+type tableJoinRef struct{ join, left, right int }
+
+// tableJoins returns, per index of d's tables, the joins a write of that
+// table changes; nil when d keeps none.
+func tableJoins(d *AgentDesc) map[int][]tableJoinRef {
+	index := func(t *TableDesc) int {
+		for i, x := range d.Tables {
+			if x == t {
+				return i
+			}
+		}
+		return -1
+	}
+	var out map[int][]tableJoinRef
+	for i, t := range d.Tables {
+		j := t.Join
+		if j == nil {
+			continue
+		}
+		l, r := index(j.Left), index(j.Right)
+		if l < 0 || r < 0 {
+			continue // a reader of the join
+		}
+		if out == nil {
+			out = map[int][]tableJoinRef{}
+		}
+		out[l] = append(out[l], tableJoinRef{join: i, left: l, right: r})
+		out[r] = append(out[r], tableJoinRef{join: i, left: l, right: r})
+	}
+	return out
+}
+
+// keepJoins writes, for each write of this step to a side of a join the
+// agent keeps, the join's value of its key.
+func (p *Processor) keepJoins() error {
+	if p.tjoins == nil {
+		return nil
+	}
+	e := &p.em
+	for _, w := range e.writes[:len(e.writes)] { // the joins' writes, appended, change no join
+		for _, ref := range p.tjoins[w.Table] {
+			if err := p.keepJoin(ref, w.Key); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// keepJoin computes the value of key in the join ref names again.
+func (p *Processor) keepJoin(ref tableJoinRef, key []byte) error {
+	e := &p.em
+	jt := p.ag.Desc.Tables[ref.join]
+	l, err := p.sideValue(ref.left, key)
+	if err != nil {
+		return err
+	}
+	r, err := p.sideValue(ref.right, key)
+	if err != nil {
+		return err
+	}
+	var v proto.Message
+	switch k := jt.Join.Kind; {
+	case l != nil && r != nil, k == JoinLeft && l != nil, k == JoinOuter && (l != nil || r != nil):
+		if v, err = jt.Join.Joiner(context.Background(), p.ag.app.impl, l, r); err != nil {
+			return fmt.Errorf("%s: %w", jt.Join.Method, err)
+		}
+	}
+	if v == nil {
+		e.writes = append(e.writes, TableWrite{Table: ref.join, Key: key})
+		return nil
+	}
+	return e.put(ref.join, jt, key, v)
+}
+
+// sideValue returns the value of key in the agent's table i, nil when it
+// has none (a join's side: writes of this step are seen).
+func (p *Processor) sideValue(i int, key []byte) (proto.Message, error) {
+	t := p.ag.Desc.Tables[i]
+	raw, found, err := p.em.lookup(i, t, key)
+	if err != nil || !found {
+		return nil, err
+	}
+	m := t.New()
+	if err := proto.Unmarshal(raw, m); err != nil {
+		return nil, fmt.Errorf("streamgen: table %q: decoding the value of key %q: %w", t.Name, key, err)
+	}
+	return m, nil
+}
