@@ -1,6 +1,12 @@
 package testapp
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/streamgen/streamgen/runtime"
+)
 
 // Profiles is the runtime tests' implementation of the Profiles app
 // (table-table joins): each join's label says what its sides hold.
@@ -45,4 +51,82 @@ func (Profiles) JoinLabelsOuter(ctx context.Context, person *Person, address *Ad
 // JoinActivity labels a person with a visit count or not.
 func (Profiles) JoinActivity(ctx context.Context, person *Person, visitCount *VisitCount) (*Label, error) {
 	return label(person, "", visitCount.GetCount(), visitCount != nil), nil
+}
+
+// ProfilesModel is what the Profiles app's tables must hold after the
+// changes Op made: the tests' model of its joins.
+type ProfilesModel struct {
+	people, cities map[string]string
+	visits         map[string]int64
+}
+
+// NewProfilesModel returns an empty model.
+func NewProfilesModel() *ProfilesModel {
+	return &ProfilesModel{people: map[string]string{}, cities: map[string]string{}, visits: map[string]int64{}}
+}
+
+// ProfilesJoins are the Profiles app's join tables.
+var ProfilesJoins = []string{ProfilesLabelsInnerTableName, ProfilesLabelsLeftTableName,
+	ProfilesLabelsOuterTableName, ProfilesActivityTableName}
+
+// Op makes one random change of the key p<0..keys-1>, applies it to the
+// model and returns its record, placed in its key's partition: a person or
+// an address written or deleted (a tombstone), or a person's event.
+func (m *ProfilesModel) Op(r *rand.Rand, keys int) (*runtime.Record, error) {
+	key := fmt.Sprintf("p%d", r.IntN(keys))
+	tomb := func(topic string) (*runtime.Record, error) {
+		return &runtime.Record{Topic: topic, Key: []byte(key)}, nil
+	}
+	var rec *runtime.Record
+	var err error
+	switch n := r.IntN(10); {
+	case n < 3:
+		name := fmt.Sprintf("name-%d", r.IntN(1000))
+		rec, err = PersonTopic.Record(&Person{Id: key, Name: name})
+		m.people[key] = name
+	case n < 4:
+		rec, err = tomb(PersonTopicName)
+		delete(m.people, key)
+	case n < 7:
+		city := fmt.Sprintf("city-%d", r.IntN(1000))
+		rec, err = AddressTopic.Record(&Address{PersonId: key, City: city})
+		m.cities[key] = city
+	case n < 8:
+		rec, err = tomb(AddressTopicName)
+		delete(m.cities, key)
+	default:
+		rec, err = PersonEventTopic.Record(&PersonEvent{PersonId: key})
+		m.visits[key]++
+	}
+	if err != nil {
+		return nil, err
+	}
+	rec.Partition = runtime.Partition(rec.Key, 4)
+	return rec, nil
+}
+
+// Want returns the value key must have in join table, nil when it must
+// have none.
+func (m *ProfilesModel) Want(table, key string) *Label {
+	name, person := m.people[key]
+	city, address := m.cities[key]
+	visits, counted := m.visits[key]
+	switch table {
+	case ProfilesLabelsInnerTableName:
+		if !person || !address {
+			return nil
+		}
+	case ProfilesLabelsLeftTableName, ProfilesActivityTableName:
+		if !person {
+			return nil
+		}
+	case ProfilesLabelsOuterTableName:
+		if !person && !address {
+			return nil
+		}
+	}
+	if table == ProfilesActivityTableName {
+		return &Label{Name: name, Visits: visits, HasPerson: true, HasOther: counted}
+	}
+	return &Label{Name: name, City: city, HasPerson: person, HasOther: address}
 }
