@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/streamgen/streamgen/runtime"
 )
 
@@ -105,6 +107,25 @@ func (m *ProfilesModel) Op(r *rand.Rand, keys int) (*runtime.Record, error) {
 	return rec, nil
 }
 
+// Renames writes a new name for every person p<0..keys-1>, applied to
+// the model, and returns the records: every join's value of every key is
+// computed again, from both sides as a worker holds them.
+func (m *ProfilesModel) Renames(keys int) ([]*runtime.Record, error) {
+	var recs []*runtime.Record
+	for i := range keys {
+		key := fmt.Sprintf("p%d", i)
+		name := "renamed-" + key
+		rec, err := PersonTopic.Record(&Person{Id: key, Name: name})
+		if err != nil {
+			return nil, err
+		}
+		rec.Partition = runtime.Partition(rec.Key, 4)
+		m.people[key] = name
+		recs = append(recs, rec)
+	}
+	return recs, nil
+}
+
 // Want returns the value key must have in join table, nil when it must
 // have none.
 func (m *ProfilesModel) Want(table, key string) *Label {
@@ -129,4 +150,27 @@ func (m *ProfilesModel) Want(table, key string) *Label {
 		return &Label{Name: name, Visits: visits, HasPerson: true, HasOther: counted}
 	}
 	return &Label{Name: name, City: city, HasPerson: person, HasOther: address}
+}
+
+// Diff compares the join table's values (the last record of each key of
+// its changelog: nil is a tombstone) with the model's for keys
+// p<0..keys-1>, and describes each that differs.
+func (m *ProfilesModel) Diff(table string, last map[string][]byte, keys int) ([]string, error) {
+	var wrong []string
+	for i := range keys {
+		key := fmt.Sprintf("p%d", i)
+		want := m.Want(table, key)
+		v, ok := last[key]
+		ok = ok && v != nil
+		got := &Label{}
+		if ok {
+			if err := proto.Unmarshal(v, got); err != nil {
+				return nil, err
+			}
+		}
+		if ok != (want != nil) || (ok && !proto.Equal(got, want)) {
+			wrong = append(wrong, fmt.Sprintf("%s[%s] = %v (found %v), want %v", table, key, got, ok, want))
+		}
+	}
+	return wrong, nil
 }
