@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/IBM/sarama v1.46.3
 	github.com/confluentinc/confluent-kafka-go/v2 v2.11.1
+	github.com/dgraph-io/badger/v4 v4.9.6
 	github.com/lovoo/goka v1.1.17
 	github.com/streamgen/streamgen v0.0.0-00010101000000-000000000000
 	github.com/twmb/franz-go v1.22.3
@@ -17,7 +18,6 @@ require (
 	github.com/bufbuild/protocompile v0.14.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/davecgh/go-spew v1.1.1 // indirect
-	github.com/dgraph-io/badger/v4 v4.9.6 // indirect
 	github.com/dgraph-io/ristretto/v2 v2.2.0 // indirect
 	github.com/dustin/go-humanize v1.0.1 // indirect
 	github.com/eapache/go-resiliency v1.7.0 // indirect

@@ -40,10 +40,12 @@ package main
 
 import (
 	"bytes"
+
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	badger "github.com/dgraph-io/badger/v4"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -58,6 +60,7 @@ import (
 
 	benchv1 "github.com/streamgen/streamgen/examples/bench/gen/bench/v1"
 	"github.com/streamgen/streamgen/runtime"
+	"github.com/streamgen/streamgen/runtime/state"
 	"github.com/streamgen/streamgen/runtime/worker"
 )
 
@@ -452,16 +455,24 @@ func memstats() {
 // benchKafka returns the librdkafka properties of $BENCH_KAFKA
 // (k=v,k=v), as a worker option, for investigations.
 func benchKafka() []worker.Option {
+	var opts []worker.Option
+	if kib, err := strconv.Atoi(os.Getenv("BENCH_MEMTABLE_KIB")); err == nil && kib > 0 {
+		// Tried on the stream join: larger Badger memtables for its
+		// write-heavy buffers (BENCHMARKS.md).
+		opts = append(opts, worker.WithStorage(state.BadgerBuilder(func(o badger.Options) badger.Options {
+			return o.WithMemTableSize(int64(kib) << 10)
+		})))
+	}
 	v := os.Getenv("BENCH_KAFKA")
 	if v == "" {
-		return nil
+		return opts
 	}
 	props := map[string]string{}
 	for _, kv := range strings.Split(v, ",") {
 		k, val, _ := strings.Cut(kv, "=")
 		props[k] = val
 	}
-	return []worker.Option{worker.WithKafkaConfig(props)}
+	return append(opts, worker.WithKafkaConfig(props))
 }
 
 // heapProfileLater writes a heap profile to path (if set) after
