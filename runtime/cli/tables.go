@@ -193,6 +193,10 @@ func defineAgents(_ *pflag.FlagSet, app *runtime.App) runFunc {
 			d := ag.Desc
 			in := "-"
 			switch {
+			case d.Input != nil && d.StreamJoin != nil:
+				j := d.StreamJoin
+				in = fmt.Sprintf("%s (%d) %s %s within -%v/+%v, grace %v", d.Input.Name, d.Input.Partitions,
+					strings.ToLower(strings.TrimPrefix(j.Kind.String(), "JOIN_KIND_")), j.Stream.Name, j.Before, j.After, j.Grace)
 			case d.Input != nil:
 				in = fmt.Sprintf("%s (%d)", d.Input.Name, d.Input.Partitions)
 			case d.WindowClose != nil:
