@@ -165,17 +165,7 @@ func (p *Processor) Process(ctx context.Context, rec *Record) (res Result, err e
 			res, err = Result{}, ag.fail(rec, &PanicError{Value: r, Stack: debug.Stack()})
 		}
 	}()
-	out.msg = in
-	out.eventTime = rec.Timestamp
-	if f := ag.Desc.Input.EventTime; f != nil {
-		if t := f(in); !t.IsZero() {
-			out.eventTime = t
-		}
-	}
-	if err := p.checkPlacementOf(ag.Desc.Input, rec, in); err != nil {
-		return Result{}, ag.fail(rec, err)
-	}
-	if err := p.checkFuture(rec); err != nil {
+	if err := p.admit(ag.Desc.Input, rec, in); err != nil {
 		return Result{}, ag.fail(rec, err)
 	}
 	if err := ag.Desc.Handler(context.WithValue(ctx, recordKey{}, rec), ag.app.impl, in, out); err != nil {
@@ -242,6 +232,24 @@ func (p *Processor) callBatch(ctx context.Context, msgs []proto.Message) (err er
 		}
 	}()
 	return p.ag.Desc.BatchHandler(ctx, p.ag.app.impl, msgs, &p.em)
+}
+
+// admit makes m, decoded from rec of topic (the agent's input, or a
+// joined stream), the record being handled: its event time is the topic's
+// event_time field, else the record timestamp; then the placement and
+// future-event checks apply.
+func (p *Processor) admit(topic *TopicDesc, rec *Record, m proto.Message) error {
+	out := &p.em
+	out.msg, out.eventTime = m, rec.Timestamp
+	if f := topic.EventTime; f != nil {
+		if t := f(m); !t.IsZero() {
+			out.eventTime = t
+		}
+	}
+	if err := p.checkPlacementOf(topic, rec, m); err != nil {
+		return err
+	}
+	return p.checkFuture(rec)
 }
 
 // checkPlacementOf returns a *MisplacedKeyError when the agent checks key

@@ -124,17 +124,7 @@ func (p *Processor) processJoin(ctx context.Context, rec *Record) (res Result, e
 			res, err = Result{}, ag.fail(rec, &PanicError{Value: r, Stack: debug.Stack()})
 		}
 	}()
-	out.msg = m
-	out.eventTime = rec.Timestamp
-	if f := topic.EventTime; f != nil {
-		if t := f(m); !t.IsZero() {
-			out.eventTime = t
-		}
-	}
-	if err := p.checkPlacementOf(topic, rec, m); err != nil {
-		return Result{}, ag.fail(rec, err)
-	}
-	if err := p.checkFuture(rec); err != nil {
+	if err := p.admit(topic, rec, m); err != nil {
 		return Result{}, ag.fail(rec, err)
 	}
 	t := out.eventTime.UnixMilli()
