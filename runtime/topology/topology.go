@@ -243,6 +243,11 @@ func (b *builder) app(app *runtime.AppDesc) {
 		}
 		if j := ag.StreamJoin; j != nil {
 			b.edge(b.topic(app.ID, KindTopic, j.Stream), id, "joins", false)
+			for side, t := range ag.Tables {
+				if j.EmitsUnmatched(side) {
+					b.edge(tables[t.Name], id, "unmatched", false)
+				}
+			}
 		}
 		for _, out := range ag.Outputs {
 			b.edge(id, b.topic(app.ID, KindTopic, out), "", false)
