@@ -282,11 +282,15 @@
 // A click at time t joins each impression of its key with an event time
 // in [t - before, t + after], whichever arrives first; the handler is
 // called once per pair. With JOIN_KIND_LEFT a click that found no
-// impression by the time its window closed (stream time past t + after +
-// grace) reaches the handler once with a nil impression; JOIN_KIND_OUTER
-// also hands over impressions that found no click (with a nil click).
-// Records more than grace behind their partition's stream time are
-// skipped and counted (streamgen_late_window_writes_total). Both sides
+// impression by the time its window closed (the join's time past t +
+// after + grace) reaches the handler once with a nil impression;
+// JOIN_KIND_OUTER also hands over impressions that found no click (with a
+// nil click). The join's time is the latest event time of its two topics'
+// records in the partition, but it waits for a topic the worker has not
+// read up to its end (so after a backlog neither topic's records are late
+// for the other's head start); the wall clock does not move it. Records
+// more than grace behind it are skipped and counted
+// (streamgen_late_window_writes_total). Both sides
 // wait in buffer tables ("<agent>-join-input", "<agent>-join-stream",
 // windowed, with changelogs), so a pair is found however the worker
 // restarts or the partition moves. The two topics are co-partitioned
@@ -1801,9 +1805,9 @@ type Join struct {
 	// after is how much later than an input record a joined record's event
 	// time may be (JoinWindows after). Default 0.
 	After *durationpb.Duration `protobuf:"bytes,5,opt,name=after,proto3" json:"after,omitempty"`
-	// grace is how far behind its partition's stream time a record of
-	// either side may arrive and still be joined; a record later than that
-	// is skipped and counted as late. Default 0.
+	// grace is how far behind the join's time (see "Windowed stream-stream
+	// joins") a record of either side may arrive and still be joined; a
+	// record later than that is skipped and counted as late. Default 0.
 	Grace         *durationpb.Duration `protobuf:"bytes,6,opt,name=grace,proto3" json:"grace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
