@@ -317,6 +317,10 @@ func (a *agentBuilder) tables() {
 			a.fail(at, p, "table %q is fed from topic %q and read for the current record's key, and a tick has none; a timer lists tables that agents write", name, t.Source.Name)
 			continue
 		}
+		if t.Join != nil && (a.opt.GetTimer() != nil || a.opt.GetCron() != nil) {
+			a.fail(at, p, "table %q is a join, read for the current record's key, and a tick has none; a timer lists tables that agents write", name)
+			continue
+		}
 		if a.opt.GetTimer() != nil || a.opt.GetCron() != nil {
 			switch {
 			case t.Global:

@@ -327,7 +327,7 @@ func (b *builder) globalTable(sd protoreflect.ServiceDescriptor, i int, path str
 // writers disagree, or that have none.
 func partitionInternalTopics(app *App) {
 	for _, t := range app.Tables {
-		if t.Global || t.FromTopic || len(t.Writers) == 0 {
+		if t.Global || t.FromTopic || t.Join != nil || len(t.Writers) == 0 {
 			continue
 		}
 		in := t.Writers[0].Input
@@ -336,9 +336,14 @@ func partitionInternalTopics(app *App) {
 		t.Changelog.PartitionsFrom = in
 	}
 	for _, t := range app.Tables {
-		if t.Join != nil && len(t.Writers) == 0 {
-			// Kept by the feeders of its sides alone.
-			if from := partitionsOf(t.Join.Left); from != nil {
+		if t.Join != nil {
+			// Partitioned like its sides (checkTableJoins checks the
+			// agents that read it against them).
+			from := partitionsOf(t.Join.Left)
+			if from == nil {
+				from = partitionsOf(t.Join.Right)
+			}
+			if from != nil {
 				t.Changelog.Partitions = from.Partitions
 				t.Changelog.ReplicationFactor = from.ReplicationFactor
 				t.Changelog.PartitionsFrom = from

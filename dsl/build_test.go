@@ -344,8 +344,8 @@ func TestStreamJoin(t *testing.T) {
 // TestTableJoin: a table-table join resolves its sides (declared after
 // it, too) and kind; the agent writing a side keeps it (JoinTables: the
 // join and its other side, after its own tables) and counts among its
-// writers; its changelog is partitioned like that agent's input (the
-// mistakes are in testdata/tablejoin.errors).
+// writers; its changelog is partitioned like its sides (the mistakes are
+// in testdata/tablejoin.errors).
 func TestTableJoin(t *testing.T) {
 	m, err := dsl.Build(compile(t, "tablejoinok.proto"))
 	if err != nil {
@@ -361,8 +361,8 @@ func TestTableJoin(t *testing.T) {
 	if len(tally.Tables) != 1 || tally.Tables[0] != counts || len(tally.JoinTables) != 2 || tally.JoinTables[0] != join || tally.JoinTables[1] != people {
 		t.Errorf("Tally's tables %v, join tables %v; want [counts], [activity people]", tally.Tables, tally.JoinTables)
 	}
-	if len(join.Writers) != 1 || join.Writers[0] != tally || join.Changelog.Partitions != 6 || join.Changelog.PartitionsFrom != tally.Input {
-		t.Errorf("join writers %v, changelog %+v; want Tally, 6 partitions from events", join.Writers, join.Changelog)
+	if len(join.Writers) != 1 || join.Writers[0] != tally || join.Changelog.Partitions != 6 || join.Changelog.PartitionsFrom != people.Source {
+		t.Errorf("join writers %v, changelog %+v; want Tally, 6 partitions from people (its left side)", join.Writers, join.Changelog)
 	}
 }
 

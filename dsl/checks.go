@@ -58,7 +58,7 @@ func (b *builder) checkTables(app *App) {
 				t.Name, first.Name, w.Name)
 		}
 		for _, w := range t.Writers[1:] {
-			if groupField(w) != groupField(first) {
+			if t.Join == nil && groupField(w) != groupField(first) { // a join's sides are checked alike (checkTableJoins)
 				b.errorf(w.Method, inAgent(agentField.tables), agentTablesPath(app, w),
 					"table %q is written by %s, whose records are keyed by %s, and by %s, whose records are keyed by %s: one table has one key; group both by the same field (group_by), or give each its own table",
 					t.Name, first.Name, keyedBy(first), w.Name, keyedBy(w))
@@ -252,13 +252,19 @@ func (b *builder) checkTableDeadLetter(app *App, t *Table, owner map[string]stri
 // checkMergeName reports an agent whose method has the name the agents
 // interface gives session table t's merge method (Merge<Table>).
 func (b *builder) checkMergeName(app *App, t *Table) {
-	merge := "Merge" + TableGoName(t.Name)
+	b.checkMethodName(app, t, "Merge", "session table %q's merge method")
+}
+
+// checkMethodName reports an rpc whose Go name is the method the
+// generated agents interface has for table t (prefix + its Go name).
+func (b *builder) checkMethodName(app *App, t *Table, prefix, what string) {
+	method := prefix + TableGoName(t.Name)
 	for _, ag := range app.Agents {
 		// protoc-gen-go camel-cases rpc names (merge_visits is
 		// MergeVisits): compare without underscores and case.
-		if strings.EqualFold(strings.ReplaceAll(ag.Name, "_", ""), merge) {
+		if strings.EqualFold(strings.ReplaceAll(ag.Name, "_", ""), method) {
 			b.errorf(ag.Method, inAgent(), fmt.Sprintf("service %s > rpc %s", app.Service.Name(), ag.Name),
-				"rpc %s has the name of session table %q's merge method in the generated agents interface; rename the rpc", ag.Name, t.Name)
+				"rpc %s has the name of "+what+" in the generated agents interface; rename the rpc", ag.Name, t.Name)
 		}
 	}
 }

@@ -119,13 +119,15 @@ func keepJoins(app *App) {
 			if s.FromTopic {
 				continue
 			}
-			for _, w := range s.Writers {
+			// The ticks that write s by key (RUN_ON_PARTITIONS) keep it
+			// too; they run in the writers' partitions.
+			for _, w := range slices.Concat(s.Writers, s.Timers) {
 				for _, x := range []*Table{t, other} {
 					if !slices.Contains(w.Tables, x) && !slices.Contains(w.JoinTables, x) {
 						w.JoinTables = append(w.JoinTables, x)
 					}
 				}
-				if !slices.Contains(t.Writers, w) {
+				if w.Timer == nil && !slices.Contains(t.Writers, w) {
 					t.Writers = append(t.Writers, w)
 				}
 			}
@@ -160,19 +162,49 @@ func partitionsOf(t *Table) *Topic {
 	return nil
 }
 
-// checkTableJoins checks that the sides of each table-table join are
-// partitioned alike: a key's values of both meet in one partition.
+// checkTableJoins checks each table-table join: each side is written by
+// something (a topic it is fed from, an agent), its sides are
+// partitioned alike, so a key's values of both meet in one partition, and
+// so are the inputs of the agents that read it; no rpc takes the name of
+// its Join method.
 func (b *builder) checkTableJoins(app *App) {
 	for _, t := range app.Tables {
 		if t.Join == nil {
 			continue
 		}
+		b.checkMethodName(app, t, "Join", "table-table join %q's method")
+		at := func(f int32, what string) (optionAt, string) {
+			return inApp(appField.tables, int32(t.optIndex), tableField.join, f),
+				fmt.Sprintf("service %s > option app.tables[%d].join.%s", app.Service.Name(), t.optIndex, what)
+		}
 		l, r := partitionsOf(t.Join.Left), partitionsOf(t.Join.Right)
+		for i, s := range []*Table{t.Join.Left, t.Join.Right} {
+			if partitionsOf(s) == nil && !s.listed {
+				pos, path := at(tableJoinField.left, "left")
+				if i == 1 {
+					pos, path = at(tableJoinField.right, "right")
+				}
+				b.errorf(app.Service, pos, path, "table %q joins table %q, which nothing writes; list it in an agent that writes it, or feed it from a topic (from_topic)",
+					t.Name, s.Name)
+			}
+		}
 		if l != nil && r != nil && l.Partitions != r.Partitions {
-			b.errorf(app.Service, inApp(appField.tables, int32(t.optIndex), tableField.join, tableJoinField.right),
-				fmt.Sprintf("service %s > option app.tables[%d].join.right", app.Service.Name(), t.optIndex),
+			pos, path := at(tableJoinField.right, "right")
+			b.errorf(app.Service, pos, path,
 				"table %q has %d partitions and table %q %d: a key's values of both must meet in one partition; give their topics the same partition count",
 				t.Join.Right.Name, r.Partitions, t.Join.Left.Name, l.Partitions)
+			continue
+		}
+		sides := l
+		if sides == nil {
+			sides = r
+		}
+		for _, w := range t.Writers {
+			if sides != nil && w.Input != nil && w.Input.Partitions != sides.Partitions {
+				b.errorf(w.Method, inAgent(agentField.tables), agentTablesPath(app, w),
+					"table %q joins tables of %d partitions and topic %q has %d: the agent would look for a key's value in another partition; give the topic %d partitions",
+					t.Name, sides.Partitions, w.Input.Name, w.Input.Partitions, sides.Partitions)
+			}
 		}
 	}
 }

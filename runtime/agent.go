@@ -117,6 +117,10 @@ type Result struct {
 	// Unmatched is set when an inner join found no value for the record's
 	// key: the handler was not called.
 	Unmatched bool
+	// JoinErr is, for a feeder (its write stands: the table mirrors its
+	// topic), the failure of a table-table join it keeps: the join lost
+	// the key's value. The engine logs it.
+	JoinErr error
 }
 
 // State is what the engine gives a Processor to read an agent's tables
@@ -172,7 +176,7 @@ func (p *Processor) Process(ctx context.Context, rec *Record) (res Result, err e
 		out.reset(ag.Desc, rec)
 		return Result{}, ag.fail(rec, err)
 	}
-	if err := p.keepJoins(); err != nil {
+	if err := p.keepJoins(ctx); err != nil {
 		out.reset(ag.Desc, rec)
 		return Result{}, ag.fail(rec, err)
 	}

@@ -31,6 +31,7 @@ type Emitter struct {
 	window     *ClosedWindow // the window an on_window_close handler is called for
 	unmatched  bool          // an inner join found no value: the handler was not called
 	impl       any           // the app's implementation: session tables' Merge
+	joinErr    error         // a feeder's table-table join that could not be kept (Result.JoinErr)
 }
 
 // ClosedWindow returns the window an on_window_close handler is called for
@@ -56,12 +57,14 @@ func (e *Emitter) reset(d *AgentDesc, in *Record) {
 	e.late = 0
 	e.clamped = false
 	e.unmatched = false
+	e.joinErr = nil
 	e.window = nil
 }
 
 // result returns what the emitter collected for the last record.
 func (e *Emitter) result() Result {
-	return Result{Records: e.recs, Writes: e.writes, EventTime: e.eventTime, Late: e.late, Clamped: e.clamped, Unmatched: e.unmatched}
+	return Result{Records: e.recs, Writes: e.writes, EventTime: e.eventTime, Late: e.late, Clamped: e.clamped, Unmatched: e.unmatched,
+		JoinErr: e.joinErr}
 }
 
 func (e *Emitter) tableKey(i int) ([]byte, *TableDesc, error) {

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -78,10 +79,10 @@ func (p *Processor) feed(rec *Record) (Result, error) {
 		w.Value = v
 	}
 	out.writes = append(out.writes, w)
-	if err := p.keepJoins(); err != nil {
-		out.reset(ag.Desc, rec)
-		return Result{}, ag.fail(rec, err)
-	}
+	// The table mirrors its topic whatever its joins make of the value (a
+	// restore reads the topic, not the joins): a join whose value of the
+	// key cannot be computed loses it, and the failure is reported.
+	out.joinErr = p.keepJoins(context.WithValue(context.Background(), recordKey{}, rec))
 	// No event time: the table's records do not move the stream time
 	// that the partitions it shares stores with close their windows by.
 	return out.result(), nil

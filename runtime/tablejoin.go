@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 
 	"google.golang.org/protobuf/proto"
 )
@@ -51,24 +52,31 @@ func tableJoins(d *AgentDesc) map[int][]tableJoinRef {
 }
 
 // keepJoins writes, for each write of this step to a side of a join the
-// agent keeps, the join's value of its key.
-func (p *Processor) keepJoins() error {
+// agent keeps, the join's value of its key. A joiner that fails or panics
+// fails the step; when the step must stand (a feeder's: its table mirrors
+// its topic), the caller keeps the error, and the keys whose value could
+// not be computed are deleted from their joins.
+func (p *Processor) keepJoins(ctx context.Context) error {
 	if p.tjoins == nil {
 		return nil
 	}
 	e := &p.em
+	var first error
 	for _, w := range e.writes[:len(e.writes)] { // the joins' writes, appended, change no join
 		for _, ref := range p.tjoins[w.Table] {
-			if err := p.keepJoin(ref, w.Key); err != nil {
-				return err
+			if err := p.keepJoin(ctx, ref, w.Key); err != nil {
+				e.writes = append(e.writes, TableWrite{Table: ref.join, Key: w.Key})
+				if first == nil {
+					first = err
+				}
 			}
 		}
 	}
-	return nil
+	return first
 }
 
 // keepJoin computes the value of key in the join ref names again.
-func (p *Processor) keepJoin(ref tableJoinRef, key []byte) error {
+func (p *Processor) keepJoin(ctx context.Context, ref tableJoinRef, key []byte) (err error) {
 	e := &p.em
 	jt := p.ag.Desc.Tables[ref.join]
 	l, err := p.sideValue(ref.left, key)
@@ -82,15 +90,31 @@ func (p *Processor) keepJoin(ref tableJoinRef, key []byte) error {
 	var v proto.Message
 	switch k := jt.Join.Kind; {
 	case l != nil && r != nil, k == JoinLeft && l != nil, k == JoinOuter && (l != nil || r != nil):
-		if v, err = jt.Join.Joiner(context.Background(), p.ag.app.impl, l, r); err != nil {
-			return fmt.Errorf("%s: %w", jt.Join.Method, err)
+		if v, err = p.callJoiner(ctx, jt, l, r); err != nil {
+			return err
 		}
 	}
 	if v == nil {
+		if _, found, err := e.lookup(ref.join, jt, key); err != nil || !found {
+			return err // not in the join: no tombstone
+		}
 		e.writes = append(e.writes, TableWrite{Table: ref.join, Key: key})
 		return nil
 	}
 	return e.put(ref.join, jt, key, v)
+}
+
+// callJoiner calls jt's joiner, turning a panic into a *PanicError.
+func (p *Processor) callJoiner(ctx context.Context, jt *TableDesc, l, r proto.Message) (v proto.Message, err error) {
+	defer func() {
+		if x := recover(); x != nil {
+			v, err = nil, fmt.Errorf("%s: %w", jt.Join.Method, &PanicError{Value: x, Stack: debug.Stack()})
+		}
+	}()
+	if v, err = jt.Join.Joiner(ctx, p.ag.app.impl, l, r); err != nil {
+		return nil, fmt.Errorf("%s: %w", jt.Join.Method, err)
+	}
+	return v, nil
 }
 
 // sideValue returns the value of key in the agent's table i, nil when it

@@ -382,5 +382,9 @@ func (p *Processor) ProcessTick(ctx context.Context, tick Tick) (res Result, err
 		out.reset(ag.Desc, nil)
 		return Result{}, ag.fail(rec, err)
 	}
+	if err := p.keepJoins(ctx); err != nil {
+		out.reset(ag.Desc, nil)
+		return Result{}, ag.fail(rec, err)
+	}
 	return out.result(), nil
 }

@@ -24,6 +24,7 @@ package topology
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -253,8 +254,8 @@ func (b *builder) app(app *runtime.AppDesc) {
 			b.edge(id, b.topic(app.ID, KindTopic, out), "", false)
 		}
 		for _, t := range ag.Tables {
-			if t.Global || t.FromTopic {
-				b.edge(tables[t.Name], id, "reads", false)
+			if t.Global || t.FromTopic || (t.Join != nil && !slices.Contains(ag.Tables, t.Join.Left) && !slices.Contains(ag.Tables, t.Join.Right)) {
+				b.edge(tables[t.Name], id, "reads", false) // a join it does not keep
 			} else {
 				b.edge(id, tables[t.Name], "writes", false)
 			}

@@ -218,6 +218,10 @@ func (l *Lane) accept(f *Input, res runtime.Result) {
 	if ms := res.EventTime.UnixMilli(); ms > l.cfg.Clock.Now() && l.cfg.JoinClock == nil {
 		l.cfg.Clock.Observe(ms, time.Now().UnixMilli()) // the wall clock only when stream time moves
 	}
+	if res.JoinErr != nil {
+		l.cfg.Log.Warn("a table-table join could not be kept: the key's value is deleted from the join (the fed table holds the record)",
+			"topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "key", rec.Key, "error", res.JoinErr)
+	}
 	if res.Clamped {
 		l.cfg.Log.Warn("record from the future: its record timestamp is its event time (on_future_event: FUTURE_EVENT_CLAMP)",
 			"topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "event_time", res.EventTime)

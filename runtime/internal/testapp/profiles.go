@@ -30,6 +30,21 @@ func (Profiles) Greet(ctx context.Context, in *Greeting, out ProfilesGreetEmitte
 	return out.EmitGreeted(ctx, &Greeted{PersonId: in.GetPersonId(), Seq: in.GetSeq(), Label: l, Found: ok})
 }
 
+// Reset deletes every visit count of the tick's partition.
+func (Profiles) Reset(ctx context.Context, tick runtime.Tick, out ProfilesResetEmitter) error {
+	counts := out.VisitCounts()
+	var keys []string
+	if err := counts.Scan(ctx, "", func(k string, _ *VisitCount) error { keys = append(keys, k); return nil }); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := counts.Delete(ctx, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // label is what a person and the other side hold.
 func label(p *Person, city string, visits int64, other bool) *Label {
 	return &Label{Name: p.GetName(), City: city, Visits: visits, HasPerson: p != nil, HasOther: other}
@@ -125,6 +140,9 @@ func (m *ProfilesModel) Renames(keys int) ([]*runtime.Record, error) {
 	}
 	return recs, nil
 }
+
+// ResetVisits empties the visit counts, as the cron Reset does.
+func (m *ProfilesModel) ResetVisits() { clear(m.visits) }
 
 // Want returns the value key must have in join table, nil when it must
 // have none.

@@ -2214,10 +2214,12 @@ const file_testapp_proto_rawDesc = "" +
 	"InnerPairs\x12u\n" +
 	"\x04Pair\x12\x1d.streamgen.testapp.v1.AdClick\x1a\x1c.streamgen.testapp.v1.AdPair\"0\xb2\xa2\x19,\x8a\x01)\x1a\x1bstreamgen.testapp.v1.AdView\"\x02\b\n" +
 	"*\x02\b\x052\x02\b\x02\x1a\x11\xb2\xa2\x19\r\n" +
-	"\vinner-pairs2\xe9\x04\n" +
+	"\vinner-pairs2\xc5\x05\n" +
 	"\bProfiles\x12V\n" +
 	"\x05Count\x12!.streamgen.testapp.v1.PersonEvent\x1a\x16.google.protobuf.Empty\"\x12\xb2\xa2\x19\x0e*\fvisit-counts\x12Y\n" +
-	"\x05Greet\x12\x1e.streamgen.testapp.v1.Greeting\x1a\x1d.streamgen.testapp.v1.Greeted\"\x11\xb2\xa2\x19\r*\vlabels-left\x1a\xa9\x03\xb2\xa2\x19\xa4\x03\n" +
+	"\x05Greet\x12\x1e.streamgen.testapp.v1.Greeting\x1a\x1d.streamgen.testapp.v1.Greeted\"\x11\xb2\xa2\x19\r*\vlabels-left\x12Z\n" +
+	"\x05Reset\x12\x16.google.protobuf.Empty\x1a\x16.google.protobuf.Empty\"!\xb2\xa2\x19\x1d*\fvisit-countsj\v\n" +
+	"\t0 0 1 1 *p\x02\x1a\xa9\x03\xb2\xa2\x19\xa4\x03\n" +
 	"\bprofiles\x12'\n" +
 	"\x06people\x12\x1bstreamgen.testapp.v1.Person8\x01\x12+\n" +
 	"\taddresses\x12\x1cstreamgen.testapp.v1.Address8\x01\x12:\n" +
@@ -2304,30 +2306,32 @@ var file_testapp_proto_depIdxs = []int32{
 	20, // 21: streamgen.testapp.v1.InnerPairs.Pair:input_type -> streamgen.testapp.v1.AdClick
 	27, // 22: streamgen.testapp.v1.Profiles.Count:input_type -> streamgen.testapp.v1.PersonEvent
 	30, // 23: streamgen.testapp.v1.Profiles.Greet:input_type -> streamgen.testapp.v1.Greeting
-	1,  // 24: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
-	32, // 25: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
-	5,  // 26: streamgen.testapp.v1.Ledger.MinuteClosed:output_type -> streamgen.testapp.v1.MinuteTotal
-	3,  // 27: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
-	3,  // 28: streamgen.testapp.v1.Shop.Buy:output_type -> streamgen.testapp.v1.Tally
-	3,  // 29: streamgen.testapp.v1.Shop.Return:output_type -> streamgen.testapp.v1.Tally
-	8,  // 30: streamgen.testapp.v1.Notes.Append:output_type -> streamgen.testapp.v1.Journal
-	9,  // 31: streamgen.testapp.v1.Sink.Ship:output_type -> streamgen.testapp.v1.Shipment
-	10, // 32: streamgen.testapp.v1.Clock.Second:output_type -> streamgen.testapp.v1.Beat
-	10, // 33: streamgen.testapp.v1.Clock.Hourly:output_type -> streamgen.testapp.v1.Beat
-	11, // 34: streamgen.testapp.v1.Revenue.Sum:output_type -> streamgen.testapp.v1.CountryTotal
-	12, // 35: streamgen.testapp.v1.Visits.Count:output_type -> streamgen.testapp.v1.Visit
-	12, // 36: streamgen.testapp.v1.Visits.Closed:output_type -> streamgen.testapp.v1.Visit
-	32, // 37: streamgen.testapp.v1.Tallies.Count:output_type -> google.protobuf.Empty
-	15, // 38: streamgen.testapp.v1.Tallies.Drain:output_type -> streamgen.testapp.v1.Drained
-	18, // 39: streamgen.testapp.v1.Enrich.Add:output_type -> streamgen.testapp.v1.EnrichedPurchase
-	32, // 40: streamgen.testapp.v1.Enrich.Sum:output_type -> google.protobuf.Empty
-	22, // 41: streamgen.testapp.v1.Pairs.Pair:output_type -> streamgen.testapp.v1.AdPair
-	22, // 42: streamgen.testapp.v1.HistPairs.Pair:output_type -> streamgen.testapp.v1.AdPair
-	22, // 43: streamgen.testapp.v1.InnerPairs.Pair:output_type -> streamgen.testapp.v1.AdPair
-	32, // 44: streamgen.testapp.v1.Profiles.Count:output_type -> google.protobuf.Empty
-	31, // 45: streamgen.testapp.v1.Profiles.Greet:output_type -> streamgen.testapp.v1.Greeted
-	24, // [24:46] is the sub-list for method output_type
-	2,  // [2:24] is the sub-list for method input_type
+	32, // 24: streamgen.testapp.v1.Profiles.Reset:input_type -> google.protobuf.Empty
+	1,  // 25: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
+	32, // 26: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
+	5,  // 27: streamgen.testapp.v1.Ledger.MinuteClosed:output_type -> streamgen.testapp.v1.MinuteTotal
+	3,  // 28: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
+	3,  // 29: streamgen.testapp.v1.Shop.Buy:output_type -> streamgen.testapp.v1.Tally
+	3,  // 30: streamgen.testapp.v1.Shop.Return:output_type -> streamgen.testapp.v1.Tally
+	8,  // 31: streamgen.testapp.v1.Notes.Append:output_type -> streamgen.testapp.v1.Journal
+	9,  // 32: streamgen.testapp.v1.Sink.Ship:output_type -> streamgen.testapp.v1.Shipment
+	10, // 33: streamgen.testapp.v1.Clock.Second:output_type -> streamgen.testapp.v1.Beat
+	10, // 34: streamgen.testapp.v1.Clock.Hourly:output_type -> streamgen.testapp.v1.Beat
+	11, // 35: streamgen.testapp.v1.Revenue.Sum:output_type -> streamgen.testapp.v1.CountryTotal
+	12, // 36: streamgen.testapp.v1.Visits.Count:output_type -> streamgen.testapp.v1.Visit
+	12, // 37: streamgen.testapp.v1.Visits.Closed:output_type -> streamgen.testapp.v1.Visit
+	32, // 38: streamgen.testapp.v1.Tallies.Count:output_type -> google.protobuf.Empty
+	15, // 39: streamgen.testapp.v1.Tallies.Drain:output_type -> streamgen.testapp.v1.Drained
+	18, // 40: streamgen.testapp.v1.Enrich.Add:output_type -> streamgen.testapp.v1.EnrichedPurchase
+	32, // 41: streamgen.testapp.v1.Enrich.Sum:output_type -> google.protobuf.Empty
+	22, // 42: streamgen.testapp.v1.Pairs.Pair:output_type -> streamgen.testapp.v1.AdPair
+	22, // 43: streamgen.testapp.v1.HistPairs.Pair:output_type -> streamgen.testapp.v1.AdPair
+	22, // 44: streamgen.testapp.v1.InnerPairs.Pair:output_type -> streamgen.testapp.v1.AdPair
+	32, // 45: streamgen.testapp.v1.Profiles.Count:output_type -> google.protobuf.Empty
+	31, // 46: streamgen.testapp.v1.Profiles.Greet:output_type -> streamgen.testapp.v1.Greeted
+	32, // 47: streamgen.testapp.v1.Profiles.Reset:output_type -> google.protobuf.Empty
+	25, // [25:48] is the sub-list for method output_type
+	2,  // [2:25] is the sub-list for method input_type
 	2,  // [2:2] is the sub-list for extension type_name
 	2,  // [2:2] is the sub-list for extension extendee
 	0,  // [0:2] is the sub-list for field type_name

@@ -3519,6 +3519,8 @@ const (
 	ProfilesCountDeadLetterTopicName = "profiles-count-dlq"
 	// ProfilesGreetDeadLetterTopicName is where agent Greet writes records it cannot process.
 	ProfilesGreetDeadLetterTopicName = "profiles-greet-dlq"
+	// ProfilesResetDeadLetterTopicName is where agent Reset writes records it cannot process.
+	ProfilesResetDeadLetterTopicName = "profiles-reset-dlq"
 )
 
 // Repartition topics of the Profiles app's agents with tables.
@@ -3699,6 +3701,51 @@ func (x _ProfilesVisitCountsTable) Update(ctx context.Context, fn func(v *VisitC
 	return x.Put(ctx, v)
 }
 
+// ProfilesVisitCountsTableByKey is typed access to table "visit-counts" in a tick of a timer or
+// cron agent that runs on each of its partitions: the keys of the tick's partition, read and
+// written by key, and scanned. Keys are the table's key bytes as a string (a number's decimal
+// digits, as the tables client takes them). Writes take effect, in the store and the changelog,
+// only if the handler returns nil.
+type ProfilesVisitCountsTableByKey interface {
+	// Get returns the value of key, or the table's default, and whether the key has a value.
+	Get(ctx context.Context, key string) (*VisitCount, bool, error)
+	// Put sets the value of key.
+	Put(ctx context.Context, key string, v *VisitCount) error
+	// Delete removes key.
+	Delete(ctx context.Context, key string) error
+	// Scan calls fn with each key of the partition that begins with prefix ("" for all) and its
+	// value, in key order; this call's own writes are seen, and writes made from fn are not seen by
+	// the scan under way. An error from fn ends the scan and is returned.
+	Scan(ctx context.Context, prefix string, fn func(key string, v *VisitCount) error) error
+}
+
+type _ProfilesVisitCountsTableByKey struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _ProfilesVisitCountsTableByKey) Get(ctx context.Context, key string) (*VisitCount, bool, error) {
+	m, ok, err := x.e.TableLookup(ctx, x.i, []byte(key))
+	if err != nil {
+		return nil, false, err
+	}
+	return m.(*VisitCount), ok, nil
+}
+
+func (x _ProfilesVisitCountsTableByKey) Put(ctx context.Context, key string, v *VisitCount) error {
+	return x.e.TablePutKey(ctx, x.i, []byte(key), v)
+}
+
+func (x _ProfilesVisitCountsTableByKey) Delete(ctx context.Context, key string) error {
+	return x.e.TableDeleteKey(ctx, x.i, []byte(key))
+}
+
+func (x _ProfilesVisitCountsTableByKey) Scan(ctx context.Context, prefix string, fn func(key string, v *VisitCount) error) error {
+	return x.e.TableScan(ctx, x.i, []byte(prefix), func(k []byte, m proto.Message) error {
+		return fn(string(k), m.(*VisitCount))
+	})
+}
+
 var _Profiles_LabelsInner_TableDesc = runtime.TableDesc{
 	Name: ProfilesLabelsInnerTableName,
 	Changelog: &runtime.TopicDesc{
@@ -3762,7 +3809,7 @@ var _Profiles_LabelsLeft_TableDesc = runtime.TableDesc{
 		ReplicationFactor: -1,
 		Config:            map[string]string{"cleanup.policy": "compact"},
 		Codec:             runtime.CodecBytes,
-		PartitionsFrom:    GreetingTopic.Desc(),
+		PartitionsFrom:    PersonTopic.Desc(),
 	},
 	New: func() proto.Message { return new(Label) },
 	Join: &runtime.TableJoinDesc{
@@ -3872,7 +3919,7 @@ var _Profiles_Activity_TableDesc = runtime.TableDesc{
 		ReplicationFactor: -1,
 		Config:            map[string]string{"cleanup.policy": "compact"},
 		Codec:             runtime.CodecBytes,
-		PartitionsFrom:    PersonEventTopic.Desc(),
+		PartitionsFrom:    PersonTopic.Desc(),
 	},
 	New: func() proto.Message { return new(Label) },
 	Join: &runtime.TableJoinDesc{
@@ -4086,7 +4133,8 @@ func (x *ProfilesTablesClient) AllActivity(ctx context.Context, prefix string, o
 
 // Profiles keeps table-table joins: people with their addresses (inner,
 // left and outer; both sides fed from topics) and people with their
-// visit counts (left; the counts written by agent Count).
+// visit counts (left; the counts written by agent Count, and emptied by
+// the cron Reset).
 //
 // ProfilesAgents is implemented by the agents of app "profiles".
 // Embed UnimplementedProfilesAgents in implementations for forward compatibility.
@@ -4096,6 +4144,10 @@ type ProfilesAgents interface {
 	// Greet emits each greeting with its person's label (table
 	// "labels-left").
 	Greet(ctx context.Context, in *Greeting, out ProfilesGreetEmitter) error
+	// Reset empties the visit counts once a year, on each partition of
+	// table "visit-counts" (a tick writing a join's side: the driver test
+	// moves its clock there).
+	Reset(ctx context.Context, tick runtime.Tick, out ProfilesResetEmitter) error
 	// JoinLabelsInner makes the value of a key of table "labels-inner" from its values in tables
 	// "people" and "addresses", for keys both tables have, each time either changes; a nil result
 	// deletes the key. It must not keep its arguments. Left to the embedded
@@ -4133,6 +4185,11 @@ func (UnimplementedProfilesAgents) Count(context.Context, *PersonEvent, Profiles
 
 // Greet returns runtime.ErrUnimplemented.
 func (UnimplementedProfilesAgents) Greet(context.Context, *Greeting, ProfilesGreetEmitter) error {
+	return runtime.ErrUnimplemented
+}
+
+// Reset returns runtime.ErrUnimplemented.
+func (UnimplementedProfilesAgents) Reset(context.Context, runtime.Tick, ProfilesResetEmitter) error {
 	return runtime.ErrUnimplemented
 }
 
@@ -4199,6 +4256,24 @@ func _Profiles_Greet_Handler(ctx context.Context, impl any, in proto.Message, ou
 	return impl.(ProfilesAgents).Greet(ctx, in.(*Greeting), _ProfilesGreetEmitter{out})
 }
 
+// ProfilesResetEmitter emits the records of agent Reset. Emitted records are produced after the
+// handler returns nil; when it returns an error, they are dropped and the input record goes to the
+// error policy.
+type ProfilesResetEmitter interface {
+	// VisitCounts reads, writes and scans table "visit-counts" in the tick's partition, by key.
+	VisitCounts() ProfilesVisitCountsTableByKey
+}
+
+type _ProfilesResetEmitter struct{ e *runtime.Emitter }
+
+func (x _ProfilesResetEmitter) VisitCounts() ProfilesVisitCountsTableByKey {
+	return _ProfilesVisitCountsTableByKey{x.e, 0}
+}
+
+func _Profiles_Reset_Handler(ctx context.Context, impl any, tick runtime.Tick, out *runtime.Emitter) error {
+	return impl.(ProfilesAgents).Reset(ctx, tick, _ProfilesResetEmitter{out})
+}
+
 var _Profiles_AppDesc = runtime.AppDesc{
 	ID:          ProfilesAppID,
 	ServiceName: "streamgen.testapp.v1.Profiles",
@@ -4249,6 +4324,31 @@ var _Profiles_AppDesc = runtime.AppDesc{
 			Handler:        _Profiles_Greet_Handler,
 			Tables: []*runtime.TableDesc{
 				&_Profiles_LabelsLeft_TableDesc,
+			},
+		},
+		{
+			Name:              "Reset",
+			Concurrency:       1,
+			OnError:           runtime.OnErrorDeadLetter,
+			MaxEventTimeAhead: 3600000000000, // 1h0m0s
+			OnFutureEvent:     runtime.FutureEventDeadLetter,
+			DeadLetter: &runtime.TopicDesc{
+				Name:              ProfilesResetDeadLetterTopicName,
+				Partitions:        4,
+				ReplicationFactor: -1,
+				Codec:             runtime.CodecBytes,
+				PartitionsFrom:    PersonEventTopic.Desc(),
+			},
+			Timer: &runtime.TimerDesc{
+				Cron:     "0 0 1 1 *",
+				TimeZone: "UTC",
+				Topic:    PersonEventTopic.Desc(),
+			},
+			TickHandler: _Profiles_Reset_Handler,
+			Tables: []*runtime.TableDesc{
+				&_Profiles_VisitCounts_TableDesc,
+				&_Profiles_Activity_TableDesc,
+				&_Profiles_People_TableDesc,
 			},
 		},
 	},

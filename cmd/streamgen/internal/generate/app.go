@@ -419,7 +419,8 @@ func joinParam(ag *dsl.Agent) string {
 // mock use besides the joined value.
 var reservedParams = map[string]bool{"ctx": true, "in": true, "out": true, "m": true, "mr": true, "ret": true,
 	"ret0": true, "ok": true, "err": true, "joined": true, "impl": true, "varargs": true,
-	"reflect": true, "gomock": true, "typedIn": true, "typedJoined": true} // packages and locals of the handler and mock
+	"reflect": true, "gomock": true, "typedIn": true, "typedJoined": true, "ret1": true, "ret2": true, "left": true, "right": true,
+	"l": true, "r": true} // packages and locals of the handlers, joiners and mocks
 
 // generateAppDesc writes the runtime.AppDesc handed to App.Register.
 func (r *renderer) generateAppDesc(g *protogen.GeneratedFile, a fileApp) {

@@ -1551,6 +1551,20 @@ func (mr *MockProfilesAgentsMockRecorder) Greet(ctx, in, out any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Greet", reflect.TypeOf((*MockProfilesAgents)(nil).Greet), ctx, in, out)
 }
 
+// Reset mocks the method of the same name.
+func (m *MockProfilesAgents) Reset(ctx context.Context, tick runtime.Tick, out testapp.ProfilesResetEmitter) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Reset", ctx, tick, out)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Reset declares an expected call of Reset.
+func (mr *MockProfilesAgentsMockRecorder) Reset(ctx, tick, out any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Reset", reflect.TypeOf((*MockProfilesAgents)(nil).Reset), ctx, tick, out)
+}
+
 // JoinLabelsInner mocks the method of the same name.
 func (m *MockProfilesAgents) JoinLabelsInner(ctx context.Context, person *testapp.Person, address *testapp.Address) (*testapp.Label, error) {
 	m.ctrl.T.Helper()
@@ -1869,6 +1883,45 @@ func (mr *MockProfilesPeopleTableMockRecorder) Get(ctx any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockProfilesPeopleTable)(nil).Get), ctx)
 }
 
+// MockProfilesResetEmitter is a mock of testapp.ProfilesResetEmitter.
+type MockProfilesResetEmitter struct {
+	ctrl     *gomock.Controller
+	recorder *MockProfilesResetEmitterMockRecorder
+}
+
+// MockProfilesResetEmitterMockRecorder records expected calls on a MockProfilesResetEmitter.
+type MockProfilesResetEmitterMockRecorder struct {
+	mock *MockProfilesResetEmitter
+}
+
+// NewMockProfilesResetEmitter returns a new mock of ProfilesResetEmitter.
+func NewMockProfilesResetEmitter(ctrl *gomock.Controller) *MockProfilesResetEmitter {
+	mock := &MockProfilesResetEmitter{ctrl: ctrl}
+	mock.recorder = &MockProfilesResetEmitterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockProfilesResetEmitter) EXPECT() *MockProfilesResetEmitterMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.ProfilesResetEmitter = (*MockProfilesResetEmitter)(nil)
+
+// VisitCounts mocks the method of the same name.
+func (m *MockProfilesResetEmitter) VisitCounts() testapp.ProfilesVisitCountsTableByKey {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "VisitCounts")
+	ret0, _ := ret[0].(testapp.ProfilesVisitCountsTableByKey)
+	return ret0
+}
+
+// VisitCounts declares an expected call of VisitCounts.
+func (mr *MockProfilesResetEmitterMockRecorder) VisitCounts() *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "VisitCounts", reflect.TypeOf((*MockProfilesResetEmitter)(nil).VisitCounts))
+}
+
 // MockProfilesVisitCountsTable is a mock of testapp.ProfilesVisitCountsTable.
 type MockProfilesVisitCountsTable struct {
 	ctrl     *gomock.Controller
@@ -1950,6 +2003,90 @@ func (m *MockProfilesVisitCountsTable) Update(ctx context.Context, fn func(*test
 func (mr *MockProfilesVisitCountsTableMockRecorder) Update(ctx, fn any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Update", reflect.TypeOf((*MockProfilesVisitCountsTable)(nil).Update), ctx, fn)
+}
+
+// MockProfilesVisitCountsTableByKey is a mock of testapp.ProfilesVisitCountsTableByKey.
+type MockProfilesVisitCountsTableByKey struct {
+	ctrl     *gomock.Controller
+	recorder *MockProfilesVisitCountsTableByKeyMockRecorder
+}
+
+// MockProfilesVisitCountsTableByKeyMockRecorder records expected calls on a
+// MockProfilesVisitCountsTableByKey.
+type MockProfilesVisitCountsTableByKeyMockRecorder struct {
+	mock *MockProfilesVisitCountsTableByKey
+}
+
+// NewMockProfilesVisitCountsTableByKey returns a new mock of ProfilesVisitCountsTableByKey.
+func NewMockProfilesVisitCountsTableByKey(ctrl *gomock.Controller) *MockProfilesVisitCountsTableByKey {
+	mock := &MockProfilesVisitCountsTableByKey{ctrl: ctrl}
+	mock.recorder = &MockProfilesVisitCountsTableByKeyMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockProfilesVisitCountsTableByKey) EXPECT() *MockProfilesVisitCountsTableByKeyMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.ProfilesVisitCountsTableByKey = (*MockProfilesVisitCountsTableByKey)(nil)
+
+// Get mocks the method of the same name.
+func (m *MockProfilesVisitCountsTableByKey) Get(ctx context.Context, key string) (*testapp.VisitCount, bool, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Get", ctx, key)
+	ret0, _ := ret[0].(*testapp.VisitCount)
+	ret1, _ := ret[1].(bool)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Get declares an expected call of Get.
+func (mr *MockProfilesVisitCountsTableByKeyMockRecorder) Get(ctx, key any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockProfilesVisitCountsTableByKey)(nil).Get), ctx, key)
+}
+
+// Put mocks the method of the same name.
+func (m *MockProfilesVisitCountsTableByKey) Put(ctx context.Context, key string, v *testapp.VisitCount) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Put", ctx, key, v)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Put declares an expected call of Put.
+func (mr *MockProfilesVisitCountsTableByKeyMockRecorder) Put(ctx, key, v any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Put", reflect.TypeOf((*MockProfilesVisitCountsTableByKey)(nil).Put), ctx, key, v)
+}
+
+// Delete mocks the method of the same name.
+func (m *MockProfilesVisitCountsTableByKey) Delete(ctx context.Context, key string) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Delete", ctx, key)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Delete declares an expected call of Delete.
+func (mr *MockProfilesVisitCountsTableByKeyMockRecorder) Delete(ctx, key any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Delete", reflect.TypeOf((*MockProfilesVisitCountsTableByKey)(nil).Delete), ctx, key)
+}
+
+// Scan mocks the method of the same name.
+func (m *MockProfilesVisitCountsTableByKey) Scan(ctx context.Context, prefix string, fn func(string, *testapp.VisitCount) error) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Scan", ctx, prefix, fn)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Scan declares an expected call of Scan.
+func (mr *MockProfilesVisitCountsTableByKeyMockRecorder) Scan(ctx, prefix, fn any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Scan", reflect.TypeOf((*MockProfilesVisitCountsTableByKey)(nil).Scan), ctx, prefix, fn)
 }
 
 // MockRevenueAgents is a mock of testapp.RevenueAgents.
