@@ -271,10 +271,10 @@ func (p *Processor) partners(side int, prefix, key []byte, from, to int64) ([]jo
 		for ms := from; ms <= to; ms++ {
 			wk := windows.Key(key, windows.Time(ms))
 			v, ok, err := p.em.state.Get(side, wk)
-			if err != nil || !ok {
-				if err != nil {
-					return nil, err
-				}
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
 				continue
 			}
 			b, err := decodeBuffer(p.ag.Desc.Tables[side], wk, v)
