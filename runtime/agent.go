@@ -117,10 +117,23 @@ type Result struct {
 	// Unmatched is set when an inner join found no value for the record's
 	// key: the handler was not called.
 	Unmatched bool
+	// Failed are the records of a closed stream-join window whose handler
+	// call failed (ProcessClosed): each goes to the error policy on its
+	// own, the others' outputs stand.
+	Failed []Failure
 	// JoinErr is, for a feeder (its write stands: the table mirrors its
 	// topic), the failure of a table-table join it keeps: the join lost
 	// the key's value. The engine logs it.
 	JoinErr error
+}
+
+// Failure is a record that failed inside a call that went on without it
+// (Result.Failed): the engine applies the agent's error policy to it.
+type Failure struct {
+	// Record is the record, as it was read from its topic.
+	Record *Record
+	// Err is its *ProcessError.
+	Err error
 }
 
 // State is what the engine gives a Processor to read an agent's tables

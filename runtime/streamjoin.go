@@ -305,8 +305,10 @@ func (p *Processor) partners(side int, prefix, key []byte, from, to int64) ([]jo
 
 // joinClosed hands the handler each record of a closed buffer window that
 // found no partner (JoinLeft, JoinOuter): the window's value is the
-// buffer value, w its key and event time.
-func (p *Processor) joinClosed(ctx context.Context, w ClosedWindow, partition int32, value []byte) (res Result, err error) {
+// buffer value, w its key and event time. A record whose handler call
+// fails (or panics) is left out of the result with its outputs, and goes
+// to the error policy on its own (Result.Failed), as the record it was.
+func (p *Processor) joinClosed(ctx context.Context, w ClosedWindow, partition int32, value []byte) (Result, error) {
 	ag, out, j := p.ag, &p.em, p.ag.Desc.StreamJoin
 	side, topic := 0, ag.Desc.Input
 	if w.Table == ag.Desc.Tables[1].Name {
@@ -319,31 +321,42 @@ func (p *Processor) joinClosed(ctx context.Context, w ClosedWindow, partition in
 	if err != nil {
 		return Result{}, ag.fail(rec, &DecodeError{Topic: t.Changelog.Name, Codec: CodecProto, Err: err})
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			out.reset(ag.Desc, rec)
-			res, err = Result{}, ag.fail(rec, &PanicError{Value: r, Stack: debug.Stack()})
-		}
-	}()
 	out.eventTime = w.Start
-	cctx := context.WithValue(ctx, recordKey{}, rec)
+	var failed []Failure
 	for _, e := range b.Entries {
 		if e.Matched {
 			continue
 		}
-		m, err := topic.Decode(e.Value)
-		if err != nil {
-			return Result{}, ag.fail(rec, err)
-		}
-		out.msg = m
-		in, joined := m, proto.Message(nil)
-		if side == 1 {
-			in, joined = nil, m
-		}
-		if err := j.Handler(cctx, ag.app.impl, in, joined, out); err != nil {
-			out.reset(ag.Desc, rec)
-			return Result{}, ag.fail(rec, err)
+		orig := &Record{Topic: topic.Name, Partition: partition, Offset: e.Offset, Key: w.Key, Value: e.Value, Timestamp: w.Start}
+		n := len(out.recs)
+		if err := p.unmatched(context.WithValue(ctx, recordKey{}, orig), side, topic, e.Value); err != nil {
+			clear(out.recs[n:])
+			out.recs = out.recs[:n] // its outputs go with it
+			failed = append(failed, Failure{Record: orig, Err: ag.fail(orig, err)})
 		}
 	}
-	return out.result(), nil
+	res := out.result()
+	res.Failed = failed
+	return res, nil
+}
+
+// unmatched calls the handler with a record of side that found no
+// partner (value, in topic's codec), nil for the other side; a panic is
+// a *PanicError.
+func (p *Processor) unmatched(ctx context.Context, side int, topic *TopicDesc, value []byte) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	m, err := topic.Decode(value)
+	if err != nil {
+		return err
+	}
+	p.em.msg = m
+	in, joined := m, proto.Message(nil)
+	if side == 1 {
+		in, joined = nil, m
+	}
+	return p.ag.Desc.StreamJoin.Handler(ctx, p.ag.app.impl, in, joined, &p.em)
 }

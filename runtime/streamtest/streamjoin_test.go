@@ -1,6 +1,8 @@
 package streamtest_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -183,5 +185,49 @@ func TestStreamJoinRecordWithoutKey(t *testing.T) {
 	}
 	if e := streamtest.Header(dead[1], runtime.HeaderError); !strings.Contains(e, "without a key") {
 		t.Errorf("dead letter's error %q", e)
+	}
+}
+
+// failingPairs is the Pairs app whose handler fails for click 1 without
+// a view.
+type failingPairs struct{ testapp.Pairs }
+
+func (p failingPairs) Pair(ctx context.Context, in *testapp.AdClick, view *testapp.AdView, out testapp.PairsPairEmitter) error {
+	if in.GetSeq() == 1 && view == nil {
+		return errors.New("no view for click 1")
+	}
+	return p.Pairs.Pair(ctx, in, view, out)
+}
+
+// TestStreamJoinUnmatchedFailure: when a window closes, a record without
+// a partner whose handler call fails goes to the dead-letter topic on its
+// own, as the record it was; the window's other unmatched records still
+// come out.
+func TestStreamJoinUnmatchedFailure(t *testing.T) {
+	app := runtime.NewApp()
+	if err := testapp.RegisterPairsAgents(app, failingPairs{}); err != nil {
+		t.Fatal(err)
+	}
+	d := streamtest.New(app)
+	at := time.Now().UnixMilli()
+	for seq := int64(1); seq <= 2; seq++ { // one key, one millisecond: one window
+		if err := streamtest.Send(d, testapp.AdClickTopic, &testapp.AdClick{User: "u1", Seq: seq, AtMs: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.Advance(time.UnixMilli(at + 60_000)); err != nil {
+		t.Fatal(err)
+	}
+	out, err := streamtest.Output(d, testapp.AdPairTopic)
+	if err != nil || len(out) != 1 || out[0].GetClickSeq() != 2 {
+		t.Fatalf("outputs %v (%v); want click 2 unmatched", out, err)
+	}
+	dead := d.DeadLetters(testapp.PairsPairDeadLetterTopicName)
+	if len(dead) != 1 {
+		t.Fatalf("%d dead letters, want 1", len(dead))
+	}
+	c, err := testapp.AdClickTopic.Decode(dead[0].Value)
+	if err != nil || c.GetSeq() != 1 || streamtest.Header(dead[0], runtime.HeaderSourceTopic) != testapp.AdClickTopicName {
+		t.Errorf("dead letter %v (%v) from %q; want click 1 as it was, from %s", c, err, streamtest.Header(dead[0], runtime.HeaderSourceTopic), testapp.AdClickTopicName)
 	}
 }

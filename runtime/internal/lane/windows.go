@@ -62,6 +62,13 @@ func (l *Lane) closeWindow(t int, wk []byte, end int64) bool {
 		res, err := c.proc.ProcessClosed(l.cfg.Ctx, cw, tb.Partition, value)
 		if err == nil {
 			recs = append(recs, res.Records...)
+			for _, f := range res.Failed { // a stream join's records, each on its own
+				dl := l.policy(c.ag, f.Record, f.Err)
+				if dl == nil {
+					return false
+				}
+				recs = append(recs, *dl)
+			}
 			continue
 		}
 		// The error policy sees the window's changelog record.
