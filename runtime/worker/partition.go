@@ -104,6 +104,13 @@ func (t *thread) start(p *partition) {
 	for _, ts := range p.stores {
 		ts.Serve(true) // restored: table queries may read it
 	}
+	for i, jc := range p.joins {
+		if jc != nil {
+			// Where each side starts: its committed offset, if any.
+			jc.SetNext(0, p.srcs[0].next)
+			jc.SetNext(1, p.source(p.agents[i].Desc.StreamJoin.Stream.Name).next)
+		}
+	}
 	p.lanes = make([][]*laneRunner, len(p.agents))
 	for i, ag := range p.agents {
 		n := max(ag.Desc.Concurrency, 1)
@@ -116,13 +123,6 @@ func (t *thread) start(p *partition) {
 			p.lanes[i][j] = r
 			p.wg.Add(1)
 			go t.runLane(p, r)
-		}
-	}
-	for i, jc := range p.joins {
-		if jc != nil {
-			// Where each side starts: its committed offset, if any.
-			jc.SetNext(0, p.srcs[0].next)
-			jc.SetNext(1, p.source(p.agents[i].Desc.StreamJoin.Stream.Name).next)
 		}
 	}
 	t.parts[p.tp] = p
