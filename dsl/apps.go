@@ -327,7 +327,7 @@ func (b *builder) globalTable(sd protoreflect.ServiceDescriptor, i int, path str
 // writers disagree, or that have none.
 func partitionInternalTopics(app *App) {
 	for _, t := range app.Tables {
-		if t.Global || t.FromTopic || t.Join != nil || len(t.Writers) == 0 {
+		if t.Global || t.FromTopic || t.Join != nil || t.Internal || len(t.Writers) == 0 {
 			continue
 		}
 		in := t.Writers[0].Input
@@ -343,13 +343,12 @@ func partitionInternalTopics(app *App) {
 			if from == nil {
 				from = partitionsOf(t.Join.Right)
 			}
-			if from != nil {
-				t.Changelog.Partitions = from.Partitions
-				t.Changelog.ReplicationFactor = from.ReplicationFactor
-				t.Changelog.PartitionsFrom = from
-				if from.PartitionsFrom != nil {
-					t.Changelog.PartitionsFrom = from.PartitionsFrom
-				}
+			follow(t.Changelog, from)
+			if j := t.Join; j.ForeignKey != nil {
+				right := partitionsOf(j.Right)
+				follow(j.Subscriptions, right)
+				follow(j.Index.Changelog, right)
+				follow(j.Responses, from)
 			}
 		}
 	}
@@ -366,6 +365,18 @@ func partitionInternalTopics(app *App) {
 			ag.DeadLetter.Partitions = ag.WindowClose.Changelog.Partitions
 			ag.DeadLetter.PartitionsFrom = ag.WindowClose.Changelog.PartitionsFrom
 		}
+	}
+}
+
+// follow partitions internal topic t like from (nil: not known yet, t
+// keeps its 1 partition and an error says why elsewhere).
+func follow(t, from *Topic) {
+	if from == nil {
+		return
+	}
+	t.Partitions, t.ReplicationFactor, t.PartitionsFrom = from.Partitions, from.ReplicationFactor, from
+	if from.PartitionsFrom != nil {
+		t.PartitionsFrom = from.PartitionsFrom
 	}
 }
 

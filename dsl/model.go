@@ -240,6 +240,9 @@ type Table struct {
 	// declared, with no accessor; its values are streamgen.v1.JoinBuffer,
 	// in windows of 1 ms.
 	Buffer bool
+	// Internal is set for a foreign-key join's table of subscriptions
+	// (TableJoin.Index): not declared, with no accessor.
+	Internal bool
 	// Join is set for a table-table join (the schema's join): its value of
 	// a key is made from its sides' values of that key by the agents
 	// interface's Join<Table> method, kept by whatever writes a side (the
@@ -255,10 +258,18 @@ type Table struct {
 // TableJoin is a table-table join's sides and kind.
 type TableJoin struct {
 	// Left and Right are the joined tables: not windowed, not global, not
-	// joins, partitioned alike.
+	// joins; partitioned alike, unless the join is a foreign-key join.
 	Left, Right *Table
-	// Kind is JOIN_KIND_INNER, JOIN_KIND_LEFT or JOIN_KIND_OUTER.
+	// Kind is JOIN_KIND_INNER, JOIN_KIND_LEFT or JOIN_KIND_OUTER (not for
+	// a foreign-key join).
 	Kind streamgenv1.JoinKind
+	// ForeignKey, for a foreign-key join, is the field of Left's value
+	// holding Right's key; Subscriptions (partitioned like Right) and
+	// Responses (like Left) are its internal topics, Index its table of
+	// subscriptions (Table.Internal, partitioned like Right).
+	ForeignKey               protoreflect.FieldDescriptor
+	Subscriptions, Responses *Topic
+	Index                    *Table
 }
 
 // Window is a windowed table's windows.

@@ -109,10 +109,11 @@ var joinField = struct{ table, kind, stream, before, after, grace int32 }{
 }
 
 // tableJoinField holds the field numbers of streamgen.v1.TableJoin.
-var tableJoinField = struct{ left, right, kind int32 }{
-	left:  fieldNumber(&streamgenv1.TableJoin{}, "left"),
-	right: fieldNumber(&streamgenv1.TableJoin{}, "right"),
-	kind:  fieldNumber(&streamgenv1.TableJoin{}, "kind"),
+var tableJoinField = struct{ left, right, kind, foreignKey int32 }{
+	foreignKey: fieldNumber(&streamgenv1.TableJoin{}, "foreign_key"),
+	left:       fieldNumber(&streamgenv1.TableJoin{}, "left"),
+	right:      fieldNumber(&streamgenv1.TableJoin{}, "right"),
+	kind:       fieldNumber(&streamgenv1.TableJoin{}, "kind"),
 }
 
 // batchField holds the field numbers of streamgen.v1.Batch.

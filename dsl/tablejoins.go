@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	streamgenv1 "github.com/streamgen/streamgen/gen/streamgen/v1"
@@ -40,15 +41,18 @@ func (b *builder) joinTable(app *App, i int, path string, spec *streamgenv1.Tabl
 // tables of the app, neither windowed, global nor a join. A join whose
 // side has a mistake of its own is left out quietly.
 func (b *builder) tableJoins(app *App) {
-	kept := app.Tables[:0]
+	var kept, indexes []*Table
 	for _, t := range app.Tables {
 		if t.joinSpec == nil || b.tableJoin(app, t) {
 			kept = append(kept, t)
 		} else {
 			app.unusable[t.Name] = true
 		}
+		if t.Join != nil && t.Join.Index != nil {
+			indexes = append(indexes, t.Join.Index)
+		}
 	}
-	app.Tables = kept
+	app.Tables = append(kept, indexes...)
 }
 
 // tableJoin resolves t's join; false means t is unusable.
@@ -100,8 +104,55 @@ func (b *builder) tableJoin(app *App, t *Table) bool {
 		return false
 	}
 	j.Left, j.Right = l, r
+	if fk := spec.GetForeignKey(); fk != "" {
+		if !b.foreignKey(app, t, j, fk, at(tableJoinField.foreignKey), path+".foreign_key") {
+			return false
+		}
+	}
 	t.Join = j
 	return true
+}
+
+// foreignKey reads a foreign-key join's field (of the left value) and
+// derives its internal topics and its table of subscriptions (partitioned
+// once the sides' partitions are known: partitionInternalTopics).
+func (b *builder) foreignKey(app *App, t *Table, j *TableJoin, name string, at optionAt, path string) bool {
+	sd := app.Service
+	fd := j.Left.Value.Fields().ByName(protoreflect.Name(name))
+	switch {
+	case j.Kind == streamgenv1.JoinKind_JOIN_KIND_OUTER:
+		b.errorf(sd, at, path, "a foreign-key join is inner or left: a right value names no left key; use JOIN_KIND_INNER or JOIN_KIND_LEFT")
+		return false
+	case fd == nil:
+		b.errorf(sd, at, path, "foreign_key %q is not a field of %s (table %q's value); name one of its fields (%s)", name, j.Left.Value.FullName(), j.Left.Name, fieldNames(j.Left.Value))
+		return false
+	case fd.IsList() || fd.IsMap() || !keyKind(fd.Kind()):
+		b.errorf(sd, at, path, "foreign_key %q is a %s field; a key is a single string, bytes, integer or bool field", name, fd.Kind())
+		return false
+	}
+	topic := func(suffix string, m proto.Message) *Topic {
+		return &Topic{Name: app.ID + "-" + t.Name + "-fk-" + suffix, Partitions: 1, ReplicationFactor: -1, Codec: streamgenv1.Codec_CODEC_PROTO,
+			Message: m.ProtoReflect().Descriptor(), Config: map[string]string{"cleanup.policy": "delete"}}
+	}
+	j.ForeignKey = fd
+	j.Subscriptions = topic("subscriptions", &streamgenv1.FKSubscription{})
+	j.Responses = topic("responses", &streamgenv1.FKResponse{})
+	name = t.Name + "-fk-index"
+	j.Index = &Table{Name: name, Value: (&streamgenv1.FKIndexEntry{}).ProtoReflect().Descriptor(), Internal: true,
+		Changelog: &Topic{Name: ChangelogTopic(app.ID, name), Partitions: 1, ReplicationFactor: -1, Codec: streamgenv1.Codec_CODEC_UNSPECIFIED,
+			Config: map[string]string{"cleanup.policy": "compact"}},
+		optIndex: -1, listed: true}
+	for _, x := range []string{j.Subscriptions.Name, j.Responses.Name, j.Index.Changelog.Name} {
+		if why := ValidTopicName(x); why != "" {
+			b.errorf(sd, at, path, "internal topic %q %s; shorten the app id or the table's name", x, why)
+			return false
+		}
+	}
+	if app.table(name) != nil {
+		b.errorf(sd, at, path, "table %q of the app is the name of join %q's table of subscriptions; rename the table", name, t.Name)
+		return false
+	}
+	return true // tableJoins adds the index to the app's tables
 }
 
 // keepJoins makes the agents that write a side of a table-table join keep
@@ -112,6 +163,10 @@ func (b *builder) tableJoin(app *App, t *Table) bool {
 func keepJoins(app *App) {
 	for _, t := range app.Tables {
 		if t.Join == nil {
+			continue
+		}
+		if t.Join.ForeignKey != nil {
+			keepForeignKeyJoin(t)
 			continue
 		}
 		for _, sides := range [][2]*Table{{t.Join.Left, t.Join.Right}, {t.Join.Right, t.Join.Left}} {
@@ -135,10 +190,33 @@ func keepJoins(app *App) {
 	}
 }
 
+// keepForeignKeyJoin makes the writers of a foreign-key join's sides keep
+// it: left's list the join (they subscribe and delete), right's the table
+// of subscriptions (they answer the subscribers). The feeders of sides
+// fed from topics, and the join's own two agents, are the runtime's.
+func keepForeignKeyJoin(t *Table) {
+	j := t.Join
+	add := func(s, x *Table) {
+		if s.FromTopic {
+			return
+		}
+		for _, w := range slices.Concat(s.Writers, s.Timers) {
+			if !slices.Contains(w.Tables, x) && !slices.Contains(w.JoinTables, x) {
+				w.JoinTables = append(w.JoinTables, x)
+			}
+			if w.Timer == nil && !slices.Contains(x.Writers, w) {
+				x.Writers = append(x.Writers, w)
+			}
+		}
+	}
+	add(j.Left, t)
+	add(j.Right, j.Index)
+}
+
 // joined reports whether t is a table-table join or one of its sides:
 // used, even when no agent lists it.
 func joined(app *App, t *Table) bool {
-	if t.Join != nil {
+	if t.Join != nil || t.Internal {
 		return true
 	}
 	for _, o := range app.Tables {
@@ -187,6 +265,9 @@ func (b *builder) checkTableJoins(app *App) {
 				b.errorf(app.Service, pos, path, "table %q joins table %q, which nothing writes; list it in an agent that writes it, or feed it from a topic (from_topic)",
 					t.Name, s.Name)
 			}
+		}
+		if t.Join.ForeignKey != nil {
+			r = nil // a foreign key's right may be partitioned apart: readers go by left
 		}
 		if l != nil && r != nil && l.Partitions != r.Partitions {
 			pos, path := at(tableJoinField.right, "right")

@@ -95,7 +95,11 @@ func (ag *Agent) NewProcessor(st State, streamTime func() time.Time) *Processor 
 	if ag.app != nil {
 		impl = ag.app.impl
 	}
-	return &Processor{ag: ag, em: Emitter{state: st, streamTime: streamTime, impl: impl}, tjoins: tableJoins(ag.Desc)}
+	var fkIndexes map[*TableDesc]*TableDesc
+	if ag.app != nil {
+		fkIndexes = ag.app.fkIndexes
+	}
+	return &Processor{ag: ag, em: Emitter{state: st, streamTime: streamTime, impl: impl}, tjoins: tableJoins(ag.Desc, fkIndexes)}
 }
 
 // Result is what one handler call produced. Its slices are valid until
@@ -169,6 +173,14 @@ func (p *Processor) Process(ctx context.Context, rec *Record) (res Result, err e
 	}
 	if p.ag.Desc.StreamJoin != nil {
 		return p.processJoin(ctx, rec)
+	}
+	if jt := p.ag.Desc.FKSubscribe; jt != nil {
+		p.em.reset(p.ag.Desc, rec)
+		return p.fkSubscribe(rec, jt)
+	}
+	if jt := p.ag.Desc.FKRespond; jt != nil {
+		p.em.reset(p.ag.Desc, rec)
+		return p.fkRespond(context.WithValue(ctx, recordKey{}, rec), rec, jt)
 	}
 	ag, out := p.ag, &p.em
 	out.reset(ag.Desc, rec)

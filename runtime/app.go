@@ -52,6 +52,8 @@ type App struct {
 
 	exactlyOnce    bool
 	commitInterval time.Duration
+	// fkIndexes maps the Index of each foreign-key join to its join.
+	fkIndexes map[*TableDesc]*TableDesc
 }
 
 // NewApp returns an App with no agents.
@@ -100,8 +102,9 @@ func (a *App) Register(desc *AppDesc, impl any) error {
 		return fmt.Errorf("streamgen: Register %s: the last ticks of its timer and cron agents take up to %d bytes of offset commit metadata, more than the %d a broker keeps by default (offset.metadata.max.bytes): shorten the agents' names or use fewer", desc.ServiceName, n, MaxTickMetadata)
 	}
 	for _, td := range desc.Tables {
-		if j := td.Join; j != nil && (j.Left == nil || j.Right == nil || j.Joiner == nil) {
-			return fmt.Errorf("streamgen: Register %s: table %s is a join and needs its Left, Right and Joiner; regenerate the code", desc.ServiceName, td.Name)
+		if j := td.Join; j != nil && (j.Left == nil || j.Right == nil || j.Joiner == nil ||
+			j.ForeignKey != nil && (j.Subscriptions == nil || j.Responses == nil || j.Index == nil)) {
+			return fmt.Errorf("streamgen: Register %s: table %s is a join and needs its Left, Right and Joiner (a foreign-key join its topics and Index too); regenerate the code", desc.ServiceName, td.Name)
 		}
 		if td.FromTopic && (td.Source == nil || td.DeadLetter == nil || td.Changelog != td.Source) {
 			return fmt.Errorf("streamgen: Register %s: table %s is fed from a topic and needs its Source (also its Changelog) and DeadLetter; regenerate the code", desc.ServiceName, td.Name)
@@ -115,9 +118,16 @@ func (a *App) Register(desc *AppDesc, impl any) error {
 	for _, d := range desc.Agents {
 		a.agents = append(a.agents, &Agent{Desc: d, app: a})
 	}
+	a.fkIndexes = map[*TableDesc]*TableDesc{}
 	for _, td := range desc.Tables {
 		if td.FromTopic {
 			a.agents = append(a.agents, &Agent{Desc: feeder(desc, td), app: a})
+		}
+		if j := td.Join; j != nil && j.ForeignKey != nil {
+			a.fkIndexes[j.Index] = td
+			for _, d := range fkAgents(td) {
+				a.agents = append(a.agents, &Agent{Desc: d, app: a})
+			}
 		}
 	}
 	a.id, a.service, a.impl = desc.ID, desc.ServiceName, impl

@@ -315,6 +315,10 @@ type AgentDesc struct {
 	// the join: its Handler is called instead of Handler, and Tables are
 	// exactly its two buffer tables.
 	StreamJoin *StreamJoinDesc
+	// FKSubscribe and FKRespond are set on the agents App.Register adds
+	// for a foreign-key join (the join's table): the one that consumes its
+	// subscriptions, and the one that consumes its responses (fkjoin.go).
+	FKSubscribe, FKRespond *TableDesc
 	// Repartition is the topic that carries the agent's misplaced records
 	// to their partitions (RepartitionTopic of Input); the worker consumes
 	// it for the agent, co-assigned with Input. Nil for agents without
@@ -381,6 +385,15 @@ type TableJoinDesc struct {
 	// the key. Method names it ("ShopAgents.JoinLabels") in errors.
 	Joiner func(ctx context.Context, impl any, left, right proto.Message) (proto.Message, error)
 	Method string
+	// ForeignKey, for a foreign-key join (KIP-213), returns the key of
+	// Right a Left value names (its foreign_key field, encoded as topic
+	// keys are; empty: none). Subscriptions and Responses are its
+	// internal topics (FKSubscriptionTopic, FKResponseTopic) and Index its
+	// table of subscriptions (fkjoin.go); App.Register adds the two agents
+	// that consume the topics.
+	ForeignKey               func(proto.Message) []byte
+	Subscriptions, Responses *TopicDesc
+	Index                    *TableDesc
 }
 
 // StoreValue returns the stored form of a record value of the topic a

@@ -29,6 +29,10 @@ func feeder(app *AppDesc, td *TableDesc) *AgentDesc {
 		j := t.Join
 		switch {
 		case j == nil:
+		case j.ForeignKey != nil && j.Left == td:
+			tables = appendNew(tables, t) // it subscribes, and deletes
+		case j.ForeignKey != nil && j.Right == td:
+			tables = appendNew(tables, j.Index) // it answers the subscribers
 		case j.Left == td:
 			tables = appendNew(tables, t, j.Right)
 		case j.Right == td:

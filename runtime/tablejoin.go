@@ -18,12 +18,28 @@ import (
 // restored with the side's.
 
 // tableJoinRef is a join an agent keeps, by the indexes of its tables:
-// the join and its two sides.
-type tableJoinRef struct{ join, left, right int }
+// the join and its two sides; for a foreign-key join (role set), the join
+// and Left (a Left keeper), or the Index as right (a Right keeper, which
+// does not list the join: joinDesc is it).
+type tableJoinRef struct {
+	join, left, right int
+	role              fkRole
+	joinDesc          *TableDesc
+}
+
+// fkRole is what an agent does for a foreign-key join it keeps.
+type fkRole int
+
+const (
+	notFK     fkRole = iota
+	fkLeft           // it writes Left: it subscribes
+	fkRight          // it writes Right: it answers the subscribers
+)
 
 // tableJoins returns, per index of d's tables, the joins a write of that
-// table changes; nil when d keeps none.
-func tableJoins(d *AgentDesc) map[int][]tableJoinRef {
+// table changes; nil when d keeps none. fkIndexes maps the Index of each
+// foreign-key join of the app to its join.
+func tableJoins(d *AgentDesc, fkIndexes map[*TableDesc]*TableDesc) map[int][]tableJoinRef {
 	index := func(t *TableDesc) int {
 		for i, x := range d.Tables {
 			if x == t {
@@ -32,21 +48,36 @@ func tableJoins(d *AgentDesc) map[int][]tableJoinRef {
 		}
 		return -1
 	}
-	var out map[int][]tableJoinRef
+	if d.FKSubscribe != nil || d.FKRespond != nil {
+		return nil // a foreign-key join's own agents: fkjoin.go
+	}
+	out := map[int][]tableJoinRef{}
 	for i, t := range d.Tables {
+		if jt := fkIndexes[t]; jt != nil {
+			if r := index(jt.Join.Right); r >= 0 {
+				out[r] = append(out[r], tableJoinRef{join: -1, left: -1, right: i, role: fkRight, joinDesc: jt})
+			}
+			continue
+		}
 		j := t.Join
 		if j == nil {
+			continue
+		}
+		if j.ForeignKey != nil {
+			if l := index(j.Left); l >= 0 {
+				out[l] = append(out[l], tableJoinRef{join: i, left: l, right: -1, role: fkLeft, joinDesc: t})
+			}
 			continue
 		}
 		l, r := index(j.Left), index(j.Right)
 		if l < 0 || r < 0 {
 			continue // a reader of the join
 		}
-		if out == nil {
-			out = map[int][]tableJoinRef{}
-		}
-		out[l] = append(out[l], tableJoinRef{join: i, left: l, right: r})
-		out[r] = append(out[r], tableJoinRef{join: i, left: l, right: r})
+		out[l] = append(out[l], tableJoinRef{join: i, left: l, right: r, joinDesc: t})
+		out[r] = append(out[r], tableJoinRef{join: i, left: l, right: r, joinDesc: t})
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }
@@ -64,8 +95,19 @@ func (p *Processor) keepJoins(ctx context.Context) error {
 	var first error
 	for _, w := range e.writes[:len(e.writes)] { // the joins' writes, appended, change no join
 		for _, ref := range p.tjoins[w.Table] {
-			if err := p.keepJoin(ctx, ref, w.Key); err != nil {
-				e.writes = append(e.writes, TableWrite{Table: ref.join, Key: w.Key})
+			var err error
+			switch ref.role {
+			case fkLeft:
+				err = p.fkLeftWritten(ctx, ref, w)
+			case fkRight:
+				err = p.fkRightWritten(ref, ref.joinDesc, w)
+			default:
+				err = p.keepJoin(ctx, ref, w.Key)
+			}
+			if err != nil {
+				if ref.join >= 0 {
+					e.writes = append(e.writes, TableWrite{Table: ref.join, Key: w.Key})
+				}
 				if first == nil {
 					first = err
 				}

@@ -223,7 +223,11 @@ func defineAgents(_ *pflag.FlagSet, app *runtime.App) runFunc {
 			if d.OnError == runtime.OnErrorStop {
 				onErr = "stop"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", ag.Name(), in, dash(outs), dash(tbls), max(d.Concurrency, 1), batch, onErr, d.DeadLetter.Name, rep)
+			dlq := "-" // a foreign-key join's own agents stop on an error
+			if d.DeadLetter != nil {
+				dlq = d.DeadLetter.Name
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", ag.Name(), in, dash(outs), dash(tbls), max(d.Concurrency, 1), batch, onErr, dlq, rep)
 		}
 		return tw.Flush()
 	}

@@ -19,11 +19,13 @@ import (
 func FromApp(app *runtime.App) *runtime.AppDesc {
 	d := &runtime.AppDesc{ID: app.ID(), ExactlyOnce: app.ExactlyOnce()}
 	for _, ag := range app.Agents() {
-		if ag.Desc.Feeds == nil { // a table's feeder is the table's "feeds" edge
+		if ag.Desc.Feeds == nil && ag.Desc.FKSubscribe == nil && ag.Desc.FKRespond == nil {
+			// A table's feeder is the table's "feeds" edge; a foreign-key
+			// join's own agents are its "joins" edges.
 			d.Agents = append(d.Agents, ag.Desc)
 			continue
 		}
-		for _, t := range ag.Desc.Tables { // its table, and the joins it keeps
+		for _, t := range ag.Desc.Tables { // its tables, and the joins it keeps
 			if !slices.Contains(d.Tables, t) {
 				d.Tables = append(d.Tables, t)
 			}

@@ -112,6 +112,9 @@ var examples = []example{
 			return testapp.RegisterProfilesAgents(a, testapp.UnimplementedProfilesAgents{})
 		},
 		func(a *runtime.App) error {
+			return testapp.RegisterCatalogAgents(a, testapp.UnimplementedCatalogAgents{})
+		},
+		func(a *runtime.App) error {
 			return testapp.RegisterHistPairsAgents(a, testapp.UnimplementedHistPairsAgents{})
 		},
 	}},

@@ -1282,7 +1282,20 @@ type TableJoin struct {
 	// those both tables have, JOIN_KIND_LEFT those left has (right's value
 	// nil when it has none), JOIN_KIND_OUTER those either has. A key that
 	// leaves the join is deleted.
-	Kind          JoinKind `protobuf:"varint,3,opt,name=kind,proto3,enum=streamgen.v1.JoinKind" json:"kind,omitempty"`
+	Kind JoinKind `protobuf:"varint,3,opt,name=kind,proto3,enum=streamgen.v1.JoinKind" json:"kind,omitempty"`
+	// foreign_key makes the join a foreign-key join (Kafka Streams'
+	// KIP-213): the field of left's value message that holds the key of
+	// right (a string, bytes, integer or bool field, encoded as topic keys
+	// are), so a left key joins the right value its field names, and the
+	// tables need not be co-partitioned. The join is keyed like left and
+	// kept right when either side changes, the foreign key too: the old
+	// right key's value no longer counts. It runs through two internal
+	// topics, "<app id>-<table>-fk-subscriptions" (partitioned like right:
+	// which left keys name each right key) and
+	// "<app id>-<table>-fk-responses" (partitioned like left: right values
+	// sent to the left keys naming them), and a table of the subscriptions,
+	// "<table>-fk-index". JOIN_KIND_INNER or JOIN_KIND_LEFT.
+	ForeignKey    string `protobuf:"bytes,4,opt,name=foreign_key,json=foreignKey,proto3" json:"foreign_key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1338,6 +1351,167 @@ func (x *TableJoin) GetKind() JoinKind {
 	return JoinKind_JOIN_KIND_UNSPECIFIED
 }
 
+func (x *TableJoin) GetForeignKey() string {
+	if x != nil {
+		return x.ForeignKey
+	}
+	return ""
+}
+
+// FKSubscription is a record of a foreign-key join's subscription topic,
+// keyed by a right key: the left key that now names it, or no longer.
+type FKSubscription struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           []byte                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Remove        bool                   `protobuf:"varint,2,opt,name=remove,proto3" json:"remove,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FKSubscription) Reset() {
+	*x = FKSubscription{}
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FKSubscription) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FKSubscription) ProtoMessage() {}
+
+func (x *FKSubscription) ProtoReflect() protoreflect.Message {
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FKSubscription.ProtoReflect.Descriptor instead.
+func (*FKSubscription) Descriptor() ([]byte, []int) {
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *FKSubscription) GetKey() []byte {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+func (x *FKSubscription) GetRemove() bool {
+	if x != nil {
+		return x.Remove
+	}
+	return false
+}
+
+// FKResponse is a record of a foreign-key join's response topic, keyed by
+// a left key: the right value of the key it named.
+type FKResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ForeignKey    []byte                 `protobuf:"bytes,1,opt,name=foreign_key,json=foreignKey,proto3" json:"foreign_key,omitempty"`
+	Value         []byte                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	Found         bool                   `protobuf:"varint,3,opt,name=found,proto3" json:"found,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FKResponse) Reset() {
+	*x = FKResponse{}
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FKResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FKResponse) ProtoMessage() {}
+
+func (x *FKResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FKResponse.ProtoReflect.Descriptor instead.
+func (*FKResponse) Descriptor() ([]byte, []int) {
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *FKResponse) GetForeignKey() []byte {
+	if x != nil {
+		return x.ForeignKey
+	}
+	return nil
+}
+
+func (x *FKResponse) GetValue() []byte {
+	if x != nil {
+		return x.Value
+	}
+	return nil
+}
+
+func (x *FKResponse) GetFound() bool {
+	if x != nil {
+		return x.Found
+	}
+	return false
+}
+
+// FKIndexEntry is the (empty) value of a foreign-key join's subscription
+// table, keyed by the right key and the left key.
+type FKIndexEntry struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FKIndexEntry) Reset() {
+	*x = FKIndexEntry{}
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FKIndexEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FKIndexEntry) ProtoMessage() {}
+
+func (x *FKIndexEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FKIndexEntry.ProtoReflect.Descriptor instead.
+func (*FKIndexEntry) Descriptor() ([]byte, []int) {
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{6}
+}
+
 // Window is a windowed table's time windows. Event time is the record's
 // event_time field (see Field) if its message has one, else the record
 // timestamp. Stream time, per partition, is the highest event time seen.
@@ -1381,7 +1555,7 @@ type Window struct {
 
 func (x *Window) Reset() {
 	*x = Window{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[4]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1393,7 +1567,7 @@ func (x *Window) String() string {
 func (*Window) ProtoMessage() {}
 
 func (x *Window) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[4]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1406,7 +1580,7 @@ func (x *Window) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Window.ProtoReflect.Descriptor instead.
 func (*Window) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{4}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Window) GetSize() *durationpb.Duration {
@@ -1468,7 +1642,7 @@ type SessionWindow struct {
 
 func (x *SessionWindow) Reset() {
 	*x = SessionWindow{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[5]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1480,7 +1654,7 @@ func (x *SessionWindow) String() string {
 func (*SessionWindow) ProtoMessage() {}
 
 func (x *SessionWindow) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[5]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1493,7 +1667,7 @@ func (x *SessionWindow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionWindow.ProtoReflect.Descriptor instead.
 func (*SessionWindow) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{5}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *SessionWindow) GetGap() *durationpb.Duration {
@@ -1523,7 +1697,7 @@ type Field struct {
 
 func (x *Field) Reset() {
 	*x = Field{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[6]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1535,7 +1709,7 @@ func (x *Field) String() string {
 func (*Field) ProtoMessage() {}
 
 func (x *Field) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[6]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1548,7 +1722,7 @@ func (x *Field) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Field.ProtoReflect.Descriptor instead.
 func (*Field) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{6}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Field) GetEventTime() bool {
@@ -1636,7 +1810,7 @@ type Agent struct {
 
 func (x *Agent) Reset() {
 	*x = Agent{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[7]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1648,7 +1822,7 @@ func (x *Agent) String() string {
 func (*Agent) ProtoMessage() {}
 
 func (x *Agent) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[7]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1661,7 +1835,7 @@ func (x *Agent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Agent.ProtoReflect.Descriptor instead.
 func (*Agent) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{7}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Agent) GetOutputs() []string {
@@ -1815,7 +1989,7 @@ type Join struct {
 
 func (x *Join) Reset() {
 	*x = Join{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[8]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1827,7 +2001,7 @@ func (x *Join) String() string {
 func (*Join) ProtoMessage() {}
 
 func (x *Join) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[8]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1840,7 +2014,7 @@ func (x *Join) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Join.ProtoReflect.Descriptor instead.
 func (*Join) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{8}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Join) GetTable() string {
@@ -1897,7 +2071,7 @@ type JoinBuffer struct {
 
 func (x *JoinBuffer) Reset() {
 	*x = JoinBuffer{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[9]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1909,7 +2083,7 @@ func (x *JoinBuffer) String() string {
 func (*JoinBuffer) ProtoMessage() {}
 
 func (x *JoinBuffer) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[9]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1922,7 +2096,7 @@ func (x *JoinBuffer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinBuffer.ProtoReflect.Descriptor instead.
 func (*JoinBuffer) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{9}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *JoinBuffer) GetEntries() []*JoinBufferEntry {
@@ -1948,7 +2122,7 @@ type JoinBufferEntry struct {
 
 func (x *JoinBufferEntry) Reset() {
 	*x = JoinBufferEntry{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[10]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1960,7 +2134,7 @@ func (x *JoinBufferEntry) String() string {
 func (*JoinBufferEntry) ProtoMessage() {}
 
 func (x *JoinBufferEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[10]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1973,7 +2147,7 @@ func (x *JoinBufferEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinBufferEntry.ProtoReflect.Descriptor instead.
 func (*JoinBufferEntry) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{10}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *JoinBufferEntry) GetOffset() int64 {
@@ -2009,7 +2183,7 @@ type Timer struct {
 
 func (x *Timer) Reset() {
 	*x = Timer{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[11]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2021,7 +2195,7 @@ func (x *Timer) String() string {
 func (*Timer) ProtoMessage() {}
 
 func (x *Timer) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[11]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2034,7 +2208,7 @@ func (x *Timer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Timer.ProtoReflect.Descriptor instead.
 func (*Timer) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{11}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Timer) GetEvery() *durationpb.Duration {
@@ -2060,7 +2234,7 @@ type Cron struct {
 
 func (x *Cron) Reset() {
 	*x = Cron{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[12]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2072,7 +2246,7 @@ func (x *Cron) String() string {
 func (*Cron) ProtoMessage() {}
 
 func (x *Cron) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[12]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2085,7 +2259,7 @@ func (x *Cron) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cron.ProtoReflect.Descriptor instead.
 func (*Cron) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{12}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Cron) GetSchedule() string {
@@ -2116,7 +2290,7 @@ type Batch struct {
 
 func (x *Batch) Reset() {
 	*x = Batch{}
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[13]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2128,7 +2302,7 @@ func (x *Batch) String() string {
 func (*Batch) ProtoMessage() {}
 
 func (x *Batch) ProtoReflect() protoreflect.Message {
-	mi := &file_streamgen_v1_streamgen_proto_msgTypes[13]
+	mi := &file_streamgen_v1_streamgen_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2141,7 +2315,7 @@ func (x *Batch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Batch.ProtoReflect.Descriptor instead.
 func (*Batch) Descriptor() ([]byte, []int) {
-	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{13}
+	return file_streamgen_v1_streamgen_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Batch) GetMaxRecords() int32 {
@@ -2260,11 +2434,23 @@ const file_streamgen_v1_streamgen_proto_rawDesc = "" +
 	"\x06window\x18\x06 \x01(\v2\x14.streamgen.v1.WindowR\x06window\x12\x1d\n" +
 	"\n" +
 	"from_topic\x18\a \x01(\bR\tfromTopic\x12+\n" +
-	"\x04join\x18\b \x01(\v2\x17.streamgen.v1.TableJoinR\x04join\"a\n" +
+	"\x04join\x18\b \x01(\v2\x17.streamgen.v1.TableJoinR\x04join\"\x82\x01\n" +
 	"\tTableJoin\x12\x12\n" +
 	"\x04left\x18\x01 \x01(\tR\x04left\x12\x14\n" +
 	"\x05right\x18\x02 \x01(\tR\x05right\x12*\n" +
-	"\x04kind\x18\x03 \x01(\x0e2\x16.streamgen.v1.JoinKindR\x04kind\"\x9d\x02\n" +
+	"\x04kind\x18\x03 \x01(\x0e2\x16.streamgen.v1.JoinKindR\x04kind\x12\x1f\n" +
+	"\vforeign_key\x18\x04 \x01(\tR\n" +
+	"foreignKey\":\n" +
+	"\x0eFKSubscription\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x12\x16\n" +
+	"\x06remove\x18\x02 \x01(\bR\x06remove\"Y\n" +
+	"\n" +
+	"FKResponse\x12\x1f\n" +
+	"\vforeign_key\x18\x01 \x01(\fR\n" +
+	"foreignKey\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\fR\x05value\x12\x14\n" +
+	"\x05found\x18\x03 \x01(\bR\x05found\"\x0e\n" +
+	"\fFKIndexEntry\"\x9d\x02\n" +
 	"\x06Window\x12-\n" +
 	"\x04size\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x04size\x12-\n" +
 	"\x04step\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x04step\x123\n" +
@@ -2374,7 +2560,7 @@ func file_streamgen_v1_streamgen_proto_rawDescGZIP() []byte {
 }
 
 var file_streamgen_v1_streamgen_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_streamgen_v1_streamgen_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_streamgen_v1_streamgen_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_streamgen_v1_streamgen_proto_goTypes = []any{
 	(Codec)(0),                          // 0: streamgen.v1.Codec
 	(Guarantee)(0),                      // 1: streamgen.v1.Guarantee
@@ -2388,64 +2574,67 @@ var file_streamgen_v1_streamgen_proto_goTypes = []any{
 	(*App)(nil),                         // 9: streamgen.v1.App
 	(*Table)(nil),                       // 10: streamgen.v1.Table
 	(*TableJoin)(nil),                   // 11: streamgen.v1.TableJoin
-	(*Window)(nil),                      // 12: streamgen.v1.Window
-	(*SessionWindow)(nil),               // 13: streamgen.v1.SessionWindow
-	(*Field)(nil),                       // 14: streamgen.v1.Field
-	(*Agent)(nil),                       // 15: streamgen.v1.Agent
-	(*Join)(nil),                        // 16: streamgen.v1.Join
-	(*JoinBuffer)(nil),                  // 17: streamgen.v1.JoinBuffer
-	(*JoinBufferEntry)(nil),             // 18: streamgen.v1.JoinBufferEntry
-	(*Timer)(nil),                       // 19: streamgen.v1.Timer
-	(*Cron)(nil),                        // 20: streamgen.v1.Cron
-	(*Batch)(nil),                       // 21: streamgen.v1.Batch
-	nil,                                 // 22: streamgen.v1.Topic.ConfigEntry
-	(*durationpb.Duration)(nil),         // 23: google.protobuf.Duration
-	(*descriptorpb.MessageOptions)(nil), // 24: google.protobuf.MessageOptions
-	(*descriptorpb.ServiceOptions)(nil), // 25: google.protobuf.ServiceOptions
-	(*descriptorpb.FieldOptions)(nil),   // 26: google.protobuf.FieldOptions
-	(*descriptorpb.MethodOptions)(nil),  // 27: google.protobuf.MethodOptions
+	(*FKSubscription)(nil),              // 12: streamgen.v1.FKSubscription
+	(*FKResponse)(nil),                  // 13: streamgen.v1.FKResponse
+	(*FKIndexEntry)(nil),                // 14: streamgen.v1.FKIndexEntry
+	(*Window)(nil),                      // 15: streamgen.v1.Window
+	(*SessionWindow)(nil),               // 16: streamgen.v1.SessionWindow
+	(*Field)(nil),                       // 17: streamgen.v1.Field
+	(*Agent)(nil),                       // 18: streamgen.v1.Agent
+	(*Join)(nil),                        // 19: streamgen.v1.Join
+	(*JoinBuffer)(nil),                  // 20: streamgen.v1.JoinBuffer
+	(*JoinBufferEntry)(nil),             // 21: streamgen.v1.JoinBufferEntry
+	(*Timer)(nil),                       // 22: streamgen.v1.Timer
+	(*Cron)(nil),                        // 23: streamgen.v1.Cron
+	(*Batch)(nil),                       // 24: streamgen.v1.Batch
+	nil,                                 // 25: streamgen.v1.Topic.ConfigEntry
+	(*durationpb.Duration)(nil),         // 26: google.protobuf.Duration
+	(*descriptorpb.MessageOptions)(nil), // 27: google.protobuf.MessageOptions
+	(*descriptorpb.ServiceOptions)(nil), // 28: google.protobuf.ServiceOptions
+	(*descriptorpb.FieldOptions)(nil),   // 29: google.protobuf.FieldOptions
+	(*descriptorpb.MethodOptions)(nil),  // 30: google.protobuf.MethodOptions
 }
 var file_streamgen_v1_streamgen_proto_depIdxs = []int32{
 	0,  // 0: streamgen.v1.Topic.codec:type_name -> streamgen.v1.Codec
-	22, // 1: streamgen.v1.Topic.config:type_name -> streamgen.v1.Topic.ConfigEntry
+	25, // 1: streamgen.v1.Topic.config:type_name -> streamgen.v1.Topic.ConfigEntry
 	10, // 2: streamgen.v1.App.tables:type_name -> streamgen.v1.Table
 	1,  // 3: streamgen.v1.App.guarantee:type_name -> streamgen.v1.Guarantee
-	23, // 4: streamgen.v1.App.commit_interval:type_name -> google.protobuf.Duration
-	12, // 5: streamgen.v1.Table.window:type_name -> streamgen.v1.Window
+	26, // 4: streamgen.v1.App.commit_interval:type_name -> google.protobuf.Duration
+	15, // 5: streamgen.v1.Table.window:type_name -> streamgen.v1.Window
 	11, // 6: streamgen.v1.Table.join:type_name -> streamgen.v1.TableJoin
 	3,  // 7: streamgen.v1.TableJoin.kind:type_name -> streamgen.v1.JoinKind
-	23, // 8: streamgen.v1.Window.size:type_name -> google.protobuf.Duration
-	23, // 9: streamgen.v1.Window.step:type_name -> google.protobuf.Duration
-	23, // 10: streamgen.v1.Window.expires:type_name -> google.protobuf.Duration
-	23, // 11: streamgen.v1.Window.grace:type_name -> google.protobuf.Duration
-	13, // 12: streamgen.v1.Window.session:type_name -> streamgen.v1.SessionWindow
-	23, // 13: streamgen.v1.SessionWindow.gap:type_name -> google.protobuf.Duration
-	23, // 14: streamgen.v1.SessionWindow.grace:type_name -> google.protobuf.Duration
+	26, // 8: streamgen.v1.Window.size:type_name -> google.protobuf.Duration
+	26, // 9: streamgen.v1.Window.step:type_name -> google.protobuf.Duration
+	26, // 10: streamgen.v1.Window.expires:type_name -> google.protobuf.Duration
+	26, // 11: streamgen.v1.Window.grace:type_name -> google.protobuf.Duration
+	16, // 12: streamgen.v1.Window.session:type_name -> streamgen.v1.SessionWindow
+	26, // 13: streamgen.v1.SessionWindow.gap:type_name -> google.protobuf.Duration
+	26, // 14: streamgen.v1.SessionWindow.grace:type_name -> google.protobuf.Duration
 	2,  // 15: streamgen.v1.Agent.on_error:type_name -> streamgen.v1.OnError
-	23, // 16: streamgen.v1.Agent.max_event_time_ahead:type_name -> google.protobuf.Duration
+	26, // 16: streamgen.v1.Agent.max_event_time_ahead:type_name -> google.protobuf.Duration
 	7,  // 17: streamgen.v1.Agent.on_future_event:type_name -> streamgen.v1.FutureEvent
 	6,  // 18: streamgen.v1.Agent.on_misplaced_key:type_name -> streamgen.v1.MisplacedKey
-	21, // 19: streamgen.v1.Agent.batch:type_name -> streamgen.v1.Batch
-	19, // 20: streamgen.v1.Agent.timer:type_name -> streamgen.v1.Timer
-	20, // 21: streamgen.v1.Agent.cron:type_name -> streamgen.v1.Cron
+	24, // 19: streamgen.v1.Agent.batch:type_name -> streamgen.v1.Batch
+	22, // 20: streamgen.v1.Agent.timer:type_name -> streamgen.v1.Timer
+	23, // 21: streamgen.v1.Agent.cron:type_name -> streamgen.v1.Cron
 	4,  // 22: streamgen.v1.Agent.run_on:type_name -> streamgen.v1.RunOn
 	5,  // 23: streamgen.v1.Agent.on_missed_ticks:type_name -> streamgen.v1.MissedTicks
-	16, // 24: streamgen.v1.Agent.join:type_name -> streamgen.v1.Join
+	19, // 24: streamgen.v1.Agent.join:type_name -> streamgen.v1.Join
 	3,  // 25: streamgen.v1.Join.kind:type_name -> streamgen.v1.JoinKind
-	23, // 26: streamgen.v1.Join.before:type_name -> google.protobuf.Duration
-	23, // 27: streamgen.v1.Join.after:type_name -> google.protobuf.Duration
-	23, // 28: streamgen.v1.Join.grace:type_name -> google.protobuf.Duration
-	18, // 29: streamgen.v1.JoinBuffer.entries:type_name -> streamgen.v1.JoinBufferEntry
-	23, // 30: streamgen.v1.Timer.every:type_name -> google.protobuf.Duration
-	23, // 31: streamgen.v1.Batch.max_wait:type_name -> google.protobuf.Duration
-	24, // 32: streamgen.v1.topic:extendee -> google.protobuf.MessageOptions
-	25, // 33: streamgen.v1.app:extendee -> google.protobuf.ServiceOptions
-	26, // 34: streamgen.v1.field:extendee -> google.protobuf.FieldOptions
-	27, // 35: streamgen.v1.agent:extendee -> google.protobuf.MethodOptions
+	26, // 26: streamgen.v1.Join.before:type_name -> google.protobuf.Duration
+	26, // 27: streamgen.v1.Join.after:type_name -> google.protobuf.Duration
+	26, // 28: streamgen.v1.Join.grace:type_name -> google.protobuf.Duration
+	21, // 29: streamgen.v1.JoinBuffer.entries:type_name -> streamgen.v1.JoinBufferEntry
+	26, // 30: streamgen.v1.Timer.every:type_name -> google.protobuf.Duration
+	26, // 31: streamgen.v1.Batch.max_wait:type_name -> google.protobuf.Duration
+	27, // 32: streamgen.v1.topic:extendee -> google.protobuf.MessageOptions
+	28, // 33: streamgen.v1.app:extendee -> google.protobuf.ServiceOptions
+	29, // 34: streamgen.v1.field:extendee -> google.protobuf.FieldOptions
+	30, // 35: streamgen.v1.agent:extendee -> google.protobuf.MethodOptions
 	8,  // 36: streamgen.v1.topic:type_name -> streamgen.v1.Topic
 	9,  // 37: streamgen.v1.app:type_name -> streamgen.v1.App
-	14, // 38: streamgen.v1.field:type_name -> streamgen.v1.Field
-	15, // 39: streamgen.v1.agent:type_name -> streamgen.v1.Agent
+	17, // 38: streamgen.v1.field:type_name -> streamgen.v1.Field
+	18, // 39: streamgen.v1.agent:type_name -> streamgen.v1.Agent
 	40, // [40:40] is the sub-list for method output_type
 	40, // [40:40] is the sub-list for method input_type
 	36, // [36:40] is the sub-list for extension type_name
@@ -2464,7 +2653,7 @@ func file_streamgen_v1_streamgen_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_streamgen_v1_streamgen_proto_rawDesc), len(file_streamgen_v1_streamgen_proto_rawDesc)),
 			NumEnums:      8,
-			NumMessages:   15,
+			NumMessages:   18,
 			NumExtensions: 4,
 			NumServices:   0,
 		},

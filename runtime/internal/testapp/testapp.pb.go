@@ -1950,6 +1950,199 @@ func (x *Greeted) GetFound() bool {
 	return false
 }
 
+// Line is an order line, on a compacted topic keyed by its id: it names
+// its product (table "lines").
+type Line struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	ProductId     string                 `protobuf:"bytes,2,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Qty           int64                  `protobuf:"varint,3,opt,name=qty,proto3" json:"qty,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Line) Reset() {
+	*x = Line{}
+	mi := &file_testapp_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Line) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Line) ProtoMessage() {}
+
+func (x *Line) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Line.ProtoReflect.Descriptor instead.
+func (*Line) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *Line) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Line) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *Line) GetQty() int64 {
+	if x != nil {
+		return x.Qty
+	}
+	return 0
+}
+
+// Product is a product, on a compacted topic keyed by its id, with
+// another partition count than the lines (table "products").
+type Product struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	PriceCents    int64                  `protobuf:"varint,3,opt,name=price_cents,json=priceCents,proto3" json:"price_cents,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Product) Reset() {
+	*x = Product{}
+	mi := &file_testapp_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Product) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Product) ProtoMessage() {}
+
+func (x *Product) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Product.ProtoReflect.Descriptor instead.
+func (*Product) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *Product) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Product) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Product) GetPriceCents() int64 {
+	if x != nil {
+		return x.PriceCents
+	}
+	return 0
+}
+
+// PricedLine is a line with its product: the foreign-key joins' value.
+type PricedLine struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProductId     string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Product       string                 `protobuf:"bytes,2,opt,name=product,proto3" json:"product,omitempty"`
+	TotalCents    int64                  `protobuf:"varint,3,opt,name=total_cents,json=totalCents,proto3" json:"total_cents,omitempty"`
+	HasProduct    bool                   `protobuf:"varint,4,opt,name=has_product,json=hasProduct,proto3" json:"has_product,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PricedLine) Reset() {
+	*x = PricedLine{}
+	mi := &file_testapp_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PricedLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PricedLine) ProtoMessage() {}
+
+func (x *PricedLine) ProtoReflect() protoreflect.Message {
+	mi := &file_testapp_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PricedLine.ProtoReflect.Descriptor instead.
+func (*PricedLine) Descriptor() ([]byte, []int) {
+	return file_testapp_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *PricedLine) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *PricedLine) GetProduct() string {
+	if x != nil {
+		return x.Product
+	}
+	return ""
+}
+
+func (x *PricedLine) GetTotalCents() int64 {
+	if x != nil {
+		return x.TotalCents
+	}
+	return 0
+}
+
+func (x *PricedLine) GetHasProduct() bool {
+	if x != nil {
+		return x.HasProduct
+	}
+	return false
+}
+
 var File_testapp_proto protoreflect.FileDescriptor
 
 const file_testapp_proto_rawDesc = "" +
@@ -2131,7 +2324,30 @@ const file_testapp_proto_rawDesc = "" +
 	"\x03seq\x18\x02 \x01(\x03R\x03seq\x121\n" +
 	"\x05label\x18\x03 \x01(\v2\x1b.streamgen.testapp.v1.LabelR\x05label\x12\x14\n" +
 	"\x05found\x18\x04 \x01(\bR\x05found:\x1a\xb2\xa2\x19\x16\n" +
-	"\agreeted\x10\x04\"\tperson_id2\x83\x01\n" +
+	"\agreeted\x10\x04\"\tperson_id\"u\n" +
+	"\x04Line\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x02 \x01(\tR\tproductId\x12\x10\n" +
+	"\x03qty\x18\x03 \x01(\x03R\x03qty:,\xb2\xa2\x19(\n" +
+	"\x05lines\x10\x04\"\x02idB\x19\n" +
+	"\x0ecleanup.policy\x12\acompact\"\x7f\n" +
+	"\aProduct\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1f\n" +
+	"\vprice_cents\x18\x03 \x01(\x03R\n" +
+	"priceCents:/\xb2\xa2\x19+\n" +
+	"\bproducts\x10\x03\"\x02idB\x19\n" +
+	"\x0ecleanup.policy\x12\acompact\"\x87\x01\n" +
+	"\n" +
+	"PricedLine\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\x12\x18\n" +
+	"\aproduct\x18\x02 \x01(\tR\aproduct\x12\x1f\n" +
+	"\vtotal_cents\x18\x03 \x01(\x03R\n" +
+	"totalCents\x12\x1f\n" +
+	"\vhas_product\x18\x04 \x01(\bR\n" +
+	"hasProduct2\x83\x01\n" +
 	"\bCheckout\x12g\n" +
 	"\x05Check\x12\x1b.streamgen.testapp.v1.Order\x1a\x1d.streamgen.testapp.v1.Receipt\"\"\xb2\xa2\x19\x1e\n" +
 	"\x1astreamgen.testapp.v1.Alert\x10\x04\x1a\x0e\xb2\xa2\x19\n" +
@@ -2231,7 +2447,17 @@ const file_testapp_proto_rawDesc = "" +
 	"\flabels-outer\x12\x1astreamgen.testapp.v1.LabelB\x15\n" +
 	"\x06people\x12\taddresses\x18\x03\x12@\n" +
 	"\bactivity\x12\x1astreamgen.testapp.v1.LabelB\x18\n" +
-	"\x06people\x12\fvisit-counts\x18\x02BAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
+	"\x06people\x12\fvisit-counts\x18\x022\x87\x02\n" +
+	"\aCatalog\x1a\xfb\x01\xb2\xa2\x19\xf6\x01\n" +
+	"\acatalog\x12$\n" +
+	"\x05lines\x12\x19streamgen.testapp.v1.Line8\x01\x12*\n" +
+	"\bproducts\x12\x1cstreamgen.testapp.v1.Product8\x01\x12H\n" +
+	"\x06priced\x12\x1fstreamgen.testapp.v1.PricedLineB\x1d\n" +
+	"\x05lines\x12\bproducts\"\n" +
+	"product_id\x12O\n" +
+	"\vpriced-left\x12\x1fstreamgen.testapp.v1.PricedLineB\x1f\n" +
+	"\x05lines\x12\bproducts\x18\x02\"\n" +
+	"product_idBAZ?github.com/streamgen/streamgen/runtime/internal/testapp;testappb\x06proto3"
 
 var (
 	file_testapp_proto_rawDescOnce sync.Once
@@ -2245,7 +2471,7 @@ func file_testapp_proto_rawDescGZIP() []byte {
 	return file_testapp_proto_rawDescData
 }
 
-var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_testapp_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_testapp_proto_goTypes = []any{
 	(*Order)(nil),            // 0: streamgen.testapp.v1.Order
 	(*Receipt)(nil),          // 1: streamgen.testapp.v1.Receipt
@@ -2279,7 +2505,10 @@ var file_testapp_proto_goTypes = []any{
 	(*Label)(nil),            // 29: streamgen.testapp.v1.Label
 	(*Greeting)(nil),         // 30: streamgen.testapp.v1.Greeting
 	(*Greeted)(nil),          // 31: streamgen.testapp.v1.Greeted
-	(*emptypb.Empty)(nil),    // 32: google.protobuf.Empty
+	(*Line)(nil),             // 32: streamgen.testapp.v1.Line
+	(*Product)(nil),          // 33: streamgen.testapp.v1.Product
+	(*PricedLine)(nil),       // 34: streamgen.testapp.v1.PricedLine
+	(*emptypb.Empty)(nil),    // 35: google.protobuf.Empty
 }
 var file_testapp_proto_depIdxs = []int32{
 	0,  // 0: streamgen.testapp.v1.Shipment.orders:type_name -> streamgen.testapp.v1.Order
@@ -2292,13 +2521,13 @@ var file_testapp_proto_depIdxs = []int32{
 	6,  // 7: streamgen.testapp.v1.Shop.Return:input_type -> streamgen.testapp.v1.Refund
 	7,  // 8: streamgen.testapp.v1.Notes.Append:input_type -> streamgen.testapp.v1.Entry
 	0,  // 9: streamgen.testapp.v1.Sink.Ship:input_type -> streamgen.testapp.v1.Order
-	32, // 10: streamgen.testapp.v1.Clock.Second:input_type -> google.protobuf.Empty
-	32, // 11: streamgen.testapp.v1.Clock.Hourly:input_type -> google.protobuf.Empty
+	35, // 10: streamgen.testapp.v1.Clock.Second:input_type -> google.protobuf.Empty
+	35, // 11: streamgen.testapp.v1.Clock.Hourly:input_type -> google.protobuf.Empty
 	0,  // 12: streamgen.testapp.v1.Revenue.Sum:input_type -> streamgen.testapp.v1.Order
 	0,  // 13: streamgen.testapp.v1.Visits.Count:input_type -> streamgen.testapp.v1.Order
 	12, // 14: streamgen.testapp.v1.Visits.Closed:input_type -> streamgen.testapp.v1.Visit
 	13, // 15: streamgen.testapp.v1.Tallies.Count:input_type -> streamgen.testapp.v1.Hit
-	32, // 16: streamgen.testapp.v1.Tallies.Drain:input_type -> google.protobuf.Empty
+	35, // 16: streamgen.testapp.v1.Tallies.Drain:input_type -> google.protobuf.Empty
 	17, // 17: streamgen.testapp.v1.Enrich.Add:input_type -> streamgen.testapp.v1.Purchase
 	17, // 18: streamgen.testapp.v1.Enrich.Sum:input_type -> streamgen.testapp.v1.Purchase
 	20, // 19: streamgen.testapp.v1.Pairs.Pair:input_type -> streamgen.testapp.v1.AdClick
@@ -2306,9 +2535,9 @@ var file_testapp_proto_depIdxs = []int32{
 	20, // 21: streamgen.testapp.v1.InnerPairs.Pair:input_type -> streamgen.testapp.v1.AdClick
 	27, // 22: streamgen.testapp.v1.Profiles.Count:input_type -> streamgen.testapp.v1.PersonEvent
 	30, // 23: streamgen.testapp.v1.Profiles.Greet:input_type -> streamgen.testapp.v1.Greeting
-	32, // 24: streamgen.testapp.v1.Profiles.Reset:input_type -> google.protobuf.Empty
+	35, // 24: streamgen.testapp.v1.Profiles.Reset:input_type -> google.protobuf.Empty
 	1,  // 25: streamgen.testapp.v1.Checkout.Check:output_type -> streamgen.testapp.v1.Receipt
-	32, // 26: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
+	35, // 26: streamgen.testapp.v1.Audit.Record:output_type -> google.protobuf.Empty
 	5,  // 27: streamgen.testapp.v1.Ledger.MinuteClosed:output_type -> streamgen.testapp.v1.MinuteTotal
 	3,  // 28: streamgen.testapp.v1.Ledger.Add:output_type -> streamgen.testapp.v1.Tally
 	3,  // 29: streamgen.testapp.v1.Shop.Buy:output_type -> streamgen.testapp.v1.Tally
@@ -2320,16 +2549,16 @@ var file_testapp_proto_depIdxs = []int32{
 	11, // 35: streamgen.testapp.v1.Revenue.Sum:output_type -> streamgen.testapp.v1.CountryTotal
 	12, // 36: streamgen.testapp.v1.Visits.Count:output_type -> streamgen.testapp.v1.Visit
 	12, // 37: streamgen.testapp.v1.Visits.Closed:output_type -> streamgen.testapp.v1.Visit
-	32, // 38: streamgen.testapp.v1.Tallies.Count:output_type -> google.protobuf.Empty
+	35, // 38: streamgen.testapp.v1.Tallies.Count:output_type -> google.protobuf.Empty
 	15, // 39: streamgen.testapp.v1.Tallies.Drain:output_type -> streamgen.testapp.v1.Drained
 	18, // 40: streamgen.testapp.v1.Enrich.Add:output_type -> streamgen.testapp.v1.EnrichedPurchase
-	32, // 41: streamgen.testapp.v1.Enrich.Sum:output_type -> google.protobuf.Empty
+	35, // 41: streamgen.testapp.v1.Enrich.Sum:output_type -> google.protobuf.Empty
 	22, // 42: streamgen.testapp.v1.Pairs.Pair:output_type -> streamgen.testapp.v1.AdPair
 	22, // 43: streamgen.testapp.v1.HistPairs.Pair:output_type -> streamgen.testapp.v1.AdPair
 	22, // 44: streamgen.testapp.v1.InnerPairs.Pair:output_type -> streamgen.testapp.v1.AdPair
-	32, // 45: streamgen.testapp.v1.Profiles.Count:output_type -> google.protobuf.Empty
+	35, // 45: streamgen.testapp.v1.Profiles.Count:output_type -> google.protobuf.Empty
 	31, // 46: streamgen.testapp.v1.Profiles.Greet:output_type -> streamgen.testapp.v1.Greeted
-	32, // 47: streamgen.testapp.v1.Profiles.Reset:output_type -> google.protobuf.Empty
+	35, // 47: streamgen.testapp.v1.Profiles.Reset:output_type -> google.protobuf.Empty
 	25, // [25:48] is the sub-list for method output_type
 	2,  // [2:25] is the sub-list for method input_type
 	2,  // [2:2] is the sub-list for extension type_name
@@ -2348,9 +2577,9 @@ func file_testapp_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_testapp_proto_rawDesc), len(file_testapp_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   32,
+			NumMessages:   35,
 			NumExtensions: 0,
-			NumServices:   15,
+			NumServices:   16,
 		},
 		GoTypes:           file_testapp_proto_goTypes,
 		DependencyIndexes: file_testapp_proto_depIdxs,

@@ -76,6 +76,10 @@ const (
 	GreetingTopicName = "greetings"
 	// GreetedTopicName is the topic of Greeted messages.
 	GreetedTopicName = "greeted"
+	// LineTopicName is the topic of Line messages.
+	LineTopicName = "lines"
+	// ProductTopicName is the topic of Product messages.
+	ProductTopicName = "products"
 )
 
 func _Order_Key(m proto.Message) []byte {
@@ -616,6 +620,48 @@ var _Greeted_TopicDesc = runtime.TopicDesc{
 // GreetedTopic is a typed handle on topic "greeted", which holds Greeted messages (proto codec, 4
 // partitions, keyed by person_id). Send to it from outside an agent with its Send method.
 var GreetedTopic = runtime.NewTopic[*Greeted](&_Greeted_TopicDesc)
+
+func _Line_Key(m proto.Message) []byte {
+	return []byte(m.(*Line).GetId())
+}
+
+var _Line_TopicDesc = runtime.TopicDesc{
+	Name:              LineTopicName,
+	Partitions:        4,
+	ReplicationFactor: -1,
+	Config: map[string]string{
+		"cleanup.policy": "compact",
+	},
+	Codec:       runtime.CodecProto,
+	MessageName: "streamgen.testapp.v1.Line",
+	New:         func() proto.Message { return new(Line) },
+	Key:         _Line_Key,
+}
+
+// LineTopic is a typed handle on topic "lines", which holds Line messages (proto codec, 4
+// partitions, keyed by id). Send to it from outside an agent with its Send method.
+var LineTopic = runtime.NewTopic[*Line](&_Line_TopicDesc)
+
+func _Product_Key(m proto.Message) []byte {
+	return []byte(m.(*Product).GetId())
+}
+
+var _Product_TopicDesc = runtime.TopicDesc{
+	Name:              ProductTopicName,
+	Partitions:        3,
+	ReplicationFactor: -1,
+	Config: map[string]string{
+		"cleanup.policy": "compact",
+	},
+	Codec:       runtime.CodecProto,
+	MessageName: "streamgen.testapp.v1.Product",
+	New:         func() proto.Message { return new(Product) },
+	Key:         _Product_Key,
+}
+
+// ProductTopic is a typed handle on topic "products", which holds Product messages (proto codec, 3
+// partitions, keyed by id). Send to it from outside an agent with its Send method.
+var ProductTopic = runtime.NewTopic[*Product](&_Product_TopicDesc)
 
 // CheckoutAppID is the app id of service streamgen.testapp.v1.Checkout: its consumer group.
 const CheckoutAppID = "checkout"
@@ -4367,4 +4413,422 @@ var _Profiles_AppDesc = runtime.AppDesc{
 // the app with package worker, or test it with package streamtest.
 func RegisterProfilesAgents(app *runtime.App, impl ProfilesAgents) error {
 	return app.Register(&_Profiles_AppDesc, impl)
+}
+
+// CatalogAppID is the app id of service streamgen.testapp.v1.Catalog: its consumer group.
+const CatalogAppID = "catalog"
+
+// Dead-letter topics of the Catalog app's agents.
+const ()
+
+// Tables of the Catalog app, and their changelog topics.
+const (
+	// CatalogLinesTableName is the name of table "lines".
+	CatalogLinesTableName = "lines"
+	// CatalogLinesTableDeadLetterTopicName is the dead-letter topic of table "lines": the records
+	// of topic "lines" that cannot be its values.
+	CatalogLinesTableDeadLetterTopicName = "catalog-lines-table-dlq"
+	// CatalogProductsTableName is the name of table "products".
+	CatalogProductsTableName = "products"
+	// CatalogProductsTableDeadLetterTopicName is the dead-letter topic of table "products": the
+	// records of topic "products" that cannot be its values.
+	CatalogProductsTableDeadLetterTopicName = "catalog-products-table-dlq"
+	// CatalogPricedTableName is the name of table "priced".
+	CatalogPricedTableName = "priced"
+	// CatalogPricedChangelogTopicName is the compacted changelog topic of table "priced".
+	CatalogPricedChangelogTopicName = "catalog-priced-changelog"
+	// CatalogPricedLeftTableName is the name of table "priced-left".
+	CatalogPricedLeftTableName = "priced-left"
+	// CatalogPricedLeftChangelogTopicName is the compacted changelog topic of table "priced-left".
+	CatalogPricedLeftChangelogTopicName = "catalog-priced-left-changelog"
+	// CatalogPricedFkIndexTableName is the name of table "priced-fk-index".
+	CatalogPricedFkIndexTableName = "priced-fk-index"
+	// CatalogPricedFkIndexChangelogTopicName is the compacted changelog topic of table
+	// "priced-fk-index".
+	CatalogPricedFkIndexChangelogTopicName = "catalog-priced-fk-index-changelog"
+	// CatalogPricedLeftFkIndexTableName is the name of table "priced-left-fk-index".
+	CatalogPricedLeftFkIndexTableName = "priced-left-fk-index"
+	// CatalogPricedLeftFkIndexChangelogTopicName is the compacted changelog topic of table
+	// "priced-left-fk-index".
+	CatalogPricedLeftFkIndexChangelogTopicName = "catalog-priced-left-fk-index-changelog"
+)
+
+var _Catalog_Lines_TableDesc = runtime.TableDesc{
+	Name:      CatalogLinesTableName,
+	FromTopic: true,
+	Source:    LineTopic.Desc(),
+	Changelog: LineTopic.Desc(),
+	DeadLetter: &runtime.TopicDesc{
+		Name:              CatalogLinesTableDeadLetterTopicName,
+		Partitions:        4,
+		ReplicationFactor: -1,
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    LineTopic.Desc(),
+	},
+	New: func() proto.Message { return new(Line) },
+}
+
+// CatalogLinesTable reads table "lines", fed from topic "lines", for the key of the record being
+// handled: the latest value of the key in the topic, as far as this worker has read its partition.
+// Write it by producing to the topic.
+type CatalogLinesTable interface {
+	// Get returns the key's value, or the table's default, and whether the key has a value.
+	Get(ctx context.Context) (*Line, bool, error)
+}
+
+type _CatalogLinesTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _CatalogLinesTable) Get(ctx context.Context) (*Line, bool, error) {
+	m, ok, err := x.e.TableFind(ctx, x.i)
+	if err != nil {
+		return nil, false, err
+	}
+	return m.(*Line), ok, nil
+}
+
+var _Catalog_Products_TableDesc = runtime.TableDesc{
+	Name:      CatalogProductsTableName,
+	FromTopic: true,
+	Source:    ProductTopic.Desc(),
+	Changelog: ProductTopic.Desc(),
+	DeadLetter: &runtime.TopicDesc{
+		Name:              CatalogProductsTableDeadLetterTopicName,
+		Partitions:        3,
+		ReplicationFactor: -1,
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    ProductTopic.Desc(),
+	},
+	New: func() proto.Message { return new(Product) },
+}
+
+// CatalogProductsTable reads table "products", fed from topic "products", for the key of the record
+// being handled: the latest value of the key in the topic, as far as this worker has read its
+// partition. Write it by producing to the topic.
+type CatalogProductsTable interface {
+	// Get returns the key's value, or the table's default, and whether the key has a value.
+	Get(ctx context.Context) (*Product, bool, error)
+}
+
+type _CatalogProductsTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _CatalogProductsTable) Get(ctx context.Context) (*Product, bool, error) {
+	m, ok, err := x.e.TableFind(ctx, x.i)
+	if err != nil {
+		return nil, false, err
+	}
+	return m.(*Product), ok, nil
+}
+
+func _Catalog_Priced_ForeignKey(m proto.Message) []byte {
+	return []byte(m.(*Line).GetProductId())
+}
+
+var _Catalog_Priced_TableDesc = runtime.TableDesc{
+	Name: CatalogPricedTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              CatalogPricedChangelogTopicName,
+		Partitions:        4,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    LineTopic.Desc(),
+	},
+	New: func() proto.Message { return new(PricedLine) },
+	Join: &runtime.TableJoinDesc{
+		Left:  &_Catalog_Lines_TableDesc,
+		Right: &_Catalog_Products_TableDesc,
+		Kind:  runtime.JoinInner,
+		Joiner: func(ctx context.Context, impl any, left, right proto.Message) (proto.Message, error) {
+			var l *Line
+			if left != nil {
+				l = left.(*Line)
+			}
+			var r *Product
+			if right != nil {
+				r = right.(*Product)
+			}
+			m, err := impl.(CatalogAgents).JoinPriced(ctx, l, r)
+			if m == nil {
+				return nil, err // a nil *PricedLine is not a nil proto.Message
+			}
+			return m, err
+		},
+		Method:        "CatalogAgents.JoinPriced",
+		ForeignKey:    _Catalog_Priced_ForeignKey,
+		Subscriptions: runtime.FKSubscriptionTopic("catalog-priced-fk-subscriptions", ProductTopic.Desc()),
+		Responses:     runtime.FKResponseTopic("catalog-priced-fk-responses", LineTopic.Desc()),
+		Index:         &_Catalog_PricedFkIndex_TableDesc,
+	},
+}
+
+// CatalogPricedTable reads table "priced", the join of tables "lines" and "products", for the key
+// of the record being handled, as far as this worker has written them. The writers of either table
+// keep it.
+type CatalogPricedTable interface {
+	// Get returns the key's value, or the table's default, and whether the key has a value.
+	Get(ctx context.Context) (*PricedLine, bool, error)
+}
+
+type _CatalogPricedTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _CatalogPricedTable) Get(ctx context.Context) (*PricedLine, bool, error) {
+	m, ok, err := x.e.TableFind(ctx, x.i)
+	if err != nil {
+		return nil, false, err
+	}
+	return m.(*PricedLine), ok, nil
+}
+
+func _Catalog_PricedLeft_ForeignKey(m proto.Message) []byte {
+	return []byte(m.(*Line).GetProductId())
+}
+
+var _Catalog_PricedLeft_TableDesc = runtime.TableDesc{
+	Name: CatalogPricedLeftTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              CatalogPricedLeftChangelogTopicName,
+		Partitions:        4,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    LineTopic.Desc(),
+	},
+	New: func() proto.Message { return new(PricedLine) },
+	Join: &runtime.TableJoinDesc{
+		Left:  &_Catalog_Lines_TableDesc,
+		Right: &_Catalog_Products_TableDesc,
+		Kind:  runtime.JoinLeft,
+		Joiner: func(ctx context.Context, impl any, left, right proto.Message) (proto.Message, error) {
+			var l *Line
+			if left != nil {
+				l = left.(*Line)
+			}
+			var r *Product
+			if right != nil {
+				r = right.(*Product)
+			}
+			m, err := impl.(CatalogAgents).JoinPricedLeft(ctx, l, r)
+			if m == nil {
+				return nil, err // a nil *PricedLine is not a nil proto.Message
+			}
+			return m, err
+		},
+		Method:        "CatalogAgents.JoinPricedLeft",
+		ForeignKey:    _Catalog_PricedLeft_ForeignKey,
+		Subscriptions: runtime.FKSubscriptionTopic("catalog-priced-left-fk-subscriptions", ProductTopic.Desc()),
+		Responses:     runtime.FKResponseTopic("catalog-priced-left-fk-responses", LineTopic.Desc()),
+		Index:         &_Catalog_PricedLeftFkIndex_TableDesc,
+	},
+}
+
+// CatalogPricedLeftTable reads table "priced-left", the join of tables "lines" and "products", for
+// the key of the record being handled, as far as this worker has written them. The writers of
+// either table keep it.
+type CatalogPricedLeftTable interface {
+	// Get returns the key's value, or the table's default, and whether the key has a value.
+	Get(ctx context.Context) (*PricedLine, bool, error)
+}
+
+type _CatalogPricedLeftTable struct {
+	e *runtime.Emitter
+	i int
+}
+
+func (x _CatalogPricedLeftTable) Get(ctx context.Context) (*PricedLine, bool, error) {
+	m, ok, err := x.e.TableFind(ctx, x.i)
+	if err != nil {
+		return nil, false, err
+	}
+	return m.(*PricedLine), ok, nil
+}
+
+var _Catalog_PricedFkIndex_TableDesc = runtime.TableDesc{
+	Name: CatalogPricedFkIndexTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              CatalogPricedFkIndexChangelogTopicName,
+		Partitions:        3,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    ProductTopic.Desc(),
+	},
+	New: func() proto.Message { return new(v1.FKIndexEntry) },
+}
+
+var _Catalog_PricedLeftFkIndex_TableDesc = runtime.TableDesc{
+	Name: CatalogPricedLeftFkIndexTableName,
+	Changelog: &runtime.TopicDesc{
+		Name:              CatalogPricedLeftFkIndexChangelogTopicName,
+		Partitions:        3,
+		ReplicationFactor: -1,
+		Config:            map[string]string{"cleanup.policy": "compact"},
+		Codec:             runtime.CodecBytes,
+		PartitionsFrom:    ProductTopic.Desc(),
+	},
+	New: func() proto.Message { return new(v1.FKIndexEntry) },
+}
+
+// CatalogTablesClient reads the tables of app "catalog" over HTTP, from outside the app: one method
+// per table and read. It calls package tableclient, which links neither librdkafka nor Prometheus.
+//
+// Its base URL is the HTTP address of any worker of the app, the one the worker serves on (its
+// --http-addr), e.g. http://10.0.0.7:6066; the worker forwards reads of keys it does not own. It is
+// safe for concurrent use.
+type CatalogTablesClient struct {
+	c *tableclient.Client
+}
+
+// NewCatalogTablesClient returns a client of the tables of app "catalog" served by the worker at
+// baseURL. The options (tableclient.WithStandby, WithRetry, WithHTTPClient) apply to every call;
+// each method takes more.
+func NewCatalogTablesClient(baseURL string, opts ...tableclient.Option) *CatalogTablesClient {
+	return &CatalogTablesClient{c: tableclient.New(baseURL, opts...)}
+}
+
+// GetLines reads key in table "lines" from its partition's owner (or a standby, with
+// tableclient.WithStandby): its value, or the table's default when it has none, and whether it has
+// one.
+func (x *CatalogTablesClient) GetLines(ctx context.Context, key string, opts ...tableclient.Option) (*Line, bool, error) {
+	return tableclient.Get(ctx, x.c, CatalogLinesTableName, key, func() *Line { return new(Line) }, opts...)
+}
+
+// ScanLines reads one page of the keys of table "lines" that start with prefix (all keys for ""),
+// in partition order, keys in byte order within a partition. pageToken is "" for the first page,
+// then the previous page's next; next is "" after the last page. limit caps the page: 0 for the
+// server's default (100), at most 1000.
+func (x *CatalogTablesClient) ScanLines(ctx context.Context, prefix, pageToken string, limit int, opts ...tableclient.Option) (entries []tableclient.Entry[*Line], next string, err error) {
+	return tableclient.Scan(ctx, x.c, CatalogLinesTableName, prefix, pageToken, limit, func() *Line { return new(Line) }, opts...)
+}
+
+// AllLines iterates over the keys of table "lines" that start with prefix, as ScanLines reads them,
+// page after page. An error ends the iteration.
+func (x *CatalogTablesClient) AllLines(ctx context.Context, prefix string, opts ...tableclient.Option) iter.Seq2[tableclient.Entry[*Line], error] {
+	return tableclient.All(ctx, x.c, CatalogLinesTableName, prefix, func() *Line { return new(Line) }, opts...)
+}
+
+// GetProducts reads key in table "products" from its partition's owner (or a standby, with
+// tableclient.WithStandby): its value, or the table's default when it has none, and whether it has
+// one.
+func (x *CatalogTablesClient) GetProducts(ctx context.Context, key string, opts ...tableclient.Option) (*Product, bool, error) {
+	return tableclient.Get(ctx, x.c, CatalogProductsTableName, key, func() *Product { return new(Product) }, opts...)
+}
+
+// ScanProducts reads one page of the keys of table "products" that start with prefix (all keys for
+// ""), in partition order, keys in byte order within a partition. pageToken is "" for the first
+// page, then the previous page's next; next is "" after the last page. limit caps the page: 0 for
+// the server's default (100), at most 1000.
+func (x *CatalogTablesClient) ScanProducts(ctx context.Context, prefix, pageToken string, limit int, opts ...tableclient.Option) (entries []tableclient.Entry[*Product], next string, err error) {
+	return tableclient.Scan(ctx, x.c, CatalogProductsTableName, prefix, pageToken, limit, func() *Product { return new(Product) }, opts...)
+}
+
+// AllProducts iterates over the keys of table "products" that start with prefix, as ScanProducts
+// reads them, page after page. An error ends the iteration.
+func (x *CatalogTablesClient) AllProducts(ctx context.Context, prefix string, opts ...tableclient.Option) iter.Seq2[tableclient.Entry[*Product], error] {
+	return tableclient.All(ctx, x.c, CatalogProductsTableName, prefix, func() *Product { return new(Product) }, opts...)
+}
+
+// GetPriced reads key in table "priced" from its partition's owner (or a standby, with
+// tableclient.WithStandby): its value, or the table's default when it has none, and whether it has
+// one.
+func (x *CatalogTablesClient) GetPriced(ctx context.Context, key string, opts ...tableclient.Option) (*PricedLine, bool, error) {
+	return tableclient.Get(ctx, x.c, CatalogPricedTableName, key, func() *PricedLine { return new(PricedLine) }, opts...)
+}
+
+// ScanPriced reads one page of the keys of table "priced" that start with prefix (all keys for ""),
+// in partition order, keys in byte order within a partition. pageToken is "" for the first page,
+// then the previous page's next; next is "" after the last page. limit caps the page: 0 for the
+// server's default (100), at most 1000.
+func (x *CatalogTablesClient) ScanPriced(ctx context.Context, prefix, pageToken string, limit int, opts ...tableclient.Option) (entries []tableclient.Entry[*PricedLine], next string, err error) {
+	return tableclient.Scan(ctx, x.c, CatalogPricedTableName, prefix, pageToken, limit, func() *PricedLine { return new(PricedLine) }, opts...)
+}
+
+// AllPriced iterates over the keys of table "priced" that start with prefix, as ScanPriced reads
+// them, page after page. An error ends the iteration.
+func (x *CatalogTablesClient) AllPriced(ctx context.Context, prefix string, opts ...tableclient.Option) iter.Seq2[tableclient.Entry[*PricedLine], error] {
+	return tableclient.All(ctx, x.c, CatalogPricedTableName, prefix, func() *PricedLine { return new(PricedLine) }, opts...)
+}
+
+// GetPricedLeft reads key in table "priced-left" from its partition's owner (or a standby, with
+// tableclient.WithStandby): its value, or the table's default when it has none, and whether it has
+// one.
+func (x *CatalogTablesClient) GetPricedLeft(ctx context.Context, key string, opts ...tableclient.Option) (*PricedLine, bool, error) {
+	return tableclient.Get(ctx, x.c, CatalogPricedLeftTableName, key, func() *PricedLine { return new(PricedLine) }, opts...)
+}
+
+// ScanPricedLeft reads one page of the keys of table "priced-left" that start with prefix (all keys
+// for ""), in partition order, keys in byte order within a partition. pageToken is "" for the first
+// page, then the previous page's next; next is "" after the last page. limit caps the page: 0 for
+// the server's default (100), at most 1000.
+func (x *CatalogTablesClient) ScanPricedLeft(ctx context.Context, prefix, pageToken string, limit int, opts ...tableclient.Option) (entries []tableclient.Entry[*PricedLine], next string, err error) {
+	return tableclient.Scan(ctx, x.c, CatalogPricedLeftTableName, prefix, pageToken, limit, func() *PricedLine { return new(PricedLine) }, opts...)
+}
+
+// AllPricedLeft iterates over the keys of table "priced-left" that start with prefix, as
+// ScanPricedLeft reads them, page after page. An error ends the iteration.
+func (x *CatalogTablesClient) AllPricedLeft(ctx context.Context, prefix string, opts ...tableclient.Option) iter.Seq2[tableclient.Entry[*PricedLine], error] {
+	return tableclient.All(ctx, x.c, CatalogPricedLeftTableName, prefix, func() *PricedLine { return new(PricedLine) }, opts...)
+}
+
+// Catalog keeps foreign-key joins of order lines with the products they
+// name (inner and left; Kafka Streams' KIP-213).
+//
+// CatalogAgents is implemented by the agents of app "catalog".
+// Embed UnimplementedCatalogAgents in implementations for forward compatibility.
+type CatalogAgents interface {
+	// JoinPriced makes the value of a key of table "priced" from its values in tables "lines" and
+	// "products", for keys both tables have, each time either changes; a nil result deletes the
+	// key. It must not keep its arguments. Left to the embedded UnimplementedCatalogAgents, a write
+	// of either table goes to its writer's on_error policy.
+	JoinPriced(ctx context.Context, line *Line, product *Product) (*PricedLine, error)
+	// JoinPricedLeft makes the value of a key of table "priced-left" from its values in tables
+	// "lines" and "products", for keys table "lines" has (product nil when the other has none),
+	// each time either changes; a nil result deletes the key. It must not keep its arguments. Left
+	// to the embedded UnimplementedCatalogAgents, a write of either table goes to its writer's
+	// on_error policy.
+	JoinPricedLeft(ctx context.Context, line *Line, product *Product) (*PricedLine, error)
+}
+
+// UnimplementedCatalogAgents can be embedded to have forward compatible implementations: its
+// methods return runtime.ErrUnimplemented, so a record that reaches an agent not implemented yet
+// goes to the agent's error policy.
+type UnimplementedCatalogAgents struct{}
+
+// JoinPriced returns runtime.ErrUnimplemented.
+func (UnimplementedCatalogAgents) JoinPriced(context.Context, *Line, *Product) (*PricedLine, error) {
+	return nil, runtime.ErrUnimplemented
+}
+
+// JoinPricedLeft returns runtime.ErrUnimplemented.
+func (UnimplementedCatalogAgents) JoinPricedLeft(context.Context, *Line, *Product) (*PricedLine, error) {
+	return nil, runtime.ErrUnimplemented
+}
+
+var _Catalog_AppDesc = runtime.AppDesc{
+	ID:          CatalogAppID,
+	ServiceName: "streamgen.testapp.v1.Catalog",
+	Check:       func(impl any) bool { _, ok := impl.(CatalogAgents); return ok },
+	Agents:      []*runtime.AgentDesc{},
+	Tables: []*runtime.TableDesc{
+		&_Catalog_Lines_TableDesc,
+		&_Catalog_Products_TableDesc,
+		&_Catalog_Priced_TableDesc,
+		&_Catalog_PricedLeft_TableDesc,
+		&_Catalog_PricedFkIndex_TableDesc,
+		&_Catalog_PricedLeftFkIndex_TableDesc,
+	},
+}
+
+// RegisterCatalogAgents registers the agents of app "catalog", implemented by impl, on app. Run the
+// app with package worker, or test it with package streamtest.
+func RegisterCatalogAgents(app *runtime.App, impl CatalogAgents) error {
+	return app.Register(&_Catalog_AppDesc, impl)
 }

@@ -286,7 +286,7 @@ func (r *renderer) generateEmitter(g *protogen.GeneratedFile, a fileApp, ag *dsl
 func accessible(tables []*dsl.Table) []*dsl.Table {
 	var out []*dsl.Table
 	for _, t := range tables {
-		if !t.Buffer {
+		if !t.Buffer && !t.Internal {
 			out = append(out, t)
 		}
 	}

@@ -145,6 +145,7 @@ type tableNames struct {
 	DeadLetter string
 	Merge      string // MergeAccountTotals: the agents interface's merge method of a session table
 	Join       string // JoinLabels: the agents interface's method that makes a table-table join's values
+	ForeignKey string // _Shop_Labels_ForeignKey: a foreign-key join's function reading Left's foreign key
 	// ByKey is the accessor of a plain table in the ticks of a timer that
 	// runs on each partition: read and written by key, scanned.
 	ByKey     string // ShopAccountTotalsTableByKey
@@ -178,6 +179,7 @@ func newTableNames(app string, t *dsl.Table) tableNames {
 		DeadLetter: app + c + "TableDeadLetterTopicName",
 		Merge:      "Merge" + c,
 		Join:       "Join" + c,
+		ForeignKey: "_" + app + "_" + c + "_ForeignKey",
 		ByKey:      iface + "ByKey",
 		ByKeyImpl:  "_" + iface + "ByKey",
 		Client: tableClientNames{

@@ -25,7 +25,7 @@ func (r *renderer) generateTables(g *protogen.GeneratedFile, a fileApp) {
 	for _, t := range a.Tables {
 		n := a.names.table(t)
 		switch {
-		case t.Buffer:
+		case t.Buffer, t.Internal:
 			r.generateTableDesc(g, a, t, n) // no accessor: the join reads and writes it
 		case t.Global:
 			r.generateGlobalTableDesc(g, t, n)
@@ -34,6 +34,9 @@ func (r *renderer) generateTables(g *protogen.GeneratedFile, a fileApp) {
 			r.generateTopicTableDesc(g, t, n)
 			r.generateTopicTable(g, t, n)
 		case t.Join != nil:
+			if fk := t.Join.ForeignKey; fk != nil {
+				r.generateFieldKey(g, n.ForeignKey, r.message(t.Join.Left.Value), t.Join.Left.Value, fk)
+			}
 			r.generateTableDesc(g, a, t, n)
 			r.generateReadOnlyTable(g, t, n, ", the join of tables "+strconv.Quote(t.Join.Left.Name)+" and "+strconv.Quote(t.Join.Right.Name)+
 				", for the key of the record being handled, as far as this worker has written them. The writers of either table keep it.")
@@ -500,6 +503,14 @@ func (r *renderer) generateTableJoinDesc(g *protogen.GeneratedFile, a fileApp, t
 	g.P("return m, err")
 	g.P("},")
 	g.P("Method: ", strconv.Quote(a.names.Agents+"."+n.Join), ",")
+	if j.ForeignKey != nil {
+		g.P("ForeignKey: ", n.ForeignKey, ",")
+		g.P("Subscriptions: ", runtimePkg.Ident("FKSubscriptionTopic"), "(", strconv.Quote(j.Subscriptions.Name), ", ",
+			r.topicRef(g, j.Subscriptions.PartitionsFrom), "),")
+		g.P("Responses: ", runtimePkg.Ident("FKResponseTopic"), "(", strconv.Quote(j.Responses.Name), ", ",
+			r.topicRef(g, j.Responses.PartitionsFrom), "),")
+		g.P("Index: &", a.names.table(j.Index).Desc, ",")
+	}
 	g.P("},")
 }
 

@@ -78,6 +78,225 @@ func (m *MockAuditRecordEmitter) EXPECT() *MockAuditRecordEmitterMockRecorder {
 
 var _ testapp.AuditRecordEmitter = (*MockAuditRecordEmitter)(nil)
 
+// MockCatalogAgents is a mock of testapp.CatalogAgents.
+type MockCatalogAgents struct {
+	ctrl     *gomock.Controller
+	recorder *MockCatalogAgentsMockRecorder
+}
+
+// MockCatalogAgentsMockRecorder records expected calls on a MockCatalogAgents.
+type MockCatalogAgentsMockRecorder struct {
+	mock *MockCatalogAgents
+}
+
+// NewMockCatalogAgents returns a new mock of CatalogAgents.
+func NewMockCatalogAgents(ctrl *gomock.Controller) *MockCatalogAgents {
+	mock := &MockCatalogAgents{ctrl: ctrl}
+	mock.recorder = &MockCatalogAgentsMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockCatalogAgents) EXPECT() *MockCatalogAgentsMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.CatalogAgents = (*MockCatalogAgents)(nil)
+
+// JoinPriced mocks the method of the same name.
+func (m *MockCatalogAgents) JoinPriced(ctx context.Context, line *testapp.Line, product *testapp.Product) (*testapp.PricedLine, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "JoinPriced", ctx, line, product)
+	ret0, _ := ret[0].(*testapp.PricedLine)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// JoinPriced declares an expected call of JoinPriced.
+func (mr *MockCatalogAgentsMockRecorder) JoinPriced(ctx, line, product any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "JoinPriced", reflect.TypeOf((*MockCatalogAgents)(nil).JoinPriced), ctx, line, product)
+}
+
+// JoinPricedLeft mocks the method of the same name.
+func (m *MockCatalogAgents) JoinPricedLeft(ctx context.Context, line *testapp.Line, product *testapp.Product) (*testapp.PricedLine, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "JoinPricedLeft", ctx, line, product)
+	ret0, _ := ret[0].(*testapp.PricedLine)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// JoinPricedLeft declares an expected call of JoinPricedLeft.
+func (mr *MockCatalogAgentsMockRecorder) JoinPricedLeft(ctx, line, product any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "JoinPricedLeft", reflect.TypeOf((*MockCatalogAgents)(nil).JoinPricedLeft), ctx, line, product)
+}
+
+// MockCatalogLinesTable is a mock of testapp.CatalogLinesTable.
+type MockCatalogLinesTable struct {
+	ctrl     *gomock.Controller
+	recorder *MockCatalogLinesTableMockRecorder
+}
+
+// MockCatalogLinesTableMockRecorder records expected calls on a MockCatalogLinesTable.
+type MockCatalogLinesTableMockRecorder struct {
+	mock *MockCatalogLinesTable
+}
+
+// NewMockCatalogLinesTable returns a new mock of CatalogLinesTable.
+func NewMockCatalogLinesTable(ctrl *gomock.Controller) *MockCatalogLinesTable {
+	mock := &MockCatalogLinesTable{ctrl: ctrl}
+	mock.recorder = &MockCatalogLinesTableMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockCatalogLinesTable) EXPECT() *MockCatalogLinesTableMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.CatalogLinesTable = (*MockCatalogLinesTable)(nil)
+
+// Get mocks the method of the same name.
+func (m *MockCatalogLinesTable) Get(ctx context.Context) (*testapp.Line, bool, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Get", ctx)
+	ret0, _ := ret[0].(*testapp.Line)
+	ret1, _ := ret[1].(bool)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Get declares an expected call of Get.
+func (mr *MockCatalogLinesTableMockRecorder) Get(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockCatalogLinesTable)(nil).Get), ctx)
+}
+
+// MockCatalogPricedLeftTable is a mock of testapp.CatalogPricedLeftTable.
+type MockCatalogPricedLeftTable struct {
+	ctrl     *gomock.Controller
+	recorder *MockCatalogPricedLeftTableMockRecorder
+}
+
+// MockCatalogPricedLeftTableMockRecorder records expected calls on a MockCatalogPricedLeftTable.
+type MockCatalogPricedLeftTableMockRecorder struct {
+	mock *MockCatalogPricedLeftTable
+}
+
+// NewMockCatalogPricedLeftTable returns a new mock of CatalogPricedLeftTable.
+func NewMockCatalogPricedLeftTable(ctrl *gomock.Controller) *MockCatalogPricedLeftTable {
+	mock := &MockCatalogPricedLeftTable{ctrl: ctrl}
+	mock.recorder = &MockCatalogPricedLeftTableMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockCatalogPricedLeftTable) EXPECT() *MockCatalogPricedLeftTableMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.CatalogPricedLeftTable = (*MockCatalogPricedLeftTable)(nil)
+
+// Get mocks the method of the same name.
+func (m *MockCatalogPricedLeftTable) Get(ctx context.Context) (*testapp.PricedLine, bool, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Get", ctx)
+	ret0, _ := ret[0].(*testapp.PricedLine)
+	ret1, _ := ret[1].(bool)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Get declares an expected call of Get.
+func (mr *MockCatalogPricedLeftTableMockRecorder) Get(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockCatalogPricedLeftTable)(nil).Get), ctx)
+}
+
+// MockCatalogPricedTable is a mock of testapp.CatalogPricedTable.
+type MockCatalogPricedTable struct {
+	ctrl     *gomock.Controller
+	recorder *MockCatalogPricedTableMockRecorder
+}
+
+// MockCatalogPricedTableMockRecorder records expected calls on a MockCatalogPricedTable.
+type MockCatalogPricedTableMockRecorder struct {
+	mock *MockCatalogPricedTable
+}
+
+// NewMockCatalogPricedTable returns a new mock of CatalogPricedTable.
+func NewMockCatalogPricedTable(ctrl *gomock.Controller) *MockCatalogPricedTable {
+	mock := &MockCatalogPricedTable{ctrl: ctrl}
+	mock.recorder = &MockCatalogPricedTableMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockCatalogPricedTable) EXPECT() *MockCatalogPricedTableMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.CatalogPricedTable = (*MockCatalogPricedTable)(nil)
+
+// Get mocks the method of the same name.
+func (m *MockCatalogPricedTable) Get(ctx context.Context) (*testapp.PricedLine, bool, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Get", ctx)
+	ret0, _ := ret[0].(*testapp.PricedLine)
+	ret1, _ := ret[1].(bool)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Get declares an expected call of Get.
+func (mr *MockCatalogPricedTableMockRecorder) Get(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockCatalogPricedTable)(nil).Get), ctx)
+}
+
+// MockCatalogProductsTable is a mock of testapp.CatalogProductsTable.
+type MockCatalogProductsTable struct {
+	ctrl     *gomock.Controller
+	recorder *MockCatalogProductsTableMockRecorder
+}
+
+// MockCatalogProductsTableMockRecorder records expected calls on a MockCatalogProductsTable.
+type MockCatalogProductsTableMockRecorder struct {
+	mock *MockCatalogProductsTable
+}
+
+// NewMockCatalogProductsTable returns a new mock of CatalogProductsTable.
+func NewMockCatalogProductsTable(ctrl *gomock.Controller) *MockCatalogProductsTable {
+	mock := &MockCatalogProductsTable{ctrl: ctrl}
+	mock.recorder = &MockCatalogProductsTableMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns the recorder, to declare expected calls.
+func (m *MockCatalogProductsTable) EXPECT() *MockCatalogProductsTableMockRecorder {
+	return m.recorder
+}
+
+var _ testapp.CatalogProductsTable = (*MockCatalogProductsTable)(nil)
+
+// Get mocks the method of the same name.
+func (m *MockCatalogProductsTable) Get(ctx context.Context) (*testapp.Product, bool, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Get", ctx)
+	ret0, _ := ret[0].(*testapp.Product)
+	ret1, _ := ret[1].(bool)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Get declares an expected call of Get.
+func (mr *MockCatalogProductsTableMockRecorder) Get(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockCatalogProductsTable)(nil).Get), ctx)
+}
+
 // MockCheckoutAgents is a mock of testapp.CheckoutAgents.
 type MockCheckoutAgents struct {
 	ctrl     *gomock.Controller
