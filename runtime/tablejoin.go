@@ -31,9 +31,9 @@ type tableJoinRef struct {
 type fkRole int
 
 const (
-	notFK     fkRole = iota
-	fkLeft           // it writes Left: it subscribes
-	fkRight          // it writes Right: it answers the subscribers
+	notFK   fkRole = iota
+	fkLeft         // it writes Left: it subscribes
+	fkRight        // it writes Right: it answers the subscribers
 )
 
 // tableJoins returns, per index of d's tables, the joins a write of that
