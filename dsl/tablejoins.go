@@ -126,7 +126,10 @@ func (b *builder) foreignKey(app *App, t *Table, j *TableJoin, name string, at o
 	case fd == nil:
 		b.errorf(sd, at, path, "foreign_key %q is not a field of %s (table %q's value); name one of its fields (%s)", name, j.Left.Value.FullName(), j.Left.Name, fieldNames(j.Left.Value))
 		return false
-	case fd.IsList() || fd.IsMap() || !keyKind(fd.Kind()):
+	case fd.IsList() || fd.IsMap():
+		b.errorf(sd, at, path, "foreign_key %q is repeated or a map; a key is a single string, bytes, integer or bool field", name)
+		return false
+	case !keyKind(fd.Kind()):
 		b.errorf(sd, at, path, "foreign_key %q is a %s field; a key is a single string, bytes, integer or bool field", name, fd.Kind())
 		return false
 	}
