@@ -7,8 +7,15 @@
 // of grace after it, in event time).
 //
 //	go run ./examples/09-attribution worker --brokers host:9092
-//	kcat -P -b host:9092 -t impressions -K: -X partitioner=murmur2_random <<< 'u1:{"impressionId":"i1","userId":"u1","campaign":"shoes","at":"2026-12-01T10:00:00Z"}'
-//	kcat -P -b host:9092 -t clicks -K: -X partitioner=murmur2_random <<< 'u1:{"clickId":"k1","userId":"u1","at":"2026-12-01T10:20:00Z"}'
+//	kcat -P -b host:9092 -t impressions -K: -X partitioner=murmur2_random <<< "u1:{\"impressionId\":\"i1\",\"userId\":\"u1\",\"campaign\":\"shoes\",\"at\":\"$(date -u -d '-30 min' +%FT%TZ)\"}"
+//	kcat -P -b host:9092 -t clicks -K: -X partitioner=murmur2_random <<< "u1:{\"clickId\":\"k1\",\"userId\":\"u1\",\"at\":\"$(date -u -d '-10 min' +%FT%TZ)\"}"
+//
+// (Event times within the hour before now: an event more than an hour
+// ahead of the wall clock is from the future, a dead letter.) A click
+// with no impression goes out unattributed once its window has closed
+// by event time: when a later record of its partition arrives more than
+// a minute after it, e.g. another click of the same user. A quiet
+// partition holds it until then.
 //
 // Clicks and impressions wait in the join's buffer tables, restored from
 // their changelogs when a worker restarts or partitions move.
