@@ -393,7 +393,7 @@ func (a *agentBuilder) join() {
 	default:
 		a.fail(inAgent(agentField.join, joinField.kind), path+".kind", "unknown join kind %d; use JOIN_KIND_INNER or JOIN_KIND_LEFT", j.GetKind())
 	}
-	if j.GetBefore() != nil || j.GetAfter() != nil || j.GetGrace() != nil {
+	if j.GetTable() != "" && (j.GetBefore() != nil || j.GetAfter() != nil || j.GetGrace() != nil) {
 		a.fail(inAgent(agentField.join, joinField.before), path, "before, after and grace are a stream join's window, and this join names a table, read as it is; remove them")
 	}
 	if j.GetTable() == "" {

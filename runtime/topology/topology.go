@@ -231,9 +231,12 @@ func (b *builder) app(app *runtime.AppDesc) {
 	}
 	for _, t := range all {
 		if j := t.Join; j != nil && tables[j.Left.Name] != "" && tables[j.Right.Name] != "" {
-			kind := strings.ToLower(strings.TrimPrefix(j.Kind.String(), "JOIN_KIND_"))
-			b.edge(tables[j.Left.Name], tables[t.Name], "joins (left, "+kind+")", false)
-			b.edge(tables[j.Right.Name], tables[t.Name], "joins (right, "+kind+")", false)
+			kind := strings.ToLower(strings.TrimPrefix(j.Kind.String(), "JOIN_KIND_")) + " join"
+			if j.ForeignKey != nil {
+				kind += " by foreign key"
+			}
+			b.edge(tables[j.Left.Name], tables[t.Name], "left of "+kind, false)
+			b.edge(tables[j.Right.Name], tables[t.Name], "right of "+kind, false)
 		}
 	}
 	for _, ag := range app.Agents {
