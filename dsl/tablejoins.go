@@ -56,13 +56,18 @@ func (b *builder) tableJoins(app *App) {
 }
 
 // tableJoin resolves t's join; false means t is unusable.
-func (b *builder) tableJoin(app *App, t *Table) bool {
+func (b *builder) tableJoin(app *App, t *Table) (ok bool) {
 	spec, sd := t.joinSpec, app.Service
-	for _, n := range []string{spec.GetLeft(), spec.GetRight()} {
-		if s := app.table(n); s != nil {
-			s.listed = true // used, even by a join with a mistake of its own
+	defer func() {
+		if ok {
+			return
 		}
-	}
+		for _, n := range []string{spec.GetLeft(), spec.GetRight()} {
+			if s := app.table(n); s != nil {
+				s.listed = true // used, by a join with a mistake of its own
+			}
+		}
+	}()
 	path := fmt.Sprintf("service %s > option app.tables[%d].join", sd.Name(), t.optIndex)
 	at := func(f int32) optionAt { return inApp(appField.tables, int32(t.optIndex), tableField.join, f) }
 	j := &TableJoin{Kind: spec.GetKind()}

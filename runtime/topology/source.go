@@ -152,7 +152,8 @@ func (c converter) table(t *dsl.Table) *runtime.TableDesc {
 		case streamgenv1.JoinKind_JOIN_KIND_OUTER:
 			kind = runtime.JoinOuter
 		}
-		d.Join = &runtime.TableJoinDesc{Left: c.table(j.Left), Right: c.table(j.Right), Kind: kind}
+		d.Join = &runtime.TableJoinDesc{Left: c.table(j.Left), Right: c.table(j.Right), Kind: kind,
+			Subscriptions: c.topic(j.Subscriptions), Responses: c.topic(j.Responses), Index: c.table(j.Index)}
 	}
 	return d
 }

@@ -232,7 +232,7 @@ func (b *builder) app(app *runtime.AppDesc) {
 	for _, t := range all {
 		if j := t.Join; j != nil && tables[j.Left.Name] != "" && tables[j.Right.Name] != "" {
 			kind := strings.ToLower(strings.TrimPrefix(j.Kind.String(), "JOIN_KIND_")) + " join"
-			if j.ForeignKey != nil {
+			if j.Subscriptions != nil {
 				kind += " by foreign key"
 			}
 			b.edge(tables[j.Left.Name], tables[t.Name], "left of "+kind, false)
