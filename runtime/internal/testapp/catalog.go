@@ -83,6 +83,24 @@ func (m *CatalogModel) Op(r *rand.Rand, lines, products int) (*runtime.Record, e
 	return rec, nil
 }
 
+// Reprice writes every product p<0..products-1> again with a new price,
+// applied to the model, and returns the records: every line naming one
+// is joined again with it, through the subscriptions the workers hold.
+func (m *CatalogModel) Reprice(products int) ([]*runtime.Record, error) {
+	var recs []*runtime.Record
+	for i := range products {
+		p := &Product{Id: fmt.Sprintf("p%d", i), Name: fmt.Sprintf("repriced-%d", i), PriceCents: int64(1000 + i)}
+		rec, err := ProductTopic.Record(p)
+		if err != nil {
+			return nil, err
+		}
+		rec.Partition = runtime.Partition(rec.Key, 3)
+		m.products[p.Id] = p
+		recs = append(recs, rec)
+	}
+	return recs, nil
+}
+
 // Want returns the value line key must have in join table, nil when it
 // must have none.
 func (m *CatalogModel) Want(table, key string) *PricedLine {
