@@ -4,7 +4,8 @@
 // session windows, an hourly cron on each partition and a timer on the
 // leader; 07-revenue groups by a field; 08-orders joins orders with a
 // table fed from a topic; 09-attribution joins clicks with impressions in
-// a time window), and their
+// a time window; 10-pricing joins order lines with the products they
+// name, by foreign key), and their
 // end-to-end tests (e2e_test.go): the examples' binaries, the dev broker
 // and kcat as separate processes.
 package examples

@@ -70,6 +70,10 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
+		if err := build("..", "pricing", "./examples/10-pricing"); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
 		if err := build("..", "attribution", "./examples/09-attribution"); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1

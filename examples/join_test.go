@@ -391,3 +391,53 @@ func TestAttributionSurvivesSIGKILL(t *testing.T) {
 		t.Errorf("%d attributions missing and %d extra (committed twice or wrong), want none", missing, extra)
 	}
 }
+
+// quote is an output of the pricing example, as JSON.
+type quote struct {
+	LineID string `json:"lineId"`
+	Found  bool   `json:"found"`
+	Line   struct {
+		Product    string `json:"product"`
+		TotalCents int64  `json:"totalCents,string"`
+		Known      bool   `json:"known"`
+	} `json:"line"`
+}
+
+// TestPricingWithKcat (operators part 2, a foreign-key join, as a user
+// runs it): a worker process of the pricing example; products (2
+// partitions) and order lines (4 partitions, naming products) written
+// with kcat (murmur2), then quote requests, and the quotes read back with
+// kcat: each line priced with the product it names, through the join's
+// internal topics; a new price reaches the line.
+func TestPricingWithKcat(t *testing.T) {
+	addr := devBroker(t)
+	p := start(t, "pricing", "worker", "--brokers", addr, "--session-timeout", "3s", "--http-addr", "off", "--data-dir", t.TempDir())
+	waitFor(t, 60*time.Second, "the worker has partitions", func() bool { return strings.Contains(p.Log(), "partitions assigned") })
+	kcatProduceByKey(t, addr, "products", []string{"p1", "p2"}, []string{
+		`{"productId":"p1","name":"Kettle","priceCents":"2500"}`, `{"productId":"p2","name":"Mug","priceCents":"800"}`})
+	kcatProduceByKey(t, addr, "order-lines", []string{"o1-1", "o1-2"}, []string{
+		`{"lineId":"o1-1","productId":"p1","qty":"2"}`, `{"lineId":"o1-2","productId":"p2","qty":"3"}`})
+	asked := 0
+	// ask sends a quote request of each line and reports whether some
+	// quote so far prices each line at want (kcat reads partition by
+	// partition: a round's quotes are anywhere among them).
+	ask := func(want map[string]int64) bool {
+		t.Helper()
+		kcatProduceByKey(t, addr, "quote-requests", []string{"o1-1", "o1-2"}, []string{`{"lineId":"o1-1"}`, `{"lineId":"o1-2"}`})
+		asked += 2
+		seen := map[string]bool{}
+		for _, l := range kcatConsume(t, addr, "quotes", asked) {
+			var q quote
+			if err := json.Unmarshal([]byte(l), &q); err != nil {
+				t.Fatalf("quote %s: %v", l, err)
+			}
+			if q.Found && q.Line.Known && q.Line.TotalCents == want[q.LineID] {
+				seen[q.LineID] = true
+			}
+		}
+		return len(seen) == len(want)
+	}
+	waitFor(t, 60*time.Second, "both lines are priced", func() bool { return ask(map[string]int64{"o1-1": 5000, "o1-2": 2400}) })
+	kcatProduceByKey(t, addr, "products", []string{"p1"}, []string{`{"productId":"p1","name":"Kettle","priceCents":"3000"}`})
+	waitFor(t, 60*time.Second, "the new price reaches o1-1", func() bool { return ask(map[string]int64{"o1-1": 6000}) })
+}

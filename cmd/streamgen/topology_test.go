@@ -27,6 +27,7 @@ var topologyCases = []struct {
 	{"revenue", "../../examples/07-revenue/proto", "../../examples/07-revenue/proto/revenue/v1/revenue.proto", false},
 	{"orders", "../../examples/08-orders/proto", "../../examples/08-orders/proto/orders/v1/orders.proto", false},
 	{"attribution", "../../examples/09-attribution/proto", "../../examples/09-attribution/proto/attribution/v1/attribution.proto", false},
+	{"pricing", "../../examples/10-pricing/proto", "../../examples/10-pricing/proto/pricing/v1/pricing.proto", false},
 	{"testapp", "../../runtime/internal/testapp", "../../runtime/internal/testapp/testapp.proto", false},
 }
 

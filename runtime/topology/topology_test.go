@@ -24,6 +24,7 @@ import (
 	revenuev1 "github.com/streamgen/streamgen/examples/07-revenue/gen/revenue/v1"
 	ordersv1 "github.com/streamgen/streamgen/examples/08-orders/gen/orders/v1"
 	attributionv1 "github.com/streamgen/streamgen/examples/09-attribution/gen/attribution/v1"
+	pricingv1 "github.com/streamgen/streamgen/examples/10-pricing/gen/pricing/v1"
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/internal/testapp"
 	"github.com/streamgen/streamgen/runtime/topology"
@@ -73,6 +74,11 @@ var examples = []example{
 	{"attribution", attributionv1.File_attribution_v1_attribution_proto, []func(*runtime.App) error{
 		func(a *runtime.App) error {
 			return attributionv1.RegisterAdsAgents(a, attributionv1.UnimplementedAdsAgents{})
+		},
+	}},
+	{"pricing", pricingv1.File_pricing_v1_pricing_proto, []func(*runtime.App) error{
+		func(a *runtime.App) error {
+			return pricingv1.RegisterPricingAgents(a, pricingv1.UnimplementedPricingAgents{})
 		},
 	}},
 	{"revenue", revenuev1.File_revenue_v1_revenue_proto, []func(*runtime.App) error{
