@@ -142,6 +142,11 @@ func (b *builder) foreignKey(app *App, t *Table, j *TableJoin, name string, at o
 	case !keyKind(fd.Kind()):
 		b.errorf(sd, at, path, "foreign_key %q is a %s field; a key is a single string, bytes, integer or bool field", name, fd.Kind())
 		return false
+	case j.Right.FromTopic && j.Right.Source.Key != nil && j.Right.Source.Key.Kind() != fd.Kind():
+		rk := j.Right.Source.Key
+		b.errorf(sd, at, path, "foreign_key %q is a %s field and table %q is keyed by %s (%s): keys of two kinds are encoded apart and never meet; name a field of the same kind",
+			name, fd.Kind(), j.Right.Name, rk.Name(), rk.Kind())
+		return false
 	}
 	topic := func(suffix string, m proto.Message) *Topic {
 		return &Topic{Name: app.ID + "-" + t.Name + "-fk-" + suffix, Partitions: 1, ReplicationFactor: -1, Codec: streamgenv1.Codec_CODEC_PROTO,

@@ -176,11 +176,19 @@ func (p *Processor) Process(ctx context.Context, rec *Record) (res Result, err e
 	}
 	if jt := p.ag.Desc.FKSubscribe; jt != nil {
 		p.em.reset(p.ag.Desc, rec)
-		return p.fkSubscribe(rec, jt)
+		r, ferr := p.fkSubscribe(rec, jt)
+		if ferr != nil {
+			return p.fkFailed(rec, jt, -1, ferr)
+		}
+		return r, nil
 	}
 	if jt := p.ag.Desc.FKRespond; jt != nil {
 		p.em.reset(p.ag.Desc, rec)
-		return p.fkRespond(context.WithValue(ctx, recordKey{}, rec), rec, jt)
+		r, ferr := p.fkRespond(context.WithValue(ctx, recordKey{}, rec), rec, jt)
+		if ferr != nil {
+			return p.fkFailed(rec, jt, 1, ferr)
+		}
+		return r, nil
 	}
 	ag, out := p.ag, &p.em
 	out.reset(ag.Desc, rec)

@@ -76,23 +76,24 @@ func indexPrefix(k2 []byte) []byte {
 
 // fkLeftWritten is the step of a Left keeper for its write w of Left key
 // k1 (ref.left, ref.join): subscriptions to the keys named now and before.
-func (p *Processor) fkLeftWritten(ctx context.Context, ref tableJoinRef, w TableWrite) error {
+func (p *Processor) fkLeftWritten(ctx context.Context, ref tableJoinRef, pos int) error {
 	e, descs := &p.em, p.ag.Desc.Tables
+	w := e.writes[pos]
 	jt := descs[ref.join]
 	j := jt.Join
 	var before, now []byte
-	if e.state != nil {
-		old, found, err := e.state.Get(ref.left, w.Key) // as the step found it
-		if err != nil {
+	// The value w replaces: the step's own earlier write of the key, if
+	// any (its subscription is the one to take back), else the value as
+	// the step found it.
+	old, found, err := p.valueBefore(ref.left, w.Key, pos)
+	if err != nil {
+		return err
+	}
+	if found {
+		if before, err = p.foreignKey(j, old); err != nil {
 			return err
 		}
-		if found {
-			if before, err = p.foreignKey(j, old); err != nil {
-				return err
-			}
-		}
 	}
-	var err error
 	if w.Value != nil {
 		if now, err = p.foreignKey(j, w.Value); err != nil {
 			return err
@@ -122,6 +123,21 @@ func (p *Processor) fkLeftWritten(ctx context.Context, ref tableJoinRef, w Table
 	// Every write, the same key too: the answer brings Right's value to
 	// join with this one.
 	return p.fkSend(j.Subscriptions, now, &streamgenv1.FKSubscription{Key: w.Key})
+}
+
+// valueBefore returns the value of key in table i before the step's
+// write at pos: the step's last earlier write of it, else the state's.
+func (p *Processor) valueBefore(i int, key []byte, pos int) ([]byte, bool, error) {
+	e := &p.em
+	for k := pos - 1; k >= 0; k-- {
+		if w := e.writes[k]; w.Table == i && bytes.Equal(w.Key, key) {
+			return w.Value, w.Value != nil, nil
+		}
+	}
+	if e.state == nil {
+		return nil, false, nil
+	}
+	return e.state.Get(i, key)
 }
 
 // fkRightWritten is the step of a Right keeper for its write w of Right
@@ -254,4 +270,24 @@ func (p *Processor) fkSet(i int, jt *TableDesc, key []byte, v proto.Message) err
 	}
 	e.writes = append(e.writes, TableWrite{Table: i, Key: key})
 	return nil
+}
+
+// fkFailed is the step of a foreign-key join's own agent whose record
+// failed (a joiner's error or panic, a record that does not decode): the
+// record is done, the join loses the key's value when the record was an
+// answer (join is the join's index among the agent's tables; -1 for a
+// subscription), and the failure goes to the log (Result.JoinErr). The
+// agents never stop: a record of theirs stuck at a partition's head
+// would stop the join for good.
+func (p *Processor) fkFailed(rec *Record, jt *TableDesc, join int, err error) (Result, error) {
+	e := &p.em
+	e.reset(p.ag.Desc, rec)
+	if join >= 0 {
+		if derr := p.fkSet(join, jt, rec.Key, nil); derr != nil {
+			return Result{}, p.ag.fail(rec, derr)
+		}
+	}
+	res := e.result()
+	res.JoinErr = err
+	return res, nil
 }

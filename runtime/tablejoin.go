@@ -93,12 +93,12 @@ func (p *Processor) keepJoins(ctx context.Context) error {
 	}
 	e := &p.em
 	var first error
-	for _, w := range e.writes[:len(e.writes)] { // the joins' writes, appended, change no join
+	for pos, w := range e.writes[:len(e.writes)] { // the joins' writes, appended, change no join
 		for _, ref := range p.tjoins[w.Table] {
 			var err error
 			switch ref.role {
 			case fkLeft:
-				err = p.fkLeftWritten(ctx, ref, w)
+				err = p.fkLeftWritten(ctx, ref, pos)
 			case fkRight:
 				err = p.fkRightWritten(ref, ref.joinDesc, w)
 			default:
