@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -18,23 +16,11 @@ import (
 	"github.com/streamgen/streamgen/runtime/worker"
 )
 
-// fkJoinsMatch reads each foreign-key join's changelog (read_committed)
-// and reports the line keys whose value is not the model's.
-func fkJoinsMatch(t *testing.T, addr string, m *testapp.CatalogModel, lines int) []string {
-	t.Helper()
-	var wrong []string
-	for _, table := range testapp.CatalogJoins {
-		last := map[string][]byte{}
-		for _, r := range readCommitted(t, addr, "catalog-"+table+"-changelog", 0, 500*time.Millisecond) {
-			last[string(r.Key)] = r.Value
-		}
-		w, err := m.Diff(table, last, lines)
-		if err != nil {
-			t.Fatal(err)
-		}
-		wrong = append(wrong, w...)
-	}
-	return wrong
+// catalogWrong is joinsWrong of the Catalog app against model m.
+func catalogWrong(t *testing.T, addr string, m *testapp.CatalogModel, lines int) []string {
+	return joinsWrong(t, addr, "catalog", testapp.CatalogJoins, func(table string, last map[string][]byte) ([]string, error) {
+		return m.Diff(table, last, lines)
+	})
 }
 
 // TestForeignKeyJoinsOnTheBroker (operators part 2, foreign-key joins):
@@ -59,31 +45,22 @@ func TestForeignKeyJoinsOnTheBroker(t *testing.T) {
 			const lines, products = 40, 10
 			ops := func(n int) {
 				t.Helper()
-				var recs []*kgo.Record
+				var recs []*runtime.Record
 				for range n {
 					rec, err := m.Op(r, lines, products)
 					if err != nil {
 						t.Fatal(err)
 					}
-					recs = append(recs, &kgo.Record{Topic: rec.Topic, Partition: rec.Partition, Key: rec.Key, Value: rec.Value})
+					recs = append(recs, rec)
 				}
-				produce(t, cl, recs...)
+				produce(t, cl, kgoRecords(recs)...)
 			}
 			settled := func() {
 				t.Helper()
-				var wrong []string
-				for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(500 * time.Millisecond) {
-					if wrong = fkJoinsMatch(t, addr, m, lines); len(wrong) == 0 || time.Now().After(deadline) {
-						break
-					}
-				}
-				for i, w := range wrong {
-					if i < 5 {
-						t.Error(w)
-					}
-				}
+				wrong := awaitJoins(60*time.Second, func() []string { return catalogWrong(t, addr, m, lines) })
+				reportWrong(t, wrong)
 				if len(wrong) > 0 {
-					t.Fatalf("%d join values differ from the model", len(wrong))
+					t.FailNow()
 				}
 			}
 			a := run("a")
@@ -112,10 +89,7 @@ func TestForeignKeyJoinsOnTheBroker(t *testing.T) {
 // workers restored. read_committed, each join's changelog ends with the
 // model's value of every line.
 func TestForeignKeyJoinsSurviveSIGKILL(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "catalog")
-	if out, err := exec.Command("go", "build", "-o", bin, "../internal/testapp/cmd/catalog").CombinedOutput(); err != nil {
-		t.Fatalf("building the catalog binary: %v\n%s", err, out)
-	}
+	bin := buildTestApp(t, "catalog")
 	addr := startBroker(t)
 	worker := func(id string) *workerProcess {
 		return startProcess(t, bin, "--brokers", addr, "--session-timeout", "3s", "--http-addr", "off",
@@ -129,13 +103,6 @@ func TestForeignKeyJoinsSurviveSIGKILL(t *testing.T) {
 	m := testapp.NewCatalogModel()
 	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 19))
 	const lines, products = 120, 30
-	records := func(rs []*runtime.Record) []*kgo.Record {
-		var out []*kgo.Record
-		for _, rec := range rs {
-			out = append(out, &kgo.Record{Topic: rec.Topic, Partition: rec.Partition, Key: rec.Key, Value: rec.Value})
-		}
-		return out
-	}
 	sent := make(chan error, 1)
 	go func() {
 		for range 30 {
@@ -148,7 +115,7 @@ func TestForeignKeyJoinsSurviveSIGKILL(t *testing.T) {
 				}
 				rs = append(rs, rec)
 			}
-			if err := cl.ProduceSync(context.Background(), records(rs)...).FirstErr(); err != nil {
+			if err := cl.ProduceSync(context.Background(), kgoRecords(rs)...).FirstErr(); err != nil {
 				sent <- err
 				return
 			}
@@ -169,9 +136,7 @@ func TestForeignKeyJoinsSurviveSIGKILL(t *testing.T) {
 	// Once the joins are right, worker b, which kept its partitions
 	// through the first kill, is killed too: its subscriptions move, to
 	// be restored from their changelogs. Then every product is repriced.
-	for deadline := time.Now().Add(90 * time.Second); len(fkJoinsMatch(t, addr, m, lines)) > 0 && time.Now().Before(deadline); {
-		time.Sleep(time.Second)
-	}
+	awaitJoins(90*time.Second, func() []string { return catalogWrong(t, addr, m, lines) })
 	if err := ws["b"].cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -182,20 +147,8 @@ func TestForeignKeyJoinsSurviveSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	produce(t, cl, records(repriced)...)
-	var wrong []string
-	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(time.Second) {
-		if wrong = fkJoinsMatch(t, addr, m, lines); len(wrong) == 0 || time.Now().After(deadline) {
-			break
-		}
-	}
-	for i, w := range wrong {
-		if i < 5 {
-			t.Error(w)
-		}
-	}
+	produce(t, cl, kgoRecords(repriced)...)
+	wrong := awaitJoins(90*time.Second, func() []string { return catalogWrong(t, addr, m, lines) })
 	t.Logf("%d lines in %d joins: %d values wrong", lines, len(testapp.CatalogJoins), len(wrong))
-	if len(wrong) > 0 {
-		t.Errorf("%d join values differ from the model", len(wrong))
-	}
+	reportWrong(t, wrong)
 }

@@ -20,24 +20,82 @@ import (
 	"github.com/streamgen/streamgen/runtime/worker"
 )
 
-// joinsMatch reads each join table's changelog (read_committed: the last
-// record of each key is its value) and reports the keys whose value is
-// not the model's.
-func joinsMatch(t *testing.T, addr string, m *testapp.ProfilesModel, keys int) []string {
+// joinDiff compares a join table's changelog contents (the last record
+// of each key: nil is a tombstone) with a model, and describes each value
+// that differs.
+type joinDiff func(table string, last map[string][]byte) ([]string, error)
+
+// joinsWrong reads each join table's changelog of app (read_committed)
+// and returns what diff finds wrong.
+func joinsWrong(t *testing.T, addr, app string, tables []string, diff joinDiff) []string {
 	t.Helper()
 	var wrong []string
-	for _, table := range testapp.ProfilesJoins {
+	for _, table := range tables {
 		last := map[string][]byte{}
-		for _, r := range readCommitted(t, addr, "profiles-"+table+"-changelog", 0, 500*time.Millisecond) {
+		for _, r := range readCommitted(t, addr, app+"-"+table+"-changelog", 0, 500*time.Millisecond) {
 			last[string(r.Key)] = r.Value
 		}
-		w, err := m.Diff(table, last, keys)
+		w, err := diff(table, last)
 		if err != nil {
 			t.Fatal(err)
 		}
 		wrong = append(wrong, w...)
 	}
 	return wrong
+}
+
+// awaitJoins calls wrong until it finds nothing or wait has passed (each
+// worker commits its partitions' writes in its own transactions, so the
+// joins settle at different times), and returns what it found last.
+func awaitJoins(wait time.Duration, wrong func() []string) []string {
+	deadline := time.Now().Add(wait)
+	for {
+		w := wrong()
+		if len(w) == 0 || time.Now().After(deadline) {
+			return w
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// reportWrong fails the test with up to five of wrong, and their count.
+func reportWrong(t *testing.T, wrong []string) {
+	t.Helper()
+	for i, w := range wrong {
+		if i < 5 {
+			t.Error(w)
+		}
+	}
+	if len(wrong) > 0 {
+		t.Errorf("%d join values differ from the model", len(wrong))
+	}
+}
+
+// kgoRecords returns records as franz-go records, in their partitions.
+func kgoRecords(recs []*runtime.Record) []*kgo.Record {
+	out := make([]*kgo.Record, len(recs))
+	for i, rec := range recs {
+		out[i] = &kgo.Record{Topic: rec.Topic, Partition: rec.Partition, Key: rec.Key, Value: rec.Value}
+	}
+	return out
+}
+
+// buildTestApp builds the test app binary of runtime/internal/testapp/cmd
+// called name into a temporary directory and returns its path.
+func buildTestApp(t *testing.T, name string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), name)
+	if out, err := exec.Command("go", "build", "-o", bin, "../internal/testapp/cmd/"+name).CombinedOutput(); err != nil {
+		t.Fatalf("building the %s binary: %v\n%s", name, err, out)
+	}
+	return bin
+}
+
+// profilesWrong is joinsWrong of the Profiles app against model m.
+func profilesWrong(t *testing.T, addr string, m *testapp.ProfilesModel, keys int) []string {
+	return joinsWrong(t, addr, "profiles", testapp.ProfilesJoins, func(table string, last map[string][]byte) ([]string, error) {
+		return m.Diff(table, last, keys)
+	})
 }
 
 // TestTableJoinsOnTheBroker (operators part 2, table-table joins): random
@@ -62,30 +120,22 @@ func TestTableJoinsOnTheBroker(t *testing.T) {
 			const keys = 30
 			ops := func(n int) {
 				t.Helper()
-				var recs []*kgo.Record
+				var recs []*runtime.Record
 				for range n {
 					rec, err := m.Op(r, keys)
 					if err != nil {
 						t.Fatal(err)
 					}
-					recs = append(recs, &kgo.Record{Topic: rec.Topic, Partition: rec.Partition, Key: rec.Key, Value: rec.Value})
+					recs = append(recs, rec)
 				}
-				produce(t, cl, recs...)
+				produce(t, cl, kgoRecords(recs)...)
 			}
 			settled := func() {
 				t.Helper()
-				var wrong []string
-				deadline := time.Now().Add(60 * time.Second)
-				for wrong = joinsMatch(t, addr, m, keys); len(wrong) > 0 && time.Now().Before(deadline); wrong = joinsMatch(t, addr, m, keys) {
-					time.Sleep(500 * time.Millisecond)
-				}
-				for i, w := range wrong {
-					if i < 5 {
-						t.Error(w)
-					}
-				}
+				wrong := awaitJoins(60*time.Second, func() []string { return profilesWrong(t, addr, m, keys) })
+				reportWrong(t, wrong)
 				if len(wrong) > 0 {
-					t.Fatalf("%d join values differ from the model", len(wrong))
+					t.FailNow()
 				}
 			}
 			a := run("a")
@@ -159,10 +209,7 @@ func startProcess(t *testing.T, binary string, args ...string) *workerProcess {
 // the workers hold them. read_committed, each join's changelog ends with
 // the model's value of every key.
 func TestTableJoinsSurviveSIGKILL(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "profiles")
-	if out, err := exec.Command("go", "build", "-o", bin, "../internal/testapp/cmd/profiles").CombinedOutput(); err != nil {
-		t.Fatalf("building the profiles binary: %v\n%s", err, out)
-	}
+	bin := buildTestApp(t, "profiles")
 	addr := startBroker(t)
 	worker := func(id string) *workerProcess {
 		return startProcess(t, bin, "--brokers", addr, "--session-timeout", "3s", "--http-addr", "off",
@@ -179,16 +226,16 @@ func TestTableJoinsSurviveSIGKILL(t *testing.T) {
 	sent := make(chan error, 1)
 	go func() {
 		for range 30 {
-			var recs []*kgo.Record
+			var recs []*runtime.Record
 			for range 50 {
 				rec, err := m.Op(r, keys)
 				if err != nil {
 					sent <- err
 					return
 				}
-				recs = append(recs, &kgo.Record{Topic: rec.Topic, Partition: rec.Partition, Key: rec.Key, Value: rec.Value})
+				recs = append(recs, rec)
 			}
-			if err := cl.ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
+			if err := cl.ProduceSync(context.Background(), kgoRecords(recs)...).FirstErr(); err != nil {
 				sent <- err
 				return
 			}
@@ -212,26 +259,8 @@ func TestTableJoinsSurviveSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var recs []*kgo.Record
-	for _, rec := range renames {
-		recs = append(recs, &kgo.Record{Topic: rec.Topic, Partition: rec.Partition, Key: rec.Key, Value: rec.Value})
-	}
-	produce(t, cl, recs...)
-	// Each worker commits its partitions' writes in its own transactions:
-	// the joins settle at different times.
-	var wrong []string
-	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(time.Second) {
-		if wrong = joinsMatch(t, addr, m, keys); len(wrong) == 0 || time.Now().After(deadline) {
-			break
-		}
-	}
-	for i, w := range wrong {
-		if i < 5 {
-			t.Error(w)
-		}
-	}
+	produce(t, cl, kgoRecords(renames)...)
+	wrong := awaitJoins(90*time.Second, func() []string { return profilesWrong(t, addr, m, keys) })
 	t.Logf("%d keys in %d joins: %d values wrong", keys, len(testapp.ProfilesJoins), len(wrong))
-	if len(wrong) > 0 {
-		t.Errorf("%d join values differ from the model", len(wrong))
-	}
+	reportWrong(t, wrong)
 }
