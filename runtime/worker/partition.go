@@ -52,6 +52,9 @@ type source struct {
 	// (Agent.Sources); -1 for the input partition, whose records go to
 	// every agent.
 	agent int
+	// startEnd is, for a stream join's source, its high watermark when the
+	// partition started (asked of its leader; -1 if not asked).
+	startEnd int64
 	// next is the offset after the last record handed to the lanes;
 	// records before it are dropped (polled twice, or before the committed
 	// offset after a rewind). Poll goroutine only.
@@ -61,7 +64,7 @@ type source struct {
 // newPartition returns input partition tp of agents with its sources: tp,
 // and partition tp.Partition of each agent's own sources.
 func newPartition(tp kafka.TopicPartition, agents []*runtime.Agent) *partition {
-	p := &partition{tp: tp, agents: agents, srcs: []*source{{tp: tp, agent: -1, next: -1}}, ticks: newTicker(tp, agents)}
+	p := &partition{tp: tp, agents: agents, srcs: []*source{{tp: tp, agent: -1, next: -1, startEnd: -1}}, ticks: newTicker(tp, agents)}
 	for _, ag := range agents {
 		if ag.Desc.Timer == nil {
 			p.inputs++
@@ -73,7 +76,7 @@ func newPartition(tp kafka.TopicPartition, agents []*runtime.Agent) *partition {
 			p.joins[i] = windows.NewJoinClock(true)
 		}
 		for _, t := range ag.Sources() {
-			p.srcs = append(p.srcs, &source{tp: kafka.TopicPartition{Topic: t.Name, Partition: tp.Partition}, agent: i, next: -1})
+			p.srcs = append(p.srcs, &source{tp: kafka.TopicPartition{Topic: t.Name, Partition: tp.Partition}, agent: i, next: -1, startEnd: -1})
 		}
 	}
 	return p
@@ -129,8 +132,11 @@ func (t *thread) start(p *partition) {
 }
 
 // joinEnds tells p's join clocks where their sides' partitions end: the
-// high watermark librdkafka has from its last fetch (no request), unknown
-// before the first. A side that has processed nothing and has no
+// high watermark librdkafka has from its last fetch (no request), or the
+// one asked of the leader when the partition started if that is higher
+// (the cached one may be from before the partition last moved here: a
+// side would look caught up while its backlog waits, and its records go
+// late). A side that has processed nothing and has no
 // committed offset starts at its beginning (auto.offset.reset earliest,
 // the default: it waits for the records there) or at its end (latest:
 // nothing old to wait for).
@@ -141,7 +147,7 @@ func (t *thread) joinEnds(p *partition) {
 			continue
 		}
 		for side, s := range []*source{p.srcs[0], p.source(p.agents[i].Desc.StreamJoin.Stream.Name)} {
-			end := t.consumer.HighWatermark(s.tp)
+			end := max(t.consumer.HighWatermark(s.tp), s.startEnd)
 			switch {
 			case jc.Next(side) < 0 && fromEnd:
 				end = math.MinInt64

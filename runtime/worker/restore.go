@@ -46,6 +46,10 @@ type restoreJob struct {
 	attempt   int                             // failed attempts before this one
 	committed map[kafka.TopicPartition]int64  // the sources' committed offsets, once done
 	metadata  map[kafka.TopicPartition]string // and their metadata (the last ticks done: ticks.go)
+	// ends are the high watermarks of stream joins' sources, asked of
+	// their leaders once done: librdkafka's cached ones may be from before
+	// the partition last moved (partition.joinEnds).
+	ends map[kafka.TopicPartition]int64
 	ready     bool                            // done without error, waiting to seek (done was received)
 	readyAt   time.Time                       // when it became ready
 	warned    bool                            // the clients' replacement was asked for
@@ -77,10 +81,35 @@ func (t *thread) restoreAttempt(ps []*partition, stores []*lane.Table, attempt i
 		if err == nil {
 			j.committed, j.metadata = committed, metadata
 			r.offsets = committed
+			j.ends, err = t.joinSourceEnds(ctx, ps)
+		}
+		if err == nil {
 			err = r.restoreStores(ctx, stores)
 		}
 		j.done <- err
 	}()
+}
+
+// joinSourceEnds asks the leaders of the stream joins' sources of ps for
+// their high watermarks (a goroutine of the job: librdkafka's handle is
+// safe for it).
+func (t *thread) joinSourceEnds(ctx context.Context, ps []*partition) (map[kafka.TopicPartition]int64, error) {
+	ends := map[kafka.TopicPartition]int64{}
+	for _, p := range ps {
+		for i, jc := range p.joins {
+			if jc == nil {
+				continue
+			}
+			for _, s := range []*source{p.srcs[0], p.source(p.agents[i].Desc.StreamJoin.Stream.Name)} {
+				_, hi, err := t.consumer.Watermarks(ctx, s.tp)
+				if err != nil {
+					return nil, fmt.Errorf("the high watermark of %s: %w", s.tp, err)
+				}
+				ends[s.tp] = hi
+			}
+		}
+	}
+	return ends, nil
 }
 
 // committed returns the stable committed offsets of the partitions'
@@ -203,6 +232,9 @@ func (t *thread) restored(j *restoreJob, err error) {
 		for _, s := range p.srcs {
 			if off, ok := j.committed[s.tp]; ok {
 				s.next = off
+			}
+			if end, ok := j.ends[s.tp]; ok {
+				s.startEnd = end
 			}
 		}
 		if k := p.ticks; k != nil {
