@@ -49,10 +49,10 @@ type restoreJob struct {
 	// ends are the high watermarks of stream joins' sources, asked of
 	// their leaders once done: librdkafka's cached ones may be from before
 	// the partition last moved (partition.joinEnds).
-	ends map[kafka.TopicPartition]int64
-	ready     bool                            // done without error, waiting to seek (done was received)
-	readyAt   time.Time                       // when it became ready
-	warned    bool                            // the clients' replacement was asked for
+	ends    map[kafka.TopicPartition]int64
+	ready   bool      // done without error, waiting to seek (done was received)
+	readyAt time.Time // when it became ready
+	warned  bool      // the clients' replacement was asked for
 }
 
 func (t *thread) startRestore(ps []*partition, stores []*lane.Table) { t.restoreAttempt(ps, stores, 0) }
