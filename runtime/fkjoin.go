@@ -106,7 +106,7 @@ func (p *Processor) fkLeftWritten(ctx context.Context, ref tableJoinRef, pos int
 	}
 	switch {
 	case w.Value == nil:
-		return p.fkSet(ref.join, jt, w.Key, nil)
+		return p.setJoin(ref.join, jt, w.Key, nil)
 	case len(now) == 0 && j.Kind == JoinLeft:
 		l := jt.Join.Left.New()
 		if err := proto.Unmarshal(w.Value, l); err != nil {
@@ -116,9 +116,9 @@ func (p *Processor) fkLeftWritten(ctx context.Context, ref tableJoinRef, pos int
 		if err != nil {
 			return err
 		}
-		return p.fkSet(ref.join, jt, w.Key, v)
+		return p.setJoin(ref.join, jt, w.Key, v)
 	case len(now) == 0:
-		return p.fkSet(ref.join, jt, w.Key, nil)
+		return p.setJoin(ref.join, jt, w.Key, nil)
 	}
 	// Every write, the same key too: the answer brings Right's value to
 	// join with this one.
@@ -230,7 +230,7 @@ func (p *Processor) fkRespond(ctx context.Context, rec *Record, jt *TableDesc) (
 			return Result{}, p.ag.fail(rec, err)
 		}
 	}
-	if err := p.fkSet(join, jt, rec.Key, v); err != nil {
+	if err := p.setJoin(join, jt, rec.Key, v); err != nil {
 		return Result{}, p.ag.fail(rec, err)
 	}
 	return e.result(), nil
@@ -258,20 +258,6 @@ func (p *Processor) fkSend(t *TopicDesc, key []byte, m proto.Message) error {
 	return nil
 }
 
-// fkSet writes the join's value of key (nil: deleted, without a tombstone
-// for a key it does not hold).
-func (p *Processor) fkSet(i int, jt *TableDesc, key []byte, v proto.Message) error {
-	e := &p.em
-	if v != nil {
-		return e.put(i, jt, key, v)
-	}
-	if _, found, err := e.lookup(i, jt, key); err != nil || !found {
-		return err
-	}
-	e.writes = append(e.writes, TableWrite{Table: i, Key: key})
-	return nil
-}
-
 // fkFailed is the step of a foreign-key join's own agent whose record
 // failed (a joiner's error or panic, a record that does not decode): the
 // record is done, the join loses the key's value when the record was an
@@ -283,7 +269,7 @@ func (p *Processor) fkFailed(rec *Record, jt *TableDesc, join int, err error) (R
 	e := &p.em
 	e.reset(p.ag.Desc, rec)
 	if join >= 0 {
-		if derr := p.fkSet(join, jt, rec.Key, nil); derr != nil {
+		if derr := p.setJoin(join, jt, rec.Key, nil); derr != nil {
 			return Result{}, p.ag.fail(rec, derr)
 		}
 	}

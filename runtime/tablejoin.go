@@ -119,7 +119,6 @@ func (p *Processor) keepJoins(ctx context.Context) error {
 
 // keepJoin computes the value of key in the join ref names again.
 func (p *Processor) keepJoin(ctx context.Context, ref tableJoinRef, key []byte) (err error) {
-	e := &p.em
 	jt := p.ag.Desc.Tables[ref.join]
 	l, err := p.sideValue(ref.left, key)
 	if err != nil {
@@ -136,14 +135,21 @@ func (p *Processor) keepJoin(ctx context.Context, ref tableJoinRef, key []byte) 
 			return err
 		}
 	}
-	if v == nil {
-		if _, found, err := e.lookup(ref.join, jt, key); err != nil || !found {
-			return err // not in the join: no tombstone
-		}
-		e.writes = append(e.writes, TableWrite{Table: ref.join, Key: key})
-		return nil
+	return p.setJoin(ref.join, jt, key, v)
+}
+
+// setJoin writes v as the value of key in join table i (jt); nil deletes
+// it, without a tombstone for a key the join does not hold.
+func (p *Processor) setJoin(i int, jt *TableDesc, key []byte, v proto.Message) error {
+	e := &p.em
+	if v != nil {
+		return e.put(i, jt, key, v)
 	}
-	return e.put(ref.join, jt, key, v)
+	if _, found, err := e.lookup(i, jt, key); err != nil || !found {
+		return err
+	}
+	e.writes = append(e.writes, TableWrite{Table: i, Key: key})
+	return nil
 }
 
 // callJoiner calls jt's joiner, turning a panic into a *PanicError.
